@@ -132,6 +132,13 @@ export class Code {
   loop(): this {
     return this.op(0x03).op(BLOCK_EMPTY);
   }
+  /** `if` with no result; pops the i32 condition. */
+  if(): this {
+    return this.op(0x04).op(BLOCK_EMPTY);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
   end(): this {
     return this.op(0x0b);
   }

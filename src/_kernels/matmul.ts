@@ -18,13 +18,14 @@
  * - op(B) (k×n) is padded to NR-column strips, stored per k-block as kc steps
  *   of NR consecutive floats: `Bp[blk][strip][p][0..NR)`.
  * - C lives in wasm memory padded to (mp × np), mp = MR·⌈m/MR⌉,
- *   np = NR·⌈n/NR⌉, zeroed first; every k-block accumulates into it, so the
- *   kernel has no edge cases at all. The wrapper copies the m×n part out.
+ *   np = NR·⌈n/NR⌉; the first k-block writes it, later ones accumulate into
+ *   it, so the kernel has no edge cases at all. The wrapper copies the m×n
+ *   part out.
  *
  * Loop nest (all inside one wasm call):
  *
  *     for pc in k-blocks (KC)              B block kc×n stays in L2/L3
- *       for ic in row blocks (MC)          A block MC×kc (≤ ~128 KiB) in L2
+ *       for ic in row blocks (MC)          A block MC×kc (≤ 264 KiB) in L2
  *         for jr in column strips (NR)     B micro-panel kc×NR (≤ 16 KiB) in L1
  *           for ir in row strips (MR)      A micro-panel streams from L2
  *             micro-kernel: MR×NR tile of C in MR·NR/4 v128 locals,
@@ -34,9 +35,12 @@
  *             constant memarg offsets so the loop overhead is one
  *             compare-and-branch per U steps.
  *
- * With MR×NR = 4×16 the tile needs 16 accumulators + 4 B vectors + 1 splat;
- * engines spill a little on x86-64's 16 xmm registers, see the bench notes in
- * the project history for the measured choice.
+ * Chosen shape (measured on x86-64 AVX2 under V8 and JavaScriptCore):
+ * MR×NR = 6×8, U = 8, KC = 512, MC = 132. The tile needs 12 accumulators +
+ * 2 B vectors + 1 splat = 15 of x86-64's 16 xmm registers, so nothing spills;
+ * 4×16 needs 21 and spills, 4×8 leaves too few independent accumulators to
+ * hide the multiply-add latency. A splats are addressed as aPtr + const with
+ * a zero memarg offset, which JavaScriptCore needs to emit a broadcast load.
  *
  * @module
  */
@@ -258,6 +262,13 @@ export interface GemmConfig {
   mc: number;
   /** Use f32x4.relaxed_madd instead of mul + add. */
   relaxed: boolean;
+  /**
+   * Address each A splat as (aPtr + const) with a zero memarg offset instead
+   * of through the memarg offset. JavaScriptCore turns a load32_splat with a
+   * nonzero offset into a scalar load plus a shuffle, but keeps the
+   * broadcast-from-memory for a zero offset.
+   */
+  splatByAdd?: boolean;
 }
 
 /** Emits `gemm(ap, bp, c, mp, np, kp)` (byte addresses; mp, np, kp padded counts). */
@@ -312,12 +323,17 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
           c.get(kc).i32(g.mr * 4).i32Mul().i32Add().set(aEnd);
           c.get(bStrip).set(bPtr);
           c.get(CP).get(ir).get(NP).i32Mul().get(jr).i32Add().i32(2).i32Shl().i32Add().set(cPtr);
+          // the first k-block starts from zero, the others from the partial C
+          c.get(pc).i32Eqz().if();
+          for (const t of acc) c.v128Zero().set(t);
+          c.else();
           for (let r = 0; r < g.mr; r++) {
             for (let q = 0; q < nv; q++) {
               cRow(r);
               c.v128Load(q * 16).set(acc[r * nv + q]);
             }
           }
+          c.end();
           c.loop(); // ---- p: depth, unrolled
           {
             for (let u = 0; u < g.unroll; u++) {
@@ -325,7 +341,10 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
                 c.get(bPtr).v128Load((u * g.nr + q * 4) * 4).set(bv[q]);
               }
               for (let r = 0; r < g.mr; r++) {
-                c.get(aPtr).v128Load32Splat((u * g.mr + r) * 4).set(av);
+                const off = (u * g.mr + r) * 4;
+                if (g.splatByAdd && off !== 0) {
+                  c.get(aPtr).i32(off).i32Add().v128Load32Splat().set(av);
+                } else c.get(aPtr).v128Load32Splat(off).set(av);
                 for (let q = 0; q < nv; q++) {
                   const t = acc[r * nv + q];
                   if (g.relaxed) {
@@ -560,7 +579,6 @@ export function createWasmMatmulF32(g: GemmConfig): MatmulF32Fn | null {
     view.set(b.subarray(bOff, bOff + k * n), rawB);
     if (mp !== m || kp !== k) view.fill(0, apF, apF + mp * kp);
     if (np !== n || kp !== k) view.fill(0, bpF, bpF + np * kp);
-    view.fill(0, cF, cF + mp * np);
     // op(A) is [m×k] with i contiguous when transA; op(B)ᵀ is [n×k] with j contiguous unless transB
     if (transA) ex.packARows(rawA * 4, m * 4, m, k, apF * 4, mp, kp);
     else ex.packADepth(rawA * 4, k * 4, m, k, apF * 4, mp, kp);
@@ -600,12 +618,13 @@ interface WasmExports {
 
 /** Kernel shape used by {@link matmulF32}. */
 export const defaultGemmConfig: GemmConfig = {
-  mr: 4,
-  nr: 16,
-  unroll: 4,
-  kc: 256,
-  mc: 64,
+  mr: 6,
+  nr: 8,
+  unroll: 8,
+  kc: 512,
+  mc: 132,
   relaxed: hasRelaxedSimd,
+  splatByAdd: true,
 };
 
 /** The wasm path, or null where the engine has no SIMD. Internal; exported for tests. */
