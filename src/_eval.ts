@@ -1,0 +1,417 @@
+/**
+ * Eager evaluation: the reference implementation of every primitive on
+ * concrete arrays. This table is the living definition of the ops; `jit`'s
+ * generated code and the wasm kernels are tested against it.
+ *
+ * Every rule receives operands already validated by the shape rules and
+ * returns fresh arrays (or, for `reshape`, a new array sharing the immutable
+ * buffer).
+ */
+import { installEvaluator } from "./_core.ts";
+import { allocate, type DType, type TypedArray } from "./_dtype.ts";
+import { ArrayValue } from "./_ndarray.ts";
+import {
+  BINARY_PRIMITIVES,
+  COMPARE_PRIMITIVES,
+  type Primitive,
+  type PrimitiveParams,
+  UNARY_PRIMITIVES,
+} from "./_primitives.ts";
+import { shapeRules } from "./_shape_rules.ts";
+import { sizeOf, stridesOf } from "./_shape.ts";
+import { matmulInto } from "./_kernels/_dispatch.ts";
+
+type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
+export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
+
+/** Late-bound implementations of primitives that live in other modules (jit, random). */
+export const evalHooks: {
+  jitCall?: (args: ArrayValue[], params: PrimitiveParams["jit_call"]) => ArrayValue[];
+  randomBits?: (key: ArrayValue, shape: number[]) => ArrayValue;
+} = {};
+
+// ---- scalar functions of the elementwise primitives -------------------------
+
+/** Rounds half to even, as NumPy and JAX do. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** σ(x) = 1 / (1 + e^−x), written to avoid overflow for large |x|. */
+export function logistic(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+export const unaryFns: Record<typeof UNARY_PRIMITIVES[number], (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  tanh: Math.tanh,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  logistic,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps NaN and ±0
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+};
+
+export const binaryFns: Record<typeof BINARY_PRIMITIVES[number], (x: number, y: number) => number> =
+  {
+    add: (x, y) => x + y,
+    sub: (x, y) => x - y,
+    mul: (x, y) => x * y,
+    div: (x, y) => x / y,
+    pow: Math.pow,
+    max: (x, y) => (x > y || Number.isNaN(x) ? x : y),
+    min: (x, y) => (x < y || Number.isNaN(x) ? x : y),
+  };
+
+export const compareFns: Record<
+  typeof COMPARE_PRIMITIVES[number],
+  (x: number, y: number) => boolean
+> = {
+  eq: (x, y) => x === y,
+  ne: (x, y) => x !== y,
+  lt: (x, y) => x < y,
+  le: (x, y) => x <= y,
+  gt: (x, y) => x > y,
+  ge: (x, y) => x >= y,
+};
+
+function mapUnary(f: (x: number) => number) {
+  return ([x]: ArrayValue[]): ArrayValue[] => {
+    const src = x.data;
+    const out = allocate(x.dtype, src.length);
+    for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+    return [new ArrayValue(out, x.shape, x.dtype)];
+  };
+}
+
+function mapBinary(f: (x: number, y: number) => number, intF?: (x: number, y: number) => number) {
+  return ([x, y]: ArrayValue[]): ArrayValue[] => {
+    const a = x.data, b = y.data;
+    const out = allocate(x.dtype, a.length);
+    const g = intF && x.dtype === "int32" ? intF : f;
+    for (let i = 0; i < a.length; i++) out[i] = g(a[i], b[i]);
+    return [new ArrayValue(out, x.shape, x.dtype)];
+  };
+}
+
+function mapCompare(f: (x: number, y: number) => boolean) {
+  return ([x, y]: ArrayValue[]): ArrayValue[] => {
+    const a = x.data, b = y.data;
+    const out = new Uint8Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = f(a[i], b[i]) ? 1 : 0;
+    return [new ArrayValue(out, x.shape, "bool")];
+  };
+}
+
+// ---- data movement ------------------------------------------------------------
+
+/**
+ * Copies a strided view of `src` into a fresh contiguous array of `shape`:
+ * out[i0, ..., in] = src[offset + Σ ik·strides[k]]. Serves transpose,
+ * broadcast (stride 0) and slice (stride·step).
+ */
+export function stridedCopy(
+  src: TypedArray,
+  offset: number,
+  strides: readonly number[],
+  shape: readonly number[],
+  dtype: DType,
+): TypedArray {
+  const n = sizeOf(shape);
+  const out = allocate(dtype, n);
+  if (n === 0) return out;
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = src[offset];
+    return out;
+  }
+  const last = shape[rank - 1], lastStride = strides[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let base = offset;
+  for (let o = 0; o < n; o += last) {
+    for (let j = 0, s = base; j < last; j++, s += lastStride) out[o + j] = src[s];
+    // odometer over the outer axes
+    for (let k = rank - 2; k >= 0; k--) {
+      idx[k]++;
+      base += strides[k];
+      if (idx[k] < shape[k]) break;
+      base -= strides[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+function transposeValue(x: ArrayValue, perm: readonly number[]): ArrayValue {
+  const strides = stridesOf(x.shape);
+  const shape = perm.map((p) => x.shape[p]);
+  return new ArrayValue(
+    stridedCopy(x.data, 0, perm.map((p) => strides[p]), shape, x.dtype),
+    shape,
+    x.dtype,
+  );
+}
+
+/**
+ * Reduces `axes` by moving them last (a copy, unless they already are) and
+ * folding each contiguous run of `inner` elements with `fold`.
+ */
+function reduceValue(
+  x: ArrayValue,
+  axes: readonly number[],
+  outDtype: DType,
+  fold: (data: TypedArray, start: number, len: number) => number,
+): ArrayValue {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const trailing = perm.every((p, i) => p === i);
+  const src = trailing ? x.data : transposeValue(x, perm).data;
+  const outShape = kept.map((i) => x.shape[i]);
+  const outer = sizeOf(outShape);
+  const inner = sizeOf(axes.map((i) => x.shape[i]));
+  const out = allocate(outDtype, outer);
+  for (let o = 0; o < outer; o++) out[o] = fold(src, o * inner, inner);
+  return new ArrayValue(out, outShape, outDtype);
+}
+
+const sumFold = (d: TypedArray, s: number, n: number) => {
+  let acc = 0;
+  for (let i = s; i < s + n; i++) acc += d[i];
+  return acc;
+};
+const prodFold = (d: TypedArray, s: number, n: number) => {
+  let acc = 1;
+  for (let i = s; i < s + n; i++) acc *= d[i];
+  return acc;
+};
+const maxFold = (d: TypedArray, s: number, n: number) => {
+  let acc = -Infinity;
+  for (let i = s; i < s + n; i++) {
+    const v = d[i];
+    if (v > acc || Number.isNaN(v)) acc = v;
+    if (Number.isNaN(acc)) break;
+  }
+  return acc;
+};
+const minFold = (d: TypedArray, s: number, n: number) => {
+  let acc = Infinity;
+  for (let i = s; i < s + n; i++) {
+    const v = d[i];
+    if (v < acc || Number.isNaN(v)) acc = v;
+    if (Number.isNaN(acc)) break;
+  }
+  return acc;
+};
+/** Index of the first maximum (a NaN counts as the maximum, as in NumPy). */
+const argmaxFold = (d: TypedArray, s: number, n: number) => {
+  let best = 0;
+  for (let i = 1; i < n; i++) {
+    if (Number.isNaN(d[s + best])) break;
+    if (d[s + i] > d[s + best] || Number.isNaN(d[s + i])) best = i;
+  }
+  return best;
+};
+const argminFold = (d: TypedArray, s: number, n: number) => {
+  let best = 0;
+  for (let i = 1; i < n; i++) {
+    if (Number.isNaN(d[s + best])) break;
+    if (d[s + i] < d[s + best] || Number.isNaN(d[s + i])) best = i;
+  }
+  return best;
+};
+
+/** Normalises an index into [0, n): negative counts from the end; RangeError otherwise. */
+function checkIndex(i: number, n: number, op: string): number {
+  const j = i < 0 ? i + n : i;
+  if (j < 0 || j >= n) {
+    throw new RangeError(`${op}: index ${i} is out of bounds for an axis of size ${n}.`);
+  }
+  return j;
+}
+
+// ---- the table -------------------------------------------------------------------
+
+const rules = {
+  select: ([p, t, f]) => {
+    const out = allocate(t.dtype, t.size);
+    const pd = p.data, td = t.data, fd = f.data;
+    for (let i = 0; i < out.length; i++) out[i] = pd[i] ? td[i] : fd[i];
+    return [new ArrayValue(out, t.shape, t.dtype)];
+  },
+  convert: ([x], { dtype }) => {
+    const out = allocate(dtype, x.size);
+    const src = x.data;
+    if (dtype === "int32" && x.dtype !== "bool" && x.dtype !== "int32") {
+      // float -> int truncates toward zero and saturates; NaN becomes 0
+      for (let i = 0; i < src.length; i++) {
+        const v = Math.trunc(src[i]);
+        out[i] = Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, v));
+      }
+    } else if (dtype === "bool") {
+      for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+    } else out.set(src);
+    return [new ArrayValue(out, x.shape, dtype)];
+  },
+  stop_gradient: ([x]) => [x],
+  reduce_sum: ([x], { axes }) => [reduceValue(x, axes, x.dtype, sumFold)],
+  reduce_prod: ([x], { axes }) => [reduceValue(x, axes, x.dtype, prodFold)],
+  reduce_max: ([x], { axes }) => [reduceValue(x, axes, x.dtype, maxFold)],
+  reduce_min: ([x], { axes }) => [reduceValue(x, axes, x.dtype, minFold)],
+  argmax: ([x], { axis }) => [reduceValue(x, [axis], "int32", argmaxFold)],
+  argmin: ([x], { axis }) => [reduceValue(x, [axis], "int32", argminFold)],
+  matmul: ([a, b]) => {
+    const r = a.shape.length;
+    const m = a.shape[r - 2], k = a.shape[r - 1], n = b.shape[r - 1];
+    const batch = sizeOf(a.shape.slice(0, r - 2));
+    const shape = [...a.shape.slice(0, r - 1), n];
+    const out = allocate(a.dtype, batch * m * n);
+    for (let i = 0; i < batch; i++) {
+      matmulInto(a.data, i * m * k, b.data, i * k * n, out, i * m * n, m, k, n, false, false);
+    }
+    return [new ArrayValue(out, shape, a.dtype)];
+  },
+  reshape: ([x], { shape }) => [new ArrayValue(x.data, shape, x.dtype)],
+  transpose: ([x], { perm }) => [transposeValue(x, perm)],
+  broadcast: ([x], { shape }) => {
+    const strides = stridesOf(x.shape).map((s, i) => (x.shape[i] === 1 ? 0 : s));
+    return [new ArrayValue(stridedCopy(x.data, 0, strides, shape, x.dtype), shape, x.dtype)];
+  },
+  slice: ([x], { starts, steps }) => {
+    const [{ shape }] = shapeRules.slice([x], { starts, stops: x.shape.slice(), steps });
+    const strides = stridesOf(x.shape);
+    const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
+    return [
+      new ArrayValue(
+        stridedCopy(x.data, offset, strides.map((s, i) => s * steps[i]), shape, x.dtype),
+        shape,
+        x.dtype,
+      ),
+    ];
+  },
+  pad: ([x], params) => {
+    const [{ shape }] = shapeRules.pad([x], params);
+    const out = allocate(x.dtype, sizeOf(shape));
+    const outStrides = stridesOf(shape);
+    // Write x into the strided view of `out` that pad's transpose (a slice) would read.
+    const offset = params.lo.reduce((o, l, i) => o + l * outStrides[i], 0);
+    const strides = outStrides.map((s, i) => s * (params.interior[i] + 1));
+    scatterStrided(x.data, out, offset, strides, x.shape);
+    return [new ArrayValue(out, shape, x.dtype)];
+  },
+  concatenate: (xs, { axis }) => {
+    const [{ shape }] = shapeRules.concatenate(xs, { axis });
+    const out = allocate(xs[0].dtype, sizeOf(shape));
+    const outer = sizeOf(shape.slice(0, axis));
+    const rowOut = sizeOf(shape.slice(axis));
+    let col = 0;
+    for (const x of xs) {
+      const row = sizeOf(x.shape.slice(axis));
+      for (let o = 0; o < outer; o++) {
+        out.set(x.data.subarray(o * row, (o + 1) * row), o * rowOut + col);
+      }
+      col += row;
+    }
+    return [new ArrayValue(out, shape, xs[0].dtype)];
+  },
+  take: ([x, idx], { axis }) => {
+    const n = x.shape[axis];
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const m = idx.size;
+    const out = allocate(x.dtype, outer * m * inner);
+    for (let j = 0; j < m; j++) {
+      const i = checkIndex(idx.data[j], n, "take");
+      for (let o = 0; o < outer; o++) {
+        const src = (o * n + i) * inner, dst = (o * m + j) * inner;
+        for (let k = 0; k < inner; k++) out[dst + k] = x.data[src + k];
+      }
+    }
+    const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
+    return [new ArrayValue(out, shape, x.dtype)];
+  },
+  scatter_add: ([u, idx], { axis, size }) => {
+    const outer = sizeOf(u.shape.slice(0, axis));
+    const m = idx.size;
+    const inner = sizeOf(u.shape.slice(axis + idx.shape.length));
+    const shape = [...u.shape.slice(0, axis), size, ...u.shape.slice(axis + idx.shape.length)];
+    const out = allocate(u.dtype, sizeOf(shape));
+    for (let j = 0; j < m; j++) {
+      const i = checkIndex(idx.data[j], size, "scatter_add");
+      for (let o = 0; o < outer; o++) {
+        const dst = (o * size + i) * inner, src = (o * m + j) * inner;
+        for (let k = 0; k < inner; k++) out[dst + k] += u.data[src + k];
+      }
+    }
+    return [new ArrayValue(out, shape, u.dtype)];
+  },
+  random_bits: ([key], { shape }) => {
+    if (!evalHooks.randomBits) throw new Error("internal: random kernels not installed.");
+    return [evalHooks.randomBits(key, shape)];
+  },
+  jit_call: (args, params) => {
+    if (!evalHooks.jitCall) throw new Error("internal: jit not installed.");
+    return evalHooks.jitCall(args, params);
+  },
+} satisfies Partial<{ [P in Primitive]: EvalRule<P> }>;
+
+/** The inverse of stridedCopy: writes contiguous `src` of `shape` into a strided view of `out`. */
+function scatterStrided(
+  src: TypedArray,
+  out: TypedArray,
+  offset: number,
+  strides: readonly number[],
+  shape: readonly number[],
+): void {
+  const n = sizeOf(shape);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let o = offset;
+    for (let k = 0; k < rank; k++) o += idx[k] * strides[k];
+    out[o] = src[i];
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++idx[k] < shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+export const evalRules: { [P in Primitive]: EvalRule<P> } = {
+  ...Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, mapUnary(unaryFns[p])])) as unknown as {
+    [P in typeof UNARY_PRIMITIVES[number]]: EvalRule<P>;
+  },
+  ...Object.fromEntries(
+    BINARY_PRIMITIVES.map((p) => [p, mapBinary(binaryFns[p], p === "mul" ? Math.imul : undefined)]),
+  ) as unknown as { [P in typeof BINARY_PRIMITIVES[number]]: EvalRule<P> },
+  ...Object.fromEntries(
+    COMPARE_PRIMITIVES.map((p) => [p, mapCompare(compareFns[p])]),
+  ) as unknown as {
+    [P in typeof COMPARE_PRIMITIVES[number]]: EvalRule<P>;
+  },
+  ...rules,
+};
+
+/** Validates with the shape rule, then evaluates eagerly. */
+export function evaluate<P extends Primitive>(
+  prim: P,
+  args: ArrayValue[],
+  params: PrimitiveParams[P],
+): ArrayValue[] {
+  shapeRules[prim](args, params);
+  return evalRules[prim](args, params);
+}
+
+installEvaluator(evaluate);

@@ -1,0 +1,428 @@
+/**
+ * The array type. `NDArray` is the one public array type: concrete arrays
+ * (`ArrayValue`, backed by a contiguous row-major typed array) and tracers (the
+ * stand-ins that transforms pass through user code) both extend it, so a user
+ * function never knows which it holds.
+ *
+ * Arrays are immutable values: nothing writes into `data` after construction,
+ * and every read-out returns a copy. They are garbage-collected like any JS
+ * object; there is nothing to dispose.
+ *
+ * The chainable methods are thin delegates to the `np` functions; `numpy.ts`
+ * installs them with `installMethods` so that this file has no import cycle.
+ */
+import { allocate, type DType, type TypedArray } from "./_dtype.ts";
+import { fmtShape, type Shape, sizeOf } from "./_shape.ts";
+
+/** A nested JS array of numbers or booleans, as accepted by `np.array` and returned by `toArray()`. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/** Anything an op accepts where an array is expected: an array or a JS scalar. */
+export type ArrayLike = NDArray | number | boolean;
+
+/** Options of the reductions (`sum`, `mean`, `max`, ...). */
+export interface ReduceOptions {
+  /** Axis or axes to reduce; negative counts from the end; all axes when omitted. */
+  axis?: number | readonly number[] | null;
+  /** Keep reduced axes as size-1 axes, so the result broadcasts against the input. */
+  keepdims?: boolean;
+}
+
+/** Per-axis `[start, stop, step]` (any may be omitted or null) as taken by `slice`. */
+export type SliceSpec = readonly (
+  | number
+  | null
+  | readonly [start?: number | null, stop?: number | null, step?: number | null]
+)[];
+
+/** The operations behind the methods; installed by numpy.ts. */
+export interface MethodOps {
+  unary(name: string, x: NDArray): NDArray;
+  binary(name: string, x: NDArray, y: ArrayLike): NDArray;
+  reduce(name: string, x: NDArray, options?: ReduceOptions): NDArray;
+  matmul(x: NDArray, y: NDArray): NDArray;
+  dot(x: NDArray, y: NDArray): NDArray;
+  reshape(x: NDArray, shape: readonly number[]): NDArray;
+  transpose(x: NDArray, axes?: readonly number[]): NDArray;
+  expandDims(x: NDArray, axis: number | readonly number[]): NDArray;
+  squeeze(x: NDArray, axis?: number | readonly number[]): NDArray;
+  broadcastTo(x: NDArray, shape: readonly number[]): NDArray;
+  slice(x: NDArray, spec: SliceSpec): NDArray;
+  take(x: NDArray, indices: NDArray | readonly number[], axis?: number): NDArray;
+  astype(x: NDArray, dtype: DType): NDArray;
+  clip(x: NDArray, lo: ArrayLike | null, hi: ArrayLike | null): NDArray;
+}
+
+let ops: MethodOps | undefined;
+
+/** Installs the implementations behind the chainable methods (called once by numpy.ts). */
+export function installMethods(impl: MethodOps): void {
+  ops = impl;
+}
+
+function m(): MethodOps {
+  if (!ops) throw new Error("difftrace: array methods used before numpy.ts was loaded.");
+  return ops;
+}
+
+/**
+ * An immutable n-dimensional array of `float32`, `float64`, `int32` or `bool`.
+ *
+ * Create arrays with the `np` constructors (`np.array`, `np.zeros`, ...); every
+ * op is also a chainable method.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = np.array([[1, 2], [3, 4]]);
+ * assert.deepEqual(x.shape, [2, 2]);
+ * assert.equal(x.add(1).mul(2).sum().item(), 28);
+ * ```
+ */
+export abstract class NDArray {
+  /** The size of each axis. */
+  abstract get shape(): readonly number[];
+  /** The element type. */
+  abstract get dtype(): DType;
+  /** The concrete value behind this array; tracers that have none throw an explanatory error. */
+  abstract _value(): ArrayValue;
+
+  /** The number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** The number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** A copy of the elements as a typed array (row-major); mutating it never changes the array. */
+  toTypedArray(): TypedArray {
+    return this._value().data.slice();
+  }
+  /** The single element of a size-1 array as a JS number (booleans as 0/1 become true/false). */
+  item(): number | boolean {
+    const v = this._value();
+    if (v.size !== 1) {
+      throw new TypeError(
+        `item() needs an array with exactly one element, but this one has shape ${
+          fmtShape(v.shape)
+        } (${v.size} elements). Index or reduce it first.`,
+      );
+    }
+    return v.dtype === "bool" ? v.data[0] !== 0 : v.data[0];
+  }
+  /** The elements as nested JS arrays (numbers, or booleans for bool arrays). */
+  toArray(): NestedArray {
+    const v = this._value();
+    const data = v.data;
+    const conv = v.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
+    const build = (axis: number, offset: number, stride: number): NestedArray => {
+      if (axis === v.shape.length) return conv(data[offset]);
+      const n = v.shape[axis];
+      const inner = stride / (n || 1);
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(axis + 1, offset + i * inner, inner));
+      return out;
+    };
+    return build(0, 0, v.size);
+  }
+  /** NumPy-style text, e.g. `array([1., 2.], dtype=float32)`. */
+  toString(): string {
+    return formatArray(this._value());
+  }
+
+  /** Element-wise `this + y`, broadcasting. */
+  add(y: ArrayLike): NDArray {
+    return m().binary("add", this, y);
+  }
+  /** Element-wise `this - y`, broadcasting. */
+  sub(y: ArrayLike): NDArray {
+    return m().binary("sub", this, y);
+  }
+  /** Element-wise `this * y`, broadcasting. */
+  mul(y: ArrayLike): NDArray {
+    return m().binary("mul", this, y);
+  }
+  /** Element-wise `this / y`, broadcasting (true division: integers promote to float32). */
+  div(y: ArrayLike): NDArray {
+    return m().binary("div", this, y);
+  }
+  /** Element-wise `this ** y`, broadcasting. */
+  pow(y: ArrayLike): NDArray {
+    return m().binary("pow", this, y);
+  }
+  /** Element-wise maximum, broadcasting. */
+  maximum(y: ArrayLike): NDArray {
+    return m().binary("maximum", this, y);
+  }
+  /** Element-wise minimum, broadcasting. */
+  minimum(y: ArrayLike): NDArray {
+    return m().binary("minimum", this, y);
+  }
+  /** Element-wise `this == y` (bool). */
+  equal(y: ArrayLike): NDArray {
+    return m().binary("equal", this, y);
+  }
+  /** Element-wise `this != y` (bool). */
+  notEqual(y: ArrayLike): NDArray {
+    return m().binary("notEqual", this, y);
+  }
+  /** Element-wise `this < y` (bool). */
+  less(y: ArrayLike): NDArray {
+    return m().binary("less", this, y);
+  }
+  /** Element-wise `this <= y` (bool). */
+  lessEqual(y: ArrayLike): NDArray {
+    return m().binary("lessEqual", this, y);
+  }
+  /** Element-wise `this > y` (bool). */
+  greater(y: ArrayLike): NDArray {
+    return m().binary("greater", this, y);
+  }
+  /** Element-wise `this >= y` (bool). */
+  greaterEqual(y: ArrayLike): NDArray {
+    return m().binary("greaterEqual", this, y);
+  }
+  /** Element-wise `-this`. */
+  neg(): NDArray {
+    return m().unary("neg", this);
+  }
+  /** Element-wise e^x. */
+  exp(): NDArray {
+    return m().unary("exp", this);
+  }
+  /** Element-wise natural logarithm. */
+  log(): NDArray {
+    return m().unary("log", this);
+  }
+  /** Element-wise log(1 + x), accurate near 0. */
+  log1p(): NDArray {
+    return m().unary("log1p", this);
+  }
+  /** Element-wise e^x − 1, accurate near 0. */
+  expm1(): NDArray {
+    return m().unary("expm1", this);
+  }
+  /** Element-wise sine. */
+  sin(): NDArray {
+    return m().unary("sin", this);
+  }
+  /** Element-wise cosine. */
+  cos(): NDArray {
+    return m().unary("cos", this);
+  }
+  /** Element-wise tangent. */
+  tan(): NDArray {
+    return m().unary("tan", this);
+  }
+  /** Element-wise hyperbolic tangent. */
+  tanh(): NDArray {
+    return m().unary("tanh", this);
+  }
+  /** Element-wise square root. */
+  sqrt(): NDArray {
+    return m().unary("sqrt", this);
+  }
+  /** Element-wise 1/√x. */
+  rsqrt(): NDArray {
+    return m().unary("rsqrt", this);
+  }
+  /** Element-wise absolute value. */
+  abs(): NDArray {
+    return m().unary("abs", this);
+  }
+  /** Element-wise sign (−1, 0 or 1). */
+  sign(): NDArray {
+    return m().unary("sign", this);
+  }
+  /** Element-wise x². */
+  square(): NDArray {
+    return m().unary("square", this);
+  }
+  /** Element-wise 1/x. */
+  reciprocal(): NDArray {
+    return m().unary("reciprocal", this);
+  }
+  /** Element-wise logistic sigmoid 1/(1 + e^−x). */
+  sigmoid(): NDArray {
+    return m().unary("sigmoid", this);
+  }
+  /** Element-wise floor. */
+  floor(): NDArray {
+    return m().unary("floor", this);
+  }
+  /** Element-wise ceiling. */
+  ceil(): NDArray {
+    return m().unary("ceil", this);
+  }
+  /** Element-wise rounding to the nearest integer, halves to even (as NumPy). */
+  round(): NDArray {
+    return m().unary("round", this);
+  }
+  /** Sum over `axis` (all by default). */
+  sum(options?: ReduceOptions): NDArray {
+    return m().reduce("sum", this, options);
+  }
+  /** Mean over `axis` (all by default). */
+  mean(options?: ReduceOptions): NDArray {
+    return m().reduce("mean", this, options);
+  }
+  /** Maximum over `axis` (all by default). */
+  max(options?: ReduceOptions): NDArray {
+    return m().reduce("max", this, options);
+  }
+  /** Minimum over `axis` (all by default). */
+  min(options?: ReduceOptions): NDArray {
+    return m().reduce("min", this, options);
+  }
+  /** Product over `axis` (all by default). */
+  prod(options?: ReduceOptions): NDArray {
+    return m().reduce("prod", this, options);
+  }
+  /** Index of the maximum along one axis (of the flattened array by default). */
+  argmax(options?: { axis?: number; keepdims?: boolean }): NDArray {
+    return m().reduce("argmax", this, options);
+  }
+  /** Index of the minimum along one axis (of the flattened array by default). */
+  argmin(options?: { axis?: number; keepdims?: boolean }): NDArray {
+    return m().reduce("argmin", this, options);
+  }
+  /** log(sum(exp(x))) over `axis`, computed stably. */
+  logsumexp(options?: ReduceOptions): NDArray {
+    return m().reduce("logsumexp", this, options);
+  }
+  /** Matrix product with NumPy `matmul` semantics (batched, broadcasting batch axes). */
+  matmul(y: NDArray): NDArray {
+    return m().matmul(this, y);
+  }
+  /** NumPy `dot`: inner product of vectors, matrix product, or sum over the last axis of this and the second-to-last of y. */
+  dot(y: NDArray): NDArray {
+    return m().dot(this, y);
+  }
+  /** The same elements in a new shape; one axis may be −1 (inferred). */
+  reshape(shape: readonly number[]): NDArray {
+    return m().reshape(this, shape);
+  }
+  /** Permutes the axes (reverses them by default). */
+  transpose(axes?: readonly number[]): NDArray {
+    return m().transpose(this, axes);
+  }
+  /** The transpose (axes reversed). */
+  get T(): NDArray {
+    return m().transpose(this);
+  }
+  /** Inserts size-1 axes at the given positions. */
+  expandDims(axis: number | readonly number[]): NDArray {
+    return m().expandDims(this, axis);
+  }
+  /** Removes size-1 axes (all of them by default). */
+  squeeze(axis?: number | readonly number[]): NDArray {
+    return m().squeeze(this, axis);
+  }
+  /** Broadcasts to `shape` with NumPy rules. */
+  broadcastTo(shape: readonly number[]): NDArray {
+    return m().broadcastTo(this, shape);
+  }
+  /** Basic slicing: one `[start, stop, step]` (or an integer index, or null for all) per leading axis. */
+  slice(...spec: SliceSpec): NDArray {
+    return m().slice(this, spec);
+  }
+  /** Picks entries along `axis` (0 by default) with an integer index array. */
+  take(indices: NDArray | readonly number[], axis?: number): NDArray {
+    return m().take(this, indices, axis);
+  }
+  /** Converts to another dtype. */
+  astype(dtype: DType): NDArray {
+    return m().astype(this, dtype);
+  }
+  /** Limits values to `[lo, hi]` (either may be null). */
+  clip(lo: ArrayLike | null, hi: ArrayLike | null): NDArray {
+    return m().clip(this, lo, hi);
+  }
+}
+
+/** A concrete array: a contiguous row-major typed array, a shape and a dtype. Never mutated. */
+export class ArrayValue extends NDArray {
+  readonly data: TypedArray;
+  readonly #shape: readonly number[];
+  readonly #dtype: DType;
+  constructor(data: TypedArray, shape: Shape, dtype: DType) {
+    super();
+    this.data = data;
+    this.#shape = Object.freeze([...shape]);
+    this.#dtype = dtype;
+  }
+  get shape(): readonly number[] {
+    return this.#shape;
+  }
+  get dtype(): DType {
+    return this.#dtype;
+  }
+  _value(): ArrayValue {
+    return this;
+  }
+  static zeros(shape: Shape, dtype: DType): ArrayValue {
+    return new ArrayValue(allocate(dtype, sizeOf(shape)), shape, dtype);
+  }
+  static scalar(value: number, dtype: DType): ArrayValue {
+    const data = allocate(dtype, 1);
+    data[0] = dtype === "bool" ? (value ? 1 : 0) : value;
+    return new ArrayValue(data, [], dtype);
+  }
+}
+
+// ---- printing, NumPy style -------------------------------------------------
+
+function formatArray(v: ArrayValue): string {
+  const data = v.data;
+  const n = v.size;
+  const summarize = n > 1000;
+  const edge = 3;
+  let fmt: (x: number) => string;
+  if (v.dtype === "bool") fmt = (x) => (x ? "True" : "False");
+  else if (v.dtype === "int32") fmt = (x) => String(x);
+  else {
+    const digits = v.dtype === "float32" ? 7 : 15;
+    let allInt = true;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isInteger(data[i]) && Number.isFinite(data[i])) {
+        allInt = false;
+        break;
+      }
+    }
+    fmt = (x) => {
+      if (Number.isNaN(x)) return "nan";
+      if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+      if (allInt && Math.abs(x) < 1e16) return `${x}.`;
+      const s = Number(x.toPrecision(digits)).toString();
+      return s.includes("e") ? s.replace("e", "e") : s;
+    };
+  }
+  const cells: string[] = [];
+  for (let i = 0; i < n; i++) cells.push(fmt(data[i]));
+  const width = Math.max(0, ...cells.map((c) => c.length));
+  const pad = (s: string) => s.padStart(width);
+  const prefix = "array(";
+  const build = (axis: number, offset: number, stride: number, indent: string): string => {
+    if (axis === v.shape.length) return pad(cells[offset]);
+    const len = v.shape[axis];
+    const inner = stride / (len || 1);
+    const parts: string[] = [];
+    const idx = summarize && len > 2 * edge
+      ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => len - edge + i)]
+      : [...Array(len).keys()];
+    for (const i of idx) {
+      parts.push(i < 0 ? "..." : build(axis + 1, offset + i * inner, inner, indent + " "));
+    }
+    const sep = axis === v.shape.length - 1
+      ? ", "
+      : ",\n" + "\n".repeat(v.shape.length - axis - 2) + indent + " ";
+    return "[" + parts.join(sep) + "]";
+  };
+  const body = build(0, 0, n, " ".repeat(prefix.length));
+  const showDtype = v.dtype !== "float32" || v.size === 0;
+  return `${prefix}${body}${showDtype || v.dtype === "float32" ? `, dtype=${v.dtype}` : ""})`;
+}

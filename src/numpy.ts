@@ -1,0 +1,900 @@
+/**
+ * The array library: constructors and NumPy-style ops with broadcasting and
+ * JAX-style type promotion, built on the primitives. Every op accepts JS
+ * numbers wherever an array is expected, and works the same on concrete
+ * arrays and inside transforms.
+ *
+ * @module
+ */
+import { allocate, type DType, dtypeOfTypedArray, isFloat, type TypedArray } from "./_dtype.ts";
+import * as lax from "./_lax.ts";
+import { asArrayValue, broadcastAll, checkDType, checkShape, promote } from "./_np_base.ts";
+import * as shapeOps from "./_np_shape.ts";
+import * as reduceOps from "./_np_reduce.ts";
+import {
+  type ArrayLike,
+  ArrayValue,
+  installMethods,
+  NDArray,
+  type NestedArray,
+  type ReduceOptions,
+  type SliceSpec,
+} from "./_ndarray.ts";
+import type { UnaryPrimitive } from "./_primitives.ts";
+import { fmtShape, sizeOf } from "./_shape.ts";
+
+export { NDArray };
+export type { ArrayLike, DType, NestedArray, ReduceOptions, SliceSpec, TypedArray };
+
+/** Options naming the dtype of a new array. */
+export interface DTypeOptions {
+  /** The element type; float32 by default. */
+  dtype?: DType;
+}
+
+// ---- construction -------------------------------------------------------------
+
+function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
+  const shape: number[] = [];
+  let probe: NestedArray = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = (probe as NestedArray[])[0];
+  }
+  const inferred: DType = dtype ?? (typeof probe === "boolean" ? "bool" : "float32");
+  const out = allocate(inferred, sizeOf(shape));
+  let k = 0;
+  const walk = (x: NestedArray, depth: number, path: number[]) => {
+    if (depth === shape.length) {
+      if (Array.isArray(x)) {
+        throw new TypeError(
+          `np.array: ragged nested array: the element at [${path.join(", ")}] is a list, but ` +
+            `its siblings are scalars (expected shape ${fmtShape(shape)}).`,
+        );
+      }
+      if (typeof x !== "number" && typeof x !== "boolean") {
+        throw new TypeError(
+          `np.array: elements must be numbers or booleans, got ${typeof x} at [${
+            path.join(", ")
+          }].`,
+        );
+      }
+      out[k++] = Number(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) {
+      throw new TypeError(
+        `np.array: ragged nested array: the element at [${path.join(", ")}] has ` +
+          `${Array.isArray(x) ? `length ${x.length}` : "no axis"} but axis ${depth} of the first ` +
+          `row has length ${shape[depth]} (expected shape ${fmtShape(shape)}). All rows must ` +
+          `have the same length.`,
+      );
+    }
+    (x as NestedArray[]).forEach((c, i) => walk(c, depth + 1, [...path, i]));
+  };
+  walk(data, 0, []);
+  return new ArrayValue(out, shape, inferred);
+}
+
+/**
+ * Creates an array from nested JS arrays, a JS number or boolean, a typed array
+ * (with `shape`), or another array (converted to `dtype`). Numbers become
+ * float32 unless `dtype` says otherwise; booleans become bool. The data is
+ * always copied.
+ *
+ * @param data The values.
+ * @param options `dtype`, and `shape` for a flat typed array or JS array.
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.array([[1, 2, 3]]).shape, [1, 3]);
+ * assert.equal(np.array([1, 2], { dtype: "int32" }).dtype, "int32");
+ * const t = np.array(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
+ * assert.deepEqual(t.toArray(), [[1, 2], [3, 4]]);
+ * ```
+ */
+export function array(
+  data: NestedArray | TypedArray | NDArray,
+  options: DTypeOptions & { shape?: readonly number[] } = {},
+): NDArray {
+  const dtype = options.dtype === undefined ? undefined : checkDType("np.array", options.dtype);
+  if (data instanceof NDArray) {
+    const out = dtype ? astype(data, dtype) : data;
+    return options.shape ? shapeOps.reshape(out, options.shape) : out;
+  }
+  if (ArrayBuffer.isView(data)) {
+    const own = dtypeOfTypedArray(data);
+    const target = dtype ?? (own === "bool" ? "bool" : own) ?? "float32";
+    const shape = checkShape("np.array", options.shape ?? [data.length]);
+    if (sizeOf(shape) !== data.length) {
+      throw new TypeError(
+        `np.array: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, but the typed ` +
+          `array has ${data.length}.`,
+      );
+    }
+    const out = allocate(target, data.length);
+    out.set(data as unknown as Float64Array);
+    return new ArrayValue(out, shape, target);
+  }
+  const value = fromNested(data, dtype);
+  return options.shape ? shapeOps.reshape(value, options.shape) : value;
+}
+
+/**
+ * An array of zeros.
+ *
+ * @param shape The shape.
+ * @param options `dtype` (float32 by default).
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(np.zeros([2, 3]).sum().item(), 0);
+ * ```
+ */
+export function zeros(shape: readonly number[], options: DTypeOptions = {}): NDArray {
+  return full(shape, 0, options);
+}
+
+/**
+ * An array of ones.
+ *
+ * @param shape The shape.
+ * @param options `dtype` (float32 by default).
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(np.ones([2, 3]).sum().item(), 6);
+ * ```
+ */
+export function ones(shape: readonly number[], options: DTypeOptions = {}): NDArray {
+  return full(shape, 1, options);
+}
+
+/**
+ * An array filled with one value.
+ *
+ * @param shape The shape.
+ * @param value The fill value.
+ * @param options `dtype` (float32 by default, bool for a boolean value).
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.full([2], 7).toArray(), [7, 7]);
+ * ```
+ */
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  options: DTypeOptions = {},
+): NDArray {
+  const dtype = options.dtype === undefined && typeof value === "boolean"
+    ? "bool"
+    : checkDType("np.full", options.dtype);
+  return lax.full({ shape: checkShape("np.full", shape), dtype }, Number(value));
+}
+
+/**
+ * Zeros with the shape (and by default the dtype) of `x`.
+ *
+ * @param x The template array.
+ * @param options Optional `dtype`.
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.zerosLike(np.ones([2])).toArray(), [0, 0]);
+ * ```
+ */
+export function zerosLike(x: NDArray, options: DTypeOptions = {}): NDArray {
+  return full(x.shape, 0, { dtype: options.dtype ?? x.dtype });
+}
+
+/**
+ * Ones with the shape (and by default the dtype) of `x`.
+ *
+ * @param x The template array.
+ * @param options Optional `dtype`.
+ * @returns A new array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.onesLike(np.zeros([2])).toArray(), [1, 1]);
+ * ```
+ */
+export function onesLike(x: NDArray, options: DTypeOptions = {}): NDArray {
+  return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
+}
+
+/**
+ * Evenly spaced values in `[start, stop)`; with one argument, `[0, start)`.
+ * All-integer arguments give int32 (as NumPy), otherwise float32.
+ *
+ * @param start The first value (or the stop, when `stop` is omitted).
+ * @param stop The end, excluded.
+ * @param step The spacing (default 1, may be negative).
+ * @param options Optional `dtype`.
+ * @returns A 1-D array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.arange(4).toArray(), [0, 1, 2, 3]);
+ * assert.deepEqual(np.arange(1, 2, 0.5).toArray(), [1, 1.5]);
+ * ```
+ */
+export function arange(
+  start: number,
+  stop?: number,
+  step = 1,
+  options: DTypeOptions = {},
+): NDArray {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) {
+    throw new RangeError(`np.arange: step must be a non-zero finite number, got ${step}.`);
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const ints = [start, stop, step].every(Number.isInteger);
+  const dtype = options.dtype ?? (ints ? "int32" : "float32");
+  const out = allocate(checkDType("np.arange", dtype), n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return new ArrayValue(out, [n], dtype);
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop` (included unless `endpoint` is false).
+ *
+ * @param start The first value.
+ * @param stop The last value.
+ * @param num How many values (default 50).
+ * @param options `endpoint` (default true) and `dtype`.
+ * @returns A 1-D array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
+ * ```
+ */
+export function linspace(
+  start: number,
+  stop: number,
+  num = 50,
+  options: DTypeOptions & { endpoint?: boolean } = {},
+): NDArray {
+  if (!Number.isInteger(num) || num < 0) {
+    throw new RangeError(`np.linspace: num must be a non-negative integer, got ${num}.`);
+  }
+  const dtype = checkDType("np.linspace", options.dtype);
+  const div = (options.endpoint ?? true) ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const out = allocate(dtype, num);
+  for (let i = 0; i < num; i++) out[i] = start + i * step;
+  if ((options.endpoint ?? true) && num > 1) out[num - 1] = stop;
+  return new ArrayValue(out, [num], dtype);
+}
+
+/**
+ * The identity matrix (ones on the `k`-th diagonal).
+ *
+ * @param n Rows.
+ * @param m Columns (default `n`).
+ * @param options `k` (diagonal offset) and `dtype`.
+ * @returns An n×m array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.eye(2).toArray(), [[1, 0], [0, 1]]);
+ * ```
+ */
+export function eye(n: number, m?: number, options: DTypeOptions & { k?: number } = {}): NDArray {
+  const cols = m ?? n;
+  const dtype = checkDType("np.eye", options.dtype);
+  const k = options.k ?? 0;
+  checkShape("np.eye", [n, cols]);
+  const out = allocate(dtype, n * cols);
+  for (let i = 0; i < n; i++) {
+    const j = i + k;
+    if (j >= 0 && j < cols) out[i * cols + j] = 1;
+  }
+  return new ArrayValue(out, [n, cols], dtype);
+}
+
+// ---- elementwise ---------------------------------------------------------------------
+
+const FLOAT_UNARY = new Set([
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "sqrt",
+  "rsqrt",
+  "sigmoid",
+  "reciprocal",
+]);
+
+function unaryOp(name: string, x: ArrayLike): NDArray {
+  let a = asArrayValue(name, x);
+  if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.dtype === "bool" && name !== "abs") {
+    throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);
+  }
+  switch (name) {
+    case "square":
+      return lax.mul(a, a);
+    case "reciprocal":
+      return lax.div(lax.full(a, 1), a);
+    case "sigmoid":
+      return lax.unary("logistic", a);
+    case "floor":
+    case "ceil":
+    case "round":
+      return isFloat(a.dtype) ? lax.unary(name, a) : a;
+    default:
+      return lax.unary(name as UnaryPrimitive, a);
+  }
+}
+
+const BINARY_PRIM = {
+  add: "add",
+  sub: "sub",
+  mul: "mul",
+  div: "div",
+  pow: "pow",
+  maximum: "max",
+  minimum: "min",
+  equal: "eq",
+  notEqual: "ne",
+  less: "lt",
+  lessEqual: "le",
+  greater: "gt",
+  greaterEqual: "ge",
+} as const;
+
+function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
+  const prim = BINARY_PRIM[name as keyof typeof BINARY_PRIM];
+  let [a, b] = broadcastAll(`np.${name}`, promote(`np.${name}`, [x, y]));
+  if ((name === "div" || name === "pow" && a.dtype === "bool") && !isFloat(a.dtype)) {
+    // true division: integers divide as float32
+    [a, b] = [lax.convert(a, "float32"), lax.convert(b, "float32")];
+  }
+  if (a.dtype === "bool" && ["add", "sub", "mul", "maximum", "minimum"].includes(name)) {
+    [a, b] = [lax.convert(a, "int32"), lax.convert(b, "int32")];
+  }
+  return lax.binary(prim, a, b);
+}
+
+const unaryDoc = (name: string) => (x: ArrayLike): NDArray => unaryOp(name, x);
+
+/**
+ * Element-wise negation, −x.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.neg(np.array([1, -2])).toArray(), [-1, 2]);
+ * ```
+ */
+export const neg: (x: ArrayLike) => NDArray = unaryDoc("neg");
+/**
+ * Element-wise eˣ.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.exp(0).item(), 1);
+ * ```
+ */
+export const exp: (x: ArrayLike) => NDArray = unaryDoc("exp");
+/**
+ * Element-wise natural logarithm.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.log(1).item(), 0);
+ * ```
+ */
+export const log: (x: ArrayLike) => NDArray = unaryDoc("log");
+/**
+ * Element-wise log(1 + x), accurate for small x.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.log1p(0).item(), 0);
+ * ```
+ */
+export const log1p: (x: ArrayLike) => NDArray = unaryDoc("log1p");
+/**
+ * Element-wise eˣ − 1, accurate for small x.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.expm1(0).item(), 0);
+ * ```
+ */
+export const expm1: (x: ArrayLike) => NDArray = unaryDoc("expm1");
+/**
+ * Element-wise sine.
+ * @param x The input (radians).
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.sin(0).item(), 0);
+ * ```
+ */
+export const sin: (x: ArrayLike) => NDArray = unaryDoc("sin");
+/**
+ * Element-wise cosine.
+ * @param x The input (radians).
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.cos(0).item(), 1);
+ * ```
+ */
+export const cos: (x: ArrayLike) => NDArray = unaryDoc("cos");
+/**
+ * Element-wise tangent.
+ * @param x The input (radians).
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.tan(0).item(), 0);
+ * ```
+ */
+export const tan: (x: ArrayLike) => NDArray = unaryDoc("tan");
+/**
+ * Element-wise hyperbolic tangent.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.tanh(0).item(), 0);
+ * ```
+ */
+export const tanh: (x: ArrayLike) => NDArray = unaryDoc("tanh");
+/**
+ * Element-wise square root.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.sqrt(9).item(), 3);
+ * ```
+ */
+export const sqrt: (x: ArrayLike) => NDArray = unaryDoc("sqrt");
+/**
+ * Element-wise 1/√x.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.rsqrt(4).item(), 0.5);
+ * ```
+ */
+export const rsqrt: (x: ArrayLike) => NDArray = unaryDoc("rsqrt");
+/**
+ * Element-wise absolute value.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.abs(-3).item(), 3);
+ * ```
+ */
+export const abs: (x: ArrayLike) => NDArray = unaryDoc("abs");
+/**
+ * Element-wise sign: −1, 0 or 1.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.sign(np.array([-2, 0, 5])).toArray(), [-1, 0, 1]);
+ * ```
+ */
+export const sign: (x: ArrayLike) => NDArray = unaryDoc("sign");
+/**
+ * Element-wise x².
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.square(3).item(), 9);
+ * ```
+ */
+export const square: (x: ArrayLike) => NDArray = unaryDoc("square");
+/**
+ * Element-wise 1/x.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.reciprocal(4).item(), 0.25);
+ * ```
+ */
+export const reciprocal: (x: ArrayLike) => NDArray = unaryDoc("reciprocal");
+/**
+ * Element-wise logistic sigmoid 1/(1 + e⁻ˣ), stable for large |x|.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.sigmoid(0).item(), 0.5);
+ * ```
+ */
+export const sigmoid: (x: ArrayLike) => NDArray = unaryDoc("sigmoid");
+/**
+ * Element-wise floor.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.floor(1.5).item(), 1);
+ * ```
+ */
+export const floor: (x: ArrayLike) => NDArray = unaryDoc("floor");
+/**
+ * Element-wise ceiling.
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.ceil(1.5).item(), 2);
+ * ```
+ */
+export const ceil: (x: ArrayLike) => NDArray = unaryDoc("ceil");
+/**
+ * Element-wise rounding, halves to even (as NumPy).
+ * @param x The input.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.round(np.array([0.5, 1.5, 2.4])).toArray(), [0, 2, 2]);
+ * ```
+ */
+export const round: (x: ArrayLike) => NDArray = unaryDoc("round");
+
+const binaryDoc = (name: string) => (x: ArrayLike, y: ArrayLike): NDArray => binaryOp(name, x, y);
+
+/**
+ * Element-wise x + y with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.add(np.array([[1], [2]]), np.array([10, 20])).toArray(), [[11, 21], [12, 22]]);
+ * ```
+ */
+export const add: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("add");
+/**
+ * Element-wise x − y with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.sub(5, 3).item(), 2);
+ * ```
+ */
+export const sub: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("sub");
+/**
+ * Element-wise x · y with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.mul(np.array([1, 2]), 3).toArray(), [3, 6]);
+ * ```
+ */
+export const mul: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("mul");
+/**
+ * Element-wise true division x / y with broadcasting (integers divide as float32).
+ * @param x Numerator.
+ * @param y Denominator.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.div(np.array(1, { dtype: "int32" }), 4).item(), 0.25);
+ * ```
+ */
+export const div: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("div");
+/**
+ * Element-wise power xʸ with broadcasting.
+ * @param x Base.
+ * @param y Exponent.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.pow(2, 10).item(), 1024);
+ * ```
+ */
+export const pow: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("pow");
+/**
+ * Element-wise maximum with broadcasting (NaN propagates).
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.maximum(np.array([-1, 2]), 0).toArray(), [0, 2]);
+ * ```
+ */
+export const maximum: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("maximum");
+/**
+ * Element-wise minimum with broadcasting (NaN propagates).
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.minimum(np.array([-1, 2]), 0).toArray(), [-1, 0]);
+ * ```
+ */
+export const minimum: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("minimum");
+/**
+ * Element-wise x == y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.equal(np.array([1, 2]), 2).toArray(), [false, true]);
+ * ```
+ */
+export const equal: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("equal");
+/**
+ * Element-wise x != y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.notEqual(np.array([1, 2]), 2).toArray(), [true, false]);
+ * ```
+ */
+export const notEqual: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("notEqual");
+/**
+ * Element-wise x < y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.less(np.array([1, 2]), 2).toArray(), [true, false]);
+ * ```
+ */
+export const less: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("less");
+/**
+ * Element-wise x <= y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.lessEqual(np.array([1, 2]), 1).toArray(), [true, false]);
+ * ```
+ */
+export const lessEqual: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("lessEqual");
+/**
+ * Element-wise x > y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.greater(np.array([1, 2]), 1).toArray(), [false, true]);
+ * ```
+ */
+export const greater: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("greater");
+/**
+ * Element-wise x >= y (bool) with broadcasting.
+ * @param x Left operand.
+ * @param y Right operand.
+ * @returns A bool array.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.greaterEqual(np.array([1, 2]), 2).toArray(), [false, true]);
+ * ```
+ */
+export const greaterEqual: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("greaterEqual");
+
+/**
+ * Picks `x` where `condition` holds and `y` elsewhere, broadcasting all three.
+ * The gradient flows only to the chosen side.
+ *
+ * @param condition A bool array (other dtypes are compared with 0).
+ * @param x Values where the condition holds.
+ * @param y Values elsewhere.
+ * @returns The merged array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = np.array([-1, 2, -3]);
+ * assert.deepEqual(np.where(x.greater(0), x, 0).toArray(), [0, 2, 0]);
+ * ```
+ */
+export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): NDArray {
+  let c = asArrayValue("np.where", condition);
+  if (c.dtype !== "bool") c = lax.binary("ne", c, lax.zerosLike(c));
+  const [a, b] = promote("np.where", [x, y]);
+  const [cc, aa, bb] = broadcastAll("np.where", [c, a, b]);
+  return lax.select(cc, aa, bb);
+}
+
+/**
+ * Limits values to `[lo, hi]`; either bound may be null.
+ *
+ * @param x The input.
+ * @param lo Lower bound or null.
+ * @param hi Upper bound or null.
+ * @returns The clipped array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.clip(np.array([-2, 0.5, 3]), 0, 1).toArray(), [0, 0.5, 1]);
+ * ```
+ */
+export function clip(x: ArrayLike, lo: ArrayLike | null, hi: ArrayLike | null): NDArray {
+  let out = asArrayValue("np.clip", x);
+  if (lo !== null && lo !== undefined) out = maximum(out, lo);
+  if (hi !== null && hi !== undefined) out = minimum(out, hi);
+  return out;
+}
+
+/**
+ * Converts to another dtype (float → int truncates toward zero).
+ *
+ * @param x The input.
+ * @param dtype The target dtype.
+ * @returns The converted array (the same array when the dtype already matches).
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.astype(np.array([1.7, -1.7]), "int32").toArray(), [1, -1]);
+ * ```
+ */
+export function astype(x: ArrayLike, dtype: DType): NDArray {
+  return lax.convert(asArrayValue("astype", x), checkDType("astype", dtype));
+}
+
+export * from "./_np_reduce.ts";
+export * from "./_np_shape.ts";
+
+installMethods({
+  unary: unaryOp,
+  binary: binaryOp,
+  reduce: (name, x, options) => {
+    const fns: Record<string, (x: NDArray, o?: ReduceOptions) => NDArray> = {
+      sum: reduceOps.sum,
+      mean: reduceOps.mean,
+      max: reduceOps.max,
+      min: reduceOps.min,
+      prod: reduceOps.prod,
+      argmax: reduceOps.argmax as (x: NDArray, o?: ReduceOptions) => NDArray,
+      argmin: reduceOps.argmin as (x: NDArray, o?: ReduceOptions) => NDArray,
+      logsumexp: reduceOps.logsumexp,
+    };
+    return fns[name](x, options);
+  },
+  matmul: reduceOps.matmul,
+  dot: reduceOps.dot,
+  reshape: shapeOps.reshape,
+  transpose: shapeOps.transpose,
+  expandDims: shapeOps.expandDims,
+  squeeze: shapeOps.squeeze,
+  broadcastTo: shapeOps.broadcastTo,
+  slice: shapeOps.slice,
+  take: shapeOps.take,
+  astype,
+  clip,
+});

@@ -1,0 +1,235 @@
+/**
+ * Pytrees: nested plain objects and JS arrays whose leaves are arrays.
+ *
+ * Containers are JS arrays (and tuples) and plain objects (their keys are
+ * visited in sorted order, as JAX sorts dict keys); `null` and `undefined` are
+ * empty containers. Everything else — an `NDArray`, a number, a string — is a
+ * leaf. Every transform takes and returns pytrees.
+ *
+ * @module
+ */
+import type { NDArray } from "./_ndarray.ts";
+
+/** A pytree whose leaves are arrays: the shape of parameters, gradients and optimizer states. */
+export type ArrayTree =
+  | NDArray
+  | null
+  | undefined
+  | readonly ArrayTree[]
+  | { readonly [key: string]: ArrayTree };
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The structure of a pytree without its leaves. Two trees with equal
+ * structures (see `equals`) can be zipped leaf by leaf.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const s = tree.structure({ w: np.ones([2]), b: [np.zeros([1]), np.zeros([1])] });
+ * assert.equal(s.numLeaves, 3);
+ * assert.equal(s.toString(), "{b: [*, *], w: *}");
+ * ```
+ */
+export class TreeDef {
+  /** What kind of node this is. */
+  readonly kind: "leaf" | "none" | "array" | "object";
+  /** For `none` nodes: which empty value (`null` or `undefined`) to rebuild. */
+  readonly empty: null | undefined;
+  /** Sorted keys of an object node; empty otherwise. */
+  readonly keys: readonly string[];
+  /** Child structures, one per array element or key. */
+  readonly children: readonly TreeDef[];
+  /** How many leaves the tree holds. */
+  readonly numLeaves: number;
+
+  constructor(
+    kind: "leaf" | "none" | "array" | "object",
+    children: readonly TreeDef[] = [],
+    keys: readonly string[] = [],
+    empty: null | undefined = undefined,
+  ) {
+    this.kind = kind;
+    this.children = children;
+    this.keys = keys;
+    this.empty = empty;
+    this.numLeaves = kind === "leaf" ? 1 : children.reduce((n, c) => n + c.numLeaves, 0);
+  }
+
+  /** True when both trees have the same containers, keys and number of leaves. */
+  equals(other: TreeDef): boolean {
+    return this.toString() === other.toString();
+  }
+
+  /** A compact description, `*` for each leaf: `{b: [*, *], w: *}`. */
+  toString(): string {
+    switch (this.kind) {
+      case "leaf":
+        return "*";
+      case "none":
+        return String(this.empty);
+      case "array":
+        return `[${this.children.map(String).join(", ")}]`;
+      case "object":
+        return `{${this.keys.map((k, i) => `${k}: ${this.children[i]}`).join(", ")}}`;
+    }
+  }
+}
+
+function flattenInto(x: unknown, leaves: unknown[]): TreeDef {
+  if (x === null || x === undefined) return new TreeDef("none", [], [], x);
+  if (Array.isArray(x)) return new TreeDef("array", x.map((c) => flattenInto(c, leaves)));
+  if (isPlainObject(x)) {
+    const keys = Object.keys(x).sort();
+    return new TreeDef("object", keys.map((k) => flattenInto(x[k], leaves)), keys);
+  }
+  leaves.push(x);
+  return new TreeDef("leaf");
+}
+
+/**
+ * Splits a pytree into its leaves (depth first, object keys sorted) and its structure.
+ *
+ * @param tree A pytree.
+ * @returns The leaves and the structure that `unflatten` rebuilds the tree from.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const [leaves, def] = tree.flatten({ w: np.ones([2]), b: np.zeros([]) });
+ * assert.equal(leaves.length, 2);
+ * assert.deepEqual(leaves[0].shape, []); // "b" sorts before "w"
+ * assert.equal(def.numLeaves, 2);
+ * ```
+ */
+export function flatten(tree: unknown): [NDArray[], TreeDef] {
+  const leaves: unknown[] = [];
+  const def = flattenInto(tree, leaves);
+  return [leaves as NDArray[], def];
+}
+
+/**
+ * Rebuilds a pytree of structure `def` from `leaves` (the inverse of `flatten`).
+ *
+ * @typeParam T The type of the rebuilt tree (not checked at run time).
+ * @param def A structure from `flatten` or `structure`.
+ * @param leaves Exactly `def.numLeaves` leaves, in flatten order.
+ * @returns The tree.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const [leaves, def] = tree.flatten([np.ones([1]), { a: np.ones([2]) }]);
+ * const doubled = tree.unflatten(def, leaves.map((x) => x.mul(2)));
+ * assert.deepEqual(tree.leaves(doubled)[1].toArray(), [2, 2]);
+ * ```
+ */
+export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[]): T {
+  if (leaves.length !== def.numLeaves) {
+    throw new TypeError(
+      `tree.unflatten: the structure ${def} has ${def.numLeaves} leaves but ${leaves.length} ` +
+        `were given.`,
+    );
+  }
+  let i = 0;
+  const build = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case "leaf":
+        return leaves[i++];
+      case "none":
+        return d.empty;
+      case "array":
+        return d.children.map(build);
+      case "object":
+        return Object.fromEntries(d.keys.map((k, j) => [k, build(d.children[j])]));
+    }
+  };
+  return build(def) as T;
+}
+
+/**
+ * The leaves of a pytree, depth first with object keys sorted.
+ *
+ * @param tree A pytree.
+ * @returns Its leaves.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tree.leaves({ a: [np.ones([2]), np.ones([3])], b: null }).length, 2);
+ * ```
+ */
+export function leaves(tree: unknown): NDArray[] {
+  return flatten(tree)[0];
+}
+
+/**
+ * The structure of a pytree (its containers, without the leaves).
+ *
+ * @param tree A pytree.
+ * @returns Its structure.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(tree.structure([np.ones([1])]).equals(tree.structure([np.zeros([5])])));
+ * ```
+ */
+export function structure(tree: unknown): TreeDef {
+  return flatten(tree)[1];
+}
+
+/**
+ * Applies `f` to every leaf of `tree` (and the matching leaves of `rest`, which
+ * must have the same structure), returning a tree of the same structure.
+ *
+ * @typeParam T The tree type, preserved by the map.
+ * @param f The function applied to each leaf (and the corresponding leaves of `rest`).
+ * @param tree The tree whose structure the result takes.
+ * @param rest More trees of the same structure.
+ * @returns The mapped tree.
+ *
+ * @example
+ * ```ts
+ * import { np, tree } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const params = { w: np.array([1, 2]), b: np.array(3) };
+ * const grads = { w: np.array([0.5, 0.5]), b: np.array(1) };
+ * const next = tree.map((p, g) => p.sub(g.mul(0.1)), params, grads);
+ * assert.deepEqual(next.w.toArray(), [0.949999988079071, 1.9500000476837158]);
+ * ```
+ */
+export function map<T>(
+  f: (leaf: NDArray, ...rest: NDArray[]) => NDArray,
+  tree: T,
+  ...rest: T[]
+): T {
+  const [ls, def] = flatten(tree);
+  const others = rest.map((r, k) => {
+    const [rl, rd] = flatten(r);
+    if (!rd.equals(def)) {
+      throw new TypeError(
+        `tree.map: tree ${k + 1} has structure ${rd} but the first tree has ${def}; all trees ` +
+          `must share one structure.`,
+      );
+    }
+    return rl;
+  });
+  return unflatten<T>(def, ls.map((l, i) => f(l, ...others.map((o) => o[i]))));
+}
