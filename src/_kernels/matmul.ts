@@ -638,7 +638,7 @@ export const matmulBackend: "wasm-relaxed-simd" | "wasm-simd" | "js" = matmulF32
   : "wasm-simd";
 
 /** Below this many multiply-adds the packing and copying overheads outweigh SIMD. */
-const WASM_MIN_WORK = 4096;
+const WASM_MIN_WORK = 512;
 
 /**
  * C[m×n] = op(A)·op(B) in float32, op = transpose when the flag is set. A is
