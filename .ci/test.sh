@@ -34,6 +34,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
 # No colour codes in logs (CI, tee'd output); keep them on a terminal.
 if [[ ! -t 1 ]]; then export NO_COLOR=1; fi
+# Deno trusts only its bundled Mozilla roots by default; also trust the system store
+# (/etc/ssl/certs), which is where a machine's proxy/private CA lives. npm already does.
+export DENO_TLS_CA_STORE=${DENO_TLS_CA_STORE:-mozilla,system}
 
 # Pick the runners: $DENO / $BUN if set, else the pinned version on PATH (npx puts it there
 # when this runs under `npx -y deno@X task ...`), else npx.
