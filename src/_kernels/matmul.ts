@@ -644,7 +644,13 @@ const WASM_MIN_WORK = 512;
  * C[m×n] = op(A)·op(B) in float32, op = transpose when the flag is set. A is
  * stored as [m×k] (or [k×m] if transA), B as [k×n] (or [n×k] if transB), all
  * row-major contiguous, starting at the given offsets. out is fully
- * overwritten.
+ * overwritten; it must not overlap a or b.
+ *
+ * Uses the WebAssembly SIMD kernel (see {@link matmulBackend}) from 512
+ * multiply-adds up and the JS kernel below that, where the copies into wasm
+ * memory would cost more than they save. With relaxed SIMD the engine may or
+ * may not fuse each multiply-add, so the last bits can differ between
+ * engines (not between runs).
  */
 export function matmulF32(
   a: Float32Array,
