@@ -7,7 +7,8 @@
  *
  * ## Blocking scheme of the float32 WebAssembly kernel
  *
- * The JS wrapper packs both operands straight into wasm memory, which also
+ * The JS wrapper copies A and B into wasm memory as they are (one memcpy
+ * each); wasm packers then rearrange them into the panels below, which also
  * absorbs the transposes (op(A), op(B) are read through strides while
  * packing, so a single micro-kernel serves all four flag combinations):
  *
