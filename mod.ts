@@ -35,3 +35,4 @@ export { escapeXml, figure, lineChart, niceTicks, PALETTE } from "./src/plot.ts"
 export type { ChartOptions, FigureOptions, Panel, PanelOptions, Series } from "./src/plot.ts";
 export { formatDuration, formatMetric, progressBar } from "./src/progress.ts";
 export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/progress.ts";
+export * as random from "./src/random.ts";

@@ -27,7 +27,7 @@ export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
 /** Late-bound implementations of primitives that live in other modules (jit, random). */
 export const evalHooks: {
   jitCall?: (args: ArrayValue[], params: PrimitiveParams["jit_call"]) => ArrayValue[];
-  randomBits?: (key: ArrayValue, shape: number[]) => ArrayValue;
+  randomBits?: (key: ArrayValue, params: PrimitiveParams["random_bits"]) => ArrayValue;
 } = {};
 
 // ---- scalar functions of the elementwise primitives -------------------------
@@ -289,8 +289,8 @@ const rules = {
     const strides = stridesOf(x.shape).map((s, i) => (x.shape[i] === 1 ? 0 : s));
     return [new ArrayValue(stridedCopy(x.data, 0, strides, shape, x.dtype), shape, x.dtype)];
   },
-  slice: ([x], { starts, steps }) => {
-    const [{ shape }] = shapeRules.slice([x], { starts, stops: x.shape.slice(), steps });
+  slice: ([x], { starts, stops, steps }) => {
+    const [{ shape }] = shapeRules.slice([x], { starts, stops, steps });
     const strides = stridesOf(x.shape);
     const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
     return [
@@ -357,9 +357,9 @@ const rules = {
     }
     return [new ArrayValue(out, shape, u.dtype)];
   },
-  random_bits: ([key], { shape }) => {
+  random_bits: ([key], params) => {
     if (!evalHooks.randomBits) throw new Error("internal: random kernels not installed.");
-    return [evalHooks.randomBits(key, shape)];
+    return [evalHooks.randomBits(key, params)];
   },
   jit_call: (args, params) => {
     if (!evalHooks.jitCall) throw new Error("internal: jit not installed.");

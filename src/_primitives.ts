@@ -79,8 +79,12 @@ export interface PrimitiveParams {
   /** The transpose of take: scatter-adds updates into zeros whose `axis` has `size`. */
   scatter_add: { axis: number; size: number };
   // -- random ----------------------------------------------------------------
-  /** Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape`. */
-  random_bits: { shape: number[] };
+  /**
+   * Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape`: the hash of
+   * the counters 0..n-1 under the key; with `foldIn`, the hash of (0, foldIn)
+   * instead (a new key, shape [2]).
+   */
+  random_bits: { shape: number[]; foldIn?: number };
   // -- staged call -----------------------------------------------------------
   jit_call: { jaxpr: Jaxpr; name: string };
 }
