@@ -101,6 +101,33 @@ const reduceExtremum =
     return [[out], [tOut]];
   };
 
+/**
+ * For y of shape [..., n]: out[..., i] = Π_{j≠i} y[..., j], as the product of the exclusive
+ * prefix and suffix products, each an inclusive scan by doubling shifts (log2 n multiplies).
+ */
+function productOfOthers(y: NDArray): NDArray {
+  const r = y.ndim - 1, n = y.shape[r];
+  if (n <= 1) return lax.full(y, 1);
+  const lead = y.shape.slice(0, r);
+  const part = (v: NDArray, lo: number, hi: number) =>
+    lo === 0 && hi === n ? v : bind("slice", [v], {
+      starts: v.shape.map((_, i) => (i === r ? lo : 0)),
+      stops: v.shape.map((d, i) => (i === r ? hi : d)),
+      steps: v.shape.map(() => 1),
+    })[0];
+  const ones = (s: number) => lax.full({ shape: [...lead, s], dtype: y.dtype }, 1);
+  const cat = (a: NDArray, b: NDArray) => bind("concatenate", [a, b], { axis: r })[0];
+  // shift by s along the last axis towards higher (+1) or lower (-1) indices, filling with ones
+  const shift = (v: NDArray, s: number, dir: 1 | -1) =>
+    dir === 1 ? cat(ones(s), part(v, 0, n - s)) : cat(part(v, s, n), ones(s));
+  const exclusiveScan = (dir: 1 | -1) => {
+    let v = y;
+    for (let s = 1; s < n; s *= 2) v = lax.mul(v, shift(v, s, dir));
+    return shift(v, 1, dir);
+  };
+  return lax.mul(exclusiveScan(1), exclusiveScan(-1));
+}
+
 export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // d(-x) = -dx
   neg: linear("neg"),
@@ -192,29 +219,18 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   reduce_sum: linear("reduce_sum"),
   reduce_max: reduceExtremum("reduce_max"),
   reduce_min: reduceExtremum("reduce_min"),
-  // d Πx = Σ_i (Π_{j≠i} x_j) dx_i, with the product of the others computed without dividing
-  // by zero: with no zero it is Π/x_i; with one zero at i it is the product of the non-zeros
-  // there and 0 elsewhere; with two or more zeros it is 0 everywhere.
+  // d Πx = Σ_i (Π_{j≠i} x_j) dx_i, with Π_{j≠i} x_j = (Π_{j<i} x_j)(Π_{j>i} x_j) built from
+  // products only (no division), so it is exact at zeros and differentiable again.
   reduce_prod: ([x], [t], { axes }) => {
     const out = bind("reduce_prod", [x], { axes })[0];
-    const zero = lax.zerosLike(x), one = lax.full(x, 1);
-    const isZero = lax.binary("eq", x, zero);
-    const nonZeroProd = lax.unreduce(
-      bind("reduce_prod", [lax.select(isZero, one, x)], { axes })[0],
-      x.shape,
-      axes,
-    );
-    const zeros = lax.unreduce(lax.reduceSum(lax.convert(isZero, x.dtype), axes), x.shape, axes);
-    const others = lax.select(
-      isZero,
-      lax.select(lax.binary("eq", zeros, one), nonZeroProd, zero),
-      lax.select(
-        lax.binary("eq", zeros, zero),
-        lax.div(nonZeroProd, lax.select(isZero, one, x)),
-        zero,
-      ),
-    );
-    return [[out], [lax.reduceSum(lax.mul(instantiate(t, x), others), axes)]];
+    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const keptShape = kept.map((i) => x.shape[i]);
+    const n = axes.reduce((s, i) => s * x.shape[i], 1);
+    // move the reduced axes last and fold them into one axis of size n
+    const fold = (y: NDArray) =>
+      lax.reshape(lax.transpose(y, [...kept, ...axes]), [...keptShape, n]);
+    const others = productOfOthers(fold(x));
+    return [[out], [lax.reduceSum(lax.mul(fold(instantiate(t, x)), others), [kept.length])]];
   },
   argmax: zeroTangent("argmax"),
   argmin: zeroTangent("argmin"),
