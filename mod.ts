@@ -29,10 +29,14 @@ export {
   valueAndGrad,
   vjp,
 } from "./src/autodiff.ts";
-export { Jaxpr } from "./src/_jaxpr.ts";
+export { Jaxpr, Var } from "./src/_jaxpr.ts";
+export type { Eqn } from "./src/_jaxpr.ts";
+export type { Aval } from "./src/_core.ts";
+export type { None, Primitive, PrimitiveParams } from "./src/_primitives.ts";
 import "./src/_eval.ts";
 export { escapeXml, figure, lineChart, niceTicks, PALETTE } from "./src/plot.ts";
 export type { ChartOptions, FigureOptions, Panel, PanelOptions, Series } from "./src/plot.ts";
 export { formatDuration, formatMetric, progressBar } from "./src/progress.ts";
 export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/progress.ts";
 export * as random from "./src/random.ts";
+export * as nn from "./src/nn.ts";

@@ -16,7 +16,9 @@ import { fmtShape } from "./_shape.ts";
 
 /** An abstract value: what a tracer knows about the array it stands for. */
 export interface Aval {
+  /** The size of each axis. */
   readonly shape: readonly number[];
+  /** The element type. */
   readonly dtype: DType;
 }
 

@@ -15,16 +15,25 @@ import type { Primitive, PrimitiveParams } from "./_primitives.ts";
 import { shapeRules } from "./_shape_rules.ts";
 import { fmtShape } from "./_shape.ts";
 
-/** A variable of the IR: an identity and an abstract value. */
+/** A variable of the IR: an identity and an abstract value (shape and dtype). */
 export class Var {
-  constructor(readonly aval: Aval) {}
+  /** The shape and dtype of the value the variable stands for. */
+  readonly aval: Aval;
+  /** Creates a fresh variable of the given abstract value. */
+  constructor(aval: Aval) {
+    this.aval = aval;
+  }
 }
 
 /** One equation: `outputs = prim[params](inputs)`. */
 export interface Eqn<P extends Primitive = Primitive> {
+  /** The primitive's name. */
   readonly prim: P;
+  /** Operand variables. */
   readonly inputs: readonly Var[];
+  /** Static parameters (axes, shapes, ...). */
   readonly params: PrimitiveParams[P];
+  /** Result variables. */
   readonly outputs: readonly Var[];
 }
 
@@ -82,6 +91,7 @@ export class Jaxpr {
   /** Output variables (may repeat, or name an input or a constant). */
   readonly outvars: readonly Var[];
 
+  /** Assembles a jaxpr; use `makeJaxpr` rather than calling this directly. */
   constructor(
     invars: readonly Var[],
     constvars: readonly Var[],

@@ -86,7 +86,10 @@ export abstract class NDArray {
   abstract get shape(): readonly number[];
   /** The element type. */
   abstract get dtype(): DType;
-  /** The concrete value behind this array; tracers that have none throw an explanatory error. */
+  /**
+   * The concrete value behind this array; tracers that have none throw an explanatory error.
+   * @ignore
+   */
   abstract _value(): ArrayValue;
 
   /** The number of axes. */

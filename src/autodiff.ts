@@ -376,6 +376,22 @@ export function grad<A extends readonly unknown[], Aux, const N extends Argnums 
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
 ): (...args: A) => [GradsOf<A, N>, Aux];
+/**
+ * The gradient of a scalar function (the overload without `hasAux`; see above).
+ *
+ * @typeParam A The argument types of `f`.
+ * @param f A function returning a float scalar.
+ * @param options `argnums` (default 0).
+ * @returns A function computing ∇f with the structure of the differentiated argument(s).
+ *
+ * @example
+ * ```ts
+ * import { grad, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(grad((x: np.NDArray) => x.pow(3).sum())(np.array([1, 2])).toArray(), [3, 12]);
+ * ```
+ */
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false>,
@@ -414,6 +430,24 @@ export function valueAndGrad<A extends readonly unknown[], Aux, const N extends 
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
 ): (...args: A) => [[NDArray, Aux], GradsOf<A, N>];
+/**
+ * `[value, gradient]` of a scalar function (the overload without `hasAux`; see above).
+ *
+ * @typeParam A The argument types of `f`.
+ * @param f A function returning a float scalar.
+ * @param options `argnums` (default 0).
+ * @returns A function computing `[f(...), ∇f(...)]`.
+ *
+ * @example
+ * ```ts
+ * import { np, valueAndGrad } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const [v, g] = valueAndGrad((x: np.NDArray) => x.square().sum())(np.array([3]));
+ * assert.equal(v.item(), 9);
+ * assert.deepEqual(g.toArray(), [6]);
+ * ```
+ */
 export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false>,

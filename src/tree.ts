@@ -50,6 +50,7 @@ export class TreeDef {
   /** How many leaves the tree holds. */
   readonly numLeaves: number;
 
+  /** Builds a structure node; `flatten` and `structure` make these for you. */
   constructor(
     kind: "leaf" | "none" | "array" | "object",
     children: readonly TreeDef[] = [],

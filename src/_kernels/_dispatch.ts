@@ -32,7 +32,8 @@ export function matmulInto(
     for (let p = 0; p < k; p++) {
       const av = a[aOff + (transA ? p * m + i : i * k + p)];
       for (let j = 0; j < n; j++) {
-        out[row + j] = (out[row + j] + Math.imul(av, b[bOff + (transB ? j * k + p : p * n + j)])) | 0;
+        out[row + j] = (out[row + j] + Math.imul(av, b[bOff + (transB ? j * k + p : p * n + j)])) |
+          0;
       }
     }
   }
