@@ -42,7 +42,8 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
     probe = (probe as NestedArray[])[0];
   }
   const inferred: DType = dtype ?? (typeof probe === "boolean" ? "bool" : "float32");
-  const out = allocate(inferred, sizeOf(shape));
+  // collect exactly in float64, then convert: bool becomes 0/1, int32 truncates and saturates
+  const out = new Float64Array(sizeOf(shape));
   let k = 0;
   const walk = (x: NestedArray, depth: number, path: number[]) => {
     if (depth === shape.length) {
@@ -73,7 +74,7 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
     (x as NestedArray[]).forEach((c, i) => walk(c, depth + 1, [...path, i]));
   };
   walk(data, 0, []);
-  return new ArrayValue(out, shape, inferred);
+  return lax.convert(new ArrayValue(out, shape, "float64"), inferred) as ArrayValue;
 }
 
 /**
@@ -116,9 +117,14 @@ export function array(
           `array has ${data.length}.`,
       );
     }
-    const out = allocate(target, data.length);
-    out.set(data as unknown as Float64Array);
-    return new ArrayValue(out, shape, target);
+    // copy as the source's own dtype (other typed arrays go through float64), then convert:
+    // a Uint8Array of 0/2 becomes a bool array of 0/1, floats to int32 truncate and saturate
+    const source = own ?? "float64";
+    const copy = allocate(source, data.length);
+    if (source === "bool") {
+      for (let i = 0; i < data.length; i++) copy[i] = (data as Uint8Array)[i] !== 0 ? 1 : 0;
+    } else copy.set(data as unknown as Float64Array);
+    return lax.convert(new ArrayValue(copy, shape, source), target);
   }
   const value = fromNested(data, dtype);
   return options.shape ? shapeOps.reshape(value, options.shape) : value;
@@ -186,7 +192,14 @@ export function full(
   const dtype = options.dtype === undefined && typeof value === "boolean"
     ? "bool"
     : checkDType("np.full", options.dtype);
-  return lax.full({ shape: checkShape("np.full", shape), dtype }, Number(value));
+  const v = Number(value);
+  // store what a conversion to dtype would: bool is 0/1, int32 truncates and saturates
+  const stored = dtype === "bool"
+    ? (v !== 0 ? 1 : 0)
+    : dtype === "int32"
+    ? (Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v))))
+    : v;
+  return lax.full({ shape: checkShape("np.full", shape), dtype }, stored);
 }
 
 /**
