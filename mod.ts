@@ -29,6 +29,8 @@ export {
   valueAndGrad,
   vjp,
 } from "./src/autodiff.ts";
+export { hessian, jacfwd, jacrev, vmap } from "./src/transforms.ts";
+export type { AxisSpec, Jacobian, JacobianOptions, VmapOptions } from "./src/transforms.ts";
 export { Jaxpr, Var } from "./src/_jaxpr.ts";
 export type { Eqn } from "./src/_jaxpr.ts";
 export type { Aval } from "./src/_core.ts";
