@@ -42,3 +42,6 @@ export { formatDuration, formatMetric, progressBar } from "./src/progress.ts";
 export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/progress.ts";
 export * as random from "./src/random.ts";
 export * as nn from "./src/nn.ts";
+export * as losses from "./src/losses.ts";
+export * as optim from "./src/optim.ts";
+export * as schedules from "./src/schedules.ts";
