@@ -88,30 +88,45 @@ export const compareFns: Record<
   ge: (x, y) => x >= y,
 };
 
+/**
+ * Builds a loop specialised to one scalar function. Each loop is compiled from
+ * its own source text, so the engine sees one call target per loop and inlines
+ * it (a single shared loop calling many functions would stay megamorphic).
+ */
+let loopCount = 0;
+function specialise<F>(body: string, fn: F): (...args: unknown[]) => void {
+  // a unique name keeps engines from sharing one compiled loop between sources
+  const name = `loop${loopCount++}`;
+  return new Function("f", `"use strict"; return function ${name}(a, b, c, out, n) { ${body} };`)(
+    fn,
+  ) as (...args: unknown[]) => void;
+}
+
 function mapUnary(f: (x: number) => number) {
+  const loop = specialise("for (let i = 0; i < n; i++) out[i] = f(a[i]);", f);
   return ([x]: ArrayValue[]): ArrayValue[] => {
-    const src = x.data;
-    const out = allocate(x.dtype, src.length);
-    for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+    const out = allocate(x.dtype, x.size);
+    loop(x.data, null, null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
 }
 
 function mapBinary(f: (x: number, y: number) => number, intF?: (x: number, y: number) => number) {
+  const body = "for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);";
+  const loop = specialise(body, f);
+  const intLoop = intF ? specialise(body, intF) : loop;
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
-    const a = x.data, b = y.data;
-    const out = allocate(x.dtype, a.length);
-    const g = intF && x.dtype === "int32" ? intF : f;
-    for (let i = 0; i < a.length; i++) out[i] = g(a[i], b[i]);
+    const out = allocate(x.dtype, x.size);
+    (x.dtype === "int32" ? intLoop : loop)(x.data, y.data, null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
 }
 
 function mapCompare(f: (x: number, y: number) => boolean) {
+  const loop = specialise("for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]) ? 1 : 0;", f);
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
-    const a = x.data, b = y.data;
-    const out = new Uint8Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = f(a[i], b[i]) ? 1 : 0;
+    const out = new Uint8Array(x.size);
+    loop(x.data, y.data, null, out, out.length);
     return [new ArrayValue(out, x.shape, "bool")];
   };
 }
