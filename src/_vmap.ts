@@ -191,7 +191,8 @@ function takeBatchedX(x: NDArray, dx: number, idx: NDArray, axis: number): [NDAr
 }
 
 /** A batched key: one call per example, stacked (keys are few and bits are cheap). */
-const randomBits: VmapRule<"random_bits"> = ([key], [d], { shape }) => {
+const randomBits: VmapRule<"random_bits"> = ([key], [d], params) => {
+  const { shape } = params;
   const keys = moveaxis(key, d!, 0);
   const size = keys.shape[0];
   if (size === 0) return [[ArrayValue.zeros([0, ...shape], "int32")], [0]];
@@ -201,7 +202,7 @@ const randomBits: VmapRule<"random_bits"> = ([key], [d], { shape }) => {
       bind1("slice", [keys], { starts: [b, 0], stops: [b + 1, 2], steps: [1, 1] }),
       [2],
     );
-    rows.push(lax.reshape(bind1("random_bits", [k], { shape }), [1, ...shape]));
+    rows.push(lax.reshape(bind1("random_bits", [k], params), [1, ...shape]));
   }
   return [[rows.length === 1 ? rows[0] : bind1("concatenate", rows, { axis: 0 })], [0]];
 };

@@ -150,8 +150,9 @@ export function vmap<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   options: VmapOptions = {},
 ): (...args: A) => R {
-  const inAxes = options.inAxes ?? 0;
-  const outAxes = options.outAxes ?? 0;
+  // null is a meaningful axis (unmapped), so only undefined takes the default
+  const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
+  const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
   return (...args: A): R => {
     if (Array.isArray(inAxes) && inAxes.length !== args.length) {
       throw new TypeError(
