@@ -30,6 +30,7 @@ export {
   vjp,
 } from "./src/autodiff.ts";
 export { hessian, jacfwd, jacrev, vmap } from "./src/transforms.ts";
+export { jit, type JitOptions, makeJaxpr } from "./src/jit.ts";
 export type { AxisSpec, Jacobian, JacobianOptions, VmapOptions } from "./src/transforms.ts";
 export { Jaxpr, Var } from "./src/_jaxpr.ts";
 export type { Eqn } from "./src/_jaxpr.ts";
