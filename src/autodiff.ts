@@ -375,7 +375,7 @@ function scalarOut(name: string, x: unknown): NDArray {
 export function grad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
-): (...args: A) => [GradsOf<A, N>, Aux];
+): (...args: A) => [GradsOf<A, NoInfer<N>>, Aux];
 /**
  * The gradient of a scalar function (the overload without `hasAux`; see above).
  *
@@ -395,7 +395,7 @@ export function grad<A extends readonly unknown[], Aux, const N extends Argnums 
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false>,
-): (...args: A) => GradsOf<A, N>;
+): (...args: A) => GradsOf<A, NoInfer<N>>;
 export function grad(
   f: (...args: never[]) => unknown,
   options: GradOptions = {},
@@ -429,7 +429,7 @@ export function grad(
 export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
-): (...args: A) => [[NDArray, Aux], GradsOf<A, N>];
+): (...args: A) => [[NDArray, Aux], GradsOf<A, NoInfer<N>>];
 /**
  * `[value, gradient]` of a scalar function (the overload without `hasAux`; see above).
  *
@@ -451,7 +451,7 @@ export function valueAndGrad<A extends readonly unknown[], Aux, const N extends 
 export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false>,
-): (...args: A) => [NDArray, GradsOf<A, N>];
+): (...args: A) => [NDArray, GradsOf<A, NoInfer<N>>];
 export function valueAndGrad(
   f: (...args: never[]) => unknown,
   options: GradOptions = {},
