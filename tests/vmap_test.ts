@@ -15,7 +15,8 @@ function example(x: NDArray, axis: number, b: number): NDArray {
 }
 
 /** The reference semantics of vmap: a loop over the examples, stacked along `outAxis`. */
-function loop(f: Fn, inAxes: (number | null)[], args: NDArray[], outAxis = 0): NDArray {
+function loop(f: Fn, axes: (number | null)[], args: NDArray[], outAxis = 0): NDArray {
+  const inAxes = axes.map((a, k) => (a !== null && a < 0 ? a + args[k].ndim : a));
   const i = inAxes.findIndex((a) => a !== null);
   const size = args[i].shape[inAxes[i]!];
   const outs: NDArray[] = [];
@@ -248,6 +249,16 @@ describe("vmap axes and structure", () => {
     assertAllClose(vmap(f, { inAxes: 2, outAxes: 2 })(x), x.mul(2));
   });
 
+  it("vmap() accepts negative inAxes and a batch of size zero", () => {
+    const x = rand([2, 3, 4], 55);
+    checkVmap((a) => a.sum({ axis: 0 }), [-1], [x]);
+    assertAllClose(
+      vmap((a: NDArray) => a.sum(), { inAxes: -2 })(x),
+      loop((a) => a.sum(), [1], [x]),
+    );
+    assert.deepEqual(vmap((a: NDArray) => a.exp().sum())(np.zeros([0, 3])).shape, [0]);
+  });
+
   it("vmap() broadcasts an output that does not depend on the mapped input", () => {
     const c = np.array([1, 2]);
     const out = vmap((_x: NDArray) => c, { outAxes: 1 })(np.zeros([3]));
@@ -336,6 +347,15 @@ describe("vmap with differentiation", () => {
         a.add(c)
       );
     assertAllClose(grad(batched)(table), grad(looped)(table));
+  });
+
+  it("linearize() of a vmapped function gives the batched Jacobian-vector product", () => {
+    const f = (x: NDArray) => x.sin().mul(x.sum());
+    const xs = rand([4, 3], 56), ts = rand([4, 3], 57);
+    const [ys, fJvp] = linearize(vmap(f), xs);
+    assertAllClose(ys, loop(f, [0], [xs]));
+    const per = (x: NDArray, t: NDArray) => linearize(f, x)[1](t);
+    assertAllClose(fJvp(ts), loop(per, [0, 0], [xs, ts]));
   });
 
   it("vmap() applies the linear function from linearize() to a batch of tangents", () => {
