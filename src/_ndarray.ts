@@ -404,20 +404,46 @@ function formatArray(v: ArrayValue): string {
       return s.includes("e") ? s.replace("e", "e") : s;
     };
   }
-  const cells: string[] = [];
-  for (let i = 0; i < n; i++) cells.push(fmt(data[i]));
-  const width = Math.max(0, ...cells.map((c) => c.length));
-  const pad = (s: string) => s.padStart(width);
+  // Format only the elements that are shown (a summarized array shows 3 at each end of each
+  // axis), so printing a huge array stays cheap and never spreads millions of arguments.
+  const idxOf = (len: number) =>
+    summarize && len > 2 * edge
+      ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => len - edge + i)]
+      : [...Array(len).keys()];
+  const cells = new Map<number, string>();
+  const collect = (axis: number, offset: number, stride: number): void => {
+    if (axis === v.shape.length) {
+      cells.set(offset, fmt(data[offset]));
+      return;
+    }
+    const len = v.shape[axis], inner = stride / (len || 1);
+    for (const i of idxOf(len)) if (i >= 0) collect(axis + 1, offset + i * inner, inner);
+  };
+  collect(0, 0, n);
+  // Align on the decimal point as NumPy does: [ 1.5 , 10.25]; cells without one right-align.
+  let intW = 0, fracW = 0, width = 0;
+  for (const c of cells.values()) {
+    const dot = c.includes("e") ? -1 : c.indexOf(".");
+    if (dot >= 0) {
+      intW = Math.max(intW, dot);
+      fracW = Math.max(fracW, c.length - dot - 1);
+    }
+    width = Math.max(width, c.length);
+  }
+  if (fracW > 0) width = Math.max(width, intW + 1 + fracW);
+  const pad = (c: string) => {
+    const dot = fracW > 0 && !c.includes("e") ? c.indexOf(".") : -1;
+    return dot >= 0
+      ? (c.slice(0, dot).padStart(intW) + c.slice(dot).padEnd(fracW + 1)).padStart(width)
+      : c.padStart(width);
+  };
   const prefix = "array(";
   const build = (axis: number, offset: number, stride: number, indent: string): string => {
-    if (axis === v.shape.length) return pad(cells[offset]);
+    if (axis === v.shape.length) return pad(cells.get(offset)!);
     const len = v.shape[axis];
     const inner = stride / (len || 1);
     const parts: string[] = [];
-    const idx = summarize && len > 2 * edge
-      ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => len - edge + i)]
-      : [...Array(len).keys()];
-    for (const i of idx) {
+    for (const i of idxOf(len)) {
       parts.push(i < 0 ? "..." : build(axis + 1, offset + i * inner, inner, indent + " "));
     }
     const sep = axis === v.shape.length - 1
