@@ -547,12 +547,17 @@ export function addDecayedWeights(weightDecay: number): GradientTransformation<n
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> {
-  checkRate("clipByGlobalNorm", "maxNorm", maxNorm);
+  if (typeof maxNorm !== "number" || !(maxNorm > 0)) {
+    throw new RangeError(
+      `optim.clipByGlobalNorm: maxNorm must be a positive number, got ${maxNorm}.`,
+    );
+  }
   return {
     init: () => null,
     update(updates, state) {
       // ‖u‖ = √(Σ_leaves Σ u²)
-      const sq = leaves(updates).map((u) => np.sum(u.astype("float32").square()));
+      // (summed in the widest float dtype among the leaves)
+      const sq = leaves(updates).map((u) => np.sum(np.square(u)));
       const norm = np.sqrt(sq.reduce((a, b) => a.add(b), np.zeros([])));
       // factor = maxNorm / max(‖u‖, maxNorm): 1 when within the bound
       const factor = np.div(maxNorm, np.maximum(norm, maxNorm));
