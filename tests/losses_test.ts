@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, losses, type NDArray, np } from "../mod.ts";
+import { grad, jit, losses, type NDArray, np } from "../mod.ts";
 import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 
 const f64 = (x: number[] | number[][] | number[][][]) => np.array(x, { dtype: "float64" });
@@ -137,6 +137,14 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
     const g = grad((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels))(z);
     assertFinite(g, "gradient");
     assertAllClose(g, [[0.5, -0.5], [0, 0]]);
+  });
+
+  it("softmaxCrossEntropyWithIntegerLabels() traces under jit() with the labels as an input", () => {
+    const z = f64([[1, 2, 3], [0.5, -1, 2]]);
+    const labels = int32([2, 0]);
+    const f = (a: NDArray, y: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, y);
+    assertAllClose(jit(f)(z, labels), f(z, labels), { rtol: 1e-12 });
+    assertAllClose(jit(grad(f))(z, labels), grad(f)(z, labels), { rtol: 1e-12 });
   });
 
   it("softmaxCrossEntropyWithIntegerLabels() validates label dtype, shape and range", () => {
