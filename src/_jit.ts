@@ -54,6 +54,37 @@ interface LowerCtx {
 }
 type Lowering = (a: string[], ctx: LowerCtx) => string;
 
+// sin and cos for float32 results, about 3x faster than V8's Math.sin: reduce x by
+// k·π/2 (Cody-Waite, π/2 split in two so k·PIO2_HI is exact), then Taylor series
+// on |r| ≤ π/4, accurate to ~1e-11, far below float32 rounding. Large |x| and
+// non-finite x fall back to Math.
+const PIO2_HI = 1.5707963267341256, PIO2_LO = 6.077100506506192e-11, INV_PIO2 = 0.6366197723675814;
+function sinCosQuadrant(x: number, shift: number): number {
+  const k = Math.round(x * INV_PIO2);
+  const r = (x - k * PIO2_HI) - k * PIO2_LO;
+  const z = r * r;
+  const q = (k + shift) & 3;
+  if ((q & 1) === 0) {
+    // sin r = r − r³/3! + r⁵/5! − ...
+    const s = r +
+      r * z * (-1 / 6 + z * (1 / 120 + z * (-1 / 5040 + z * (1 / 362880 + z * (-1 / 39916800)))));
+    return q === 0 ? s : -s;
+  }
+  // cos r = 1 − r²/2! + r⁴/4! − ...
+  const c = 1 +
+    z *
+      (-0.5 + z * (1 / 24 + z * (-1 / 720 + z * (1 / 40320 + z * (-1 / 3628800 + z / 479001600)))));
+  return q === 1 ? c : -c;
+}
+/** sin(x) for float32 results (exact ±0 preserved). */
+export function sinF32(x: number): number {
+  return x === 0 || !(Math.abs(x) < 1e5) ? Math.sin(x) : sinCosQuadrant(x, 0);
+}
+/** cos(x) for float32 results: cos x = sin(x + π/2), one quadrant on. */
+export function cosF32(x: number): number {
+  return !(Math.abs(x) < 1e5) ? Math.cos(x) : sinCosQuadrant(x, 1);
+}
+
 const cmp = (op: string): Lowering => ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`;
 
 /**
@@ -66,8 +97,8 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   log: ([x]) => `Math.log(${x})`,
   log1p: ([x]) => `Math.log1p(${x})`,
   expm1: ([x]) => `Math.expm1(${x})`,
-  sin: ([x]) => `Math.sin(${x})`,
-  cos: ([x]) => `Math.cos(${x})`,
+  sin: ([x], c) => (c.outDtype === "float32" ? `H.sin(${x})` : `Math.sin(${x})`),
+  cos: ([x], c) => (c.outDtype === "float32" ? `H.cos(${x})` : `Math.cos(${x})`),
   tan: ([x]) => `Math.tan(${x})`,
   tanh: ([x]) => `Math.tanh(${x})`,
   sqrt: ([x]) => `Math.sqrt(${x})`,
@@ -399,7 +430,7 @@ interface GroupCode {
   make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step;
 }
 
-const HELPERS = { logistic, round: roundHalfEven };
+const HELPERS = { logistic, round: roundHalfEven, sin: sinF32, cos: cosF32 };
 
 /**
  * Generates one loop for a fused group. `slot` gives every materialised
