@@ -15,7 +15,10 @@ function reduceWith(
 ): NDArray {
   let a = asArrayValue(`np.${name}`, x);
   const axes = normalizeAxes(`np.${name}`, options.axis, a.ndim);
-  if (a.dtype === "bool") a = lax.convert(a, "int32");
+  // sums and products of bools count in int32; max/min of bools stay bool (any/all), as NumPy
+  if (a.dtype === "bool" && (prim === "reduce_sum" || prim === "reduce_prod")) {
+    a = lax.convert(a, "int32");
+  }
   if ((prim === "reduce_max" || prim === "reduce_min") && axes.some((i) => a.shape[i] === 0)) {
     throw new RangeError(
       `np.${name}: cannot reduce an empty axis of shape ${fmtShape(a.shape)} (no identity).`,

@@ -234,6 +234,12 @@ describe("reductions", () => {
     assert.equal(np.sum(np.zeros([0])).item(), 0);
     assert.equal(np.prod(np.zeros([0])).item(), 1);
     assert.equal(np.array([true, true, false]).sum().item(), 2);
+    assert.equal(np.array([true, true, false]).sum().dtype, "int32");
+    // max and min of bools are any and all, and stay bool
+    const b = np.array([[true, false], [true, true]]);
+    assert.deepEqual(b.max({ axis: 1 }).toArray(), [true, true]);
+    assert.deepEqual(b.min({ axis: 1 }).toArray(), [false, true]);
+    assert.equal(b.min().dtype, "bool");
   });
 
   it("np.argmax() and np.argmin() index the flattened array or one axis", () => {
