@@ -110,7 +110,8 @@ export class Jaxpr {
   #names(): Map<Var, string> {
     const names = new Map<Var, string>();
     const see = (v: Var) => names.has(v) || names.set(v, varName(names.size));
-    this.constvars.forEach(see);
+    // constants shown as literals (see uniformValue) get no name
+    this.constvars.forEach((v, i) => uniformValue(this.consts[i]) === undefined && see(v));
     this.invars.forEach(see);
     for (const e of this.eqns) e.outputs.forEach(see);
     this.outvars.forEach(see);
@@ -123,10 +124,9 @@ export class Jaxpr {
     const constOf = new Map(this.constvars.map((v, i) => [v, this.consts[i]]));
     const ref = (v: Var) => {
       const c = constOf.get(v);
-      if (c && c.size === 1 && c.ndim === 0 && !isTracer(c)) {
-        const value = (c as ArrayValue).data[0];
-        return `${value}:${shortAval(v.aval)}`;
-      }
+      // scalars and arrays of one repeated value (broadcast constants) print as literals
+      const value = c && uniformValue(c);
+      if (value !== undefined) return `${value}:${shortAval(v.aval)}`;
       return names.get(v)!;
     };
     const decl = (v: Var) => `${names.get(v)}:${shortAval(v.aval)}`;
@@ -203,6 +203,10 @@ export class Jaxpr {
     const nodes: Node[] = [];
     const edges: { from: string; to: string; label: string }[] = [];
     const producer = new Map<Var, string>();
+    const edgeLabel = (v: Var) => {
+      const name = names.get(v);
+      return name === undefined ? shortAval(v.aval) : `${name} ${shortAval(v.aval)}`;
+    };
     this.invars.forEach((v, i) => {
       const id = `in${i}`;
       nodes.push({ id, label: `${names.get(v)}: ${fmtAval(v.aval)}`, kind: "input" });
@@ -211,9 +215,12 @@ export class Jaxpr {
     this.constvars.forEach((v, i) => {
       const id = `c${i}`;
       const c = this.consts[i];
-      const label = c.size === 1 && !isTracer(c)
-        ? `${(c as ArrayValue).data[0]}`
-        : `const ${names.get(v)}: ${fmtAval(v.aval)}`;
+      const value = uniformValue(c);
+      const label = value === undefined
+        ? `const ${names.get(v)}: ${fmtAval(v.aval)}`
+        : c.ndim === 0
+        ? `${value}`
+        : `${value} (every element of ${fmtAval(v.aval)})`;
       nodes.push({ id, label, kind: "const" });
       producer.set(v, id);
     });
@@ -231,7 +238,7 @@ export class Jaxpr {
         edges.push({
           from: producer.get(v)!,
           to: id,
-          label: `${names.get(v)} ${shortAval(v.aval)}`,
+          label: edgeLabel(v),
         });
       }
       for (const v of e.outputs) producer.set(v, id);
@@ -239,7 +246,7 @@ export class Jaxpr {
     this.outvars.forEach((v, i) => {
       const id = `out${i}`;
       nodes.push({ id, label: `out ${i}: ${fmtAval(v.aval)}`, kind: "output" });
-      edges.push({ from: producer.get(v)!, to: id, label: `${names.get(v)} ${shortAval(v.aval)}` });
+      edges.push({ from: producer.get(v)!, to: id, label: edgeLabel(v) });
     });
     return { nodes, edges };
   }
@@ -247,6 +254,21 @@ export class Jaxpr {
 
 function isTracer(x: NDArray): boolean {
   return x instanceof Tracer;
+}
+
+/**
+ * The value of a concrete constant whose elements are all equal, as a literal
+ * (`1.0`, `0.1`, `3`, `true`), or undefined when the elements differ.
+ */
+function uniformValue(x: NDArray): string | undefined {
+  if (isTracer(x) || x.size === 0) return undefined;
+  const d = (x as ArrayValue).data;
+  for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return undefined;
+  const v = d[0];
+  if (x.dtype === "bool") return v ? "true" : "false";
+  if (x.dtype === "int32" || !Number.isFinite(v)) return String(v);
+  const s = String(x.dtype === "float32" ? Number(v.toPrecision(7)) : v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
 /** Evaluates a jaxpr by binding each equation: under a transform, this re-traces it. */
