@@ -76,6 +76,27 @@ function sinCosQuadrant(x: number, shift: number): number {
       (-0.5 + z * (1 / 24 + z * (-1 / 720 + z * (1 / 40320 + z * (-1 / 3628800 + z / 479001600)))));
   return q === 1 ? c : -c;
 }
+/** Both sin(x) and cos(x) for float32 results, sharing one range reduction: into SC[0], SC[1]. */
+const SC = new Float64Array(2);
+function sinCosF32(x: number): void {
+  if (x === 0 || !(Math.abs(x) < 1e5)) {
+    SC[0] = Math.sin(x);
+    SC[1] = Math.cos(x);
+    return;
+  }
+  const k = Math.round(x * INV_PIO2);
+  const r = (x - k * PIO2_HI) - k * PIO2_LO;
+  const z = r * r;
+  const s = r +
+    r * z * (-1 / 6 + z * (1 / 120 + z * (-1 / 5040 + z * (1 / 362880 + z * (-1 / 39916800)))));
+  const c = 1 +
+    z *
+      (-0.5 + z * (1 / 24 + z * (-1 / 720 + z * (1 / 40320 + z * (-1 / 3628800 + z / 479001600)))));
+  // sin(r + qπ/2) and cos(r + qπ/2) by quadrant q
+  const q = k & 3;
+  SC[0] = q === 0 ? s : q === 1 ? c : q === 2 ? -s : -c;
+  SC[1] = q === 0 ? c : q === 1 ? -s : q === 2 ? -c : s;
+}
 /** sin(x) for float32 results (exact ±0 preserved). */
 export function sinF32(x: number): number {
   return x === 0 || !(Math.abs(x) < 1e5) ? Math.sin(x) : sinCosQuadrant(x, 0);
@@ -430,7 +451,7 @@ interface GroupCode {
   make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step;
 }
 
-const HELPERS = { logistic, round: roundHalfEven, sin: sinF32, cos: cosF32 };
+const HELPERS = { logistic, round: roundHalfEven, sin: sinF32, cos: cosF32, sincos: sinCosF32, SC };
 
 /**
  * Generates one loop for a fused group. `slot` gives every materialised
@@ -507,10 +528,39 @@ function compileGroup(
     return name;
   };
 
+  // float32 sin and cos of one operand share their range reduction
+  const trig = (e: Eqn) =>
+    (e.prim === "sin" || e.prim === "cos") && e.inputs[0].aval.dtype === "float32";
+  const trigOps = unit.members.filter((m) => trig(eqns[m])).map((m) => eqns[m]);
+  const paired = new Set(
+    trigOps.filter((e) =>
+      e.prim === "sin" && trigOps.some((f) => f.prim === "cos" && f.inputs[0] === e.inputs[0])
+    )
+      .map((e) => e.inputs[0]),
+  );
+  const sincos = new Map<Var, string>();
+
   let nv = 0;
   for (const m of unit.members) {
     const e = eqns[m];
     const out = e.outputs[0];
+    if (trig(e) && paired.has(e.inputs[0])) {
+      const x = e.inputs[0];
+      let sc = sincos.get(x);
+      if (!sc) {
+        sc = `sc${nv}`;
+        sincos.set(x, sc);
+        body.push(`H.sincos(${local.get(x) ?? load(x, rowMajor)});`);
+        body.push(`const ${sc}s = H.SC[0], ${sc}c = H.SC[1];`);
+      }
+      const name = `v${nv++}`;
+      body.push(`const ${name} = fr(${sc}${e.prim === "sin" ? "s" : "c"});`);
+      local.set(out, name);
+      if (needed(out)) {
+        stores.push({ text: `= ${name}`, buf: outBuf(out), access: accessOf(rowMajor) });
+      }
+      continue;
+    }
     if (e.prim === "reduce_sum") {
       // fused reduction: accumulate in doubles in row-major order, as the eager fold does
       const { axes } = e.params as PrimitiveParams["reduce_sum"];

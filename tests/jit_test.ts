@@ -33,6 +33,12 @@ const CASES: [string, Fn, NDArray[]][] = [
   ["expm1", (x) => np.expm1(x), [x23]],
   ["sin", (x) => np.sin(x.mul(40)), [x23]],
   ["cos", (x) => np.cos(x.mul(40)), [x23]],
+  ["sin and cos of one operand (shared reduction)", (x) => np.sin(x.mul(9)).mul(np.cos(x.mul(9))), [
+    f32([64], 40, -1e3, 1e3),
+  ]],
+  ["sin and cos at zero, huge and non-finite inputs", (x) => np.sin(x).add(np.cos(x)), [
+    np.array([0, -0, 1e6, -3e7, Infinity, NaN]),
+  ]],
   ["tan", (x) => np.tan(x), [x23]],
   ["tanh", (x) => np.tanh(x.mul(3)), [x23]],
   ["sqrt", (x) => np.sqrt(x), [pos23]],
