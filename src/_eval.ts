@@ -182,7 +182,8 @@ function transposeValue(x: ArrayValue, perm: readonly number[]): ArrayValue {
 
 /**
  * Reduces `axes` by moving them last (a copy, unless they already are) and
- * folding each contiguous run of `inner` elements with `fold`.
+ * folding each contiguous run of `inner` elements with `fold`. Used for
+ * argmax/argmin; the associative reductions use `reduceBlocks` below.
  */
 function reduceValue(
   x: ArrayValue,
@@ -202,34 +203,72 @@ function reduceValue(
   return new ArrayValue(out, outShape, outDtype);
 }
 
-const sumFold = (d: TypedArray, s: number, n: number) => {
-  let acc = 0;
-  for (let i = s; i < s + n; i++) acc += d[i];
-  return acc;
+type BlockReducer = (
+  src: TypedArray,
+  out: TypedArray,
+  outer: number,
+  red: number,
+  inner: number,
+) => void;
+
+/**
+ * A reduction over the middle axis of a [outer, red, inner] view, without
+ * moving data: out[o, i] = fold_r x[o, r, i]. The inner loop runs over
+ * contiguous memory for every r, so reducing a leading axis (a bias
+ * gradient, say) streams through the input once.
+ */
+function blockReducer(name: string, init: string, combine: string): BlockReducer {
+  return new Function(`"use strict"; return function reduce_${name}(src, out, outer, red, inner) {
+    for (let o = 0; o < outer; o++) {
+      const ob = o * inner, ib = o * red * inner;
+      if (inner === 1) {
+        let acc = ${init};
+        for (let r = 0; r < red; r++) { const v = src[ib + r]; acc = ${combine}; }
+        out[ob] = acc;
+        continue;
+      }
+      for (let i = 0; i < inner; i++) out[ob + i] = ${init};
+      for (let r = 0; r < red; r++) {
+        const rb = ib + r * inner;
+        for (let i = 0; i < inner; i++) { const acc = out[ob + i], v = src[rb + i]; out[ob + i] = ${combine}; }
+      }
+    }
+  };`)() as BlockReducer;
+}
+
+const REDUCERS = {
+  reduce_sum: blockReducer("sum", "0", "acc + v"),
+  reduce_prod: blockReducer("prod", "1", "acc * v"),
+  // NaN wins: once acc is NaN neither test replaces it
+  reduce_max: blockReducer("max", "-Infinity", "(v > acc || v !== v) && acc === acc ? v : acc"),
+  reduce_min: blockReducer("min", "Infinity", "(v < acc || v !== v) && acc === acc ? v : acc"),
 };
-const prodFold = (d: TypedArray, s: number, n: number) => {
-  let acc = 1;
-  for (let i = s; i < s + n; i++) acc *= d[i];
-  return acc;
-};
-const maxFold = (d: TypedArray, s: number, n: number) => {
-  let acc = -Infinity;
-  for (let i = s; i < s + n; i++) {
-    const v = d[i];
-    if (v > acc || Number.isNaN(v)) acc = v;
-    if (Number.isNaN(acc)) break;
+
+/**
+ * Reduces `axes` (sorted) one contiguous block of axes at a time, last block
+ * first, each with the in-place block reducer: no transposing copies.
+ */
+function reduceBlocks(x: ArrayValue, axes: readonly number[], reducer: BlockReducer): ArrayValue {
+  let data = x.data;
+  let shape = [...x.shape];
+  let remaining = [...axes];
+  while (remaining.length > 0) {
+    // the last maximal run of consecutive axes
+    let start = remaining.length - 1;
+    while (start > 0 && remaining[start - 1] === remaining[start] - 1) start--;
+    const lo = remaining[start], hi = remaining[remaining.length - 1];
+    const outer = sizeOf(shape.slice(0, lo));
+    const red = sizeOf(shape.slice(lo, hi + 1));
+    const inner = sizeOf(shape.slice(hi + 1));
+    const out = allocate(x.dtype, outer * inner);
+    reducer(data, out, outer, red, inner);
+    data = out;
+    shape = [...shape.slice(0, lo), ...shape.slice(hi + 1)];
+    remaining = remaining.slice(0, start);
   }
-  return acc;
-};
-const minFold = (d: TypedArray, s: number, n: number) => {
-  let acc = Infinity;
-  for (let i = s; i < s + n; i++) {
-    const v = d[i];
-    if (v < acc || Number.isNaN(v)) acc = v;
-    if (Number.isNaN(acc)) break;
-  }
-  return acc;
-};
+  return new ArrayValue(data, shape, x.dtype);
+}
+
 /** Index of the first maximum (a NaN counts as the maximum, as in NumPy). */
 const argmaxFold = (d: TypedArray, s: number, n: number) => {
   let best = 0;
@@ -281,10 +320,10 @@ const rules = {
     return [new ArrayValue(out, x.shape, dtype)];
   },
   stop_gradient: ([x]) => [x],
-  reduce_sum: ([x], { axes }) => [reduceValue(x, axes, x.dtype, sumFold)],
-  reduce_prod: ([x], { axes }) => [reduceValue(x, axes, x.dtype, prodFold)],
-  reduce_max: ([x], { axes }) => [reduceValue(x, axes, x.dtype, maxFold)],
-  reduce_min: ([x], { axes }) => [reduceValue(x, axes, x.dtype, minFold)],
+  reduce_sum: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_sum)],
+  reduce_prod: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_prod)],
+  reduce_max: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_max)],
+  reduce_min: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_min)],
   argmax: ([x], { axis }) => [reduceValue(x, [axis], "int32", argmaxFold)],
   argmin: ([x], { axis }) => [reduceValue(x, [axis], "int32", argminFold)],
   matmul: ([a, b]) => {
@@ -334,8 +373,17 @@ const rules = {
     let col = 0;
     for (const x of xs) {
       const row = sizeOf(x.shape.slice(axis));
-      for (let o = 0; o < outer; o++) {
-        out.set(x.data.subarray(o * row, (o + 1) * row), o * rowOut + col);
+      const src = x.data;
+      if (row >= 64) {
+        for (let o = 0; o < outer; o++) {
+          out.set(src.subarray(o * row, (o + 1) * row), o * rowOut + col);
+        }
+      } else {
+        // short rows (e.g. channels of an im2col patch): a plain loop beats a subarray per row
+        for (let o = 0; o < outer; o++) {
+          const d = o * rowOut + col, s = o * row;
+          for (let k = 0; k < row; k++) out[d + k] = src[s + k];
+        }
       }
       col += row;
     }
