@@ -440,13 +440,22 @@ function scatterStrided(
 ): void {
   const n = sizeOf(shape);
   const rank = shape.length;
+  if (n === 0) return;
+  if (rank === 0) {
+    out[offset] = src[0];
+    return;
+  }
+  const last = shape[rank - 1], lastStride = strides[rank - 1];
   const idx = new Array<number>(rank).fill(0);
-  for (let i = 0; i < n; i++) {
-    let o = offset;
-    for (let k = 0; k < rank; k++) o += idx[k] * strides[k];
-    out[o] = src[i];
-    for (let k = rank - 1; k >= 0; k--) {
-      if (++idx[k] < shape[k]) break;
+  let base = offset;
+  for (let i = 0; i < n; i += last) {
+    for (let j = 0, o = base; j < last; j++, o += lastStride) out[o] = src[i + j];
+    // odometer over the outer axes
+    for (let k = rank - 2; k >= 0; k--) {
+      idx[k]++;
+      base += strides[k];
+      if (idx[k] < shape[k]) break;
+      base -= strides[k] * shape[k];
       idx[k] = 0;
     }
   }
