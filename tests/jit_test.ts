@@ -106,6 +106,14 @@ const CASES: [string, Fn, NDArray[]][] = [
   ["logsumexp", (x) => np.logsumexp(x, { axis: 1 }), [a234]],
   ["variance", (x) => np.variance(x, { axis: 0 }), [a234]],
   ["clip", (x) => x.clip(-0.5, 0.25), [x23]],
+  ["a diamond through a kernel (fusion must not form a cycle)", (x) => {
+    const a = x.exp();
+    return a.mul(np.matmul(a, a)).add(a.sin());
+  }, [f32([3, 3], 41)]],
+  ["a reduction fed back into the loop that computes its operand", (x) => {
+    const t = x.tanh();
+    return t.sub(t.sum({ axis: 1, keepdims: true })).mul(t);
+  }, [a234]],
   ["scalar (rank 0) arithmetic", (x) => x.mul(x).add(1).sqrt(), [np.array(3)]],
   ["empty arrays", (x) => x.mul(2).sum({ axis: 0 }), [np.zeros([0, 3])]],
 ];
