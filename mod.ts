@@ -46,3 +46,5 @@ export * as nn from "./src/nn.ts";
 export * as losses from "./src/losses.ts";
 export * as optim from "./src/optim.ts";
 export * as schedules from "./src/schedules.ts";
+export { createWorkerPool } from "./src/pool.ts";
+export type { PoolGradOptions, WorkerPool, WorkerPoolOptions } from "./src/pool.ts";
