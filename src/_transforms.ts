@@ -8,7 +8,7 @@
  */
 import type { NDArray } from "./_ndarray.ts";
 import * as np from "./numpy.ts";
-import { type ArrayTree, leaves, map } from "./tree.ts";
+import { leaves, map } from "./tree.ts";
 
 /** A learning rate schedule as optimizers consume it: int32 step count → float rate. */
 export type StepSchedule = (step: NDArray) => NDArray;
@@ -23,11 +23,11 @@ export type ScalarOrSchedule = number | StepSchedule;
  *
  * @typeParam S The state: a pytree of arrays.
  */
-export interface GradientTransformation<S extends ArrayTree = ArrayTree> {
+export interface GradientTransformation<S = unknown> {
   /** Builds the initial state for `params`. */
-  init(params: ArrayTree): S;
+  init(params: unknown): S;
   /** Transforms `updates` (same structure as the params) given the state, and the params when needed. */
-  update<U extends ArrayTree>(updates: U, state: S, params?: ArrayTree): [U, S];
+  update<U>(updates: U, state: S, params?: unknown): [U, S];
 }
 
 /** The state of a transform that keeps only a step count. */
@@ -36,15 +36,15 @@ export type CountState = { readonly count: NDArray };
 /** The state of {@link scaleByAdam}: step count, first and second moment estimates. */
 export type ScaleByAdamState = {
   readonly count: NDArray;
-  readonly mu: ArrayTree;
-  readonly nu: ArrayTree;
+  readonly mu: unknown;
+  readonly nu: unknown;
 };
 
 /** The state of {@link trace}: the momentum buffer. */
-export type TraceState = { readonly trace: ArrayTree };
+export type TraceState = { readonly trace: unknown };
 
-const zerosLike = (params: ArrayTree): ArrayTree => map((p) => np.zerosLike(p), params);
-const fullLike = (params: ArrayTree, v: number): ArrayTree =>
+const zerosLike = (params: unknown): unknown => map((p) => np.zerosLike(p), params);
+const fullLike = (params: unknown, v: number): unknown =>
   map((p) => np.full(p.shape, v, { dtype: p.dtype }), params);
 const newCount = (): NDArray => np.zeros([], { dtype: "int32" });
 
@@ -109,7 +109,7 @@ export function identity(): GradientTransformation<null> {
  */
 export function chain(
   ...transforms: GradientTransformation[]
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update(updates, state, params) {
@@ -121,7 +121,7 @@ export function chain(
             }.`,
         );
       }
-      const next: ArrayTree[] = [];
+      const next: unknown[] = [];
       let u = updates;
       transforms.forEach((t, i) => {
         const [out, s] = t.update(u, state[i], params);
@@ -356,7 +356,7 @@ export function scaleByAdamax(
  */
 export function scaleByRms(
   options: { decay?: number; eps?: number; initialScale?: number } = {},
-): GradientTransformation<{ readonly nu: ArrayTree }> {
+): GradientTransformation<{ readonly nu: unknown }> {
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByRms", "decay", decay, 0, 1);
   checkRate("scaleByRms", "eps", eps);
@@ -394,7 +394,7 @@ export function scaleByRms(
  */
 export function scaleByStddev(
   options: { decay?: number; eps?: number; initialScale?: number } = {},
-): GradientTransformation<{ readonly mu: ArrayTree; readonly nu: ArrayTree }> {
+): GradientTransformation<{ readonly mu: unknown; readonly nu: unknown }> {
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByStddev", "decay", decay, 0, 1);
   checkRate("scaleByStddev", "eps", eps);
@@ -434,7 +434,7 @@ export function scaleByStddev(
  */
 export function scaleByRss(
   options: { initialAccumulatorValue?: number; eps?: number } = {},
-): GradientTransformation<{ readonly sumOfSquares: ArrayTree }> {
+): GradientTransformation<{ readonly sumOfSquares: unknown }> {
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
   checkRate("scaleByRss", "initialAccumulatorValue", initialAccumulatorValue);
   checkRate("scaleByRss", "eps", eps);
@@ -476,7 +476,7 @@ export function scaleByRss(
  */
 export function scaleByLion(
   options: { b1?: number; b2?: number } = {},
-): GradientTransformation<{ readonly count: NDArray; readonly mu: ArrayTree }> {
+): GradientTransformation<{ readonly count: NDArray; readonly mu: unknown }> {
   const { b1 = 0.9, b2 = 0.99 } = options;
   checkRate("scaleByLion", "b1", b1, 0, 1);
   checkRate("scaleByLion", "b2", b2, 0, 1);

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type ArrayTree, map } from "./tree.ts";
+import { map } from "./tree.ts";
 import {
   addDecayedWeights,
   chain,
@@ -74,7 +74,7 @@ export {
  * assert.deepEqual(p.w.toArray(), [1.5, 1]);
  * ```
  */
-export function applyUpdates<P extends ArrayTree>(params: P, updates: P): P {
+export function applyUpdates<P>(params: P, updates: P): P {
   // p ← p + u
   return map((p, u) => p.add(u).astype(p.dtype), params, updates);
 }
@@ -106,7 +106,7 @@ export function applyUpdates<P extends ArrayTree>(params: P, updates: P): P {
 export function sgd(
   learningRate: ScalarOrSchedule,
   options: { momentum?: number; nesterov?: boolean } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("sgd", learningRate);
   const momentum = options.momentum === undefined
     ? identity()
@@ -135,7 +135,7 @@ export function sgd(
 export function adagrad(
   learningRate: ScalarOrSchedule,
   options: { initialAccumulatorValue?: number; eps?: number } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("adagrad", learningRate);
   return chain(scaleByRss(options), scaleByLearningRate(learningRate));
 }
@@ -171,7 +171,7 @@ export function rmsprop(
     momentum?: number;
     nesterov?: boolean;
   } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("rmsprop", learningRate);
   const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
   const momentum = options.momentum === undefined
@@ -210,7 +210,7 @@ export function rmsprop(
 export function adam(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("adam", learningRate);
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
@@ -239,7 +239,7 @@ export function adam(
 export function adamw(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("adamw", learningRate);
   return chain(
     scaleByAdam(options),
@@ -269,7 +269,7 @@ export function adamw(
 export function adamax(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("adamax", learningRate);
   return chain(scaleByAdamax(options), scaleByLearningRate(learningRate));
 }
@@ -297,7 +297,7 @@ export function adamax(
 export function lion(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; weightDecay?: number } = {},
-): GradientTransformation<ArrayTree[]> {
+): GradientTransformation<unknown[]> {
   checkLearningRate("lion", learningRate);
   const weightDecay = options.weightDecay ?? 1e-3;
   return chain(
