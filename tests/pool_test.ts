@@ -200,6 +200,53 @@ describe("WorkerPool options and lifetime", () => {
     return { ...r, seconds: (performance.now() - started) / 1000 };
   };
 
+  it(
+    "createWorkerPool() starts its workers when difftrace is imported from an http: URL (Deno)",
+    { skip: !isDeno },
+    async () => {
+      // serve the repository, import mod.ts from it in a child with only --allow-import
+      const root = fileURLToPath(new URL("../", import.meta.url));
+      const ac = new AbortController();
+      const server = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+        async (req) => {
+          const path = root + new URL(req.url).pathname.slice(1);
+          try {
+            const body = await Deno.readFile(path);
+            return new Response(body, { headers: { "content-type": "application/typescript" } });
+          } catch {
+            return new Response("not found", { status: 404 });
+          }
+        },
+      );
+      const host = `127.0.0.1:${server.addr.port}`;
+      const dir = await Deno.makeTempDir();
+      try {
+        const script = `${dir}/remote.ts`;
+        await Deno.writeTextFile(
+          script,
+          `import { createWorkerPool, np } from "http://${host}/mod.ts";\n` +
+            `await using pool = createWorkerPool({ size: 2 });\n` +
+            `const y = await pool.map((x: np.NDArray) => x.mul(3))(np.arange(3));\n` +
+            `console.log("remote " + y.toArray());\n`,
+        );
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-check", `--allow-import=${host}`, script],
+          env: { DENO_DIR: `${dir}/cache`, NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder();
+        assert.equal(out.code, 0, text.decode(out.stderr));
+        assert.equal(text.decode(out.stdout).trim(), "remote 0,3,6");
+      } finally {
+        ac.abort();
+        await server.finished;
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
   for (
     const [fixture, expected] of [
       ["pool_close.ts", "closed 0,2,4,6,8"],
