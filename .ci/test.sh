@@ -112,11 +112,12 @@ run_bun() {
   local log=$tmp/bun.log paths=("$@") rc t0=$SECONDS
   # "./tests/" is a path, so bun only looks there (it skips node_modules anyway).
   [[ ${#paths[@]} -eq 0 ]] && paths=(./tests/)
-  echo "==> bun $BUN_VERSION: bun test ${paths[*]}"
+  # Bun's default per-test limit is 5 s; the example smoke tests train for longer.
+  echo "==> bun $BUN_VERSION: bun test --timeout 120000 ${paths[*]}"
   if [[ $mode == bun || ! -d node_modules ]]; then
     "${deno_cmd[@]}" install -q || echo "WARN: 'deno install' failed; Bun may not resolve bare specifiers" >&2
   fi
-  "${bun_cmd[@]}" test "${paths[@]}" 2>&1 | tee "$log"
+  "${bun_cmd[@]}" test --timeout 120000 "${paths[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   local pass fail skip todo own
   read -r pass fail skip todo < <(strip_ansi "$log" | awk '
