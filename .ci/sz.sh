@@ -16,3 +16,9 @@ for f in "${files[@]}"; do
   ((nonblank += $(grep -cv '^[[:space:]]*$' "$f" || true))) || true
 done
 echo "src: $total lines in ${#files[@]} files ($nonblank non-blank)"
+# The core: the trace machinery, the primitive set and one file per interpreter.
+core=(src/_core.ts src/_primitives.ts src/_shape_rules.ts src/_eval.ts src/_jvp.ts src/_transpose.ts
+  src/_vmap.ts src/_jaxpr.ts src/_jit.ts src/_jit_codegen.ts src/autodiff.ts)
+core_lines=$(cat "${core[@]}" 2>/dev/null | wc -l)
+prims=$(awk '/^export interface PrimitiveParams/{on=1;next} on&&/^}/{on=0} on&&/^  [a-z_0-9]+:/{n++} END{print n+0}' src/_primitives.ts)
+echo "core (trace, primitives, interpreters): $core_lines lines in ${#core[@]} files; $prims primitives"
