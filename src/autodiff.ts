@@ -21,8 +21,8 @@ import { fmtShape, shapesEqual } from "./_shape.ts";
 import { backwardPass } from "./_transpose.ts";
 import { flatten, type TreeDef, unflatten } from "./tree.ts";
 
-/** Which positional arguments to differentiate: one index or a list. */
-export type Argnums = number | readonly number[];
+import { type Argnums, checkDifferentiable, normalizeArgnums } from "./_args.ts";
+export type { Argnums };
 
 /** The gradient type for arguments `A` and `argnums` `N`: the argument's own type, or a tuple of them. */
 export type GradsOf<A extends readonly unknown[], N extends Argnums> = N extends number ? A[N]
@@ -81,40 +81,6 @@ function mapLeaves(tree: unknown, f: (leaf: unknown) => unknown): unknown {
 }
 
 // ---- argument handling -------------------------------------------------------------
-
-function checkDifferentiable(name: string, leaves: readonly unknown[], def: TreeDef): void {
-  leaves.forEach((leaf, i) => {
-    if (!(leaf instanceof NDArray)) {
-      throw new TypeError(
-        `${name}: can only differentiate with respect to arrays, but leaf ${i} of the argument ` +
-          `(structure ${def}) is ${
-            typeof leaf === "number" ? `the number ${leaf}` : typeof leaf
-          }. ` +
-          `Wrap numbers with np.array(...), or leave the argument out of argnums.`,
-      );
-    }
-    if (!isFloat(leaf.dtype)) {
-      throw new TypeError(
-        `${name}: can only differentiate with respect to float arrays, but leaf ${i} of the ` +
-          `argument (structure ${def}) has dtype ${leaf.dtype} (shape ${fmtShape(leaf.shape)}). ` +
-          `Convert it with .astype("float32"), or leave it out of argnums.`,
-      );
-    }
-  });
-}
-
-function normalizeArgnums(name: string, argnums: Argnums, nargs: number): number[] {
-  const list = typeof argnums === "number" ? [argnums] : [...argnums];
-  for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
-      throw new RangeError(
-        `${name}: argnums ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
-          `argument(s).`,
-      );
-    }
-  }
-  return list;
-}
 
 /** Replaces the arguments at `nums` by the pytrees rebuilt from `leaves`. */
 function withArgs(args: readonly unknown[], nums: number[], def: TreeDef, leaves: NDArray[]) {

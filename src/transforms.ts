@@ -9,8 +9,9 @@
  * @module
  */
 import { type Argnums, type GradsOf, jvp, vjp } from "./autodiff.ts";
+import { checkDifferentiable, normalizeArgnums } from "./_args.ts";
 import { fmtAval } from "./_core.ts";
-import { allocate, type DType, isFloat } from "./_dtype.ts";
+import { allocate, type DType } from "./_dtype.ts";
 import * as lax from "./_lax.ts";
 import { ArrayValue, NDArray } from "./_ndarray.ts";
 import { fmtShape, sizeOf } from "./_shape.ts";
@@ -233,32 +234,6 @@ export function vmap<A extends readonly unknown[], R>(
 
 // ---- Jacobians --------------------------------------------------------------------------
 
-function argnumList(name: string, argnums: Argnums, nargs: number): number[] {
-  const list = typeof argnums === "number" ? [argnums] : [...argnums];
-  for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
-      throw new RangeError(
-        `${name}: argnums ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
-          `argument(s).`,
-      );
-    }
-  }
-  return list;
-}
-
-function checkFloatLeaves(name: string, leaves: readonly unknown[], def: TreeDef): NDArray[] {
-  return leaves.map((leaf, i) => {
-    if (!(leaf instanceof NDArray) || !isFloat(leaf.dtype)) {
-      throw new TypeError(
-        `${name}: can only differentiate with respect to float arrays, but leaf ${i} of the ` +
-          `argument (structure ${def}) is ${describe(leaf)}. Convert it with .astype("float32"), ` +
-          `or leave it out of argnums.`,
-      );
-    }
-    return leaf;
-  });
-}
-
 /** Rows `offset .. offset + size(shape)` of the identity of order `total`, as [total, ...shape]. */
 function basis(total: number, offset: number, shape: readonly number[], dtype: DType): ArrayValue {
   const n = sizeOf(shape);
@@ -365,9 +340,9 @@ function jacobianImpl(
   argnums: Argnums,
 ): (...args: unknown[]) => unknown {
   return (...args) => {
-    const nums = argnumList(name, argnums, args.length);
+    const nums = normalizeArgnums(name, argnums, args.length);
     const [leaves, inDef] = flatten(nums.map((n) => args[n]));
-    const xs = checkFloatLeaves(name, leaves, inDef);
+    const xs = checkDifferentiable(name, leaves, inDef);
     let outDef: TreeDef | undefined;
     const fFlat = flatCall(f, args, nums, inDef, (d) => (outDef = d));
     const { blocks } = core(name, fFlat, xs);
