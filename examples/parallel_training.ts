@@ -6,7 +6,7 @@
  * and the pool combines the shards' gradients weighted by shard size, which
  * is exactly the gradient of the mean loss over the whole batch.
  *
- *   deno run --allow-read --allow-env examples/parallel_training.ts [--steps 40] [--batch 1024]
+ *   deno run --allow-read examples/parallel_training.ts [--steps 40] [--batch 1024]
  *   bun run examples/parallel_training.ts [--steps 40] [--batch 1024]
  *
  * The same training runs with 1 worker and with one worker per core (the

@@ -10,6 +10,8 @@
  * An array travels as a descriptor `{ dtype, shape, buffer, byteOffset }`
  * over a `SharedArrayBuffer` (every worker sees the same memory: no copy) or
  * an `ArrayBuffer` (copied or transferred by `postMessage`); never as JSON.
+ * `Layout`, `takeRows` and `placeRows` cut a batch into shards along an axis
+ * and join the shards' results.
  */
 import type { Aval } from "./_core.ts";
 import { Tracer } from "./_core.ts";
@@ -164,4 +166,81 @@ export function deserializeJaxpr(w: WireJaxpr): Jaxpr {
     })),
     w.outvars.map(v),
   );
+}
+
+// ---- shards of arrays -----------------------------------------------------------------
+
+/** Regions of one buffer, 8-byte aligned; arrays already in shared memory are not copied. */
+export class Layout {
+  bytes = 0;
+  /** Reserves room for `count` elements of `x`'s dtype; -1 when `x` can be used in place. */
+  place(x: ArrayValue, count: number, contiguous = true): number {
+    if (contiguous && HAS_SHARED_MEMORY && x.data.buffer instanceof SharedArrayBuffer) return -1;
+    const at = Math.ceil(this.bytes / 8) * 8;
+    this.bytes = at + count * BYTES[x.dtype];
+    return at;
+  }
+  allocate(shared: boolean): ArrayBufferLike {
+    return allocBuffer(Math.max(8, this.bytes), shared);
+  }
+  /**
+   * The descriptor of rows `start .. start + shape[axis]` of `x` along `axis`
+   * (the whole of `x` when `axis` is undefined): in place, or copied to `at`.
+   */
+  wire(
+    x: ArrayValue,
+    buf: ArrayBufferLike,
+    at: number,
+    shape: number[],
+    offset: number,
+    count: number,
+    axis?: number,
+    start = 0,
+  ): WireArray {
+    if (at < 0) {
+      return {
+        dtype: x.dtype,
+        shape,
+        buffer: x.data.buffer,
+        byteOffset: x.data.byteOffset + offset * BYTES[x.dtype],
+      };
+    }
+    const dst = viewOf(x.dtype, buf, at, count);
+    if (axis === undefined) dst.set(x.data.subarray(0, count));
+    else takeRows(x.data, x.shape, axis, start, shape[axis], dst);
+    return { dtype: x.dtype, shape, buffer: buf, byteOffset: at };
+  }
+}
+
+/** Copies rows `start .. start + count` along `axis` of `src` (of `shape`) into `dst`. */
+export function takeRows(
+  src: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  count: number,
+  dst: TypedArray,
+): void {
+  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  for (let o = 0; o < outer; o++) {
+    const from = (o * n + start) * inner;
+    dst.set(src.subarray(from, from + count * inner), o * count * inner);
+  }
+}
+
+/** Writes `src` (`count` rows along `axis`) into rows `start ..` of `dst` (of `shape`). */
+export function placeRows(
+  src: TypedArray,
+  dst: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  count: number,
+): void {
+  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  for (let o = 0; o < outer; o++) {
+    dst.set(src.subarray(o * count * inner, (o + 1) * count * inner), (o * n + start) * inner);
+  }
 }

@@ -26,7 +26,7 @@
  * @module
  */
 import { type Aval, Tracer } from "./_core.ts";
-import { allocate, type TypedArray } from "./_dtype.ts";
+import { allocate } from "./_dtype.ts";
 import { traceToJaxpr } from "./_jaxpr.ts";
 import { ArrayValue, NDArray } from "./_ndarray.ts";
 import { fmtShape, sizeOf } from "./_shape.ts";
@@ -34,13 +34,15 @@ import {
   allocBuffer,
   BYTES,
   HAS_SHARED_MEMORY,
+  Layout,
+  placeRows,
   serializeJaxpr,
   viewOf,
   type WireArray,
   wireData,
   type WireJaxpr,
 } from "./_serialize.ts";
-import type { ProgramMessage, RunMessage, WorkerReply } from "./_worker.ts";
+import type { DropMessage, ProgramMessage, RunMessage, WorkerReply } from "./_worker.ts";
 import { type Argnums, type GradsOf, valueAndGrad as valueAndGradSerial } from "./autodiff.ts";
 import { type AxisSpec, vmap, type VmapOptions } from "./transforms.ts";
 import { flatten, type TreeDef, unflatten } from "./tree.ts";
@@ -164,6 +166,8 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 const MAX_ATTEMPTS = 2;
+/** Compiled programs a worker keeps; older ones are dropped and shipped again if used. */
+const MAX_PROGRAMS = 64;
 let nextProgram = 0;
 let nextTask = 0;
 
@@ -312,14 +316,19 @@ class Pool implements WorkerPool {
 
   #post(slot: Slot, task: Task): void {
     const w = slot.worker ?? this.#spawn(slot);
-    if (!slot.programs.has(task.program.id)) {
-      const msg: ProgramMessage = {
-        type: "program",
-        id: task.program.id,
-        jaxpr: task.program.wire,
-      };
+    // the worker keeps the MAX_PROGRAMS programs used last (a Set iterates oldest first)
+    const id = task.program.id;
+    if (slot.programs.delete(id)) slot.programs.add(id);
+    else {
+      const msg: ProgramMessage = { type: "program", id, jaxpr: task.program.wire };
       w.postMessage(msg);
-      slot.programs.add(task.program.id);
+      slot.programs.add(id);
+      if (slot.programs.size > MAX_PROGRAMS) {
+        const [oldest] = slot.programs;
+        slot.programs.delete(oldest);
+        const drop: DropMessage = { type: "drop", id: oldest };
+        w.postMessage(drop);
+      }
     }
     task.attempts++;
     const run: RunMessage = {
@@ -504,7 +513,7 @@ class Pool implements WorkerPool {
         "pool.map",
         call,
         traced,
-        (k, start, count, p) =>
+        (k, start, _count, p) =>
           p.outAvals.map((a, i) => {
             const d = full.outDims[i];
             const inner = sizeOf(a.shape.slice(1));
@@ -750,83 +759,6 @@ function program(
     outDef: outDef!,
     outAvals: jaxpr.outvars.map((v) => v.aval),
   };
-}
-
-// ---- buffers -----------------------------------------------------------------------------
-
-/** Regions of one buffer, 8-byte aligned; arrays already in shared memory are not copied. */
-class Layout {
-  bytes = 0;
-  /** Reserves room for `count` elements of `x`'s dtype; -1 when `x` can be used in place. */
-  place(x: ArrayValue, count: number, contiguous = true): number {
-    if (contiguous && HAS_SHARED_MEMORY && x.data.buffer instanceof SharedArrayBuffer) return -1;
-    const at = Math.ceil(this.bytes / 8) * 8;
-    this.bytes = at + count * BYTES[x.dtype];
-    return at;
-  }
-  allocate(shared: boolean): ArrayBufferLike {
-    return allocBuffer(Math.max(8, this.bytes), shared);
-  }
-  /**
-   * The descriptor of rows `start .. start + shape[axis]` of `x` along `axis`
-   * (the whole of `x` when `axis` is undefined): in place, or copied to `at`.
-   */
-  wire(
-    x: ArrayValue,
-    buf: ArrayBufferLike,
-    at: number,
-    shape: number[],
-    offset: number,
-    count: number,
-    axis?: number,
-    start = 0,
-  ): WireArray {
-    if (at < 0) {
-      return {
-        dtype: x.dtype,
-        shape,
-        buffer: x.data.buffer,
-        byteOffset: x.data.byteOffset + offset * BYTES[x.dtype],
-      };
-    }
-    const dst = viewOf(x.dtype, buf, at, count);
-    if (axis === undefined) dst.set(x.data.subarray(0, count));
-    else takeRows(x.data, x.shape, axis, start, shape[axis], dst);
-    return { dtype: x.dtype, shape, buffer: buf, byteOffset: at };
-  }
-}
-
-/** Copies rows `start .. start + count` along `axis` of `src` (of `shape`) into `dst`. */
-function takeRows(
-  src: TypedArray,
-  shape: readonly number[],
-  axis: number,
-  start: number,
-  count: number,
-  dst: TypedArray,
-): void {
-  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
-  const inner = sizeOf(shape.slice(axis + 1));
-  for (let o = 0; o < outer; o++) {
-    const from = (o * n + start) * inner;
-    dst.set(src.subarray(from, from + count * inner), o * count * inner);
-  }
-}
-
-/** Writes `src` (`count` rows along `axis`) into rows `start ..` of `dst` (of `shape`). */
-function placeRows(
-  src: TypedArray,
-  dst: TypedArray,
-  shape: readonly number[],
-  axis: number,
-  start: number,
-  count: number,
-): void {
-  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
-  const inner = sizeOf(shape.slice(axis + 1));
-  for (let o = 0; o < outer; o++) {
-    dst.set(src.subarray(o * count * inner, (o + 1) * count * inner), (o * n + start) * inner);
-  }
 }
 
 // ---- axis specs (as vmap reads them) -------------------------------------------------------

@@ -146,6 +146,12 @@ describe("WorkerPool (2 workers)", () => {
     assertAllClose(await pool.map(f)(np.arange(2)), [-0, -1]);
   });
 
+  it("WorkerPool drops old programs from its workers and ships them again when needed", async () => {
+    const fns = Array.from({ length: 70 }, (_, k) => pool.map((x: np.NDArray) => x.add(k)));
+    for (const [k, fn] of fns.entries()) assertAllClose(await fn(np.zeros([2])), [k, k]);
+    assertAllClose(await fns[0](np.ones([2])), [1, 1]); // evicted from both workers by now
+  });
+
   it("WorkerPool calls reject clearly for traced arguments and mismatched batches", async () => {
     const f = (x: np.NDArray, y: np.NDArray) => x.add(y);
     await assert.rejects(pool.map(f)(np.ones([2]), np.ones([3])), TypeError);
