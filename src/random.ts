@@ -70,6 +70,9 @@ function checkFloat(op: string, dtype: DType): DType {
  * ```
  */
 export function key(seed: number): NDArray {
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`random.key: seed must be a safe integer, got ${seed}.`);
+  }
   const [k0, k1] = seedKey(seed);
   return new ArrayValue(Int32Array.of(k0 | 0, k1 | 0), [2], "int32");
 }
@@ -154,7 +157,7 @@ function uniform01(k: NDArray, shape: readonly number[], dtype: DType): NDArray 
  * import assert from "node:assert/strict";
  *
  * const u = random.uniform(random.key(0), [1000]);
- * assert.ok(u.min().item() >= 0 && u.max().item() < 1);
+ * assert.ok((u.min().item() as number) >= 0 && (u.max().item() as number) < 1);
  * ```
  */
 export function uniform(
@@ -254,7 +257,7 @@ export function normal(
  * import assert from "node:assert/strict";
  *
  * const z = random.truncatedNormal(random.key(3), -1, 1, [1000]);
- * assert.ok(z.min().item() >= -1 && z.max().item() <= 1);
+ * assert.ok((z.min().item() as number) >= -1 && (z.max().item() as number) <= 1);
  * ```
  */
 export function truncatedNormal(
@@ -366,7 +369,16 @@ export function permutation(key: NDArray, x: number | NDArray): NDArray {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`random.permutation: n must be a non-negative integer, got ${n}.`);
   }
-  const words = new Uint32Array(bits(key, [Math.max(n, 1)]).toTypedArray().buffer);
+  let concrete: NDArray;
+  try {
+    concrete = key._value();
+  } catch {
+    throw new TypeError(
+      `random.permutation: needs a concrete key, got a traced int32[2] (inside jit or vmap); ` +
+        `draw the permutation outside the transform and pass the indices in.`,
+    );
+  }
+  const words = new Uint32Array(bits(concrete, [Math.max(n, 1)]).toTypedArray().buffer);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
