@@ -38,6 +38,8 @@ export interface RunMessage {
   outputs: WireArray[];
   /** Outputs are in shared memory: write them in place (otherwise send them back). */
   shared: boolean;
+  /** Multiply every output by this before writing it (a shard's weight). */
+  scale?: number;
   /** Test hook: die with an uncaught exception instead of running. */
   crash?: boolean;
 }
@@ -74,17 +76,28 @@ function run(msg: RunMessage): void {
       `internal: program ${msg.id} returned ${outs.length} outputs, ${msg.outputs.length} expected.`,
     );
   }
+  const scale = msg.scale;
   if (msg.shared) {
-    outs.forEach((o, i) => wireData(msg.outputs[i]).set(o.data.subarray(0, o.size)));
+    outs.forEach((o, i) => write(o.data, o.size, wireData(msg.outputs[i]), scale));
     scope.postMessage({ type: "done", task: msg.task });
   } else {
     // copy: an output may alias an input or a constant, whose buffer must not be transferred
-    const data = outs.map((o) => o.data.slice(0, o.size));
+    const data = outs.map((o) => {
+      const d = o.data.slice(0, o.size);
+      if (scale !== undefined) write(d, o.size, d, scale);
+      return d;
+    });
     scope.postMessage(
       { type: "done", task: msg.task, outputs: data },
       data.map((d) => d.buffer as ArrayBuffer),
     );
   }
+}
+
+/** dst = scale · src (or a plain copy), in dst's element type. */
+function write(src: TypedArray, n: number, dst: TypedArray, scale: number | undefined): void {
+  if (scale === undefined) dst.set(src.subarray(0, n));
+  else for (let j = 0; j < n; j++) dst[j] = scale * src[j];
 }
 
 scope.onmessage = (event: MessageEvent) => {

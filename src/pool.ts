@@ -26,7 +26,7 @@
  * @module
  */
 import { type Aval, Tracer } from "./_core.ts";
-import { allocate } from "./_dtype.ts";
+import type { TypedArray } from "./_dtype.ts";
 import { traceToJaxpr } from "./_jaxpr.ts";
 import { ArrayValue, NDArray } from "./_ndarray.ts";
 import { fmtShape, sizeOf } from "./_shape.ts";
@@ -145,6 +145,8 @@ interface Task {
   inputs: WireArray[];
   outputs: WireArray[];
   attempts: number;
+  /** Multiply the outputs by this (shard weights of valueAndGrad). */
+  scale?: number;
   where: string;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -338,6 +340,7 @@ class Pool implements WorkerPool {
       inputs: task.inputs,
       outputs: task.outputs,
       shared: this.#shared,
+      scale: task.scale,
     };
     if (this.crashBudget > 0) {
       this.crashBudget--;
@@ -374,7 +377,13 @@ class Pool implements WorkerPool {
   }
 
   /** Runs one shard of a call on the least busy worker. */
-  #submit(program: Program, inputs: WireArray[], outputs: WireArray[], where: string) {
+  #submit(
+    program: Program,
+    inputs: WireArray[],
+    outputs: WireArray[],
+    where: string,
+    scale?: number,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const slot = this.#slots.reduce((a, b) => (b.tasks.size < a.tasks.size ? b : a));
       const task: Task = {
@@ -383,6 +392,7 @@ class Pool implements WorkerPool {
         inputs,
         outputs,
         attempts: 0,
+        scale,
         where,
         resolve,
         reject,
@@ -425,13 +435,15 @@ class Pool implements WorkerPool {
   /**
    * Splits a call into shards and runs them: `dims[i]` is the batch axis of
    * leaf i (null: sent whole), `trace(c)` the program for a shard of c
-   * examples, `outputsOf` where shard k writes its outputs.
+   * examples, `outputsOf` where shard k writes its outputs; with `weighted`,
+   * shard k's outputs are scaled by its share of the batch.
    */
   async #sharded(
     op: string,
     call: Call,
     trace: (count: number) => Program,
     outputsOf: (k: number, start: number, count: number, p: Program) => WireArray[],
+    weighted = false,
   ): Promise<Shard[]> {
     const { arrays, dims, batch } = call;
     const n = Math.min(this.size, batch);
@@ -466,7 +478,13 @@ class Pool implements WorkerPool {
         s.start + s.count - 1
       } of ${batch}) of ${op}`;
       s.outputs = outputsOf(k, s.start, s.count, s.program);
-      return this.#submit(s.program, inputs, s.outputs, where);
+      return this.#submit(
+        s.program,
+        inputs,
+        s.outputs,
+        where,
+        weighted ? s.count / batch : undefined,
+      );
     });
     await Promise.all(runs);
     return shards;
@@ -610,19 +628,15 @@ class Pool implements WorkerPool {
             buffer: allocBuffer(Math.max(1, sizeOf(a.shape) * BYTES[a.dtype]), this.#shared),
             byteOffset: 0,
           })),
+        true,
       );
-      // mean over the batch = Σₖ (nₖ / n) · mean over shard k
+      // mean over the batch = Σₖ (nₖ / n) · mean over shard k: the workers scaled their
+      // results by nₖ / n, and shard 0 wrote its own where the sum is formed
       const p = shards[0].program;
       const outs = p.outAvals.map((a, i) => {
-        const acc = new Float64Array(sizeOf(a.shape));
-        for (const s of shards) {
-          const w = s.count / call.batch;
-          const d = wireData(s.outputs![i]);
-          for (let j = 0; j < acc.length; j++) acc[j] += w * d[j];
-        }
-        const data = allocate(a.dtype, acc.length);
-        data.set(acc);
-        return new ArrayValue(data, a.shape, a.dtype);
+        const sum = wireData(shards[0].outputs![i]);
+        for (let k = 1; k < shards.length; k++) addInto(sum, wireData(shards[k].outputs![i]));
+        return new ArrayValue(sum, a.shape, a.dtype);
       });
       return unflatten<[NDArray, GradsOf<A, NoInfer<N>>]>(p.outDef, outs);
     };
@@ -860,4 +874,9 @@ export function _crashNextRuns(pool: WorkerPool, n: number): void {
 /** Test hook: how many dead workers `pool` has replaced. */
 export function _restarts(pool: WorkerPool): number {
   return (pool as Pool).restarts;
+}
+
+/** sum += part, elementwise (one dtype). */
+function addInto(sum: TypedArray, part: TypedArray): void {
+  for (let j = 0; j < sum.length; j++) sum[j] += part[j];
 }
