@@ -23,6 +23,19 @@
  * (they start again on the next call), so a script that forgets `close()`
  * still exits; under Deno it exits `idleTimeoutMs` after its last call.
  *
+ * Where the worker's code comes from: `new Worker(new URL("./_worker.ts",
+ * import.meta.url), { type: "module" })`, next to this module, or
+ * `./_worker.js` when this module itself was loaded as `.js` (the transpiled
+ * files of a JSR package installed through npm, e.g. `bunx jsr add`). Verified:
+ * Deno and Bun from local files; Deno importing `mod.ts` from an `http:` URL
+ * (with only `--allow-import`; `jsr.io` is on Deno's default import list, so
+ * a `jsr:` import should need no flag, unverified offline); Deno and Bun on a
+ * per-file `.js` transpilation of the package. Not supported: a single-file
+ * bundle (there is no `_worker` file next to it). Deno asks for `--allow-read`
+ * to start a worker from local files (the doc tests too:
+ * `deno test --doc --allow-read`); a worker that cannot start rejects the call
+ * with the permission error and its module's URL.
+ *
  * @module
  */
 import { type Aval, Tracer } from "./_core.ts";
