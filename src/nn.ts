@@ -156,7 +156,15 @@ export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
  * ```
  */
 export function logSoftmax(x: NDArray, options: { axis?: number } = {}): NDArray {
-  return np.sub(x, np.logsumexp(x, { axis: options.axis ?? -1, keepdims: true }));
+  const axis = options.axis ?? -1;
+  const xf = x.dtype === "float32" || x.dtype === "float64" ? x : x.astype("float32");
+  // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
+  // subtraction is exact near the max and the log is O(log n), so large logits
+  // (1e4 in float32) keep full precision, unlike x − logsumexp(x) rounded at |x|
+  const mRaw = np.stopGradient(np.max(xf, { axis, keepdims: true }));
+  const m = np.where(np.equal(np.abs(mRaw), Infinity), 0, mRaw);
+  const shifted = np.sub(xf, m);
+  return np.sub(shifted, np.log(np.sum(np.exp(shifted), { axis, keepdims: true })));
 }
 
 /**
