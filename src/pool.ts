@@ -98,6 +98,22 @@ export interface PoolGradOptions<N extends Argnums = Argnums> {
  * A pool of workers that run traced programs on shards of a batch. Create it
  * with `createWorkerPool`; it is `AsyncDisposable`, so `await using pool =
  * createWorkerPool()` closes it at the end of the scope.
+ *
+ * @example
+ * ```ts
+ * import { createWorkerPool, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = createWorkerPool({ size: 2 });
+ * // map the rows of x, share w with every example
+ * const scaled = pool.map((row: np.NDArray, w: np.NDArray) => row.mul(w).sum(), {
+ *   inAxes: [0, null],
+ * });
+ * const out = await scaled(np.array([[1, 2], [3, 4], [5, 6]]), np.array([1, 10]));
+ * assert.deepEqual(out.toArray(), [21, 43, 65]);
+ * await pool.close();
+ * await assert.rejects(scaled(np.ones([1, 2]), np.ones([2])), /closed/);
+ * ```
  */
 export interface WorkerPool extends AsyncDisposable {
   /** The number of workers. */
