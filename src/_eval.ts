@@ -20,6 +20,7 @@ import {
 import { shapeRules } from "./_shape_rules.ts";
 import { sizeOf, stridesOf } from "./_shape.ts";
 import { matmulInto } from "./_kernels/_dispatch.ts";
+import { transposeInto } from "./_kernels/transpose.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -171,8 +172,11 @@ export function stridedCopy(
 }
 
 function transposeValue(x: ArrayValue, perm: readonly number[]): ArrayValue {
-  const strides = stridesOf(x.shape);
   const shape = perm.map((p) => x.shape[p]);
+  // copies and (batched) 2-D transposes: the cache-blocked kernel
+  const out = transposeInto(x.data, x.shape, perm, () => allocate(x.dtype, x.size));
+  if (out) return new ArrayValue(out, shape, x.dtype);
+  const strides = stridesOf(x.shape);
   return new ArrayValue(
     stridedCopy(x.data, 0, perm.map((p) => strides[p]), shape, x.dtype),
     shape,

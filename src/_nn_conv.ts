@@ -2,12 +2,15 @@
  * Convolution and pooling for `nn`, in NHWC layout, written as compositions of
  * primitives so their gradients come from the existing rules.
  *
- * conv2d lowers to im2col: the padded input is cut into kh·kw strided slices
- * (one per kernel tap), concatenated on the channel axis into patches
- * [N, OH, OW, kh·kw·C], and multiplied by the kernel reshaped to
- * [kh·kw·C, O] — one large matmul, which is where the time goes. The
- * backward pass is the transpose of that: a matmul, then pads of the slices
- * (the col2im scatter) summed.
+ * conv2d lowers to im2col as a single gather: the input's pixels [N, H·W, C]
+ * get one zero pixel appended, and `take` with a constant index table picks,
+ * for every output position and kernel tap, the input pixel under the tap
+ * (the zero pixel where the tap falls in the padding), giving the patches
+ * [N·OH·OW, kh·kw·C]; they are multiplied by the kernel reshaped to
+ * [kh·kw·C, O] — one large matmul. The backward pass is the transpose of that:
+ * matmuls, then one `scatter_add` (col2im) of the patch gradient.
+ *
+ * Pooling cuts the padded input into kh·kw strided slices, one per window tap.
  */
 import type { NDArray } from "./_ndarray.ts";
 import { fmtShape } from "./_shape.ts";
@@ -115,14 +118,70 @@ export function conv2d(x: NDArray, w: NDArray, options: WindowOptions = {}): NDA
     );
   }
   const [kh, kw, c, o] = w.shape;
-  const taps = windows("conv2d", x, kh, kw, options, [1, 1]);
-  const [n, oh, ow] = taps[0].shape;
-  const patches = taps.length === 1 ? taps[0] : np.concatenate(taps, 3); // [N, OH, OW, kh·kw·C]
-  const out = np.matmul(
-    np.reshape(patches, [n * oh * ow, kh * kw * c]),
-    np.reshape(w, [kh * kw * c, o]),
-  );
+  const [n, h, wd] = x.shape;
+  const [sh, sw] = options.stride === undefined ? [1, 1] : pair(options.stride);
+  const padding = options.padding ?? "VALID";
+  const ph = axisPadding(h, kh, sh, padding, 0), pw = axisPadding(wd, kw, sw, padding, 1);
+  if (ph.out <= 0 || pw.out <= 0) {
+    throw new TypeError(
+      `conv2d: a ${kh}×${kw} window does not fit the input ${fmtShape(x.shape)} with this padding.`,
+    );
+  }
+  const [oh, ow] = [ph.out, pw.out];
+  const k = kh * kw * c;
+  let patches: NDArray; // [N·OH·OW, kh·kw·C]
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && !ph.lo && !ph.hi && !pw.lo && !pw.hi) {
+    patches = np.reshape(x, [n * h * wd, c]);
+  } else {
+    // pixels[n, h·W + w, c], plus a zero pixel at index H·W for taps in the padding
+    const pixels = np.concatenate(
+      [np.reshape(x, [n, h * wd, c]), np.zeros([n, 1, c], { dtype: x.dtype })],
+      1,
+    );
+    const idx = tapIndex(h, wd, kh, kw, sh, sw, ph, pw);
+    patches = np.reshape(np.take(pixels, idx, 1), [n * oh * ow, k]);
+  }
+  const out = np.matmul(patches, np.reshape(w, [k, o]));
   return np.reshape(out, [n, oh, ow, o]);
+}
+
+const tapIndexCache = new Map<string, NDArray>();
+
+/**
+ * The im2col gather table: for output (y, x) and tap (i, j), in that order, the
+ * input pixel (y·sh + i − top)·W + (x·sw + j − left), or H·W (the appended zero
+ * pixel) where that falls outside the input. Cached per geometry.
+ */
+function tapIndex(
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: { out: number; lo: number },
+  pw: { out: number; lo: number },
+): NDArray {
+  const key = [h, w, kh, kw, sh, sw, ph.out, ph.lo, pw.out, pw.lo].join(",");
+  let idx = tapIndexCache.get(key);
+  if (idx) return idx;
+  const table = new Int32Array(ph.out * pw.out * kh * kw);
+  let t = 0;
+  for (let y = 0; y < ph.out; y++) {
+    for (let x = 0; x < pw.out; x++) {
+      for (let i = 0; i < kh; i++) {
+        const r = y * sh + i - ph.lo;
+        for (let j = 0; j < kw; j++) {
+          const col = x * sw + j - pw.lo;
+          table[t++] = r >= 0 && r < h && col >= 0 && col < w ? r * w + col : h * w;
+        }
+      }
+    }
+  }
+  idx = np.array(table, { shape: [table.length] });
+  if (tapIndexCache.size > 64) tapIndexCache.clear();
+  tapIndexCache.set(key, idx);
+  return idx;
 }
 
 /**
