@@ -8,6 +8,9 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createWorkerPool,
@@ -249,6 +252,49 @@ describe("WorkerPool options and lifetime", () => {
         ac.abort();
         await server.finished;
         await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
+  it(
+    "createWorkerPool() finds _worker.js when difftrace runs as transpiled .js files (Bun)",
+    { skip: isDeno },
+    () => {
+      // what a JSR package installed through npm looks like: every module transpiled to .js
+      type Transpiler = { transformSync(code: string): string };
+      const bun = (globalThis as unknown as {
+        Bun: { Transpiler: new (o: { loader: string }) => Transpiler };
+      }).Bun;
+      const transpiler = new bun.Transpiler({ loader: "ts" });
+      const root = fileURLToPath(new URL("../", import.meta.url));
+      const dir = mkdtempSync(join(tmpdir(), "difftrace-js-"));
+      try {
+        const files = [
+          "mod.ts",
+          ...readdirSync(join(root, "src"), { recursive: true })
+            .map(String).filter((f) => f.endsWith(".ts")).map((f) => join("src", f)),
+        ];
+        for (const file of files) {
+          const js = transpiler.transformSync(readFileSync(join(root, file), "utf8"))
+            .replace(/((?:from|import)\s*\(?\s*)"(\.[^"]*)\.ts"/g, '$1"$2.js"');
+          mkdirSync(dirname(join(dir, file)), { recursive: true });
+          writeFileSync(join(dir, file.replace(/\.ts$/, ".js")), js);
+        }
+        writeFileSync(
+          join(dir, "main.js"),
+          `import { createWorkerPool, np } from "./mod.js";\n` +
+            `const pool = createWorkerPool({ size: 2 });\n` +
+            `const y = await pool.map((x) => x.mul(3))(np.arange(3));\n` +
+            `await pool.close();\nconsole.log("js " + y.toArray());\n`,
+        );
+        const r = spawnSync(process.execPath, ["run", join(dir, "main.js")], {
+          encoding: "utf8",
+          timeout: 30_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), "js 0,3,6");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   );
