@@ -220,6 +220,8 @@ class Pool implements WorkerPool {
   readonly size: number;
   /** Workers replaced after dying (for tests and diagnostics). */
   restarts = 0;
+  /** Programs sent to workers (for tests and diagnostics). */
+  shipped = 0;
   /** Test hook: the next `crashBudget` runs make their worker die. */
   crashBudget = 0;
   readonly #slots: Slot[];
@@ -353,6 +355,7 @@ class Pool implements WorkerPool {
     else {
       const msg: ProgramMessage = { type: "program", id, jaxpr: task.program.wire };
       w.postMessage(msg);
+      this.shipped++;
       slot.programs.add(id);
       if (slot.programs.size > MAX_PROGRAMS) {
         const [oldest] = slot.programs;
@@ -903,6 +906,11 @@ export function _crashNextRuns(pool: WorkerPool, n: number): void {
 /** Test hook: how many dead workers `pool` has replaced. */
 export function _restarts(pool: WorkerPool): number {
   return (pool as Pool).restarts;
+}
+
+/** Test hook: how many programs `pool` has sent to its workers. */
+export function _shipped(pool: WorkerPool): number {
+  return (pool as Pool).shipped;
 }
 
 /** sum += part, elementwise (one dtype). */

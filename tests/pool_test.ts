@@ -24,7 +24,7 @@ import {
   vmap,
   type WorkerPool,
 } from "../mod.ts";
-import { _crashNextRuns, _restarts } from "../src/pool.ts";
+import { _crashNextRuns, _restarts, _shipped } from "../src/pool.ts";
 import { assertAllClose, randomArray } from "./_helpers.ts";
 
 const model = nn.mlp([6, 8, 3]);
@@ -104,14 +104,17 @@ describe("WorkerPool (2 workers)", () => {
     };
     const vg = pool.valueAndGrad(counted);
     let p = params;
+    let shipped = 0;
     for (let step = 0; step < 3; step++) {
       const [, g] = await vg(p, xs(6, step), labels(6));
+      if (step === 0) shipped = _shipped(pool);
       p = p.map((layer, i) => ({
         w: layer.w.sub(g[i].w.mul(0.1)),
         b: layer.b.sub(g[i].b.mul(0.1)),
       }));
     }
     assert.equal(traces, 1); // shards of 3 and 3: one program
+    assert.equal(_shipped(pool), shipped); // steps 2 and 3 sent only data
     await vg(p, xs(7), labels(7));
     assert.equal(traces, 3); // shards of 4 and 3: two more
   });
