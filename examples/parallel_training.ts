@@ -65,18 +65,25 @@ export async function trainParallel(options: ParallelTrainOptions): Promise<Para
   const xBatch = new Float32Array(batchSize * 784);
   const yBatch = new Int32Array(batchSize);
   const order = random.permutation(random.key(1), nTrain).toTypedArray();
-  let loss = NaN;
-  let started = 0;
-  for (let step = 0; step < steps; step++) {
-    if (step === 1) started = performance.now(); // step 0 traces, ships and compiles
+  const batchAt = (step: number): [np.NDArray, np.NDArray] => {
     for (let i = 0; i < batchSize; i++) {
       const row = order[(step * batchSize + i) % nTrain];
       xBatch.set(data.trainImages.subarray(row * 784, row * 784 + 784), i * 784);
       yBatch[i] = data.trainLabels[row];
     }
-    const x = np.array(xBatch, { shape: [batchSize, 784] });
-    const y = np.array(yBatch, { shape: [batchSize] });
-    const [value, grads] = await valueAndGrad(params, x, y);
+    return [
+      np.array(xBatch, { shape: [batchSize, 784] }),
+      np.array(yBatch, { shape: [batchSize] }),
+    ];
+  };
+  let loss = NaN;
+  let started = 0;
+  let [x, y] = batchAt(0);
+  for (let step = 0; step < steps; step++) {
+    if (step === 1) started = performance.now(); // step 0 traces, ships and compiles
+    const pending = valueAndGrad(params, x, y);
+    [x, y] = batchAt(step + 1); // assemble the next batch while the workers run
+    const [value, grads] = await pending;
     [params, state] = update(params, state, grads);
     loss = value.item() as number;
     if (options.verbose && (step % 10 === 0 || step === steps - 1)) {
