@@ -35,12 +35,17 @@ export function checkDifferentiable(
 }
 
 /** The argnums as a list, each checked against the number of arguments (RangeError). */
-export function normalizeArgnums(name: string, argnums: Argnums, nargs: number): number[] {
+export function normalizeArgnums(
+  name: string,
+  argnums: Argnums,
+  nargs: number,
+  option = "argnums",
+): number[] {
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) {
     if (!Number.isInteger(a) || a < 0 || a >= nargs) {
       throw new RangeError(
-        `${name}: argnums ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
+        `${name}: ${option} ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
           `argument(s).`,
       );
     }

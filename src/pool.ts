@@ -38,28 +38,35 @@
  *
  * @module
  */
-import { type Aval, Tracer } from "./_core.ts";
 import type { TypedArray } from "./_dtype.ts";
-import { traceToJaxpr } from "./_jaxpr.ts";
-import { ArrayValue, NDArray } from "./_ndarray.ts";
-import { fmtShape, sizeOf } from "./_shape.ts";
+import { ArrayValue, type NDArray } from "./_ndarray.ts";
+import { sizeOf } from "./_shape.ts";
 import {
   allocBuffer,
   BYTES,
   HAS_SHARED_MEMORY,
   Layout,
   placeRows,
-  serializeJaxpr,
   viewOf,
   type WireArray,
   wireData,
-  type WireJaxpr,
 } from "./_serialize.ts";
 import type { DropMessage, ProgramMessage, RunMessage, WorkerReply } from "./_worker.ts";
 import { type Argnums, type GradsOf, valueAndGrad as valueAndGradSerial } from "./autodiff.ts";
 import { type AxisSpec, vmap, type VmapOptions } from "./transforms.ts";
-import { flatten, type TreeDef, unflatten } from "./tree.ts";
+import { unflatten } from "./tree.ts";
 import "./_jit.ts";
+import {
+  cached,
+  type Call,
+  LEAF,
+  prepare,
+  type Program,
+  program,
+  type Shard,
+} from "./_pool_calls.ts";
+import { axesOfLeaves } from "./_axes.ts";
+import { normalizeArgnums } from "./_args.ts";
 
 /** Options of `createWorkerPool`. */
 export interface WorkerPoolOptions {
@@ -159,14 +166,6 @@ export interface WorkerPool extends AsyncDisposable {
 
 // ---- scheduling --------------------------------------------------------------------
 
-/** A traced program: its id (the workers' cache key) and everything needed to use it. */
-interface Program {
-  id: number;
-  wire: WireJaxpr;
-  outDef: TreeDef;
-  outAvals: Aval[];
-}
-
 /** One shard's run on one worker. */
 interface Task {
   id: number;
@@ -199,7 +198,6 @@ const WORKER_URL = new URL(
 const MAX_ATTEMPTS = 2;
 /** Compiled programs a worker keeps; older ones are dropped and shipped again if used. */
 const MAX_PROGRAMS = 64;
-let nextProgram = 0;
 let nextTask = 0;
 
 function unrefTimer(t: ReturnType<typeof setTimeout>): void {
@@ -538,12 +536,17 @@ class Pool implements WorkerPool {
             `called with ${args.length} argument(s); give one entry per positional argument.`,
         );
       }
-      const call = prepare("map", args, axesOfLeaves(inAxes, args));
+      const call = prepare("map", args, axesOfLeaves("WorkerPool.map", "inAxes", inAxes, args));
       if (call.batch === 0) return batched(...args) as R; // nothing to split
       const traced = (count: number) =>
         cached(cache, `${call.key}|${count}`, () => {
           const p = program("pool.map", call, count, batched, this.#shared);
-          const spec = axesOfLeaves(outAxes, unflatten(p.outDef, p.outAvals.map(() => LEAF)));
+          const spec = axesOfLeaves(
+            "WorkerPool.map",
+            "outAxes",
+            outAxes,
+            unflatten(p.outDef, p.outAvals.map(() => LEAF)),
+          );
           const outDims = p.outAvals.map((a, i) => {
             const d = spec[i];
             return d === null ? null : d < 0 ? d + a.shape.length : d;
@@ -618,10 +621,10 @@ class Pool implements WorkerPool {
     return async (...args: A): Promise<[NDArray, GradsOf<A, NoInfer<N>>]> => {
       this.#checkOpen("valueAndGrad");
       const nargs = args.length;
-      const diff = argnumList("argnums", argnums, nargs);
+      const diff = normalizeArgnums("WorkerPool.valueAndGrad", argnums, nargs);
       const batchNums = options.batchArgnums === undefined
         ? args.map((_, i) => i).filter((i) => !diff.includes(i))
-        : argnumList("batchArgnums", options.batchArgnums, nargs);
+        : normalizeArgnums("WorkerPool.valueAndGrad", options.batchArgnums, nargs, "batchArgnums");
       const both = batchNums.filter((i) => diff.includes(i));
       if (both.length > 0) {
         throw new TypeError(
@@ -637,7 +640,11 @@ class Pool implements WorkerPool {
         );
       }
       const spec: AxisSpec[] = args.map((_, i) => (batchNums.includes(i) ? 0 : null));
-      const call = prepare("valueAndGrad", args, axesOfLeaves(spec, args));
+      const call = prepare(
+        "valueAndGrad",
+        args,
+        axesOfLeaves("WorkerPool.valueAndGrad", "batchArgnums", spec, args),
+      );
       if (call.batch === 0) {
         throw new RangeError(
           `WorkerPool.valueAndGrad: the batch is empty (axis 0 of the batch arguments has size ` +
@@ -673,189 +680,6 @@ class Pool implements WorkerPool {
       return unflatten<[NDArray, GradsOf<A, NoInfer<N>>]>(p.outDef, outs);
     };
   }
-}
-
-// ---- calls: leaves, signatures, tracing ------------------------------------------------
-
-/** A call's array leaves with their batch axes, its static leaves, and its signature. */
-interface Call {
-  args: readonly unknown[];
-  leaves: unknown[];
-  inDef: TreeDef;
-  /** The array leaves (flatten order), and the batch axis of each (null: not split). */
-  arrays: ArrayValue[];
-  dims: (number | null)[];
-  batch: number;
-  key: string;
-}
-
-interface Shard {
-  start: number;
-  count: number;
-  program: Program;
-  outputs?: WireArray[];
-}
-
-let nextStatic = 0;
-const staticIds = new WeakMap<object, number>();
-
-function staticKey(x: unknown): string {
-  if (typeof x === "object" && x !== null || typeof x === "function") {
-    let id = staticIds.get(x as object);
-    if (id === undefined) staticIds.set(x as object, id = nextStatic++);
-    return `#${id}`;
-  }
-  return `${typeof x}:${String(x)}`;
-}
-
-function prepare(op: string, args: readonly unknown[], axes: (number | null)[]): Call {
-  const [leaves, inDef] = flatten(args);
-  const arrays: ArrayValue[] = [];
-  const dims: (number | null)[] = [];
-  let batch: number | undefined;
-  let from = "";
-  let key = inDef.toString();
-  leaves.forEach((leaf, i) => {
-    const d = axes[i];
-    if (leaf instanceof Tracer) {
-      throw new TypeError(
-        `WorkerPool.${op}: argument leaf ${i} is a traced array (${leaf.dtype}` +
-          `${fmtShape(leaf.shape)}); pool calls run on concrete arrays and cannot be traced by ` +
-          `jit, grad or vmap. Call the pool outside the transform.`,
-      );
-    }
-    if (!(leaf instanceof NDArray)) {
-      if (d !== null) {
-        throw new TypeError(
-          `WorkerPool.${op}: leaf ${i} of the arguments (structure ${inDef}) is ` +
-            `${leaf === null ? "null" : typeof leaf}, not an array, but it is mapped. Pass ` +
-            `arrays, or leave it unmapped (inAxes null).`,
-        );
-      }
-      key += `;=${staticKey(leaf)}`;
-      return;
-    }
-    let axis: number | null = null;
-    if (d !== null) {
-      if (!Number.isInteger(d) || d < -leaf.ndim || d >= leaf.ndim) {
-        throw new RangeError(
-          `WorkerPool.${op}: batch axis ${d} is out of range for leaf ${i} of shape ` +
-            `${fmtShape(leaf.shape)} (valid: ${-leaf.ndim} to ${leaf.ndim - 1}).`,
-        );
-      }
-      axis = d < 0 ? d + leaf.ndim : d;
-      const n = leaf.shape[axis];
-      const here = `leaf ${i}: axis ${axis} of ${leaf.dtype}${fmtShape(leaf.shape)}`;
-      if (batch === undefined) [batch, from] = [n, here];
-      else if (n !== batch) {
-        throw new TypeError(
-          `WorkerPool.${op}: the batch arguments must agree on the batch size, but ${from} ` +
-            `has ${batch} and ${here} has ${n}.`,
-        );
-      }
-    }
-    arrays.push(leaf._value());
-    dims.push(axis);
-    key += `;${leaf.dtype}${fmtShape(leaf.shape)}@${axis}`;
-  });
-  if (batch === undefined) {
-    throw new TypeError(
-      `WorkerPool.${op}: no array argument is split (every batch axis is null), so the batch ` +
-        `size is unknown. Map at least one array argument.`,
-    );
-  }
-  return { args, leaves, inDef, arrays, dims, batch, key };
-}
-
-function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let v = cache.get(key);
-  if (v === undefined) cache.set(key, v = make());
-  return v;
-}
-
-/** Traces `f` on a shard of `count` examples of `call`: the program the workers run. */
-function program(
-  name: string,
-  call: Call,
-  count: number,
-  f: (...args: unknown[]) => unknown,
-  shared: boolean,
-): Program {
-  const avals: Aval[] = call.arrays.map((x, i) => {
-    const d = call.dims[i];
-    return { shape: x.shape.map((e, j) => (j === d ? count : e)), dtype: x.dtype };
-  });
-  let outDef: TreeDef | undefined;
-  const jaxpr = traceToJaxpr(name, (xs) => {
-    let j = 0;
-    const leaves = call.leaves.map((l) => (l instanceof NDArray ? xs[j++] : l));
-    const [outs, def] = flatten(f(...unflatten<unknown[]>(call.inDef, leaves)));
-    outDef = def;
-    return outs.map((o, i) => {
-      if (o instanceof NDArray) return o;
-      throw new TypeError(
-        `${name}: the function must return arrays (or pytrees of arrays), but output leaf ${i} ` +
-          `is ${o === null ? "null" : typeof o}. Wrap numbers with np.array(...).`,
-      );
-    });
-  }, avals);
-  return {
-    id: nextProgram++,
-    wire: serializeJaxpr(jaxpr, shared),
-    outDef: outDef!,
-    outAvals: jaxpr.outvars.map((v) => v.aval),
-  };
-}
-
-// ---- axis specs (as vmap reads them) -------------------------------------------------------
-
-class Leaf {}
-const LEAF = new Leaf();
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
-
-/** The axis of every leaf of `tree`, in flatten order (the spec is a pytree prefix). */
-function axesOfLeaves(spec: AxisSpec, tree: unknown): (number | null)[] {
-  if (spec === null || typeof spec === "number") {
-    return new Array<number | null>(flatten(tree)[0].length).fill(spec);
-  }
-  if (Array.isArray(spec)) {
-    if (!Array.isArray(tree) || tree.length !== spec.length) {
-      throw new TypeError(
-        `WorkerPool: an axis spec is a list of ${spec.length} but the value there is not a ` +
-          `list of that length; inAxes/outAxes must be a number, null, or a pytree prefix.`,
-      );
-    }
-    return spec.flatMap((s: AxisSpec, i) => axesOfLeaves(s, tree[i]));
-  }
-  if (isPlainObject(spec) && isPlainObject(tree)) {
-    const keys = Object.keys(spec).sort();
-    if (keys.length === Object.keys(tree).length && keys.every((k) => k in tree)) {
-      const obj = spec as { readonly [key: string]: AxisSpec };
-      return keys.flatMap((k) => axesOfLeaves(obj[k], tree[k]));
-    }
-  }
-  throw new TypeError(
-    `WorkerPool: an axis spec does not match the structure of the value; inAxes/outAxes must ` +
-      `be a number, null, or a pytree prefix of the arguments/outputs.`,
-  );
-}
-
-function argnumList(option: string, nums: number | readonly number[], nargs: number): number[] {
-  const list = typeof nums === "number" ? [nums] : [...nums];
-  for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
-      throw new RangeError(
-        `WorkerPool.valueAndGrad: ${option} ${JSON.stringify(nums)} is out of range for a ` +
-          `call with ${nargs} argument(s).`,
-      );
-    }
-  }
-  return list;
 }
 
 // ---- public entry point --------------------------------------------------------------------

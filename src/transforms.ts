@@ -16,20 +16,11 @@ import * as lax from "./_lax.ts";
 import { ArrayValue, NDArray } from "./_ndarray.ts";
 import { fmtShape, sizeOf } from "./_shape.ts";
 import { bind1 } from "./_core.ts";
-import { type Dim, placeBatchAxis, vmapFlat } from "./_vmap.ts";
+import { placeBatchAxis, vmapFlat } from "./_vmap.ts";
 import { flatten, type TreeDef, unflatten } from "./tree.ts";
+import { axesOfLeaves, type AxisSpec, describe } from "./_axes.ts";
 
-/**
- * Where the batch axis is, for each leaf of a pytree: a number (negative counts
- * from the end) maps that axis, `null` leaves the value unmapped. A number or
- * `null` stands for every leaf below it; otherwise the spec mirrors the tree's
- * containers (a pytree prefix, as in JAX).
- */
-export type AxisSpec =
-  | number
-  | null
-  | readonly AxisSpec[]
-  | { readonly [key: string]: AxisSpec };
+export type { AxisSpec };
 
 /** Options of `vmap`. */
 export interface VmapOptions {
@@ -52,58 +43,6 @@ export interface JacobianOptions<N extends Argnums = Argnums> {
 /** The Jacobian's structure: the output tree `R` with each array replaced by the input tree `I`. */
 export type Jacobian<R, I> = R extends NDArray ? I
   : { -readonly [K in keyof R]: Jacobian<R[K], I> };
-
-// ---- axis specs ------------------------------------------------------------------------
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object") return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
-
-function describe(x: unknown): string {
-  if (x instanceof NDArray) return `an array ${fmtAval(x)}`;
-  if (Array.isArray(x)) return `a list of ${x.length}`;
-  if (isPlainObject(x)) return `an object with keys {${Object.keys(x).sort().join(", ")}}`;
-  return x === null ? "null" : typeof x;
-}
-
-/** The spec's axis for every leaf of `tree`, in flatten order (a spec is a prefix of the tree). */
-function axesOfLeaves(option: string, spec: AxisSpec, tree: unknown, path: string): Dim[] {
-  if (spec === null || typeof spec === "number") {
-    return new Array<Dim>(flatten(tree)[0].length).fill(spec);
-  }
-  const at = path ? ` at ${path}` : "";
-  if (Array.isArray(spec)) {
-    if (!Array.isArray(tree) || tree.length !== spec.length) {
-      throw new TypeError(
-        `vmap: ${option}${at} is a list of ${spec.length} but the value there is ` +
-          `${describe(tree)}; ${option} must be a number, null, or a pytree prefix that ` +
-          `matches the structure of the value.`,
-      );
-    }
-    return spec.flatMap((s: AxisSpec, i) => axesOfLeaves(option, s, tree[i], `${path}[${i}]`));
-  }
-  if (isPlainObject(spec)) {
-    const keys = Object.keys(spec).sort();
-    const same = isPlainObject(tree) && Object.keys(tree).length === keys.length &&
-      keys.every((k) => k in tree);
-    if (!same) {
-      throw new TypeError(
-        `vmap: ${option}${at} has keys {${keys.join(", ")}} but the value there is ` +
-          `${describe(tree)}; ${option} must be a number, null, or a pytree prefix that ` +
-          `matches the structure of the value.`,
-      );
-    }
-    const obj = spec as { readonly [key: string]: AxisSpec };
-    return keys.flatMap((k) =>
-      axesOfLeaves(option, obj[k], (tree as Record<string, unknown>)[k], `${path}.${k}`)
-    );
-  }
-  throw new TypeError(
-    `vmap: ${option}${at} is ${describe(spec)}; use a number, null, or a list/object of them.`,
-  );
-}
 
 function checkAxis(option: string, what: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis)) {
@@ -163,7 +102,7 @@ export function vmap<A extends readonly unknown[], R>(
       );
     }
     const [leaves, inDef] = flatten(args);
-    const dims = axesOfLeaves("inAxes", inAxes, args, "");
+    const dims = axesOfLeaves("vmap", "inAxes", inAxes, args, "");
     let size: number | undefined;
     let sizeFrom = "";
     const normalized = leaves.map((leaf, i) => {
@@ -210,7 +149,7 @@ export function vmap<A extends readonly unknown[], R>(
       normalized,
       size,
     );
-    const wanted = axesOfLeaves("outAxes", outAxes, outTree, "");
+    const wanted = axesOfLeaves("vmap", "outAxes", outAxes, outTree, "");
     const outs = vals.map((v, i) => {
       const want = wanted[i];
       const dim = outDims[i];
