@@ -5,10 +5,11 @@
  * loop nest over the group's shape (see `_jit.ts` for the passes that form
  * the groups).
  *
- * Generated loops round every float32 intermediate with Math.fround, so a fused
- * loop computes what the eager kernels compute one op at a time (sin and cos use
- * faster float32 implementations, equal to Math.sin/cos after rounding but for
- * rare 1-ulp differences).
+ * Generated loops keep float32 intermediates in double precision and round
+ * only when they store to a Float32Array, so a fused chain is at least as
+ * accurate as the eager kernels (which round after every op) and agrees with
+ * them to float32 rounding, not bit for bit — as XLA's fusion does. sin and cos
+ * use faster float32 implementations on float32-rounded arguments.
  */
 import type { DType, TypedArray } from "./_dtype.ts";
 import { logistic, roundHalfEven } from "./_eval.ts";
@@ -106,8 +107,9 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   log: ([x]) => `Math.log(${x})`,
   log1p: ([x]) => `Math.log1p(${x})`,
   expm1: ([x]) => `Math.expm1(${x})`,
-  sin: ([x], c) => (c.outDtype === "float32" ? `H.sin(${x})` : `Math.sin(${x})`),
-  cos: ([x], c) => (c.outDtype === "float32" ? `H.cos(${x})` : `Math.cos(${x})`),
+  // the float32 sin/cos take float32 arguments (their range reduction relies on it)
+  sin: ([x], c) => (c.outDtype === "float32" ? `H.sin(fr(${x}))` : `Math.sin(${x})`),
+  cos: ([x], c) => (c.outDtype === "float32" ? `H.cos(fr(${x}))` : `Math.cos(${x})`),
   tan: ([x]) => `Math.tan(${x})`,
   tanh: ([x]) => `Math.tanh(${x})`,
   sqrt: ([x]) => `Math.sqrt(${x})`,
@@ -172,8 +174,7 @@ function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DType): s
   if (EXACT.has(prim)) return expr;
   if (prim === "convert" && inDtype === outDtype) return expr;
   switch (outDtype) {
-    case "float32":
-      return `fr(${expr})`;
+    case "float32": // intermediates stay in double precision; stores round to float32
     case "float64":
       return expr;
     case "int32":
@@ -335,7 +336,7 @@ export function compileGroup(
       if (!sc) {
         sc = `sc${nv}`;
         sincos.set(x, sc);
-        body.push(`H.sincos(${local.get(x) ?? load(x, rowMajor)});`);
+        body.push(`H.sincos(fr(${local.get(x) ?? load(x, rowMajor)}));`);
         body.push(`const ${sc}s = H.SC[0], ${sc}c = H.SC[1];`);
       }
       const name = `v${nv++}`;

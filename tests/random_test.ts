@@ -282,7 +282,7 @@ describe("random distributions: moments on 100k draws", () => {
 });
 
 describe("random under jit and vmap", () => {
-  it("random functions inside jit() give the same numbers as eager for the same key", () => {
+  it("random functions inside jit() give the same numbers as eager for the same key (to float32 rounding)", () => {
     const sample = (k: NDArray) => ({
       u: random.uniform(k, [5], { minval: -2, maxval: 3 }),
       z: random.normal(k, [2, 3]),
@@ -300,7 +300,9 @@ describe("random under jit and vmap", () => {
       assert.equal(c.length, e.length);
       e.forEach((x, i) => {
         assert.equal(c[i].dtype, x.dtype, name);
-        assert.deepEqual(c[i].toArray(), x.toArray(), name);
+        // bits, keys and booleans agree exactly; fused float chains round once at the end
+        if (x.dtype === "float32") assertAllClose(c[i], x, { rtol: 2e-6, atol: 1e-7 });
+        else assert.deepEqual(c[i].toArray(), x.toArray(), name);
       });
     }
   });
