@@ -291,13 +291,20 @@ const argminFold = (d: TypedArray, s: number, n: number) => {
   return best;
 };
 
-/** Normalises an index into [0, n): negative counts from the end; RangeError otherwise. */
-function checkIndex(i: number, n: number, op: string): number {
-  const j = i < 0 ? i + n : i;
-  if (j < 0 || j >= n) {
-    throw new RangeError(`${op}: index ${i} is out of bounds for an axis of size ${n}.`);
+/**
+ * The indices of a gather or scatter, checked once and normalised into
+ * [0, n) (negative ones count from the end); RangeError for any out of bounds.
+ */
+function checkedIndices(idx: ArrayValue, n: number, op: string): Int32Array {
+  const raw = idx.data, rows = new Int32Array(raw.length);
+  for (let j = 0; j < raw.length; j++) {
+    const i = raw[j], r = i < 0 ? i + n : i;
+    if (r < 0 || r >= n) {
+      throw new RangeError(`${op}: index ${i} is out of bounds for an axis of size ${n}.`);
+    }
+    rows[j] = r;
   }
-  return j;
+  return rows;
 }
 
 // ---- the table -------------------------------------------------------------------
@@ -397,13 +404,19 @@ const rules = {
     const n = x.shape[axis];
     const outer = sizeOf(x.shape.slice(0, axis));
     const inner = sizeOf(x.shape.slice(axis + 1));
-    const m = idx.size;
-    const out = allocate(x.dtype, outer * m * inner);
-    for (let j = 0; j < m; j++) {
-      const i = checkIndex(idx.data[j], n, "take");
-      for (let o = 0; o < outer; o++) {
-        const src = (o * n + i) * inner, dst = (o * m + j) * inner;
-        for (let k = 0; k < inner; k++) out[dst + k] = x.data[src + k];
+    const rows = checkedIndices(idx, n, "take");
+    const m = rows.length;
+    const src = x.data, out = allocate(x.dtype, outer * m * inner);
+    // out[o, j, :] = x[o, rows[j], :], written in output order
+    for (let o = 0, d = 0; o < outer; o++) {
+      const base = o * n;
+      if (inner === 1) {
+        for (let j = 0; j < m; j++) out[d++] = src[base + rows[j]];
+      } else {
+        for (let j = 0; j < m; j++, d += inner) {
+          const s = (base + rows[j]) * inner;
+          for (let k = 0; k < inner; k++) out[d + k] = src[s + k];
+        }
       }
     }
     const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
@@ -411,15 +424,21 @@ const rules = {
   },
   scatter_add: ([u, idx], { axis, size }) => {
     const outer = sizeOf(u.shape.slice(0, axis));
-    const m = idx.size;
     const inner = sizeOf(u.shape.slice(axis + idx.shape.length));
+    const rows = checkedIndices(idx, size, "scatter_add");
+    const m = rows.length;
     const shape = [...u.shape.slice(0, axis), size, ...u.shape.slice(axis + idx.shape.length)];
-    const out = allocate(u.dtype, sizeOf(shape));
-    for (let j = 0; j < m; j++) {
-      const i = checkIndex(idx.data[j], size, "scatter_add");
-      for (let o = 0; o < outer; o++) {
-        const dst = (o * size + i) * inner, src = (o * m + j) * inner;
-        for (let k = 0; k < inner; k++) out[dst + k] += u.data[src + k];
+    const src = u.data, out = allocate(u.dtype, sizeOf(shape));
+    // out[o, rows[j], :] += u[o, j, :], reading the updates in order
+    for (let o = 0, s = 0; o < outer; o++) {
+      const base = o * size;
+      if (inner === 1) {
+        for (let j = 0; j < m; j++) out[base + rows[j]] += src[s++];
+      } else {
+        for (let j = 0; j < m; j++, s += inner) {
+          const d = (base + rows[j]) * inner;
+          for (let k = 0; k < inner; k++) out[d + k] += src[s + k];
+        }
       }
     }
     return [new ArrayValue(out, shape, u.dtype)];
