@@ -298,15 +298,45 @@ interface FuncEntry {
   exportName?: string;
 }
 
-/** Builds a module with one memory (exported as `memory`) and a list of functions. */
+/** A memory the module imports instead of defining its own. */
+interface ImportedMemory {
+  module: string;
+  field: string;
+  /** Minimum and maximum size, in 64 KiB pages. */
+  initial: number;
+  maximum: number;
+  shared: boolean;
+}
+
+/**
+ * Builds a module with one memory (its own, or imported; exported as
+ * `memory` either way) and a list of functions.
+ */
 export class ModuleBuilder {
   readonly #types: { params: ValType[]; results: ValType[] }[] = [];
   readonly #funcs: FuncEntry[] = [];
   #memoryPages = 1;
+  #imported: ImportedMemory | undefined;
 
   /** Minimum size of the exported memory, in 64 KiB pages. */
   memory(pages: number): this {
     this.#memoryPages = pages;
+    return this;
+  }
+
+  /**
+   * Import the memory as `module.field` instead of defining one. Limits are
+   * in 64 KiB pages; `shared` needs a maximum (flag 0x03: shared, with max),
+   * and the `WebAssembly.Memory` passed at instantiation must match.
+   */
+  importMemory(
+    module: string,
+    field: string,
+    initial: number,
+    maximum: number,
+    shared: boolean,
+  ): this {
+    this.#imported = { module, field, initial, maximum, shared };
     return this;
   }
 
@@ -333,11 +363,19 @@ export class ModuleBuilder {
         s.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
       }
     });
+    const imp = this.#imported;
+    if (imp) {
+      // limits flags: 0x01 = has max, 0x03 = has max + shared
+      section(2, (s) => {
+        s.u32(1).name(imp.module).name(imp.field).byte(0x02);
+        s.byte(imp.shared ? 0x03 : 0x01).u32(imp.initial).u32(imp.maximum);
+      });
+    }
     section(3, (s) => {
       s.u32(this.#funcs.length);
       for (const f of this.#funcs) s.u32(f.type);
     });
-    section(5, (s) => s.u32(1).byte(0x00).u32(this.#memoryPages));
+    if (!imp) section(5, (s) => s.u32(1).byte(0x00).u32(this.#memoryPages));
     section(7, (s) => {
       const exported = this.#funcs
         .map((f, i) => [f.exportName, i] as const)

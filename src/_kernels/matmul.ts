@@ -533,20 +533,35 @@ export type MatmulF32Fn = (
   transB: boolean,
 ) => void;
 
+/**
+ * The kernel module's bytes: `gemm` and the four packers over one memory, its
+ * own (16 pages to start), or, given `shared` limits in pages, a shared
+ * memory imported as `env.memory` (the multi-threaded path of
+ * `_parallel.ts` instantiates it once per thread over the same memory).
+ */
+export function gemmModuleBytes(
+  g: GemmConfig,
+  shared?: { initial: number; maximum: number },
+): Uint8Array {
+  const mb = new ModuleBuilder();
+  if (shared) mb.importMemory("env", "memory", shared.initial, shared.maximum, true);
+  else mb.memory(16);
+  emitGemm(mb, g);
+  emitPackAlongDepth(mb, "packADepth", g.mr, g.kc);
+  emitPackAlongRows(mb, "packARows", g.mr, g.kc);
+  emitPackAlongDepth(mb, "packBDepth", g.nr, g.kc);
+  emitPackAlongRows(mb, "packBRows", g.nr, g.kc);
+  return mb.build();
+}
+
 /** Builds a wasm float32 matmul with the given kernel shape; null if the engine lacks SIMD. */
 export function createWasmMatmulF32(g: GemmConfig): MatmulF32Fn | null {
   if (!hasSimd || (g.relaxed && !hasRelaxedSimd)) return null;
   if (g.nr % 4 !== 0 || g.kc % g.unroll !== 0 || g.mc % g.mr !== 0) {
     throw new RangeError("createWasmMatmulF32: inconsistent kernel shape");
   }
-  const mb = new ModuleBuilder().memory(16);
-  emitGemm(mb, g);
-  emitPackAlongDepth(mb, "packADepth", g.mr, g.kc);
-  emitPackAlongRows(mb, "packARows", g.mr, g.kc);
-  emitPackAlongDepth(mb, "packBDepth", g.nr, g.kc);
-  emitPackAlongRows(mb, "packBRows", g.nr, g.kc);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(mb.build() as BufferSource));
-  const ex = inst.exports as unknown as WasmExports;
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(g) as BufferSource));
+  const ex = inst.exports as unknown as GemmExports;
   const memory = ex.memory;
   let view = new Float32Array(memory.buffer);
   const { mr, nr, unroll } = g;
@@ -598,7 +613,7 @@ export function createWasmMatmulF32(g: GemmConfig): MatmulF32Fn | null {
 }
 
 /** (src, stride of the non-contiguous index in bytes, rows, k, dst, rowsPad, kp) */
-type PackFn = (
+export type PackFn = (
   src: number,
   stride: number,
   rows: number,
@@ -608,7 +623,8 @@ type PackFn = (
   kp: number,
 ) => void;
 
-interface WasmExports {
+/** Exports of the module built by {@link gemmModuleBytes} (byte addresses). */
+export interface GemmExports {
   memory: WebAssembly.Memory;
   gemm(ap: number, bp: number, c: number, mp: number, np: number, kp: number): void;
   packADepth: PackFn;

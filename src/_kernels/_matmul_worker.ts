@@ -1,0 +1,41 @@
+/**
+ * Helper thread of the multi-threaded float32 matmul (`_parallel.ts`): it
+ * instantiates the wasm kernel over the shared memory it is sent, reports
+ * ready in the control block, then blocks in `Atomics.wait` for jobs and
+ * computes the chunks of rows it claims, until the caller sets EXIT.
+ *
+ * @module
+ */
+import { type GemmExports, gemmModuleBytes } from "./matmul.ts";
+import { EXIT, type HelperInit, MEMORY_LIMITS, READY, runChunks, SEQ } from "./_parallel.ts";
+
+interface HelperScope {
+  onmessage: ((event: MessageEvent) => void) | null;
+  /** Deno (and the web) */
+  close?: () => void;
+  /** Bun's workers have no close(); process.exit() there ends the worker only */
+  process?: { exit(code?: number): void };
+  Bun?: unknown;
+}
+const scope = globalThis as unknown as HelperScope;
+
+scope.onmessage = (event: MessageEvent) => {
+  scope.onmessage = null;
+  const { memory, ctl, index, config } = event.data as HelperInit;
+  if (Atomics.load(ctl, EXIT) === 0) {
+    const mod = new WebAssembly.Module(gemmModuleBytes(config, MEMORY_LIMITS) as BufferSource);
+    const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as GemmExports;
+    let seen = Atomics.load(ctl, SEQ);
+    Atomics.store(ctl, READY + index, 1);
+    while (Atomics.load(ctl, EXIT) === 0) {
+      Atomics.wait(ctl, SEQ, seen, 10_000);
+      const seq = Atomics.load(ctl, SEQ);
+      if (seq === seen || Atomics.load(ctl, EXIT) !== 0) continue;
+      seen = seq;
+      runChunks(ex, ctl, index, seq);
+    }
+    Atomics.store(ctl, READY + index, 0);
+  }
+  if (typeof scope.close === "function") scope.close();
+  else if (scope.Bun !== undefined) scope.process?.exit(0);
+};

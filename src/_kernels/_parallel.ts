@@ -1,0 +1,478 @@
+/**
+ * Multi-threaded float32 matmul, synchronous: C[m×n] = op(A)·op(B) with the
+ * rows of C split between the calling thread and helper Web Workers.
+ *
+ * Every thread instantiates the same WebAssembly kernel (`matmul.ts`,
+ * `gemmModuleBytes`) over one shared `WebAssembly.Memory`. The caller copies
+ * A and B into it and packs B once; the rows of C are then cut into chunks of
+ * `chunk` rows (a multiple of the kernel's MR), which the caller and the
+ * helpers claim one at a time from a shared counter. For its chunk a thread
+ * packs those rows of op(A) into its own panel and runs `gemm` on them, writing
+ * C's rows [r0, r0 + chunk) in place. Each element of C is computed by the
+ * same micro-kernel steps, in the same order, as in the one-thread kernel,
+ * so the results are the same. The caller claims chunks too, so a helper that
+ * is slow to wake (or not started yet) only means the caller does more of them;
+ * it then blocks in `Atomics.wait` until the chunks the helpers claimed are done.
+ *
+ * Control block (an Int32Array over a SharedArrayBuffer, indices below):
+ * the caller writes the job's parameters, sets CLAIM = tag(seq) | 0 and bumps
+ * SEQ; helpers wait on SEQ. A claim is a compare-and-swap on CLAIM that
+ * succeeds only while CLAIM still carries the job's tag, so a helper that
+ * wakes late never touches a newer job. Each finished chunk adds 1 to
+ * FINISHED; the job is done when FINISHED reaches the number of chunks.
+ *
+ * Lifetime: helpers start on the first large product (asynchronously: until
+ * one reports ready, products run on the calling thread alone), and close
+ * themselves IDLE_MS after the last parallel product (EXIT flag + SEQ bump; a
+ * Deno worker blocked in Atomics.wait must not be terminate()d, that hangs
+ * the process at exit), so a script's process exits. Under Bun the workers
+ * are also unref'd. Helpers never start inside a worker (the WorkerPool
+ * already uses every core), nor under Deno without read permission for the
+ * worker module. A helper that does not finish a claimed chunk within
+ * seconds disables the path for the process; the product is then recomputed
+ * on the calling thread. Nothing here throws: on any failure the caller gets
+ * `false` and runs the one-thread kernel.
+ *
+ * @module
+ */
+import {
+  defaultGemmConfig,
+  type GemmConfig,
+  type GemmExports,
+  gemmModuleBytes,
+  matmulF32Wasm,
+} from "./matmul.ts";
+
+// ---- control block ------------------------------------------------------------------
+
+/** Job number; bumped to start a job, and once more to wake helpers for exit. */
+export const SEQ = 0;
+/** (seq & 0x7fff) << 16 | next unclaimed chunk. */
+export const CLAIM = 1;
+/** Chunks finished in the current job. */
+export const FINISHED = 2;
+/** 1: helpers close themselves. */
+export const EXIT = 3;
+const P_TRANS_A = 4, P_RAW_A = 5, P_M = 6, P_K = 7, P_KP = 8, P_BP = 9, P_C = 10, P_NP = 11;
+const P_CHUNK = 12, P_NCHUNKS = 13, P_AP = 14, P_AP_STRIDE = 15, P_THREADS = 16;
+/** READY + t: helper t (1-based) waits for jobs. */
+export const READY = 17;
+const MR = defaultGemmConfig.mr;
+/** Threads in all, the caller included. */
+const MAX_THREADS = 8;
+const CTL_LENGTH = READY + MAX_THREADS;
+
+/** Shared memory limits, in 64 KiB pages (max 2 GiB, the kernel's i32 addressing). */
+export const MEMORY_LIMITS = { initial: 1, maximum: 32768 };
+const INITIAL_PAGES = 64;
+
+/** What a helper receives once, at start. */
+export interface HelperInit {
+  memory: WebAssembly.Memory;
+  ctl: Int32Array;
+  index: number;
+  config: GemmConfig;
+}
+
+/**
+ * Claims and computes chunks of job `seq` until none is left; returns how
+ * many this thread did. Addresses in the control block are byte addresses.
+ */
+export function runChunks(ex: GemmExports, ctl: Int32Array, t: number, seq: number): number {
+  const tag = (seq & 0x7fff) << 16;
+  const transA = ctl[P_TRANS_A] !== 0;
+  const rawA = ctl[P_RAW_A], m = ctl[P_M], k = ctl[P_K], kp = ctl[P_KP];
+  const bp = ctl[P_BP], c = ctl[P_C], np = ctl[P_NP], chunk = ctl[P_CHUNK];
+  const nChunks = ctl[P_NCHUNKS];
+  const apStride = ctl[P_AP_STRIDE];
+  let done = 0;
+  for (;;) {
+    const v = Atomics.load(ctl, CLAIM);
+    if ((v & 0x7fff0000) !== tag || (v & 0xffff) >= nChunks) return done;
+    if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
+    const r0 = (v & 0xffff) * chunk;
+    const rows = Math.min(chunk, m - r0);
+    // the last chunk may be shorter: it gets a panel of its own (panel `threads`), whose
+    // layout (rows padded to MR) then never changes within the job, so its k padding stays zero
+    const last = rows < chunk;
+    const mp = last ? Math.ceil(rows / MR) * MR : chunk;
+    const ap = ctl[P_AP] + (last ? ctl[P_THREADS] : t) * apStride;
+    // op(A) rows [r0, r0 + rows): i is contiguous when transA, p otherwise
+    if (transA) ex.packARows(rawA + r0 * 4, m * 4, rows, k, ap, mp, kp);
+    else ex.packADepth(rawA + r0 * k * 4, k * 4, rows, k, ap, mp, kp);
+    ex.gemm(ap, bp, c + r0 * np * 4, mp, np, kp);
+    done++;
+    Atomics.add(ctl, FINISHED, 1);
+    if (t !== 0) Atomics.notify(ctl, FINISHED);
+  }
+}
+
+// ---- caller side --------------------------------------------------------------------
+
+type RefWorker = Worker & { unref?: () => void };
+
+interface Engine {
+  memory: WebAssembly.Memory;
+  ex: GemmExports;
+  view: Float32Array;
+  /** Control block of the current generation of helpers; null while none runs. */
+  ctl: Int32Array | null;
+  helpers: RefWorker[];
+  seq: number;
+}
+
+const IDLE_MS = 500;
+/**
+ * Chunking, measured on 2 cores (Deno and Bun): 1, 2 or 4 chunks per thread
+ * are within noise of each other on an idle machine; more chunks rebalance
+ * when another process takes a core. Below ~2^20 multiply-adds per product
+ * splitting stops paying.
+ */
+const CHUNKS_PER_THREAD = 2;
+const CHUNK_MIN_WORK = 2 ** 19;
+/** A claimed chunk unfinished after this long (and 50× the caller's own time) disables the path. */
+const STALL_MS = 3000;
+
+const WORKER_URL = new URL(
+  /\.m?js$/.test(new URL(import.meta.url).pathname) ? "./_matmul_worker.js" : "./_matmul_worker.ts",
+  import.meta.url,
+);
+
+let engine: Engine | null = null;
+/** Threads wanted (caller included); 1 turns the path off. */
+let threads = defaultThreads();
+/** Set when the path cannot work here (no shared memory, no permission, a stall, failed starts). */
+let disabled = !supported();
+let failedStarts = 0;
+let lastUse = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Products computed in parallel, and chunks the helpers did (for tests). */
+export const parallelStats = { jobs: 0, helperChunks: 0 };
+
+function defaultThreads(): number {
+  const env = envThreads();
+  if (env !== undefined) return env;
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    ?.hardwareConcurrency;
+  return Math.max(1, Math.min(4, typeof hc === "number" ? hc : 1));
+}
+
+/** DIFFTRACE_THREADS, read only where that needs no permission prompt. */
+function envThreads(): number | undefined {
+  const g = globalThis as {
+    Deno?: {
+      permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
+      env: { get(k: string): string | undefined };
+    };
+    process?: { env?: Record<string, string | undefined> };
+  };
+  let raw: string | undefined;
+  try {
+    if (g.Deno) {
+      const st = g.Deno.permissions.querySync({ name: "env", variable: "DIFFTRACE_THREADS" });
+      if (st.state === "granted") raw = g.Deno.env.get("DIFFTRACE_THREADS");
+    } else raw = g.process?.env?.DIFFTRACE_THREADS;
+  } catch {
+    return undefined;
+  }
+  const v = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(v) && v >= 1 ? Math.min(v, MAX_THREADS) : undefined;
+}
+
+function supported(): boolean {
+  const g = globalThis as {
+    WorkerGlobalScope?: new () => unknown;
+    Bun?: { isMainThread?: boolean };
+  };
+  // inside a worker (e.g. the WorkerPool's): stay on one thread
+  if (typeof g.WorkerGlobalScope === "function" && globalThis instanceof g.WorkerGlobalScope) {
+    return false;
+  }
+  if (g.Bun?.isMainThread === false) return false;
+  if (matmulF32Wasm === null || typeof SharedArrayBuffer !== "function") return false;
+  if (typeof Worker !== "function" || typeof Atomics?.wait !== "function") return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Under Deno, whether the worker module may be loaded without a permission prompt. */
+function mayStartWorker(): boolean {
+  const deno = (globalThis as {
+    Deno?: { permissions: { querySync(d: unknown): { state: string } } };
+  }).Deno;
+  if (!deno) return true;
+  try {
+    const desc = WORKER_URL.protocol === "file:"
+      ? { name: "read", path: WORKER_URL }
+      : { name: "import", host: WORKER_URL.host };
+    return deno.permissions.querySync(desc).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sets how many threads large float32 products use, the calling thread
+ * included (1: one thread, as before). Helpers start lazily.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`setMatmulThreads: expected a positive integer, got ${n}.`);
+  }
+  const next = Math.min(n, MAX_THREADS);
+  if (next !== threads) stopHelpers();
+  threads = next;
+}
+
+/** Threads large float32 products use now (1 where the parallel path is unavailable). */
+export function getThreads(): number {
+  return disabled ? 1 : threads;
+}
+
+function createEngine(): Engine {
+  const memory = new WebAssembly.Memory({
+    initial: INITIAL_PAGES,
+    maximum: MEMORY_LIMITS.maximum,
+    shared: true,
+  });
+  const mod = new WebAssembly.Module(
+    gemmModuleBytes(defaultGemmConfig, MEMORY_LIMITS) as BufferSource,
+  );
+  const inst = new WebAssembly.Instance(mod, { env: { memory } });
+  return {
+    memory,
+    ex: inst.exports as unknown as GemmExports,
+    view: new Float32Array(memory.buffer),
+    ctl: null,
+    helpers: [],
+    seq: 0,
+  };
+}
+
+function startHelpers(e: Engine): void {
+  if (!mayStartWorker()) {
+    disabled = true;
+    return;
+  }
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
+  e.ctl = ctl;
+  e.seq = 0;
+  for (let t = 1; t < threads; t++) {
+    let w: RefWorker;
+    try {
+      w = new Worker(WORKER_URL, { type: "module", name: `difftrace-matmul-${t}` });
+    } catch {
+      disabled = true;
+      stopHelpers();
+      return;
+    }
+    w.unref?.();
+    w.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      if (engine?.ctl !== ctl) return; // a stopped generation
+      // a helper that never got ready counts as a failed start; three turn the path off
+      if (Atomics.load(ctl, READY + t) === 0 && ++failedStarts >= 3) disabled = true;
+      stopHelpers();
+    };
+    const init: HelperInit = { memory: e.memory, ctl, index: t, config: defaultGemmConfig };
+    w.postMessage(init);
+    e.helpers.push(w);
+  }
+  // helpers that start and are never used stop too
+  lastUse = performance.now();
+  armIdleTimer();
+}
+
+/** Asks the helpers to close themselves (they are blocked in Atomics.wait on SEQ). */
+function stopHelpers(): void {
+  const e = engine;
+  if (e === null || e.ctl === null) return;
+  const ctl = e.ctl;
+  Atomics.store(ctl, EXIT, 1);
+  Atomics.add(ctl, SEQ, 1);
+  Atomics.notify(ctl, SEQ);
+  e.ctl = null;
+  e.helpers = [];
+}
+
+function unrefTimer(t: ReturnType<typeof setTimeout>): void {
+  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
+  if (deno && typeof t === "number") deno.unrefTimer(t);
+  else (t as { unref?: () => void }).unref?.();
+}
+
+function armIdleTimer(): void {
+  if (idleTimer !== undefined) return;
+  const wait = Math.max(10, lastUse + IDLE_MS - performance.now());
+  idleTimer = setTimeout(() => {
+    idleTimer = undefined;
+    if (performance.now() - lastUse >= IDLE_MS) stopHelpers();
+    else armIdleTimer();
+  }, wait);
+  unrefTimer(idleTimer);
+}
+
+function readyHelpers(ctl: Int32Array): number {
+  let r = 0;
+  for (let t = 1; t < threads; t++) r += Atomics.load(ctl, READY + t);
+  return r;
+}
+
+/**
+ * Resolves true once at least one helper is ready (starting them if needed),
+ * false if the parallel path is off or none gets ready within `timeoutMs`.
+ * For tests and benchmarks.
+ */
+export async function helpersReady(timeoutMs = 5000): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (!disabled && threads > 1 && performance.now() < end) {
+    if (engine === null) engine = createEngine();
+    if (engine.ctl === null) startHelpers(engine);
+    if (engine.ctl !== null && readyHelpers(engine.ctl) > 0) {
+      lastUse = performance.now();
+      armIdleTimer();
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
+}
+
+const align16 = (x: number) => (x + 15) & ~15; // in floats: 64-byte alignment
+
+/**
+ * C[m×n] = op(A)·op(B) in float32 across threads, as `matmulF32` computes
+ * it. Returns false, having written nothing, when the product should run on
+ * one thread instead: path off or unavailable, helpers not ready yet, too few
+ * rows, arguments out of range (the one-thread kernel reports those), or
+ * operands too large for the shared memory.
+ */
+export function matmulF32Parallel(
+  a: Float32Array,
+  aOff: number,
+  b: Float32Array,
+  bOff: number,
+  out: Float32Array,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): boolean {
+  if (disabled || threads < 2) return false;
+  const { mr, nr, unroll } = defaultGemmConfig;
+  if (m < 2 * mr || k === 0 || n === 0) return false;
+  if (
+    !(aOff >= 0 && bOff >= 0 && outOff >= 0) || aOff + m * k > a.length ||
+    bOff + k * n > b.length || outOff + m * n > out.length
+  ) return false;
+  let e: Engine;
+  try {
+    if (engine === null) engine = createEngine();
+    e = engine;
+    if (e.ctl === null) startHelpers(e);
+  } catch {
+    disabled = true;
+    return false;
+  }
+  const ctl = e.ctl;
+  if (ctl === null || readyHelpers(ctl) === 0) return false;
+
+  // chunks: CHUNKS_PER_THREAD per thread (so a helper that wakes late, or a core taken by
+  // another process, costs little), at least CHUNK_MIN_WORK multiply-adds each, rows a
+  // multiple of MR
+  const minRows = Math.ceil(CHUNK_MIN_WORK / (k * n));
+  const strips = Math.ceil(m / mr);
+  const chunk = mr *
+    Math.max(Math.ceil(strips / (CHUNKS_PER_THREAD * threads)), Math.ceil(minRows / mr));
+  const nChunks = Math.ceil(m / chunk);
+  if (nChunks < 2 || nChunks > 0xffff) return false;
+
+  // shared memory (float indices): [Bp | C | raw A | raw B | Ap × (threads + 1)]
+  const np = Math.ceil(n / nr) * nr;
+  const kp = Math.ceil(k / unroll) * unroll;
+  const bpF = 0;
+  const cF = align16(bpF + np * kp);
+  const rawA = align16(cF + Math.ceil(m / mr) * mr * np);
+  const rawB = align16(rawA + m * k);
+  const apF = align16(rawB + k * n);
+  const apStride = align16(chunk * kp);
+  // one A panel per thread, and one for a short last chunk
+  const endBytes = (apF + (threads + 1) * apStride) * 4;
+  const mem = e.memory;
+  try {
+    if (endBytes > MEMORY_LIMITS.maximum * 65536 - 65536) return false;
+    if (endBytes > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((endBytes - mem.buffer.byteLength) / 65536));
+    }
+  } catch {
+    return false;
+  }
+  let view = e.view;
+  if (view.length * 4 !== mem.buffer.byteLength) view = e.view = new Float32Array(mem.buffer);
+  const t0 = performance.now();
+  view.set(a.subarray(aOff, aOff + m * k), rawA);
+  view.set(b.subarray(bOff, bOff + k * n), rawB);
+  if (np !== n || kp !== k) view.fill(0, bpF, bpF + np * kp);
+  // the k padding of every A panel stays zero: chunks write only real depth steps
+  if (kp !== k) view.fill(0, apF, apF + (threads + 1) * apStride);
+  const ex = e.ex;
+  if (transB) ex.packBDepth(rawB * 4, k * 4, n, k, bpF * 4, np, kp);
+  else ex.packBRows(rawB * 4, n * 4, n, k, bpF * 4, np, kp);
+
+  const seq = (e.seq + 1) & 0x3fffffff;
+  e.seq = seq;
+  ctl[P_TRANS_A] = transA ? 1 : 0;
+  ctl[P_RAW_A] = rawA * 4;
+  ctl[P_M] = m;
+  ctl[P_K] = k;
+  ctl[P_KP] = kp;
+  ctl[P_BP] = bpF * 4;
+  ctl[P_C] = cF * 4;
+  ctl[P_NP] = np;
+  ctl[P_CHUNK] = chunk;
+  ctl[P_NCHUNKS] = nChunks;
+  ctl[P_AP] = apF * 4;
+  ctl[P_AP_STRIDE] = apStride * 4;
+  ctl[P_THREADS] = threads;
+  Atomics.store(ctl, FINISHED, 0);
+  Atomics.store(ctl, CLAIM, (seq & 0x7fff) << 16);
+  Atomics.store(ctl, SEQ, seq);
+  Atomics.notify(ctl, SEQ);
+  const mine = runChunks(ex, ctl, 0, seq);
+
+  // wait for the chunks the helpers claimed
+  const deadline = performance.now() + Math.max(STALL_MS, 50 * (performance.now() - t0));
+  for (;;) {
+    const f = Atomics.load(ctl, FINISHED);
+    if (f >= nChunks) break;
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      // a helper stalled or died inside a chunk: never use this memory again
+      disabled = true;
+      stopHelpers();
+      engine = null;
+      return false;
+    }
+    Atomics.wait(ctl, FINISHED, f, left);
+  }
+  parallelStats.jobs++;
+  parallelStats.helperChunks += nChunks - mine;
+  if (np === n) {
+    out.set(view.subarray(cF, cF + m * n), outOff);
+  } else {
+    for (let i = 0; i < m; i++) {
+      const s = cF + i * np;
+      out.set(view.subarray(s, s + n), outOff + i * n);
+    }
+  }
+  lastUse = performance.now();
+  armIdleTimer();
+  return true;
+}

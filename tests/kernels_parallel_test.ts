@@ -1,0 +1,213 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { makeRng } from "./_helpers.ts";
+import { matmulInto, matmulThreads, setMatmulThreads } from "../src/_kernels/_dispatch.ts";
+import { helpersReady, matmulF32Parallel, parallelStats } from "../src/_kernels/_parallel.ts";
+import { matmulF32Wasm } from "../src/_kernels/matmul.ts";
+
+function randomF32(n: number, next: () => number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = next();
+  return x;
+}
+
+/** Exact equality, NaN equal to NaN; the message names the first differing element. */
+function assertSameF32(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+interface Case {
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/**
+ * Runs op(A)·op(B) through matmulF32Parallel and through the one-thread wasm
+ * kernel (same offsets, same sentinels around the output) and compares.
+ */
+function compare(c: Case, seed: number, fill?: (a: Float32Array) => void): void {
+  const next = makeRng(seed);
+  const aOff = 3, bOff = 5, outOff = 7;
+  const a = randomF32(aOff + c.m * c.k + 2, next);
+  const b = randomF32(bOff + c.k * c.n + 2, next);
+  fill?.(a);
+  const one = new Float32Array(outOff + c.m * c.n + 4).fill(-9);
+  const two = new Float32Array(outOff + c.m * c.n + 4).fill(-9);
+  const args = [c.m, c.k, c.n, c.transA, c.transB] as const;
+  matmulF32Wasm!(a, aOff, b, bOff, one, outOff, ...args);
+  const ran = matmulF32Parallel(a, aOff, b, bOff, two, outOff, ...args);
+  const what = `[${c.m}×${c.k}]·[${c.k}×${c.n}] transA=${c.transA} transB=${c.transB}`;
+  assert.ok(ran, `${what}: the parallel path declined`);
+  assertSameF32(two, one, what);
+}
+
+// odd sizes: padded rows (m not a multiple of 6), columns (n not a multiple of 8) and depth
+// (k not a multiple of 8), several k-blocks of 512, a short last chunk
+const SHAPES: [number, number, number][] = [
+  [131, 517, 259],
+  [200, 1030, 77],
+  [97, 64, 1000],
+  [256, 256, 256],
+];
+
+const canRun = matmulF32Wasm !== null && typeof SharedArrayBuffer === "function";
+
+describe("parallel float32 matmul", { skip: !canRun }, () => {
+  const threadsBefore = matmulThreads();
+  before(async () => {
+    setMatmulThreads(2);
+    assert.ok(await helpersReady(10_000), "the helper worker did not start");
+  });
+  after(() => setMatmulThreads(threadsBefore));
+
+  it("matmulF32Parallel() equals the one-thread kernel for every transA/transB on odd shapes", () => {
+    let seed = 1;
+    for (const [m, k, n] of SHAPES) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) compare({ m, k, n, transA, transB }, seed++);
+      }
+    }
+  });
+
+  it("matmulF32Parallel() keeps infinities and NaNs in their own rows, as one thread does", () => {
+    compare({ m: 131, k: 517, n: 259, transA: false, transB: false }, 7, (a) => {
+      for (let i = 0; i < a.length; i += 997) a[i] = i % 2 ? Infinity : NaN;
+    });
+    compare({ m: 131, k: 517, n: 259, transA: true, transB: true }, 8, (a) => {
+      for (let i = 0; i < a.length; i += 1013) a[i] = -Infinity;
+    });
+  });
+
+  it("matmulF32Parallel() gives the same results over many calls in a row, shapes alternating", () => {
+    const cases: Case[] = [
+      { m: 128, k: 784, n: 256, transA: false, transB: false },
+      { m: 784, k: 128, n: 256, transA: true, transB: false },
+      { m: 128, k: 256, n: 784, transA: false, transB: true },
+      { m: 90, k: 300, n: 100, transA: true, transB: true },
+    ];
+    for (let i = 0; i < 40; i++) compare(cases[i % cases.length], 100 + i);
+  });
+
+  it("matmulF32Parallel() lets the helper compute chunks", () => {
+    const before = parallelStats.helperChunks;
+    const end = performance.now() + 5000;
+    // the helper claims chunks as soon as it wakes; on a busy machine that may take a few calls
+    while (parallelStats.helperChunks === before && performance.now() < end) {
+      compare({ m: 256, k: 256, n: 256, transA: false, transB: false }, 3);
+    }
+    assert.ok(parallelStats.helperChunks > before, "the helper never claimed a chunk");
+  });
+
+  it("matmulF32Parallel() with two helpers (three threads) equals the one-thread kernel", async () => {
+    setMatmulThreads(3);
+    try {
+      assert.ok(await helpersReady(10_000));
+      let seed = 50;
+      for (const [m, k, n] of SHAPES) compare({ m, k, n, transA: false, transB: true }, seed++);
+    } finally {
+      setMatmulThreads(2);
+      await helpersReady(10_000);
+    }
+  });
+
+  it("matmulInto() splits large float32 products and matches the one-thread kernel", () => {
+    const jobs = parallelStats.jobs;
+    const next = makeRng(9);
+    const a = randomF32(200 * 150, next), b = randomF32(150 * 120, next);
+    const one = new Float32Array(200 * 120), two = new Float32Array(200 * 120);
+    matmulF32Wasm!(a, 0, b, 0, one, 0, 200, 150, 120, false, false);
+    matmulInto(a, 0, b, 0, two, 0, 200, 150, 120, false, false);
+    assertSameF32(two, one, "matmulInto");
+    assert.equal(parallelStats.jobs, jobs + 1);
+  });
+
+  it("setMatmulThreads(1) keeps every product on the calling thread", () => {
+    setMatmulThreads(1);
+    try {
+      assert.equal(matmulThreads(), 1);
+      const a = new Float32Array(256 * 256).fill(1);
+      const out = new Float32Array(256 * 256);
+      assert.equal(matmulF32Parallel(a, 0, a, 0, out, 0, 256, 256, 256, false, false), false);
+      const jobs = parallelStats.jobs;
+      matmulInto(a, 0, a, 0, out, 0, 256, 256, 256, false, false);
+      assert.equal(parallelStats.jobs, jobs);
+      assert.equal(out[12345], 256);
+    } finally {
+      setMatmulThreads(2);
+    }
+  });
+
+  it("setMatmulThreads() rejects a count that is not a positive integer", () => {
+    assert.throws(() => setMatmulThreads(0), RangeError);
+    assert.throws(() => setMatmulThreads(1.5), RangeError);
+  });
+
+  it("matmulF32Parallel() declines arguments out of range instead of throwing", () => {
+    const a = new Float32Array(100);
+    assert.equal(matmulF32Parallel(a, 0, a, 0, a, 0, 64, 64, 64, false, false), false);
+    assert.throws(
+      () => matmulInto(a, 0, a, 0, new Float32Array(64 * 64), 0, 64, 64, 64, false, false),
+      RangeError,
+    );
+  });
+});
+
+describe("parallel float32 matmul in a child process", { skip: !canRun }, () => {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  const fixture = fileURLToPath(new URL("./fixtures/matmul_exit.ts", import.meta.url));
+  const run = (args: string[]) => {
+    const started = performance.now();
+    const r = spawnSync(process.execPath, ["run", ...args], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    return { ...r, seconds: (performance.now() - started) / 1000 };
+  };
+  const perms = isDeno ? ["--allow-read"] : [];
+  const sum = 256 * 256 * 256;
+
+  for (const mode of ["cold", "warm"]) {
+    it(`a script whose matmulInto() started helpers exits on its own (${mode})`, () => {
+      const r = run([...perms, fixture, mode]);
+      assert.equal(r.signal, null, `killed after ${r.seconds.toFixed(1)} s: it hung`);
+      assert.equal(r.status, 0, r.stderr);
+      const expected = mode === "warm" ? `warm ready=true jobs=true sum=${sum}` : `cold sum=${sum}`;
+      assert.equal(r.stdout.trim(), expected);
+    });
+  }
+
+  it(
+    "matmulInto() stays on one thread, silently, under Deno without --allow-read",
+    { skip: !isDeno },
+    () => {
+      // Deno.Command: node:child_process would add Deno's own permissions to a deno child
+      const deno = (globalThis as unknown as {
+        Deno: {
+          execPath(): string;
+          Command: new (cmd: string, o: { args: string[]; env: Record<string, string> }) => {
+            outputSync(): { code: number; stdout: Uint8Array; stderr: Uint8Array };
+          };
+        };
+      }).Deno;
+      const r = new deno.Command(deno.execPath(), {
+        args: ["run", "--no-prompt", fixture, "warm"],
+        env: { NO_COLOR: "1" },
+      }).outputSync();
+      const text = new TextDecoder();
+      assert.equal(r.code, 0, text.decode(r.stderr));
+      assert.equal(text.decode(r.stdout).trim(), `warm ready=false jobs=false sum=${sum}`);
+      assert.equal(text.decode(r.stderr).trim(), "");
+    },
+  );
+});
