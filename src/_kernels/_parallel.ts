@@ -117,6 +117,8 @@ interface Engine {
   view: Float32Array;
   /** Control block of the current generation of helpers; null while none runs. */
   ctl: Int32Array | null;
+  /** The thread count the current helpers were started for. */
+  ctlThreads: number;
   helpers: RefWorker[];
   seq: number;
 }
@@ -224,9 +226,9 @@ export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(`setMatmulThreads: expected a positive integer, got ${n}.`);
   }
-  const next = Math.min(n, MAX_THREADS);
-  if (next !== threads) stopHelpers();
-  threads = next;
+  // running helpers stay (for their idle time) through a switch to 1 and back; a call
+  // with another thread count replaces them (see matmulF32Parallel)
+  threads = Math.min(n, MAX_THREADS);
 }
 
 /** Threads large float32 products use now (1 where the parallel path is unavailable). */
@@ -249,6 +251,7 @@ function createEngine(): Engine {
     ex: inst.exports as unknown as GemmExports,
     view: new Float32Array(memory.buffer),
     ctl: null,
+    ctlThreads: 0,
     helpers: [],
     seq: 0,
   };
@@ -261,6 +264,7 @@ function startHelpers(e: Engine): void {
   }
   const ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
   e.ctl = ctl;
+  e.ctlThreads = threads;
   e.seq = 0;
   for (let t = 1; t < threads; t++) {
     let w: RefWorker;
@@ -297,6 +301,7 @@ function stopHelpers(): void {
   Atomics.add(ctl, SEQ, 1);
   Atomics.notify(ctl, SEQ);
   e.ctl = null;
+  e.ctlThreads = 0;
   e.helpers = [];
 }
 
@@ -332,6 +337,7 @@ export async function helpersReady(timeoutMs = 5000): Promise<boolean> {
   const end = performance.now() + timeoutMs;
   while (!disabled && threads > 1 && performance.now() < end) {
     if (engine === null) engine = createEngine();
+    if (engine.ctlThreads !== threads) stopHelpers();
     if (engine.ctl === null) startHelpers(engine);
     if (engine.ctl !== null && readyHelpers(engine.ctl) > 0) {
       lastUse = performance.now();
@@ -376,6 +382,7 @@ export function matmulF32Parallel(
   try {
     if (engine === null) engine = createEngine();
     e = engine;
+    if (e.ctlThreads !== threads) stopHelpers();
     if (e.ctl === null) startHelpers(e);
   } catch {
     disabled = true;
