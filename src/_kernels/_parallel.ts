@@ -196,6 +196,8 @@ function supported(): boolean {
   if (typeof Worker !== "function" || typeof Atomics?.wait !== "function") return false;
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    // the caller blocks in Atomics.wait, which a browser's main thread refuses (throws)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
     return true;
   } catch {
     return false;
