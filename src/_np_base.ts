@@ -1,7 +1,8 @@
 /** Helpers shared by the `np` modules: operand conversion, dtype promotion, broadcasting. */
-import { type DType, isDType, promoteTypes, weakScalarType } from "./_dtype.ts";
+import { type DType, isDType, isFloat, promoteTypes, weakScalarType } from "./_dtype.ts";
 import * as lax from "./_lax.ts";
-import { ArrayValue, NDArray } from "./_ndarray.ts";
+import { type ArrayLike, ArrayValue, NDArray } from "./_ndarray.ts";
+import type { UnaryPrimitive } from "./_primitives.ts";
 import { broadcastShapes, shapesEqual } from "./_shape.ts";
 
 export function checkDType(op: string, dtype: unknown): DType {
@@ -65,4 +66,72 @@ export function broadcastToShape(x: NDArray, shape: readonly number[]): NDArray 
   if (shapesEqual(x.shape, shape)) return x;
   const padded = [...Array(shape.length - x.ndim).fill(1), ...x.shape];
   return lax.broadcast(lax.reshape(x, padded), shape);
+}
+
+// ---- the elementwise ops behind np and the array methods ------------------------------
+
+const FLOAT_UNARY = new Set([
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "sqrt",
+  "rsqrt",
+  "sigmoid",
+  "reciprocal",
+]);
+
+export function unaryOp(name: string, x: ArrayLike): NDArray {
+  let a = asArrayValue(name, x);
+  if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.dtype === "bool" && name !== "abs") {
+    throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);
+  }
+  switch (name) {
+    case "square":
+      return lax.mul(a, a);
+    case "reciprocal":
+      return lax.div(lax.full(a, 1), a);
+    case "sigmoid":
+      return lax.unary("logistic", a);
+    case "floor":
+    case "ceil":
+    case "round":
+      return isFloat(a.dtype) ? lax.unary(name, a) : a;
+    default:
+      return lax.unary(name as UnaryPrimitive, a);
+  }
+}
+
+const BINARY_PRIM = {
+  add: "add",
+  sub: "sub",
+  mul: "mul",
+  div: "div",
+  pow: "pow",
+  maximum: "max",
+  minimum: "min",
+  equal: "eq",
+  notEqual: "ne",
+  less: "lt",
+  lessEqual: "le",
+  greater: "gt",
+  greaterEqual: "ge",
+} as const;
+
+export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
+  const prim = BINARY_PRIM[name as keyof typeof BINARY_PRIM];
+  let [a, b] = broadcastAll(`np.${name}`, promote(`np.${name}`, [x, y]));
+  if ((name === "div" || name === "pow" && a.dtype === "bool") && !isFloat(a.dtype)) {
+    // true division: integers divide as float32
+    [a, b] = [lax.convert(a, "float32"), lax.convert(b, "float32")];
+  }
+  if (a.dtype === "bool" && ["add", "sub", "mul", "maximum", "minimum"].includes(name)) {
+    [a, b] = [lax.convert(a, "int32"), lax.convert(b, "int32")];
+  }
+  return lax.binary(prim, a, b);
 }
