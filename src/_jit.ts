@@ -32,6 +32,7 @@ import { matmulInto } from "./_kernels/_dispatch.ts";
 import { ELEMENTWISE, type Primitive, type PrimitiveParams } from "./_primitives.ts";
 import { fmtShape, shapesEqual } from "./_shape.ts";
 import { compileGroup, type Step, type Unit } from "./_jit_codegen.ts";
+import { compileGroupWasm } from "./_jit_wasm.ts";
 
 export { LOWERINGS } from "./_jit_codegen.ts";
 
@@ -232,8 +233,8 @@ export interface Executable {
   run(args: readonly ArrayValue[]): ArrayValue[];
   /** The plan as text: kernels, and each fused loop's generated source. */
   describe(): string;
-  /** How many fused loops and eager kernels the plan runs. */
-  readonly stats: { loops: number; kernels: number; eqns: number };
+  /** How many fused loops (of which wasm SIMD loops) and eager kernels the plan runs. */
+  readonly stats: { loops: number; kernels: number; eqns: number; wasmLoops: number };
 }
 
 const ALIASING = new Set<Primitive>(["reshape", "stop_gradient"]);
@@ -288,18 +289,16 @@ function plan(p: Program): Executable {
   const steps: Step[] = [];
   const sources: string[] = [];
   const makers: ((shapes: (readonly number[])[], scratch: TypedArray[]) => Step)[] = [];
-  let loops = 0, kernels = 0;
+  let loops = 0, kernels = 0, wasmLoops = 0;
   for (const u of units) {
     if (u.kind === "group") {
-      const code = compileGroup(
-        eqns,
-        u,
-        slot,
-        (v) => usedOutside.has(v),
-        (v) => escapes.has(v),
-        p.consts,
-      );
+      const needed = (v: Var) => usedOutside.has(v), fresh = (v: Var) => escapes.has(v);
+      const js = compileGroup(eqns, u, slot, needed, fresh, p.consts);
+      // float32 arithmetic-only groups of ≥ 16k elements run as wasm SIMD (JS as fallback)
+      const simd = compileGroupWasm(eqns, u, slot, needed, fresh, p.consts, js);
+      const code = simd ?? js;
       loops++;
+      if (simd) wasmLoops++;
       sources.push(
         `fused loop over ${fmtShape(u.shape)}: ${u.members.map((m) => eqns[m].prim).join(", ")}\n` +
           code.source.split("\n").map((l) => "    " + l).join("\n"),
@@ -366,7 +365,7 @@ function plan(p: Program): Executable {
       return out;
     },
     describe: () => sources.join("\n"),
-    stats: { loops, kernels, eqns: eqns.length },
+    stats: { loops, kernels, eqns: eqns.length, wasmLoops },
   };
 }
 

@@ -1,0 +1,210 @@
+/**
+ * jit's wasm SIMD loops (src/_jit_wasm.ts): eligible float32 groups compile to
+ * f32x4 loops that equal the eager kernels (bit for bit: both round every op to
+ * float32), for every length (tails), NaN/Inf/-0 inputs and broadcast scalars;
+ * the Adam update takes the wasm path; ineligible groups stay JS loops.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { jit, type NDArray, np, optim } from "../mod.ts";
+import { assertAllClose, makeRng, randomArray } from "./_helpers.ts";
+import { compile } from "../src/_jit.ts";
+import { hasSimd } from "../src/_kernels/_wasm.ts";
+import {
+  setJitWasm,
+  setJitWasmMinElements,
+  WASM_CHEAP_MAX_ELEMENTS,
+  WASM_MIN_ELEMENTS,
+} from "../src/_jit_wasm.ts";
+import { makeJaxpr } from "../src/jit.ts";
+
+type Fn = (...args: NDArray[]) => NDArray[];
+
+/** Runs `body` with every fused group of at least `min` elements eligible for wasm. */
+function withMin<T>(min: number, body: () => T): T {
+  const was = setJitWasmMinElements(min);
+  try {
+    return body();
+  } finally {
+    setJitWasmMinElements(was);
+  }
+}
+
+/** How many of the compiled program's fused loops are wasm loops. */
+const wasmLoops = (f: Fn, args: NDArray[]) => compile(makeJaxpr(f)(...args)).stats.wasmLoops;
+
+/** Asserts that every fused loop of the compiled program is a wasm loop. */
+function assertAllWasm(f: Fn, args: NDArray[], message: string): void {
+  const ex = compile(makeJaxpr(f)(...args));
+  assert.ok(ex.stats.loops >= 1, message);
+  assert.equal(ex.stats.wasmLoops, ex.stats.loops, `${message}\n${ex.describe()}`);
+}
+
+/** Asserts float32 results equal bitwise, except that any NaN matches any NaN. */
+function assertSameF32(actual: NDArray, expected: NDArray, message: string): void {
+  assert.deepEqual(actual.shape, expected.shape, message);
+  const a = actual.toTypedArray(), e = expected.toTypedArray();
+  for (let i = 0; i < e.length; i++) {
+    if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
+    assert.ok(Object.is(a[i], e[i]), `${message}: element ${i} is ${a[i]}, eager gives ${e[i]}`);
+  }
+}
+
+/** float32 values in [-2, 2), with NaN, ±Inf and ±0 sprinkled in when `special`. */
+function f32(n: number, seed: number, special: boolean): NDArray {
+  const rng = makeRng(seed);
+  const odd = [NaN, Infinity, -Infinity, 0, -0];
+  const d = Float32Array.from({ length: n }, () => rng() * 4 - 2);
+  if (special) { for (let i = 0; i < n; i += 3) d[i] = odd[Math.floor(rng() * odd.length)]; }
+  return np.array(d, { shape: [n], dtype: "float32" });
+}
+
+const BINARY = [np.add, np.sub, np.mul, np.div, np.maximum, np.minimum];
+const UNARY = [np.neg, np.abs, np.sqrt];
+
+/** A random program of eligible ops over inputs a, b (full) and s (scalar), 2 outputs. */
+function randomProgram(seed: number): Fn {
+  const rng = makeRng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+  const plan = Array.from({ length: 8 }, () => ({
+    unary: rng() < 0.3,
+    op: Math.floor(rng() * 6),
+    lhs: rng(),
+    rhs: rng(),
+    literal: rng() < 0.2 ? pick([0.5, -3, 0, Infinity]) : undefined,
+  }));
+  return (a, b, s) => {
+    const pool: NDArray[] = [a, b];
+    for (const step of plan) {
+      const x = pool[Math.floor(step.lhs * pool.length)];
+      if (step.unary) pool.push(UNARY[step.op % UNARY.length](x));
+      else {
+        const y = step.literal !== undefined
+          ? np.array(step.literal, { dtype: "float32" })
+          : step.rhs < 0.2
+          ? s
+          : pool[Math.floor(step.rhs * pool.length)];
+        pool.push(step.rhs < 0.5 ? BINARY[step.op](x, y) : BINARY[step.op](y, x));
+      }
+    }
+    return [pool[pool.length - 1], pool[pool.length - 3]];
+  };
+}
+
+describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSimd }, () => {
+  it("compileGroupWasm() matches the eager kernels bitwise on random programs of any length", () => {
+    withMin(1, () => {
+      for (const n of [1, 3, 5, 8, 4097]) {
+        for (let trial = 0; trial < 6; trial++) {
+          const seed = 1000 * n + trial;
+          const f = randomProgram(seed);
+          const args = [f32(n, seed, false), f32(n, seed + 1, false), f32(1, seed + 2, false)];
+          args[2] = np.reshape(args[2], []);
+          assertAllWasm(f, args, `n=${n} trial ${trial}`);
+          const eager = f(...args), jitted = jit(f)(...args);
+          eager.forEach((e, i) => assertSameF32(jitted[i], e, `n=${n} trial ${trial} out ${i}`));
+        }
+      }
+    });
+  });
+
+  it("compileGroupWasm() propagates NaN, ±Inf and ±0 as the eager kernels do", () => {
+    withMin(1, () => {
+      for (let trial = 0; trial < 8; trial++) {
+        const n = 37 + trial;
+        const f = randomProgram(500 + trial);
+        const args = [
+          f32(n, trial, true),
+          f32(n, trial + 50, true),
+          np.array(NaN, {
+            dtype: "float32",
+          }),
+        ];
+        if (trial % 2) args[2] = np.array(-Infinity, { dtype: "float32" });
+        const eager = f(...args), jitted = jit(f)(...args);
+        eager.forEach((e, i) => assertSameF32(jitted[i], e, `trial ${trial} out ${i}`));
+      }
+      // max/min: NaN from either side, ties keep the second operand (as the eager kernels)
+      const x = np.array([NaN, 1, 0, -0, 2, NaN, Infinity], { dtype: "float32" });
+      const y = np.array([1, NaN, -0, 0, 2, NaN, -Infinity], { dtype: "float32" });
+      const mm: Fn = (x, y) => [np.maximum(x, y), np.minimum(x, y), np.maximum(y, x)];
+      assertAllWasm(mm, [x, y], "max/min");
+      const eager = mm(x, y), jitted = jit(mm)(x, y);
+      eager.forEach((e, i) => assertSameF32(jitted[i], e, `max/min out ${i}`));
+    });
+  });
+
+  it("compileGroupWasm() splats size-1 broadcasts and agrees with the JS loop", () => {
+    withMin(1, () => {
+      const a = randomArray([33, 7], { seed: 3, dtype: "float32" });
+      const s = randomArray([1, 1], { seed: 4, dtype: "float32", low: 0.5, high: 2 });
+      const f: Fn = (a, s) => [a.mul(s).add(1).div(a.abs().add(s).sqrt()), a.sub(s).neg()];
+      assertAllWasm(f, [a, s], "splats");
+      const eager = f(a, s), simd = jit(f)(a, s);
+      eager.forEach((e, i) => assertSameF32(simd[i], e, `out ${i}`));
+      const was = setJitWasm(false);
+      try {
+        assertAllClose(jit(f)(a, s), eager, { rtol: 1e-6, atol: 1e-6 });
+      } finally {
+        setJitWasm(was);
+      }
+    });
+  });
+
+  it("compileGroupWasm() returns fresh arrays on every call", () => {
+    withMin(1, () => {
+      const f = jit((a: NDArray) => [a.mul(2).add(1)]);
+      const a = randomArray([9], { seed: 5, dtype: "float32" });
+      const [r1] = f(a), [r2] = f(a);
+      assert.notEqual(r1.toTypedArray(), r2.toTypedArray());
+      assert.deepEqual(r1.toTypedArray(), r2.toTypedArray());
+    });
+  });
+
+  it("jit() takes the wasm path for an Adam update of a 128×128 weight", () => {
+    const p = randomArray([128, 128], { seed: 6, dtype: "float32" });
+    const g = randomArray([128, 128], { seed: 7, dtype: "float32" });
+    assert.ok(128 * 128 >= WASM_MIN_ELEMENTS);
+    const opt = optim.adam(1e-2);
+    const step = (p: NDArray, g: NDArray) => {
+      let state = opt.init(p);
+      let params = p;
+      for (let i = 0; i < 2; i++) {
+        const [updates, next] = opt.update(g, state, params);
+        params = optim.applyUpdates(params, updates) as NDArray;
+        state = next;
+      }
+      return [params];
+    };
+    assert.ok(wasmLoops(step, [p, g]) >= 1);
+    assertAllClose(jit(step)(p, g), step(p, g), { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it("compileGroupWasm() leaves ineligible groups to the JS loop", () => {
+    withMin(1, () => {
+      const x = randomArray([4, 5], { seed: 8, dtype: "float32" });
+      const row = randomArray([5], { seed: 9, dtype: "float32" });
+      const xi = randomArray([4, 5], { seed: 10, dtype: "int32" });
+      const x64 = randomArray([4, 5], { seed: 11, dtype: "float64" });
+      const cases: [string, Fn, NDArray[]][] = [
+        ["exp", (x) => [x.exp().add(1)], [x]],
+        ["a row broadcast", (x, r) => [x.add(r)], [x, row]],
+        ["a reduction", (x) => [x.mul(x).sum()], [x]],
+        ["int32", (x) => [x.add(x).mul(3)], [xi]],
+        ["float64", (x) => [x.add(x).mul(3)], [x64]],
+        ["a comparison", (x) => [np.where(x.greater(0), x, x.mul(2))], [x]],
+      ];
+      for (const [name, f, args] of cases) {
+        assert.equal(wasmLoops(f, args), 0, name);
+        assertAllClose(jit(f)(...args), f(...args), { rtol: 1e-6, atol: 1e-6, message: name });
+      }
+    });
+    // below the size threshold even eligible groups stay JS
+    const small = randomArray([100], { seed: 12, dtype: "float32" });
+    assert.equal(wasmLoops((x) => [x.add(1)], [small]), 0);
+    // a large group doing less than one op per array copied stays JS (copies would dominate)
+    const big = randomArray([WASM_CHEAP_MAX_ELEMENTS + 4], { seed: 13, dtype: "float32" });
+    assert.equal(wasmLoops((x, y) => [x.add(y)], [big, big.neg()]), 0);
+    assert.equal(wasmLoops((x) => [x.mul(x).add(x).mul(0.5).sqrt()], [big]), 1);
+  });
+});
