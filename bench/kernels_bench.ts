@@ -9,23 +9,14 @@
  * - cache-hit dispatch of a jitted 5-op function on 10 elements;
  * - transposes (the blocked kernel) of the shapes backprop produces.
  */
-import { grad, jit, losses, nn, np, optim, random, valueAndGrad } from "../mod.ts";
+import { grad, jit, nn, np, random } from "../mod.ts";
+import { mlpTrainStep } from "./_mlp_step.ts";
 
 // ---- MLP training step ----------------------------------------------------------------
 {
-  const model = nn.mlp([784, 256, 256, 10]);
-  // a type alias, not nn.DenseParams: an interface is not assignable to ArrayTree
-  type Params = { w: np.NDArray; b: np.NDArray }[];
-  const opt = optim.adam(1e-3);
-  let params = model.init(random.key(0)) as Params;
-  let state = opt.init(params);
-  const lossFn = (p: Params, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
-  const step = jit((p: Params, s: typeof state, x: np.NDArray, y: np.NDArray) => {
-    const [loss, g] = valueAndGrad(lossFn)(p, x, y);
-    const [updates, next] = opt.update(g, s, p);
-    return [optim.applyUpdates(p, updates as Params), next, loss] as const;
-  });
+  const mlp = mlpTrainStep([784, 256, 256, 10]);
+  let { params, state } = mlp;
+  const { step } = mlp;
   const x = random.normal(random.key(1), [128, 784]);
   const y = np.array(Int32Array.from({ length: 128 }, (_, i) => (i * 7) % 10));
   [params, state] = step(params, state, x, y);

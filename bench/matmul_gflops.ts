@@ -16,7 +16,8 @@
 import { matmulBackend, matmulF32, matmulF32Js } from "../src/_kernels/matmul.ts";
 import { matmulInto, matmulThreads, setMatmulThreads } from "../src/_kernels/_dispatch.ts";
 import { helpersReady } from "../src/_kernels/_parallel.ts";
-import { jit, losses, nn, np, optim, random, valueAndGrad } from "../mod.ts";
+import { np, random } from "../mod.ts";
+import { mlpTrainStep } from "./_mlp_step.ts";
 
 type Kernel = typeof matmulF32;
 
@@ -93,18 +94,9 @@ for (const [name, m, k, n, ta, tb] of cases) {
 
 // MLP 784-256-256-10 training step, batch 128, Adam, jitted (as bench/kernels_bench.ts)
 {
-  const model = nn.mlp([784, 256, 256, 10]);
-  type Params = { w: np.NDArray; b: np.NDArray }[];
-  const opt = optim.adam(1e-3);
-  let params = model.init(random.key(0)) as Params;
-  let state = opt.init(params);
-  const lossFn = (p: Params, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
-  const step = jit((p: Params, s: typeof state, x: np.NDArray, y: np.NDArray) => {
-    const [loss, g] = valueAndGrad(lossFn)(p, x, y);
-    const [updates, next] = opt.update(g, s, p);
-    return [optim.applyUpdates(p, updates as Params), next, loss] as const;
-  });
+  const mlp = mlpTrainStep([784, 256, 256, 10]);
+  let { params, state } = mlp;
+  const { step } = mlp;
   const x = random.normal(random.key(1), [128, 784]);
   const y = np.array(Int32Array.from({ length: 128 }, (_, i) => (i * 7) % 10));
   const run = () => {

@@ -17,7 +17,8 @@
  * @module
  */
 import process from "node:process";
-import { jit, losses, nn, np, optim, random, valueAndGrad } from "../mod.ts";
+import { np } from "../mod.ts";
+import { mlpTrainStep } from "./_mlp_step.ts";
 
 const argv = process.argv.slice(2);
 const num = (name: string, dflt: number) => {
@@ -30,19 +31,9 @@ const runtime = process.versions.bun
   : `Deno ${(process.versions as Record<string, string>).deno}`;
 
 const SIZES = [784, 256, 256, 10], BATCH = 128;
-const model = nn.mlp(SIZES);
-// a type alias, not nn.DenseParams: an interface is not assignable to ArrayTree
-type Params = { w: np.NDArray; b: np.NDArray }[];
-const opt = optim.adam(1e-3);
-let params = model.init(random.key(0)) as Params;
-let state = opt.init(params);
-const lossFn = (p: Params, x: np.NDArray, y: np.NDArray) =>
-  losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
-const step = jit((p: Params, s: typeof state, x: np.NDArray, y: np.NDArray) => {
-  const [loss, g] = valueAndGrad(lossFn)(p, x, y);
-  const [updates, next] = opt.update(g, s, p);
-  return [optim.applyUpdates(p, updates as Params), next, loss] as const;
-});
+const mlp = mlpTrainStep(SIZES);
+let { params, state } = mlp;
+const { step } = mlp;
 
 // a pool of batches, as from a dataset; each step wraps one in a fresh array
 const pool = Array.from({ length: 8 }, (_, b) => {

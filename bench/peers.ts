@@ -29,7 +29,8 @@ import { measure } from "mitata";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as jax from "@jax-js/jax";
-import { grad, jit, losses, nn, np, optim, valueAndGrad } from "../mod.ts";
+import { grad, jit, nn, np } from "../mod.ts";
+import { mlpTrainStep } from "./_mlp_step.ts";
 
 // ---- flags ------------------------------------------------------------------------------
 
@@ -179,22 +180,15 @@ function mlpCase(): Case {
     unit: "ms",
     prepare: {
       "difftrace": () => {
-        const model = nn.mlp(SIZES);
-        // a type alias, not nn.DenseParams: an interface is not assignable to ArrayTree
-        type Params = { w: np.NDArray; b: np.NDArray }[];
-        const opt = optim.adam(LR);
-        let params: Params = mlpW.map((w, i) => ({
-          w: np.array(w, { shape: [SIZES[i], SIZES[i + 1]] }),
-          b: np.zeros([SIZES[i + 1]]),
-        }));
-        let state = opt.init(params);
-        const lossFn = (p: Params, x: np.NDArray, y: np.NDArray) =>
-          losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
-        const step = jit((p: Params, s: typeof state, x: np.NDArray, y: np.NDArray) => {
-          const [loss, g] = valueAndGrad(lossFn)(p, x, y);
-          const [updates, next] = opt.update(g, s, p);
-          return [optim.applyUpdates(p, updates as Params), next, loss] as const;
+        const mlp = mlpTrainStep(SIZES, {
+          learningRate: LR,
+          params: mlpW.map((w, i) => ({
+            w: np.array(w, { shape: [SIZES[i], SIZES[i + 1]] }),
+            b: np.zeros([SIZES[i + 1]]),
+          })),
         });
+        let { params, state } = mlp;
+        const { step } = mlp;
         const x = np.array(mlpX, { shape: [BATCH, 784] }), y = np.array(mlpY);
         return Promise.resolve({
           run: () => {
