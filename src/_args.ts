@@ -52,3 +52,14 @@ export function normalizeArgnums(
   }
   return list;
 }
+
+/** Checks that every output leaf of a transformed function is an array and returns them. */
+export function outputArrays(name: string, leaves: readonly unknown[]): NDArray[] {
+  return leaves.map((o, i) => {
+    if (o instanceof NDArray) return o;
+    throw new TypeError(
+      `${name}: the function must return arrays (or pytrees of arrays), but output leaf ${i} ` +
+        `is ${o === null ? "null" : typeof o}. Wrap numbers with np.array(...).`,
+    );
+  });
+}

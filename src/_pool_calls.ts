@@ -3,6 +3,7 @@
  * leaves (with their batch axes) and static leaves, the call's signature, and
  * tracing the function on one shard's shapes into the program the workers run.
  */
+import { outputArrays } from "./_args.ts";
 import { type Aval, Tracer } from "./_core.ts";
 import { traceToJaxpr } from "./_jaxpr.ts";
 import { type ArrayValue, NDArray } from "./_ndarray.ts";
@@ -134,13 +135,7 @@ export function program(
     const leaves = call.leaves.map((l) => (l instanceof NDArray ? xs[j++] : l));
     const [outs, def] = flatten(f(...unflatten<unknown[]>(call.inDef, leaves)));
     outDef = def;
-    return outs.map((o, i) => {
-      if (o instanceof NDArray) return o;
-      throw new TypeError(
-        `${name}: the function must return arrays (or pytrees of arrays), but output leaf ${i} ` +
-          `is ${o === null ? "null" : typeof o}. Wrap numbers with np.array(...).`,
-      );
-    });
+    return outputArrays(name, outs);
   }, avals);
   return {
     id: nextProgram++,

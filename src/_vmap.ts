@@ -10,6 +10,7 @@
  * (`moveaxis(x, d, 0)`) is the normal form when operands disagree; rules keep
  * the axis where it is when they can do so without a transpose.
  */
+import { outputArrays } from "./_args.ts";
 import {
   type Aval,
   avalOf,
@@ -24,7 +25,7 @@ import {
 } from "./_core.ts";
 import { allocate } from "./_dtype.ts";
 import { evalJaxpr, type Jaxpr, traceToJaxpr } from "./_jaxpr.ts";
-import { ArrayValue, NDArray } from "./_ndarray.ts";
+import { ArrayValue, type NDArray } from "./_ndarray.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
@@ -412,15 +413,7 @@ export function vmapFlat(
       const d = inDims[i];
       return d === null ? a : new BatchTracer(trace, a as NDArray, d);
     });
-    const outs = f(xs).map((o, i) => {
-      if (!(o instanceof NDArray)) {
-        throw new TypeError(
-          `${name}: the mapped function must return arrays (or pytrees of arrays), but output ` +
-            `leaf ${i} is ${o === null ? "null" : typeof o}. Wrap numbers with np.array(...).`,
-        );
-      }
-      return fullRaise(trace, o) as BatchTracer;
-    });
+    const outs = outputArrays(name, f(xs)).map((o) => fullRaise(trace, o) as BatchTracer);
     return [outs.map((t) => t.val), outs.map((t) => t.bdim)];
   });
 }

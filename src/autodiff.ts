@@ -21,7 +21,7 @@ import { fmtShape, shapesEqual } from "./_shape.ts";
 import { backwardPass } from "./_transpose.ts";
 import { flatten, type TreeDef, unflatten } from "./tree.ts";
 
-import { type Argnums, checkDifferentiable, normalizeArgnums } from "./_args.ts";
+import { type Argnums, checkDifferentiable, normalizeArgnums, outputArrays } from "./_args.ts";
 export type { Argnums };
 
 /** The gradient type for arguments `A` and `argnums` `N`: the argument's own type, or a tuple of them. */
@@ -144,7 +144,7 @@ export function jvp<A extends readonly unknown[], R>(
         (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(pDef, xs)),
       );
       outDef = d;
-      return o.map(asArray);
+      return outputArrays("jvp", o);
     },
     pLeaves,
     tLeaves,
@@ -187,7 +187,7 @@ export function linearize<A extends readonly unknown[], R>(
       (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, xs)),
     );
     outDef = d;
-    return { outs: o.map(asArray) };
+    return { outs: outputArrays("linearize", o) };
   }, leaves);
   const fJvp = (...tangents: A): R => {
     const [tLeaves, tDef] = flatten(tangents);
@@ -236,7 +236,7 @@ export function vjp<A extends readonly unknown[], R>(
       (f as unknown as (...a: unknown[]) => unknown)(...unflatten<unknown[]>(def, xs)),
     );
     outDef = d;
-    return { outs: o.map(asArray) };
+    return { outs: outputArrays("vjp", o) };
   }, leaves);
   const vjpFn = (cotangent: R): A => {
     const [cLeaves, cDef] = flatten(cotangent);
@@ -248,14 +248,6 @@ export function vjp<A extends readonly unknown[], R>(
     return unflatten<A>(def, cts.map((c, i) => c ?? lax.zerosLike(avalOf(leaves[i]))));
   };
   return [unflatten<R>(outDef!, lin.outs), vjpFn];
-}
-
-function asArray(x: unknown): NDArray {
-  if (x instanceof NDArray) return x;
-  throw new TypeError(
-    `The transformed function must return arrays (or pytrees of arrays), but returned a ` +
-      `${x === null ? "null" : typeof x} leaf. Wrap numbers with np.array(...).`,
-  );
 }
 
 function valueAndGradImpl(

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { outputArrays } from "./_args.ts";
 import { bind, Tracer } from "./_core.ts";
 import { Jaxpr, traceToJaxpr, type Var } from "./_jaxpr.ts";
 import "./_jit.ts";
@@ -140,13 +141,7 @@ function stage(
     const full = args.map((a, i) => (isStatic[i] ? a : parts[j++]));
     const [outs, d] = flatten(f(...full));
     outDef = d;
-    return outs.map((o, i) => {
-      if (o instanceof NDArray) return o;
-      throw new TypeError(
-        `${name}: the function must return arrays (or pytrees of arrays), but output leaf ${i} ` +
-          `is ${o === null ? "null" : typeof o}. Wrap numbers with np.array(...).`,
-      );
-    });
+    return outputArrays(name, outs);
   }, leaves.map((x) => ({ shape: x.shape, dtype: x.dtype })));
   return { jaxpr, outDef: outDef! };
 }
