@@ -135,6 +135,45 @@ function mapCompare(f: (x: number, y: number) => boolean) {
 // ---- data movement ------------------------------------------------------------
 
 /**
+ * Moves the elements of a strided view of `src` to a strided view of `dst`,
+ * both of `shape`: dst[dOff + Σ ik·dStrides[k]] = src[sOff + Σ ik·sStrides[k]].
+ * An odometer walks the outer axes; the innermost axis is a plain loop.
+ */
+function stridedMove(
+  src: TypedArray,
+  sOff: number,
+  sStrides: readonly number[],
+  dst: TypedArray,
+  dOff: number,
+  dStrides: readonly number[],
+  shape: readonly number[],
+): void {
+  const n = sizeOf(shape), rank = shape.length;
+  if (n === 0) return;
+  if (rank === 0) {
+    dst[dOff] = src[sOff];
+    return;
+  }
+  const last = shape[rank - 1], sLast = sStrides[rank - 1], dLast = dStrides[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let sBase = sOff, dBase = dOff;
+  for (let done = 0; done < n; done += last) {
+    for (let j = 0, si = sBase, di = dBase; j < last; j++, si += sLast, di += dLast) {
+      dst[di] = src[si];
+    }
+    for (let k = rank - 2; k >= 0; k--) {
+      idx[k]++;
+      sBase += sStrides[k];
+      dBase += dStrides[k];
+      if (idx[k] < shape[k]) break;
+      sBase -= sStrides[k] * shape[k];
+      dBase -= dStrides[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+/**
  * Copies a strided view of `src` into a fresh contiguous array of `shape`:
  * out[i0, ..., in] = src[offset + Σ ik·strides[k]]. Serves transpose,
  * broadcast (stride 0) and slice (stride·step).
@@ -146,28 +185,8 @@ export function stridedCopy(
   shape: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const n = sizeOf(shape);
-  const out = allocate(dtype, n);
-  if (n === 0) return out;
-  const rank = shape.length;
-  if (rank === 0) {
-    out[0] = src[offset];
-    return out;
-  }
-  const last = shape[rank - 1], lastStride = strides[rank - 1];
-  const idx = new Array<number>(rank).fill(0);
-  let base = offset;
-  for (let o = 0; o < n; o += last) {
-    for (let j = 0, s = base; j < last; j++, s += lastStride) out[o + j] = src[s];
-    // odometer over the outer axes
-    for (let k = rank - 2; k >= 0; k--) {
-      idx[k]++;
-      base += strides[k];
-      if (idx[k] < shape[k]) break;
-      base -= strides[k] * shape[k];
-      idx[k] = 0;
-    }
-  }
+  const out = allocate(dtype, sizeOf(shape));
+  stridedMove(src, offset, strides, out, 0, stridesOf(shape), shape);
   return out;
 }
 
@@ -373,7 +392,7 @@ const rules = {
     // Write x into the strided view of `out` that pad's transpose (a slice) would read.
     const offset = params.lo.reduce((o, l, i) => o + l * outStrides[i], 0);
     const strides = outStrides.map((s, i) => s * (params.interior[i] + 1));
-    scatterStrided(x.data, out, offset, strides, x.shape);
+    stridedMove(x.data, 0, stridesOf(x.shape), out, offset, strides, x.shape);
     return [new ArrayValue(out, shape, x.dtype)];
   },
   concatenate: (xs, { axis }) => {
@@ -452,37 +471,6 @@ const rules = {
     return evalHooks.jitCall(args, params);
   },
 } satisfies Partial<{ [P in Primitive]: EvalRule<P> }>;
-
-/** The inverse of stridedCopy: writes contiguous `src` of `shape` into a strided view of `out`. */
-function scatterStrided(
-  src: TypedArray,
-  out: TypedArray,
-  offset: number,
-  strides: readonly number[],
-  shape: readonly number[],
-): void {
-  const n = sizeOf(shape);
-  const rank = shape.length;
-  if (n === 0) return;
-  if (rank === 0) {
-    out[offset] = src[0];
-    return;
-  }
-  const last = shape[rank - 1], lastStride = strides[rank - 1];
-  const idx = new Array<number>(rank).fill(0);
-  let base = offset;
-  for (let i = 0; i < n; i += last) {
-    for (let j = 0, o = base; j < last; j++, o += lastStride) out[o] = src[i + j];
-    // odometer over the outer axes
-    for (let k = rank - 2; k >= 0; k--) {
-      idx[k]++;
-      base += strides[k];
-      if (idx[k] < shape[k]) break;
-      base -= strides[k] * shape[k];
-      idx[k] = 0;
-    }
-  }
-}
 
 export const evalRules: { [P in Primitive]: EvalRule<P> } = {
   ...Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, mapUnary(unaryFns[p])])) as unknown as {
