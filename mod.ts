@@ -13,12 +13,12 @@
  *
  * @module
  */
-export * as np from "./src/numpy.ts";
-export { NDArray } from "./src/_ndarray.ts";
-export type { ArrayLike, NestedArray, ReduceOptions, SliceSpec } from "./src/_ndarray.ts";
-export type { DType, TypedArray } from "./src/_dtype.ts";
-export * as tree from "./src/tree.ts";
-export type { ArrayTree, TreeDef } from "./src/tree.ts";
+export * as np from "./src/numpy/numpy.ts";
+export { NDArray } from "./src/core/_ndarray.ts";
+export type { ArrayLike, NestedArray, ReduceOptions, SliceSpec } from "./src/core/_ndarray.ts";
+export type { DType, TypedArray } from "./src/core/_dtype.ts";
+export * as tree from "./src/core/tree.ts";
+export type { ArrayTree, TreeDef } from "./src/core/tree.ts";
 export {
   type Argnums,
   grad,
@@ -28,23 +28,29 @@ export {
   linearize,
   valueAndGrad,
   vjp,
-} from "./src/autodiff.ts";
-export { hessian, jacfwd, jacrev, vmap } from "./src/transforms.ts";
-export { jit, type JitOptions, makeJaxpr } from "./src/jit.ts";
-export type { AxisSpec, Jacobian, JacobianOptions, VmapOptions } from "./src/transforms.ts";
-export { Jaxpr, Var } from "./src/_jaxpr.ts";
-export type { Eqn } from "./src/_jaxpr.ts";
-export type { Aval } from "./src/_core.ts";
-export type { None, Primitive, PrimitiveParams } from "./src/_primitives.ts";
-import "./src/_eval.ts";
-export { escapeXml, figure, lineChart, niceTicks, PALETTE } from "./src/plot.ts";
-export type { ChartOptions, FigureOptions, Panel, PanelOptions, Series } from "./src/plot.ts";
-export { formatDuration, formatMetric, progressBar } from "./src/progress.ts";
-export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/progress.ts";
-export * as random from "./src/random.ts";
-export * as nn from "./src/nn.ts";
-export * as losses from "./src/losses.ts";
-export * as optim from "./src/optim.ts";
-export * as schedules from "./src/schedules.ts";
-export { createWorkerPool } from "./src/pool.ts";
-export type { PoolGradOptions, WorkerPool, WorkerPoolOptions } from "./src/pool.ts";
+} from "./src/transforms/autodiff.ts";
+export { hessian, jacfwd, jacrev, vmap } from "./src/transforms/vmap.ts";
+export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
+export type { AxisSpec, Jacobian, JacobianOptions, VmapOptions } from "./src/transforms/vmap.ts";
+export { Jaxpr, Var } from "./src/core/_ir.ts";
+export type { Eqn } from "./src/core/_ir.ts";
+export type { Aval } from "./src/core/_trace.ts";
+export type { None, Primitive, PrimitiveParams } from "./src/core/_ir.ts";
+import "./src/interpreters/_eval.ts";
+export { escapeXml, figure, lineChart, niceTicks, PALETTE } from "./src/display/plot.ts";
+export type {
+  ChartOptions,
+  FigureOptions,
+  Panel,
+  PanelOptions,
+  Series,
+} from "./src/display/plot.ts";
+export { formatDuration, formatMetric, progressBar } from "./src/display/progress.ts";
+export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/display/progress.ts";
+export * as random from "./src/train/random.ts";
+export * as nn from "./src/train/nn.ts";
+export * as losses from "./src/train/losses.ts";
+export * as optim from "./src/train/optim.ts";
+export * as schedules from "./src/train/schedules.ts";
+export { createWorkerPool } from "./src/parallel/pool.ts";
+export type { PoolGradOptions, WorkerPool, WorkerPoolOptions } from "./src/parallel/pool.ts";

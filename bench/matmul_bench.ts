@@ -2,7 +2,7 @@
  * float32 matmul benchmarks (Deno): `deno bench -A bench/matmul_bench.ts`.
  * For GFLOP/s on Deno and Bun alike, see bench/matmul_gflops.ts.
  */
-import { matmulBackend, matmulF32, matmulF32Js } from "../src/_kernels/matmul.ts";
+import { matmulBackend, matmulF32, matmulF32Js } from "../src/kernels/matmul.ts";
 
 function filled(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);

@@ -13,9 +13,9 @@
  * table shows the medians, and the ratio of the two-thread median to the
  * one-thread one.
  */
-import { matmulBackend, matmulF32, matmulF32Js } from "../src/_kernels/matmul.ts";
-import { matmulInto, matmulThreads, setMatmulThreads } from "../src/_kernels/_dispatch.ts";
-import { helpersReady } from "../src/_kernels/_parallel.ts";
+import { matmulBackend, matmulF32, matmulF32Js } from "../src/kernels/matmul.ts";
+import { matmulInto, matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
+import { helpersReady } from "../src/kernels/_parallel.ts";
 import { np, random } from "../mod.ts";
 import { mlpTrainStep } from "./_mlp_step.ts";
 

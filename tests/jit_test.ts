@@ -8,9 +8,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, jit, jvp, type NDArray, nn, np, random, vjp, vmap } from "../mod.ts";
 import { assertAllClose, makeRng, randomArray } from "./_helpers.ts";
-import { compile } from "../src/_jit.ts";
-import { shapeRules } from "../src/_shape_rules.ts";
-import { makeJaxpr } from "../src/jit.ts";
+import { compile } from "../src/jit/_compile.ts";
+import { shapeRules } from "../src/interpreters/_shape_rules.ts";
+import { makeJaxpr } from "../src/jit/jit.ts";
 
 type Fn = (...args: NDArray[]) => unknown;
 

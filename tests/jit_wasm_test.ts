@@ -8,15 +8,15 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, np, optim } from "../mod.ts";
 import { assertAllClose, makeRng, randomArray } from "./_helpers.ts";
-import { compile } from "../src/_jit.ts";
-import { hasSimd } from "../src/_kernels/_wasm.ts";
+import { compile } from "../src/jit/_compile.ts";
+import { hasSimd } from "../src/kernels/_wasm.ts";
 import {
   setJitWasm,
   setJitWasmMinElements,
   WASM_CHEAP_MAX_ELEMENTS,
   WASM_MIN_ELEMENTS,
-} from "../src/_jit_wasm.ts";
-import { makeJaxpr } from "../src/jit.ts";
+} from "../src/jit/_codegen_wasm.ts";
+import { makeJaxpr } from "../src/jit/jit.ts";
 
 type Fn = (...args: NDArray[]) => NDArray[];
 

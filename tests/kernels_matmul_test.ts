@@ -8,7 +8,7 @@ import {
   matmulF32Wasm,
   matmulF64,
   matmulReference,
-} from "../src/_kernels/matmul.ts";
+} from "../src/kernels/matmul.ts";
 
 /** Deterministic uniform(-1, 1) numbers (mulberry32), so failures reproduce. */
 function rng(seed: number): () => number {

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { makeRng } from "./_helpers.ts";
-import { matmulInto, matmulThreads, setMatmulThreads } from "../src/_kernels/_dispatch.ts";
-import { helpersReady, matmulF32Parallel, parallelStats } from "../src/_kernels/_parallel.ts";
-import { matmulF32Wasm } from "../src/_kernels/matmul.ts";
+import { matmulInto, matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
+import { helpersReady, matmulF32Parallel, parallelStats } from "../src/kernels/_parallel.ts";
+import { matmulF32Wasm } from "../src/kernels/matmul.ts";
 
 function randomF32(n: number, next: () => number): Float32Array {
   const x = new Float32Array(n);

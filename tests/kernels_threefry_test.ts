@@ -24,7 +24,7 @@ import {
   threefryBlock,
   truncatedNormal,
   uniformToNormal,
-} from "../src/_kernels/threefry.ts";
+} from "../src/kernels/threefry.ts";
 
 function close(actual: number, expected: number, tol: number, what = ""): void {
   assert.ok(

@@ -5,7 +5,7 @@ import {
   transpose2dF32,
   transposeInto,
   transposeReference,
-} from "../src/_kernels/transpose.ts";
+} from "../src/kernels/transpose.ts";
 import { np } from "../mod.ts";
 
 /** Deterministic small integers, so failures reproduce. */

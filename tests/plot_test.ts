@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { escapeXml, figure, lineChart, niceTicks, PALETTE } from "../src/plot.ts";
+import { escapeXml, figure, lineChart, niceTicks, PALETTE } from "../src/display/plot.ts";
 
 /** All `d="..."` path data in the document. */
 function pathData(svg: string): string[] {

@@ -24,7 +24,7 @@ import {
   vmap,
   type WorkerPool,
 } from "../mod.ts";
-import { _crashNextRuns, _restarts, _shipped } from "../src/pool.ts";
+import { _crashNextRuns, _restarts, _shipped } from "../src/parallel/pool.ts";
 import { assertAllClose, randomArray } from "./_helpers.ts";
 
 const model = nn.mlp([6, 8, 3]);

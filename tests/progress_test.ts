@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, formatMetric, progressBar } from "../src/progress.ts";
+import { formatDuration, formatMetric, progressBar } from "../src/display/progress.ts";
 
 /** A bar wired to a fake clock and a collecting writer. */
 function harness(options: { tty: boolean; total?: number; examplesPerStep?: number }) {

@@ -2,10 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, linearize, type NDArray, np, random, vmap } from "../mod.ts";
 import { assertAllClose, randomArray } from "./_helpers.ts";
-import { bind } from "../src/_core.ts";
-import { evalHooks } from "../src/_eval.ts";
-import { evalJaxpr, type Jaxpr, traceToJaxpr } from "../src/_jaxpr.ts";
-import type { ArrayValue } from "../src/_ndarray.ts";
+import { bind } from "../src/core/_trace.ts";
+import { evalHooks } from "../src/interpreters/_eval.ts";
+import { evalJaxpr } from "../src/core/_trace.ts";
+import type { Jaxpr } from "../src/core/_ir.ts";
+import { traceToJaxpr } from "../src/interpreters/_staging.ts";
+import type { ArrayValue } from "../src/core/_ndarray.ts";
 
 type Fn = (...args: NDArray[]) => NDArray;
 

@@ -1,0 +1,479 @@
+/**
+ * The IR, the lowest layer every interpreter shares: abstract values (shape and dtype), the
+ * closed set of primitives with their static parameters, and programs (`Jaxpr`: variables,
+ * equations, constants, outputs) with their printers.
+ *
+ * A primitive is only a name; what it does lives in one table per interpreter in
+ * `src/interpreters/` (shapes `_shape_rules.ts`, evaluation `_eval.ts`, JVP `_jvp.ts`,
+ * transpose `_transpose.ts`, batching `_batching.ts`, jit lowering `_lowering.ts`). Each table
+ * is typed `{ [P in Primitive]: Rule<P> }`, so adding a primitive here does not compile until
+ * every interpreter handles it.
+ *
+ * Elementwise primitives take operands of one shape and one dtype: broadcasting
+ * and type promotion are done explicitly by the `np` layer (as in `jax.lax`),
+ * which keeps every rule free of shape bookkeeping.
+ *
+ * The primitive set and the program type live in one file because each refers to the other
+ * (a higher-order primitive such as `jit_call` carries a `Jaxpr`).
+ */
+import type { DType } from "./_dtype.ts";
+import { ArrayValue, type NDArray } from "./_ndarray.ts";
+import { fmtShape } from "./_shape.ts";
+
+// ---- abstract values ----------------------------------------------------------
+
+/** An abstract value: what a tracer knows about the array it stands for. */
+export interface Aval {
+  /** The size of each axis. */
+  readonly shape: readonly number[];
+  /** The element type. */
+  readonly dtype: DType;
+}
+
+export function avalOf(x: NDArray): Aval {
+  return { shape: x.shape, dtype: x.dtype };
+}
+
+export function fmtAval(a: Aval): string {
+  return `${a.dtype}${fmtShape(a.shape)}`;
+}
+
+export function fmtAvals(avals: readonly Aval[]): string {
+  return avals.map((a) => `${a.dtype}${fmtShape(a.shape)}`).join(", ");
+}
+
+// ---- the closed primitive set --------------------------------------------------
+
+/** The parameters of a primitive that takes none. */
+// deno-lint-ignore ban-types
+export type None = {};
+
+/** Every primitive and the type of its static parameters: the closed primitive set. */
+export interface PrimitiveParams {
+  // -- unary elementwise, dtype-preserving ---------------------------------
+  /** -x */
+  neg: None;
+  /** e^x */
+  exp: None;
+  /** natural logarithm */
+  log: None;
+  /** log(1 + x) */
+  log1p: None;
+  /** e^x - 1 */
+  expm1: None;
+  /** sine */
+  sin: None;
+  /** cosine */
+  cos: None;
+  /** tangent */
+  tan: None;
+  /** hyperbolic tangent */
+  tanh: None;
+  /** square root */
+  sqrt: None;
+  /** 1 / sqrt(x) */
+  rsqrt: None;
+  /** 1 / (1 + e^-x) */
+  logistic: None;
+  /** |x| */
+  abs: None;
+  /** -1, 0 or 1 */
+  sign: None;
+  /** round down */
+  floor: None;
+  /** round up */
+  ceil: None;
+  /** round half to even */
+  round: None;
+  // -- binary elementwise, dtype-preserving --------------------------------
+  /** x + y */
+  add: None;
+  /** x - y */
+  sub: None;
+  /** x * y */
+  mul: None;
+  /** x / y */
+  div: None;
+  /** x ^ y */
+  pow: None;
+  /** elementwise maximum */
+  max: None;
+  /** elementwise minimum */
+  min: None;
+  // -- comparisons: two operands of one dtype -> bool ----------------------
+  /** x == y */
+  eq: None;
+  /** x != y */
+  ne: None;
+  /** x < y */
+  lt: None;
+  /** x <= y */
+  le: None;
+  /** x > y */
+  gt: None;
+  /** x >= y */
+  ge: None;
+  // -- other elementwise ---------------------------------------------------
+  /** select(pred: bool, onTrue, onFalse) */
+  select: None;
+  /** convert to another dtype */
+  convert: { dtype: DType };
+  /** Identity whose derivative is zero. */
+  stop_gradient: None;
+  // -- reductions (axes sorted, reduced axes removed) ----------------------
+  /** sum over axes */
+  reduce_sum: { axes: number[] };
+  /** maximum over axes */
+  reduce_max: { axes: number[] };
+  /** minimum over axes */
+  reduce_min: { axes: number[] };
+  /** product over axes */
+  reduce_prod: { axes: number[] };
+  /** index of the maximum along an axis (int32) */
+  argmax: { axis: number };
+  /** index of the minimum along an axis (int32) */
+  argmin: { axis: number };
+  // -- linear algebra --------------------------------------------------------
+  /** [...b, m, k] x [...b, k, n] -> [...b, m, n]; batch axes equal. */
+  matmul: None;
+  // -- structure -------------------------------------------------------------
+  /** same elements, new shape */
+  reshape: { shape: number[] };
+  /** permute axes */
+  transpose: { perm: number[] };
+  /** Same rank; every input axis is either equal to the output's or 1. */
+  broadcast: { shape: number[] };
+  /** strided window: start/stop/step per axis */
+  slice: { starts: number[]; stops: number[]; steps: number[] };
+  /** Zero padding: `lo`/`hi` elements at each end, `interior` between elements. */
+  pad: { lo: number[]; hi: number[]; interior: number[] };
+  /** join along an axis */
+  concatenate: { axis: number };
+  /** take(x, indices: int32) along `axis`: out shape = x[:axis] + indices + x[axis+1:]. */
+  take: { axis: number };
+  /** The transpose of take: scatter-adds updates into zeros whose `axis` has `size`. */
+  scatter_add: { axis: number; size: number };
+  // -- random ----------------------------------------------------------------
+  /**
+   * Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape`: the hash of
+   * the counters 0..n-1 under the key; with `foldIn`, the hash of (0, foldIn)
+   * instead (a new key, shape [2]).
+   */
+  random_bits: { shape: number[]; foldIn?: number };
+  // -- staged call -----------------------------------------------------------
+  /** Calls a compiled (jitted) program on its flattened arguments. */
+  jit_call: { jaxpr: Jaxpr; name: string };
+}
+
+/** The name of a primitive. */
+export type Primitive = keyof PrimitiveParams;
+
+export const UNARY_PRIMITIVES = [
+  "neg",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "sqrt",
+  "rsqrt",
+  "logistic",
+  "abs",
+  "sign",
+  "floor",
+  "ceil",
+  "round",
+] as const satisfies readonly Primitive[];
+export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
+
+export const BINARY_PRIMITIVES = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "max",
+  "min",
+] as const satisfies readonly Primitive[];
+export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
+
+export const COMPARE_PRIMITIVES = [
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+] as const satisfies readonly Primitive[];
+export type ComparePrimitive = (typeof COMPARE_PRIMITIVES)[number];
+
+/** Primitives computed independently per element (candidates for loop fusion). */
+export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([
+  ...UNARY_PRIMITIVES,
+  ...BINARY_PRIMITIVES,
+  ...COMPARE_PRIMITIVES,
+  "select",
+  "convert",
+  "stop_gradient",
+]);
+
+// ---- programs -------------------------------------------------------------------
+
+/** A variable of the IR: an identity and an abstract value (shape and dtype). */
+export class Var {
+  /** The shape and dtype of the value the variable stands for. */
+  readonly aval: Aval;
+  /** Creates a fresh variable of the given abstract value. */
+  constructor(aval: Aval) {
+    this.aval = aval;
+  }
+}
+
+/** One equation: `outputs = prim[params](inputs)`. */
+export interface Eqn<P extends Primitive = Primitive> {
+  /** The primitive's name. */
+  readonly prim: P;
+  /** Operand variables. */
+  readonly inputs: readonly Var[];
+  /** Static parameters (axes, shapes, ...). */
+  readonly params: PrimitiveParams[P];
+  /** Result variables. */
+  readonly outputs: readonly Var[];
+}
+
+const DTYPE_SHORT: Record<string, string> = {
+  float32: "f32",
+  float64: "f64",
+  int32: "i32",
+  bool: "bool",
+};
+
+function shortAval(a: Aval): string {
+  return `${DTYPE_SHORT[a.dtype]}[${a.shape.join(",")}]`;
+}
+
+function varName(i: number): string {
+  let s = "";
+  do {
+    s = String.fromCharCode(97 + (i % 26)) + s;
+    i = Math.floor(i / 26) - 1;
+  } while (i >= 0);
+  return s;
+}
+
+function fmtParam(value: unknown): string {
+  if (value instanceof Jaxpr) return "{ jaxpr }";
+  if (Array.isArray(value)) return `(${value.join(",")})`;
+  return String(value);
+}
+
+/**
+ * A traced program: typed inputs, closed-over constants, equations and outputs.
+ *
+ * Print it with `toString()`, draw it with `toDot()` (Graphviz) or
+ * `toMermaid()` (renders in Markdown viewers).
+ *
+ * @example
+ * ```ts
+ * import { makeJaxpr, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const jaxpr = makeJaxpr((x: np.NDArray) => x.mul(x).sum())(np.ones([3]));
+ * assert.equal(jaxpr.eqns.length, 2);
+ * assert.match(jaxpr.toString(), /reduce_sum/);
+ * ```
+ */
+export class Jaxpr {
+  /** Input variables, one per flattened argument. */
+  readonly invars: readonly Var[];
+  /** Variables bound to the closed-over constants. */
+  readonly constvars: readonly Var[];
+  /** The constant values, in the order of `constvars`. */
+  readonly consts: readonly NDArray[];
+  /** The equations in evaluation order. */
+  readonly eqns: readonly Eqn[];
+  /** Output variables (may repeat, or name an input or a constant). */
+  readonly outvars: readonly Var[];
+
+  /** Assembles a jaxpr; use `makeJaxpr` rather than calling this directly. */
+  constructor(
+    invars: readonly Var[],
+    constvars: readonly Var[],
+    consts: readonly NDArray[],
+    eqns: readonly Eqn[],
+    outvars: readonly Var[],
+  ) {
+    this.invars = invars;
+    this.constvars = constvars;
+    this.consts = consts;
+    this.eqns = eqns;
+    this.outvars = outvars;
+  }
+
+  /** Names every variable a, b, c, ... in order of appearance. */
+  #names(): Map<Var, string> {
+    const names = new Map<Var, string>();
+    const see = (v: Var) => names.has(v) || names.set(v, varName(names.size));
+    // constants shown as literals (see uniformValue) get no name
+    this.constvars.forEach((v, i) => uniformValue(this.consts[i]) === undefined && see(v));
+    this.invars.forEach(see);
+    for (const e of this.eqns) e.outputs.forEach(see);
+    this.outvars.forEach(see);
+    return names;
+  }
+
+  /** JAX-style text: one equation per line with the shape and dtype of each result. */
+  toString(): string {
+    const names = this.#names();
+    const constOf = new Map(this.constvars.map((v, i) => [v, this.consts[i]]));
+    const ref = (v: Var) => {
+      const c = constOf.get(v);
+      // scalars and arrays of one repeated value (broadcast constants) print as literals
+      const value = c && uniformValue(c);
+      if (value !== undefined) return `${value}:${shortAval(v.aval)}`;
+      return names.get(v)!;
+    };
+    const decl = (v: Var) => `${names.get(v)}:${shortAval(v.aval)}`;
+    const shownConsts = this.constvars.filter((v) => ref(v) === names.get(v));
+    const lines = [
+      `{ lambda ${shownConsts.map(decl).join(" ")}${shownConsts.length ? " ; " : ""}` +
+      `${this.invars.map(decl).join(" ")}. let`,
+    ];
+    for (const e of this.eqns) {
+      const params = Object.entries(e.params as Record<string, unknown>)
+        .filter(([k]) => k !== "jaxpr")
+        .map(([k, v]) => `${k}=${fmtParam(v)}`);
+      const head = params.length ? `${e.prim}[${params.join(" ")}]` : e.prim;
+      lines.push(`    ${e.outputs.map(decl).join(" ")} = ${head} ${e.inputs.map(ref).join(" ")}`);
+      if (e.prim === "jit_call") {
+        const inner = (e.params as PrimitiveParams["jit_call"]).jaxpr.toString();
+        lines.push(...inner.split("\n").map((l) => "        " + l));
+      }
+    }
+    lines.push(`  in (${this.outvars.map(ref).join(", ")}) }`);
+    return lines.join("\n");
+  }
+
+  /** A Graphviz DOT digraph: inputs, constants, one node per equation, edges labelled with avals. */
+  toDot(options: { title?: string } = {}): string {
+    const g = this.#graph();
+    const q = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    const lines = [
+      `digraph jaxpr {`,
+      `  rankdir=TB;`,
+      `  node [fontname="Helvetica" fontsize=11];`,
+    ];
+    if (options.title) lines.push(`  label=${q(options.title)}; labelloc=t;`);
+    for (const n of g.nodes) {
+      const style = n.kind === "input"
+        ? `shape=ellipse style=filled fillcolor="#d9f2d9"`
+        : n.kind === "const"
+        ? `shape=note style=filled fillcolor="#eeeeee"`
+        : n.kind === "output"
+        ? `shape=ellipse style=filled fillcolor="#f9d9d9"`
+        : `shape=box style="rounded,filled" fillcolor="#dde8f8"`;
+      lines.push(`  ${n.id} [label=${q(n.label)} ${style}];`);
+    }
+    for (const e of g.edges) lines.push(`  ${e.from} -> ${e.to} [label=${q(e.label)}];`);
+    lines.push("}");
+    return lines.join("\n");
+  }
+
+  /** A Mermaid flowchart of the same graph as `toDot()`. */
+  toMermaid(): string {
+    const g = this.#graph();
+    const q = (s: string) => s.replaceAll('"', "#quot;");
+    const lines = ["flowchart TD"];
+    for (const n of g.nodes) {
+      const [open, close] = n.kind === "eqn"
+        ? ["[", "]"]
+        : n.kind === "const"
+        ? ["[(", ")]"]
+        : ["([", "])"];
+      lines.push(`  ${n.id}${open}"${q(n.label)}"${close}`);
+    }
+    for (const e of g.edges) lines.push(`  ${e.from} -- "${q(e.label)}" --> ${e.to}`);
+    lines.push("  classDef input fill:#d9f2d9;", "  classDef output fill:#f9d9d9;");
+    const ins = g.nodes.filter((n) => n.kind === "input").map((n) => n.id);
+    const outs = g.nodes.filter((n) => n.kind === "output").map((n) => n.id);
+    if (ins.length) lines.push(`  class ${ins.join(",")} input;`);
+    if (outs.length) lines.push(`  class ${outs.join(",")} output;`);
+    return lines.join("\n");
+  }
+
+  #graph() {
+    const names = this.#names();
+    type Node = { id: string; label: string; kind: "input" | "const" | "eqn" | "output" };
+    const nodes: Node[] = [];
+    const edges: { from: string; to: string; label: string }[] = [];
+    const producer = new Map<Var, string>();
+    const edgeLabel = (v: Var) => {
+      const name = names.get(v);
+      return name === undefined ? shortAval(v.aval) : `${name} ${shortAval(v.aval)}`;
+    };
+    this.invars.forEach((v, i) => {
+      const id = `in${i}`;
+      nodes.push({ id, label: `${names.get(v)}: ${fmtAval(v.aval)}`, kind: "input" });
+      producer.set(v, id);
+    });
+    this.constvars.forEach((v, i) => {
+      const id = `c${i}`;
+      const c = this.consts[i];
+      const value = uniformValue(c);
+      const label = value === undefined
+        ? `const ${names.get(v)}: ${fmtAval(v.aval)}`
+        : c.ndim === 0
+        ? `${value}`
+        : `${value} (every element of ${fmtAval(v.aval)})`;
+      nodes.push({ id, label, kind: "const" });
+      producer.set(v, id);
+    });
+    this.eqns.forEach((e, i) => {
+      const id = `e${i}`;
+      const params = Object.entries(e.params as Record<string, unknown>)
+        .filter(([k]) => k !== "jaxpr")
+        .map(([k, v]) => `${k}=${fmtParam(v)}`);
+      nodes.push({
+        id,
+        label: params.length ? `${e.prim} ${params.join(" ")}` : e.prim,
+        kind: "eqn",
+      });
+      for (const v of e.inputs) {
+        edges.push({
+          from: producer.get(v)!,
+          to: id,
+          label: edgeLabel(v),
+        });
+      }
+      for (const v of e.outputs) producer.set(v, id);
+    });
+    this.outvars.forEach((v, i) => {
+      const id = `out${i}`;
+      nodes.push({ id, label: `out ${i}: ${fmtAval(v.aval)}`, kind: "output" });
+      edges.push({ from: producer.get(v)!, to: id, label: edgeLabel(v) });
+    });
+    return { nodes, edges };
+  }
+}
+
+function isTracer(x: NDArray): boolean {
+  return !(x instanceof ArrayValue);
+}
+
+/**
+ * The value of a concrete constant whose elements are all equal, as a literal
+ * (`1.0`, `0.1`, `3`, `true`), or undefined when the elements differ.
+ */
+function uniformValue(x: NDArray): string | undefined {
+  if (isTracer(x) || x.size === 0) return undefined;
+  const d = (x as ArrayValue).data;
+  for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return undefined;
+  const v = d[0];
+  if (x.dtype === "bool") return v ? "true" : "false";
+  if (x.dtype === "int32" || !Number.isFinite(v)) return String(v);
+  const s = String(x.dtype === "float32" ? Number(v.toPrecision(7)) : v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}

@@ -1,0 +1,284 @@
+/**
+ * Forward-mode differentiation. A `JVPTracer` carries a primal and a tangent;
+ * a tangent of `null` is a symbolic zero, so constants and integer values cost
+ * nothing. Each rule maps primals and tangents to output primals and tangents,
+ * and is linear in the tangents (which is what lets `linearize` stage the
+ * tangent computation and `_transpose.ts` reverse it).
+ */
+import { type Aval, avalOf, bind, fullRaise, Trace, Tracer, withMain } from "../core/_trace.ts";
+import { evalJaxpr } from "../core/_trace.ts";
+import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import type { Primitive, PrimitiveParams, UnaryPrimitive } from "../core/_ir.ts";
+import * as lax from "../core/_lax.ts";
+
+type T = NDArray | null;
+
+type JvpFn<Q> = (primals: NDArray[], tangents: T[], params: Q) => [NDArray[], T[]];
+export type JvpRule<P extends Primitive> = JvpFn<PrimitiveParams[P]>;
+
+export class JVPTracer extends Tracer {
+  readonly aval: Aval;
+  constructor(readonly trace: JVPTrace, readonly primal: NDArray, readonly tangent: T) {
+    super();
+    this.aval = avalOf(primal);
+  }
+  _value(): ArrayValue {
+    this.assertAlive();
+    return this.primal._value();
+  }
+}
+
+export class JVPTrace extends Trace {
+  pure(x: NDArray): JVPTracer {
+    return new JVPTracer(this, x, null);
+  }
+  processPrimitive<P extends Primitive>(
+    prim: P,
+    tracers: JVPTracer[],
+    params: PrimitiveParams[P],
+  ): NDArray[] {
+    const primals = tracers.map((t) => t.primal);
+    const tangents = tracers.map((t) => t.tangent);
+    if (tangents.every((t) => t === null)) {
+      // Nothing to differentiate: run the primal op and keep zero tangents.
+      return bind(prim, primals, params).map((p) => new JVPTracer(this, p, null));
+    }
+    const [outs, touts] = jvpRules[prim](primals, tangents, params);
+    return outs.map((p, i) => new JVPTracer(this, p, touts[i]));
+  }
+}
+
+// ---- helpers over symbolic zeros ---------------------------------------------
+
+const instantiate = (t: T, like: NDArray): NDArray => t ?? lax.zerosLike(avalOf(like));
+const addT = (a: T, b: T): T => (a === null ? b : b === null ? a : lax.add(a, b));
+const mulT = (t: T, y: NDArray): T => (t === null ? null : lax.mul(t, y));
+
+/** A rule for y = f(x) whose derivative is `dfdx(x, y)`: dy = dfdx · dx. */
+const chain = <P extends UnaryPrimitive>(
+  p: P,
+  dfdx: (x: NDArray, y: NDArray) => NDArray,
+): JvpRule<P> =>
+([x], [t]) => {
+  const y = lax.unary(p, x);
+  return [[y], [mulT(t, dfdx(x, y))]];
+};
+
+/** A rule for an op that is linear in all its array operands: apply it to the tangents. */
+const linear = <P extends Primitive>(prim: P): JvpRule<P> => (primals, tangents, params) => {
+  const outs = bind(prim, primals, params);
+  const touts = bind(prim, tangents.map((t, i) => instantiate(t, primals[i])), params);
+  return [outs, touts];
+};
+
+/** A rule for an op whose output is piecewise constant in its inputs: zero tangent. */
+const zeroTangent = <P extends Primitive>(prim: P): JvpRule<P> => (primals, _t, params) => {
+  const outs = bind(prim, primals, params);
+  return [outs, outs.map(() => null)];
+};
+
+/** d max(x, y) = dx where x > y, dy where y > x, and their mean at ties (as JAX). */
+const minMax = <P extends "max" | "min">(prim: P): JvpRule<P> => ([x, y], [tx, ty]) => {
+  const out = lax.binary(prim, x, y);
+  const a = instantiate(tx, x), b = instantiate(ty, y);
+  const pick = prim === "max" ? "gt" : "lt";
+  const half = lax.scale(lax.add(a, b), 0.5);
+  const t = lax.select(
+    lax.binary(pick, x, y),
+    a,
+    lax.select(lax.binary(pick, y, x), b, half),
+  );
+  return [[out], [t]];
+};
+
+/** d reduce_max = the tangent at the location of the maximum (split evenly among ties). */
+const reduceExtremum =
+  <P extends "reduce_max" | "reduce_min">(prim: P): JvpRule<P> => ([x], [t], { axes }) => {
+    const out = bind(prim, [x], { axes })[0];
+    const mask = lax.convert(lax.binary("eq", x, lax.unreduce(out, x.shape, axes)), x.dtype);
+    const count = lax.reduceSum(mask, axes);
+    const tOut = lax.div(lax.reduceSum(lax.mul(instantiate(t, x), mask), axes), count);
+    return [[out], [tOut]];
+  };
+
+/**
+ * For y of shape [..., n]: out[..., i] = Π_{j≠i} y[..., j], as the product of the exclusive
+ * prefix and suffix products, each an inclusive scan by doubling shifts (log2 n multiplies).
+ */
+function productOfOthers(y: NDArray): NDArray {
+  const r = y.ndim - 1, n = y.shape[r];
+  if (n <= 1) return lax.full(y, 1);
+  const lead = y.shape.slice(0, r);
+  const part = (v: NDArray, lo: number, hi: number) =>
+    lo === 0 && hi === n ? v : bind("slice", [v], {
+      starts: v.shape.map((_, i) => (i === r ? lo : 0)),
+      stops: v.shape.map((d, i) => (i === r ? hi : d)),
+      steps: v.shape.map(() => 1),
+    })[0];
+  const ones = (s: number) => lax.full({ shape: [...lead, s], dtype: y.dtype }, 1);
+  const cat = (a: NDArray, b: NDArray) => bind("concatenate", [a, b], { axis: r })[0];
+  // shift by s along the last axis towards higher (+1) or lower (-1) indices, filling with ones
+  const shift = (v: NDArray, s: number, dir: 1 | -1) =>
+    dir === 1 ? cat(ones(s), part(v, 0, n - s)) : cat(part(v, s, n), ones(s));
+  const exclusiveScan = (dir: 1 | -1) => {
+    let v = y;
+    for (let s = 1; s < n; s *= 2) v = lax.mul(v, shift(v, s, dir));
+    return shift(v, 1, dir);
+  };
+  return lax.mul(exclusiveScan(1), exclusiveScan(-1));
+}
+
+export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
+  // d(-x) = -dx
+  neg: linear("neg"),
+  // d exp(x) = exp(x) dx
+  exp: chain("exp", (_x, y) => y),
+  // d log(x) = dx / x
+  log: ([x], [t]) => [[lax.unary("log", x)], [t && lax.div(t, x)]],
+  // d log1p(x) = dx / (1 + x)
+  log1p: ([x], [t]) => [[lax.unary("log1p", x)], [t && lax.div(t, lax.add(x, lax.full(x, 1)))]],
+  // d expm1(x) = (expm1(x) + 1) dx
+  expm1: chain("expm1", (_x, y) => lax.add(y, lax.full(y, 1))),
+  // d sin(x) = cos(x) dx
+  sin: chain("sin", (x) => lax.unary("cos", x)),
+  // d cos(x) = -sin(x) dx
+  cos: chain("cos", (x) => lax.neg(lax.unary("sin", x))),
+  // d tan(x) = (1 + tan(x)^2) dx
+  tan: chain("tan", (_x, y) => lax.add(lax.full(y, 1), lax.mul(y, y))),
+  // d tanh(x) = (1 - tanh(x)^2) dx
+  tanh: chain("tanh", (_x, y) => lax.sub(lax.full(y, 1), lax.mul(y, y))),
+  // d sqrt(x) = dx / (2 sqrt(x))
+  sqrt: ([x], [t]) => {
+    const y = lax.unary("sqrt", x);
+    return [[y], [t && lax.div(t, lax.scale(y, 2))]];
+  },
+  // d x^(-1/2) = -x^(-1/2) / (2x) dx
+  rsqrt: chain("rsqrt", (x, y) => lax.div(lax.scale(y, -0.5), x)),
+  // d σ(x) = σ(x)(1 - σ(x)) dx
+  logistic: chain("logistic", (_x, y) => lax.mul(y, lax.sub(lax.full(y, 1), y))),
+  // d |x| = sign(x) dx
+  abs: chain("abs", (x) => lax.unary("sign", x)),
+  // piecewise constant: zero derivative almost everywhere
+  sign: zeroTangent("sign"),
+  floor: zeroTangent("floor"),
+  ceil: zeroTangent("ceil"),
+  round: zeroTangent("round"),
+  // d(x ± y) = dx ± dy
+  add: ([x, y], [tx, ty]) => [[lax.add(x, y)], [addT(tx, ty)]],
+  sub: ([x, y], [tx, ty]) => [[lax.sub(x, y)], [addT(tx, ty && lax.neg(ty))]],
+  // d(xy) = y dx + x dy
+  mul: ([x, y], [tx, ty]) => [[lax.mul(x, y)], [addT(mulT(tx, y), mulT(ty, x))]],
+  // d(x/y) = (dx - (x/y) dy) / y
+  div: ([x, y], [tx, ty]) => {
+    const out = lax.div(x, y);
+    const num = addT(tx, ty && lax.neg(lax.mul(ty, out)));
+    return [[out], [num && lax.div(num, y)]];
+  },
+  // d x^y = y x^(y-1) dx + log(x) x^y dy, with 0·x^(-1) read as 0 when y = 0 and log 0 read as 0
+  pow: ([x, y], [tx, ty]) => {
+    const out = lax.binary("pow", x, y);
+    let t: T = null;
+    if (tx) {
+      const zero = lax.zerosLike(y);
+      const dx = lax.select(
+        lax.binary("eq", y, zero),
+        zero,
+        lax.mul(y, lax.binary("pow", x, lax.sub(y, lax.full(y, 1)))),
+      );
+      t = lax.mul(tx, dx);
+    }
+    if (ty) {
+      const safeX = lax.select(lax.binary("eq", x, lax.zerosLike(x)), lax.full(x, 1), x);
+      t = addT(t, lax.mul(ty, lax.mul(lax.unary("log", safeX), out)));
+    }
+    return [[out], [t]];
+  },
+  max: minMax("max"),
+  min: minMax("min"),
+  eq: zeroTangent("eq"),
+  ne: zeroTangent("ne"),
+  lt: zeroTangent("lt"),
+  le: zeroTangent("le"),
+  gt: zeroTangent("gt"),
+  ge: zeroTangent("ge"),
+  // d select(p, a, b) = select(p, da, db)
+  select: ([p, a, b], [, ta, tb]) => {
+    const out = lax.select(p, a, b);
+    if (ta === null && tb === null) return [[out], [null]];
+    return [[out], [lax.select(p, instantiate(ta, a), instantiate(tb, b))]];
+  },
+  // converting between float types is linear; to int or bool it has no derivative
+  convert: ([x], [t], { dtype }) => {
+    const out = lax.convert(x, dtype);
+    const differentiable = (dtype === "float32" || dtype === "float64") &&
+      (x.dtype === "float32" || x.dtype === "float64");
+    return [[out], [differentiable && t ? lax.convert(t, dtype) : null]];
+  },
+  stop_gradient: zeroTangent("stop_gradient"),
+  // d Σx = Σ dx
+  reduce_sum: linear("reduce_sum"),
+  reduce_max: reduceExtremum("reduce_max"),
+  reduce_min: reduceExtremum("reduce_min"),
+  // d Πx = Σ_i (Π_{j≠i} x_j) dx_i, with Π_{j≠i} x_j = (Π_{j<i} x_j)(Π_{j>i} x_j) built from
+  // products only (no division), so it is exact at zeros and differentiable again.
+  reduce_prod: ([x], [t], { axes }) => {
+    const out = bind("reduce_prod", [x], { axes })[0];
+    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const keptShape = kept.map((i) => x.shape[i]);
+    const n = axes.reduce((s, i) => s * x.shape[i], 1);
+    // move the reduced axes last and fold them into one axis of size n
+    const fold = (y: NDArray) =>
+      lax.reshape(lax.transpose(y, [...kept, ...axes]), [...keptShape, n]);
+    const others = productOfOthers(fold(x));
+    return [[out], [lax.reduceSum(lax.mul(fold(instantiate(t, x)), others), [kept.length])]];
+  },
+  argmax: zeroTangent("argmax"),
+  argmin: zeroTangent("argmin"),
+  // d(AB) = dA B + A dB
+  matmul: ([a, b], [ta, tb]) => [
+    [lax.matmul(a, b)],
+    [addT(ta && lax.matmul(ta, b), tb && lax.matmul(a, tb))],
+  ],
+  reshape: linear("reshape"),
+  transpose: linear("transpose"),
+  broadcast: linear("broadcast"),
+  slice: linear("slice"),
+  pad: linear("pad"),
+  concatenate: linear("concatenate"),
+  // take is linear in x; the indices carry no tangent
+  take: ([x, idx], [t], params) => {
+    const out = bind("take", [x, idx], params);
+    return [out, [t && bind("take", [t, idx], params)[0]]];
+  },
+  scatter_add: ([u, idx], [t], params) => {
+    const out = bind("scatter_add", [u, idx], params);
+    return [out, [t && bind("scatter_add", [t, idx], params)[0]]];
+  },
+  random_bits: zeroTangent("random_bits"),
+  // a compiled call is differentiated by differentiating its program
+  jit_call: (primals, tangents, { jaxpr }) =>
+    jvpFlat((xs) => evalJaxpr(jaxpr, xs), primals, tangents),
+};
+
+/** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */
+export function jvpFlat(
+  f: (xs: NDArray[]) => NDArray[],
+  primals: readonly NDArray[],
+  tangents: readonly T[],
+  name = "jvp",
+): [NDArray[], T[]] {
+  return withJvp(name, (trace) => {
+    const outs = f(primals.map((p, i) => new JVPTracer(trace, p, tangents[i])));
+    const tracers = outs.map((o) => lowerTo(trace, o));
+    return [tracers.map((t) => t.primal), tracers.map((t) => t.tangent)];
+  });
+}
+
+export function withJvp<R>(name: string, body: (trace: JVPTrace) => R): R {
+  return withMain(name, (main) => new JVPTrace(main), body);
+}
+
+/** Brings an output of the traced function into `trace` (constants get zero tangents). */
+export function lowerTo(trace: JVPTrace, x: NDArray): JVPTracer {
+  return fullRaise(trace, x) as JVPTracer;
+}

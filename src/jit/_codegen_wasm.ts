@@ -1,0 +1,198 @@
+/**
+ * WebAssembly SIMD (f32x4) versions of jit's fused loops, for the float32
+ * groups whose every op has an exact f32x4 equivalent: add, sub, mul, div,
+ * neg, abs, sqrt, max, min, stop_gradient, and broadcasts of size-1 arrays
+ * (splatted once before the loop). Anything else — transcendental ops,
+ * reductions, other broadcasts, other dtypes, small loops — keeps the JS loop
+ * of `_codegen_js.ts`, which also stays the reference: the switch
+ * {@link setJitWasm} picks between the two at run time.
+ *
+ * Each eligible group gets its own module, assembled at compile time with
+ * `src/kernels/_wasm.ts`, and its own memory sized for the group: scalars, then
+ * one 16-byte-aligned region per array input and per output, each padded to a
+ * multiple of 4 floats so the loop has no tail (the padding lanes compute
+ * junk that is never copied out; float lanes cannot trap). A call copies the
+ * inputs in, runs the loop, and copies the outputs out into fresh (or the
+ * executable's scratch) Float32Arrays; nothing returned views wasm memory.
+ *
+ * Every f32x4 op rounds to float32, as the eager kernels do after each op
+ * (float32 of the exact result: double rounding through float64 is exact for
+ * + − × ÷ √), so results equal the eager ones bit for bit up to NaN payloads.
+ * max/min follow the eager rule exactly (NaN from either side, ties → y):
+ *   max(x, y) = (x > y ∨ x ≠ x) ? x : y,  min(x, y) = (x < y ∨ x ≠ x) ? x : y.
+ */
+import type { TypedArray } from "../core/_dtype.ts";
+import type { Eqn, Var } from "../core/_ir.ts";
+import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
+import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
+import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
+import { ArrayValue } from "../core/_ndarray.ts";
+import { shapesEqual, sizeOf } from "../core/_shape.ts";
+
+/**
+ * Below this many elements the copies in and out cost about what SIMD saves.
+ * Measured (Deno 2.9.6 and Bun 1.4.5, x86-64): one add wins from ~1k elements
+ * (4096: 8.5 vs 11.7 µs), Adam's 17-op update 2× from 4k.
+ */
+export const WASM_MIN_ELEMENTS = 4096;
+/**
+ * Above this many elements the arrays leave the caches and copying them costs
+ * as much as a cheap loop (one add over 256k: wasm 540 µs, JS 468 µs), so a
+ * group must also do at least one op per array copied in or out.
+ */
+export const WASM_CHEAP_MAX_ELEMENTS = 65536;
+
+let enabled = true;
+let minElements = WASM_MIN_ELEMENTS;
+
+/** Sets the smallest group (elements) compiled to wasm from now on; returns the old one. For tests. */
+export function setJitWasmMinElements(n: number): number {
+  const was = minElements;
+  minElements = n;
+  return was;
+}
+
+/** Turns the wasm loops on or off (compiled groups keep both versions); returns the old setting. */
+export function setJitWasm(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** Whether eligible groups currently run as wasm. */
+export function jitWasmEnabled(): boolean {
+  return enabled && hasSimd;
+}
+
+/** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
+function uniform(x: ArrayValue): boolean {
+  const d = x.data;
+  for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return false;
+  return d.length > 0;
+}
+
+interface WasmExports {
+  memory: WebAssembly.Memory;
+  run(): void;
+}
+
+/**
+ * The wasm version of a fused group, or null when the group is not eligible
+ * (see the file header). `js` is the group's JS loop: the returned step runs
+ * it instead while {@link setJitWasm} is off. Arguments as for `compileGroup`.
+ */
+export function compileGroupWasm(
+  eqns: readonly Eqn[],
+  unit: Unit,
+  slot: (v: Var) => number,
+  needed: (v: Var) => boolean,
+  fresh: (v: Var) => boolean,
+  consts: Map<Var, ArrayValue>,
+  js: GroupCode,
+): GroupCode | null {
+  const L = unit.shape;
+  const N = sizeOf(L);
+  if (!hasSimd || N < minElements || N === 0) return null;
+  const members = new Set<Var>();
+  const scalars: Var[] = []; // size-1 inputs, splatted
+  const arrays: Var[] = []; // full-shape inputs, loaded per iteration
+  const literals = new Map<Var, number>(); // uniform constants
+  const outputs: Var[] = [];
+  const addInput = (v: Var, scalar: boolean): boolean => {
+    if (v.aval.dtype !== "float32") return false;
+    if (scalars.includes(v) || arrays.includes(v) || literals.has(v)) return true;
+    const c = consts.get(v);
+    if (c && uniform(c)) literals.set(v, c.data[0]);
+    else if (scalar) scalars.push(v);
+    else arrays.push(v);
+    return true;
+  };
+  for (const m of unit.members) {
+    const e = eqns[m];
+    if (e.outputs.length !== 1) return null;
+    const out = e.outputs[0];
+    if (out.aval.dtype !== "float32" || !shapesEqual(out.aval.shape, L)) return null;
+    if (e.prim === "broadcast") {
+      const x = e.inputs[0];
+      if (members.has(x) || sizeOf(x.aval.shape) !== 1 || !addInput(x, true)) return null;
+    } else if (OPS[e.prim]) {
+      for (const x of e.inputs) {
+        if (members.has(x)) continue;
+        if (!shapesEqual(x.aval.shape, L) || !addInput(x, false)) return null;
+      }
+    } else return null;
+    members.add(out);
+    if (needed(out)) outputs.push(out);
+  }
+  if (outputs.length === 0) return null;
+  const ops = unit.members.filter((m) => eqns[m].prim !== "broadcast").length;
+  if (N > WASM_CHEAP_MAX_ELEMENTS && ops < arrays.length + outputs.length) return null;
+
+  // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned
+  const N4 = Math.ceil(N / 4) * 4;
+  const base = new Map<Var, number>();
+  let top = Math.ceil(scalars.length / 4) * 16;
+  for (const v of [...arrays, ...outputs]) base.set(v, top), top += N4 * 4;
+  if (top > 0x40000000) return null; // keep far from wasm32's 4 GiB
+  scalars.forEach((v, k) => base.set(v, k * 4));
+
+  const mb = new ModuleBuilder().memory(Math.max(1, Math.ceil(top / 65536)));
+  const c = mb.func([], [], "run");
+  const V = ValType.v128;
+  const i = c.local(ValType.i32);
+  const local = new Map<Var, number>();
+  // before the loop: splat scalars and constants once
+  for (const v of scalars) {
+    c.i32(0).v128Load32Splat(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);
+  }
+  for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(local.set(v, c.local(V)).get(v)!);
+  c.i32(0).set(i);
+  c.loop();
+  for (const v of arrays) c.get(i).v128Load(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);
+  for (const m of unit.members) {
+    const e = eqns[m];
+    const out = e.outputs[0];
+    const t = c.local(V);
+    if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
+    else OPS[e.prim]!(c, e.inputs.map((x) => local.get(x)!));
+    c.set(t);
+    local.set(out, t);
+  }
+  for (const v of outputs) c.get(i).get(local.get(v)!).v128Store(base.get(v)!);
+  c.get(i).i32(16).i32Add().tee(i).i32(N4 * 4).i32LtU().brIf(0);
+  c.end();
+  const module = new WebAssembly.Module(mb.build() as BufferSource);
+
+  const scalarSlots = scalars.map(slot);
+  const arrayIO = arrays.map((v) => [slot(v), base.get(v)! / 4] as const);
+  const outIO = outputs.map((v) => [slot(v), base.get(v)! / 4, fresh(v)] as const);
+  const source = `wasm f32x4 loop over ${N} elements (${N4 / 4} vectors): ` +
+    `${arrays.length} arrays + ${scalars.length} scalars in, ${outputs.length} out\n` +
+    `JS fallback:\n${js.source}`;
+  return {
+    source,
+    make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step {
+      const jsStep = js.make(shapes, scratch);
+      const ex = new WebAssembly.Instance(module).exports as unknown as WasmExports;
+      const mem = new Float32Array(ex.memory.buffer);
+      return (env) => {
+        if (!enabled) return jsStep(env);
+        for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]].data[0];
+        for (const [s, at] of arrayIO) {
+          const d = env[s].data;
+          mem.set(d.length === N ? d : d.subarray(0, N), at);
+        }
+        ex.run();
+        for (const [s, at, isFresh] of outIO) {
+          let d: Float32Array;
+          if (isFresh) d = mem.slice(at, at + N);
+          else {
+            d = (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N));
+            d.set(mem.subarray(at, at + N));
+          }
+          env[s] = new ArrayValue(d, shapes[s], "float32");
+        }
+      };
+    },
+  };
+}

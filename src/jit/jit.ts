@@ -1,0 +1,275 @@
+/**
+ * `jit` and `makeJaxpr`: staging a function into a jaxpr, and running the
+ * compiled jaxpr (see `_jit.ts` for the compiler).
+ *
+ * `jit(f)` traces `f` once per input signature — the pytree structure, the
+ * shape and dtype of every array, and the values of the static arguments —
+ * and then calls `bind("jit_call", leaves, { jaxpr, name })`. On concrete
+ * arrays that runs the fused executable; under another transform the
+ * transform's rule for `jit_call` applies (JVP differentiates the jaxpr,
+ * staging records the call), so `jit` composes with `grad`, `vjp` and `jvp`
+ * in either order.
+ *
+ * @module
+ */
+import { outputArrays } from "../core/_args.ts";
+import { bind, Tracer } from "../core/_trace.ts";
+import { Jaxpr, type Var } from "../core/_ir.ts";
+import { traceToJaxpr } from "../interpreters/_staging.ts";
+import "./_compile.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
+
+/** Options of `jit` and `makeJaxpr`. */
+export interface JitOptions {
+  /**
+   * Positional arguments that are not traced: they are passed to `f` as they
+   * are, and a call with a different value (compared by value for numbers,
+   * strings, booleans and JSON-like arrays and objects; by identity for other
+   * objects and functions) traces `f` again. Negative indices count from the end.
+   */
+  staticArgnums?: number | readonly number[];
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The signature of one dynamic argument: its pytree structure with the dtype
+ * and shape of each leaf. Collects the leaves in `tree.flatten` order.
+ */
+function signature(x: unknown, leaves: NDArray[], name: string, arg: number): string {
+  if (x instanceof NDArray) {
+    leaves.push(x);
+    return x.dtype + "[" + x.shape.join(",") + "]";
+  }
+  if (x === null) return "null";
+  if (x === undefined) return "undef";
+  if (Array.isArray(x)) {
+    let k = "(";
+    for (let i = 0; i < x.length; i++) k += signature(x[i], leaves, name, arg) + ",";
+    return k + ")";
+  }
+  if (isPlainObject(x)) {
+    const keys = Object.keys(x).sort();
+    let k = "{";
+    for (const key of keys) {
+      k += JSON.stringify(key) + ":" + signature(x[key], leaves, name, arg) + ",";
+    }
+    return k + "}";
+  }
+  throw new TypeError(
+    `${name}: argument ${arg} holds ${
+      typeof x === "number" ? `the number ${x}` : `a ${typeof x}`
+    } where an array is expected. Traced arguments must be arrays or pytrees of arrays: wrap ` +
+      `the value with np.array(...), or mark the argument static with ` +
+      `{ staticArgnums: [${arg}] } (then each new value traces the function again).`,
+  );
+}
+
+let nextId = 0;
+const identities = new WeakMap<object, number>();
+
+/** A string equal for equal static values: by value for JSON-like data, by identity otherwise. */
+function staticKey(x: unknown): string {
+  switch (typeof x) {
+    case "number":
+      return Object.is(x, -0) ? "-0" : String(x);
+    case "string":
+      return JSON.stringify(x);
+    case "boolean":
+    case "undefined":
+    case "bigint":
+      return `${typeof x}:${String(x)}`;
+    case "symbol":
+      return `symbol:${String(x.description)}`;
+  }
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `[${x.map(staticKey).join(",")}]`;
+  if (isPlainObject(x)) {
+    return `{${
+      Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${staticKey(x[k])}`).join(",")
+    }}`;
+  }
+  const obj = x as object;
+  let id = identities.get(obj);
+  if (id === undefined) identities.set(obj, id = nextId++);
+  return `#${id}`;
+}
+
+function normalizeStatic(
+  name: string,
+  nums: JitOptions["staticArgnums"],
+  nargs: number,
+): boolean[] {
+  const flags = new Array<boolean>(nargs).fill(false);
+  if (nums === undefined) return flags;
+  for (const n of typeof nums === "number" ? [nums] : nums) {
+    if (!Number.isInteger(n) || n < -nargs || n >= nargs) {
+      throw new RangeError(
+        `${name}: staticArgnums ${JSON.stringify(nums)} is out of range for a call with ` +
+          `${nargs} argument(s).`,
+      );
+    }
+    flags[n < 0 ? n + nargs : n] = true;
+  }
+  return flags;
+}
+
+interface Traced {
+  jaxpr: Jaxpr;
+  outDef: TreeDef;
+  /** Traced values of enclosing transforms that `f` closed over: passed as leading arguments. */
+  closed: NDArray[];
+}
+
+/** Stages `f` on the dynamic leaves of `args` (static arguments are passed through). */
+function stage(
+  name: string,
+  f: (...args: unknown[]) => unknown,
+  args: readonly unknown[],
+  isStatic: readonly boolean[],
+  leaves: readonly NDArray[],
+): { jaxpr: Jaxpr; outDef: TreeDef } {
+  const [, def] = flatten(args.filter((_, i) => !isStatic[i]));
+  let outDef: TreeDef | undefined;
+  const jaxpr = traceToJaxpr(name, (xs) => {
+    const parts = unflatten<unknown[]>(def, xs);
+    let j = 0;
+    const full = args.map((a, i) => (isStatic[i] ? a : parts[j++]));
+    const [outs, d] = flatten(f(...full));
+    outDef = d;
+    return outputArrays(name, outs);
+  }, leaves.map((x) => ({ shape: x.shape, dtype: x.dtype })));
+  return { jaxpr, outDef: outDef! };
+}
+
+/** Turns constants that are tracers of enclosing transforms into leading inputs. */
+function closeOver(jaxpr: Jaxpr): { jaxpr: Jaxpr; closed: NDArray[] } {
+  const isT = jaxpr.consts.map((c) => c instanceof Tracer);
+  if (!isT.includes(true)) return { jaxpr, closed: [] };
+  const pick = <T>(xs: readonly T[], want: boolean) => xs.filter((_, i) => isT[i] === want);
+  const closedVars: Var[] = pick(jaxpr.constvars, true);
+  return {
+    jaxpr: new Jaxpr(
+      [...closedVars, ...jaxpr.invars],
+      pick(jaxpr.constvars, false),
+      pick(jaxpr.consts, false),
+      jaxpr.eqns,
+      jaxpr.outvars,
+    ),
+    closed: pick(jaxpr.consts, true),
+  };
+}
+
+/**
+ * Compiles `f`: traces it once per input signature into a jaxpr, optimises
+ * the jaxpr (constant folding, common-subexpression and dead-code
+ * elimination) and fuses its elementwise operations into generated loops.
+ * Later calls with the same signature run the compiled program directly.
+ *
+ * Side effects in `f` (logging, counters) happen only while tracing. Inside
+ * `f`, arrays are tracers: branching on their values (`if (x.item() > 0)`)
+ * throws; use `np.where`, or pass the value through `staticArgnums`.
+ *
+ * @typeParam A The argument types (pytrees of arrays, plus any static arguments).
+ * @typeParam R The output type (a pytree of arrays).
+ * @param f A pure function of arrays.
+ * @param options `staticArgnums`: arguments that are not traced but select a compiled version.
+ * @returns A function with the same signature and results as `f`.
+ *
+ * @example
+ * ```ts
+ * import { grad, jit, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * let traces = 0;
+ * const loss = (x: np.NDArray) => {
+ *   traces++;
+ *   return x.tanh().mul(x.sin()).add(x.mul(x)).sum();
+ * };
+ * const f = jit(loss);
+ * const x = np.array([0.5, 1, 2]);
+ * assert.ok(Math.abs((f(x).item() as number) - 6.98901) < 1e-4);
+ * f(np.array([3, 4, 5]));
+ * assert.equal(traces, 1); // same shape and dtype: the compiled program is reused
+ *
+ * const g = jit(grad(loss)); // compose in either order: grad(jit(loss)) works too
+ * assert.deepEqual(g(x).shape, [3]);
+ *
+ * const power = jit((x: np.NDArray, n: number) => x.pow(n), { staticArgnums: [1] });
+ * assert.deepEqual(power(np.array([2, 3]), 3).toArray(), [8, 27]);
+ * ```
+ */
+export function jit<A extends readonly unknown[], R>(
+  f: (...args: A) => R,
+  options: JitOptions = {},
+): (...args: A) => R {
+  const name = "jit";
+  const label = `jit(${f.name || "fn"})`;
+  const g = f as unknown as (...args: unknown[]) => unknown;
+  const cache = new Map<string, Traced>();
+  const staticFlags = new Map<number, boolean[]>();
+  return (...args: A): R => {
+    let isStatic = staticFlags.get(args.length);
+    if (!isStatic) {
+      isStatic = normalizeStatic(name, options.staticArgnums, args.length);
+      staticFlags.set(args.length, isStatic);
+    }
+    const leaves: NDArray[] = [];
+    let key = "";
+    for (let i = 0; i < args.length; i++) {
+      key += (isStatic[i] ? "=" + staticKey(args[i]) : signature(args[i], leaves, name, i)) + ";";
+    }
+    let entry = cache.get(key);
+    if (!entry) {
+      const staged = stage(name, g, args, isStatic, leaves);
+      const { jaxpr, closed } = closeOver(staged.jaxpr);
+      entry = { jaxpr, outDef: staged.outDef, closed };
+      // a program closing over an enclosing trace's values is only valid for this call
+      if (closed.length === 0) cache.set(key, entry);
+    }
+    const inputs = entry.closed.length ? [...entry.closed, ...leaves] : leaves;
+    const outs = bind("jit_call", inputs, { jaxpr: entry.jaxpr, name: label });
+    return unflatten<R>(entry.outDef, outs);
+  };
+}
+
+/**
+ * Traces `f` on example arguments and returns its jaxpr: the program of
+ * primitive equations that `f` performs, with one input per array leaf of the
+ * (non-static) arguments. Print it with `toString()`, or draw it with
+ * `toDot()` (Graphviz) and `toMermaid()`.
+ *
+ * @typeParam A The argument types.
+ * @param f The function to trace; it may be a transformed function such as `grad(loss)`.
+ * @param options `staticArgnums`: arguments passed through untraced.
+ * @returns A function taking example arguments (only their shapes and dtypes matter) and returning the jaxpr.
+ *
+ * @example
+ * ```ts
+ * import { grad, makeJaxpr, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = (x: np.NDArray) => x.tanh().sum();
+ * const jaxpr = makeJaxpr(loss)(np.ones([3]));
+ * assert.deepEqual(jaxpr.eqns.map((e) => e.prim), ["tanh", "reduce_sum"]);
+ * assert.match(makeJaxpr(grad(loss))(np.ones([3])).toString(), /tanh/);
+ * assert.match(jaxpr.toDot(), /^digraph/);
+ * ```
+ */
+export function makeJaxpr<A extends readonly unknown[]>(
+  f: (...args: A) => unknown,
+  options: JitOptions = {},
+): (...args: A) => Jaxpr {
+  const g = f as unknown as (...args: unknown[]) => unknown;
+  return (...args: A): Jaxpr => {
+    const isStatic = normalizeStatic("makeJaxpr", options.staticArgnums, args.length);
+    const leaves: NDArray[] = [];
+    args.forEach((a, i) => isStatic[i] || signature(a, leaves, "makeJaxpr", i));
+    return stage("makeJaxpr", g, args, isStatic, leaves).jaxpr;
+  };
+}

@@ -1,0 +1,137 @@
+/** Helpers shared by the `np` modules: operand conversion, dtype promotion, broadcasting. */
+import { type DType, isDType, isFloat, promoteTypes, weakScalarType } from "../core/_dtype.ts";
+import * as lax from "../core/_lax.ts";
+import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
+import type { UnaryPrimitive } from "../core/_ir.ts";
+import { broadcastShapes, shapesEqual } from "../core/_shape.ts";
+
+export function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === undefined) return "float32";
+  if (!isDType(dtype)) {
+    throw new TypeError(
+      `${op}: unknown dtype ${JSON.stringify(dtype)}; use float32, float64, int32 or bool.`,
+    );
+  }
+  return dtype;
+}
+
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(
+      `${op}: a shape is a list of non-negative integers, got ${JSON.stringify(shape)}.`,
+    );
+  }
+  return [...shape];
+}
+
+// ---- promotion and broadcasting -------------------------------------------------
+
+export function asArrayValue(op: string, x: unknown): NDArray {
+  if (x instanceof NDArray) return x;
+  if (typeof x === "number" || typeof x === "boolean") {
+    return ArrayValue.scalar(Number(x), typeof x === "boolean" ? "bool" : "float32");
+  }
+  throw new TypeError(
+    `${op}: expected an array or a number, got ${x === null ? "null" : typeof x}` +
+      `${Array.isArray(x) ? " (a JS array: wrap it with np.array(...))" : ""}.`,
+  );
+}
+
+/** Converts operands to arrays of one dtype (weak JS scalars adopt the arrays' dtype). */
+export function promote(op: string, xs: readonly unknown[]): NDArray[] {
+  let dtype: DType | undefined;
+  for (const x of xs) {
+    if (x instanceof NDArray) dtype = dtype ? promoteTypes(dtype, x.dtype) : x.dtype;
+    else asArrayValue(op, x);
+  }
+  if (dtype === undefined) {
+    // all scalars: booleans stay bool, numbers become float32
+    dtype = xs.every((x) => typeof x === "boolean") ? "bool" : "float32";
+  } else {
+    for (const x of xs) {
+      if (!(x instanceof NDArray)) dtype = promoteTypes(dtype, weakScalarType(x as number, dtype));
+    }
+  }
+  const d = dtype;
+  return xs.map((x) => x instanceof NDArray ? lax.convert(x, d) : ArrayValue.scalar(Number(x), d));
+}
+
+/** Broadcasts arrays to their common shape (NumPy rules); `op` names the caller in errors. */
+export function broadcastAll(op: string, xs: NDArray[]): NDArray[] {
+  const shape = broadcastShapes(op, ...xs.map((x) => x.shape));
+  return xs.map((x) => broadcastToShape(x, shape));
+}
+
+export function broadcastToShape(x: NDArray, shape: readonly number[]): NDArray {
+  if (shapesEqual(x.shape, shape)) return x;
+  const padded = [...Array(shape.length - x.ndim).fill(1), ...x.shape];
+  return lax.broadcast(lax.reshape(x, padded), shape);
+}
+
+// ---- the elementwise ops behind np and the array methods ------------------------------
+
+const FLOAT_UNARY = new Set([
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "sqrt",
+  "rsqrt",
+  "sigmoid",
+  "reciprocal",
+]);
+
+export function unaryOp(name: string, x: ArrayLike): NDArray {
+  let a = asArrayValue(name, x);
+  if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.dtype === "bool" && name !== "abs") {
+    throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);
+  }
+  switch (name) {
+    case "square":
+      return lax.mul(a, a);
+    case "reciprocal":
+      return lax.div(lax.full(a, 1), a);
+    case "sigmoid":
+      return lax.unary("logistic", a);
+    case "floor":
+    case "ceil":
+    case "round":
+      return isFloat(a.dtype) ? lax.unary(name, a) : a;
+    default:
+      return lax.unary(name as UnaryPrimitive, a);
+  }
+}
+
+const BINARY_PRIM = {
+  add: "add",
+  sub: "sub",
+  mul: "mul",
+  div: "div",
+  pow: "pow",
+  maximum: "max",
+  minimum: "min",
+  equal: "eq",
+  notEqual: "ne",
+  less: "lt",
+  lessEqual: "le",
+  greater: "gt",
+  greaterEqual: "ge",
+} as const;
+
+export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
+  const prim = BINARY_PRIM[name as keyof typeof BINARY_PRIM];
+  let [a, b] = broadcastAll(`np.${name}`, promote(`np.${name}`, [x, y]));
+  if ((name === "div" || name === "pow" && a.dtype === "bool") && !isFloat(a.dtype)) {
+    // true division: integers divide as float32
+    [a, b] = [lax.convert(a, "float32"), lax.convert(b, "float32")];
+  }
+  if (a.dtype === "bool" && ["add", "sub", "mul", "maximum", "minimum"].includes(name)) {
+    [a, b] = [lax.convert(a, "int32"), lax.convert(b, "int32")];
+  }
+  return lax.binary(prim, a, b);
+}

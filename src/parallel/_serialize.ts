@@ -1,0 +1,246 @@
+/**
+ * Jaxprs and arrays as plain, structured-clonable data, for shipping traced
+ * programs to Web Workers (see `pool.ts` and `_worker.ts`).
+ *
+ * A jaxpr becomes a table of avals (one per variable, so a variable is its
+ * index), the equations as (primitive, input indices, params, output
+ * indices), and the constants as array descriptors. Params are plain data
+ * except `jit_call`'s nested jaxpr, which is serialized recursively.
+ *
+ * An array travels as a descriptor `{ dtype, shape, buffer, byteOffset }`
+ * over a `SharedArrayBuffer` (every worker sees the same memory: no copy) or
+ * an `ArrayBuffer` (copied or transferred by `postMessage`); never as JSON.
+ * `Layout`, `takeRows` and `placeRows` cut a batch into shards along an axis
+ * and join the shards' results.
+ */
+import type { Aval } from "../core/_trace.ts";
+import { Tracer } from "../core/_trace.ts";
+import type { DType, TypedArray } from "../core/_dtype.ts";
+import { Jaxpr, Var } from "../core/_ir.ts";
+import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
+import { sizeOf } from "../core/_shape.ts";
+
+/** An array's element type, shape, and where its row-major elements lie. */
+export interface WireArray {
+  dtype: DType;
+  shape: number[];
+  buffer: ArrayBufferLike;
+  /** Byte offset of the first element in `buffer`. */
+  byteOffset: number;
+}
+
+/** One equation: variables are indices into the jaxpr's aval table. */
+export interface WireEqn {
+  prim: Primitive;
+  inputs: number[];
+  /** The params as they are, except `jit_call`'s `jaxpr`, which is a `WireJaxpr`. */
+  params: unknown;
+  outputs: number[];
+}
+
+/** A jaxpr as plain data. */
+export interface WireJaxpr {
+  /** The aval of variable i. */
+  avals: Aval[];
+  invars: number[];
+  constvars: number[];
+  consts: WireArray[];
+  eqns: WireEqn[];
+  outvars: number[];
+}
+
+/** Bytes per element of each dtype's typed array. */
+export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** True when this runtime can share memory between threads. */
+export const HAS_SHARED_MEMORY: boolean = typeof SharedArrayBuffer === "function";
+
+/** A zero-filled buffer of `bytes` bytes: shared memory when `shared`, otherwise an ArrayBuffer. */
+export function allocBuffer(bytes: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+/** The typed array of `dtype` over `count` elements of `buffer` from `byteOffset`. */
+export function viewOf(
+  dtype: DType,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  count: number,
+): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, byteOffset, count);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, count);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, count);
+    case "bool":
+      return new Uint8Array(buffer, byteOffset, count);
+  }
+}
+
+/** The elements a descriptor points at, as a typed array view (no copy). */
+export function wireData(w: WireArray): TypedArray {
+  return viewOf(w.dtype, w.buffer, w.byteOffset, sizeOf(w.shape));
+}
+
+/** The array a descriptor points at (a view over its buffer, no copy). */
+export function fromWire(w: WireArray): ArrayValue {
+  return new ArrayValue(wireData(w), w.shape, w.dtype);
+}
+
+/** A descriptor of a copy of `x`'s elements in a fresh buffer of its own. */
+export function toWire(x: ArrayValue, shared: boolean): WireArray {
+  const buffer = allocBuffer(Math.max(1, x.size * BYTES[x.dtype]), shared);
+  viewOf(x.dtype, buffer, 0, x.size).set(x.data.subarray(0, x.size));
+  return { dtype: x.dtype, shape: [...x.shape], buffer, byteOffset: 0 };
+}
+
+/**
+ * A jaxpr as plain data. Constants are copied into buffers of their own
+ * (shared memory when `shared`); a constant that is a tracer of an
+ * enclosing transform cannot travel and raises a TypeError.
+ */
+export function serializeJaxpr(jaxpr: Jaxpr, shared: boolean): WireJaxpr {
+  const index = new Map<Var, number>();
+  const avals: Aval[] = [];
+  const id = (v: Var): number => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = avals.length;
+      index.set(v, i);
+      avals.push({ shape: [...v.aval.shape], dtype: v.aval.dtype });
+    }
+    return i;
+  };
+  const consts = jaxpr.consts.map((c: NDArray, i) => {
+    if (c instanceof Tracer) {
+      throw new TypeError(
+        `WorkerPool: the function closes over a traced array (constant ${i}, ` +
+          `${c.dtype}[${c.shape.join(",")}]) of an enclosing transform; a program sent to ` +
+          `workers can only close over concrete arrays. Call the pool outside jit/grad/vmap, ` +
+          `or pass the value as an argument.`,
+      );
+    }
+    return toWire(c._value(), shared);
+  });
+  return {
+    avals,
+    invars: jaxpr.invars.map(id),
+    constvars: jaxpr.constvars.map(id),
+    consts,
+    eqns: jaxpr.eqns.map((e) => ({
+      prim: e.prim,
+      inputs: e.inputs.map(id),
+      params: e.prim === "jit_call"
+        ? {
+          ...(e.params as PrimitiveParams["jit_call"]),
+          jaxpr: serializeJaxpr((e.params as PrimitiveParams["jit_call"]).jaxpr, shared),
+        }
+        : e.params,
+      outputs: e.outputs.map(id),
+    })),
+    outvars: jaxpr.outvars.map(id),
+  };
+}
+
+/** Rebuilds a jaxpr from its plain-data form (constants are views over their buffers). */
+export function deserializeJaxpr(w: WireJaxpr): Jaxpr {
+  const vars = w.avals.map((a) => new Var({ shape: a.shape, dtype: a.dtype }));
+  const v = (i: number) => vars[i];
+  return new Jaxpr(
+    w.invars.map(v),
+    w.constvars.map(v),
+    w.consts.map(fromWire),
+    w.eqns.map((e) => ({
+      prim: e.prim,
+      inputs: e.inputs.map(v),
+      params: (e.prim === "jit_call"
+        ? {
+          ...(e.params as { name: string }),
+          jaxpr: deserializeJaxpr((e.params as { jaxpr: WireJaxpr }).jaxpr),
+        }
+        : e.params) as PrimitiveParams[Primitive],
+      outputs: e.outputs.map(v),
+    })),
+    w.outvars.map(v),
+  );
+}
+
+// ---- shards of arrays -----------------------------------------------------------------
+
+/** Regions of one buffer, 8-byte aligned; arrays already in shared memory are not copied. */
+export class Layout {
+  bytes = 0;
+  /** Reserves room for `count` elements of `x`'s dtype; -1 when `x` can be used in place. */
+  place(x: ArrayValue, count: number, contiguous = true): number {
+    if (contiguous && HAS_SHARED_MEMORY && x.data.buffer instanceof SharedArrayBuffer) return -1;
+    const at = Math.ceil(this.bytes / 8) * 8;
+    this.bytes = at + count * BYTES[x.dtype];
+    return at;
+  }
+  allocate(shared: boolean): ArrayBufferLike {
+    return allocBuffer(Math.max(8, this.bytes), shared);
+  }
+  /**
+   * The descriptor of rows `start .. start + shape[axis]` of `x` along `axis`
+   * (the whole of `x` when `axis` is undefined): in place, or copied to `at`.
+   */
+  wire(
+    x: ArrayValue,
+    buf: ArrayBufferLike,
+    at: number,
+    shape: number[],
+    offset: number,
+    count: number,
+    axis?: number,
+    start = 0,
+  ): WireArray {
+    if (at < 0) {
+      return {
+        dtype: x.dtype,
+        shape,
+        buffer: x.data.buffer,
+        byteOffset: x.data.byteOffset + offset * BYTES[x.dtype],
+      };
+    }
+    const dst = viewOf(x.dtype, buf, at, count);
+    if (axis === undefined) dst.set(x.data.subarray(0, count));
+    else takeRows(x.data, x.shape, axis, start, shape[axis], dst);
+    return { dtype: x.dtype, shape, buffer: buf, byteOffset: at };
+  }
+}
+
+/** Copies rows `start .. start + count` along `axis` of `src` (of `shape`) into `dst`. */
+export function takeRows(
+  src: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  count: number,
+  dst: TypedArray,
+): void {
+  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  for (let o = 0; o < outer; o++) {
+    const from = (o * n + start) * inner;
+    dst.set(src.subarray(from, from + count * inner), o * count * inner);
+  }
+}
+
+/** Writes `src` (`count` rows along `axis`) into rows `start ..` of `dst` (of `shape`). */
+export function placeRows(
+  src: TypedArray,
+  dst: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  count: number,
+): void {
+  const outer = sizeOf(shape.slice(0, axis)), n = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  for (let o = 0; o < outer; o++) {
+    dst.set(src.subarray(o * count * inner, (o + 1) * count * inner), (o * n + start) * inner);
+  }
+}

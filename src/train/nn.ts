@@ -1,0 +1,433 @@
+/**
+ * Neural-network building blocks as plain functions: activations, softmax,
+ * initializers, and layers as `{ init, apply }` pairs whose parameters are
+ * ordinary pytrees (so `grad`, `jit`, `vmap` and the optimizers see through them).
+ *
+ * Forward propagation is just calling `apply`; back-propagation is `grad` of
+ * a loss of it.
+ *
+ * @module
+ */
+import type { DType } from "../core/_dtype.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
+import * as np from "../numpy/numpy.ts";
+import * as random from "./random.ts";
+
+// ---- activations ---------------------------------------------------------------------
+
+/**
+ * Rectified linear unit, max(x, 0); its derivative at 0 is taken as 0 (as JAX).
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.relu(np.array([-1, 0, 2])).toArray(), [0, 0, 2]);
+ * ```
+ */
+export function relu(x: NDArray): NDArray {
+  return np.where(np.greater(x, 0), x, 0);
+}
+
+/**
+ * Gaussian error linear unit, tanh approximation:
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs((nn.gelu(np.array(1)).item() as number) - 0.8412) < 1e-3);
+ * ```
+ */
+export function gelu(x: NDArray): NDArray {
+  const inner = np.mul(np.add(x, np.mul(np.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return np.mul(np.mul(x, 0.5), np.add(np.tanh(inner), 1));
+}
+
+/**
+ * Sigmoid-weighted linear unit (swish), x·σ(x).
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(nn.silu(np.array(0)).item(), 0);
+ * ```
+ */
+export function silu(x: NDArray): NDArray {
+  return np.mul(x, np.sigmoid(x));
+}
+
+/**
+ * Logistic sigmoid 1/(1 + e⁻ˣ).
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(nn.sigmoid(np.array(0)).item(), 0.5);
+ * ```
+ */
+export function sigmoid(x: NDArray): NDArray {
+  return np.sigmoid(x);
+}
+
+/**
+ * Hyperbolic tangent.
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(nn.tanh(np.array(0)).item(), 0);
+ * ```
+ */
+export function tanh(x: NDArray): NDArray {
+  return np.tanh(x);
+}
+
+/**
+ * Softplus, log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|).
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(nn.softplus(np.array(1000)).item(), 1000);
+ * ```
+ */
+export function softplus(x: NDArray): NDArray {
+  return np.add(np.maximum(x, 0), np.log1p(np.exp(np.neg(np.abs(x)))));
+}
+
+/**
+ * Leaky ReLU: x for x > 0, `negativeSlope`·x otherwise.
+ * @param x The input.
+ * @param options `negativeSlope` (default 0.01).
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.leakyRelu(np.array([-100, 1])).toArray(), [-1, 1]);
+ * ```
+ */
+export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}): NDArray {
+  return np.where(np.greater(x, 0), x, np.mul(x, options.negativeSlope ?? 0.01));
+}
+
+/**
+ * Exponential linear unit: x for x > 0, α(eˣ − 1) otherwise.
+ * @param x The input.
+ * @param options `alpha` (default 1).
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs((nn.elu(np.array(-1)).item() as number) - (Math.exp(-1) - 1)) < 1e-6);
+ * ```
+ */
+export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
+  // expm1 of min(x, 0): the unused branch never overflows, so its zero cotangent stays finite
+  const negative = np.mul(np.expm1(np.minimum(x, 0)), options.alpha ?? 1);
+  return np.where(np.greater(x, 0), x, negative);
+}
+
+/**
+ * log softmax along `axis`: x − logsumexp(x), stable for any logits.
+ * @param x Logits.
+ * @param options `axis` (default −1).
+ * @returns Log-probabilities.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const lp = nn.logSoftmax(np.array([1000, 1000]));
+ * assert.ok(Math.abs((lp.toArray() as number[])[0] + Math.LN2) < 1e-4);
+ * ```
+ */
+export function logSoftmax(x: NDArray, options: { axis?: number } = {}): NDArray {
+  const axis = options.axis ?? -1;
+  const xf = x.dtype === "float32" || x.dtype === "float64" ? x : x.astype("float32");
+  // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
+  // subtraction is exact near the max and the log is O(log n), so large logits
+  // (1e4 in float32) keep full precision, unlike x − logsumexp(x) rounded at |x|
+  const mRaw = np.stopGradient(np.max(xf, { axis, keepdims: true }));
+  const m = np.where(np.equal(np.abs(mRaw), Infinity), 0, mRaw);
+  const shifted = np.sub(xf, m);
+  return np.sub(shifted, np.log(np.sum(np.exp(shifted), { axis, keepdims: true })));
+}
+
+/**
+ * Softmax along `axis`: eˣ / Σ eˣ, computed as exp(logSoftmax(x)).
+ * @param x Logits.
+ * @param options `axis` (default −1).
+ * @returns Probabilities summing to 1 along `axis`.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.softmax(np.array([0, 0])).toArray(), [0.5, 0.5]);
+ * ```
+ */
+export function softmax(x: NDArray, options: { axis?: number } = {}): NDArray {
+  return np.exp(logSoftmax(x, options));
+}
+
+/**
+ * One-hot encoding: a new last axis of size `numClasses` with 1 at each label.
+ * Labels outside `[0, numClasses)` give an all-zero row.
+ * @param labels Integer labels of any shape.
+ * @param numClasses The number of classes.
+ * @param options `dtype` (float32 default).
+ * @returns The encoding, shape `labels.shape + [numClasses]`.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.oneHot(np.array([2, 0], { dtype: "int32" }), 3).toArray(), [[0, 0, 1], [1, 0, 0]]);
+ * ```
+ */
+export function oneHot(
+  labels: NDArray,
+  numClasses: number,
+  options: { dtype?: DType } = {},
+): NDArray {
+  const classes = np.arange(numClasses, undefined, 1, {
+    dtype: labels.dtype === "int32" ? "int32" : "float32",
+  });
+  return np.equal(np.expandDims(labels, -1), classes).astype(options.dtype ?? "float32");
+}
+
+// ---- initializers --------------------------------------------------------------------
+
+/** Fan-in and fan-out of a weight shape: dense [in, out] or conv [kh, kw, in, out]. */
+function fans(shape: readonly number[]): [number, number] {
+  if (shape.length < 2) {
+    throw new TypeError(`initializer: weights need at least 2 axes, got shape ${fmtShape(shape)}.`);
+  }
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+/**
+ * Glorot (Xavier) uniform initializer: U(−l, l) with l = √(6 / (fanIn + fanOut)).
+ * @param key A PRNG key.
+ * @param shape Weight shape ([in, out] or [kh, kw, in, out]).
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const w = nn.glorotUniform(random.key(0), [100, 50]);
+ * assert.ok((w.max().item() as number) <= Math.sqrt(6 / 150));
+ * ```
+ */
+export function glorotUniform(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  const [fanIn, fanOut] = fans(shape);
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return random.uniform(key, shape, { dtype: options.dtype, minval: -limit, maxval: limit });
+}
+
+/**
+ * He (Kaiming) normal initializer for ReLU networks: truncated normal with
+ * variance 2 / fanIn (the truncation at ±2σ is corrected for, as in JAX).
+ * @param key A PRNG key.
+ * @param shape Weight shape.
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const w = nn.heNormal(random.key(0), [400, 400]);
+ * assert.ok(Math.abs((np.std(w).item() as number) - Math.sqrt(2 / 400)) < 0.005);
+ * ```
+ */
+export function heNormal(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return varianceScaling(key, shape, 2, options.dtype);
+}
+
+/**
+ * LeCun normal initializer: truncated normal with variance 1 / fanIn.
+ * @param key A PRNG key.
+ * @param shape Weight shape.
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const w = nn.lecunNormal(random.key(0), [400, 400]);
+ * assert.ok(Math.abs((np.std(w).item() as number) - Math.sqrt(1 / 400)) < 0.005);
+ * ```
+ */
+export function lecunNormal(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return varianceScaling(key, shape, 1, options.dtype);
+}
+
+/** The standard deviation of a unit normal truncated to [−2, 2]. */
+const TRUNCATED_STD = 0.87962566103423978;
+
+function varianceScaling(key: NDArray, shape: readonly number[], scale: number, dtype?: DType) {
+  const [fanIn] = fans(shape);
+  const std = Math.sqrt(scale / fanIn) / TRUNCATED_STD;
+  return np.mul(random.truncatedNormal(key, -2, 2, shape, { dtype }), std);
+}
+
+// ---- layers -----------------------------------------------------------------------------
+
+/** A layer: `init` makes its parameters (a pytree) from a key, `apply` runs it. */
+export interface Layer<P, Options = Record<string, never>> {
+  /** Creates fresh parameters. */
+  init(key: NDArray): P;
+  /** Forward propagation: the layer's output for input `x`. */
+  apply(params: P, x: NDArray, options?: Options): NDArray;
+}
+
+/** The parameters of a dense layer: weights [in, out] and bias [out]. */
+export interface DenseParams {
+  /** Weights, shape [in, out]. */
+  w: NDArray;
+  /** Bias, shape [out]. */
+  b: NDArray;
+}
+
+/**
+ * A fully connected layer, y = x·W + b, with Glorot-uniform (or He-normal) weights and zero bias.
+ * @param inFeatures Input size.
+ * @param outFeatures Output size.
+ * @param options `init`: "glorotUniform" (default), "heNormal" or "lecunNormal"; `dtype`.
+ * @returns The layer.
+ * @example
+ * ```ts
+ * import { nn, np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const layer = nn.dense(3, 2);
+ * const params = layer.init(random.key(0));
+ * assert.deepEqual(layer.apply(params, np.ones([5, 3])).shape, [5, 2]);
+ * ```
+ */
+export function dense(
+  inFeatures: number,
+  outFeatures: number,
+  options: { init?: "glorotUniform" | "heNormal" | "lecunNormal"; dtype?: DType } = {},
+): Layer<DenseParams> {
+  const initW = { glorotUniform, heNormal, lecunNormal }[options.init ?? "glorotUniform"];
+  return {
+    init: (key) => ({
+      w: initW(key, [inFeatures, outFeatures], { dtype: options.dtype }),
+      b: np.zeros([outFeatures], { dtype: options.dtype }),
+    }),
+    apply: (p, x) => {
+      if (x.shape[x.ndim - 1] !== inFeatures) {
+        throw new TypeError(
+          `dense: expected inputs with ${inFeatures} features on the last axis, got shape ` +
+            `${fmtShape(x.shape)}.`,
+        );
+      }
+      return np.add(np.matmul(x, p.w), p.b);
+    },
+  };
+}
+
+/** Options of an MLP's forward pass. */
+export interface MlpApplyOptions {
+  /** A key enables dropout (training); without one dropout is off (evaluation). */
+  key?: NDArray;
+}
+
+/**
+ * A multi-layer perceptron: dense layers of the given sizes with an activation
+ * between them (none after the last) and optional dropout after each hidden activation.
+ * @param sizes Layer widths, input first: e.g. [784, 512, 256, 10].
+ * @param options `activation` (relu default), `dropout` rate (0 default), `init`.
+ * @returns The layer; its parameters are a list of `{ w, b }`.
+ * @example
+ * ```ts
+ * import { nn, np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const model = nn.mlp([4, 8, 3], { dropout: 0.1 });
+ * const params = model.init(random.key(0));
+ * assert.deepEqual(model.apply(params, np.ones([2, 4])).shape, [2, 3]);
+ * assert.deepEqual(model.apply(params, np.ones([2, 4]), { key: random.key(1) }).shape, [2, 3]);
+ * ```
+ */
+export function mlp(
+  sizes: readonly number[],
+  options: {
+    activation?: (x: NDArray) => NDArray;
+    dropout?: number;
+    init?: "glorotUniform" | "heNormal" | "lecunNormal";
+  } = {},
+): Layer<DenseParams[], MlpApplyOptions> {
+  if (sizes.length < 2) throw new RangeError(`mlp: needs at least two sizes, got [${sizes}].`);
+  const layers = sizes.slice(1).map((out, i) => dense(sizes[i], out, { init: options.init }));
+  const act = options.activation ?? relu;
+  const rate = options.dropout ?? 0;
+  return {
+    init: (key) => random.split(key, layers.length).map((k, i) => layers[i].init(k)),
+    apply: (params, x, applyOptions = {}) => {
+      let h = x;
+      const keys = applyOptions.key && rate > 0
+        ? random.split(applyOptions.key, layers.length)
+        : undefined;
+      params.forEach((p, i) => {
+        h = layers[i].apply(p, h);
+        if (i < layers.length - 1) {
+          h = act(h);
+          if (keys) h = dropout(keys[i], h, rate);
+        }
+      });
+      return h;
+    },
+  };
+}
+
+/**
+ * Inverted dropout: zeroes each element with probability `rate` and scales the
+ * rest by 1/(1 − rate), so the expected activation is unchanged.
+ * @param key A PRNG key (a new one every step).
+ * @param x The input.
+ * @param rate Drop probability in [0, 1).
+ * @returns The masked input.
+ * @example
+ * ```ts
+ * import { nn, np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.dropout(random.key(0), np.ones([10000]), 0.2);
+ * assert.ok(Math.abs((y.mean().item() as number) - 1) < 0.05);
+ * ```
+ */
+export function dropout(key: NDArray, x: NDArray, rate: number): NDArray {
+  if (!(rate >= 0 && rate < 1)) {
+    throw new RangeError(`dropout: rate must be in [0, 1), got ${rate}.`);
+  }
+  if (rate === 0) return x;
+  const keep = random.bernoulli(key, 1 - rate, x.shape);
+  return np.where(keep, np.div(x, 1 - rate), 0);
+}
+
+export * from "./_nn_conv.ts";
