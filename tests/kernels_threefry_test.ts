@@ -3,28 +3,25 @@ import assert from "node:assert/strict";
 import {
   asInt32,
   asUint32,
-  bitsToNormalF32,
-  bitsToNormalF64,
-  bitsToTruncatedNormalF32,
-  bitsToUniform01F32,
-  bitsToUniform01F64,
-  erf,
-  erfc,
-  erfinv,
-  erfinvF64,
   foldIn,
   keyFromInt32,
   keyToInt32,
-  ndtr,
-  ndtri,
   randomBits,
   seedKey,
   splitKey,
   threefry2x32,
   threefryBlock,
+} from "../src/kernels/threefry.ts";
+import {
+  bitsToNormalF32,
+  bitsToNormalF64,
+  bitsToTruncatedNormalF32,
+  bitsToUniform01F32,
+  bitsToUniform01F64,
   truncatedNormal,
   uniformToNormal,
-} from "../src/kernels/threefry.ts";
+} from "../src/kernels/sampling.ts";
+import { erf, erfc, erfinv, erfinvF64, ndtr, ndtri } from "../src/kernels/special.ts";
 
 function close(actual: number, expected: number, tol: number, what = ""): void {
   assert.ok(

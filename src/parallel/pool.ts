@@ -51,7 +51,7 @@ import {
   type WireArray,
   wireData,
 } from "./_serialize.ts";
-import type { DropMessage, ProgramMessage, RunMessage, WorkerReply } from "./_worker.ts";
+import { Workers } from "./_workers.ts";
 import {
   type Argnums,
   type GradsOf,
@@ -160,70 +160,10 @@ export interface WorkerPool extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-// ---- scheduling --------------------------------------------------------------------
-
-/** One shard's run on one worker. */
-interface Task {
-  id: number;
-  program: Program;
-  inputs: WireArray[];
-  outputs: WireArray[];
-  attempts: number;
-  /** Multiply the outputs by this (shard weights of valueAndGrad). */
-  scale?: number;
-  where: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  index: number;
-  worker: Worker | null;
-  /** The worker has started (loaded its module); a crash before that is a start-up failure. */
-  ready: boolean;
-  programs: Set<number>;
-  tasks: Map<number, Task>;
-}
-
-type RefWorker = Worker & { ref?: () => void; unref?: () => void };
-
-const WORKER_URL = new URL(
-  /\.m?js$/.test(new URL(import.meta.url).pathname) ? "./_worker.js" : "./_worker.ts",
-  import.meta.url,
-);
-const MAX_ATTEMPTS = 2;
-/** Compiled programs a worker keeps; older ones are dropped and shipped again if used. */
-const MAX_PROGRAMS = 64;
-let nextTask = 0;
-
-function unrefTimer(t: ReturnType<typeof setTimeout>): void {
-  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
-  if (deno && typeof t === "number") deno.unrefTimer(t);
-  else (t as { unref?: () => void }).unref?.();
-}
-
-function workerError(name: string, message: string, stack: string, where: string): Error {
-  const Ctor = name === "TypeError" ? TypeError : name === "RangeError" ? RangeError : Error;
-  const err = new Ctor(`${message} (in WorkerPool ${where})`);
-  const frames = stack.split("\n").filter((l) => /^\s+at /.test(l));
-  err.stack = `${name}: ${err.message}\n${frames.join("\n")}\n    at <WorkerPool ${where}>`;
-  return err;
-}
-
 class Pool implements WorkerPool {
   readonly size: number;
-  /** Workers replaced after dying (for tests and diagnostics). */
-  restarts = 0;
-  /** Programs sent to workers (for tests and diagnostics). */
-  shipped = 0;
-  /** Test hook: the next `crashBudget` runs make their worker die. */
-  crashBudget = 0;
-  readonly #slots: Slot[];
-  readonly #idleMs: number;
-  readonly #shared: boolean;
-  #closed = false;
-  #inflight = 0;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The workers that run the shards. */
+  readonly workers: Workers;
 
   constructor(options: WorkerPoolOptions) {
     const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
@@ -248,188 +188,15 @@ class Pool implements WorkerPool {
       );
     }
     this.size = size;
-    this.#idleMs = idle;
-    this.#shared = options.sharedMemory ?? HAS_SHARED_MEMORY;
-    this.#slots = Array.from({ length: size }, (_, index) => ({
-      index,
-      worker: null,
-      ready: false,
-      programs: new Set<number>(),
-      tasks: new Map<number, Task>(),
-    }));
-    for (const s of this.#slots) this.#spawn(s);
-    this.#becameIdle();
+    this.workers = new Workers(size, idle, options.sharedMemory ?? HAS_SHARED_MEMORY);
   }
 
   get closed(): boolean {
-    return this.#closed;
-  }
-
-  #spawn(slot: Slot): Worker {
-    const w: RefWorker = new Worker(WORKER_URL, {
-      type: "module",
-      name: `difftrace-pool-${slot.index}`,
-    });
-    slot.worker = w;
-    slot.ready = false;
-    slot.programs = new Set();
-    w.onmessage = (e: MessageEvent) => this.#onReply(slot, w, e.data as WorkerReply);
-    w.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      this.#onDeath(slot, w, e.message || String(e.error ?? "uncaught error"));
-    };
-    w.onmessageerror = () => this.#onDeath(slot, w, "a message could not be deserialized");
-    // Bun reports a worker that exited
-    w.addEventListener("close", () => this.#onDeath(slot, w, "the worker exited"));
-    if (this.#inflight === 0) w.unref?.();
-    return w;
-  }
-
-  #onReply(slot: Slot, w: Worker, msg: WorkerReply): void {
-    if (slot.worker !== w) return;
-    if (msg.type === "ready") {
-      slot.ready = true;
-      return;
-    }
-    const task = slot.tasks.get(msg.task);
-    if (!task) return;
-    slot.tasks.delete(msg.task);
-    this.#finished();
-    if (msg.type === "done") {
-      msg.outputs?.forEach((d, i) => wireData(task.outputs[i]).set(d));
-      task.resolve();
-    } else {
-      task.reject(workerError(msg.name, msg.message, msg.stack, task.where));
-    }
-  }
-
-  /** A worker died: replace it and run its unfinished shards again (once), or reject them. */
-  #onDeath(slot: Slot, w: Worker, reason: string): void {
-    if (slot.worker !== w) return;
-    w.terminate();
-    slot.worker = null;
-    const tasks = [...slot.tasks.values()];
-    slot.tasks.clear();
-    if (!slot.ready) {
-      for (const t of tasks) {
-        this.#finished();
-        t.reject(
-          new Error(
-            `WorkerPool: worker ${slot.index} could not start (${reason}). Its module is ` +
-              `${WORKER_URL.href}. Under Deno, workers need read access to local modules ` +
-              `(deno run --allow-read) and import access to remote ones (--allow-import).`,
-          ),
-        );
-      }
-      return;
-    }
-    this.restarts++;
-    if (this.#closed) return;
-    for (const t of tasks) {
-      if (t.attempts >= MAX_ATTEMPTS) {
-        this.#finished();
-        t.reject(
-          new Error(
-            `WorkerPool: the worker running ${t.where} died (${reason}), and died again on a ` +
-              `fresh worker; giving up after ${t.attempts} attempts. A shard that kills its ` +
-              `worker every time usually runs out of memory: use a bigger pool or a smaller batch.`,
-          ),
-        );
-      } else {
-        this.#post(slot, t);
-      }
-    }
-  }
-
-  #post(slot: Slot, task: Task): void {
-    const w = slot.worker ?? this.#spawn(slot);
-    // the worker keeps the MAX_PROGRAMS programs used last (a Set iterates oldest first)
-    const id = task.program.id;
-    if (slot.programs.delete(id)) slot.programs.add(id);
-    else {
-      const msg: ProgramMessage = { type: "program", id, jaxpr: task.program.wire };
-      w.postMessage(msg);
-      this.shipped++;
-      slot.programs.add(id);
-      if (slot.programs.size > MAX_PROGRAMS) {
-        const [oldest] = slot.programs;
-        slot.programs.delete(oldest);
-        const drop: DropMessage = { type: "drop", id: oldest };
-        w.postMessage(drop);
-      }
-    }
-    task.attempts++;
-    const run: RunMessage = {
-      type: "run",
-      task: task.id,
-      id: task.program.id,
-      inputs: task.inputs,
-      outputs: task.outputs,
-      shared: this.#shared,
-      scale: task.scale,
-    };
-    if (this.crashBudget > 0) {
-      this.crashBudget--;
-      run.crash = true;
-    }
-    slot.tasks.set(task.id, task);
-    w.postMessage(run);
-  }
-
-  #started(): void {
-    if (this.#inflight++ > 0) return;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-    for (const s of this.#slots) (s.worker as RefWorker | null)?.ref?.();
-  }
-
-  #finished(): void {
-    if (--this.#inflight === 0) this.#becameIdle();
-  }
-
-  #becameIdle(): void {
-    if (this.#closed) return;
-    for (const s of this.#slots) (s.worker as RefWorker | null)?.unref?.();
-    if (!Number.isFinite(this.#idleMs)) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#inflight > 0) return;
-      for (const s of this.#slots) {
-        s.worker?.terminate();
-        s.worker = null;
-      }
-    }, this.#idleMs);
-    unrefTimer(this.#idleTimer);
-  }
-
-  /** Runs one shard of a call on the least busy worker. */
-  #submit(
-    program: Program,
-    inputs: WireArray[],
-    outputs: WireArray[],
-    where: string,
-    scale?: number,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const slot = this.#slots.reduce((a, b) => (b.tasks.size < a.tasks.size ? b : a));
-      const task: Task = {
-        id: nextTask++,
-        program,
-        inputs,
-        outputs,
-        attempts: 0,
-        scale,
-        where,
-        resolve,
-        reject,
-      };
-      this.#started();
-      this.#post(slot, task);
-    });
+    return this.workers.closed;
   }
 
   #checkOpen(op: string): void {
-    if (this.#closed) {
+    if (this.workers.closed) {
       throw new Error(
         `WorkerPool.${op}: this pool was closed; create a new one with createWorkerPool().`,
       );
@@ -437,19 +204,7 @@ class Pool implements WorkerPool {
   }
 
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    for (const s of this.#slots) {
-      s.worker?.terminate();
-      s.worker = null;
-      for (const t of s.tasks.values()) {
-        t.reject(new Error(`WorkerPool: the pool was closed while ${t.where} was running.`));
-      }
-      s.tasks.clear();
-    }
-    this.#inflight = 0;
-    return Promise.resolve();
+    return this.workers.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -482,7 +237,7 @@ class Pool implements WorkerPool {
     // unmapped arrays: one copy for every shard
     const common = new Layout();
     const commonAt = arrays.map((x, i) => dims[i] === null ? common.place(x, x.size) : -1);
-    const commonBuf = common.allocate(this.#shared);
+    const commonBuf = common.allocate(this.workers.shared);
     const commonWire = arrays.map((x, i) =>
       dims[i] === null ? common.wire(x, commonBuf, commonAt[i], [...x.shape], 0, x.size) : undefined
     );
@@ -492,7 +247,7 @@ class Pool implements WorkerPool {
         const d = dims[i];
         return d === null ? -1 : local.place(x, (x.size / x.shape[d]) * s.count, d === 0);
       });
-      const buf = local.allocate(this.#shared);
+      const buf = local.allocate(this.workers.shared);
       const inputs = arrays.map((x, i) => {
         const d = dims[i];
         if (d === null) return commonWire[i]!;
@@ -504,7 +259,7 @@ class Pool implements WorkerPool {
         s.start + s.count - 1
       } of ${batch}) of ${op}`;
       s.outputs = outputsOf(k, s.start, s.count, s.program);
-      return this.#submit(
+      return this.workers.submit(
         s.program,
         inputs,
         s.outputs,
@@ -536,7 +291,7 @@ class Pool implements WorkerPool {
       if (call.batch === 0) return batched(...args) as R; // nothing to split
       const traced = (count: number) =>
         cached(cache, `${call.key}|${count}`, () => {
-          const p = program("pool.map", call, count, batched, this.#shared);
+          const p = program("pool.map", call, count, batched, this.workers.shared);
           const spec = axesOfLeaves(
             "WorkerPool.map",
             "outAxes",
@@ -555,7 +310,7 @@ class Pool implements WorkerPool {
         const d = full.outDims[i];
         const shape = d === null ? [...a.shape] : a.shape.map((e, j) => (j === d ? call.batch : e));
         const size = sizeOf(shape);
-        const buf = allocBuffer(Math.max(1, size * BYTES[a.dtype]), this.#shared);
+        const buf = allocBuffer(Math.max(1, size * BYTES[a.dtype]), this.workers.shared);
         return { shape, dtype: a.dtype, data: viewOf(a.dtype, buf, 0, size), buf };
       });
       const shards = await this.#sharded(
@@ -582,7 +337,7 @@ class Pool implements WorkerPool {
             return {
               dtype: a.dtype,
               shape: [...a.shape],
-              buffer: allocBuffer(Math.max(1, size * BYTES[a.dtype]), this.#shared),
+              buffer: allocBuffer(Math.max(1, size * BYTES[a.dtype]), this.workers.shared),
               byteOffset: 0,
             };
           }),
@@ -654,13 +409,13 @@ class Pool implements WorkerPool {
           cached(
             cache,
             `${call.key}|${count}`,
-            () => program("pool.valueAndGrad", call, count, flat, this.#shared),
+            () => program("pool.valueAndGrad", call, count, flat, this.workers.shared),
           ),
         (_k, _s, _c, p) =>
           p.outAvals.map((a) => ({
             dtype: a.dtype,
             shape: [...a.shape],
-            buffer: allocBuffer(Math.max(1, sizeOf(a.shape) * BYTES[a.dtype]), this.#shared),
+            buffer: allocBuffer(Math.max(1, sizeOf(a.shape) * BYTES[a.dtype]), this.workers.shared),
             byteOffset: 0,
           })),
         true,
@@ -720,17 +475,17 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
 
 /** Test hook: the next `n` shard runs of `pool` kill their worker instead of running. */
 export function _crashNextRuns(pool: WorkerPool, n: number): void {
-  (pool as Pool).crashBudget += n;
+  (pool as Pool).workers.crashBudget += n;
 }
 
 /** Test hook: how many dead workers `pool` has replaced. */
 export function _restarts(pool: WorkerPool): number {
-  return (pool as Pool).restarts;
+  return (pool as Pool).workers.restarts;
 }
 
 /** Test hook: how many programs `pool` has sent to its workers. */
 export function _shipped(pool: WorkerPool): number {
-  return (pool as Pool).shipped;
+  return (pool as Pool).workers.shipped;
 }
 
 /** sum += part, elementwise (one dtype). */

@@ -22,10 +22,10 @@ import {
   asInt32,
   foldIn as foldInKernel,
   keyFromInt32,
-  ndtr,
   randomBits,
   seedKey,
 } from "../kernels/threefry.ts";
+import { ndtr } from "../kernels/special.ts";
 import * as np from "../numpy/numpy.ts";
 
 evalHooks.randomBits = (key, { shape, foldIn }) => {
