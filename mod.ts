@@ -29,9 +29,11 @@ export {
   valueAndGrad,
   vjp,
 } from "./src/transforms/autodiff.ts";
-export { hessian, jacfwd, jacrev, vmap } from "./src/transforms/vmap.ts";
+export { vmap } from "./src/transforms/vmap.ts";
+export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
-export type { AxisSpec, Jacobian, JacobianOptions, VmapOptions } from "./src/transforms/vmap.ts";
+export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
+export type { Jacobian, JacobianOptions } from "./src/transforms/jacobians.ts";
 export { Jaxpr, Var } from "./src/core/_ir.ts";
 export type { Eqn } from "./src/core/_ir.ts";
 export type { Aval } from "./src/core/_trace.ts";
