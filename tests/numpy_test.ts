@@ -143,10 +143,10 @@ describe("dtype promotion", () => {
     assert.equal(np.array([true, false]).add(ints.slice([0, 2])).dtype, "int32");
   });
 
-  it("adding two bool arrays gives int32", () => {
-    const s = np.array([true, false]).add(np.array([true, true]));
-    assert.equal(s.dtype, "int32");
-    assert.deepEqual(s.toArray(), [2, 1]);
+  it("adding two bool arrays is a logical or and stays bool (as JAX)", () => {
+    const s = np.array([true, false]).add(np.array([false, false]));
+    assert.equal(s.dtype, "bool");
+    assert.deepEqual(s.toArray(), [true, false]);
   });
 
   it("dividing integers is true division in float32", () => {

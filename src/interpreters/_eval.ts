@@ -77,6 +77,25 @@ export const binaryFns: Record<typeof BINARY_PRIMITIVES[number], (x: number, y: 
     min: (x, y) => (x < y || Number.isNaN(x) ? x : y),
   };
 
+/**
+ * xʸ in int32, wrapping modulo 2³² as JAX does (square and multiply with Math.imul).
+ * A negative exponent gives the integer part of 1/xʸ: 1 for x = 1, ±1 for x = −1, else 0.
+ */
+export function intPow(x: number, y: number): number {
+  if (y < 0) return x === 1 ? 1 : x === -1 ? (y & 1 ? -1 : 1) : 0;
+  let result = 1, base = x | 0;
+  for (let e = y; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
+}
+
+/** The int32 kernels that differ from the float ones: products wrap modulo 2³². */
+const INT32_BINARY: Partial<
+  Record<typeof BINARY_PRIMITIVES[number], (x: number, y: number) => number>
+> = { mul: Math.imul, pow: intPow };
+
 export const compareFns: Record<
   typeof COMPARE_PRIMITIVES[number],
   (x: number, y: number) => boolean
@@ -250,8 +269,11 @@ function blockReducer(name: string, init: string, combine: string): BlockReducer
         out[ob] = acc;
         continue;
       }
-      for (let i = 0; i < inner; i++) out[ob + i] = ${init};
-      for (let r = 0; r < red; r++) {
+      // the first row seeds the accumulator: an int32 or bool array cannot hold the
+      // identity ±Infinity (it would store 0), and a sum/product equals it either way
+      if (red === 0) for (let i = 0; i < inner; i++) out[ob + i] = ${init};
+      else for (let i = 0; i < inner; i++) out[ob + i] = src[ib + i];
+      for (let r = 1; r < red; r++) {
         const rb = ib + r * inner;
         for (let i = 0; i < inner; i++) { const acc = out[ob + i], v = src[rb + i]; out[ob + i] = ${combine}; }
       }
@@ -477,7 +499,7 @@ export const evalRules: { [P in Primitive]: EvalRule<P> } = {
     [P in typeof UNARY_PRIMITIVES[number]]: EvalRule<P>;
   },
   ...Object.fromEntries(
-    BINARY_PRIMITIVES.map((p) => [p, mapBinary(binaryFns[p], p === "mul" ? Math.imul : undefined)]),
+    BINARY_PRIMITIVES.map((p) => [p, mapBinary(binaryFns[p], INT32_BINARY[p])]),
   ) as unknown as { [P in typeof BINARY_PRIMITIVES[number]]: EvalRule<P> },
   ...Object.fromEntries(
     COMPARE_PRIMITIVES.map((p) => [p, mapCompare(compareFns[p])]),

@@ -156,8 +156,11 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   rsqrt: chain("rsqrt", (x, y) => lax.div(lax.scale(y, -0.5), x)),
   // d σ(x) = σ(x)(1 - σ(x)) dx
   logistic: chain("logistic", (_x, y) => lax.mul(y, lax.sub(lax.full(y, 1), y))),
-  // d |x| = sign(x) dx
-  abs: chain("abs", (x) => lax.unary("sign", x)),
+  // d |x| = (x ≥ 0 ? 1 : −1) dx: +1 at 0 (and at −0), as JAX
+  abs: chain(
+    "abs",
+    (x) => lax.select(lax.binary("ge", x, lax.full(x, 0)), lax.full(x, 1), lax.full(x, -1)),
+  ),
   // piecewise constant: zero derivative almost everywhere
   sign: zeroTangent("sign"),
   floor: zeroTangent("floor"),

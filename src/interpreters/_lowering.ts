@@ -20,7 +20,7 @@ import {
   type UnaryPrimitive,
 } from "../core/_ir.ts";
 import type { Code } from "../kernels/_wasm.ts";
-import { logistic, roundHalfEven } from "./_eval.ts";
+import { intPow, logistic, roundHalfEven } from "./_eval.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
 
@@ -122,7 +122,8 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   // int32 products wrap like Math.imul, as the eager kernel does
   mul: ([x, y], c) => (c.outDtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
   div: ([x, y]) => `(${x} / ${y})`,
-  pow: ([x, y]) => `Math.pow(${x}, ${y})`,
+  // int32 powers wrap modulo 2^32, as the eager kernel does
+  pow: ([x, y], c) => (c.outDtype === "int32" ? `H.intPow(${x}, ${y})` : `Math.pow(${x}, ${y})`),
   // NaN propagates from either side (x !== x tests for NaN)
   max: ([x, y]) => `(${x} > ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   min: ([x, y]) => `(${x} < ${y} || ${x} !== ${x} ? ${x} : ${y})`,
@@ -170,6 +171,7 @@ for (const p of ELEMENTWISE) {
 /** The scalar helpers the templates call as `H.name(...)`; generated code receives this object. */
 export const LOWERING_HELPERS = {
   logistic,
+  intPow,
   round: roundHalfEven,
   sin: sinF32,
   cos: cosF32,

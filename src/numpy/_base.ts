@@ -126,12 +126,25 @@ const BINARY_PRIM = {
 export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
   const prim = BINARY_PRIM[name as keyof typeof BINARY_PRIM];
   let [a, b] = broadcastAll(`np.${name}`, promote(`np.${name}`, [x, y]));
-  if ((name === "div" || name === "pow" && a.dtype === "bool") && !isFloat(a.dtype)) {
-    // true division: integers divide as float32
-    [a, b] = [lax.convert(a, "float32"), lax.convert(b, "float32")];
+  if (a.dtype === "bool") {
+    // bools as JAX: + is or, * is and (max and min on {0, 1}), − is an error, ** counts in int32
+    switch (name) {
+      case "add":
+        return lax.binary("max", a, b);
+      case "mul":
+        return lax.binary("min", a, b);
+      case "sub":
+        throw new TypeError(
+          "np.sub: not defined for two bool arrays (JAX refuses it too); use " +
+            'np.notEqual(x, y) for a difference, or convert with astype("int32") first.',
+        );
+      case "pow":
+        [a, b] = [lax.convert(a, "int32"), lax.convert(b, "int32")];
+    }
   }
-  if (a.dtype === "bool" && ["add", "sub", "mul", "maximum", "minimum"].includes(name)) {
-    [a, b] = [lax.convert(a, "int32"), lax.convert(b, "int32")];
+  if (name === "div" && !isFloat(a.dtype)) {
+    // true division: integers and bools divide as float32
+    [a, b] = [lax.convert(a, "float32"), lax.convert(b, "float32")];
   }
   return lax.binary(prim, a, b);
 }

@@ -22,6 +22,7 @@
 import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
+import { softplus } from "./nn.ts";
 
 /** How a loss reduces its per-example losses: average them, add them, or return them as they are. */
 export type Reduction = "mean" | "sum" | "none";
@@ -198,10 +199,8 @@ export function sigmoidBinaryCrossEntropy(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("sigmoidBinaryCrossEntropy", logits, labels, "labels");
-  // loss = max(z, 0) − z·y + log1p(exp(−|z|))
-  const perElement = np.maximum(logits, 0)
-    .sub(logits.mul(labels))
-    .add(np.log1p(np.exp(np.abs(logits).neg())));
+  // loss = softplus(z) − z·y, softplus(z) = max(z, 0) + log1p(exp(−|z|)); d/dz = σ(z) − y
+  const perElement = softplus(logits).sub(logits.mul(labels));
   return reduce("sigmoidBinaryCrossEntropy", perElement, options.reduction);
 }
 

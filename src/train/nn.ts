@@ -94,7 +94,7 @@ export function tanh(x: NDArray): NDArray {
 }
 
 /**
- * Softplus, log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|).
+ * Softplus, log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|); its gradient is σ(x).
  * @param x The input.
  * @returns The activation.
  * @example
@@ -105,7 +105,12 @@ export function tanh(x: NDArray): NDArray {
  * ```
  */
 export function softplus(x: NDArray): NDArray {
-  return np.add(np.maximum(x, 0), np.log1p(np.exp(np.neg(np.abs(x)))));
+  // max(x, 0) + log1p(e^−|x|) with both kinks written as selects on x > 0, so the
+  // gradient is σ(x) everywhere, σ(0) = ½ included (kink rules at 0 would not cancel)
+  const positive = np.greater(x, 0);
+  const relu = np.where(positive, x, 0);
+  const minusAbs = np.where(positive, np.neg(x), x);
+  return np.add(relu, np.log1p(np.exp(minusAbs)));
 }
 
 /**
@@ -137,9 +142,11 @@ export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}):
  * ```
  */
 export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
-  // expm1 of min(x, 0): the unused branch never overflows, so its zero cotangent stays finite
-  const negative = np.mul(np.expm1(np.minimum(x, 0)), options.alpha ?? 1);
-  return np.where(np.greater(x, 0), x, negative);
+  // expm1 of (x > 0 ? 0 : x): the unused branch never overflows, so its zero cotangent stays
+  // finite; at x = 0 the gradient is α (the left branch), as JAX
+  const positive = np.greater(x, 0);
+  const negative = np.mul(np.expm1(np.where(positive, 0, x)), options.alpha ?? 1);
+  return np.where(positive, x, negative);
 }
 
 /**
