@@ -50,13 +50,13 @@ while IFS= read -r file; do
   done < <(grep -oE '(from|import)[[:space:]]*\(?[[:space:]]*"[^"]+"' "$file" | sed -E 's/.*"([^"]+)"/\1/')
 done < <(find src -name '*.ts' | LC_ALL=C sort)
 
-# Import circles: tsort names the files of every loop it finds.
-if ! loops=$(tsort "$edges" 2>&1 >/dev/null) || [[ -n $loops ]]; then
-  if grep -q 'loop' <<<"$loops"; then
-    echo "layers: import circle(s) between these files (break them by moving the shared part down):"
-    grep -v 'input contains a loop' <<<"$loops" | sed 's/^tsort: /    /'
-    bad=1
-  fi
+# Import circles: tsort prints the files of each loop it breaks; list each file once.
+if loops=$(tsort "$edges" 2>&1 >/dev/null) && [[ -z $loops ]]; then
+  :
+elif grep -q 'loop' <<<"$loops"; then
+  echo "layers: import circle(s) through these files (break them by moving the shared part down):"
+  grep -v 'input contains a loop' <<<"$loops" | sed 's/^tsort: //' | LC_ALL=C sort -u | sed 's/^/    /'
+  bad=1
 fi
 
 if ((bad)); then exit 1; fi

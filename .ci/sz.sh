@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# `deno task sz`: line counts of the library's core files (src/**/*.ts, tests excluded),
-# one line per file, then the total.
+# `deno task sz`: lines of the library (src/**/*.ts), per layer in the order of .ci/layers.sh,
+# then the core (the IR, the trace stack and the interpreters) and the number of primitives.
+#   bash .ci/sz.sh          one line per layer
+#   bash .ci/sz.sh -v       also one line per file
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-mapfile -t files < <(find src -type f -name '*.ts' ! -name '*_test.ts' 2>/dev/null | LC_ALL=C sort)
-if [[ ${#files[@]} -eq 0 ]]; then
-  echo "src: 0 lines (no .ts files)"
-  exit 0
-fi
-total=0 nonblank=0
-for f in "${files[@]}"; do
-  n=$(wc -l <"$f")
-  printf '%7d  %s\n' "$n" "$f"
-  ((total += n)) || true
-  ((nonblank += $(grep -cv '^[[:space:]]*$' "$f" || true))) || true
+verbose=${1:-}
+mapfile -t layers < <(sed -nE 's/^LAYERS=\((.*)\)$/\1/p' .ci/layers.sh | tr ' ' '\n')
+total=0 files=0
+printf '%-14s %7s %6s  %s\n' layer lines files "largest file"
+for layer in "${layers[@]}"; do
+  [[ -d src/$layer ]] || continue
+  mapfile -t fs < <(find "src/$layer" -type f -name '*.ts' | LC_ALL=C sort)
+  n=0
+  for f in "${fs[@]}"; do n=$((n + $(wc -l <"$f"))); done
+  biggest=$(wc -l "${fs[@]}" | grep -v ' total$' | sort -rn | head -1 | awk '{print $2 " (" $1 ")"}')
+  printf '%-14s %7d %6d  %s\n' "$layer" "$n" "${#fs[@]}" "$biggest"
+  if [[ $verbose == -v ]]; then
+    for f in "${fs[@]}"; do printf '%24d  %s\n' "$(wc -l <"$f")" "$f"; done
+  fi
+  total=$((total + n)) files=$((files + ${#fs[@]}))
 done
-echo "src: $total lines in ${#files[@]} files ($nonblank non-blank)"
-# The core: the trace machinery, the primitive set and one file per interpreter.
-core=(src/_core.ts src/_primitives.ts src/_shape_rules.ts src/_eval.ts src/_jvp.ts src/_transpose.ts
-  src/_vmap.ts src/_jaxpr.ts src/_jit.ts src/_jit_codegen.ts src/autodiff.ts)
-core_lines=$(cat "${core[@]}" 2>/dev/null | wc -l)
-prims=$(awk '/^export interface PrimitiveParams/{on=1;next} on&&/^}/{on=0} on&&/^  [a-z_0-9]+:/{n++} END{print n+0}' src/_primitives.ts)
-echo "core (trace, primitives, interpreters): $core_lines lines in ${#core[@]} files; $prims primitives"
+echo "src: $total lines in $files files"
+over=$(find src -name '*.ts' -exec wc -l {} + | grep -v ' total$' | awk '$1 > 600 {print $2 " (" $1 ")"}')
+[[ -n $over ]] && echo "files over 600 lines: $over"
+core_lines=$(cat src/core/_ir.ts src/core/_trace.ts src/interpreters/*.ts | wc -l)
+prims=$(awk '/^export interface PrimitiveParams/{on=1;next} on&&/^}/{on=0} on&&/^  [a-z_0-9]+:/{n++} END{print n+0}' src/core/_ir.ts)
+echo "core (the IR, the trace stack, the interpreters): $core_lines lines; $prims primitives"

@@ -1,5 +1,5 @@
 /**
- * jit's wasm SIMD loops (src/_jit_wasm.ts): eligible float32 groups compile to
+ * jit's wasm SIMD loops (src/jit/_codegen_wasm.ts): eligible float32 groups compile to
  * f32x4 loops that equal the eager kernels (bit for bit: both round every op to
  * float32), for every length (tails), NaN/Inf/-0 inputs and broadcast scalars;
  * the Adam update takes the wasm path; ineligible groups stay JS loops.

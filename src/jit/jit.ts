@@ -1,6 +1,6 @@
 /**
  * `jit` and `makeJaxpr`: staging a function into a jaxpr, and running the
- * compiled jaxpr (see `_jit.ts` for the compiler).
+ * compiled jaxpr (see `_compile.ts` for the compiler).
  *
  * `jit(f)` traces `f` once per input signature — the pytree structure, the
  * shape and dtype of every array, and the values of the static arguments —
