@@ -54,5 +54,6 @@ export * as nn from "./src/train/nn.ts";
 export * as losses from "./src/train/losses.ts";
 export * as optim from "./src/train/optim.ts";
 export * as schedules from "./src/train/schedules.ts";
+export * as io from "./src/io/io.ts";
 export { createWorkerPool } from "./src/parallel/pool.ts";
 export type { PoolGradOptions, WorkerPool, WorkerPoolOptions } from "./src/parallel/pool.ts";

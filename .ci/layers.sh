@@ -3,7 +3,7 @@
 # layer below it, and no import circle exists between files (a type-only import counts).
 #
 # The layer order, lowest first. A folder of src/ that is not listed here is an error.
-LAYERS=(core kernels interpreters jit numpy transforms train parallel display)
+LAYERS=(core kernels interpreters jit numpy transforms train io parallel display)
 #
 #   bash .ci/layers.sh          exits 1 and names every offending import, or prints "layers ok"
 set -uo pipefail
