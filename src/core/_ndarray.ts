@@ -28,6 +28,9 @@ export interface ReduceOptions {
   keepdims?: boolean;
 }
 
+/** A reduction's options, or just its axis as NumPy's positional form: `x.sum(1)`. */
+export type ReduceArg = ReduceOptions | number | readonly number[] | null;
+
 /** Per-axis `[start, stop, step]` (any may be omitted or null) as taken by `slice`. */
 export type SliceSpec = readonly (
   | number
@@ -39,10 +42,10 @@ export type SliceSpec = readonly (
 export interface MethodOps {
   unary(name: string, x: NDArray): NDArray;
   binary(name: string, x: NDArray, y: ArrayLike): NDArray;
-  reduce(name: string, x: NDArray, options?: ReduceOptions): NDArray;
+  reduce(name: string, x: NDArray, options?: ReduceArg): NDArray;
   matmul(x: NDArray, y: NDArray): NDArray;
   dot(x: NDArray, y: NDArray): NDArray;
-  reshape(x: NDArray, shape: readonly number[]): NDArray;
+  reshape(x: NDArray, shape: readonly number[] | number): NDArray;
   transpose(x: NDArray, axes?: readonly number[]): NDArray;
   expandDims(x: NDArray, axis: number | readonly number[]): NDArray;
   squeeze(x: NDArray, axis?: number | readonly number[]): NDArray;
@@ -266,35 +269,35 @@ export abstract class NDArray {
     return m().unary("round", this);
   }
   /** Sum over `axis` (all by default). */
-  sum(options?: ReduceOptions): NDArray {
+  sum(options?: ReduceArg): NDArray {
     return m().reduce("sum", this, options);
   }
   /** Mean over `axis` (all by default). */
-  mean(options?: ReduceOptions): NDArray {
+  mean(options?: ReduceArg): NDArray {
     return m().reduce("mean", this, options);
   }
   /** Maximum over `axis` (all by default). */
-  max(options?: ReduceOptions): NDArray {
+  max(options?: ReduceArg): NDArray {
     return m().reduce("max", this, options);
   }
   /** Minimum over `axis` (all by default). */
-  min(options?: ReduceOptions): NDArray {
+  min(options?: ReduceArg): NDArray {
     return m().reduce("min", this, options);
   }
   /** Product over `axis` (all by default). */
-  prod(options?: ReduceOptions): NDArray {
+  prod(options?: ReduceArg): NDArray {
     return m().reduce("prod", this, options);
   }
   /** Index of the maximum along one axis (of the flattened array by default). */
-  argmax(options?: { axis?: number; keepdims?: boolean }): NDArray {
+  argmax(options?: { axis?: number | null; keepdims?: boolean } | number | null): NDArray {
     return m().reduce("argmax", this, options);
   }
   /** Index of the minimum along one axis (of the flattened array by default). */
-  argmin(options?: { axis?: number; keepdims?: boolean }): NDArray {
+  argmin(options?: { axis?: number | null; keepdims?: boolean } | number | null): NDArray {
     return m().reduce("argmin", this, options);
   }
   /** log(sum(exp(x))) over `axis`, computed stably. */
-  logsumexp(options?: ReduceOptions): NDArray {
+  logsumexp(options?: ReduceArg): NDArray {
     return m().reduce("logsumexp", this, options);
   }
   /** Matrix product with NumPy `matmul` semantics (batched, broadcasting batch axes). */
@@ -305,13 +308,24 @@ export abstract class NDArray {
   dot(y: NDArray): NDArray {
     return m().dot(this, y);
   }
-  /** The same elements in a new shape; one axis may be −1 (inferred). */
-  reshape(shape: readonly number[]): NDArray {
-    return m().reshape(this, shape);
+  /**
+   * The same elements in a new shape; one axis may be −1 (inferred). Takes a
+   * list, `x.reshape([2, 3])`, or the sizes as arguments, `x.reshape(2, 3)`.
+   */
+  reshape(...shape: readonly (number | readonly number[])[]): NDArray {
+    const one = shape.length === 1 && typeof shape[0] !== "number";
+    return m().reshape(this, one ? shape[0] as readonly number[] : shape as readonly number[]);
   }
-  /** Permutes the axes (reverses them by default). */
-  transpose(axes?: readonly number[]): NDArray {
-    return m().transpose(this, axes);
+  /**
+   * Permutes the axes (reverses them by default). Takes a list,
+   * `x.transpose([1, 0])`, or the axes as arguments, `x.transpose(1, 0)`.
+   */
+  transpose(...axes: readonly (number | readonly number[] | undefined)[]): NDArray {
+    if (axes.length === 0 || (axes.length === 1 && axes[0] === undefined)) {
+      return m().transpose(this);
+    }
+    const one = axes.length === 1 && typeof axes[0] !== "number";
+    return m().transpose(this, one ? axes[0] as readonly number[] : axes as readonly number[]);
   }
   /** The transpose (axes reversed). */
   get T(): NDArray {

@@ -52,8 +52,10 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Normalises one axis (negative counts from the end); RangeError when out of range. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis)) {
-    throw new TypeError(`${op}: axis must be an integer, got ${axis}.`);
+  if (typeof axis !== "number" || !Number.isInteger(axis)) {
+    throw new TypeError(
+      `${op}: axis must be an integer, got ${typeof axis === "string" ? `"${axis}"` : axis}.`,
+    );
   }
   if (axis < -ndim || axis >= ndim) {
     throw new RangeError(
@@ -71,6 +73,13 @@ export function normalizeAxes(
   ndim: number,
 ): number[] {
   if (axis === undefined || axis === null) return [...Array(ndim).keys()];
+  if (typeof axis !== "number" && !Array.isArray(axis)) {
+    throw new TypeError(
+      `${op}: axis must be an integer or a list of integers, got ${
+        typeof axis === "string" ? `"${axis}"` : typeof axis
+      }.`,
+    );
+  }
   const list = typeof axis === "number" ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(op, a, ndim));
   if (new Set(out).size !== out.length) {

@@ -66,7 +66,16 @@ export class TreeDef {
 
   /** True when both trees have the same containers, keys and number of leaves. */
   equals(other: TreeDef): boolean {
-    return this.toString() === other.toString();
+    // compared node by node (not by `toString`, where a key like "b: *" could mimic structure)
+    if (this === other) return true;
+    if (this.kind !== other.kind || this.children.length !== other.children.length) return false;
+    if (this.kind === "none" && this.empty !== other.empty) return false;
+    if (this.keys.length !== other.keys.length) return false;
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== other.keys[i]) return false;
+    for (let i = 0; i < this.children.length; i++) {
+      if (!this.children[i].equals(other.children[i])) return false;
+    }
+    return true;
   }
 
   /** A compact description, `*` for each leaf: `{b: [*, *], w: *}`. */
@@ -79,20 +88,59 @@ export class TreeDef {
       case "array":
         return `[${this.children.map(String).join(", ")}]`;
       case "object":
-        return `{${this.keys.map((k, i) => `${k}: ${this.children[i]}`).join(", ")}}`;
+        return `{${this.keys.map((k, i) => `${fmtKey(k)}: ${this.children[i]}`).join(", ")}}`;
     }
   }
 }
 
-function flattenInto(x: unknown, leaves: unknown[]): TreeDef {
+/** A key as printed in a structure: bare when it is an identifier, quoted otherwise. */
+function fmtKey(k: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+}
+
+/**
+ * Walks `x` depth first; `ancestors` holds the containers on the current path,
+ * so a container that contains itself is reported (with where) instead of
+ * recursing until the stack or the heap runs out.
+ */
+function flattenInto(
+  x: unknown,
+  leaves: unknown[],
+  ancestors: Set<object>,
+  path: string,
+): TreeDef {
   if (x === null || x === undefined) return new TreeDef("none", [], [], x);
-  if (Array.isArray(x)) return new TreeDef("array", x.map((c) => flattenInto(c, leaves)));
-  if (isPlainObject(x)) {
-    const keys = Object.keys(x).sort();
-    return new TreeDef("object", keys.map((k) => flattenInto(x[k], leaves)), keys);
+  const container = Array.isArray(x) || isPlainObject(x);
+  if (!container) {
+    leaves.push(x);
+    return new TreeDef("leaf");
   }
-  leaves.push(x);
-  return new TreeDef("leaf");
+  if (ancestors.has(x as object)) {
+    throw new TypeError(
+      `tree.flatten: the pytree contains itself: the value at ${path || "the root"} is one of ` +
+        `its own ancestors (a cycle). Pytrees must be finite trees; remove the back reference.`,
+    );
+  }
+  ancestors.add(x as object);
+  try {
+    if (Array.isArray(x)) {
+      const kids = new Array<TreeDef>(x.length);
+      // index loop rather than map: a hole in a sparse array is visited as undefined
+      for (let i = 0; i < x.length; i++) {
+        kids[i] = flattenInto(x[i], leaves, ancestors, `${path}[${i}]`);
+      }
+      return new TreeDef("array", kids);
+    }
+    const obj = x as Record<string, unknown>;
+    const keys = Object.keys(obj).sort();
+    return new TreeDef(
+      "object",
+      keys.map((k) => flattenInto(obj[k], leaves, ancestors, `${path}.${k}`)),
+      keys,
+    );
+  } finally {
+    ancestors.delete(x as object);
+  }
 }
 
 /**
@@ -114,7 +162,7 @@ function flattenInto(x: unknown, leaves: unknown[]): TreeDef {
  */
 export function flatten(tree: unknown): [NDArray[], TreeDef] {
   const leaves: unknown[] = [];
-  const def = flattenInto(tree, leaves);
+  const def = flattenInto(tree, leaves, new Set(), "");
   return [leaves as NDArray[], def];
 }
 

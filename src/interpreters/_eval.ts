@@ -18,6 +18,7 @@ import {
   UNARY_PRIMITIVES,
 } from "../core/_ir.ts";
 import { shapeRules } from "./_shape_rules.ts";
+import { checkAllocation } from "../core/_validate.ts";
 import { sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
@@ -296,6 +297,10 @@ const REDUCERS = {
 function reduceBlocks(x: ArrayValue, axes: readonly number[], reducer: BlockReducer): ArrayValue {
   let data = x.data;
   let shape = [...x.shape];
+  // float32 sums and products accumulate in float64 and round once at the end: a float32
+  // accumulator over a leading axis of 1e6 rows drifts by ~1e-3 relative (0.1 → 0.10096)
+  const wide = x.dtype === "float32" &&
+    (reducer === REDUCERS.reduce_sum || reducer === REDUCERS.reduce_prod);
   let remaining = [...axes];
   while (remaining.length > 0) {
     // the last maximal run of consecutive axes
@@ -305,12 +310,13 @@ function reduceBlocks(x: ArrayValue, axes: readonly number[], reducer: BlockRedu
     const outer = sizeOf(shape.slice(0, lo));
     const red = sizeOf(shape.slice(lo, hi + 1));
     const inner = sizeOf(shape.slice(hi + 1));
-    const out = allocate(x.dtype, outer * inner);
+    const out = wide ? new Float64Array(outer * inner) : allocate(x.dtype, outer * inner);
     reducer(data, out, outer, red, inner);
     data = out;
     shape = [...shape.slice(0, lo), ...shape.slice(hi + 1)];
     remaining = remaining.slice(0, start);
   }
+  if (wide && data !== x.data) data = Float32Array.from(data);
   return new ArrayValue(data, shape, x.dtype);
 }
 
@@ -515,7 +521,9 @@ export function evaluate<P extends Primitive>(
   args: ArrayValue[],
   params: PrimitiveParams[P],
 ): ArrayValue[] {
-  shapeRules[prim](args, params);
+  const outs = shapeRules[prim](args, params);
+  // refuse a huge result before allocating it (a clear RangeError, not an engine abort)
+  for (const o of outs) checkAllocation(prim, o.shape, o.dtype);
   return evalRules[prim](args, params);
 }
 

@@ -4,6 +4,7 @@ import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { UnaryPrimitive } from "../core/_ir.ts";
 import { broadcastShapes, shapesEqual } from "../core/_shape.ts";
+import { checkShapeArg } from "../core/_validate.ts";
 
 export function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return "float32";
@@ -15,13 +16,8 @@ export function checkDType(op: string, dtype: unknown): DType {
   return dtype;
 }
 
-export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(
-      `${op}: a shape is a list of non-negative integers, got ${JSON.stringify(shape)}.`,
-    );
-  }
-  return [...shape];
+export function checkShape(op: string, shape: readonly number[] | number): number[] {
+  return checkShapeArg(op, shape);
 }
 
 // ---- promotion and broadcasting -------------------------------------------------

@@ -3,16 +3,19 @@ import { bind1 } from "../core/_trace.ts";
 import { isFloat } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray, ReduceOptions } from "../core/_ndarray.ts";
+import { checkAllocation, checkInt } from "../core/_validate.ts";
 import { asArrayValue, broadcastToShape } from "./_base.ts";
 import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, sizeOf } from "../core/_shape.ts";
 import { stopGradient } from "./_structure.ts";
+import { type AxisOrOptions, reduceArgs } from "./_args.ts";
 
 function reduceWith(
   name: string,
   prim: "reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod",
   x: ArrayLike,
-  options: ReduceOptions,
+  opts: AxisOrOptions<ReduceOptions> | undefined,
 ): NDArray {
+  const options = reduceArgs(`np.${name}`, opts);
   let a = asArrayValue(`np.${name}`, x);
   const axes = normalizeAxes(`np.${name}`, options.axis, a.ndim);
   // sums and products of bools count in int32; max/min of bools stay bool (any/all), as NumPy
@@ -42,7 +45,7 @@ function reduceWith(
  * assert.deepEqual(np.sum(x, { axis: 0, keepdims: true }).shape, [1, 2]);
  * ```
  */
-export function sum(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function sum(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
   return reduceWith("sum", "reduce_sum", x, options);
 }
 
@@ -58,12 +61,13 @@ export function sum(x: ArrayLike, options: ReduceOptions = {}): NDArray {
  * assert.equal(np.mean(np.array([1, 2, 3, 6])).item(), 3);
  * ```
  */
-export function mean(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function mean(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
+  const opt = reduceArgs("np.mean", options);
   let a = asArrayValue("np.mean", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
-  const axes = normalizeAxes("np.mean", options.axis, a.ndim);
+  const axes = normalizeAxes("np.mean", opt.axis, a.ndim);
   const n = sizeOf(axes.map((i) => a.shape[i]));
-  const s = sum(a, options);
+  const s = sum(a, opt);
   return lax.div(s, lax.full(s, n));
 }
 
@@ -79,7 +83,7 @@ export function mean(x: ArrayLike, options: ReduceOptions = {}): NDArray {
  * assert.deepEqual(np.max(np.array([[1, 5], [7, 2]]), { axis: 1 }).toArray(), [5, 7]);
  * ```
  */
-export function max(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function max(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
   return reduceWith("max", "reduce_max", x, options);
 }
 
@@ -95,7 +99,7 @@ export function max(x: ArrayLike, options: ReduceOptions = {}): NDArray {
  * assert.equal(np.min(np.array([3, -1, 2])).item(), -1);
  * ```
  */
-export function min(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function min(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
   return reduceWith("min", "reduce_min", x, options);
 }
 
@@ -111,15 +115,27 @@ export function min(x: ArrayLike, options: ReduceOptions = {}): NDArray {
  * assert.equal(np.prod(np.array([1, 2, 3, 4])).item(), 24);
  * ```
  */
-export function prod(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function prod(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
   return reduceWith("prod", "reduce_prod", x, options);
+}
+
+/** Options of `argmax`/`argmin`: one axis (the flattened array when omitted). */
+export interface ArgReduceOptions {
+  /** The axis to search along; negative counts from the end. */
+  axis?: number | null;
+  /** Keep the reduced axis as a size-1 axis. */
+  keepdims?: boolean;
 }
 
 function argReduce(
   name: "argmax" | "argmin",
   x: ArrayLike,
-  options: { axis?: number; keepdims?: boolean },
+  opts: AxisOrOptions<ArgReduceOptions> | undefined,
 ): NDArray {
+  const options = reduceArgs(`np.${name}`, opts) as ArgReduceOptions;
+  if (Array.isArray(options.axis)) {
+    throw new TypeError(`np.${name}: axis must be one integer (or null), got a list.`);
+  }
   let a = asArrayValue(`np.${name}`, x);
   let axis: number;
   if (options.axis === undefined || options.axis === null) {
@@ -149,7 +165,7 @@ function argReduce(
  * assert.deepEqual(np.argmax(np.array([[1, 5], [7, 2]]), { axis: 1 }).toArray(), [1, 0]);
  * ```
  */
-export function argmax(x: ArrayLike, options: { axis?: number; keepdims?: boolean } = {}): NDArray {
+export function argmax(x: ArrayLike, options?: AxisOrOptions<ArgReduceOptions>): NDArray {
   return argReduce("argmax", x, options);
 }
 
@@ -165,7 +181,7 @@ export function argmax(x: ArrayLike, options: { axis?: number; keepdims?: boolea
  * assert.equal(np.argmin(np.array([3, -1, 2])).item(), 1);
  * ```
  */
-export function argmin(x: ArrayLike, options: { axis?: number; keepdims?: boolean } = {}): NDArray {
+export function argmin(x: ArrayLike, options?: AxisOrOptions<ArgReduceOptions>): NDArray {
   return argReduce("argmin", x, options);
 }
 
@@ -182,10 +198,11 @@ export function argmin(x: ArrayLike, options: { axis?: number; keepdims?: boolea
  * assert.ok(Math.abs((np.logsumexp(np.array([1000, 1000])).item() as number) - 1000 - Math.LN2) < 1e-3);
  * ```
  */
-export function logsumexp(x: ArrayLike, options: ReduceOptions = {}): NDArray {
+export function logsumexp(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
+  const opt = reduceArgs("np.logsumexp", options);
   let a = asArrayValue("np.logsumexp", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
-  const axes = normalizeAxes("np.logsumexp", options.axis, a.ndim);
+  const axes = normalizeAxes("np.logsumexp", opt.axis, a.ndim);
   // m is a constant shift (stopped): the result does not depend on it mathematically
   const mRaw = stopGradient(max(a, { axis: axes, keepdims: true }));
   const m = lax.select(
@@ -196,7 +213,7 @@ export function logsumexp(x: ArrayLike, options: ReduceOptions = {}): NDArray {
   const shifted = lax.sub(a, lax.broadcast(m, a.shape));
   const s = sum(lax.unary("exp", shifted), { axis: axes, keepdims: true });
   const out = lax.add(lax.unary("log", s), m);
-  return options.keepdims ? out : lax.reshape(out, a.shape.filter((_, i) => !axes.includes(i)));
+  return opt.keepdims ? out : lax.reshape(out, a.shape.filter((_, i) => !axes.includes(i)));
 }
 
 /**
@@ -211,14 +228,19 @@ export function logsumexp(x: ArrayLike, options: ReduceOptions = {}): NDArray {
  * assert.equal(np.variance(np.array([1, 2, 3, 4])).item(), 1.25);
  * ```
  */
-export function variance(x: ArrayLike, options: ReduceOptions & { ddof?: number } = {}): NDArray {
+export function variance(
+  x: ArrayLike,
+  options?: AxisOrOptions<ReduceOptions & { ddof?: number }>,
+): NDArray {
+  const opt = reduceArgs(`np.variance`, options, ["axis", "keepdims", "ddof"]);
   let a = asArrayValue("np.variance", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
-  const axes = normalizeAxes("np.variance", options.axis, a.ndim);
-  const n = sizeOf(axes.map((i) => a.shape[i])) - (options.ddof ?? 0);
+  const axes = normalizeAxes("np.variance", opt.axis, a.ndim);
+  const ddof = opt.ddof === undefined ? 0 : checkInt("np.variance", "ddof", opt.ddof, 0);
+  const n = sizeOf(axes.map((i) => a.shape[i])) - ddof;
   const mu = lax.broadcast(mean(a, { axis: axes, keepdims: true }), a.shape);
   const d = lax.sub(a, mu);
-  const s = sum(lax.mul(d, d), { axis: axes, keepdims: options.keepdims });
+  const s = sum(lax.mul(d, d), { axis: axes, keepdims: opt.keepdims });
   return lax.div(s, lax.full(s, n));
 }
 
@@ -234,8 +256,12 @@ export function variance(x: ArrayLike, options: ReduceOptions & { ddof?: number 
  * assert.equal(np.std(np.array([1, 3])).item(), 1);
  * ```
  */
-export function std(x: ArrayLike, options: ReduceOptions & { ddof?: number } = {}): NDArray {
-  return lax.unary("sqrt", variance(x, options));
+export function std(
+  x: ArrayLike,
+  options?: AxisOrOptions<ReduceOptions & { ddof?: number }>,
+): NDArray {
+  const opt = reduceArgs(`np.std`, options, ["axis", "keepdims", "ddof"]);
+  return lax.unary("sqrt", variance(x, opt));
 }
 
 // ---- linear algebra -------------------------------------------------------------------
@@ -256,10 +282,15 @@ export function std(x: ArrayLike, options: ReduceOptions & { ddof?: number } = {
  * ```
  */
 export function matmul(a: NDArray, b: NDArray): NDArray {
-  let [x, y] = promoteTwo("np.matmul", a, b);
+  return matmulAs("np.matmul", a, b);
+}
+
+/** `matmul` whose errors name `op` (np.dot reuses it). */
+function matmulAs(op: string, a: NDArray, b: NDArray): NDArray {
+  let [x, y] = promoteTwo(op, a, b);
   if (x.ndim === 0 || y.ndim === 0) {
     throw new TypeError(
-      `np.matmul: operands must have at least one axis, got shapes ${fmtShape(x.shape)} and ` +
+      `${op}: operands must have at least one axis, got shapes ${fmtShape(x.shape)} and ` +
         `${fmtShape(y.shape)}; use np.mul for scalars.`,
     );
   }
@@ -269,11 +300,11 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   const k1 = x.shape[x.ndim - 1], k2 = y.shape[y.ndim - 2];
   if (k1 !== k2) {
     throw new TypeError(
-      `np.matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not align: the last ` +
+      `${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not align: the last ` +
         `axis of the first (${k1}) must equal the second-to-last axis of the second (${k2}).`,
     );
   }
-  const batch = broadcastShapes("np.matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
+  const batch = broadcastShapes(op, x.shape.slice(0, -2), y.shape.slice(0, -2));
   x = broadcastToShape(x, [...batch, ...x.shape.slice(-2)]);
   y = broadcastToShape(y, [...batch, ...y.shape.slice(-2)]);
   let out = lax.matmul(x, y);
@@ -313,13 +344,14 @@ function promoteTwo(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
 export function dot(a: NDArray, b: NDArray): NDArray {
   const [x, y] = promoteTwo("np.dot", a, b);
   if (x.ndim === 0 || y.ndim === 0) return lax.mul(...promoteBroadcast(x, y));
-  if (y.ndim <= 2) return matmul(x, y);
+  if (y.ndim <= 2) return matmulAs("np.dot", x, y);
   // a[..., k] · b[..., k, n]: contract a's last axis with b's second-to-last
   const k = x.shape[x.ndim - 1];
   const yPerm = [y.ndim - 2, ...[...Array(y.ndim).keys()].filter((i) => i !== y.ndim - 2)];
   const yT = lax.transpose(y, yPerm);
   const rest = yT.shape.slice(1);
-  const out = matmul(
+  const out = matmulAs(
+    "np.dot",
     lax.reshape(x, [sizeOf(x.shape.slice(0, -1)), k]),
     lax.reshape(yT, [k, sizeOf(rest)]),
   );
@@ -345,6 +377,7 @@ function promoteBroadcast(x: NDArray, y: NDArray): [NDArray, NDArray] {
  */
 export function outer(a: NDArray, b: NDArray): NDArray {
   const [x, y] = promoteTwo("np.outer", a, b);
+  checkAllocation("np.outer", [x.size, y.size], x.dtype);
   const col = lax.reshape(x, [x.size, 1]), row = lax.reshape(y, [1, y.size]);
   return lax.mul(lax.broadcast(col, [x.size, y.size]), lax.broadcast(row, [x.size, y.size]));
 }

@@ -11,11 +11,14 @@ import {
   shapesEqual,
   sizeOf,
 } from "../core/_shape.ts";
+import { checkInt, checkOptions, checkShapeArg, show } from "../core/_validate.ts";
+
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
 
 /**
  * The same elements in a new shape; one entry may be −1 and is inferred.
  * @param x The input.
- * @param shape The new shape.
+ * @param newShape The new shape (a list, or one integer for 1-D).
  * @returns The reshaped array.
  * @example
  * ```ts
@@ -24,8 +27,15 @@ import {
  * assert.deepEqual(np.reshape(np.arange(6), [2, -1]).shape, [2, 3]);
  * ```
  */
-export function reshape(x: ArrayLike, shape: readonly number[]): NDArray {
+export function reshape(x: ArrayLike, newShape: readonly number[] | number): NDArray {
   const a = asArrayValue("np.reshape", x);
+  const shape = typeof newShape === "number" ? [newShape] : newShape;
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number")) {
+    throw new TypeError(
+      `np.reshape: the shape must be a list of integers (one may be -1) or one integer, got ` +
+        `${show(newShape)}.`,
+    );
+  }
   const holes = shape.filter((d) => d === -1).length;
   if (holes > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
     throw new TypeError(
@@ -82,6 +92,9 @@ export function ravel(x: ArrayLike): NDArray {
  */
 export function transpose(x: ArrayLike, axes?: readonly number[]): NDArray {
   const a = asArrayValue("np.transpose", x);
+  if (axes !== undefined && !Array.isArray(axes)) {
+    throw new TypeError(`np.transpose: axes must be a list of integers, got ${show(axes)}.`);
+  }
   const perm = axes === undefined
     ? [...Array(a.ndim).keys()].reverse()
     : axes.map((ax) => normalizeAxis("np.transpose", ax, a.ndim));
@@ -109,6 +122,9 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): NDArray {
  */
 export function expandDims(x: ArrayLike, axis: number | readonly number[]): NDArray {
   const a = asArrayValue("np.expandDims", x);
+  if (typeof axis !== "number" && !Array.isArray(axis)) {
+    throw new TypeError(`np.expandDims: axis must be an integer or a list, got ${show(axis)}.`);
+  }
   const list = typeof axis === "number" ? [axis] : axis;
   const rank = a.ndim + list.length;
   const axes = normalizeAxes("np.expandDims", list, rank);
@@ -148,7 +164,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): NDArra
 /**
  * Broadcasts to `shape` with NumPy rules.
  * @param x The input.
- * @param shape The target shape.
+ * @param shapeArg The target shape.
  * @returns The broadcast array.
  * @example
  * ```ts
@@ -157,8 +173,9 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): NDArra
  * assert.deepEqual(np.broadcastTo(np.array([1, 2]), [2, 2]).toArray(), [[1, 2], [1, 2]]);
  * ```
  */
-export function broadcastTo(x: ArrayLike, shape: readonly number[]): NDArray {
+export function broadcastTo(x: ArrayLike, shapeArg: readonly number[] | number): NDArray {
   const a = asArrayValue("np.broadcastTo", x);
+  const shape = checkShapeArg("np.broadcastTo", shapeArg);
   const out = broadcastShapes("np.broadcastTo", a.shape, shape);
   if (!shapesEqual(out, shape)) {
     throw new TypeError(
@@ -181,11 +198,22 @@ export function broadcastTo(x: ArrayLike, shape: readonly number[]): NDArray {
  * ```
  */
 export function concatenate(xs: readonly ArrayLike[], axis = 0): NDArray {
+  joinArgs("np.concatenate", xs, axis);
   if (xs.length === 0) throw new TypeError("np.concatenate: needs at least one array.");
   const arrays = promote("np.concatenate", xs);
   const ax = normalizeAxis("np.concatenate", axis, arrays[0].ndim);
   if (arrays.length === 1) return arrays[0];
   return bind1("concatenate", arrays, { axis: ax });
+}
+
+function joinArgs(op: string, xs: unknown, axis: unknown): void {
+  if (!Array.isArray(xs)) {
+    throw new TypeError(
+      `${op}: expected a list of arrays, got ${show(xs)}` +
+        `${xs instanceof NDArray ? " (pass [a, b], not a, b)" : ""}.`,
+    );
+  }
+  checkInt(op, "axis", axis);
 }
 
 /**
@@ -201,6 +229,7 @@ export function concatenate(xs: readonly ArrayLike[], axis = 0): NDArray {
  * ```
  */
 export function stack(xs: readonly ArrayLike[], axis = 0): NDArray {
+  joinArgs("np.stack", xs, axis);
   if (xs.length === 0) throw new TypeError("np.stack: needs at least one array.");
   const arrays = promote("np.stack", xs);
   const shape = arrays[0].shape;
@@ -237,14 +266,24 @@ export function split(x: ArrayLike, sections: number | readonly number[], axis =
   const n = a.shape[ax];
   let cuts: number[];
   if (typeof sections === "number") {
-    if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0) {
+    checkInt("np.split", "sections", sections, 1);
+    if (n % sections !== 0) {
       throw new RangeError(
         `np.split: an axis of size ${n} cannot be split into ${sections} equal parts; pass the ` +
           `split indices instead.`,
       );
     }
     cuts = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * n) / sections);
-  } else cuts = sections.map((c) => Math.min(Math.max(c < 0 ? c + n : c, 0), n));
+  } else if (Array.isArray(sections)) {
+    cuts = sections.map((c, i) => {
+      checkInt("np.split", `split index ${i}`, c);
+      return Math.min(Math.max(c < 0 ? c + n : c, 0), n);
+    });
+  } else {
+    throw new TypeError(
+      `np.split: sections must be a number of parts or a list of indices, got ${show(sections)}.`,
+    );
+  }
   const bounds = [0, ...cuts, n];
   const parts: NDArray[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) {
@@ -282,6 +321,11 @@ function sliceAxes(a: NDArray, spec: readonly (readonly [number, number, number]
  */
 export function slice(x: ArrayLike, spec: SliceSpec): NDArray {
   const a = asArrayValue("np.slice", x);
+  if (!Array.isArray(spec)) {
+    throw new TypeError(
+      `np.slice: the spec must be a list with one entry per leading axis, got ${show(spec)}.`,
+    );
+  }
   if (spec.length > a.ndim) {
     throw new RangeError(
       `np.slice: ${spec.length} selections for an array of rank ${a.ndim} (shape ${
@@ -294,16 +338,26 @@ export function slice(x: ArrayLike, spec: SliceSpec): NDArray {
     const s = spec[i];
     if (s === undefined || s === null) return [0, d, 1];
     if (typeof s === "number") {
-      if (!Number.isInteger(s) || s < -d || s >= d) {
+      checkInt("np.slice", `the index on axis ${i}`, s);
+      if (s < -d || s >= d) {
         throw new RangeError(`np.slice: index ${s} is out of bounds for axis ${i} of size ${d}.`);
       }
       drop.push(i);
       const j = s < 0 ? s + d : s;
       return [j, j + 1, 1];
     }
+    if (!Array.isArray(s) || s.length > 3) {
+      throw new TypeError(
+        `np.slice: the entry for axis ${i} must be an integer, null or [start, stop, step], got ` +
+          `${show(s)}.`,
+      );
+    }
     const [start, stop, step] = s;
+    for (const [v, what] of [[start, "start"], [stop, "stop"], [step, "step"]] as const) {
+      if (v !== undefined && v !== null) checkInt("np.slice", `the ${what} on axis ${i}`, v);
+    }
     const st = step ?? 1;
-    if (!Number.isInteger(st) || st <= 0) {
+    if (st <= 0) {
       throw new RangeError(
         `np.slice: step ${st} on axis ${i} is not supported; steps must be positive integers ` +
           `(reverse with a take of reversed indices instead).`,
@@ -339,9 +393,18 @@ export function slice(x: ArrayLike, spec: SliceSpec): NDArray {
  */
 export function take(x: ArrayLike, indices: NDArray | readonly number[], axis?: number): NDArray {
   let a = asArrayValue("np.take", x);
-  let idx: NDArray = indices instanceof NDArray
-    ? indices
-    : new ArrayValue(Int32Array.from(indices), [indices.length], "int32");
+  let idx: NDArray;
+  if (indices instanceof NDArray) idx = indices;
+  else if (Array.isArray(indices)) {
+    // each index is checked: Int32Array.from would turn 1.7 into 1, NaN or "1" into 0/1,
+    // and 2**32 + 1 into 1
+    indices.forEach((v, i) => checkInt("np.take", `index ${i}`, v, INT32_MIN, INT32_MAX));
+    idx = new ArrayValue(Int32Array.from(indices), [indices.length], "int32");
+  } else {
+    throw new TypeError(
+      `np.take: indices must be an int32 array or a list of integers, got ${show(indices)}.`,
+    );
+  }
   if (idx.dtype !== "int32") {
     if (idx.dtype === "float32" || idx.dtype === "float64") {
       throw new TypeError(
@@ -351,7 +414,7 @@ export function take(x: ArrayLike, indices: NDArray | readonly number[], axis?: 
     idx = lax.convert(idx, "int32");
   }
   let ax: number;
-  if (axis === undefined) {
+  if (axis === undefined || axis === null) {
     a = lax.reshape(a, [a.size]);
     ax = 0;
   } else ax = normalizeAxis("np.take", axis, a.ndim);
@@ -379,13 +442,27 @@ export function pad(
   options: { value?: number } = {},
 ): NDArray {
   const a = asArrayValue("np.pad", x);
+  checkOptions("np.pad", options, ["value"]);
+  if (options.value !== undefined && typeof options.value !== "number") {
+    throw new TypeError(`np.pad: value must be a number, got ${show(options.value)}.`);
+  }
+  if (typeof padWidth !== "number" && !Array.isArray(padWidth as unknown)) {
+    throw new TypeError(
+      `np.pad: padWidth must be a number or a list of pairs, got ${show(padWidth)}.`,
+    );
+  }
   let pairs: (readonly [number, number])[];
   if (typeof padWidth === "number") pairs = a.shape.map(() => [padWidth, padWidth] as const);
   else if (typeof padWidth[0] === "number") {
     const p = padWidth as readonly [number, number];
     pairs = a.shape.map(() => p);
   } else pairs = [...(padWidth as readonly (readonly [number, number])[])];
-  if (pairs.length !== a.ndim || pairs.some((p) => p.some((v) => !Number.isInteger(v) || v < 0))) {
+  if (
+    pairs.length !== a.ndim ||
+    pairs.some((p) =>
+      !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0)
+    )
+  ) {
     throw new TypeError(
       `np.pad: padWidth must give non-negative integer [before, after] pairs for the ${a.ndim} ` +
         `axes of ${fmtShape(a.shape)}, got ${JSON.stringify(padWidth)}.`,

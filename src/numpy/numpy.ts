@@ -8,7 +8,17 @@
  */
 import { allocate, type DType, dtypeOfTypedArray, type TypedArray } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
-import { binaryOp, checkDType, checkShape, unaryOp } from "./_base.ts";
+import { binaryOp, checkDType, unaryOp } from "./_base.ts";
+import { dtypeOptions } from "./_args.ts";
+import {
+  checkAllocation,
+  checkFinite,
+  checkInt,
+  checkNumber,
+  checkShapeArg,
+  MAX_ELEMENTS,
+  show,
+} from "../core/_validate.ts";
 import * as shapeOps from "./_structure.ts";
 import * as reduceOps from "./_reduce.ts";
 import { astype, clip } from "./_elementwise.ts";
@@ -18,13 +28,14 @@ import {
   installMethods,
   NDArray,
   type NestedArray,
+  type ReduceArg,
   type ReduceOptions,
   type SliceSpec,
 } from "../core/_ndarray.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 
 export { NDArray };
-export type { ArrayLike, DType, NestedArray, ReduceOptions, SliceSpec, TypedArray };
+export type { ArrayLike, DType, NestedArray, ReduceArg, ReduceOptions, SliceSpec, TypedArray };
 
 /** Options naming the dtype of a new array. */
 export interface DTypeOptions {
@@ -37,10 +48,20 @@ export interface DTypeOptions {
 function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
   const shape: number[] = [];
   let probe: NestedArray = data;
+  const seen = new Set<unknown>();
   while (Array.isArray(probe)) {
+    if (seen.has(probe)) {
+      throw new TypeError(
+        `np.array: the nested array contains itself at [${
+          shape.map(() => 0).join(", ")
+        }] (a cycle).`,
+      );
+    }
+    seen.add(probe);
     shape.push(probe.length);
     probe = (probe as NestedArray[])[0];
   }
+  checkAllocation("np.array", shape, dtype ?? "float64");
   const inferred: DType = dtype ?? (typeof probe === "boolean" ? "bool" : "float32");
   // collect exactly in float64, then convert: bool becomes 0/1, int32 truncates and saturates
   const out = new Float64Array(sizeOf(shape));
@@ -55,15 +76,22 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
       }
       if (typeof x !== "number" && typeof x !== "boolean") {
         throw new TypeError(
-          `np.array: elements must be numbers or booleans, got ${typeof x} at [${
-            path.join(", ")
-          }].`,
+          `np.array: elements must be numbers or booleans, got ${show(x)} at [${path.join(", ")}]${
+            typeof x === "string" ? " (a string: convert it with Number(...))" : ""
+          }.`,
         );
       }
       out[k++] = Number(x);
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[depth]) {
+      if (x instanceof NDArray) {
+        throw new TypeError(
+          `np.array: the element at [${path.join(", ")}] is an array ${x.dtype}${
+            fmtShape(x.shape)
+          }; nested JS arrays must hold numbers. Combine arrays with np.stack(...).`,
+        );
+      }
       throw new TypeError(
         `np.array: ragged nested array: the element at [${path.join(", ")}] has ` +
           `${Array.isArray(x) ? `length ${x.length}` : "no axis"} but axis ${depth} of the first ` +
@@ -71,8 +99,26 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
           `have the same length.`,
       );
     }
-    (x as NestedArray[]).forEach((c, i) => walk(c, depth + 1, [...path, i]));
+    if (onPath.has(x)) {
+      throw new TypeError(
+        `np.array: the nested array contains itself at [${path.join(", ")}] (a cycle).`,
+      );
+    }
+    onPath.add(x);
+    for (let i = 0; i < x.length; i++) {
+      // a hole (`[1, , 3]`) would be skipped by forEach and shift every later value
+      if (!(i in x)) {
+        throw new TypeError(
+          `np.array: the nested array has a hole (an empty slot) at [${
+            [...path, i].join(", ")
+          }]; fill it with a number.`,
+        );
+      }
+      walk((x as NestedArray[])[i], depth + 1, [...path, i]);
+    }
+    onPath.delete(x);
   };
+  const onPath = new Set<unknown>();
   walk(data, 0, []);
   return lax.convert(new ArrayValue(out, shape, "float64"), inferred) as ArrayValue;
 }
@@ -100,17 +146,31 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
  */
 export function array(
   data: NestedArray | TypedArray | NDArray,
-  options: DTypeOptions & { shape?: readonly number[] } = {},
+  options?: (DTypeOptions & { shape?: readonly number[] }) | DType,
 ): NDArray {
-  const dtype = options.dtype === undefined ? undefined : checkDType("np.array", options.dtype);
+  const opts = dtypeOptions<DTypeOptions & { shape?: readonly number[] }>(
+    "np.array",
+    options,
+    ["dtype", "shape"],
+  );
+  const dtype = opts.dtype;
+  if (opts.shape !== undefined) checkShapeArg("np.array", opts.shape);
   if (data instanceof NDArray) {
     const out = dtype ? astype(data, dtype) : data;
-    return options.shape ? shapeOps.reshape(out, options.shape) : out;
+    return opts.shape ? shapeOps.reshape(out, opts.shape) : out;
   }
   if (ArrayBuffer.isView(data)) {
+    if (
+      data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array
+    ) {
+      throw new TypeError(
+        `np.array: a ${data.constructor.name} cannot be converted (its elements are not ` +
+          `numbers); convert it first, e.g. Float64Array.from(data, Number).`,
+      );
+    }
     const own = dtypeOfTypedArray(data);
     const target = dtype ?? (own === "bool" ? "bool" : own) ?? "float32";
-    const shape = checkShape("np.array", options.shape ?? [data.length]);
+    const shape = checkShapeArg("np.array", opts.shape ?? [data.length]);
     if (sizeOf(shape) !== data.length) {
       throw new TypeError(
         `np.array: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, but the typed ` +
@@ -126,8 +186,16 @@ export function array(
     } else copy.set(data as unknown as Float64Array);
     return lax.convert(new ArrayValue(copy, shape, source), target);
   }
+  if (
+    typeof data !== "number" && typeof data !== "boolean" && !Array.isArray(data)
+  ) {
+    throw new TypeError(
+      `np.array: expected nested arrays of numbers, a number, a boolean, a typed array or an ` +
+        `array, got ${show(data)}.`,
+    );
+  }
   const value = fromNested(data, dtype);
-  return options.shape ? shapeOps.reshape(value, options.shape) : value;
+  return opts.shape ? shapeOps.reshape(value, opts.shape) : value;
 }
 
 /**
@@ -145,8 +213,8 @@ export function array(
  * assert.equal(np.zeros([2, 3]).sum().item(), 0);
  * ```
  */
-export function zeros(shape: readonly number[], options: DTypeOptions = {}): NDArray {
-  return full(shape, 0, options);
+export function zeros(shape: readonly number[] | number, options?: DTypeOptions | DType): NDArray {
+  return fillAs("np.zeros", shape, 0, options);
 }
 
 /**
@@ -164,8 +232,8 @@ export function zeros(shape: readonly number[], options: DTypeOptions = {}): NDA
  * assert.equal(np.ones([2, 3]).sum().item(), 6);
  * ```
  */
-export function ones(shape: readonly number[], options: DTypeOptions = {}): NDArray {
-  return full(shape, 1, options);
+export function ones(shape: readonly number[] | number, options?: DTypeOptions | DType): NDArray {
+  return fillAs("np.ones", shape, 1, options);
 }
 
 /**
@@ -185,13 +253,31 @@ export function ones(shape: readonly number[], options: DTypeOptions = {}): NDAr
  * ```
  */
 export function full(
-  shape: readonly number[],
+  shape: readonly number[] | number,
   value: number | boolean,
-  options: DTypeOptions = {},
+  options?: DTypeOptions | DType,
 ): NDArray {
-  const dtype = options.dtype === undefined && typeof value === "boolean"
+  return fillAs("np.full", shape, value, options);
+}
+
+function fillAs(
+  op: string,
+  shapeArg: readonly number[] | number,
+  value: number | boolean,
+  options: DTypeOptions | DType | undefined,
+): NDArray {
+  const opts = dtypeOptions<DTypeOptions>(op, options);
+  const shape = checkShapeArg(op, shapeArg);
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(
+      `${op}: the fill value must be a number or a boolean, got ${show(value)}` +
+        `${(value as unknown) instanceof NDArray ? " (for an array use np.broadcastTo)" : ""}.`,
+    );
+  }
+  const dtype = opts.dtype === undefined && typeof value === "boolean"
     ? "bool"
-    : checkDType("np.full", options.dtype);
+    : checkDType(op, opts.dtype);
+  checkAllocation(op, shape, dtype);
   const v = Number(value);
   // store what a conversion to dtype would: bool is 0/1, int32 truncates and saturates
   const stored = dtype === "bool"
@@ -199,7 +285,7 @@ export function full(
     : dtype === "int32"
     ? (Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v))))
     : v;
-  return lax.full({ shape: checkShape("np.full", shape), dtype }, stored);
+  return lax.full({ shape, dtype }, stored);
 }
 
 /**
@@ -217,8 +303,12 @@ export function full(
  * assert.deepEqual(np.zerosLike(np.ones([2])).toArray(), [0, 0]);
  * ```
  */
-export function zerosLike(x: NDArray, options: DTypeOptions = {}): NDArray {
-  return full(x.shape, 0, { dtype: options.dtype ?? x.dtype });
+export function zerosLike(x: NDArray, options?: DTypeOptions | DType): NDArray {
+  const opts = dtypeOptions<DTypeOptions>("np.zerosLike", options);
+  if (!(x instanceof NDArray)) {
+    throw new TypeError(`np.zerosLike: expected an array as the template, got ${show(x)}.`);
+  }
+  return fillAs("np.zerosLike", x.shape, 0, { dtype: opts.dtype ?? x.dtype });
 }
 
 /**
@@ -236,8 +326,12 @@ export function zerosLike(x: NDArray, options: DTypeOptions = {}): NDArray {
  * assert.deepEqual(np.onesLike(np.zeros([2])).toArray(), [1, 1]);
  * ```
  */
-export function onesLike(x: NDArray, options: DTypeOptions = {}): NDArray {
-  return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
+export function onesLike(x: NDArray, options?: DTypeOptions | DType): NDArray {
+  const opts = dtypeOptions<DTypeOptions>("np.onesLike", options);
+  if (!(x instanceof NDArray)) {
+    throw new TypeError(`np.onesLike: expected an array as the template, got ${show(x)}.`);
+  }
+  return fillAs("np.onesLike", x.shape, 1, { dtype: opts.dtype ?? x.dtype });
 }
 
 /**
@@ -261,17 +355,50 @@ export function onesLike(x: NDArray, options: DTypeOptions = {}): NDArray {
  */
 export function arange(
   start: number,
-  stop?: number,
-  step = 1,
-  options: DTypeOptions = {},
+  stop?: number | DTypeOptions | DType,
+  step?: number | DTypeOptions | DType,
+  options?: DTypeOptions | DType,
 ): NDArray {
-  if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) {
-    throw new RangeError(`np.arange: step must be a non-zero finite number, got ${step}.`);
+  // the options may come right after the last number given: arange(5, { dtype })
+  const nums: unknown[] = [start, stop, step];
+  let optArg: unknown = options;
+  const at = nums.findIndex((v, i) => i > 0 && v !== undefined && typeof v !== "number");
+  if (at > 0) {
+    if (nums.slice(at + 1).some((v) => v !== undefined) || options !== undefined) {
+      throw new TypeError(
+        `np.arange: the options must be the last argument, got ${nums.map(show).join(", ")}.`,
+      );
+    }
+    optArg = nums[at];
+    nums.fill(undefined, at);
   }
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  const ints = [start, stop, step].every(Number.isInteger);
-  const dtype = options.dtype ?? (ints ? "int32" : "float32");
+  const opts = dtypeOptions<DTypeOptions>("np.arange", optArg as DTypeOptions | undefined);
+  let [lo, hi] = [checkFinite("np.arange", "start", nums[0]), nums[1]];
+  if (hi === undefined) [lo, hi] = [0, lo];
+  else hi = checkFinite("np.arange", "stop", hi);
+  const st = nums[2] === undefined ? 1 : checkFinite("np.arange", "step", nums[2]);
+  if (st === 0) {
+    throw new RangeError(`np.arange: step must be a non-zero finite number, got ${st}.`);
+  }
+  const n = Math.max(0, Math.ceil(((hi as number) - lo) / st));
+  if (n > MAX_ELEMENTS) {
+    throw new RangeError(
+      `np.arange: [${lo}, ${hi}) with step ${st} has ${n} values, more than the limit of ` +
+        `${MAX_ELEMENTS} elements per array.`,
+    );
+  }
+  const ints = [lo, hi, st].every(Number.isInteger);
+  const dtype = opts.dtype ?? (ints ? "int32" : "float32");
+  if (dtype === "int32") {
+    const last = lo + (n - 1) * st;
+    if (n > 0 && (Math.max(lo, last) > 2147483647 || Math.min(lo, last) < -2147483648)) {
+      throw new RangeError(
+        `np.arange: values from ${lo} to ${last} do not fit in int32; pass ` +
+          `{ dtype: "float64" }.`,
+      );
+    }
+  }
+  [start, stop, step] = [lo, hi as number, st];
   const out = allocate(checkDType("np.arange", dtype), n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new ArrayValue(out, [n], dtype);
@@ -300,8 +427,14 @@ export function linspace(
   num = 50,
   options: DTypeOptions & { endpoint?: boolean } = {},
 ): NDArray {
-  if (!Number.isInteger(num) || num < 0) {
-    throw new RangeError(`np.linspace: num must be a non-negative integer, got ${num}.`);
+  checkNumber("np.linspace", "start", start);
+  checkNumber("np.linspace", "stop", stop);
+  checkInt("np.linspace", "num", num, 0, MAX_ELEMENTS);
+  dtypeOptions("np.linspace", options, ["dtype", "endpoint"]);
+  if (options.endpoint !== undefined && typeof options.endpoint !== "boolean") {
+    throw new TypeError(
+      `np.linspace: endpoint must be true or false, got ${show(options.endpoint)}.`,
+    );
   }
   const dtype = checkDType("np.linspace", options.dtype);
   const div = (options.endpoint ?? true) ? num - 1 : num;
@@ -329,10 +462,12 @@ export function linspace(
  * ```
  */
 export function eye(n: number, m?: number, options: DTypeOptions & { k?: number } = {}): NDArray {
-  const cols = m ?? n;
+  checkInt("np.eye", "n", n, 0);
+  const cols = m === undefined || m === null ? n : checkInt("np.eye", "m", m, 0);
+  dtypeOptions("np.eye", options, ["dtype", "k"]);
   const dtype = checkDType("np.eye", options.dtype);
-  const k = options.k ?? 0;
-  checkShape("np.eye", [n, cols]);
+  const k = options.k === undefined ? 0 : checkInt("np.eye", "k", options.k);
+  checkAllocation("np.eye", [n, cols], dtype);
   const out = allocate(dtype, n * cols);
   for (let i = 0; i < n; i++) {
     const j = i + k;
@@ -349,14 +484,14 @@ installMethods({
   unary: unaryOp,
   binary: binaryOp,
   reduce: (name, x, options) => {
-    const fns: Record<string, (x: NDArray, o?: ReduceOptions) => NDArray> = {
+    const fns: Record<string, (x: NDArray, o?: ReduceArg) => NDArray> = {
       sum: reduceOps.sum,
       mean: reduceOps.mean,
       max: reduceOps.max,
       min: reduceOps.min,
       prod: reduceOps.prod,
-      argmax: reduceOps.argmax as (x: NDArray, o?: ReduceOptions) => NDArray,
-      argmin: reduceOps.argmin as (x: NDArray, o?: ReduceOptions) => NDArray,
+      argmax: reduceOps.argmax as (x: NDArray, o?: ReduceArg) => NDArray,
+      argmin: reduceOps.argmin as (x: NDArray, o?: ReduceArg) => NDArray,
       logsumexp: reduceOps.logsumexp,
     };
     return fns[name](x, options);

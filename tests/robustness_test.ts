@@ -1,0 +1,261 @@
+/**
+ * Bad input across every namespace: each case must throw the right error type,
+ * with a message that names the op and never leaks engine text (a
+ * `TypeError: x is not a function` from deep inside is a bug, not a message).
+ * Positional NumPy forms that used to be ignored are checked to compute the
+ * right answer instead.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { np, tree } from "../mod.ts";
+
+/** Engine messages that mean a check is missing: a test fails when an error contains one. */
+const ENGINE_TEXT =
+  /is not a function|Cannot read propert|Invalid typed array length|Maximum call stack|Array buffer allocation failed|is not iterable|Cannot convert|Cannot mix BigInt|undefined is not an object|null is not an object/;
+
+/** Asserts that `f` throws `type` naming `op`, without engine text; returns the message. */
+export function rejects(
+  f: () => unknown,
+  type: typeof TypeError | typeof RangeError | typeof Error,
+  op: string,
+  ...patterns: RegExp[]
+): string {
+  let message = "";
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
+    message = e.message;
+    assert.doesNotMatch(message, ENGINE_TEXT, `engine text leaked: ${message}`);
+    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${message}`);
+    assert.ok(message.includes(op), `the message does not name ${op}: ${message}`);
+    for (const p of patterns) assert.match(message, p);
+    return true;
+  });
+  return message;
+}
+
+type Case = [
+  name: string,
+  f: () => unknown,
+  type: typeof TypeError | typeof RangeError,
+  op: string,
+];
+
+/** Runs a table of bad-input cases, one `it` each. */
+function table(cases: readonly Case[]): void {
+  for (const [name, f, type, op] of cases) {
+    it(`${name} throws a ${type.name} naming ${op}`, () => void rejects(f, type, op));
+  }
+}
+
+// Values a user's untyped script can pass anywhere; the casts are the point.
+// deno-lint-ignore no-explicit-any
+const bad = (x: unknown): any => x;
+const x23 = np.arange(6).reshape([2, 3]);
+const v4 = np.arange(4);
+
+describe("np: indices and bounds are never coerced", () => {
+  table([
+    ["np.slice with a fractional start", () => np.slice(v4, [[0.5, 2]]), TypeError, "np.slice"],
+    ["np.slice with a NaN stop", () => np.slice(v4, [[0, NaN]]), TypeError, "np.slice"],
+    ["np.slice with a string index", () => np.slice(v4, [bad("1")]), TypeError, "np.slice"],
+    ["np.slice with a fractional index", () => np.slice(v4, [1.5]), TypeError, "np.slice"],
+    ["np.slice with a zero step", () => np.slice(v4, [[0, 2, 0]]), RangeError, "np.slice"],
+    ["np.slice with a non-list spec", () => np.slice(v4, bad(1)), TypeError, "np.slice"],
+    ["np.slice with an object entry", () => np.slice(v4, [bad({})]), TypeError, "np.slice"],
+    ["np.split at a fractional index", () => np.split(v4, [1.5]), TypeError, "np.split"],
+    ["np.split into 2.5 parts", () => np.split(v4, 2.5), TypeError, "np.split"],
+    ["np.split into 0 parts", () => np.split(v4, 0), RangeError, "np.split"],
+    ["np.split into unequal parts", () => np.split(v4, 3), RangeError, "np.split"],
+    ["np.split with a string", () => np.split(v4, bad("2")), TypeError, "np.split"],
+    ["np.take with a fractional index", () => np.take(v4, [1.7]), TypeError, "np.take"],
+    ["np.take with NaN", () => np.take(v4, [NaN]), TypeError, "np.take"],
+    ["np.take with 2**32 + 1", () => np.take(v4, [2 ** 32 + 1]), RangeError, "np.take"],
+    ["np.take with a string index", () => np.take(v4, [bad("1")]), TypeError, "np.take"],
+    ["np.take with a float array", () => np.take(v4, np.array([1.5])), TypeError, "np.take"],
+    ["np.take with a number", () => np.take(v4, bad(1)), TypeError, "np.take"],
+    ["np.eye with k = 0.5", () => np.eye(2, 2, { k: 0.5 }), TypeError, "np.eye"],
+    ["np.eye with n = -1", () => np.eye(-1), RangeError, "np.eye"],
+    ["np.eye with n = 2.5", () => np.eye(2.5), TypeError, "np.eye"],
+    ["np.arange(NaN)", () => np.arange(NaN), RangeError, "np.arange"],
+    ["np.arange(Infinity)", () => np.arange(Infinity), RangeError, "np.arange"],
+    ["np.arange past int32", () => np.arange(2147483646, 2147483650), RangeError, "np.arange"],
+    ["np.arange with step 0", () => np.arange(0, 5, 0), RangeError, "np.arange"],
+    ["np.arange with a string", () => np.arange(bad("5")), TypeError, "np.arange"],
+    ["np.linspace with num 2.5", () => np.linspace(0, 1, 2.5), TypeError, "np.linspace"],
+    ["np.linspace with a string stop", () => np.linspace(0, bad("1")), TypeError, "np.linspace"],
+    ["np.array with holes", () => np.array(bad([1, , 3])), TypeError, "np.array"],
+    ["np.array with a string", () => np.array(bad([1, "2"])), TypeError, "np.array"],
+    [
+      "np.array with a BigInt64Array",
+      () => np.array(bad(new BigInt64Array(2))),
+      TypeError,
+      "np.array",
+    ],
+    ["np.array of a string", () => np.array(bad("abc")), TypeError, "np.array"],
+    [
+      "np.array with a shape of strings",
+      () => np.array([1, 2], { shape: bad(["2"]) }),
+      TypeError,
+      "np.array",
+    ],
+    ["np.full with a string value", () => np.full([2], bad("abc")), TypeError, "np.full"],
+    ["np.zeros with string dims", () => np.zeros(bad(["2", "3"])), TypeError, "np.zeros"],
+    ["np.zeros with a negative dim", () => np.zeros([-1]), TypeError, "np.zeros"],
+    ["np.zeros with a fractional dim", () => np.zeros([1.5]), TypeError, "np.zeros"],
+    ["np.zeros with a dtype typo", () => np.zeros([2], bad("float")), TypeError, "np.zeros"],
+    [
+      "np.ones with an unknown option",
+      () => np.ones([2], bad({ dtyp: "int32" })),
+      TypeError,
+      "np.ones",
+    ],
+    ["np.reshape to a string shape", () => np.reshape(v4, bad("4")), TypeError, "np.reshape"],
+    ["np.reshape to a fractional size", () => v4.reshape(1.5, 2), TypeError, "np.reshape"],
+    ["np.transpose with a number", () => np.transpose(x23, bad(1)), TypeError, "np.transpose"],
+    ["np.expandDims with a string", () => np.expandDims(v4, bad("0")), TypeError, "np.expandDims"],
+    [
+      "np.broadcastTo a string shape",
+      () => np.broadcastTo(v4, bad("4")),
+      TypeError,
+      "np.broadcastTo",
+    ],
+    ["np.concatenate of a bare array", () => np.concatenate(bad(v4)), TypeError, "np.concatenate"],
+    ["np.stack with a fractional axis", () => np.stack([v4, v4], 0.5), TypeError, "np.stack"],
+    ["np.pad with a fractional width", () => np.pad(v4, 1.5), TypeError, "np.pad"],
+    [
+      "np.pad with an unknown option",
+      () => np.pad(v4, 1, bad({ constant: 1 })),
+      TypeError,
+      "np.pad",
+    ],
+  ]);
+});
+
+describe("np: reductions read options strictly", () => {
+  table([
+    ["np.sum with an unknown option", () => np.sum(x23, bad({ axes: 0 })), TypeError, "np.sum"],
+    ["np.sum with a string axis", () => np.sum(x23, bad({ axis: "1" })), TypeError, "np.sum"],
+    ["np.sum with a fractional axis", () => x23.sum(0.5), TypeError, "np.sum"],
+    ["np.sum with an out-of-range axis", () => x23.sum(2), RangeError, "np.sum"],
+    ["np.sum with keepdims 1", () => np.sum(x23, bad({ keepdims: 1 })), TypeError, "np.sum"],
+    ["np.mean with a string", () => x23.mean(bad("0")), TypeError, "np.mean"],
+    ["np.max with an object axis", () => np.max(x23, bad({ axis: {} })), TypeError, "np.max"],
+    ["np.argmax with an axis list", () => np.argmax(x23, bad([0, 1])), TypeError, "np.argmax"],
+    ["np.variance with ddof -1", () => np.variance(x23, { ddof: -1 }), RangeError, "np.variance"],
+    [
+      "np.logsumexp with an unknown option",
+      () => np.logsumexp(x23, bad({ axs: 0 })),
+      TypeError,
+      "np.logsumexp",
+    ],
+    [
+      "np.dot of misaligned matrices",
+      () => np.dot(np.ones([2, 3]), np.ones([2, 3])),
+      TypeError,
+      "np.dot",
+    ],
+  ]);
+
+  it("an unknown option lists the valid ones and suggests the near miss", () => {
+    const msg = rejects(() => np.sum(x23, bad({ axes: 0 })), TypeError, "np.sum");
+    assert.match(msg, /did you mean "axis"\?/);
+    assert.match(msg, /axis, keepdims/);
+  });
+});
+
+describe("np: the NumPy positional forms compute what NumPy computes", () => {
+  it("x.sum(1) and x.mean(0) reduce that axis", () => {
+    assert.deepEqual(x23.sum(1).toArray(), [3, 12]);
+    assert.deepEqual(x23.mean(0).toArray(), [1.5, 2.5, 3.5]);
+    assert.deepEqual(x23.max([0, 1]).toArray(), 5);
+    assert.deepEqual(np.sum(x23, -1).toArray(), [3, 12]);
+  });
+
+  it("np.argmax(m, 1) searches along axis 1", () => {
+    const m = np.array([[1, 5, 2], [7, 0, 3]]);
+    assert.deepEqual(np.argmax(m, 1).toArray(), [1, 0]);
+    assert.deepEqual(m.argmin(0).toArray(), [0, 1, 0]);
+  });
+
+  it("a dtype string in place of the options sets the dtype", () => {
+    assert.equal(np.zeros([3], "int32").dtype, "int32");
+    assert.equal(np.ones([2, 3], "float64").dtype, "float64");
+    assert.equal(np.full([2], 1, "int32").dtype, "int32");
+    assert.equal(np.array([1, 2], "int32").dtype, "int32");
+    assert.equal(np.zerosLike(v4, "float32").dtype, "float32");
+  });
+
+  it("a number is a 1-D shape, as in NumPy", () => {
+    assert.deepEqual(np.zeros(3).shape, [3]);
+    assert.deepEqual(np.ones(2).toArray(), [1, 1]);
+  });
+
+  it("np.arange takes its options after any number of bounds", () => {
+    assert.equal(np.arange(5, { dtype: "float64" }).dtype, "float64");
+    assert.deepEqual(np.arange(1, 3, "float32").toArray(), [1, 2]);
+    assert.deepEqual(np.arange(0, 1, 0.5, { dtype: "float64" }).toArray(), [0, 0.5]);
+  });
+
+  it("reshape and transpose take their sizes and axes as arguments", () => {
+    assert.deepEqual(v4.reshape(2, 2).shape, [2, 2]);
+    assert.deepEqual(v4.reshape(4).shape, [4]);
+    assert.deepEqual(v4.reshape(-1, 2).shape, [2, 2]);
+    assert.deepEqual(np.reshape(v4, 4).shape, [4]);
+    assert.deepEqual(x23.transpose(1, 0).toArray(), [[0, 3], [1, 4], [2, 5]]);
+    assert.deepEqual(x23.transpose([1, 0]).shape, [3, 2]);
+    assert.deepEqual(x23.transpose().shape, [3, 2]);
+  });
+});
+
+describe("allocation limits are checked before allocating", () => {
+  it("np.zeros of 1e12 elements names the op, the shape and the bytes", () => {
+    rejects(() => np.zeros([1e6, 1e6]), RangeError, "np.zeros", /\[1000000, 1000000\]/, /TB/);
+  });
+  table([
+    [
+      "np.outer of 1e5 x 1e5",
+      () => np.outer(np.ones([1e5]), np.ones([1e5])),
+      RangeError,
+      "np.outer",
+    ],
+    ["np.pad by 1e15", () => np.pad(np.ones([2]), 1e15), RangeError, "pad"],
+    ["np.eye(1e6)", () => np.eye(1e6), RangeError, "np.eye"],
+    ["np.arange(1e12)", () => np.arange(1e12), RangeError, "np.arange"],
+    [
+      "np.broadcastTo 1e6 x 1e6",
+      () => np.broadcastTo(v4.slice([0, 1]), [1e6, 1e6]),
+      RangeError,
+      "broadcast",
+    ],
+  ]);
+});
+
+describe("tree: structures are compared as structures", () => {
+  it("tree.map refuses keys that only print like the other structure", () => {
+    const a = { a: np.ones([1]), "b: *, c": np.ones([1]) };
+    const b = { "a: *, b": np.ones([1]), c: np.ones([1]) };
+    rejects(() => tree.map((p) => p, bad(a), bad(b)), TypeError, "tree.map");
+    assert.equal(tree.structure(a).equals(tree.structure(b)), false);
+  });
+
+  it("a cyclic pytree is reported with where the cycle is", () => {
+    const o: Record<string, unknown> = { a: np.ones([1]), inner: [np.ones([1])] };
+    (o.inner as unknown[]).push(o);
+    rejects(() => tree.flatten(o), TypeError, "tree.flatten", /\.inner\[1\]/, /cycle/);
+  });
+
+  it("a nested JS array that contains itself is reported by np.array", () => {
+    const a: unknown[] = [];
+    a.push(a);
+    rejects(() => np.array(bad(a)), TypeError, "np.array", /cycle/);
+  });
+});
+
+describe("reductions stay accurate in float32", () => {
+  it("the mean of 1e6 rows of 0.1 along the leading axis is 0.1 to float32 precision", () => {
+    const m = np.full([1e6, 2], 0.1).mean({ axis: 0 }).toArray() as number[];
+    for (const v of m) assert.ok(Math.abs(v - 0.1) < 1e-7, `mean drifted to ${v}`);
+    const s = np.full([1e6, 2], 0.1).sum(0).toArray() as number[];
+    for (const v of s) assert.ok(Math.abs(v - 1e5) / 1e5 < 1e-6, `sum drifted to ${v}`);
+  });
+});
