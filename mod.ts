@@ -48,6 +48,7 @@ export type {
   Series,
 } from "./src/display/plot.ts";
 export { formatDuration, formatMetric, progressBar } from "./src/display/progress.ts";
+export { JUPYTER_DISPLAY, type SvgImage, svgImage } from "./src/display/jupyter.ts";
 export type { ProgressBar, ProgressOptions, UpdateOptions } from "./src/display/progress.ts";
 export * as random from "./src/train/random.ts";
 export * as nn from "./src/train/nn.ts";

@@ -124,3 +124,23 @@ describe("bool arithmetic and default dtypes follow JAX", () => {
     assertJax(np.array([1, 2, 3]), "array_of_numbers");
   });
 });
+
+describe("arrays print as JAX's repr", () => {
+  interface ReprCase extends Case {
+    repr: string;
+  }
+  const reprs = fixture.cases.repr as unknown as Record<string, ReprCase>;
+  const special: Record<string, number> = { nan: NaN, inf: Infinity, "-inf": -Infinity };
+  const revive = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(revive) : typeof v === "string" ? special[v] : v;
+  for (const [name, c] of Object.entries(reprs)) {
+    it(`toString() of ${name} (${c.dtype}${JSON.stringify(c.shape)}) is JAX's repr`, () => {
+      const value = revive(c.value) as number[];
+      const x = c.shape.length === 0
+        ? np.full([], value as unknown as number, { dtype: c.dtype as np.DType })
+        : np.array(value.flat(c.shape.length) as number[], { dtype: c.dtype as np.DType })
+          .reshape(c.shape);
+      assert.equal(x.toString(), c.repr);
+    });
+  }
+});

@@ -279,30 +279,30 @@ describe("read-out and printing", () => {
     assert.throws(() => np.ones([2]).item(), TypeError);
   });
 
-  it("toString() prints like NumPy", () => {
-    assert.equal(np.array([1, 2, 3]).toString(), "array([1., 2., 3.], dtype=float32)");
-    assert.equal(np.arange(3).toString(), "array([0, 1, 2], dtype=int32)");
-    assert.equal(np.array([true, false]).toString(), "array([ True, False], dtype=bool)");
+  it("toString() prints like JAX (NumPy layout in Array(...))", () => {
+    assert.equal(np.array([1, 2, 3]).toString(), "Array([1., 2., 3.], dtype=float32)");
+    assert.equal(np.arange(3).toString(), "Array([0, 1, 2], dtype=int32)");
+    assert.equal(np.array([true, false]).toString(), "Array([ True, False], dtype=bool)");
     assert.equal(
       np.array([[1, 2], [3, 4]]).toString(),
-      "array([[1., 2.],\n       [3., 4.]], dtype=float32)",
+      "Array([[1., 2.],\n       [3., 4.]], dtype=float32)",
     );
-    assert.equal(np.array(3).toString(), "array(3., dtype=float32)");
-    assert.equal(np.array([NaN, Infinity, 1]).toString(), "array([nan, inf,  1.], dtype=float32)");
+    assert.equal(np.array(3).toString(), "Array(3., dtype=float32)");
+    assert.equal(np.array([NaN, Infinity, 1]).toString(), "Array([nan, inf,  1.], dtype=float32)");
     // decimal points line up, as in NumPy
-    assert.equal(np.array([0.5, 1.25], f64).toString(), "array([0.5 , 1.25], dtype=float64)");
+    assert.equal(np.array([0.5, 1.25], f64).toString(), "Array([0.5 , 1.25], dtype=float64)");
     assert.equal(
       np.array([1.5, 10.25, NaN], f64).toString(),
-      "array([ 1.5 , 10.25,   nan], dtype=float64)",
+      "Array([ 1.5 , 10.25,   nan], dtype=float64)",
     );
     assert.equal(
       np.arange(2000).toString(),
-      "array([   0,    1,    2, ..., 1997, 1998, 1999], dtype=int32)",
+      "Array([   0,    1,    2, ..., 1997, 1998, 1999], dtype=int32)",
     );
     assert.equal(`${np.ones([2, 1, 1])}`.split("\n").length, 3);
     // a large array is summarized, and printing it formats only what is shown
     const big = np.zeros([1_000_000]).toString();
-    assert.equal(big, "array([0., 0., 0., ..., 0., 0., 0.], dtype=float32)");
+    assert.equal(big, "Array([0., 0., 0., ..., 0., 0., 0.], dtype=float32)");
     assert.match(np.zeros([2000, 3]).toString(), /\.\.\.,\n/);
   });
 });

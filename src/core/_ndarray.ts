@@ -13,6 +13,7 @@
  */
 import { allocate, type DType, type TypedArray } from "./_dtype.ts";
 import { fmtShape, type Shape, sizeOf } from "./_shape.ts";
+import { formatArray, formatHtml } from "./_format.ts";
 
 /** A nested JS array of numbers or booleans, as accepted by `np.array` and returned by `toArray()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -135,9 +136,39 @@ export abstract class NDArray {
     };
     return build(0, 0, v.size);
   }
-  /** NumPy-style text, e.g. `array([1., 2.], dtype=float32)`. */
+  /**
+   * JAX-style text, e.g. `Array([1., 2.], dtype=float32)`; beyond 1,000 elements only three
+   * items at each end of each axis are shown. A traced array prints its type,
+   * e.g. `Traced<float32[3]> in jit`.
+   */
   toString(): string {
     return formatArray(this._value());
+  }
+  /** What `console.log` shows under Deno: the same text as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+  /** What `console.log` shows under Bun and Node: the same text as `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+  /**
+   * Conversion to a JS primitive: the text for a string hint (template strings), else the
+   * number of a one-element array (`+x`, `x > 0`, `Number(x)`). Throws a TypeError for
+   * larger arrays, and under `jit` or `vmap`, where the value is not known.
+   */
+  [Symbol.toPrimitive](hint: string): string | number {
+    if (hint === "string") return this.toString();
+    return toNumber(this._value(), hint);
+  }
+  /** `JSON.stringify(x)` writes the nested numbers (or booleans) of `toArray()`. */
+  toJSON(): NestedArray {
+    return this.toArray();
+  }
+  /** The MIME bundle Deno's Jupyter kernel displays: the text, and an HTML table. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const v = this._value();
+    return { "text/plain": formatArray(v), "text/html": formatHtml(v) };
   }
 
   /** Element-wise `this + y`, broadcasting. */
@@ -391,81 +422,14 @@ export class ArrayValue extends NDArray {
   }
 }
 
-// ---- printing, NumPy style -------------------------------------------------
-
-function formatArray(v: ArrayValue): string {
-  const data = v.data;
-  const n = v.size;
-  const summarize = n > 1000;
-  const edge = 3;
-  let fmt: (x: number) => string;
-  if (v.dtype === "bool") fmt = (x) => (x ? "True" : "False");
-  else if (v.dtype === "int32") fmt = (x) => String(x);
-  else {
-    const digits = v.dtype === "float32" ? 7 : 15;
-    let allInt = true;
-    for (let i = 0; i < n; i++) {
-      if (!Number.isInteger(data[i]) && Number.isFinite(data[i])) {
-        allInt = false;
-        break;
-      }
-    }
-    fmt = (x) => {
-      if (Number.isNaN(x)) return "nan";
-      if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-      if (allInt && Math.abs(x) < 1e16) return `${x}.`;
-      const s = Number(x.toPrecision(digits)).toString();
-      return s.includes("e") ? s.replace("e", "e") : s;
-    };
+/** The number inside a one-element array (bools as 0/1), for `Symbol.toPrimitive`. */
+function toNumber(v: ArrayValue, hint: string): number {
+  if (v.size !== 1) {
+    throw new TypeError(
+      `An array of shape ${fmtShape(v.shape)} cannot be converted to a JS number (hint ` +
+        `"${hint}"): only one-element arrays can. Reduce it first (x.sum(), x.max()), compare ` +
+        `element-wise with np.greater/np.where, or read it with toArray().`,
+    );
   }
-  // Format only the elements that are shown (a summarized array shows 3 at each end of each
-  // axis), so printing a huge array stays cheap and never spreads millions of arguments.
-  const idxOf = (len: number) =>
-    summarize && len > 2 * edge
-      ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => len - edge + i)]
-      : [...Array(len).keys()];
-  const cells = new Map<number, string>();
-  const collect = (axis: number, offset: number, stride: number): void => {
-    if (axis === v.shape.length) {
-      cells.set(offset, fmt(data[offset]));
-      return;
-    }
-    const len = v.shape[axis], inner = stride / (len || 1);
-    for (const i of idxOf(len)) if (i >= 0) collect(axis + 1, offset + i * inner, inner);
-  };
-  collect(0, 0, n);
-  // Align on the decimal point as NumPy does: [ 1.5 , 10.25]; cells without one right-align.
-  let intW = 0, fracW = 0, width = 0;
-  for (const c of cells.values()) {
-    const dot = c.includes("e") ? -1 : c.indexOf(".");
-    if (dot >= 0) {
-      intW = Math.max(intW, dot);
-      fracW = Math.max(fracW, c.length - dot - 1);
-    }
-    width = Math.max(width, c.length);
-  }
-  if (fracW > 0) width = Math.max(width, intW + 1 + fracW);
-  const pad = (c: string) => {
-    const dot = fracW > 0 && !c.includes("e") ? c.indexOf(".") : -1;
-    return dot >= 0
-      ? (c.slice(0, dot).padStart(intW) + c.slice(dot).padEnd(fracW + 1)).padStart(width)
-      : c.padStart(width);
-  };
-  const prefix = "array(";
-  const build = (axis: number, offset: number, stride: number, indent: string): string => {
-    if (axis === v.shape.length) return pad(cells.get(offset)!);
-    const len = v.shape[axis];
-    const inner = stride / (len || 1);
-    const parts: string[] = [];
-    for (const i of idxOf(len)) {
-      parts.push(i < 0 ? "..." : build(axis + 1, offset + i * inner, inner, indent + " "));
-    }
-    const sep = axis === v.shape.length - 1
-      ? ", "
-      : ",\n" + "\n".repeat(v.shape.length - axis - 2) + indent + " ";
-    return "[" + parts.join(sep) + "]";
-  };
-  const body = build(0, 0, n, " ".repeat(prefix.length));
-  const showDtype = v.dtype !== "float32" || v.size === 0;
-  return `${prefix}${body}${showDtype || v.dtype === "float32" ? `, dtype=${v.dtype}` : ""})`;
+  return Number(v.data[0]);
 }

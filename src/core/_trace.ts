@@ -54,6 +54,29 @@ export abstract class Tracer extends NDArray {
   get dtype(): DType {
     return this.aval.dtype;
   }
+  /** `Traced<float32[3]> in jit`: a tracer has a type, not (always) a value. */
+  override toString(): string {
+    return `Traced<${fmtAval(this.aval)}> in ${this.trace.main.name}`;
+  }
+  /**
+   * A number when the value is known while tracing (`grad`, `jvp`), for `if (x > 0)`;
+   * under `jit` or `vmap` a TypeError that points to `np.where`.
+   */
+  override [Symbol.toPrimitive](hint: string): string | number {
+    if (hint === "string") return this.toString();
+    let value: ArrayValue;
+    try {
+      value = this._value();
+    } catch {
+      throw new TypeError(
+        `${this.toString()}: a traced array has no concrete value inside ` +
+          `${this.trace.main.name}(), so it cannot become a JS number (hint "${hint}") or ` +
+          `steer an if/else. Compute both branches and select with np.where(cond, a, b) (as ` +
+          `lax.cond / jnp.where in JAX), or move the test outside ${this.trace.main.name}().`,
+      );
+    }
+    return value[Symbol.toPrimitive](hint);
+  }
   /** Checks that this tracer's transform is still running. */
   assertAlive(): void {
     const main = this.trace.main;
