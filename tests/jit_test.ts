@@ -50,6 +50,18 @@ const CASES: [string, Fn, NDArray[]][] = [
   ["floor", (x) => np.floor(x.mul(3)), [x23]],
   ["ceil", (x) => np.ceil(x.mul(3)), [x23]],
   ["round (half to even)", (x) => np.round(x.mul(4)), [np.array([0.5, 1.5, 2.5, -0.5, 0.4])]],
+  ["erf, erfc, erfinv", (x) => np.erf(x).add(np.erfc(x)).add(np.erfinv(x.mul(0.5))), [x23]],
+  ["lgamma and digamma", (x) => np.lgamma(x).add(np.digamma(x)), [pos23]],
+  ["atan2 and rem", (x, y) => np.arctan2(x, y).add(np.fmod(x, y)), [x23, pos23]],
+  [
+    "bitwise and/or/xor",
+    (x, y) => np.bitwiseAnd(x, y).add(np.bitwiseOr(x, y)).add(np.bitwiseXor(x, y)),
+    [
+      i32([6], 30, -50, 50),
+      i32([6], 31, -50, 50),
+    ],
+  ],
+  ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
   ["mul", (x, y) => np.mul(x, y), [x23, y23]],

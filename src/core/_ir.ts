@@ -85,6 +85,16 @@ export interface PrimitiveParams {
   ceil: None;
   /** round half to even */
   round: None;
+  /** error function (2/√π) ∫₀ˣ e^(−t²) dt */
+  erf: None;
+  /** 1 − erf(x), accurate where erf(x) is near 1 */
+  erfc: None;
+  /** inverse of erf on (−1, 1) */
+  erf_inv: None;
+  /** log |Γ(x)| */
+  lgamma: None;
+  /** ψ(x) = d/dx log Γ(x) */
+  digamma: None;
   // -- binary elementwise, dtype-preserving --------------------------------
   /** x + y */
   add: None;
@@ -100,6 +110,16 @@ export interface PrimitiveParams {
   max: None;
   /** elementwise minimum */
   min: None;
+  /** the angle of the point (x, y) for atan2(y, x), in (−π, π] */
+  atan2: None;
+  /** x − y·trunc(x / y) (C's fmod; the sign of x) */
+  rem: None;
+  /** bitwise (int32) or logical (bool) and */
+  and: None;
+  /** bitwise (int32) or logical (bool) or */
+  or: None;
+  /** bitwise (int32) or logical (bool) exclusive or */
+  xor: None;
   // -- comparisons: two operands of one dtype -> bool ----------------------
   /** x == y */
   eq: None;
@@ -133,6 +153,8 @@ export interface PrimitiveParams {
   argmax: { axis: number };
   /** index of the minimum along an axis (int32) */
   argmin: { axis: number };
+  /** The stable sorting permutation along an axis (int32, NaN last; descending keeps ties in order). */
+  argsort: { axis: number; descending: boolean };
   // -- linear algebra --------------------------------------------------------
   /** [...b, m, k] x [...b, k, n] -> [...b, m, n]; batch axes equal. */
   matmul: None;
@@ -186,6 +208,11 @@ export const UNARY_PRIMITIVES = [
   "floor",
   "ceil",
   "round",
+  "erf",
+  "erfc",
+  "erf_inv",
+  "lgamma",
+  "digamma",
 ] as const satisfies readonly Primitive[];
 export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
 
@@ -197,6 +224,11 @@ export const BINARY_PRIMITIVES = [
   "pow",
   "max",
   "min",
+  "atan2",
+  "rem",
+  "and",
+  "or",
+  "xor",
 ] as const satisfies readonly Primitive[];
 export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
 

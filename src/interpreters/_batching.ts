@@ -267,6 +267,11 @@ const structural = {
   reduce_prod: reduction("reduce_prod"),
   argmax: argReduction("argmax"),
   argmin: argReduction("argmin"),
+  // sorting each example's lane: the batch axis stays where it is, the sorted axis shifts
+  argsort: ([x], [d], { axis, descending }) => [
+    [bind1("argsort", [x], { axis: shiftAxis(axis, d!), descending })],
+    [d],
+  ],
   // [...b, m, k] x [...b, k, n]
   matmul: ([a, b], [da, db]) => {
     if (da !== null && db !== null) {

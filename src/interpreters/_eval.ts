@@ -22,6 +22,7 @@ import { checkAllocation } from "../core/_validate.ts";
 import { sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
+import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -65,6 +66,11 @@ export const unaryFns: Record<typeof UNARY_PRIMITIVES[number], (x: number) => nu
   floor: Math.floor,
   ceil: Math.ceil,
   round: roundHalfEven,
+  erf,
+  erfc,
+  erf_inv: erfinvF64,
+  lgamma,
+  digamma,
 };
 
 export const binaryFns: Record<typeof BINARY_PRIMITIVES[number], (x: number, y: number) => number> =
@@ -76,6 +82,11 @@ export const binaryFns: Record<typeof BINARY_PRIMITIVES[number], (x: number, y: 
     pow: Math.pow,
     max: (x, y) => (x > y || Number.isNaN(x) ? x : y),
     min: (x, y) => (x < y || Number.isNaN(x) ? x : y),
+    atan2: Math.atan2,
+    rem: (x, y) => x % y,
+    and: (x, y) => x & y,
+    or: (x, y) => x | y,
+    xor: (x, y) => x ^ y,
   };
 
 /**
@@ -489,6 +500,34 @@ const rules = {
       }
     }
     return [new ArrayValue(out, shape, u.dtype)];
+  },
+  argsort: ([x], { axis, descending }) => {
+    const n = x.shape[axis];
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const out = new Int32Array(x.size);
+    const d = x.data;
+    const perm = Array.from({ length: n }, (_, i) => i);
+    const lane = new Float64Array(n);
+    // NaN sorts after every number in both directions (as JAX); ties keep their order
+    const cmp = (i: number, j: number) => {
+      const a = lane[i], b = lane[j];
+      if (a !== a) return b !== b ? i - j : 1;
+      if (b !== b) return -1;
+      return (descending ? b - a : a - b) || i - j;
+    };
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0; k < inner; k++) {
+        const base = o * n * inner + k;
+        for (let i = 0; i < n; i++) {
+          lane[i] = d[base + i * inner];
+          perm[i] = i;
+        }
+        perm.sort(cmp);
+        for (let i = 0; i < n; i++) out[base + i * inner] = perm[i];
+      }
+    }
+    return [new ArrayValue(out, x.shape, "int32")];
   },
   random_bits: ([key], params) => {
     if (!evalHooks.randomBits) throw new Error("internal: random kernels not installed.");

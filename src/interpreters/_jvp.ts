@@ -128,6 +128,37 @@ function productOfOthers(y: NDArray): NDArray {
   return lax.mul(exclusiveScan(1), exclusiveScan(-1));
 }
 
+/**
+ * ψ'(x), the trigamma function, from primitives (so digamma is differentiable to any order):
+ * ψ'(x) = Σ_{k<6} 1/(x + k)² + ψ'(x + 6), the tail from the asymptotic series
+ * ψ'(z) ~ 1/z + 1/(2z²) + 1/(6z³) − 1/(30z⁵) + 1/(42z⁷) − 1/(30z⁹); for x < 1/2 the
+ * reflection ψ'(x) = π² / sin²(πx) − ψ'(1 − x).
+ */
+function trigamma(x: NDArray): NDArray {
+  const c = (v: number) => lax.full(x, v);
+  const positive = (y: NDArray) => {
+    let acc: NDArray = c(0);
+    let z = y;
+    for (let k = 0; k < 6; k++) {
+      acc = lax.add(acc, lax.div(c(1), lax.mul(z, z)));
+      z = lax.add(z, c(1));
+    }
+    const r = lax.div(c(1), z), r2 = lax.mul(r, r);
+    // r + r²/2 + r³ (1/6 − r² (1/30 − r² (1/42 − r²/30)))
+    const inner = lax.sub(
+      c(1 / 6),
+      lax.mul(r2, lax.sub(c(1 / 30), lax.mul(r2, lax.sub(c(1 / 42), lax.scale(r2, 1 / 30))))),
+    );
+    const tail = lax.add(lax.add(r, lax.scale(r2, 0.5)), lax.mul(lax.mul(r2, r), inner));
+    return lax.add(acc, tail);
+  };
+  const small = lax.binary("lt", x, c(0.5));
+  const safe = lax.select(small, lax.sub(c(1), x), x); // ≥ 1/2 on both branches
+  const s = lax.unary("sin", lax.scale(x, Math.PI));
+  const reflected = lax.sub(lax.div(c(Math.PI * Math.PI), lax.mul(s, s)), positive(safe));
+  return lax.select(small, reflected, positive(safe));
+}
+
 export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // d(-x) = -dx
   neg: linear("neg"),
@@ -166,6 +197,25 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   floor: zeroTangent("floor"),
   ceil: zeroTangent("ceil"),
   round: zeroTangent("round"),
+  // d erf(x) = (2/√π) e^(−x²) dx
+  erf: chain(
+    "erf",
+    (x) => lax.scale(lax.unary("exp", lax.neg(lax.mul(x, x))), 2 / Math.sqrt(Math.PI)),
+  ),
+  // d erfc(x) = −(2/√π) e^(−x²) dx
+  erfc: chain(
+    "erfc",
+    (x) => lax.scale(lax.unary("exp", lax.neg(lax.mul(x, x))), -2 / Math.sqrt(Math.PI)),
+  ),
+  // d erf⁻¹(x) = (√π/2) e^(erf⁻¹(x)²) dx
+  erf_inv: chain(
+    "erf_inv",
+    (_x, y) => lax.scale(lax.unary("exp", lax.mul(y, y)), Math.sqrt(Math.PI) / 2),
+  ),
+  // d log Γ(x) = ψ(x) dx
+  lgamma: chain("lgamma", (x) => lax.unary("digamma", x)),
+  // d ψ(x) = ψ'(x) dx
+  digamma: chain("digamma", (x) => trigamma(x)),
   // d(x ± y) = dx ± dy
   add: ([x, y], [tx, ty]) => [[lax.add(x, y)], [addT(tx, ty)]],
   sub: ([x, y], [tx, ty]) => [[lax.sub(x, y)], [addT(tx, ty && lax.neg(ty))]],
@@ -198,6 +248,22 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   },
   max: minMax("max"),
   min: minMax("min"),
+  // d atan2(y, x) = (x dy − y dx) / (x² + y²)
+  atan2: ([y, x], [ty, tx]) => {
+    const out = lax.binary("atan2", y, x);
+    const r2 = lax.add(lax.mul(x, x), lax.mul(y, y));
+    const num = addT(mulT(ty, x), tx && lax.neg(lax.mul(tx, y)));
+    return [[out], [num && lax.div(num, r2)]];
+  },
+  // d rem(x, y) = dx − trunc(x / y) dy, where trunc(x / y) = (x − rem(x, y)) / y exactly
+  rem: ([x, y], [tx, ty]) => {
+    const out = lax.binary("rem", x, y);
+    const q = lax.unary("round", lax.div(lax.sub(x, out), y));
+    return [[out], [addT(tx, ty && lax.neg(lax.mul(ty, q)))]];
+  },
+  and: zeroTangent("and"),
+  or: zeroTangent("or"),
+  xor: zeroTangent("xor"),
   eq: zeroTangent("eq"),
   ne: zeroTangent("ne"),
   lt: zeroTangent("lt"),
@@ -237,6 +303,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   },
   argmax: zeroTangent("argmax"),
   argmin: zeroTangent("argmin"),
+  argsort: zeroTangent("argsort"),
   // d(AB) = dA B + A dB
   matmul: ([a, b], [ta, tb]) => [
     [lax.matmul(a, b)],

@@ -21,6 +21,7 @@ import {
 } from "../core/_ir.ts";
 import type { Code } from "../kernels/_wasm.ts";
 import { intPow, logistic, roundHalfEven } from "./_eval.ts";
+import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
 
@@ -117,6 +118,11 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   floor: ([x]) => `Math.floor(${x})`,
   ceil: ([x]) => `Math.ceil(${x})`,
   round: ([x]) => `H.round(${x})`,
+  erf: ([x]) => `H.erf(${x})`,
+  erfc: ([x]) => `H.erfc(${x})`,
+  erf_inv: ([x]) => `H.erfinv(${x})`,
+  lgamma: ([x]) => `H.lgamma(${x})`,
+  digamma: ([x]) => `H.digamma(${x})`,
   add: ([x, y]) => `(${x} + ${y})`,
   sub: ([x, y]) => `(${x} - ${y})`,
   // int32 products wrap like Math.imul, as the eager kernel does
@@ -127,6 +133,11 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   // NaN propagates from either side (x !== x tests for NaN)
   max: ([x, y]) => `(${x} > ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   min: ([x, y]) => `(${x} < ${y} || ${x} !== ${x} ? ${x} : ${y})`,
+  atan2: ([x, y]) => `Math.atan2(${x}, ${y})`,
+  rem: ([x, y]) => `(${x} % ${y})`,
+  and: ([x, y]) => `(${x} & ${y})`,
+  or: ([x, y]) => `(${x} | ${y})`,
+  xor: ([x, y]) => `(${x} ^ ${y})`,
   eq: cmp("==="),
   ne: cmp("!=="),
   lt: cmp("<"),
@@ -173,6 +184,11 @@ export const LOWERING_HELPERS = {
   logistic,
   intPow,
   round: roundHalfEven,
+  erf,
+  erfc,
+  erfinv: erfinvF64,
+  lgamma,
+  digamma,
   sin: sinF32,
   cos: cosF32,
   sincos: sinCosF32,

@@ -74,6 +74,12 @@ const structural = {
   reduce_prod: reduce,
   argmax: argReduce,
   argmin: argReduce,
+  argsort: ([x], { axis }) => {
+    if (!(axis >= 0 && axis < x.shape.length)) {
+      throw new RangeError(`argsort: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);
+    }
+    return [{ shape: x.shape, dtype: "int32" }];
+  },
   matmul: ([a, b]) => {
     const r = a.shape.length;
     const ok = r >= 2 && b.shape.length === r && a.dtype === b.dtype &&

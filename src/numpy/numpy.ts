@@ -479,6 +479,9 @@ export function eye(n: number, m?: number, options: DTypeOptions & { k?: number 
 export * from "./_elementwise.ts";
 export * from "./_reduce.ts";
 export * from "./_structure.ts";
+export * from "./_math.ts";
+export * from "./_indexing.ts";
+export * from "./_scan_sort.ts";
 
 installMethods({
   unary: unaryOp,

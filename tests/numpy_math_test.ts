@@ -1,0 +1,115 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { grad, type NDArray, np } from "../mod.ts";
+import { checkFixture } from "./_numpy_fixtures.ts";
+import { assertAllClose } from "./_helpers.ts";
+
+type F = (...xs: NDArray[]) => NDArray;
+
+describe("np elementwise math against JAX", () => {
+  const unary: [string, F][] = [
+    ["arcsin", np.arcsin],
+    ["arccos", np.arccos],
+    ["arctan", np.arctan],
+    ["sinh", np.sinh],
+    ["cosh", np.cosh],
+    ["arcsinh", np.arcsinh],
+    ["arccosh", np.arccosh],
+    ["arctanh", np.arctanh],
+    ["exp2", np.exp2],
+    ["log2", np.log2],
+    ["log10", np.log10],
+    ["cbrt", np.cbrt],
+    ["erf", np.erf],
+    ["erfc", np.erfc],
+    ["erfinv", np.erfinv],
+    ["lgamma", np.lgamma],
+    ["digamma", np.digamma],
+    ["sinc", np.sinc],
+    ["deg2rad", np.deg2rad],
+    ["rad2deg", np.rad2deg],
+  ];
+  for (const [name, f] of unary) {
+    it(`np.${name}() matches JAX's values and gradients under jit, vmap and grad`, () => {
+      checkFixture(`math.${name}`, f, { rtol: 1e-11, atol: 1e-12 });
+    });
+  }
+  const binary: [string, F][] = [
+    ["arctan2", np.arctan2],
+    ["hypot", np.hypot],
+    ["logaddexp", np.logaddexp],
+    ["logaddexp2", np.logaddexp2],
+    ["mod", np.mod],
+    ["fmod", np.fmod],
+    ["remainder", np.remainder],
+  ];
+  for (const [name, f] of binary) {
+    it(`np.${name}() matches JAX's values and both gradients`, () => {
+      checkFixture(`math.${name}`, f, { rtol: 1e-11, atol: 1e-12 });
+    });
+  }
+  it("np.copysign() and np.trunc() match JAX (gradients without finite differences at kinks)", () => {
+    checkFixture("math.copysign", np.copysign, { noFiniteDifferences: true });
+    checkFixture("math.trunc", np.trunc, { noFiniteDifferences: true });
+  });
+  it("np.floorDivide() and np.heaviside() match JAX", () => {
+    checkFixture("math.floorDivide", np.floorDivide);
+    checkFixture("math.heaviside", np.heaviside);
+  });
+  for (const name of ["mod", "fmod", "floorDivide", "bitwiseAnd", "bitwiseOr", "bitwiseXor"]) {
+    it(`np.${name}() on int32 matches JAX and stays int32`, () => {
+      const f = (np as unknown as Record<string, F>)[name];
+      checkFixture(`int.${name}`, f, { int: true });
+      assert.equal(
+        f(np.array([5], { dtype: "int32" }), np.array([3], { dtype: "int32" })).dtype,
+        "int32",
+      );
+    });
+  }
+  it("np.bitwiseNot() on int32 matches JAX", () => {
+    checkFixture("int.bitwiseNot", np.bitwiseNot, { int: true });
+  });
+  for (const name of ["isnan", "isinf", "isfinite", "signbit", "nanToNum"]) {
+    it(`np.${name}() matches JAX on NaN, ±Infinity and ±0`, () => {
+      checkFixture(`pred.${name}`, (np as unknown as Record<string, F>)[name]);
+    });
+  }
+});
+
+describe("np elementwise math edge cases", () => {
+  it("np.arcsinh() is exact for huge arguments and has derivative 1 at 0", () => {
+    assertAllClose(np.arcsinh(np.array([1e300, -1e300], { dtype: "float64" })), [
+      Math.asinh(1e300),
+      Math.asinh(-1e300),
+    ], { rtol: 1e-15 });
+    assert.equal(
+      grad((x: NDArray) => np.arcsinh(x).sum())(np.array(0, { dtype: "float64" })).item(),
+      1,
+    );
+  });
+  it("np.hypot() neither overflows nor yields NaN gradients at the origin", () => {
+    assertAllClose(np.hypot(np.array(3e200, { dtype: "float64" }), 4e200), 5e200, { rtol: 1e-15 });
+    const g = grad((x: NDArray) => np.hypot(x, 0).sum())(np.array([0], { dtype: "float64" }));
+    assert.deepEqual(g.toArray(), [0]);
+  });
+  it("np.logaddexp() handles two −Infinity operands", () => {
+    assert.equal(np.logaddexp(-Infinity, -Infinity).item(), -Infinity);
+  });
+  it("the logical ops treat non-zero as true and return bool", () => {
+    const x = np.array([0, 1, 2, 0]), y = np.array([0, 0, 3, 5]);
+    assert.deepEqual(np.logicalAnd(x, y).toArray(), [false, false, true, false]);
+    assert.deepEqual(np.logicalOr(x, y).toArray(), [false, true, true, true]);
+    assert.deepEqual(np.logicalXor(x, y).toArray(), [false, true, false, true]);
+    assert.deepEqual(np.logicalNot(x).toArray(), [true, false, false, true]);
+  });
+  it("bitwise ops reject float operands with a TypeError naming the function", () => {
+    assert.throws(() => np.bitwiseAnd(np.array([1.5]), 1), /np\.bitwiseAnd: needs int32 or bool/);
+    assert.throws(() => np.bitwiseNot(np.array([1.5])), TypeError);
+  });
+  it("np.nanToNum() rejects unknown options", () => {
+    assert.throws(
+      () => np.nanToNum(np.array([1]), { nan: 0, foo: 1 } as never),
+      /unknown option "foo"/,
+    );
+  });
+});
