@@ -16,3 +16,9 @@ export {
   saveSafetensors,
   type TensorEntry,
 } from "./safetensors.ts";
+export {
+  type CheckpointValue,
+  loadCheckpoint,
+  type LoadCheckpointOptions,
+  saveCheckpoint,
+} from "./checkpoint.ts";
