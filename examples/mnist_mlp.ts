@@ -5,14 +5,17 @@
  * forward propagation, back-propagation, the optimizer update — compiled by `jit`.
  *
  *   deno run -A examples/mnist_mlp.ts [--epochs 20] [--batch 64] [--steps N] [--out out]
+ *     [--save out/mnist_mlp.safetensors]
  *   bun run examples/mnist_mlp.ts
  *
  * Prints a one-line progress bar per epoch, writes the loss and accuracy
- * curves to out/mnist_mlp.svg, and ends with `test accuracy: 0.xxxx`.
+ * curves to out/mnist_mlp.svg, and ends with `test accuracy: 0.xxxx`. With `--save`, the
+ * trained parameters go to a safetensors file that examples/mnist_eval.ts loads.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import {
   figure,
+  io,
   jit,
   losses,
   nn,
@@ -46,10 +49,14 @@ export interface TrainResult {
   accuracyCurve: { step: number; accuracy: number }[];
   steps: number;
   seconds: number;
+  /** The trained parameters. */
+  params: Params;
 }
 
-const model = nn.mlp([784, 512, 256, 10], { dropout: 0.2 });
-type Params = ReturnType<typeof model.init>;
+/** The network: 784-512-256-10 with ReLU and dropout 0.2. */
+export const model = nn.mlp([784, 512, 256, 10], { dropout: 0.2 });
+/** The network's parameters. */
+export type Params = ReturnType<typeof model.init>;
 
 /** Softmax cross-entropy of the network's logits: forward propagation then the loss. */
 function lossFn(params: Params, x: np.NDArray, y: np.NDArray, key: np.NDArray): np.NDArray {
@@ -58,7 +65,7 @@ function lossFn(params: Params, x: np.NDArray, y: np.NDArray, key: np.NDArray): 
 }
 
 /** Fraction of `images` whose predicted digit (argmax of the logits) equals the label. */
-function accuracy(params: Params, images: Float32Array, labels: Int32Array): number {
+export function accuracy(params: Params, images: Float32Array, labels: Int32Array): number {
   const n = labels.length;
   let correct = 0;
   for (let start = 0; start < n; start += 500) {
@@ -145,6 +152,7 @@ export async function trainMnistMlp(options: TrainOptions = {}): Promise<TrainRe
     accuracyCurve,
     steps: step,
     seconds: (performance.now() - started) / 1000,
+    params,
   };
 }
 
@@ -196,4 +204,9 @@ if (import.meta.main) {
     } s; curves: ${outDir}/mnist_mlp.svg`,
   );
   console.log(`test accuracy: ${result.testAccuracy.toFixed(4)}`);
+  const savePath = flag(args, "save");
+  if (savePath !== undefined) {
+    await io.save(savePath, result.params, { metadata: { model: "mnist_mlp 784-512-256-10" } });
+    console.log(`saved parameters: ${savePath} (load with examples/mnist_eval.ts)`);
+  }
 }
