@@ -7,7 +7,19 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { np, tree } from "../mod.ts";
+import {
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  np,
+  tree,
+  valueAndGrad,
+  vjp,
+  vmap,
+} from "../mod.ts";
 
 /** Engine messages that mean a check is missing: a test fails when an error contains one. */
 const ENGINE_TEXT =
@@ -257,5 +269,80 @@ describe("reductions stay accurate in float32", () => {
     for (const v of m) assert.ok(Math.abs(v - 0.1) < 1e-7, `mean drifted to ${v}`);
     const s = np.full([1e6, 2], 0.1).sum(0).toArray() as number[];
     for (const v of s) assert.ok(Math.abs(v - 1e5) / 1e5 < 1e-6, `sum drifted to ${v}`);
+  });
+});
+
+describe("transforms: options and argnums", () => {
+  const f = (x: np.NDArray, y: np.NDArray) => x.mul(x).mul(y).sum();
+  const a = np.array(3), b = np.array(2);
+
+  it("grad with a repeated argnum returns the gradient at each position, as jacrev does", () => {
+    const [g0, g1] = grad(f, { argnums: [0, 0] })(a, b) as np.NDArray[];
+    assert.equal(g0.item(), 12);
+    assert.equal(g1.item(), 12);
+    const [j0, j1] = jacrev(f, [0, 0])(a, b) as unknown as np.NDArray[];
+    assert.equal(j0.item(), 12);
+    assert.equal(j1.item(), 12);
+  });
+
+  it("grad(f, 1) and jacfwd(f, 1) take the argnums positionally", () => {
+    assert.equal(grad(f, 1)(a, b).item(), 9);
+    assert.equal((jacfwd(f, 1)(a, b) as np.NDArray).item(), 9);
+    const [v, g] = valueAndGrad(f, 1)(a, b);
+    assert.equal(v.item(), 18);
+    assert.equal(g.item(), 9);
+  });
+
+  it("a misspelt option names the right one", () => {
+    assert.match(rejects(() => grad(f, bad({ argnum: 1 })), TypeError, "grad"), /"argnums"/);
+    assert.match(rejects(() => vmap(f, bad({ in_axes: 1 })), TypeError, "vmap"), /"inAxes"/);
+  });
+
+  table([
+    ["grad with holomorphic", () => grad(f, bad({ holomorphic: true })), TypeError, "grad"],
+    ["grad with a string argnum", () => grad(f, bad({ argnums: "1" }))(a, b), TypeError, "grad"],
+    ["grad with argnums 1.5", () => grad(f, bad(1.5))(a, b), TypeError, "grad"],
+    ["grad with argnums 5", () => grad(f, 5)(a, b), RangeError, "grad"],
+    ["grad of an array", () => grad(bad(a)), TypeError, "grad"],
+    [
+      "valueAndGrad with hasAux 1",
+      () => valueAndGrad(f, bad({ hasAux: 1 })),
+      TypeError,
+      "valueAndGrad",
+    ],
+    [
+      "valueAndGrad with an options string",
+      () => valueAndGrad(f, bad("x")),
+      TypeError,
+      "valueAndGrad",
+    ],
+    ["vmap with outaxes", () => vmap(f, bad({ outaxes: 0 })), TypeError, "vmap"],
+    ["vmap of a number", () => vmap(bad(3)), TypeError, "vmap"],
+    ["jacrev with an unknown option", () => jacrev(f, bad({ argnum: 0 })), TypeError, "jacrev"],
+    ["jacfwd of a string", () => jacfwd(bad("f")), TypeError, "jacfwd"],
+    [
+      "hessian with an unknown option",
+      () => hessian(f, bad({ argnums: 0, x: 1 })),
+      TypeError,
+      "jacrev",
+    ],
+    ["jvp with a bare primal", () => jvp((x: np.NDArray) => x, bad(a), bad(a)), TypeError, "jvp"],
+    [
+      "jvp with a wrong tangent shape",
+      () => jvp((x: np.NDArray) => x, [np.ones([2])], [np.ones([3])]),
+      TypeError,
+      "jvp",
+    ],
+    ["linearize of a number", () => linearize(bad(1), a), TypeError, "linearize"],
+    ["vjp of null", () => vjp(bad(null), a), TypeError, "vjp"],
+  ]);
+
+  it("the jvp tangent check speaks of tangents and primals", () => {
+    const msg = rejects(
+      () => jvp((x: np.NDArray) => x, [np.ones([2])], [np.ones([3])]),
+      TypeError,
+      "jvp",
+    );
+    assert.match(msg, /tangent 0 must match the primal/);
   });
 });

@@ -3,6 +3,7 @@ import { isFloat } from "./_dtype.ts";
 import { NDArray } from "./_ndarray.ts";
 import { fmtShape } from "./_shape.ts";
 import type { TreeDef } from "./tree.ts";
+import { checkOptions, show } from "./_validate.ts";
 
 /** Which positional arguments to differentiate: one index or a list. */
 export type Argnums = number | readonly number[];
@@ -41,9 +42,17 @@ export function normalizeArgnums(
   nargs: number,
   option = "argnums",
 ): number[] {
+  if (typeof argnums !== "number" && !Array.isArray(argnums)) {
+    throw new TypeError(
+      `${name}: ${option} must be an integer or a list of integers, got ${show(argnums)}.`,
+    );
+  }
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
+    if (typeof a !== "number" || !Number.isInteger(a)) {
+      throw new TypeError(`${name}: ${option} must hold integers, got ${show(argnums)}.`);
+    }
+    if (a < 0 || a >= nargs) {
       throw new RangeError(
         `${name}: ${option} ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
           `argument(s).`,
@@ -51,6 +60,37 @@ export function normalizeArgnums(
     }
   }
   return list;
+}
+
+/** Checks that a transform was given a function (not, say, the result of calling one). */
+export function checkFunction(name: string, f: unknown): void {
+  if (typeof f !== "function") {
+    throw new TypeError(
+      `${name}: expected a function to transform, got ${show(f)}` +
+        `${f instanceof NDArray ? " (pass the function itself, not its result)" : ""}.`,
+    );
+  }
+}
+
+/**
+ * Reads the options of `grad`-like transforms: an options object with `keys`, or
+ * the argnums alone (`grad(f, 1)`, `grad(f, [0, 1])`), as JAX's positional form.
+ */
+export function gradOptions(
+  name: string,
+  options: { argnums?: Argnums; hasAux?: boolean } | Argnums | undefined,
+  keys: readonly string[],
+): { argnums?: Argnums; hasAux?: boolean } {
+  if (options === undefined) return {};
+  if (typeof options === "number" || Array.isArray(options)) {
+    return { argnums: options as Argnums };
+  }
+  checkOptions(name, options, keys);
+  const o = options as { argnums?: Argnums; hasAux?: boolean };
+  if (o.hasAux !== undefined && typeof o.hasAux !== "boolean") {
+    throw new TypeError(`${name}: hasAux must be true or false, got ${show(o.hasAux)}.`);
+  }
+  return o;
 }
 
 /** Checks that every output leaf of a transformed function is an array and returns them. */

@@ -93,9 +93,9 @@ export class TreeDef {
   }
 }
 
-/** A key as printed in a structure: bare when it is an identifier, quoted otherwise. */
+/** A key as printed in a structure: bare, or quoted when it holds characters of the notation. */
 function fmtKey(k: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+  return /^[^\s:,{}[\]*"]+$/.test(k) ? k : JSON.stringify(k);
 }
 
 /**

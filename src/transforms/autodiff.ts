@@ -26,9 +26,12 @@ import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import {
   type Argnums,
   checkDifferentiable,
+  checkFunction,
+  gradOptions,
   normalizeArgnums,
   outputArrays,
 } from "../core/_args.ts";
+import { show } from "../core/_validate.ts";
 export type { Argnums };
 
 /** The gradient type for arguments `A` and `argnums` `N`: the argument's own type, or a tuple of them. */
@@ -97,12 +100,18 @@ function withArgs(args: readonly unknown[], nums: number[], def: TreeDef, leaves
   return out;
 }
 
-function checkCotangents(name: string, outs: readonly NDArray[], cts: readonly NDArray[]): void {
+function checkCotangents(
+  name: string,
+  outs: readonly NDArray[],
+  cts: readonly NDArray[],
+  what = "cotangent",
+  against = "output",
+): void {
   outs.forEach((o, i) => {
     const c = cts[i];
     if (!(c instanceof NDArray) || !shapesEqual(c.shape, o.shape) || c.dtype !== o.dtype) {
       throw new TypeError(
-        `${name}: cotangent ${i} must match the output ${fmtAval(avalOf(o))}, got ` +
+        `${name}: ${what} ${i} must match the ${against} ${fmtAval(avalOf(o))}, got ` +
           `${c instanceof NDArray ? fmtAval(avalOf(c)) : String(c)}.`,
       );
     }
@@ -137,13 +146,22 @@ export function jvp<A extends readonly unknown[], R>(
   primals: A,
   tangents: A,
 ): [R, R] {
+  checkFunction("jvp", f);
+  for (const [what, v] of [["primals", primals], ["tangents", tangents]] as const) {
+    if (!Array.isArray(v)) {
+      throw new TypeError(
+        `jvp: ${what} must be a list with one entry per argument of f, got ${show(v)}` +
+          `${v instanceof NDArray ? ` (wrap it: [${what.slice(0, -1)}])` : ""}.`,
+      );
+    }
+  }
   const [pLeaves, pDef] = flatten(primals);
   const [tLeaves, tDef] = flatten(tangents);
   if (!pDef.equals(tDef)) {
     throw new TypeError(`jvp: tangents have structure ${tDef} but primals have ${pDef}.`);
   }
   checkDifferentiable("jvp", pLeaves, pDef);
-  checkCotangents("jvp", pLeaves, tLeaves);
+  checkCotangents("jvp", pLeaves, tLeaves, "tangent", "primal");
   let outDef: TreeDef | undefined;
   const [outs, touts] = jvpFlat(
     (xs) => {
@@ -186,6 +204,7 @@ export function linearize<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   ...primals: A
 ): [R, (...tangents: A) => R] {
+  checkFunction("linearize", f);
   const [leaves, def] = flatten(primals);
   checkDifferentiable("linearize", leaves, def);
   let outDef: TreeDef | undefined;
@@ -235,6 +254,7 @@ export function vjp<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   ...primals: A
 ): [R, (cotangent: R) => A] {
+  checkFunction("vjp", f);
   const [leaves, def] = flatten(primals);
   checkDifferentiable("vjp", leaves, def);
   let outDef: TreeDef | undefined;
@@ -260,16 +280,20 @@ export function vjp<A extends readonly unknown[], R>(
 function valueAndGradImpl(
   name: string,
   f: (...args: unknown[]) => unknown,
-  options: GradOptions,
+  optionsArg: GradOptions | Argnums | undefined,
 ): (...args: unknown[]) => [unknown, unknown] {
+  checkFunction(name, f);
+  const options = gradOptions(name, optionsArg, ["argnums", "hasAux"]);
   const argnums = options.argnums ?? 0;
   const hasAux = options.hasAux ?? false;
   return (...args: unknown[]) => {
     const nums = normalizeArgnums(name, argnums, args.length);
-    const [leaves, def] = flatten(nums.map((n) => args[n]));
+    // a repeated argnum is differentiated once and its gradient returned at each position
+    const uniq = [...new Set(nums)];
+    const [leaves, def] = flatten(uniq.map((n) => args[n]));
     checkDifferentiable(name, leaves, def);
     const lin = linearizeFlat(name, (xs) => {
-      const r = f(...withArgs(args, nums, def, xs));
+      const r = f(...withArgs(args, uniq, def, xs));
       if (hasAux) {
         if (!Array.isArray(r) || r.length !== 2) {
           throw new TypeError(
@@ -284,10 +308,11 @@ function valueAndGradImpl(
     const [value] = lin.outs;
     const [ct] = [lax.full(avalOf(value), 1)];
     const cts = backwardPass(lin.jaxpr, [ct]);
-    const grads = unflatten<unknown[]>(
+    const uniqGrads = unflatten<unknown[]>(
       def,
       cts.map((c, i) => c ?? lax.zerosLike(avalOf(leaves[i]))),
     );
+    const grads = nums.map((n) => uniqGrads[uniq.indexOf(n)]);
     const g = typeof argnums === "number" ? grads[0] : grads;
     return [hasAux ? [value, lin.aux] : value, g];
   };
@@ -359,7 +384,7 @@ export function grad<A extends readonly unknown[], Aux, const N extends Argnums 
  */
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
-  options?: GradOptions<N, false>,
+  options?: GradOptions<N, false> | N,
 ): (...args: A) => GradsOf<A, NoInfer<N>>;
 export function grad(
   f: (...args: never[]) => unknown,
@@ -368,7 +393,9 @@ export function grad(
   const vg = valueAndGradImpl("grad", f as (...args: unknown[]) => unknown, options);
   return (...args) => {
     const [value, g] = vg(...args);
-    return options.hasAux ? [g, (value as [unknown, unknown])[1]] : g;
+    return typeof options === "object" && !Array.isArray(options) && options.hasAux
+      ? [g, (value as [unknown, unknown])[1]]
+      : g;
   };
 }
 
@@ -415,7 +442,7 @@ export function valueAndGrad<A extends readonly unknown[], Aux, const N extends 
  */
 export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
-  options?: GradOptions<N, false>,
+  options?: GradOptions<N, false> | N,
 ): (...args: A) => [NDArray, GradsOf<A, NoInfer<N>>];
 export function valueAndGrad(
   f: (...args: never[]) => unknown,

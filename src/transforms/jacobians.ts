@@ -8,7 +8,12 @@
  * @module
  */
 import { type Argnums, type GradsOf, jvp, vjp } from "./autodiff.ts";
-import { checkDifferentiable, normalizeArgnums } from "../core/_args.ts";
+import {
+  checkDifferentiable,
+  checkFunction,
+  gradOptions,
+  normalizeArgnums,
+} from "../core/_args.ts";
 import { allocate, type DType } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
@@ -134,16 +139,19 @@ function jacobianImpl(
   f: (...args: unknown[]) => unknown,
   argnums: Argnums,
 ): (...args: unknown[]) => unknown {
+  checkFunction(name, f);
   return (...args) => {
     const nums = normalizeArgnums(name, argnums, args.length);
-    const [leaves, inDef] = flatten(nums.map((n) => args[n]));
+    // a repeated argnum is differentiated once and its block returned at each position
+    const uniq = [...new Set(nums)];
+    const [leaves, inDef] = flatten(uniq.map((n) => args[n]));
     const xs = checkDifferentiable(name, leaves, inDef);
     let outDef: TreeDef | undefined;
-    const fFlat = flatCall(f, args, nums, inDef, (d) => (outDef = d));
+    const fFlat = flatCall(f, args, uniq, inDef, (d) => (outDef = d));
     const { blocks } = core(name, fFlat, xs);
     const perOut = blocks.map((row) => {
       const tree = unflatten<unknown[]>(inDef, row);
-      return typeof argnums === "number" ? tree[0] : tree;
+      return typeof argnums === "number" ? tree[0] : nums.map((n) => tree[uniq.indexOf(n)]);
     });
     return unflatten(outDef!, perOut);
   };
@@ -174,13 +182,13 @@ function jacobianImpl(
  */
 export function jacfwd<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> = {},
+  options: JacobianOptions<N> | N = {},
 ): (...args: A) => Jacobian<R, GradsOf<A, N>> {
   return jacobianImpl(
     "jacfwd",
     forwardCore,
     f as unknown as (...args: unknown[]) => unknown,
-    options.argnums ?? 0,
+    gradOptions("jacfwd", options, ["argnums"]).argnums ?? 0,
   ) as unknown as (...args: A) => Jacobian<R, GradsOf<A, N>>;
 }
 
@@ -208,13 +216,13 @@ export function jacfwd<A extends readonly unknown[], R, const N extends Argnums 
  */
 export function jacrev<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> = {},
+  options: JacobianOptions<N> | N = {},
 ): (...args: A) => Jacobian<R, GradsOf<A, N>> {
   return jacobianImpl(
     "jacrev",
     reverseCore,
     f as unknown as (...args: unknown[]) => unknown,
-    options.argnums ?? 0,
+    gradOptions("jacrev", options, ["argnums"]).argnums ?? 0,
   ) as unknown as (...args: A) => Jacobian<R, GradsOf<A, N>>;
 }
 
@@ -241,7 +249,7 @@ export function jacrev<A extends readonly unknown[], R, const N extends Argnums 
  */
 export function hessian<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> = {},
+  options: JacobianOptions<N> | N = {},
 ): (...args: A) => Jacobian<Jacobian<R, GradsOf<A, N>>, GradsOf<A, N>> {
   return jacfwd(jacrev(f, options), options);
 }

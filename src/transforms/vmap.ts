@@ -11,6 +11,8 @@ import { fmtShape } from "../core/_shape.ts";
 import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import { axesOfLeaves, type AxisSpec, describe } from "../core/_axes.ts";
+import { checkOptions } from "../core/_validate.ts";
+import { checkFunction } from "../core/_args.ts";
 
 export type { AxisSpec };
 
@@ -72,6 +74,8 @@ export function vmap<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   options: VmapOptions = {},
 ): (...args: A) => R {
+  checkFunction("vmap", f);
+  checkOptions("vmap", options, ["inAxes", "outAxes"]);
   // null is a meaningful axis (unmapped), so only undefined takes the default
   const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
