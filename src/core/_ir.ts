@@ -177,11 +177,13 @@ export interface PrimitiveParams {
   scatter_add: { axis: number; size: number };
   // -- random ----------------------------------------------------------------
   /**
-   * Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape`: the hash of
-   * the counters 0..n-1 under the key; with `foldIn`, the hash of (0, foldIn)
-   * instead (a new key, shape [2]).
+   * Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape` (the output
+   * shape): 32-bit words of the partitionable stream (JAX's default), or of JAX's
+   * original stream when `legacy`; `mode: "bits64"` gives 64-bit words as
+   * (high, low) pairs on a trailing axis of 2, `mode: "split"` gives shape[0] keys;
+   * with `foldIn`, the hash of (0, foldIn) instead (a new key, shape [2]).
    */
-  random_bits: { shape: number[]; foldIn?: number };
+  random_bits: { shape: number[]; foldIn?: number; legacy?: boolean; mode?: "split" | "bits64" };
   // -- staged call -----------------------------------------------------------
   /** Calls a compiled (jitted) program on its flattened arguments. */
   jit_call: { jaxpr: Jaxpr; name: string };

@@ -274,3 +274,90 @@ export function keyToInt32(
   out[offset + 1] = k1 | 0;
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// The partitionable stream (JAX's default since `jax_threefry_partitionable`)
+// ---------------------------------------------------------------------------
+//
+// Every output element hashes its own counter: element i (row-major) is the
+// block (hi(i), lo(i)), the two 32-bit halves of i as a 64-bit integer, so any
+// slice of the output can be computed without the rest.
+//  - 32-bit words: word i = y0 ^ y1 of threefry(k, (hi(i), lo(i))).
+//  - 64-bit words: word i = y0 · 2^32 + y1 (y0 the high half).
+//  - split(k, num): key i = (y0, y1) of threefry(k, (0, i)).
+
+/** Hash the blocks (hi(i), lo(i)) for i in [0, n), in chunks; `visit(i0, y0, y1, m)` reads each chunk. */
+function hashCounters(
+  k0: number,
+  k1: number,
+  n: number,
+  visit: (i0: number, y0: Uint32Array, y1: Uint32Array, m: number) => void,
+): void {
+  const CH = 4096;
+  const m0 = Math.min(CH, n);
+  const c0 = new Uint32Array(m0), c1 = new Uint32Array(m0);
+  const y0 = new Uint32Array(m0), y1 = new Uint32Array(m0);
+  for (let s = 0; s < n; s += CH) {
+    const m = Math.min(CH, n - s);
+    for (let j = 0; j < m; j++) {
+      c0[j] = Math.floor((s + j) / 4294967296);
+      c1[j] = (s + j) >>> 0;
+    }
+    threefryLanes(k0, k1, c0, c1, y0, y1, m);
+    visit(s, y0, y1, m);
+  }
+}
+
+/** `n` uint32 words of the partitionable stream: word i = y0 ^ y1 of the block (hi(i), lo(i)). */
+export function randomBitsPartitionable(k0: number, k1: number, n: number): Uint32Array {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`randomBitsPartitionable: n must be a non-negative integer, got ${n}`);
+  }
+  const res = new Uint32Array(n);
+  hashCounters(k0, k1, n, (s, y0, y1, m) => {
+    for (let j = 0; j < m; j++) res[s + j] = y0[j] ^ y1[j];
+  });
+  return res;
+}
+
+/**
+ * `n` 64-bit words as (high, low) uint32 pairs, `out[2i]` high and `out[2i+1]` low.
+ * Partitionable: (y0, y1) of the block (hi(i), lo(i)). Legacy (JAX's original
+ * scheme): the 2n words of `randomBits(k, 2n)`; word i is high, word n + i low.
+ */
+export function randomBits64(k0: number, k1: number, n: number, legacy: boolean): Uint32Array {
+  if (!Number.isSafeInteger(n) || n < 0 || (legacy && 2 * n > 0xffffffff)) {
+    throw new RangeError(`randomBits64: n must be a non-negative integer below 2^31, got ${n}`);
+  }
+  const res = new Uint32Array(2 * n);
+  if (legacy) {
+    const w = randomBits(k0, k1, 2 * n);
+    for (let i = 0; i < n; i++) {
+      res[2 * i] = w[i];
+      res[2 * i + 1] = w[n + i];
+    }
+    return res;
+  }
+  hashCounters(k0, k1, n, (s, y0, y1, m) => {
+    for (let j = 0; j < m; j++) {
+      res[2 * (s + j)] = y0[j];
+      res[2 * (s + j) + 1] = y1[j];
+    }
+  });
+  return res;
+}
+
+/** `num` keys of the partitionable split as `num * 2` words: key i is (y0, y1) of the block (0, i). */
+export function splitKeyPartitionable(k0: number, k1: number, num: number): Uint32Array {
+  if (!Number.isSafeInteger(num) || num < 0) {
+    throw new RangeError(`splitKeyPartitionable: num must be a non-negative integer, got ${num}`);
+  }
+  const res = new Uint32Array(2 * num);
+  hashCounters(k0, k1, num, (s, y0, y1, m) => {
+    for (let j = 0; j < m; j++) {
+      res[2 * (s + j)] = y0[j];
+      res[2 * (s + j) + 1] = y1[j];
+    }
+  });
+  return res;
+}

@@ -3,55 +3,86 @@
  * array; functions never share hidden state, so the same key always gives the
  * same numbers (on Deno and Bun alike), and independent streams come from
  * `split` or `foldIn`. The generator is counter-based Threefry-2x32 (20
- * rounds), so keys, splits and bits match JAX's original (non-partitionable)
- * scheme.
+ * rounds) with JAX's keys; the default stream is JAX's default, the
+ * partitionable one (`jax_threefry_partitionable=True`), so the same key gives
+ * JAX's numbers. `setImpl("threefry2x32-legacy")` selects JAX's original
+ * stream instead.
  *
  * Everything here is built on one primitive, `random_bits`, plus ordinary
  * array ops, so sampling works inside `jit` and `vmap` (a batch of keys gives
- * a batch of samples). `permutation` is the exception: it needs a concrete key.
+ * a batch of samples). `permutation`, `shuffle`, `choice` without replacement
+ * and the samplers with rejection loops (gamma and its relatives, poisson) are
+ * the exceptions: they need a concrete key.
  *
  * @module
  */
-import { bind1 } from "../core/_trace.ts";
 import type { DType } from "../core/_dtype.ts";
-import { evalHooks } from "../interpreters/_eval.ts";
-import * as lax from "../core/_lax.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
-import { fmtShape, sizeOf } from "../core/_shape.ts";
-import {
-  asInt32,
-  foldIn as foldInKernel,
-  keyFromInt32,
-  randomBits,
-  seedKey,
-} from "../kernels/threefry.ts";
+import { bind1 } from "../core/_trace.ts";
 import { ndtr } from "../kernels/special.ts";
+import { seedKey } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
+import {
+  bits32,
+  checkFloat,
+  checkKey,
+  checkShape,
+  currentImpl,
+  type PRNGImpl,
+  setCurrentImpl,
+  sortRounds,
+  splitKeys,
+  uniform01,
+  uniformIn,
+} from "./_random_core.ts";
+import { erfinvF32, gumbelNoise, ndtriF64, standardNormal } from "./_random_normal.ts";
 
-evalHooks.randomBits = (key, { shape, foldIn }) => {
-  const [k0, k1] = keyFromInt32(key.data as Int32Array);
-  if (foldIn !== undefined) {
-    const [a, b] = foldInKernel(k0, k1, foldIn);
-    return new ArrayValue(Int32Array.of(a | 0, b | 0), [2], "int32");
-  }
-  return new ArrayValue(asInt32(randomBits(k0, k1, sizeOf(shape))), shape, "int32");
-};
+export type { PRNGImpl };
+export * from "./_random_samplers.ts";
 
-function checkKey(op: string, key: NDArray): NDArray {
-  if (!(key instanceof NDArray) || key.dtype !== "int32" || key.ndim !== 1 || key.shape[0] !== 2) {
-    throw new TypeError(
-      `random.${op}: expected a key (an int32[2] array from random.key(seed) or random.split), ` +
-        `got ${key instanceof NDArray ? `${key.dtype}${fmtShape(key.shape)}` : typeof key}.`,
-    );
-  }
-  return key;
+/**
+ * Selects the Threefry stream for every later call (and every later trace):
+ * `"threefry2x32"` (the default, JAX's partitionable stream) or
+ * `"threefry2x32-legacy"` (JAX's stream with `jax_threefry_partitionable=False`).
+ * Keys are the same in both; splits, bits and samples differ. A jitted function
+ * keeps the stream it was traced with.
+ *
+ * @param impl The stream.
+ * @returns The stream that was selected before, to restore it.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const prev = random.setImpl("threefry2x32-legacy");
+ * try {
+ *   assert.deepEqual(random.split(random.key(0))[1].toArray(), [-1576124287, 1272950319]);
+ * } finally {
+ *   random.setImpl(prev);
+ * }
+ * assert.equal(random.getImpl(), "threefry2x32");
+ * ```
+ */
+export function setImpl(impl: PRNGImpl): PRNGImpl {
+  return setCurrentImpl("setImpl", impl);
 }
 
-function checkFloat(op: string, dtype: DType): DType {
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new TypeError(`random.${op}: dtype must be float32 or float64, got ${dtype}.`);
-  }
-  return dtype;
+/**
+ * The Threefry stream in use.
+ *
+ * @returns `"threefry2x32"` (default) or `"threefry2x32-legacy"`.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(random.getImpl(), "threefry2x32");
+ * ```
+ */
+export function getImpl(): PRNGImpl {
+  return currentImpl();
 }
 
 /**
@@ -77,11 +108,6 @@ export function key(seed: number): NDArray {
   return new ArrayValue(Int32Array.of(k0 | 0, k1 | 0), [2], "int32");
 }
 
-/** Raw Threefry bits of `key` as int32 words. */
-function bits(k: NDArray, shape: readonly number[]): NDArray {
-  return bind1("random_bits", [k], { shape: [...shape] });
-}
-
 /**
  * Splits a key into `num` new independent keys (2 by default).
  *
@@ -95,6 +121,7 @@ function bits(k: NDArray, shape: readonly number[]): NDArray {
  * import assert from "node:assert/strict";
  *
  * const [a, b] = random.split(random.key(0));
+ * assert.deepEqual(a.toArray(), [1797259609, -1715843330]); // JAX's split(key(0))[0]
  * assert.notDeepEqual(a.toArray(), b.toArray());
  * ```
  */
@@ -103,7 +130,7 @@ export function split(key: NDArray, num = 2): NDArray[] {
   if (!Number.isInteger(num) || num < 1) {
     throw new RangeError(`random.split: num must be a positive integer, got ${num}.`);
   }
-  const words = bits(key, [num, 2]);
+  const words = splitKeys(key, num);
   return Array.from({ length: num }, (_, i) => np.slice(words, [i]));
 }
 
@@ -131,20 +158,32 @@ export function foldIn(key: NDArray, data: number): NDArray {
   return bind1("random_bits", [key], { shape: [2], foldIn: data >>> 0 });
 }
 
-/** Uniform [0, 1) values: 23 random mantissa bits for float32, 32 bits for float64. */
-function uniform01(k: NDArray, shape: readonly number[], dtype: DType): NDArray {
-  const b = bits(k, shape);
-  // the int32 words read as unsigned: u = b + 2^32 where b < 0
-  const signed = lax.convert(b, "float64");
-  const u32 = np.where(np.less(b, 0), np.add(signed, 4294967296), signed);
-  const u = dtype === "float32"
-    ? np.mul(np.floor(np.div(u32, 512)), 2 ** -23) // top 23 bits: exact in float32, never 1
-    : np.mul(u32, 2 ** -32);
-  return lax.convert(u, dtype);
+/**
+ * Raw random 32-bit words of the stream, as JAX's `random.bits` (uint32 there;
+ * int32 with the same bits here, since difftrace has no unsigned dtype).
+ *
+ * @param key A key.
+ * @param shape The shape.
+ * @returns int32 words.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const w = random.bits(random.key(0), [2]).toArray() as number[];
+ * assert.deepEqual(w.map((x) => x >>> 0), [4070199207, 4202968722]); // JAX's bits
+ * ```
+ */
+export function bits(key: NDArray, shape: readonly number[] = []): NDArray {
+  checkKey("bits", key);
+  return bits32(key, checkShape("bits", shape));
 }
 
 /**
- * Uniform samples in `[minval, maxval)`.
+ * Uniform samples in `[minval, maxval)`: JAX's recipe, the top mantissa bits
+ * of a 32-bit word (float32) or a 64-bit word (float64) as a float in [1, 2),
+ * minus 1, then scaled.
  *
  * @param key A key.
  * @param shape The sample shape.
@@ -163,55 +202,19 @@ function uniform01(k: NDArray, shape: readonly number[], dtype: DType): NDArray 
 export function uniform(
   key: NDArray,
   shape: readonly number[] = [],
-  options: { dtype?: DType; minval?: number; maxval?: number } = {},
+  options: { dtype?: DType; minval?: number | NDArray; maxval?: number | NDArray } = {},
 ): NDArray {
   checkKey("uniform", key);
+  const s = checkShape("uniform", shape);
   const dtype = checkFloat("uniform", options.dtype ?? "float32");
   const lo = options.minval ?? 0, hi = options.maxval ?? 1;
-  const u = uniform01(key, shape, dtype);
-  return lo === 0 && hi === 1 ? u : np.add(np.mul(u, hi - lo), lo);
+  if (lo === 0 && hi === 1) return uniform01(key, s, dtype);
+  return uniformIn(key, s, dtype, lo, hi);
 }
 
 /**
- * erf⁻¹(x) for x in (−1, 1), Giles' single-precision approximation
- * ("Approximating the erfinv function", 2010) written with array ops so it traces:
- * with w = −log((1 − x)(1 + x)), erf⁻¹(x) = x·P(w − 2.5) for w < 5, else x·Q(√w − 3).
- */
-function erfinv(x: NDArray): NDArray {
-  const w = np.neg(np.log(np.mul(np.sub(1, x), np.add(1, x))));
-  const horner = (coeffs: number[], t: NDArray) =>
-    coeffs.slice(1).reduce(
-      (p: NDArray, c) => np.add(np.mul(p, t), c),
-      np.full(t.shape, coeffs[0], { dtype: t.dtype }),
-    );
-  const central = horner([
-    2.81022636e-08,
-    3.43273939e-07,
-    -3.5233877e-06,
-    -4.39150654e-06,
-    0.00021858087,
-    -0.00125372503,
-    -0.00417768164,
-    0.246640727,
-    1.50140941,
-  ], np.sub(w, 2.5));
-  const tail = horner([
-    -0.000200214257,
-    0.000100950558,
-    0.00134934322,
-    -0.00367342844,
-    0.00573950773,
-    -0.0076224613,
-    0.00943887047,
-    1.00167406,
-    2.83297682,
-  ], np.sub(np.sqrt(w), 3));
-  return np.mul(np.where(np.less(w, 5), central, tail), x);
-}
-
-/**
- * Standard normal samples (mean 0, variance 1), by the inverse CDF:
- * z = √2 · erf⁻¹(2u − 1) for u uniform.
+ * Standard normal samples (mean 0, variance 1), by the inverse CDF as JAX:
+ * v uniform in (−1, 1), z = √2 · erf⁻¹(v).
  *
  * @param key A key.
  * @param shape The sample shape.
@@ -233,11 +236,9 @@ export function normal(
   options: { dtype?: DType } = {},
 ): NDArray {
   checkKey("normal", key);
+  const s = checkShape("normal", shape);
   const dtype = checkFloat("normal", options.dtype ?? "float32");
-  const eps = dtype === "float32" ? 2 ** -23 : 2 ** -32;
-  // u in the open interval (-1, 1): erf⁻¹(±1) would be infinite
-  const u = np.maximum(np.sub(np.mul(uniform01(key, shape, dtype), 2), 1), -1 + eps);
-  return np.mul(erfinv(u), Math.SQRT2);
+  return standardNormal(key, s, dtype);
 }
 
 /**
@@ -271,17 +272,21 @@ export function truncatedNormal(
   if (!(lower < upper)) {
     throw new RangeError(`random.truncatedNormal: need lower < upper, got ${lower} and ${upper}.`);
   }
+  const s = checkShape("truncatedNormal", shape);
   const dtype = checkFloat("truncatedNormal", options.dtype ?? "float32");
   // bounds as erf arguments: Φ(a) = (1 + erf(a/√2)) / 2, so u maps to erf⁻¹ of [2Φ(a)−1, 2Φ(b)−1]
   const a = 2 * ndtr(lower) - 1, b = 2 * ndtr(upper) - 1;
-  const u = np.add(np.mul(uniform01(key, shape, dtype), b - a), a);
-  const eps = dtype === "float32" ? 2 ** -23 : 2 ** -32;
-  const z = np.mul(erfinv(np.clip(u, -1 + eps, 1 - eps)), Math.SQRT2);
+  const u = uniformIn(key, s, dtype, a, b);
+  const eps = dtype === "float32" ? 2 ** -24 : 2 ** -53;
+  const v = np.clip(u, -1 + eps, 1 - eps);
+  const z = dtype === "float32"
+    ? np.mul(erfinvF32(v), Math.SQRT2)
+    : ndtriF64(np.mul(np.add(v, 1), 0.5));
   return np.clip(z, lower, upper);
 }
 
 /**
- * Bernoulli samples: `true` with probability `p`.
+ * Bernoulli samples: `true` with probability `p` (u < p for u uniform, as JAX).
  *
  * @param key A key.
  * @param p The probability (a number or an array broadcasting against `shape`).
@@ -303,17 +308,50 @@ export function bernoulli(
   shape?: readonly number[],
 ): NDArray {
   checkKey("bernoulli", key);
-  const s = shape ?? (p instanceof NDArray ? p.shape : []);
-  return np.less(uniform01(key, s, "float32"), p);
+  const s = shape === undefined
+    ? (p instanceof NDArray ? p.shape : [])
+    : checkShape("bernoulli", shape);
+  const dtype = p instanceof NDArray && p.dtype === "float64" ? "float64" : "float32";
+  return np.less(uniform01(key, s, dtype), p);
+}
+
+/**
+ * Gumbel noise −log(−log u), u uniform in [tiny, 1) (JAX's default "low" mode).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const g = random.gumbel(random.key(0), [20000]);
+ * assert.ok(Math.abs((g.mean().item() as number) - 0.5772) < 0.03); // Euler's constant
+ * ```
+ */
+export function gumbel(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: { dtype?: DType } = {},
+): NDArray {
+  checkKey("gumbel", key);
+  const s = checkShape("gumbel", shape);
+  const dtype = checkFloat("gumbel", options.dtype ?? "float32");
+  return gumbelNoise(key, s, dtype);
 }
 
 /**
  * Samples category indices from unnormalised log-probabilities, by the
- * Gumbel-max trick: argmax(logits + g) with g = −log(−log u).
+ * Gumbel-max trick as JAX: argmax(logits + g) along `axis`, with the noise g
+ * drawn in the logits' layout (so any `axis` gives JAX's draws).
  *
  * @param key A key.
  * @param logits Log-probabilities (any scale); the category axis is `axis`.
- * @param options `axis` (−1 by default) and `shape` (the batch shape of the samples; default: logits without `axis`).
+ * @param options `axis` (−1 by default) and `shape` (the shape of the samples; it
+ * must end with the batch shape, logits without `axis`; default: the batch shape).
  * @returns int32 indices.
  *
  * @example
@@ -331,28 +369,42 @@ export function categorical(
   options: { axis?: number; shape?: readonly number[] } = {},
 ): NDArray {
   checkKey("categorical", key);
+  if (!(logits instanceof NDArray) || logits.ndim === 0) {
+    throw new TypeError(`random.categorical: logits must be an array with at least one axis.`);
+  }
   const axis = options.axis ?? -1;
+  if (!Number.isInteger(axis) || axis < -logits.ndim || axis >= logits.ndim) {
+    throw new RangeError(
+      `random.categorical: axis ${axis} is out of range for logits of rank ${logits.ndim}.`,
+    );
+  }
   const ax = axis < 0 ? axis + logits.ndim : axis;
-  const moved = np.transpose(logits, [
-    ...[...Array(logits.ndim).keys()].filter((i) => i !== ax),
-    ax,
-  ]);
-  const batch = options.shape ?? moved.shape.slice(0, -1);
-  const k = moved.shape[moved.ndim - 1];
-  const u = uniform01(key, [...batch, k], logits.dtype === "float64" ? "float64" : "float32");
-  const tiny = logits.dtype === "float64" ? 1e-300 : 1e-37;
-  const gumbel = np.neg(np.log(np.neg(np.log(np.maximum(u, tiny)))));
-  return np.argmax(np.add(gumbel, moved), { axis: -1 });
+  const batch = logits.shape.filter((_, i) => i !== ax);
+  const shape = options.shape === undefined ? batch : checkShape("categorical", options.shape);
+  const tail = shape.slice(shape.length - batch.length);
+  if (shape.length < batch.length || tail.some((d, i) => d !== batch[i])) {
+    throw new TypeError(
+      `random.categorical: shape ${JSON.stringify(shape)} must end with the batch shape ` +
+        `${JSON.stringify(batch)} (logits ${JSON.stringify(logits.shape)} without axis ${ax}).`,
+    );
+  }
+  const prefix = shape.slice(0, shape.length - batch.length);
+  const noiseShape = [...prefix, ...logits.shape];
+  const dtype = logits.dtype === "float64" ? "float64" : "float32";
+  const noise = gumbelNoise(key, noiseShape, dtype);
+  return np.argmax(np.add(noise, logits), { axis: prefix.length + ax });
 }
 
 /**
- * A random permutation of `0..n-1`, or of the first axis of an array
- * (Fisher–Yates driven by the key's bits). Needs a concrete key: call it
- * outside `jit` (e.g. to shuffle a data set each epoch).
+ * A random permutation of `0..n-1`, or of an array along `axis`, as JAX:
+ * sorting by random 32-bit keys (so the same key gives JAX's permutation).
+ * With `independent`, each slice along `axis` is permuted on its own. Needs a
+ * concrete key: call it outside `jit` (e.g. to shuffle a data set each epoch).
  *
  * @param key A key.
- * @param x A length `n`, or an array to shuffle along axis 0.
- * @returns int32 indices, or the shuffled array.
+ * @param x A length `n`, or an array.
+ * @param options `axis` (0) and `independent` (false).
+ * @returns int32 indices, or the permuted array.
  *
  * @example
  * ```ts
@@ -363,31 +415,77 @@ export function categorical(
  * assert.deepEqual([...p].sort(), [0, 1, 2, 3, 4]);
  * ```
  */
-export function permutation(key: NDArray, x: number | NDArray): NDArray {
+export function permutation(
+  key: NDArray,
+  x: number | NDArray,
+  options: { axis?: number; independent?: boolean } = {},
+): NDArray {
   checkKey("permutation", key);
-  const n = typeof x === "number" ? x : x.shape[0];
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`random.permutation: n must be a non-negative integer, got ${n}.`);
-  }
-  let concrete: NDArray;
-  try {
-    concrete = key._value();
-  } catch {
-    throw new TypeError(
-      `random.permutation: needs a concrete key, got a traced int32[2] (inside jit or vmap); ` +
-        `draw the permutation outside the transform and pass the indices in.`,
+  if (typeof x === "number") {
+    if (!Number.isInteger(x) || x < 0) {
+      throw new RangeError(`random.permutation: n must be a non-negative integer, got ${x}.`);
+    }
+    return new ArrayValue(
+      sortRounds(key, "permutation", [x], 0)[0] ?? new Int32Array(0),
+      [x],
+      "int32",
     );
   }
-  const words = new Uint32Array(bits(concrete, [Math.max(n, 1)]).toTypedArray().buffer);
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    // an index in [0, i] from 32 random bits (bias below 2^-32 · n)
-    const j = Math.floor((words[i] / 4294967296) * (i + 1));
-    const t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
+  if (!(x instanceof NDArray) || x.ndim === 0) {
+    throw new TypeError(`random.permutation: x must be an integer or an array with an axis.`);
   }
-  const idx = new ArrayValue(perm, [n], "int32");
-  return typeof x === "number" ? idx : np.take(x, idx, 0);
+  const axis = options.axis ?? 0;
+  if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
+    throw new RangeError(`random.permutation: axis ${axis} is out of range for rank ${x.ndim}.`);
+  }
+  const ax = axis < 0 ? axis + x.ndim : axis;
+  if (options.independent && x.ndim > 1) return shuffleAlong(key, "permutation", x, ax);
+  const idx = sortRounds(key, "permutation", x.ndim === 1 ? x.shape : [x.shape[ax]], 0)[0] ??
+    new Int32Array(0);
+  return np.take(x, new ArrayValue(idx, [idx.length], "int32"), ax);
+}
+
+/** Each slice of `x` along `axis` permuted on its own (JAX's `_shuffle`). */
+function shuffleAlong(key: NDArray, op: string, x: NDArray, axis: number): NDArray {
+  const perms = sortRounds(key, op, x.shape, axis);
+  const n = x.shape[axis];
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const flat = new Int32Array(x.size);
+  perms.forEach((p, f) => {
+    const outer = Math.floor(f / inner), within = f % inner;
+    for (let i = 0; i < n; i++) {
+      flat[(outer * n + i) * inner + within] = (outer * n + p[i]) * inner + within;
+    }
+  });
+  return np.reshape(np.take(np.ravel(x), new ArrayValue(flat, [x.size], "int32")), x.shape);
+}
+
+/**
+ * Shuffles the slices of `x` along `axis`, each slice independently (JAX's
+ * former `random.shuffle`, today `permutation(key, x, axis, independent=True)`).
+ * Needs a concrete key.
+ *
+ * @param key A key.
+ * @param x The array.
+ * @param axis The axis (0 by default).
+ * @returns The shuffled array.
+ *
+ * @example
+ * ```ts
+ * import { np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const s = random.shuffle(random.key(1), np.arange(6)).toArray() as number[];
+ * assert.deepEqual([...s].sort(), [0, 1, 2, 3, 4, 5]);
+ * ```
+ */
+export function shuffle(key: NDArray, x: NDArray, axis = 0): NDArray {
+  checkKey("shuffle", key);
+  if (!(x instanceof NDArray) || x.ndim === 0) {
+    throw new TypeError(`random.shuffle: x must be an array with at least one axis.`);
+  }
+  if (!Number.isInteger(axis) || axis < -x.ndim || axis >= x.ndim) {
+    throw new RangeError(`random.shuffle: axis ${axis} is out of range for rank ${x.ndim}.`);
+  }
+  return shuffleAlong(key, "shuffle", x, axis < 0 ? axis + x.ndim : axis);
 }

@@ -1,0 +1,241 @@
+/**
+ * The internals shared by the random samplers: which Threefry stream is in use,
+ * key checks, raw bits (traceable, through the one `random_bits` primitive),
+ * concrete bits for the samplers that run on plain numbers, and JAX's
+ * bits-to-float recipe.
+ *
+ * Two streams exist, both Threefry-2x32 with JAX's keys:
+ *  - "threefry2x32" (the default): JAX's partitionable stream
+ *    (`jax_threefry_partitionable=True`, JAX's default since 0.5): each element
+ *    hashes its own counter.
+ *  - "threefry2x32-legacy": JAX's original stream (counters cut in two halves).
+ * The stream is a module setting read when a sampler is called (or traced: a
+ * jitted function keeps the stream it was traced with), as JAX's config flag.
+ *
+ * @module
+ */
+import { bind1 } from "../core/_trace.ts";
+import type { DType } from "../core/_dtype.ts";
+import { evalHooks } from "../interpreters/_eval.ts";
+import * as lax from "../core/_lax.ts";
+import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { fmtShape, sizeOf } from "../core/_shape.ts";
+import {
+  asInt32,
+  foldIn as foldInKernel,
+  keyFromInt32,
+  randomBits,
+  randomBits64,
+  randomBitsPartitionable,
+  splitKey,
+  splitKeyPartitionable,
+} from "../kernels/threefry.ts";
+import * as np from "../numpy/numpy.ts";
+
+/** The name of a PRNG implementation (a Threefry-2x32 stream). */
+export type PRNGImpl = "threefry2x32" | "threefry2x32-legacy";
+
+const IMPLS: readonly PRNGImpl[] = ["threefry2x32", "threefry2x32-legacy"];
+let current: PRNGImpl = "threefry2x32";
+
+/** The stream in use. */
+export function currentImpl(): PRNGImpl {
+  return current;
+}
+
+/** Selects the stream; returns the previous one. */
+export function setCurrentImpl(op: string, impl: PRNGImpl): PRNGImpl {
+  if (!IMPLS.includes(impl)) {
+    throw new RangeError(
+      `random.${op}: unknown PRNG implementation ${JSON.stringify(impl)}; ` +
+        `use "threefry2x32" (JAX's default, partitionable) or "threefry2x32-legacy".`,
+    );
+  }
+  const prev = current;
+  current = impl;
+  return prev;
+}
+
+/** The `legacy` flag of `random_bits` for the current stream (absent for the default). */
+function legacyParam(): { legacy?: boolean } {
+  return current === "threefry2x32-legacy" ? { legacy: true } : {};
+}
+
+evalHooks.randomBits = (key, { shape, foldIn, legacy, mode }) => {
+  const [k0, k1] = keyFromInt32(key.data as Int32Array);
+  if (foldIn !== undefined) {
+    const [a, b] = foldInKernel(k0, k1, foldIn);
+    return new ArrayValue(Int32Array.of(a | 0, b | 0), [2], "int32");
+  }
+  const n = sizeOf(shape);
+  let words: Uint32Array;
+  if (mode === "split") {
+    words = legacy ? splitKey(k0, k1, n / 2) : splitKeyPartitionable(k0, k1, n / 2);
+  } else if (mode === "bits64") {
+    words = randomBits64(k0, k1, n / 2, legacy === true);
+  } else {
+    words = legacy ? randomBits(k0, k1, n) : randomBitsPartitionable(k0, k1, n);
+  }
+  return new ArrayValue(asInt32(words), shape, "int32");
+};
+
+/** Throws unless `key` is an int32[2] key. */
+export function checkKey(op: string, key: NDArray): NDArray {
+  if (!(key instanceof NDArray) || key.dtype !== "int32" || key.ndim !== 1 || key.shape[0] !== 2) {
+    throw new TypeError(
+      `random.${op}: expected a key (an int32[2] array from random.key(seed) or random.split), ` +
+        `got ${key instanceof NDArray ? `${key.dtype}${fmtShape(key.shape)}` : typeof key}.`,
+    );
+  }
+  return key;
+}
+
+/** Throws unless `dtype` is a float dtype. */
+export function checkFloat(op: string, dtype: DType): DType {
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new TypeError(`random.${op}: dtype must be float32 or float64, got ${dtype}.`);
+  }
+  return dtype;
+}
+
+/** Throws unless `shape` is a list of non-negative integers. */
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(
+      `random.${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}.`,
+    );
+  }
+  return [...shape];
+}
+
+/** 32-bit words of the current stream as int32, of `shape`. */
+export function bits32(k: NDArray, shape: readonly number[]): NDArray {
+  return bind1("random_bits", [k], { shape: [...shape], ...legacyParam() });
+}
+
+/** 64-bit words as (high, low) int32 pairs on a trailing axis of 2. */
+export function bits64(k: NDArray, shape: readonly number[]): NDArray {
+  return bind1("random_bits", [k], { shape: [...shape, 2], mode: "bits64", ...legacyParam() });
+}
+
+/** `num` keys stacked as int32[num, 2] (JAX's `split` of the current stream). */
+export function splitKeys(k: NDArray, num: number): NDArray {
+  return bind1("random_bits", [k], { shape: [num, 2], mode: "split", ...legacyParam() });
+}
+
+/** Two keys (the common `key, subkey = split(key)`). */
+export function split2(k: NDArray): [NDArray, NDArray] {
+  const ks = splitKeys(k, 2);
+  return [np.slice(ks, [0]), np.slice(ks, [1])];
+}
+
+/** int32 words read as unsigned, in float64: u = b + 2^32 where b < 0. */
+export function unsigned(b: NDArray): NDArray {
+  const signed = lax.convert(b, "float64");
+  return np.where(np.less(b, 0), np.add(signed, 4294967296), signed);
+}
+
+/**
+ * JAX's uniform floats in [0, 1): the top mantissa bits of a word (23 of 32
+ * bits for float32, 52 of 64 for float64) as a float in [1, 2), minus 1.
+ */
+export function uniform01(k: NDArray, shape: readonly number[], dtype: DType): NDArray {
+  if (dtype === "float32") {
+    const u32 = unsigned(bits32(k, shape));
+    // top 23 bits: exact in float32, never 1
+    return lax.convert(np.mul(np.floor(np.div(u32, 512)), 2 ** -23), "float32");
+  }
+  const [hiW, loW] = np.split(bits64(k, shape), 2, -1);
+  const hi = unsigned(hiW), lo = unsigned(loW);
+  // m = top 52 bits = hi · 2^20 + (lo >>> 12), exact in float64
+  const m = np.add(np.mul(hi, 2 ** 20), np.floor(np.div(lo, 4096)));
+  return np.reshape(np.mul(m, 2 ** -52), [...shape]);
+}
+
+/**
+ * JAX's `uniform(key, shape, dtype, minval, maxval)`: max(minval, u·(maxval − minval) + minval)
+ * computed in `dtype`, with u from `uniform01`.
+ */
+export function uniformIn(
+  k: NDArray,
+  shape: readonly number[],
+  dtype: DType,
+  minval: number | NDArray,
+  maxval: number | NDArray,
+): NDArray {
+  const u = uniform01(k, shape, dtype);
+  const lo = typeof minval === "number" ? np.full([], minval, { dtype }) : minval.astype(dtype);
+  const hi = typeof maxval === "number" ? np.full([], maxval, { dtype }) : maxval.astype(dtype);
+  return np.maximum(lo, np.add(np.mul(u, np.sub(hi, lo)), lo));
+}
+
+/** A concrete key's two words, or a TypeError naming `op` when the key is traced. */
+export function concreteKey(op: string, key: NDArray): [number, number] {
+  let v: ArrayValue;
+  try {
+    v = key._value();
+  } catch {
+    throw new TypeError(
+      `random.${op}: needs a concrete key, got a traced int32[2] (inside jit or vmap); ` +
+        `draw the sample outside the transform and pass it in.`,
+    );
+  }
+  return keyFromInt32(v.data as Int32Array);
+}
+
+/** Concrete helpers on plain numbers, for samplers with data-dependent loops. */
+export const concrete = {
+  /** `split(key, num)` of the current stream, as `num` pairs. */
+  split(k0: number, k1: number, num: number): [number, number][] {
+    const w = current === "threefry2x32-legacy"
+      ? splitKey(k0, k1, num)
+      : splitKeyPartitionable(k0, k1, num);
+    return Array.from({ length: num }, (_, i) => [w[2 * i], w[2 * i + 1]]);
+  },
+  /** `n` 32-bit words of the current stream. */
+  bits(k0: number, k1: number, n: number): Uint32Array {
+    return current === "threefry2x32-legacy"
+      ? randomBits(k0, k1, n)
+      : randomBitsPartitionable(k0, k1, n);
+  },
+  /** `n` 64-bit words as (high, low) pairs. */
+  bits64(k0: number, k1: number, n: number): Uint32Array {
+    return randomBits64(k0, k1, n, current === "threefry2x32-legacy");
+  },
+};
+
+/**
+ * Row-major permutation state: `perm[f][i]` is the source index along the axis of
+ * position i of fiber f. One sort round: each fiber is stably sorted by fresh
+ * uint32 keys of the array's shape, as JAX's `_shuffle`.
+ */
+export function sortRounds(
+  key: NDArray,
+  op: string,
+  shape: readonly number[],
+  axis: number,
+): Int32Array[] {
+  let [k0, k1] = concreteKey(op, key);
+  const n = shape[axis];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const fibers = n === 0 ? 0 : size / n;
+  const perms = Array.from({ length: fibers }, () => Int32Array.from({ length: n }, (_, i) => i));
+  // ceil(3 ln(size) / ln(2^32 − 1)) rounds of 32-bit keys (JAX's heuristic)
+  const rounds = Math.ceil(3 * Math.log(Math.max(1, size)) / Math.log(4294967295));
+  for (let r = 0; r < rounds; r++) {
+    const [[a0, a1], [s0, s1]] = concrete.split(k0, k1, 2);
+    [k0, k1] = [a0, a1];
+    const words = concrete.bits(s0, s1, size);
+    for (let f = 0; f < fibers; f++) {
+      const outer = Math.floor(f / inner), within = f % inner;
+      const at = (i: number) => (outer * n + i) * inner + within;
+      const p = perms[f];
+      // position i currently holds element p[i]; its sort key is the word at position i
+      const order = Array.from({ length: n }, (_, i) => i);
+      order.sort((x, y) => words[at(x)] - words[at(y)] || x - y);
+      perms[f] = Int32Array.from(order, (i) => p[i]);
+    }
+  }
+  return perms;
+}

@@ -1,0 +1,776 @@
+/**
+ * Samplers that are closed-form transforms of uniform or normal bits, written
+ * with array ops so they trace (jit, vmap), each following JAX's recipe on
+ * the same bits so the same key gives JAX's draws; plus `choice`, and
+ * `orthogonal` / `multivariateNormal`, which factor a concrete matrix in JS.
+ *
+ * @module
+ */
+import type { DType } from "../core/_dtype.ts";
+import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import * as np from "../numpy/numpy.ts";
+import {
+  bits32,
+  checkFloat,
+  checkKey,
+  checkShape,
+  concreteKey,
+  sortRounds,
+  split2,
+  uniform01,
+  uniformIn,
+  unsigned,
+} from "./_random_core.ts";
+import { gumbelNoise, standardNormal } from "./_random_normal.ts";
+
+/** Options naming a float dtype. */
+export interface FloatOptions {
+  /** float32 (default) or float64. */
+  dtype?: DType;
+}
+
+const F32_TINY = 1.1754943508222875e-38, F64_TINY = 2.2250738585072014e-308;
+
+function floatArgs(op: string, key: NDArray, shape: readonly number[], options: FloatOptions) {
+  checkKey(op, key);
+  return { s: checkShape(op, shape), dtype: checkFloat(op, options.dtype ?? "float32") };
+}
+
+/** x mod 2^32 for 0 ≤ x < 2^53 (exact in float64). */
+function mod32(x: NDArray): NDArray {
+  return np.sub(x, np.mul(np.floor(np.div(x, 4294967296)), 4294967296));
+}
+
+/** x mod m for 0 ≤ x < 2^33 and an integer 1 ≤ m ≤ 2^32 (exact in float64). */
+function modN(x: NDArray, m: number): NDArray {
+  return np.sub(x, np.mul(np.floor(np.div(x, m)), m));
+}
+
+/** a·m mod 2^32 for a, m < 2^32, through 16-bit halves of a so no product passes 2^53. */
+function mulMod32(a: NDArray, m: number): NDArray {
+  const ah = np.floor(np.div(a, 65536)), al = np.sub(a, np.mul(ah, 65536));
+  return mod32(np.add(np.mul(modN(np.mul(ah, m), 65536), 65536), np.mul(al, m)));
+}
+
+/**
+ * Uniform integers in `[minval, maxval)`, as JAX: two 32-bit words h, l per
+ * sample, offset = ((h mod s)·(2³² mod s) + l mod s) mod s with s = maxval − minval
+ * (uint32 arithmetic), so the bias is about s²/2⁶⁴.
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param minval Smallest value (inclusive).
+ * @param maxval Largest value (exclusive); maxval ≤ minval gives minval.
+ * @returns int32 samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const d = random.randint(random.key(0), [100], 1, 7).toArray() as number[];
+ * assert.ok(d.every((x) => x >= 1 && x < 7));
+ * ```
+ */
+export function randint(
+  key: NDArray,
+  shape: readonly number[],
+  minval: number,
+  maxval: number,
+): NDArray {
+  checkKey("randint", key);
+  const s = checkShape("randint", shape);
+  if (!Number.isInteger(minval) || !Number.isInteger(maxval)) {
+    throw new TypeError(
+      `random.randint: minval and maxval must be integers, got ${minval} and ${maxval}.`,
+    );
+  }
+  const I32_MAX = 2147483647, I32_MIN = -2147483648;
+  const outOfRange = maxval > I32_MAX;
+  const lo = Math.min(Math.max(minval, I32_MIN), I32_MAX);
+  const hi = Math.min(Math.max(maxval, I32_MIN), I32_MAX);
+  let span = hi <= lo ? 1 : hi - lo;
+  if (outOfRange && hi > lo) span += 1;
+  const [k1, k2] = split2(key);
+  const high = unsigned(bits32(k1, s)), low = unsigned(bits32(k2, s));
+  // JAX's multiplier: (2^16 mod s)² in uint32 (so wrapping mod 2^32), then mod s
+  const half = 65536 % span;
+  const mult = ((half * half) % 4294967296) % span;
+  const offset = modN(mod32(np.add(mulMod32(modN(high, span), mult), modN(low, span))), span);
+  return np.add(offset, lo).astype("int32");
+}
+
+/**
+ * Exponential samples (rate 1): −log(1 − u).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const e = random.exponential(random.key(0), [20000]);
+ * assert.ok(Math.abs((e.mean().item() as number) - 1) < 0.03);
+ * ```
+ */
+export function exponential(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("exponential", key, shape, options);
+  return np.neg(np.log1p(np.neg(uniform01(key, s, dtype))));
+}
+
+/**
+ * Laplace samples (location 0, scale 1): sign(u)·log(1 − |u|), u uniform in (−1, 1).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.laplace(random.key(0), [20000]);
+ * assert.ok(Math.abs((x.abs().mean().item() as number) - 1) < 0.03);
+ * ```
+ */
+export function laplace(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("laplace", key, shape, options);
+  const epsneg = dtype === "float32" ? 2 ** -24 : 2 ** -53;
+  const u = uniformIn(key, s, dtype, -1 + epsneg, 1);
+  return np.mul(np.sign(u), np.log1p(np.neg(np.abs(u))));
+}
+
+/**
+ * Logistic samples: log(u) − log(1 − u).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.logistic(random.key(0), [20000]);
+ * assert.ok(Math.abs(x.mean().item() as number) < 0.05);
+ * ```
+ */
+export function logistic(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("logistic", key, shape, options);
+  const x = uniformIn(key, s, dtype, dtype === "float32" ? F32_TINY : F64_TINY, 1);
+  return np.sub(np.log(x), np.log1p(np.neg(x)));
+}
+
+/**
+ * Standard Cauchy samples: tan(π(u − ½)).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.cauchy(random.key(0), [1001]).toArray() as number[];
+ * const median = [...x].sort((a, b) => a - b)[500];
+ * assert.ok(Math.abs(median) < 0.15);
+ * ```
+ */
+export function cauchy(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("cauchy", key, shape, options);
+  const u = uniformIn(key, s, dtype, dtype === "float32" ? 2 ** -23 : 2 ** -52, 1);
+  return np.tan(np.mul(np.sub(u, 0.5), Math.PI));
+}
+
+/**
+ * Rademacher samples: −1 or +1 with probability ½ each (int32).
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @returns int32 samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const r = random.rademacher(random.key(0), [8]).toArray() as number[];
+ * assert.ok(r.every((x) => x === 1 || x === -1));
+ * ```
+ */
+export function rademacher(key: NDArray, shape: readonly number[] = []): NDArray {
+  checkKey("rademacher", key);
+  const b = np.less(uniform01(key, checkShape("rademacher", shape), "float32"), 0.5);
+  return np.sub(np.mul(b.astype("int32"), 2), 1).astype("int32");
+}
+
+/**
+ * Pareto samples with shape `b`: exp(e / b), e exponential.
+ *
+ * @param key A key.
+ * @param b The shape parameter (> 0).
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples (≥ 1).
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok((random.pareto(random.key(0), 3, [100]).min().item() as number) >= 1);
+ * ```
+ */
+export function pareto(
+  key: NDArray,
+  b: number | NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  return np.exp(np.div(exponential(key, shape, options), b));
+}
+
+/**
+ * Rayleigh samples: scale · √(−2 log u).
+ *
+ * @param key A key.
+ * @param scale The scale.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.rayleigh(random.key(0), 1, [20000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - Math.sqrt(Math.PI / 2)) < 0.03);
+ * ```
+ */
+export function rayleigh(
+  key: NDArray,
+  scale: number | NDArray = 1,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("rayleigh", key, shape, options);
+  return np.mul(scale, np.sqrt(np.mul(np.log(uniform01(key, s, dtype)), -2)));
+}
+
+/**
+ * Weibull samples: scale · (−log(1 − u))^(1/concentration).
+ *
+ * @param key A key.
+ * @param scale The scale.
+ * @param concentration The shape parameter.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.weibullMin(random.key(0), 1, 1, [20000]); // exponential
+ * assert.ok(Math.abs((x.mean().item() as number) - 1) < 0.03);
+ * ```
+ */
+export function weibullMin(
+  key: NDArray,
+  scale: number | NDArray,
+  concentration: number | NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const e = exponential(key, shape, options);
+  return np.mul(np.pow(e, np.div(1, concentration)), scale);
+}
+
+/**
+ * Log-normal samples: exp(σ z), z standard normal.
+ *
+ * @param key A key.
+ * @param sigma The standard deviation of the log.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok((random.lognormal(random.key(0), 1, [100]).min().item() as number) > 0);
+ * ```
+ */
+export function lognormal(
+  key: NDArray,
+  sigma: number | NDArray = 1,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("lognormal", key, shape, options);
+  return np.exp(np.mul(standardNormal(key, s, dtype), sigma));
+}
+
+/**
+ * Maxwell samples: the length of a standard normal 3-vector.
+ *
+ * @param key A key.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.maxwell(random.key(0), [20000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 2 * Math.sqrt(2 / Math.PI)) < 0.03);
+ * ```
+ */
+export function maxwell(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("maxwell", key, shape, options);
+  const z = standardNormal(key, [...s, 3], dtype);
+  return np.sqrt(np.sum(np.mul(z, z), { axis: -1 }));
+}
+
+/**
+ * Double-sided Maxwell samples: loc + scale · r · m, r Rademacher, m Maxwell.
+ *
+ * @param key A key.
+ * @param loc The location.
+ * @param scale The scale.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.doubleSidedMaxwell(random.key(0), 0, 1, [20000]);
+ * assert.ok(Math.abs(x.mean().item() as number) < 0.05);
+ * ```
+ */
+export function doubleSidedMaxwell(
+  key: NDArray,
+  loc: number,
+  scale: number,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("doubleSidedMaxwell", key, shape, options);
+  const [km, kr] = split2(key);
+  const m = maxwell(km, s, { dtype });
+  const sign = np.sub(np.mul(np.less(uniform01(kr, s, "float32"), 0.5).astype(dtype), 2), 1);
+  return np.add(np.mul(np.mul(sign, m), scale), loc);
+}
+
+/**
+ * Wald (inverse Gaussian) samples with the given mean (shape 1), by
+ * Michael, Schucany and Haas' transformation of a normal and a uniform.
+ *
+ * @param key A key.
+ * @param mean The mean.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.wald(random.key(0), 1, [20000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 1) < 0.05);
+ * ```
+ */
+export function wald(
+  key: NDArray,
+  mean: number,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("wald", key, shape, options);
+  const [k1, k2] = split2(key);
+  const v = standardNormal(k1, s, dtype);
+  const z = uniform01(k2, s, dtype);
+  const y = np.mul(v, v);
+  const m2 = mean * mean;
+  const root = np.sqrt(np.add(np.mul(y, 4 * mean), np.mul(np.mul(y, y), m2)));
+  const x = np.sub(np.add(np.mul(y, m2 / 2), mean), np.mul(root, mean / 2));
+  return np.where(np.lessEqual(z, np.div(mean, np.add(x, mean))), x, np.div(m2, x));
+}
+
+/**
+ * Geometric samples (number of trials to the first success, ≥ 1):
+ * ⌊log u / log(1 − p)⌋ + 1, as int32.
+ *
+ * @param key A key.
+ * @param p The success probability.
+ * @param shape The sample shape.
+ * @returns int32 samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const g = random.geometric(random.key(0), 0.5, [20000]);
+ * assert.ok(Math.abs((g.astype("float32").mean().item() as number) - 2) < 0.05);
+ * ```
+ */
+export function geometric(key: NDArray, p: number, shape: readonly number[] = []): NDArray {
+  checkKey("geometric", key);
+  const s = checkShape("geometric", shape);
+  const u = uniform01(key, s, "float32");
+  const logU = np.log(np.where(np.equal(u, 0), 1, u));
+  return np.add(np.floor(np.div(logU, Math.fround(Math.log1p(-p)))), 1).astype("int32");
+}
+
+/**
+ * Triangular samples on [left, right] with the given mode, by the inverse CDF.
+ *
+ * @param key A key.
+ * @param left The lower limit.
+ * @param mode The peak.
+ * @param right The upper limit.
+ * @param shape The sample shape.
+ * @param options `dtype` (float32 default).
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.triangular(random.key(0), 0, 1, 2, [20000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 1) < 0.02);
+ * ```
+ */
+export function triangular(
+  key: NDArray,
+  left: number,
+  mode: number,
+  right: number,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("triangular", key, shape, options);
+  if (!(left <= mode && mode <= right && left < right)) {
+    throw new RangeError(
+      `random.triangular: need left <= mode <= right and left < right, got ${left}, ${mode}, ${right}.`,
+    );
+  }
+  const f = (x: number) => dtype === "float32" ? Math.fround(x) : x;
+  const fc = f(f(mode - left) / f(right - left));
+  const u = uniform01(key, s, dtype);
+  const out1 = np.add(np.sqrt(np.mul(np.mul(u, f(right - left)), f(mode - left))), left);
+  const out2 = np.sub(
+    right,
+    np.sqrt(np.mul(np.mul(np.sub(1, u), f(right - left)), f(right - mode))),
+  );
+  return np.where(np.less(u, fc), out1, out2);
+}
+
+/**
+ * Random samples from `0..a-1` or from the slices of an array along `axis`, as
+ * JAX's `choice`: with replacement by `randint` (or by inverting the cumulative
+ * `p`), without by a permutation (or the Gumbel top-k trick with `p`). Without
+ * replacement it needs a concrete key.
+ *
+ * @param key A key.
+ * @param a A population size, or an array.
+ * @param shape The sample shape.
+ * @param options `replace` (true), `p` (probabilities of the `a` entries), `axis` (0).
+ * @returns The samples (int32 indices when `a` is a number).
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const c = random.choice(random.key(0), 5, [5], { replace: false }).toArray() as number[];
+ * assert.deepEqual([...c].sort(), [0, 1, 2, 3, 4]);
+ * ```
+ */
+export function choice(
+  key: NDArray,
+  a: number | NDArray,
+  shape: readonly number[] = [],
+  options: { replace?: boolean; p?: NDArray | readonly number[]; axis?: number } = {},
+): NDArray {
+  checkKey("choice", key);
+  const s = checkShape("choice", shape);
+  const replace = options.replace ?? true;
+  const arr = typeof a === "number" ? null : a;
+  if (arr !== null && !(arr instanceof NDArray && arr.ndim > 0)) {
+    throw new TypeError(`random.choice: a must be a positive integer or an array with an axis.`);
+  }
+  const axis = arr === null
+    ? 0
+    : (options.axis ?? 0) < 0
+    ? (options.axis ?? 0) + arr.ndim
+    : options.axis ?? 0;
+  if (arr !== null && (axis < 0 || axis >= arr.ndim)) {
+    throw new RangeError(
+      `random.choice: axis ${options.axis} is out of range for rank ${arr.ndim}.`,
+    );
+  }
+  const n = arr === null ? a as number : arr.shape[axis];
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new RangeError(
+      `random.choice: the population size must be a positive integer, got ${n}.`,
+    );
+  }
+  const draws = s.reduce((x, y) => x * y, 1);
+  if (!replace && draws > n) {
+    throw new RangeError(
+      `random.choice: cannot take ${draws} samples from a population of ${n} without replacement.`,
+    );
+  }
+  let ind: NDArray;
+  if (options.p === undefined) {
+    if (replace) {
+      ind = randint(key, s, 0, n);
+    } else {
+      ind = np.reshape(
+        np.array(sortRounds(key, "choice", [n], 0)[0].slice(0, draws), { dtype: "int32" }),
+        s,
+      );
+    }
+  } else {
+    const p = options.p instanceof NDArray ? options.p : np.array([...options.p]);
+    if (p.ndim !== 1 || p.shape[0] !== n) {
+      throw new TypeError(
+        `random.choice: p must be a vector of ${n} probabilities, got shape ${
+          JSON.stringify(p.shape)
+        }.`,
+      );
+    }
+    if (replace) {
+      // cumulative p, r = total · (1 − u), index = #{i : cum[i] < r} (searchsorted, left)
+      const cum = np.array(cumsumF32(Array.from(p.toTypedArray(), Number), p.dtype), {
+        dtype: p.dtype,
+      });
+      const u = uniform01(key, s, p.dtype === "float64" ? "float64" : "float32");
+      const total = np.slice(cum, [n - 1]);
+      const r = np.mul(total, np.sub(1, u));
+      ind = np.sum(np.less(cum, np.expandDims(r, -1)).astype("int32"), { axis: -1 });
+    } else {
+      // Gumbel top-k: the k largest of g + log p
+      const g = np.add(
+        gumbelNoise(key, [n], p.dtype === "float64" ? "float64" : "float32"),
+        np.log(p),
+      );
+      const vals = Array.from(g.toTypedArray(), Number);
+      const order = vals.map((_, i) => i).sort((x, y) => vals[y] - vals[x] || x - y);
+      ind = np.reshape(np.array(order.slice(0, draws), { dtype: "int32" }), s);
+    }
+  }
+  if (arr === null) return ind.astype("int32");
+  const taken = np.take(arr, np.ravel(ind), axis);
+  return np.reshape(taken, [...arr.shape.slice(0, axis), ...s, ...arr.shape.slice(axis + 1)]);
+}
+
+/** Running sums rounded to the dtype after each add (a sequential cumsum). */
+function cumsumF32(xs: number[], dtype: DType): number[] {
+  let acc = 0;
+  return xs.map((x) => (acc = dtype === "float64" ? acc + x : Math.fround(acc + x)));
+}
+
+/** Householder QR of a row-major m×n matrix (m ≥ n): the m×n Q and the diagonal of R. */
+function householderQR(
+  a: Float64Array,
+  m: number,
+  n: number,
+): { q: Float64Array; rdiag: number[] } {
+  const r = Float64Array.from(a);
+  const vs: Float64Array[] = [];
+  for (let j = 0; j < n; j++) {
+    const v = new Float64Array(m);
+    let norm = 0;
+    for (let i = j; i < m; i++) norm += r[i * n + j] ** 2;
+    norm = Math.sqrt(norm);
+    const alpha = r[j * n + j] > 0 ? -norm : norm;
+    for (let i = j; i < m; i++) v[i] = r[i * n + j];
+    v[j] -= alpha;
+    let vv = 0;
+    for (let i = j; i < m; i++) vv += v[i] * v[i];
+    if (vv > 0) {
+      for (let c = 0; c < n; c++) {
+        let dot = 0;
+        for (let i = j; i < m; i++) dot += v[i] * r[i * n + c];
+        const f = (2 * dot) / vv;
+        for (let i = j; i < m; i++) r[i * n + c] -= f * v[i];
+      }
+    }
+    vs.push(v);
+  }
+  // Q = H_0 H_1 … H_{n-1} applied to the first n columns of the identity
+  const q = new Float64Array(m * n);
+  for (let c = 0; c < n; c++) q[c * n + c] = 1;
+  for (let j = n - 1; j >= 0; j--) {
+    const v = vs[j];
+    let vv = 0;
+    for (let i = j; i < m; i++) vv += v[i] * v[i];
+    if (vv === 0) continue;
+    for (let c = 0; c < n; c++) {
+      let dot = 0;
+      for (let i = j; i < m; i++) dot += v[i] * q[i * n + c];
+      const f = (2 * dot) / vv;
+      for (let i = j; i < m; i++) q[i * n + c] -= f * v[i];
+    }
+  }
+  return { q, rdiag: Array.from({ length: n }, (_, j) => r[j * n + j]) };
+}
+
+/**
+ * Haar-random matrices with orthonormal columns (n ≥ m) or rows, as JAX: the Q
+ * of a QR factorisation of a normal matrix, columns signed by diag(R). Needs a
+ * concrete key.
+ *
+ * @param key A key.
+ * @param n Rows.
+ * @param options `shape` (batch shape), `m` (columns, default n), `dtype`.
+ * @returns An array of shape [...shape, n, m].
+ *
+ * @example
+ * ```ts
+ * import { np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const q = random.orthogonal(random.key(0), 3);
+ * const qtq = np.matmul(np.transpose(q), q).toArray() as number[][];
+ * assert.ok(Math.abs(qtq[0][0] - 1) < 1e-5 && Math.abs(qtq[0][1]) < 1e-5);
+ * ```
+ */
+export function orthogonal(
+  key: NDArray,
+  n: number,
+  options: { shape?: readonly number[]; m?: number; dtype?: DType } = {},
+): NDArray {
+  checkKey("orthogonal", key);
+  concreteKey("orthogonal", key);
+  const m = options.m ?? n;
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(m) || m < 1) {
+    throw new RangeError(
+      `random.orthogonal: n and m must be positive integers, got ${n} and ${m}.`,
+    );
+  }
+  const batch = checkShape("orthogonal", options.shape ?? []);
+  const dtype = checkFloat("orthogonal", options.dtype ?? "float32");
+  const rows = Math.max(n, m), cols = Math.min(n, m);
+  const z = standardNormal(key, [...batch, rows, cols], dtype).toTypedArray();
+  const count = batch.reduce((x, y) => x * y, 1);
+  const out = new Float64Array(count * n * m);
+  for (let b = 0; b < count; b++) {
+    const { q, rdiag } = householderQR(
+      Float64Array.from(z.subarray(b * rows * cols, (b + 1) * rows * cols) as ArrayLike<number>),
+      rows,
+      cols,
+    );
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const v = q[i * cols + j] * Math.sign(rdiag[j]);
+        // n < m: the transpose, so the rows are orthonormal
+        if (n >= m) out[b * n * m + i * m + j] = v;
+        else out[b * n * m + j * m + i] = v;
+      }
+    }
+  }
+  return np.array(new ArrayValue(out, [...batch, n, m], "float64"), { dtype });
+}
+
+/**
+ * Multivariate normal samples mean + L z, L the Cholesky factor of `cov` and z
+ * standard normal (JAX's default method). `cov` must be concrete and positive definite.
+ *
+ * @param key A key.
+ * @param mean The mean vector [n].
+ * @param cov The covariance [n, n].
+ * @param shape The batch shape of the samples (default []).
+ * @param options `dtype` (float32 default).
+ * @returns Samples of shape [...shape, n].
+ *
+ * @example
+ * ```ts
+ * import { np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.multivariateNormal(random.key(0), np.array([5, -5]), np.eye(2), [4000]);
+ * assert.ok(Math.abs((np.mean(x, { axis: 0 }).toArray() as number[])[0] - 5) < 0.1);
+ * ```
+ */
+export function multivariateNormal(
+  key: NDArray,
+  mean: NDArray,
+  cov: NDArray,
+  shape: readonly number[] = [],
+  options: FloatOptions = {},
+): NDArray {
+  const { s, dtype } = floatArgs("multivariateNormal", key, shape, options);
+  const n = mean.shape[mean.ndim - 1];
+  if (mean.ndim !== 1 || cov.ndim !== 2 || cov.shape[0] !== n || cov.shape[1] !== n) {
+    throw new TypeError(
+      `random.multivariateNormal: need mean [n] and cov [n, n], got ${
+        JSON.stringify(mean.shape)
+      } ` +
+        `and ${JSON.stringify(cov.shape)}.`,
+    );
+  }
+  const c = Array.from(cov.toTypedArray(), Number);
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = c[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
+    if (!(d > 0)) {
+      throw new RangeError(`random.multivariateNormal: cov is not positive definite (pivot ${j}).`);
+    }
+    l[j * n + j] = Math.sqrt(d);
+    for (let i = j + 1; i < n; i++) {
+      let v = c[i * n + j];
+      for (let k = 0; k < j; k++) v -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = v / l[j * n + j];
+    }
+  }
+  const factor = np.array(new ArrayValue(l, [n, n], "float64"), { dtype });
+  const z = standardNormal(key, [...s, n], dtype);
+  return np.add(mean.astype(dtype), np.matmul(z, np.transpose(factor)));
+}
