@@ -481,6 +481,7 @@ export * from "./_reduce.ts";
 export * from "./_structure.ts";
 export * from "./_math.ts";
 export * from "./_indexing.ts";
+export * from "./_arrange.ts";
 export * from "./_scan_sort.ts";
 
 installMethods({
