@@ -97,6 +97,23 @@ const cases: [string, () => NDArray | NDArray[], "exact" | "unsigned" | typeof f
     () => random.choice(k7(), 5, [3], { replace: false, p: [0.1, 0.2, 0.3, 0.2, 0.2] }),
     "exact",
   ],
+  ["gamma", () => random.gamma(k7(), np.array([0.5, 1, 2.5, 7])), f32],
+  [
+    "gamma_f64",
+    () =>
+      random.gamma(k7(), np.array([0.3, 4], { dtype: "float64" }), undefined, { dtype: "float64" }),
+    { atol: 1e-12, rtol: 1e-12 },
+  ],
+  ["loggamma", () => random.loggamma(k7(), np.array([0.5, 3])), f32],
+  ["beta", () => random.beta(k7(), 2, 3, [4]), f32],
+  ["dirichlet", () => random.dirichlet(k7(), np.array([1, 2, 3]), [2]), f32],
+  ["chisquare", () => random.chisquare(k7(), 3, [4]), f32],
+  ["t", () => random.t(k7(), 4, [4]), f32],
+  ["f", () => random.f(k7(), 3, 5, [4]), f32],
+  ["poisson_small", () => random.poisson(k7(), 3.5, [6]), "exact"],
+  ["poisson_large", () => random.poisson(k7(), 40, [6]), "exact"],
+  ["generalized_normal", () => random.generalizedNormal(k7(), 1.5, [4]), f32],
+  ["ball", () => random.ball(k7(), 3, 2, [2]), f32],
   ["orthogonal", () => random.orthogonal(k7(), 3), { atol: 1e-5, rtol: 1e-5 }],
   [
     "multivariate_normal",

@@ -39,6 +39,7 @@ import { erfinvF32, gumbelNoise, ndtriF64, standardNormal } from "./_random_norm
 
 export type { PRNGImpl };
 export * from "./_random_samplers.ts";
+export * from "./_random_gamma.ts";
 
 /**
  * Selects the Threefry stream for every later call (and every later trace):

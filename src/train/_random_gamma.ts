@@ -1,0 +1,594 @@
+/**
+ * Samplers with rejection loops, run on plain numbers with JAX's key
+ * schedule so the same key gives JAX's draws: gamma (Marsaglia and Tsang's
+ * method, one split key per element, boosted for α < 1), and what is built on
+ * it (loggamma, beta, dirichlet, chisquare, t, f, generalizedNormal, ball),
+ * and poisson (Knuth's product of uniforms for λ < 10, Hörmann's transformed
+ * rejection above). The loops' lengths depend on the draws, so these need a
+ * concrete key and concrete parameters (call them outside `jit`); they carry
+ * no gradient.
+ *
+ * Arithmetic is rounded to the dtype after each step (float32 by default), as
+ * JAX computes it.
+ *
+ * @module
+ */
+import type { DType } from "../core/_dtype.ts";
+import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { bitsToNormalF32 } from "../kernels/sampling.ts";
+import { ndtri } from "../kernels/special.ts";
+import * as np from "../numpy/numpy.ts";
+import { checkFloat, checkKey, checkShape, concrete, concreteKey } from "./_random_core.ts";
+import { standardNormal } from "./_random_normal.ts";
+
+/** A key array from two words. */
+function keyOf(k: Key): NDArray {
+  return new ArrayValue(Int32Array.of(k[0] | 0, k[1] | 0), [2], "int32");
+}
+
+type Key = [number, number];
+
+/** Rounding to the working dtype. */
+function rounder(dtype: DType): (x: number) => number {
+  return dtype === "float32" ? Math.fround : (x: number) => x;
+}
+
+/** One uniform in [0, 1) from a key, as `uniform(key, ())`. */
+function uniformOne(k: Key, dtype: DType): number {
+  if (dtype === "float32") return (concrete.bits(k[0], k[1], 1)[0] >>> 9) * 2 ** -23;
+  const w = concrete.bits64(k[0], k[1], 1);
+  return (w[0] * 2 ** 20 + (w[1] >>> 12)) * 2 ** -52;
+}
+
+/** `n` uniforms in [0, 1) from a key, as `uniform(key, (n,))`. */
+function uniforms(k: Key, n: number, dtype: DType): number[] {
+  if (dtype === "float32") {
+    return Array.from(concrete.bits(k[0], k[1], n), (w) => (w >>> 9) * 2 ** -23);
+  }
+  const w = concrete.bits64(k[0], k[1], n);
+  return Array.from(
+    { length: n },
+    (_, i) => (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52,
+  );
+}
+
+/** One standard normal from a key, as `normal(key, ())`. */
+function normalOne(k: Key, dtype: DType): number {
+  if (dtype === "float32") {
+    return bitsToNormalF32(concrete.bits(k[0], k[1], 1), new Float32Array(1))[0];
+  }
+  const lo = -1 + 2 ** -53;
+  const v = Math.max(lo, uniformOne(k, dtype) * 2 + lo);
+  return ndtri((v + 1) / 2);
+}
+
+/**
+ * One Gamma(α, 1) draw (or its log) by Marsaglia and Tsang (2000): with
+ * d = α − ⅓ and c = 1/(3√d), propose V = (1 + c x)³ for x normal (redrawn while
+ * 1 + c x ≤ 0) and accept when U < 1 − 0.0331 x⁴ or log U < x²/2 + d(1 − V + log V);
+ * the draw is d·V. For α < 1 it draws Gamma(α + 1) and multiplies by u^(1/α).
+ */
+function gammaOne(key: Key, alpha: number, logSpace: boolean, dtype: DType): number {
+  const r = rounder(dtype);
+  const boost = alpha >= 1;
+  const a = boost ? alpha : r(alpha + 1);
+  const d = r(a - r(1 / 3));
+  const c = r(r(1 / 3) / r(Math.sqrt(d)));
+  const [k0, sub] = concrete.split(key[0], key[1], 2);
+  let k = k0;
+  let X = 0, V = 1, U = 2;
+  const rejected = () =>
+    U >= r(1 - r(0.0331 * r(X * X))) &&
+    r(Math.log(U)) >= r(r(X * 0.5) + r(d * r(r(1 - V) + r(Math.log(V)))));
+  while (rejected()) {
+    const [next, xKey, uKey] = concrete.split(k[0], k[1], 3);
+    k = next;
+    let xk: Key = xKey, x = 0, v = -1;
+    while (v <= 0) {
+      const [nx, s] = concrete.split(xk[0], xk[1], 2);
+      xk = nx;
+      x = normalOne(s, dtype);
+      v = r(1 + r(x * c));
+    }
+    X = r(x * x);
+    V = r(r(v * v) * v);
+    U = uniformOne(uKey, dtype);
+  }
+  if (logSpace) {
+    const logU = r(Math.log1p(-uniformOne(sub, dtype))); // −exponential
+    const logBoost = boost || logU === 0 ? 0 : r(logU * r(1 / alpha));
+    return r(r(r(Math.log(d)) + r(Math.log(V))) + logBoost);
+  }
+  const u = r(1 - uniformOne(sub, dtype));
+  const b = boost ? 1 : r(Math.pow(u, r(1 / alpha)));
+  return r(r(d * V) * b);
+}
+
+/** A parameter broadcast to `shape`, as plain numbers. */
+function paramValues(op: string, p: number | NDArray, shape: readonly number[]): number[] {
+  if (typeof p === "number") return new Array(shape.reduce((a, b) => a * b, 1)).fill(p);
+  let v: NDArray;
+  try {
+    v = np.broadcastTo(p._value(), shape);
+  } catch (e) {
+    if (e instanceof TypeError && /broadcast/.test(e.message)) {
+      throw new TypeError(
+        `random.${op}: parameter of shape ${JSON.stringify(p.shape)} does not broadcast to ` +
+          `${JSON.stringify(shape)}.`,
+      );
+    }
+    throw new TypeError(
+      `random.${op}: needs concrete parameters (its rejection loop runs in JS); call it outside jit.`,
+    );
+  }
+  return Array.from(v.toTypedArray(), Number);
+}
+
+function out(values: number[], shape: readonly number[], dtype: DType): NDArray {
+  return np.array(new ArrayValue(Float64Array.from(values), [...shape], "float64"), { dtype });
+}
+
+function gammaValues(
+  op: string,
+  key: NDArray,
+  a: number | NDArray,
+  shape: readonly number[],
+  dtype: DType,
+  logSpace: boolean,
+): number[] {
+  const [k0, k1] = concreteKey(op, key);
+  const alphas = paramValues(op, a, shape).map(rounder(dtype));
+  const keys = concrete.split(k0, k1, alphas.length);
+  return alphas.map((al, i) => gammaOne(keys[i], al, logSpace, dtype));
+}
+
+function resolve(
+  op: string,
+  key: NDArray,
+  shape: readonly number[] | undefined,
+  params: (number | NDArray)[],
+  dtype: DType | undefined,
+) {
+  checkKey(op, key);
+  const s = shape === undefined
+    ? params.reduce<number[]>(
+      (acc, p) => typeof p === "number" ? acc : (acc.length >= p.ndim ? acc : [...p.shape]),
+      [],
+    )
+    : checkShape(op, shape);
+  return { s, dtype: checkFloat(op, dtype ?? "float32") };
+}
+
+/** Options of the gamma-family samplers. */
+export interface GammaOptions {
+  /** float32 (default) or float64. */
+  dtype?: DType;
+}
+
+/**
+ * Gamma(a, 1) samples, as JAX's `gamma` (Marsaglia–Tsang, one split key per
+ * element). Needs a concrete key and `a`.
+ *
+ * @param key A key.
+ * @param a The shape parameter (> 0), a number or an array.
+ * @param shape The sample shape (default: the shape of `a`).
+ * @param options `dtype`.
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const g = random.gamma(random.key(0), 3, [4000]);
+ * assert.ok(Math.abs((g.mean().item() as number) - 3) < 0.1);
+ * ```
+ */
+export function gamma(
+  key: NDArray,
+  a: number | NDArray,
+  shape?: readonly number[],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("gamma", key, shape, [a], options.dtype);
+  return out(gammaValues("gamma", key, a, s, dtype, false), s, dtype);
+}
+
+/**
+ * log of Gamma(a, 1) samples, accurate for small `a` where the samples underflow.
+ *
+ * @param key A key.
+ * @param a The shape parameter (> 0).
+ * @param shape The sample shape (default: the shape of `a`).
+ * @param options `dtype`.
+ * @returns The log-samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Number.isFinite(random.loggamma(random.key(0), 0.01, [10]).min().item() as number));
+ * ```
+ */
+export function loggamma(
+  key: NDArray,
+  a: number | NDArray,
+  shape?: readonly number[],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("loggamma", key, shape, [a], options.dtype);
+  return out(gammaValues("loggamma", key, a, s, dtype, true), s, dtype);
+}
+
+/**
+ * Beta(a, b) samples, from two log-gamma draws: Ga / (Ga + Gb).
+ *
+ * @param key A key.
+ * @param a First shape parameter.
+ * @param b Second shape parameter.
+ * @param shape The sample shape (default: the broadcast shape of a and b).
+ * @param options `dtype`.
+ * @returns Samples in [0, 1].
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.beta(random.key(0), 2, 6, [4000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 0.25) < 0.02);
+ * ```
+ */
+export function beta(
+  key: NDArray,
+  a: number | NDArray,
+  b: number | NDArray,
+  shape?: readonly number[],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("beta", key, shape, [a, b], options.dtype);
+  const r = rounder(dtype);
+  const [ka, kb] = concrete.split(...concreteKey("beta", key), 2);
+  const la = gammaValues("beta", keyOf(ka), a, s, dtype, true);
+  const lb = gammaValues("beta", keyOf(kb), b, s, dtype, true);
+  return out(
+    la.map((x, i) => {
+      const m = Math.max(x, lb[i]);
+      const ga = r(Math.exp(r(x - m))), gb = r(Math.exp(r(lb[i] - m)));
+      return r(ga / r(ga + gb));
+    }),
+    s,
+    dtype,
+  );
+}
+
+/**
+ * Dirichlet(α) samples: normalised log-gamma draws (a softmax over the last axis).
+ *
+ * @param key A key.
+ * @param alpha Concentrations, shape [..., k].
+ * @param shape The batch shape (default: alpha's without the last axis).
+ * @param options `dtype`.
+ * @returns Samples of shape [...shape, k], each summing to 1.
+ *
+ * @example
+ * ```ts
+ * import { np, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.dirichlet(random.key(0), np.array([1, 2, 3]), [5]);
+ * assert.ok(Math.abs((x.sum({ axis: -1 }).toArray() as number[])[0] - 1) < 1e-6);
+ * ```
+ */
+export function dirichlet(
+  key: NDArray,
+  alpha: NDArray,
+  shape?: readonly number[],
+  options: GammaOptions = {},
+): NDArray {
+  checkKey("dirichlet", key);
+  if (!(alpha instanceof NDArray) || alpha.ndim < 1) {
+    throw new TypeError(`random.dirichlet: alpha must be an array with at least one axis.`);
+  }
+  const k = alpha.shape[alpha.ndim - 1];
+  const batch = shape === undefined ? alpha.shape.slice(0, -1) : checkShape("dirichlet", shape);
+  const dtype = checkFloat("dirichlet", options.dtype ?? "float32");
+  const full = [...batch, k];
+  const lg = gammaValues("dirichlet", key, alpha, full, dtype, true);
+  const r = rounder(dtype);
+  const res: number[] = [];
+  for (let i = 0; i < lg.length; i += k) {
+    const row = lg.slice(i, i + k);
+    const m = Math.max(...row);
+    const e = row.map((x) => r(Math.exp(r(x - m))));
+    const sum = e.reduce((a, b) => r(a + b), 0);
+    res.push(...e.map((x) => r(x / sum)));
+  }
+  return out(res, full, dtype);
+}
+
+/**
+ * Chi-square samples with `df` degrees of freedom: 2·Gamma(df/2).
+ *
+ * @param key A key.
+ * @param df Degrees of freedom.
+ * @param shape The sample shape.
+ * @param options `dtype`.
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.chisquare(random.key(0), 4, [4000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 4) < 0.15);
+ * ```
+ */
+export function chisquare(
+  key: NDArray,
+  df: number | NDArray,
+  shape?: readonly number[],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("chisquare", key, shape, [df], options.dtype);
+  const r = rounder(dtype);
+  const half = typeof df === "number" ? r(r(df) / 2) : np.div(df.astype(dtype), 2);
+  const lg = gammaValues("chisquare", key, half, s, dtype, true);
+  return out(lg.map((x) => r(r(Math.exp(x)) * 2)), s, dtype);
+}
+
+/**
+ * Student's t samples: z·√((df/2)/g), z normal, g Gamma(df/2).
+ *
+ * @param key A key.
+ * @param df Degrees of freedom.
+ * @param shape The sample shape.
+ * @param options `dtype`.
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Math.abs(random.t(random.key(0), 5, [4000]).mean().item() as number) < 0.1);
+ * ```
+ */
+export function t(
+  key: NDArray,
+  df: number,
+  shape: readonly number[] = [],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("t", key, shape, [df], options.dtype);
+  const r = rounder(dtype);
+  const [kn, kg] = concrete.split(...concreteKey("t", key), 2);
+  const n = Array.from(standardNormal(keyOf(kn), s, dtype).toTypedArray(), Number);
+  const half = r(r(df) / 2);
+  const g = gammaValues("t", keyOf(kg), half, s, dtype, false);
+  return out(n.map((z, i) => r(z * r(Math.sqrt(r(half / g[i]))))), s, dtype);
+}
+
+/**
+ * F(dfnum, dfden) samples: (χ²(dfnum)/dfnum) / (χ²(dfden)/dfden).
+ *
+ * @param key A key.
+ * @param dfnum Numerator degrees of freedom.
+ * @param dfden Denominator degrees of freedom.
+ * @param shape The sample shape.
+ * @param options `dtype`.
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.f(random.key(0), 4, 10, [4000]);
+ * assert.ok(Math.abs((x.mean().item() as number) - 1.25) < 0.1);
+ * ```
+ */
+export function f(
+  key: NDArray,
+  dfnum: number,
+  dfden: number,
+  shape: readonly number[] = [],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("f", key, shape, [], options.dtype);
+  const r = rounder(dtype);
+  const [kd, kn] = concrete.split(...concreteKey("f", key), 2);
+  const num = chisquare(keyOf(kn), dfnum, s, { dtype }).toTypedArray();
+  const den = chisquare(keyOf(kd), dfden, s, { dtype }).toTypedArray();
+  const fn = r(dfnum), fd = r(dfden);
+  return out(Array.from(num, (x, i) => r(r(Number(x) / fn) / r(Number(den[i]) / fd))), s, dtype);
+}
+
+/**
+ * Generalized normal samples with exponent p (density ∝ exp(−|x|^p)):
+ * r·g^(1/p), g Gamma(1/p), r a random sign.
+ *
+ * @param key A key.
+ * @param p The exponent (> 0); 2 gives a normal with variance ½.
+ * @param shape The sample shape.
+ * @param options `dtype`.
+ * @returns The samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.generalizedNormal(random.key(0), 2, [4000]);
+ * assert.ok(Math.abs((x.mul(x).mean().item() as number) - 0.5) < 0.05);
+ * ```
+ */
+export function generalizedNormal(
+  key: NDArray,
+  p: number,
+  shape: readonly number[] = [],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("generalizedNormal", key, shape, [], options.dtype);
+  return out(generalizedNormalValues(key, p, s, dtype), s, dtype);
+}
+
+function generalizedNormalValues(
+  key: NDArray,
+  p: number,
+  s: readonly number[],
+  dtype: DType,
+): number[] {
+  if (!(p > 0)) throw new RangeError(`random.generalizedNormal: p must be positive, got ${p}.`);
+  const r = rounder(dtype);
+  const [kg, kr] = concrete.split(...concreteKey("generalizedNormal", key), 2);
+  const g = gammaValues("generalizedNormal", keyOf(kg), r(1 / p), s, dtype, false);
+  // rademacher: 2·[u < ½] − 1 with float32 uniforms
+  const u = uniforms(kr, g.length, "float32");
+  const inv = r(1 / p);
+  return g.map((x, i) => r((u[i] < 0.5 ? 1 : -1) * r(Math.pow(x, inv))));
+}
+
+/**
+ * Samples uniform in the unit p-norm ball of dimension d, by Barthe et al.'s
+ * construction: g / (Σ|g|^p + e)^(1/p), g generalized normal, e exponential.
+ *
+ * @param key A key.
+ * @param d The dimension.
+ * @param p The norm (2 by default).
+ * @param shape The batch shape.
+ * @param options `dtype`.
+ * @returns Samples of shape [...shape, d].
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.ball(random.key(0), 3, 2, [100]);
+ * assert.ok((x.mul(x).sum({ axis: -1 }).max().item() as number) <= 1);
+ * ```
+ */
+export function ball(
+  key: NDArray,
+  d: number,
+  p = 2,
+  shape: readonly number[] = [],
+  options: GammaOptions = {},
+): NDArray {
+  const { s, dtype } = resolve("ball", key, shape, [], options.dtype);
+  if (!Number.isInteger(d) || d < 1) {
+    throw new RangeError(`random.ball: d must be a positive integer, got ${d}.`);
+  }
+  const r = rounder(dtype);
+  const [k1, k2] = concrete.split(...concreteKey("ball", key), 2);
+  const g = generalizedNormalValues(keyOf(k1), p, [...s, d], dtype);
+  const e = uniforms(k2, g.length / d, dtype).map((u) => r(-r(Math.log1p(-u))));
+  const res: number[] = [];
+  for (let i = 0; i < e.length; i++) {
+    const row = g.slice(i * d, (i + 1) * d);
+    const sum = row.reduce((acc, x) => r(acc + r(Math.pow(Math.abs(x), p))), 0);
+    const norm = r(Math.pow(r(sum + e[i]), r(1 / p)));
+    res.push(...row.map((x) => r(x / norm)));
+  }
+  return out(res, [...s, d], dtype);
+}
+
+/** log Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
+function lgamma(x: number): number {
+  const c = [
+    0.99999999999980993,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.32342877765313,
+    -176.61502916214059,
+    12.507343278686905,
+    -0.13857109526572012,
+    9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const tt = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(tt) - tt + Math.log(a);
+}
+
+/**
+ * Poisson(λ) samples as JAX: Knuth's method (count uniforms until their
+ * product drops below e^−λ) for λ < 10, Hörmann's transformed rejection
+ * (PTRS, 1993) otherwise, both drawing whole-shape uniforms per round from
+ * split keys. Needs a concrete key and λ.
+ *
+ * @param key A key.
+ * @param lam The rate (≥ 0).
+ * @param shape The sample shape (default: the shape of lam).
+ * @returns int32 samples.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = random.poisson(random.key(0), 4, [4000]);
+ * assert.ok(Math.abs((x.astype("float32").mean().item() as number) - 4) < 0.15);
+ * ```
+ */
+export function poisson(key: NDArray, lam: number | NDArray, shape?: readonly number[]): NDArray {
+  const { s } = resolve("poisson", key, shape, [lam], "float32");
+  const r = Math.fround;
+  const lams = paramValues("poisson", lam, s).map(r);
+  if (lams.some((l) => !(l >= 0))) {
+    throw new RangeError(`random.poisson: lam must be non-negative.`);
+  }
+  const n = lams.length;
+  const [k0, k1] = concreteKey("poisson", key);
+  const knuth = lams.map((l) => l < 10);
+  // Knuth, on the lanes with λ < 10 (the others run with λ = 0 and stop at once)
+  const kOut = new Array(n).fill(0);
+  const logProd = new Array(n).fill(0);
+  let rng: Key = [k0, k1];
+  while (logProd.some((lp, i) => lp > -(knuth[i] ? lams[i] : 0))) {
+    const [next, sub] = concrete.split(rng[0], rng[1], 2);
+    rng = next;
+    const u = uniforms(sub, n, "float32");
+    for (let i = 0; i < n; i++) {
+      const l = knuth[i] ? lams[i] : 0;
+      if (logProd[i] > -l) kOut[i] += 1;
+      logProd[i] = r(logProd[i] + r(Math.log(u[i])));
+    }
+  }
+  // rejection, on the lanes with λ ≥ 10 (the others run with λ = 1e5)
+  const lr = lams.map((l, i) => knuth[i] ? 1e5 : l);
+  const rej = new Array(n).fill(-1);
+  const accepted = new Array(n).fill(false);
+  rng = [k0, k1];
+  while (accepted.some((a) => !a)) {
+    const [next, s0, s1] = concrete.split(rng[0], rng[1], 3);
+    rng = next;
+    const us = uniforms(s0, n, "float32"), vs = uniforms(s1, n, "float32");
+    for (let i = 0; i < n; i++) {
+      const l = lr[i];
+      const logLam = r(Math.log(l));
+      const b = r(0.931 + r(2.53 * r(Math.sqrt(l))));
+      const a = r(-0.059 + r(0.02483 * b));
+      const invAlpha = r(1.1239 + r(1.1328 / r(b - 3.4)));
+      const vR = r(0.9277 - r(3.6224 / r(b - 2)));
+      const u = r(us[i] - 0.5), v = vs[i];
+      const uShift = r(0.5 - Math.abs(u));
+      const k = Math.floor(r(r(r(r(r(2 * a) / uShift) + b) * u) + l) + 0.43);
+      const sLog = r(Math.log(r(r(v * invAlpha) / r(r(a / r(uShift * uShift)) + b))));
+      const tLog = r(r(-l + r(k * logLam)) - r(lgamma(k + 1)));
+      const accept1 = uShift >= 0.07 && v <= vR;
+      const reject = k < 0 || (uShift < 0.013 && v > uShift);
+      const accept = accept1 || (!reject && sLog <= tLog);
+      if (accept) rej[i] = k; // a later acceptance overwrites, as in JAX
+      if (accept) accepted[i] = true;
+    }
+  }
+  const res = lams.map((l, i) => l === 0 ? 0 : knuth[i] ? kOut[i] - 1 : rej[i]);
+  return np.array(new ArrayValue(Int32Array.from(res), [...s], "int32"));
+}
