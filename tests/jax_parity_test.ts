@@ -5,7 +5,18 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, jit, jvp, losses, type NDArray, nn, np, vmap } from "../mod.ts";
+import {
+  grad,
+  jit,
+  jvp,
+  losses,
+  makeJaxpr,
+  type NDArray,
+  nn,
+  np,
+  valueAndGrad,
+  vmap,
+} from "../mod.ts";
 import { assertAllClose } from "./_helpers.ts";
 import fixture from "./fixtures/parity.json" with { type: "json" };
 
@@ -143,4 +154,27 @@ describe("arrays print as JAX's repr", () => {
       assert.equal(x.toString(), c.repr);
     });
   }
+});
+
+describe("transforms accept JS numbers and number lists as float32 arrays, as JAX", () => {
+  const square = (x: NDArray) => x.mul(x);
+  it("grad and grad of grad take a number (and type-check on np.tanh)", () => {
+    assertJax(grad(np.tanh)(2.0), "grad_tanh_2", 1e-6);
+    assertJax(grad(grad(np.tanh))(2.0), "grad_grad_tanh_2", 1e-6);
+    assertJax(valueAndGrad((x: NDArray) => x.pow(3))(3)[0], "value_and_grad_cube_3");
+  });
+  it("jit, vmap and makeJaxpr take numbers and nested number lists", () => {
+    assertJax(jit((x: NDArray) => np.sin(x).add(1))(1.0), "jit_sin_plus_1_at_1", 1e-6);
+    assertJax(vmap(square)([1, 2, 3]), "vmap_square_123");
+    assertJax(vmap((x: NDArray) => x.sum())([[1, 2], [3, 4]]), "vmap_sum_nested");
+    assert.equal(makeJaxpr(square)(3.0).toString(), makeJaxpr(square)(np.array(3)).toString());
+  });
+  it("a list of arrays stays a pytree; item() is a number and itemBool() a boolean", () => {
+    const g = grad((xs: NDArray[]) => xs[0].mul(xs[1]))([np.array(2), np.array(5)]);
+    assert.deepEqual(g.map((x) => x.item()), [5, 2]);
+    const loss: number = np.array(0.25).item();
+    assert.equal(loss.toFixed(2), "0.25");
+    assert.equal(np.array(true, { dtype: "bool" }).itemBool(), true);
+    assert.throws(() => np.array(true, { dtype: "bool" }).item(), /itemBool/);
+  });
 });

@@ -275,9 +275,11 @@ describe("jit() caches one trace per signature", () => {
     });
   });
 
-  it("jit() rejects numbers where arrays are traced, suggesting staticArgnums", () => {
-    const f = jit((x: NDArray, s: number) => x.mul(s));
-    assert.throws(() => f(np.ones([2]), 2), /staticArgnums: \[1\]/);
+  it("jit() traces a JS number as a float32 array (as JAX) and suggests staticArgnums for a string", () => {
+    const f = jit((x: NDArray, s: NDArray) => x.mul(s));
+    assert.deepEqual(f(np.ones([2]), 2).toArray(), [2, 2]);
+    const g = jit((x: NDArray, s: string) => x.mul(s.length));
+    assert.throws(() => g(np.ones([2]), "ab"), /staticArgnums: \[1\]/);
   });
 
   it("jit() rejects an out-of-range staticArgnums with a RangeError", () => {

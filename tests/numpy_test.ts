@@ -22,7 +22,7 @@ describe("constructors", () => {
     assert.deepEqual(s.shape, []);
     assert.equal(s.item(), 3.5);
     assert.equal(np.array(true).dtype, "bool");
-    assert.equal(np.array(true).item(), true);
+    assert.equal(np.array(true).itemBool(), true);
     assert.equal(np.array([[true], [false]]).dtype, "bool");
     assert.deepEqual(np.array([]).shape, [0]);
   });
@@ -275,7 +275,7 @@ describe("read-out and printing", () => {
 
   it("item() returns the single element and refuses larger arrays", () => {
     assert.equal(np.array([[7]]).item(), 7);
-    assert.equal(np.array(false).item(), false);
+    assert.equal(np.array(false).itemBool(), false);
     assert.throws(() => np.ones([2]).item(), TypeError);
   });
 

@@ -422,7 +422,7 @@ describe("vmap errors", () => {
     assert.throws(() => vmap(f, { inAxes: [{ b: 0 }, 0] })(...args), TypeError);
     assert.throws(() => vmap(f, { inAxes: [[0], 0] })(...args), /list of 1/);
     assert.throws(() => vmap(f, { inAxes: [null, null] })(...args), /no input is mapped/);
-    assert.throws(() => vmap((x: number) => np.array(x))(3), /not an array/);
+    assert.throws(() => vmap((x: string) => np.array(x.length))("abc"), /not an array/);
   });
 
   it("vmap() refuses to read the value of a batched array inside the mapped function", () => {

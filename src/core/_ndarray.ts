@@ -109,17 +109,41 @@ export abstract class NDArray {
   toTypedArray(): TypedArray {
     return this._value().data.slice();
   }
-  /** The single element of a size-1 array as a JS number (booleans as 0/1 become true/false). */
-  item(): number | boolean {
+  /**
+   * The single element of a one-element numeric array as a JS number (so
+   * `loss.item().toFixed(3)` type-checks). For a bool array use `itemBool()`.
+   */
+  item(): number {
+    const v = this.#single("item");
+    if (v.dtype === "bool") {
+      throw new TypeError(
+        "item() reads numbers, but this array is bool; use itemBool() for a JS boolean, " +
+          'or astype("int32").item() for 0/1.',
+      );
+    }
+    return v.data[0];
+  }
+  /** The single element of a one-element bool array as a JS boolean. */
+  itemBool(): boolean {
+    const v = this.#single("itemBool");
+    if (v.dtype !== "bool") {
+      throw new TypeError(
+        `itemBool() reads bool arrays, but this one is ${v.dtype}; use item() for a number, or ` +
+          "compare first (e.g. x.greater(0).itemBool()).",
+      );
+    }
+    return v.data[0] !== 0;
+  }
+  #single(op: string): ArrayValue {
     const v = this._value();
     if (v.size !== 1) {
       throw new TypeError(
-        `item() needs an array with exactly one element, but this one has shape ${
+        `${op}() needs an array with exactly one element, but this one has shape ${
           fmtShape(v.shape)
         } (${v.size} elements). Index or reduce it first.`,
       );
     }
-    return v.dtype === "bool" ? v.data[0] !== 0 : v.data[0];
+    return v;
   }
   /** The elements as nested JS arrays (numbers, or booleans for bool arrays). */
   toArray(): NestedArray {

@@ -18,6 +18,7 @@ import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import "./_compile.ts";
 import { NDArray } from "../core/_ndarray.ts";
+import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 
 /** Options of `jit` and `makeJaxpr`. */
@@ -207,18 +208,21 @@ function closeOver(jaxpr: Jaxpr): { jaxpr: Jaxpr; closed: NDArray[] } {
 export function jit<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   options: JitOptions = {},
-): (...args: A) => R {
+): (...args: LiftArgs<A>) => R {
   const name = "jit";
   const label = `jit(${f.name || "fn"})`;
   const g = f as unknown as (...args: unknown[]) => unknown;
   const cache = new Map<string, Traced>();
   const staticFlags = new Map<number, boolean[]>();
-  return (...args: A): R => {
-    let isStatic = staticFlags.get(args.length);
+  return (...given: LiftArgs<A>): R => {
+    let isStatic = staticFlags.get(given.length);
     if (!isStatic) {
-      isStatic = normalizeStatic(name, options.staticArgnums, args.length);
-      staticFlags.set(args.length, isStatic);
+      isStatic = normalizeStatic(name, options.staticArgnums, given.length);
+      staticFlags.set(given.length, isStatic);
     }
+    // JS numbers become float32 arrays, as Python scalars in JAX (static arguments stay)
+    const flags = isStatic;
+    const args = liftArgs(given, (i) => flags[i]);
     const leaves: NDArray[] = [];
     let key = "";
     for (let i = 0; i < args.length; i++) {
@@ -264,10 +268,11 @@ export function jit<A extends readonly unknown[], R>(
 export function makeJaxpr<A extends readonly unknown[]>(
   f: (...args: A) => unknown,
   options: JitOptions = {},
-): (...args: A) => Jaxpr {
+): (...args: LiftArgs<A>) => Jaxpr {
   const g = f as unknown as (...args: unknown[]) => unknown;
-  return (...args: A): Jaxpr => {
-    const isStatic = normalizeStatic("makeJaxpr", options.staticArgnums, args.length);
+  return (...given: LiftArgs<A>): Jaxpr => {
+    const isStatic = normalizeStatic("makeJaxpr", options.staticArgnums, given.length);
+    const args = liftArgs(given, (i) => isStatic[i]);
     const leaves: NDArray[] = [];
     args.forEach((a, i) => isStatic[i] || signature(a, leaves, "makeJaxpr", i));
     return stage("makeJaxpr", g, args, isStatic, leaves).jaxpr;

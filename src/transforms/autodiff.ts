@@ -21,6 +21,7 @@ import * as lax from "../core/_lax.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { backwardPass } from "../interpreters/_transpose.ts";
+import { type LiftArgs, liftArgs, type NestedNumbers } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 
 import {
@@ -35,8 +36,9 @@ import { show } from "../core/_validate.ts";
 export type { Argnums };
 
 /** The gradient type for arguments `A` and `argnums` `N`: the argument's own type, or a tuple of them. */
-export type GradsOf<A extends readonly unknown[], N extends Argnums> = N extends number ? A[N]
-  : { -readonly [K in keyof N]: A[N[K] & number] };
+export type GradsOf<A extends readonly unknown[], N extends Argnums> = N extends number
+  ? Exclude<A[N], NestedNumbers | boolean>
+  : { -readonly [K in keyof N]: Exclude<A[N[K] & number], NestedNumbers | boolean> };
 
 /** Options of `grad` and `valueAndGrad`. */
 export interface GradOptions<N extends Argnums = Argnums, H extends boolean = boolean> {
@@ -155,8 +157,8 @@ export function jvp<A extends readonly unknown[], R>(
       );
     }
   }
-  const [pLeaves, pDef] = flatten(primals);
-  const [tLeaves, tDef] = flatten(tangents);
+  const [pLeaves, pDef] = flatten(liftArgs(primals));
+  const [tLeaves, tDef] = flatten(liftArgs(tangents));
   if (!pDef.equals(tDef)) {
     throw new TypeError(`jvp: tangents have structure ${tDef} but primals have ${pDef}.`);
   }
@@ -205,7 +207,7 @@ export function linearize<A extends readonly unknown[], R>(
   ...primals: A
 ): [R, (...tangents: A) => R] {
   checkFunction("linearize", f);
-  const [leaves, def] = flatten(primals);
+  const [leaves, def] = flatten(liftArgs(primals));
   checkDifferentiable("linearize", leaves, def);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat("linearize", (xs) => {
@@ -216,7 +218,7 @@ export function linearize<A extends readonly unknown[], R>(
     return { outs: outputArrays("linearize", o) };
   }, leaves);
   const fJvp = (...tangents: A): R => {
-    const [tLeaves, tDef] = flatten(tangents);
+    const [tLeaves, tDef] = flatten(liftArgs(tangents));
     if (!tDef.equals(def)) {
       throw new TypeError(`linearize: tangents have structure ${tDef} but primals have ${def}.`);
     }
@@ -255,7 +257,7 @@ export function vjp<A extends readonly unknown[], R>(
   ...primals: A
 ): [R, (cotangent: R) => A] {
   checkFunction("vjp", f);
-  const [leaves, def] = flatten(primals);
+  const [leaves, def] = flatten(liftArgs(primals));
   checkDifferentiable("vjp", leaves, def);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat("vjp", (xs) => {
@@ -286,8 +288,10 @@ function valueAndGradImpl(
   const options = gradOptions(name, optionsArg, ["argnums", "hasAux"]);
   const argnums = options.argnums ?? 0;
   const hasAux = options.hasAux ?? false;
-  return (...args: unknown[]) => {
-    const nums = normalizeArgnums(name, argnums, args.length);
+  return (...given: unknown[]) => {
+    const nums = normalizeArgnums(name, argnums, given.length);
+    // JS numbers at the differentiated positions become float32 arrays, as Python scalars in JAX
+    const args = liftArgs(given, (i) => !nums.includes(i));
     // a repeated argnum is differentiated once and its gradient returned at each position
     const uniq = [...new Set(nums)];
     const [leaves, def] = flatten(uniq.map((n) => args[n]));
@@ -365,7 +369,7 @@ function scalarOut(name: string, x: unknown): NDArray {
 export function grad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
-): (...args: A) => [GradsOf<A, NoInfer<N>>, Aux];
+): (...args: LiftArgs<A>) => [GradsOf<A, NoInfer<N>>, Aux];
 /**
  * The gradient of a scalar function (the overload without `hasAux`; see above).
  *
@@ -385,7 +389,7 @@ export function grad<A extends readonly unknown[], Aux, const N extends Argnums 
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false> | N,
-): (...args: A) => GradsOf<A, NoInfer<N>>;
+): (...args: LiftArgs<A>) => GradsOf<A, NoInfer<N>>;
 export function grad(
   f: (...args: never[]) => unknown,
   options: GradOptions = {},
@@ -421,7 +425,7 @@ export function grad(
 export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [NDArray, Aux],
   options: GradOptions<N, true> & { hasAux: true },
-): (...args: A) => [[NDArray, Aux], GradsOf<A, NoInfer<N>>];
+): (...args: LiftArgs<A>) => [[NDArray, Aux], GradsOf<A, NoInfer<N>>];
 /**
  * `[value, gradient]` of a scalar function (the overload without `hasAux`; see above).
  *
@@ -443,7 +447,7 @@ export function valueAndGrad<A extends readonly unknown[], Aux, const N extends 
 export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => NDArray,
   options?: GradOptions<N, false> | N,
-): (...args: A) => [NDArray, GradsOf<A, NoInfer<N>>];
+): (...args: LiftArgs<A>) => [NDArray, GradsOf<A, NoInfer<N>>];
 export function valueAndGrad(
   f: (...args: never[]) => unknown,
   options: GradOptions = {},

@@ -20,6 +20,7 @@ import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { sizeOf } from "../core/_shape.ts";
 import { bind1 } from "../core/_trace.ts";
 import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
+import { liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 
 /** Options of `jacfwd`, `jacrev` and `hessian`. */
@@ -140,8 +141,9 @@ function jacobianImpl(
   argnums: Argnums,
 ): (...args: unknown[]) => unknown {
   checkFunction(name, f);
-  return (...args) => {
-    const nums = normalizeArgnums(name, argnums, args.length);
+  return (...given) => {
+    const nums = normalizeArgnums(name, argnums, given.length);
+    const args = liftArgs(given, (i) => !nums.includes(i));
     // a repeated argnum is differentiated once and its block returned at each position
     const uniq = [...new Set(nums)];
     const [leaves, inDef] = flatten(uniq.map((n) => args[n]));

@@ -9,6 +9,7 @@ import { fmtAval } from "../core/_trace.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
+import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import { axesOfLeaves, type AxisSpec, describe } from "../core/_axes.ts";
 import { checkOptions } from "../core/_validate.ts";
@@ -73,13 +74,15 @@ function checkAxis(option: string, what: string, axis: number, rank: number): nu
 export function vmap<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   options: VmapOptions = {},
-): (...args: A) => R {
+): (...args: LiftArgs<A>) => R {
   checkFunction("vmap", f);
   checkOptions("vmap", options, ["inAxes", "outAxes"]);
   // null is a meaningful axis (unmapped), so only undefined takes the default
   const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
-  return (...args: A): R => {
+  return (...given: LiftArgs<A>): R => {
+    // JS numbers and number lists become float32 arrays, as Python scalars and lists in JAX
+    const args = liftArgs(given);
     if (Array.isArray(inAxes) && inAxes.length !== args.length) {
       throw new TypeError(
         `vmap: inAxes is a list of ${inAxes.length} entries but the function was called with ` +
