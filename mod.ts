@@ -15,7 +15,14 @@
  */
 export * as np from "./src/numpy/numpy.ts";
 export { NDArray } from "./src/core/_ndarray.ts";
-export type { ArrayLike, NestedArray, ReduceOptions, SliceSpec } from "./src/core/_ndarray.ts";
+export type {
+  ArrayLike,
+  NestedArray,
+  ReduceArg,
+  ReduceOptions,
+  SliceSpec,
+} from "./src/core/_ndarray.ts";
+export type { Liftable, LiftArgs, NestedNumbers } from "./src/core/_lift.ts";
 export type { DType, TypedArray } from "./src/core/_dtype.ts";
 export * as tree from "./src/core/tree.ts";
 export type { ArrayTree, TreeDef } from "./src/core/tree.ts";
