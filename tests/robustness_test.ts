@@ -14,7 +14,11 @@ import {
   jacrev,
   jvp,
   linearize,
+  nn,
   np,
+  optim,
+  random,
+  schedules,
   tree,
   valueAndGrad,
   vjp,
@@ -345,4 +349,282 @@ describe("transforms: options and argnums", () => {
     );
     assert.match(msg, /tangent 0 must match the primal/);
   });
+});
+
+describe("train: mismatched structures and shapes never broadcast", () => {
+  it("optim.applyUpdates refuses an update of another shape, naming where", () => {
+    const msg = rejects(
+      () => optim.applyUpdates({ w: np.ones([3]) }, { w: np.ones([2, 3]) }),
+      TypeError,
+      "optim.applyUpdates",
+    );
+    assert.match(msg, /\.w/);
+    assert.match(msg, /\[2, 3\]/);
+  });
+
+  it("an Adam state for [1] parameters refuses [3] gradients", () => {
+    const adam = optim.adam(0.1);
+    rejects(
+      () => adam.update(np.ones([3]), adam.init(np.ones([1]))),
+      TypeError,
+      "scaleByAdam",
+      /\[1\]/,
+    );
+  });
+
+  it("an SGD state given to Adam is named as a state from another optimizer", () => {
+    const state = optim.sgd(0.1, { momentum: 0.9 }).init(np.ones([3]));
+    const msg = rejects(
+      () => optim.adam(0.1).update(np.ones([3]), bad(state)),
+      TypeError,
+      "scaleByAdam",
+    );
+    assert.match(msg, /different optimizer/);
+  });
+
+  it("nn.mlp apply with too few layer params is refused instead of returning a hidden layer", () => {
+    const model = nn.mlp([2, 4, 3]);
+    const params = model.init(random.key(0));
+    rejects(() => model.apply(params.slice(0, 1), np.ones([1, 2])), TypeError, "nn.mlp");
+  });
+
+  it("a schedule may return a number; undefined is refused with what a schedule is", () => {
+    const withNumber = optim.sgd(bad(() => 0.5));
+    const [u] = withNumber.update(np.array([2]), withNumber.init(np.zeros([1])));
+    assert.deepEqual(u.toArray(), [-1]);
+    const broken = optim.sgd(bad(() => undefined));
+    rejects(
+      () => broken.update(np.array([2]), broken.init(np.zeros([1]))),
+      TypeError,
+      "scaleBySchedule",
+    );
+  });
+
+  it("nn.softmax(m, 0) normalizes along axis 0, as JAX's positional axis", () => {
+    const s = nn.softmax(np.array([[1, 2], [3, 4]]), 0).sum(0).toArray() as number[];
+    for (const v of s) assert.ok(Math.abs(v - 1) < 1e-6);
+  });
+
+  it("random.uniform(key, 3) draws a 1-D sample of 3", () => {
+    assert.deepEqual(random.uniform(random.key(0), 3).shape, [3]);
+  });
+
+  const adam = optim.adam(0.1);
+  table([
+    ["optim.adam with beta1", () => optim.adam(0.1, bad({ beta1: 0.9 })), TypeError, "optim.adam"],
+    ["optim.sgd with a string rate", () => optim.sgd(bad("0.1")), TypeError, "optim.sgd"],
+    [
+      "optim.sgd with momentun",
+      () => optim.sgd(0.1, bad({ momentun: 0.9 })),
+      TypeError,
+      "optim.sgd",
+    ],
+    [
+      "optim.adamw with weight_decay",
+      () => optim.adamw(0.1, bad({ weight_decay: 1 })),
+      TypeError,
+      "optim.adamw",
+    ],
+    [
+      "optim.applyUpdates of other keys",
+      () => optim.applyUpdates({ w: np.ones([1]) }, bad({ v: np.ones([1]) })),
+      TypeError,
+      "optim.applyUpdates",
+    ],
+    [
+      "adam update with a null state",
+      () => adam.update(np.ones([1]), bad(null)),
+      TypeError,
+      "optim.chain",
+    ],
+    [
+      "adam update with a tree state",
+      () => adam.update({ w: np.ones([1]) }, adam.init(np.ones([1]))),
+      TypeError,
+      "scaleByAdam",
+    ],
+    [
+      "addDecayedWeights with other params",
+      () =>
+        optim.adamw(0.1).update(np.ones([2]), optim.adamw(0.1).init(np.ones([2])), np.ones([3])),
+      TypeError,
+      "addDecayedWeights",
+    ],
+    [
+      "schedules.cosineDecay(undefined)",
+      () => schedules.cosineDecay(bad(undefined)),
+      TypeError,
+      "schedules.cosineDecay",
+    ],
+    [
+      "schedules.cosineDecay with decay_steps",
+      () => schedules.cosineDecay(bad({ initValue: 1, decay_steps: 5 })),
+      TypeError,
+      "schedules.cosineDecay",
+    ],
+    [
+      "schedules.linear with a string",
+      () => schedules.linear(bad("x")),
+      TypeError,
+      "schedules.linear",
+    ],
+    [
+      "schedules.exponentialDecay with null",
+      () => schedules.exponentialDecay(bad(null)),
+      TypeError,
+      "schedules.exponentialDecay",
+    ],
+    [
+      "schedules.warmupCosineDecay with a typo",
+      () =>
+        schedules.warmupCosineDecay(
+          bad({ initValue: 0, peakValue: 1, warmupSteps: 1, decaySteps: 2, endvalue: 0 }),
+        ),
+      TypeError,
+      "schedules.warmupCosineDecay",
+    ],
+    [
+      "nn.dense with init bogus",
+      () => nn.dense(3, 2, bad({ init: "bogus" })),
+      TypeError,
+      "nn.dense",
+    ],
+    ["nn.dense with 2.5 features", () => nn.dense(2.5, 2), TypeError, "nn.dense"],
+    [
+      "nn.dense apply with mlp params",
+      () => nn.dense(2, 2).apply(bad([]), np.ones([1, 2])),
+      TypeError,
+      "dense",
+    ],
+    ["nn.mlp with string sizes", () => nn.mlp(bad(["2", "3"])), TypeError, "nn.mlp"],
+    [
+      "nn.mlp with an unknown option",
+      () => nn.mlp([2, 3], bad({ activaton: nn.relu })),
+      TypeError,
+      "nn.mlp",
+    ],
+    ["nn.mlp with dropout 1", () => nn.mlp([2, 3], { dropout: 1 }), RangeError, "nn.mlp"],
+    [
+      "nn.oneHot with 2.5 classes",
+      () => nn.oneHot(np.array([0], "int32"), 2.5),
+      TypeError,
+      "nn.oneHot",
+    ],
+    ["nn.oneHot of a JS list", () => nn.oneHot(bad([0, 1]), 2), TypeError, "nn.oneHot"],
+    [
+      "nn.softmax with a string axis",
+      () => nn.softmax(np.ones([2]), bad("0")),
+      TypeError,
+      "nn.softmax",
+    ],
+    [
+      "nn.logSoftmax with axes",
+      () => nn.logSoftmax(np.ones([2]), bad({ axes: 0 })),
+      TypeError,
+      "nn.logSoftmax",
+    ],
+    [
+      "nn.leakyRelu with slope",
+      () => nn.leakyRelu(np.ones([2]), bad({ slope: 0.1 })),
+      TypeError,
+      "nn.leakyRelu",
+    ],
+    [
+      "nn.conv2d with stride 1.5",
+      () => nn.conv2d(np.ones([1, 4, 4, 1]), np.ones([2, 2, 1, 1]), { stride: 1.5 }),
+      TypeError,
+      "nn.conv2d",
+    ],
+    [
+      "nn.conv2d with padding same",
+      () => nn.conv2d(np.ones([1, 4, 4, 1]), np.ones([2, 2, 1, 1]), bad({ padding: "same" })),
+      TypeError,
+      "nn.conv2d",
+    ],
+    [
+      "nn.conv2d with strides",
+      () => nn.conv2d(np.ones([1, 4, 4, 1]), np.ones([2, 2, 1, 1]), bad({ strides: 2 })),
+      TypeError,
+      "nn.conv2d",
+    ],
+    [
+      "nn.maxPool2d with window 0",
+      () => nn.maxPool2d(np.ones([1, 4, 4, 1]), 0),
+      RangeError,
+      "nn.maxPool2d",
+    ],
+    [
+      "nn.avgPool2d with a string window",
+      () => nn.avgPool2d(np.ones([1, 4, 4, 1]), bad("2")),
+      TypeError,
+      "nn.avgPool2d",
+    ],
+    [
+      "nn.conv2dLayer with init bogus",
+      () => nn.conv2dLayer(1, 1, 3, bad({ init: "bogus" })),
+      TypeError,
+      "nn.conv2dLayer",
+    ],
+    [
+      "random.uniform with string dims",
+      () => random.uniform(random.key(0), bad(["2", "3"])),
+      TypeError,
+      "random.uniform",
+    ],
+    [
+      "random.uniform with minVal",
+      () => random.uniform(random.key(0), [2], bad({ minVal: 1 })),
+      TypeError,
+      "random.uniform",
+    ],
+    [
+      "random.uniform with a huge shape",
+      () => random.uniform(random.key(0), [1e6, 1e6]),
+      RangeError,
+      "random.uniform",
+    ],
+    [
+      "random.normal with a fractional dim",
+      () => random.normal(random.key(0), [1.5]),
+      TypeError,
+      "random.normal",
+    ],
+    [
+      "random.normal with a number key",
+      () => random.normal(bad(0), [2]),
+      TypeError,
+      "random.normal",
+    ],
+    [
+      "random.truncatedNormal with string bounds",
+      () => random.truncatedNormal(random.key(0), bad("a"), 2),
+      TypeError,
+      "random.truncatedNormal",
+    ],
+    [
+      "random.bernoulli with a string p",
+      () => random.bernoulli(random.key(0), bad("0.5")),
+      TypeError,
+      "random.bernoulli",
+    ],
+    [
+      "random.categorical with axes",
+      () => random.categorical(random.key(0), np.zeros([3]), bad({ axes: 0 })),
+      TypeError,
+      "random.categorical",
+    ],
+    [
+      "random.categorical with axis 5",
+      () => random.categorical(random.key(0), np.zeros([3]), { axis: 5 }),
+      RangeError,
+      "random.categorical",
+    ],
+    [
+      "random.permutation of a string",
+      () => random.permutation(random.key(0), bad("3")),
+      TypeError,
+      "random.permutation",
+    ],
+    ["random.split into 1.5", () => random.split(random.key(0), 1.5), RangeError, "random.split"],
+  ]);
 });

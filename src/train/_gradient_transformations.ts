@@ -9,6 +9,7 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { leaves, map } from "../core/tree.ts";
+import { checkSameTree, checkState } from "./_checks.ts";
 
 /** A learning rate schedule as optimizers consume it: int32 step count → float rate. */
 export type StepSchedule = (step: NDArray) => NDArray;
@@ -64,6 +65,18 @@ export function checkLearningRate(op: string, lr: ScalarOrSchedule): void {
         `got ${lr}.`,
     );
   }
+}
+
+/** A schedule's value must be a scalar float array; a number or undefined is named, not crashed on. */
+function checkScheduleValue(v: unknown, count: NDArray): NDArray {
+  if (v instanceof np.NDArray && v.ndim === 0) return v;
+  if (typeof v === "number" && Number.isFinite(v)) return np.array(v);
+  throw new TypeError(
+    `optim.scaleBySchedule: the schedule must return a scalar array (or a finite number) for ` +
+      `the step count (an ${count.dtype} scalar), got ${
+        v instanceof np.NDArray ? `an array of shape [${v.shape.join(", ")}]` : String(v)
+      }. A schedule is (step: NDArray) => NDArray, e.g. schedules.cosineDecay({ initValue: 0.1, decaySteps: 1000 }).`,
+  );
 }
 
 /** The count as a float array of `dtype`, for bias corrections. */
@@ -176,8 +189,9 @@ export function scaleBySchedule(schedule: StepSchedule): GradientTransformation<
   return {
     init: () => ({ count: newCount() }),
     update(updates, state) {
+      checkState("scaleBySchedule", state, updates, ["count"], []);
       // u ← schedule(count) · u; count ← count + 1
-      const factor = schedule(state.count);
+      const factor = checkScheduleValue(schedule(state.count), state.count);
       const out = map((u) => u.mul(factor.astype(u.dtype)), updates);
       return [out, { count: state.count.add(1) }];
     },
@@ -205,7 +219,9 @@ export function scaleByLearningRate(
 ): GradientTransformation<CountState | null> {
   checkLearningRate("scaleByLearningRate", learningRate);
   if (typeof learningRate === "function") {
-    return scaleBySchedule((step) => learningRate(step).neg()) as GradientTransformation<
+    return scaleBySchedule((step) =>
+      checkScheduleValue(learningRate(step), step).neg()
+    ) as GradientTransformation<
       CountState | null
     >;
   }
@@ -237,6 +253,7 @@ export function trace(
   return {
     init: (params) => ({ trace: zerosLike(params) }),
     update(updates, state) {
+      checkState("trace", state, updates, [], ["trace"]);
       // t ← g + decay · t
       const t = map((g, tr) => g.add(tr.mul(decay)), updates, state.trace as typeof updates);
       // nesterov: u = g + decay · t; otherwise u = t
@@ -275,6 +292,7 @@ export function scaleByAdam(
   return {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
+      checkState("scaleByAdam", state, updates, ["count"], ["mu", "nu"]);
       type U = typeof updates;
       // m ← b1 m + (1 − b1) g;  v ← b2 v + (1 − b2) g²
       const mu = map((g, m) => m.mul(b1).add(g.mul(1 - b1)), updates, state.mu as U);
@@ -323,6 +341,7 @@ export function scaleByAdamax(
   return {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
+      checkState("scaleByAdamax", state, updates, ["count"], ["mu", "nu"]);
       type U = typeof updates;
       // m ← b1 m + (1 − b1) g;  v ← max(b2 v, |g| + eps)
       const mu = map((g, m) => m.mul(b1).add(g.mul(1 - b1)), updates, state.mu as U);
@@ -363,6 +382,7 @@ export function scaleByRms(
   return {
     init: (params) => ({ nu: fullLike(params, initialScale) }),
     update(updates, state) {
+      checkState("scaleByRms", state, updates, [], ["nu"]);
       // v ← decay v + (1 − decay) g²
       const nu = map(
         (g, v) => v.mul(decay).add(g.square().mul(1 - decay)),
@@ -401,6 +421,7 @@ export function scaleByStddev(
   return {
     init: (params) => ({ mu: zerosLike(params), nu: fullLike(params, initialScale) }),
     update(updates, state) {
+      checkState("scaleByStddev", state, updates, [], ["mu", "nu"]);
       type U = typeof updates;
       // m ← decay m + (1 − decay) g;  v ← decay v + (1 − decay) g²
       const mu = map((g, m) => m.mul(decay).add(g.mul(1 - decay)), updates, state.mu as U);
@@ -441,6 +462,7 @@ export function scaleByRss(
   return {
     init: (params) => ({ sumOfSquares: fullLike(params, initialAccumulatorValue) }),
     update(updates, state) {
+      checkState("scaleByRss", state, updates, [], ["sumOfSquares"]);
       // s ← s + g²
       const sumOfSquares = map(
         (g, s) => s.add(g.square()),
@@ -483,6 +505,7 @@ export function scaleByLion(
   return {
     init: (params) => ({ count: newCount(), mu: zerosLike(params) }),
     update(updates, state) {
+      checkState("scaleByLion", state, updates, ["count"], ["mu"]);
       type U = typeof updates;
       // u = sign((1 − b1) g + b1 m)
       const out = map((g, m) => np.sign(g.mul(1 - b1).add(m.mul(b1))), updates, state.mu as U);
@@ -522,6 +545,7 @@ export function addDecayedWeights(weightDecay: number): GradientTransformation<n
             `params); call update(grads, state, params).`,
         );
       }
+      checkSameTree("optim.addDecayedWeights", "the params", params, "the updates", updates);
       if (weightDecay === 0) return [updates, state];
       // u ← u + λ p
       return [map((u, p) => u.add(p.mul(weightDecay)), updates, params as typeof updates), state];

@@ -12,7 +12,8 @@
  *
  * Pooling cuts the padded input into kh·kw strided slices, one per window tap.
  */
-import type { NDArray } from "../core/_ndarray.ts";
+import { checkChoice, checkInt, checkOptions, show } from "../core/_validate.ts";
+import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { glorotUniform, heNormal, type Layer, lecunNormal } from "./_nn_init.ts";
@@ -31,8 +32,37 @@ export interface WindowOptions {
   padding?: Padding;
 }
 
-function pair(x: number | readonly [number, number]): [number, number] {
-  return typeof x === "number" ? [x, x] : [x[0], x[1]];
+/** A size or stride: one positive integer, or a pair of them (TypeError/RangeError otherwise). */
+function pair(op: string, what: string, x: number | readonly [number, number]): [number, number] {
+  if (typeof x === "number") {
+    checkInt(op, what, x, 1);
+    return [x, x];
+  }
+  if (!Array.isArray(x) || x.length !== 2) {
+    throw new TypeError(
+      `${op}: ${what} must be a positive integer or a pair of them, got ${show(x)}.`,
+    );
+  }
+  return [checkInt(op, `${what}[0]`, x[0], 1), checkInt(op, `${what}[1]`, x[1], 1)];
+}
+
+/** Checks the window options: known keys, a valid stride, and "SAME", "VALID" or explicit pairs. */
+function checkWindowOptions(op: string, options: unknown, extra: readonly string[] = []): void {
+  checkOptions(op, options, ["stride", "padding", ...extra]);
+  const o = (options ?? {}) as WindowOptions;
+  if (o.stride !== undefined) pair(op, "stride", o.stride);
+  const p = o.padding;
+  if (p === undefined || p === "SAME" || p === "VALID") return;
+  const ok = Array.isArray(p) && p.length === 2 &&
+    p.every((q) =>
+      Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)
+    );
+  if (!ok) {
+    throw new TypeError(
+      `${op}: padding must be "SAME", "VALID" or [[top, bottom], [left, right]] of ` +
+        `non-negative integers, got ${show(p)}.`,
+    );
+  }
 }
 
 /** Output size and padding of one spatial axis (TensorFlow/JAX "SAME" convention). */
@@ -68,7 +98,9 @@ function windows(
   if (x.ndim !== 4) {
     throw new TypeError(`${op}: expected NHWC input of rank 4, got shape ${fmtShape(x.shape)}.`);
   }
-  const [sh, sw] = options.stride === undefined ? defaultStride : pair(options.stride);
+  const [sh, sw] = options.stride === undefined
+    ? defaultStride
+    : pair(op, "stride", options.stride);
   const padding = options.padding ?? "VALID";
   const [, h, w] = x.shape;
   const ph = axisPadding(h, kh, sh, padding, 0), pw = axisPadding(w, kw, sw, padding, 1);
@@ -110,6 +142,10 @@ function windows(
  * ```
  */
 export function conv2d(x: NDArray, w: NDArray, options: WindowOptions = {}): NDArray {
+  checkWindowOptions("nn.conv2d", options);
+  if (!(x instanceof NDArray) || !(w instanceof NDArray)) {
+    throw new TypeError(`nn.conv2d: expected arrays, got ${show(x)} and ${show(w)}.`);
+  }
   if (w.ndim !== 4 || x.ndim !== 4 || w.shape[2] !== x.shape[3]) {
     throw new TypeError(
       `conv2d: expected input [N, H, W, C] and kernel [KH, KW, C, O] with matching C, got ` +
@@ -118,7 +154,9 @@ export function conv2d(x: NDArray, w: NDArray, options: WindowOptions = {}): NDA
   }
   const [kh, kw, c, o] = w.shape;
   const [n, h, wd] = x.shape;
-  const [sh, sw] = options.stride === undefined ? [1, 1] : pair(options.stride);
+  const [sh, sw] = options.stride === undefined
+    ? [1, 1]
+    : pair("nn.conv2d", "stride", options.stride);
   const padding = options.padding ?? "VALID";
   const ph = axisPadding(h, kh, sh, padding, 0), pw = axisPadding(wd, kw, sw, padding, 1);
   if (ph.out <= 0 || pw.out <= 0) {
@@ -234,8 +272,11 @@ function pool(
   options: WindowOptions,
   kind: "max" | "mean",
 ): NDArray {
-  const [kh, kw] = pair(window);
-  const stride: [number, number] = options.stride === undefined ? [kh, kw] : pair(options.stride);
+  checkWindowOptions(`nn.${op}`, options);
+  const [kh, kw] = pair(`nn.${op}`, "window", window);
+  const stride: [number, number] = options.stride === undefined
+    ? [kh, kw]
+    : pair(`nn.${op}`, "stride", options.stride);
   const padding = options.padding ?? "VALID";
   if (x.ndim !== 4) {
     throw new TypeError(`${op}: expected NHWC input of rank 4, got shape ${fmtShape(x.shape)}.`);
@@ -289,13 +330,24 @@ export function conv2dLayer(
   kernelSize: number | readonly [number, number],
   options: WindowOptions & { init?: "glorotUniform" | "heNormal" | "lecunNormal" } = {},
 ): Layer<ConvParams> {
-  const [kh, kw] = pair(kernelSize);
-  const initW = { glorotUniform, heNormal, lecunNormal }[options.init ?? "heNormal"];
+  checkWindowOptions("nn.conv2dLayer", options, ["init"]);
+  checkInt("nn.conv2dLayer", "inChannels", inChannels, 1);
+  checkInt("nn.conv2dLayer", "outChannels", outChannels, 1);
+  const [kh, kw] = pair("nn.conv2dLayer", "kernelSize", kernelSize);
+  const initName = options.init === undefined
+    ? "heNormal"
+    : checkChoice("nn.conv2dLayer", "init", options.init, [
+      "glorotUniform",
+      "heNormal",
+      "lecunNormal",
+    ]);
+  const initW = { glorotUniform, heNormal, lecunNormal }[initName];
   return {
     init: (key) => ({
       w: initW(key, [kh, kw, inChannels, outChannels]),
       b: np.zeros([outChannels]),
     }),
-    apply: (p, x) => np.add(conv2d(x, p.w, options), p.b),
+    apply: (p, x) =>
+      np.add(conv2d(x, p.w, { stride: options.stride, padding: options.padding }), p.b),
   };
 }

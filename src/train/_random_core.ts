@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { checkAllocation, checkShapeArg } from "../core/_validate.ts";
 import { bind1 } from "../core/_trace.ts";
 import type { DType } from "../core/_dtype.ts";
 import { evalHooks } from "../interpreters/_eval.ts";
@@ -99,13 +100,12 @@ export function checkFloat(op: string, dtype: DType): DType {
 }
 
 /** Throws unless `shape` is a list of non-negative integers. */
-export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TypeError(
-      `random.${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}.`,
-    );
-  }
-  return [...shape];
+export function checkShape(op: string, shape: readonly number[] | number): number[] {
+  // a number is a 1-D shape (random.uniform(key, 3)); strings and fractions are refused, and
+  // a huge shape is refused before anything is allocated
+  const out = checkShapeArg(`random.${op}`, shape);
+  checkAllocation(`random.${op}`, out, "float64");
+  return out;
 }
 
 /** 32-bit words of the current stream as int32, of `shape`. */

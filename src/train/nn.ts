@@ -8,8 +8,9 @@
  *
  * @module
  */
+import { checkChoice, checkInt, checkNumber, checkOptions, show } from "../core/_validate.ts";
 import type { DType } from "../core/_dtype.ts";
-import type { NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
@@ -126,6 +127,10 @@ export function softplus(x: NDArray): NDArray {
  * ```
  */
 export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}): NDArray {
+  checkOptions("nn.leakyRelu", options, ["negativeSlope"]);
+  if (options.negativeSlope !== undefined) {
+    checkNumber("nn.leakyRelu", "negativeSlope", options.negativeSlope);
+  }
   return np.where(np.greater(x, 0), x, np.mul(x, options.negativeSlope ?? 0.01));
 }
 
@@ -142,6 +147,8 @@ export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}):
  * ```
  */
 export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
+  checkOptions("nn.elu", options, ["alpha"]);
+  if (options.alpha !== undefined) checkNumber("nn.elu", "alpha", options.alpha);
   // expm1 of (x > 0 ? 0 : x): the unused branch never overflows, so its zero cotangent stays
   // finite; at x = 0 the gradient is α (the left branch), as JAX
   const positive = np.greater(x, 0);
@@ -162,8 +169,23 @@ export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
  * assert.ok(Math.abs((lp.toArray() as number[])[0] + Math.LN2) < 1e-4);
  * ```
  */
-export function logSoftmax(x: NDArray, options: { axis?: number } = {}): NDArray {
-  const axis = options.axis ?? -1;
+export function logSoftmax(x: NDArray, options: { axis?: number } | number = {}): NDArray {
+  return logSoftmaxAs("nn.logSoftmax", x, options);
+}
+
+/** An activation's axis: `{ axis }`, or the axis alone as JAX's positional form `softmax(x, 0)`. */
+function axisOption(op: string, options: { axis?: number } | number | undefined): number {
+  if (options === undefined) return -1;
+  if (typeof options === "number") return checkInt(op, "axis", options);
+  checkOptions(op, options, ["axis"]);
+  return options.axis === undefined ? -1 : checkInt(op, "axis", options.axis);
+}
+
+function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | number): NDArray {
+  const axis = axisOption(op, options);
+  if (!(x instanceof NDArray)) {
+    throw new TypeError(`${op}: expected an array, got ${show(x)}.`);
+  }
   const xf = x.dtype === "float32" || x.dtype === "float64" ? x : x.astype("float32");
   // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
   // subtraction is exact near the max and the log is O(log n), so large logits
@@ -186,8 +208,8 @@ export function logSoftmax(x: NDArray, options: { axis?: number } = {}): NDArray
  * assert.deepEqual(nn.softmax(np.array([0, 0])).toArray(), [0.5, 0.5]);
  * ```
  */
-export function softmax(x: NDArray, options: { axis?: number } = {}): NDArray {
-  return np.exp(logSoftmax(x, options));
+export function softmax(x: NDArray, options: { axis?: number } | number = {}): NDArray {
+  return np.exp(logSoftmaxAs("nn.softmax", x, options));
 }
 
 /**
@@ -209,6 +231,14 @@ export function oneHot(
   numClasses: number,
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkOptions("nn.oneHot", options, ["dtype"]);
+  checkInt("nn.oneHot", "numClasses", numClasses, 1);
+  if (!(labels instanceof NDArray)) {
+    throw new TypeError(
+      `nn.oneHot: labels must be an integer array, got ${show(labels)}` +
+        `${Array.isArray(labels) ? ' (wrap it: np.array(labels, { dtype: "int32" }))' : ""}.`,
+    );
+  }
   const classes = np.arange(numClasses, undefined, 1, {
     dtype: labels.dtype === "int32" ? "int32" : "float32",
   });
@@ -304,6 +334,8 @@ function varianceScaling(key: NDArray, shape: readonly number[], scale: number, 
   return np.mul(random.truncatedNormal(key, -2, 2, shape, { dtype }), std);
 }
 
+const INITS = ["glorotUniform", "heNormal", "lecunNormal"] as const;
+
 // ---- layers -----------------------------------------------------------------------------
 
 /** A layer: `init` makes its parameters (a pytree) from a key, `apply` runs it. */
@@ -342,13 +374,42 @@ export function dense(
   outFeatures: number,
   options: { init?: "glorotUniform" | "heNormal" | "lecunNormal"; dtype?: DType } = {},
 ): Layer<DenseParams> {
-  const initW = { glorotUniform, heNormal, lecunNormal }[options.init ?? "glorotUniform"];
+  checkOptions("nn.dense", options, ["init", "dtype"]);
+  checkInt("nn.dense", "inFeatures", inFeatures, 1);
+  checkInt("nn.dense", "outFeatures", outFeatures, 1);
+  const initName = options.init === undefined
+    ? "glorotUniform"
+    : checkChoice("nn.dense", "init", options.init, INITS);
+  const initW = { glorotUniform, heNormal, lecunNormal }[initName];
   return {
     init: (key) => ({
       w: initW(key, [inFeatures, outFeatures], { dtype: options.dtype }),
       b: np.zeros([outFeatures], { dtype: options.dtype }),
     }),
     apply: (p, x) => {
+      if (
+        p === null || typeof p !== "object" || !(p.w instanceof NDArray) ||
+        !(p.b instanceof NDArray)
+      ) {
+        throw new TypeError(
+          `dense: params must be { w, b } as init returns, got ${show(p)}` +
+            `${Array.isArray(p) ? " (a list: an mlp's params? pass one layer's params)" : ""}.`,
+        );
+      }
+      if (p.w.ndim !== 2 || p.w.shape[0] !== inFeatures || p.w.shape[1] !== outFeatures) {
+        throw new TypeError(
+          `dense: params.w must have shape [${inFeatures}, ${outFeatures}], got ` +
+            `${fmtShape(p.w.shape)}.`,
+        );
+      }
+      if (p.b.ndim !== 1 || p.b.shape[0] !== outFeatures) {
+        throw new TypeError(
+          `dense: params.b must have shape [${outFeatures}], got ${fmtShape(p.b.shape)}.`,
+        );
+      }
+      if (!(x instanceof NDArray)) {
+        throw new TypeError(`dense: expected an input array, got ${show(x)}.`);
+      }
       if (x.shape[x.ndim - 1] !== inFeatures) {
         throw new TypeError(
           `dense: expected inputs with ${inFeatures} features on the last axis, got shape ` +
@@ -390,13 +451,34 @@ export function mlp(
     init?: "glorotUniform" | "heNormal" | "lecunNormal";
   } = {},
 ): Layer<DenseParams[], MlpApplyOptions> {
+  checkOptions("nn.mlp", options, ["activation", "dropout", "init"]);
+  if (!Array.isArray(sizes)) {
+    throw new TypeError(`nn.mlp: sizes must be a list of layer widths, got ${show(sizes)}.`);
+  }
   if (sizes.length < 2) throw new RangeError(`mlp: needs at least two sizes, got [${sizes}].`);
+  sizes.forEach((n, i) => checkInt("nn.mlp", `sizes[${i}]`, n, 1));
+  if (options.activation !== undefined && typeof options.activation !== "function") {
+    throw new TypeError(`nn.mlp: activation must be a function, got ${show(options.activation)}.`);
+  }
+  if (options.dropout !== undefined && !(options.dropout >= 0 && options.dropout < 1)) {
+    throw new RangeError(`nn.mlp: dropout must be a rate in [0, 1), got ${show(options.dropout)}.`);
+  }
   const layers = sizes.slice(1).map((out, i) => dense(sizes[i], out, { init: options.init }));
   const act = options.activation ?? relu;
   const rate = options.dropout ?? 0;
   return {
     init: (key) => random.split(key, layers.length).map((k, i) => layers[i].init(k)),
     apply: (params, x, applyOptions = {}) => {
+      checkOptions("nn.mlp apply", applyOptions, ["key"]);
+      // too few (or too many) layer params would silently return a hidden layer's output
+      if (!Array.isArray(params) || params.length !== layers.length) {
+        throw new TypeError(
+          `nn.mlp apply: params must be a list of ${layers.length} { w, b } layers (sizes ` +
+            `[${sizes.join(", ")}]), as init returns, got ${
+              Array.isArray(params) ? `a list of ${params.length}` : show(params)
+            }.`,
+        );
+      }
       let h = x;
       const keys = applyOptions.key && rate > 0
         ? random.split(applyOptions.key, layers.length)
@@ -429,7 +511,7 @@ export function mlp(
  * ```
  */
 export function dropout(key: NDArray, x: NDArray, rate: number): NDArray {
-  if (!(rate >= 0 && rate < 1)) {
+  if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
     throw new RangeError(`dropout: rate must be in [0, 1), got ${rate}.`);
   }
   if (rate === 0) return x;

@@ -15,6 +15,8 @@
  *
  * @module
  */
+import { checkSameTree } from "./_checks.ts";
+import { checkOptions } from "../core/_validate.ts";
 import { map } from "../core/tree.ts";
 import {
   addDecayedWeights,
@@ -75,6 +77,7 @@ export {
  * ```
  */
 export function applyUpdates<P>(params: P, updates: P): P {
+  checkSameTree("optim.applyUpdates", "the updates", updates, "the params", params);
   // p ← p + u
   return map((p, u) => p.add(u).astype(p.dtype), params, updates);
 }
@@ -107,6 +110,7 @@ export function sgd(
   learningRate: ScalarOrSchedule,
   options: { momentum?: number; nesterov?: boolean } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.sgd", options, ["momentum", "nesterov"]);
   checkLearningRate("sgd", learningRate);
   const momentum = options.momentum === undefined
     ? identity()
@@ -136,6 +140,7 @@ export function adagrad(
   learningRate: ScalarOrSchedule,
   options: { initialAccumulatorValue?: number; eps?: number } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.adagrad", options, ["initialAccumulatorValue", "eps"]);
   checkLearningRate("adagrad", learningRate);
   return chain(scaleByRss(options), scaleByLearningRate(learningRate));
 }
@@ -172,6 +177,14 @@ export function rmsprop(
     nesterov?: boolean;
   } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.rmsprop", options, [
+    "decay",
+    "eps",
+    "initialScale",
+    "centered",
+    "momentum",
+    "nesterov",
+  ]);
   checkLearningRate("rmsprop", learningRate);
   const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
   const momentum = options.momentum === undefined
@@ -211,6 +224,7 @@ export function adam(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.adam", options, ["b1", "b2", "eps", "epsRoot"]);
   checkLearningRate("adam", learningRate);
   return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
 }
@@ -240,6 +254,7 @@ export function adamw(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.adamw", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("adamw", learningRate);
   return chain(
     scaleByAdam(options),
@@ -270,6 +285,7 @@ export function adamax(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.adamax", options, ["b1", "b2", "eps"]);
   checkLearningRate("adamax", learningRate);
   return chain(scaleByAdamax(options), scaleByLearningRate(learningRate));
 }
@@ -298,6 +314,7 @@ export function lion(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; weightDecay?: number } = {},
 ): GradientTransformation<unknown[]> {
+  checkOptions("optim.lion", options, ["b1", "b2", "weightDecay"]);
   checkLearningRate("lion", learningRate);
   const weightDecay = options.weightDecay ?? 1e-3;
   return chain(

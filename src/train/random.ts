@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { checkFinite, checkNumber, checkOptions, show } from "../core/_validate.ts";
 import type { DType } from "../core/_dtype.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { bind1 } from "../core/_trace.ts";
@@ -202,10 +203,13 @@ export function bits(key: NDArray, shape: readonly number[] = []): NDArray {
  */
 export function uniform(
   key: NDArray,
-  shape: readonly number[] = [],
+  shape: readonly number[] | number = [],
   options: { dtype?: DType; minval?: number | NDArray; maxval?: number | NDArray } = {},
 ): NDArray {
   checkKey("uniform", key);
+  checkOptions("random.uniform", options, ["dtype", "minval", "maxval"]);
+  if (options.minval !== undefined) checkFinite("random.uniform", "minval", options.minval);
+  if (options.maxval !== undefined) checkFinite("random.uniform", "maxval", options.maxval);
   const s = checkShape("uniform", shape);
   const dtype = checkFloat("uniform", options.dtype ?? "float32");
   const lo = options.minval ?? 0, hi = options.maxval ?? 1;
@@ -233,10 +237,11 @@ export function uniform(
  */
 export function normal(
   key: NDArray,
-  shape: readonly number[] = [],
+  shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
   checkKey("normal", key);
+  checkOptions("random.normal", options, ["dtype"]);
   const s = checkShape("normal", shape);
   const dtype = checkFloat("normal", options.dtype ?? "float32");
   return standardNormal(key, s, dtype);
@@ -266,10 +271,13 @@ export function truncatedNormal(
   key: NDArray,
   lower = -2,
   upper = 2,
-  shape: readonly number[] = [],
+  shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
   checkKey("truncatedNormal", key);
+  checkOptions("random.truncatedNormal", options, ["dtype"]);
+  checkNumber("random.truncatedNormal", "lower", lower);
+  checkNumber("random.truncatedNormal", "upper", upper);
   if (!(lower < upper)) {
     throw new RangeError(`random.truncatedNormal: need lower < upper, got ${lower} and ${upper}.`);
   }
@@ -306,9 +314,12 @@ export function truncatedNormal(
 export function bernoulli(
   key: NDArray,
   p: number | NDArray = 0.5,
-  shape?: readonly number[],
+  shape?: readonly number[] | number,
 ): NDArray {
   checkKey("bernoulli", key);
+  if (typeof p !== "number" && !(p instanceof NDArray)) {
+    throw new TypeError(`random.bernoulli: p must be a number or an array, got ${show(p)}.`);
+  }
   const s = shape === undefined
     ? (p instanceof NDArray ? p.shape : [])
     : checkShape("bernoulli", shape);
@@ -335,7 +346,7 @@ export function bernoulli(
  */
 export function gumbel(
   key: NDArray,
-  shape: readonly number[] = [],
+  shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
   checkKey("gumbel", key);
@@ -370,6 +381,7 @@ export function categorical(
   options: { axis?: number; shape?: readonly number[] } = {},
 ): NDArray {
   checkKey("categorical", key);
+  checkOptions("random.categorical", options, ["axis", "shape"]);
   if (!(logits instanceof NDArray) || logits.ndim === 0) {
     throw new TypeError(`random.categorical: logits must be an array with at least one axis.`);
   }
@@ -422,6 +434,7 @@ export function permutation(
   options: { axis?: number; independent?: boolean } = {},
 ): NDArray {
   checkKey("permutation", key);
+  checkOptions("random.permutation", options, ["axis", "independent"]);
   if (typeof x === "number") {
     if (!Number.isInteger(x) || x < 0) {
       throw new RangeError(`random.permutation: n must be a non-negative integer, got ${x}.`);

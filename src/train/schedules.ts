@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -31,6 +32,17 @@ function checkFinite(op: string, name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(`schedules.${op}: ${name} must be a finite number, got ${value}.`);
   }
+}
+
+/** The options object is required (it holds the required values) and has no unknown keys. */
+function checkScheduleOptions(op: string, options: unknown, keys: readonly string[]): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(
+      `schedules.${op}: expected an options object like {${keys.join(", ")}}, got ` +
+        `${show(options)}.`,
+    );
+  }
+  checkOptions(`schedules.${op}`, options, keys);
 }
 
 function checkPositive(op: string, name: string, value: number): void {
@@ -103,6 +115,14 @@ export interface ExponentialDecayOptions {
  * ```
  */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  checkScheduleOptions("exponentialDecay", options, [
+    "initValue",
+    "transitionSteps",
+    "decayRate",
+    "staircase",
+    "transitionBegin",
+    "endValue",
+  ]);
   const { initValue, transitionSteps, decayRate } = options;
   const begin = options.transitionBegin ?? 0;
   checkFinite("exponentialDecay", "initValue", initValue);
@@ -203,6 +223,12 @@ export interface LinearOptions {
  * ```
  */
 export function linear(options: LinearOptions): Schedule {
+  checkScheduleOptions("linear", options, [
+    "initValue",
+    "endValue",
+    "transitionSteps",
+    "transitionBegin",
+  ]);
   const { initValue, endValue, transitionSteps } = options;
   const begin = options.transitionBegin ?? 0;
   checkFinite("linear", "initValue", initValue);
@@ -247,6 +273,7 @@ export interface CosineDecayOptions {
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
+  checkScheduleOptions("cosineDecay", options, ["initValue", "decaySteps", "alpha", "exponent"]);
   const { initValue, decaySteps } = options;
   const alpha = options.alpha ?? 0;
   const exponent = options.exponent ?? 1;
@@ -305,6 +332,14 @@ export interface WarmupCosineDecayOptions {
  * ```
  */
 export function warmupCosineDecay(options: WarmupCosineDecayOptions): Schedule {
+  checkScheduleOptions("warmupCosineDecay", options, [
+    "initValue",
+    "peakValue",
+    "warmupSteps",
+    "decaySteps",
+    "endValue",
+    "exponent",
+  ]);
   const { initValue, peakValue, warmupSteps, decaySteps } = options;
   const endValue = options.endValue ?? 0;
   checkFinite("warmupCosineDecay", "peakValue", peakValue);

@@ -1,0 +1,109 @@
+/**
+ * Boundary checks of the training path: an optimizer state or a params tree
+ * that does not match the updates is refused before any arithmetic, because
+ * broadcasting would otherwise turn the mismatch into a silently wrong
+ * parameter (a `[3]` update applied to `[2, 3]` weights changes their shape).
+ */
+import { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
+import { flatten, type TreeDef } from "../core/tree.ts";
+import { show } from "../core/_validate.ts";
+
+/** Where leaf `i` of `def` sits, as a path like `.layers[0].w`. */
+export function leafPath(def: TreeDef, i: number): string {
+  let k = 0;
+  const walk = (d: TreeDef, path: string): string | undefined => {
+    if (d.kind === "leaf") return k++ === i ? path : undefined;
+    for (let j = 0; j < d.children.length; j++) {
+      const p = d.kind === "array" ? `${path}[${j}]` : `${path}.${d.keys[j]}`;
+      const found = walk(d.children[j], p);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return walk(def, "") || "(the root)";
+}
+
+/**
+ * Checks that `other` has the structure of `ref` and, leaf by leaf, the same
+ * shape (and, with `sameDtype`, the same dtype). `what`/`refWhat` name both
+ * sides in the message (e.g. "the state's mu", "the updates").
+ */
+export function checkSameTree(
+  op: string,
+  what: string,
+  other: unknown,
+  refWhat: string,
+  ref: unknown,
+  sameDtype = false,
+): void {
+  const [rl, rd] = flatten(ref);
+  const [ol, od] = flatten(other);
+  if (!od.equals(rd)) {
+    throw new TypeError(
+      `${op}: structure mismatch: ${what} ${od} vs ${refWhat} ${rd}; they must match leaf ` +
+        `for leaf.`,
+    );
+  }
+  for (let i = 0; i < rl.length; i++) {
+    const r = rl[i] as unknown, o = ol[i] as unknown;
+    if (!(r instanceof NDArray) || !(o instanceof NDArray)) {
+      const bad = r instanceof NDArray ? o : r;
+      throw new TypeError(
+        `${op}: every leaf must be an array, but ${r instanceof NDArray ? what : refWhat} has ` +
+          `${show(bad)} at ${leafPath(rd, i)}.`,
+      );
+    }
+    if (r.ndim !== o.ndim || r.shape.some((d, j) => d !== o.shape[j])) {
+      throw new TypeError(
+        `${op}: shape mismatch at ${leafPath(rd, i)}: ${what} ${fmtShape(o.shape)} vs ` +
+          `${refWhat} ${fmtShape(r.shape)}; shapes must match exactly (no broadcasting).`,
+      );
+    }
+    if (sameDtype && r.dtype !== o.dtype) {
+      throw new TypeError(
+        `${op}: dtype mismatch at ${leafPath(rd, i)}: ${what} ${o.dtype} vs ${refWhat} ` +
+          `${r.dtype}.`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks an optimizer state: a plain object with exactly `countKeys` (int32
+ * scalars) and `treeKeys` (trees shaped like the updates). A state from another
+ * optimizer (an SGD state given to Adam) is named as such.
+ */
+export function checkState(
+  op: string,
+  state: unknown,
+  updates: unknown,
+  countKeys: readonly string[],
+  treeKeys: readonly string[],
+): void {
+  const keys = [...countKeys, ...treeKeys];
+  const ok = state !== null && typeof state === "object" && !Array.isArray(state) &&
+    keys.every((k) => k in (state as object));
+  if (!ok) {
+    const got = state !== null && typeof state === "object" && !Array.isArray(state)
+      ? `an object with keys {${Object.keys(state).sort().join(", ")}}`
+      : show(state);
+    throw new TypeError(
+      `optim.${op}: the state must be {${keys.join(", ")}}, as this transform's init returns, ` +
+        `but got ${got}. Was it made by a different optimizer? Pass the state from this ` +
+        `optimizer's init(params), then the one its update returned.`,
+    );
+  }
+  const s = state as Record<string, unknown>;
+  for (const k of countKeys) {
+    const c = s[k];
+    if (!(c instanceof NDArray) || c.ndim !== 0) {
+      throw new TypeError(
+        `optim.${op}: the state's ${k} must be a scalar array (the step count), got ${show(c)}.`,
+      );
+    }
+  }
+  for (const k of treeKeys) {
+    checkSameTree(`optim.${op}`, `the state's ${k}`, s[k], "the updates", updates);
+  }
+}
