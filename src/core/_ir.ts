@@ -185,8 +185,11 @@ export interface PrimitiveParams {
    */
   random_bits: { shape: number[]; foldIn?: number; legacy?: boolean; mode?: "split" | "bits64" };
   // -- staged call -----------------------------------------------------------
-  /** Calls a compiled (jitted) program on its flattened arguments. */
-  jit_call: { jaxpr: Jaxpr; name: string };
+  /**
+   * Calls a compiled (jitted) program on its flattened arguments. `precision: "exact"`
+   * rounds every float32 intermediate to float32, as eager evaluation does.
+   */
+  jit_call: { jaxpr: Jaxpr; name: string; precision?: "exact" };
 }
 
 /** The name of a primitive. */

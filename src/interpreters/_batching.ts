@@ -247,12 +247,15 @@ function batchJaxpr(jaxpr: Jaxpr, dims: readonly Dim[], size: number): BatchedPr
   return program;
 }
 
-const jitCall: VmapRule<"jit_call"> = (vals, dims, { jaxpr, name }) => {
+const jitCall: VmapRule<"jit_call"> = (vals, dims, { jaxpr, name, precision }) => {
   const size = batchSize(vals, dims);
   const inDims = dims.map((d) => (d === null ? null : 0));
   const program = batchJaxpr(jaxpr, inDims, size);
   const args = vals.map((v, i) => (dims[i] === null ? v : moveaxis(v, dims[i]!, 0)));
-  return [bind("jit_call", args, { jaxpr: program.jaxpr, name }), program.outDims];
+  const params = precision
+    ? { jaxpr: program.jaxpr, name, precision }
+    : { jaxpr: program.jaxpr, name };
+  return [bind("jit_call", args, params), program.outDims];
 };
 
 // ---- the table -----------------------------------------------------------------------

@@ -33,6 +33,19 @@ export interface Unit {
 /** One step of an executable: reads and writes array slots. */
 export type Step = (env: ArrayValue[]) => void;
 
+/**
+ * A number that generated source text will contain: a non-negative safe
+ * integer, or an error (the program was checked already; this is the last guard).
+ */
+function int(n: number): number {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new TypeError(
+      `jit: internal: ${String(n)} is not a size or index; refusing to generate code.`,
+    );
+  }
+  return n;
+}
+
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
 function uniform(x: ArrayValue): boolean {
   const d = x.data;
@@ -88,9 +101,16 @@ export function compileGroup(
   needed: (v: Var) => boolean,
   fresh: (v: Var) => boolean,
   consts: Map<Var, ArrayValue>,
+  exact = false,
 ): GroupCode {
   const L = unit.shape;
   const N = sizeOf(L);
+  // Sizes, extents and strides are read from NUMS rather than written into the
+  // source, so one program structure has one source text whatever its shapes: the
+  // engines keep every distinct compiled source (V8: ~2 KB each, for the process's
+  // lifetime), so sources made per signature would grow without bound.
+  const NUMS: number[] = [];
+  const num = (n: number): string => `N${NUMS.push(int(n)) - 1}`;
   const rowMajor = stridesOf(L);
   const pre: string[] = []; // before the loop
   const reads: string[] = []; // loads at the top of the loop body, `name = buf[` + access
@@ -113,7 +133,7 @@ export function compileGroup(
     if (!name) {
       name = `in${bufs.size}`;
       bufs.set(v, name);
-      pre.push(`const ${name} = env[${slot(v)}].data;`);
+      pre.push(`const ${name} = env[${int(slot(v))}].data;`);
     }
     return name;
   };
@@ -140,9 +160,9 @@ export function compileGroup(
   const outs: string[] = [];
   const outBuf = (v: Var) => {
     const name = `o${outs.length}`;
-    const size = sizeOf(v.aval.shape);
+    const size = num(sizeOf(v.aval.shape));
     const alloc = `new ${ctorName(v.aval.dtype)}(${size})`;
-    const s = slot(v);
+    const s = int(slot(v));
     pre.push(
       fresh(v) ? `const ${name} = ${alloc};` : `const ${name} = S[${s}] || (S[${s}] = ${alloc});`,
     );
@@ -150,9 +170,10 @@ export function compileGroup(
     return name;
   };
 
-  // float32 sin and cos of one operand share their range reduction
+  // float32 sin and cos of one operand share their range reduction (not in exact
+  // programs: those call Math.sin/cos as eager does)
   const trig = (e: Eqn) =>
-    (e.prim === "sin" || e.prim === "cos") && e.inputs[0].aval.dtype === "float32";
+    !exact && (e.prim === "sin" || e.prim === "cos") && e.inputs[0].aval.dtype === "float32";
   const trigOps = unit.members.filter((m) => trig(eqns[m])).map((m) => eqns[m]);
   const paired = new Set(
     trigOps.filter((e) =>
@@ -197,7 +218,7 @@ export function compileGroup(
         const outStrides = stridesOf(out.aval.shape);
         let j = 0;
         const s = L.map((_, k) => (axes.includes(k) ? 0 : outStrides[j++]));
-        pre.push(`const ${acc} = new Float64Array(${sizeOf(out.aval.shape)});`);
+        pre.push(`const ${acc} = new Float64Array(${num(sizeOf(out.aval.shape))});`);
         stores.push({ text: `+= ${x}`, buf: acc, access: accessOf(s) });
         post.push(`${buf}.set(${acc});`);
       }
@@ -212,12 +233,12 @@ export function compileGroup(
       const args = e.inputs.map((v) => local.get(v) ?? load(v, rowMajor));
       const inDtype = e.inputs[e.prim === "select" ? 1 : 0].aval.dtype;
       const lower = LOWERINGS[e.prim as ElementwisePrimitive];
-      expr = wrap(
-        e.prim,
-        lower(args, { inDtype, outDtype: out.aval.dtype }),
-        inDtype,
-        out.aval.dtype,
-      );
+      const outDtype = out.aval.dtype;
+      if (exact && outDtype === "float32") {
+        // round after every op, with the eager kernels' scalar functions
+        const f = e.prim === "sin" ? "Math.sin" : e.prim === "cos" ? "Math.cos" : null;
+        expr = `fr(${f ? `${f}(${args[0]})` : lower(args, { inDtype, outDtype })})`;
+      } else expr = wrap(e.prim, lower(args, { inDtype, outDtype }), inDtype, outDtype);
     }
     const name = `v${nv++}`;
     body.push(`const ${name} = ${expr};`);
@@ -233,13 +254,13 @@ export function compileGroup(
   /** The offset of access `a` once loop counters 0..k are fixed. */
   const idx = (a: number, k: number): string => {
     const s = strides[a][k];
-    const term = s === 0 ? "" : s === 1 ? `c${k}` : `c${k} * ${s}`;
+    const term = s === 0 ? "" : s === 1 ? `c${k}` : `c${k} * ${num(s)}`;
     return [k === 0 ? "" : `p${a}_${k - 1}`, term].filter(Boolean).join(" + ") || "0";
   };
   const lines: string[] = [...pre];
   let ind = "";
   for (let k = 0; k < r; k++) {
-    lines.push(`${ind}for (let c${k} = 0; c${k} < ${dims[k]}; c${k}++) {`);
+    lines.push(`${ind}for (let c${k} = 0; c${k} < ${num(dims[k])}; c${k}++) {`);
     ind += "  ";
     if (k < r - 1) accesses.forEach((_, a) => lines.push(`${ind}const p${a}_${k} = ${idx(a, k)};`));
   }
@@ -252,6 +273,7 @@ export function compileGroup(
   }
   lines.push(...post, ...outs);
   if (N === 0) lines.length = 0, lines.push(...pre, ...outs);
+  if (NUMS.length) lines.unshift(`const ${NUMS.map((_, i) => `N${i} = NUMS[${i}]`).join(", ")};`);
   const source = lines.join("\n");
   const factory = new Function(
     "H",
@@ -260,10 +282,11 @@ export function compileGroup(
     "A",
     "SH",
     "S",
+    "NUMS",
     `"use strict";\nreturn function fused(env) {\n${source}\n};`,
   );
   return {
     source,
-    make: (shapes, scratch) => factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch),
+    make: (shapes, scratch) => factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch, NUMS),
   };
 }

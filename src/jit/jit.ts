@@ -30,6 +30,66 @@ export interface JitOptions {
    * objects and functions) traces `f` again. Negative indices count from the end.
    */
   staticArgnums?: number | readonly number[];
+  /**
+   * How many compiled versions (one per input signature) `jit` keeps for this
+   * function; the least recently used is dropped past it. A positive integer;
+   * default 256. Ignored by `makeJaxpr`.
+   */
+  cacheSize?: number;
+  /**
+   * `"default"`: fused float32 chains keep their intermediates in double
+   * precision and round when they store (as XLA's fusion; results may differ
+   * from eager evaluation in the last bits). `"exact"`: every float32
+   * intermediate is rounded to float32 as eager evaluation rounds it, and
+   * reductions run the eager kernels, so results are bit-identical to eager
+   * (slower). Ignored by `makeJaxpr`.
+   */
+  precision?: "default" | "exact";
+}
+
+/** The default number of compiled signatures `jit` keeps per function. */
+export const DEFAULT_JIT_CACHE_SIZE = 256;
+/** After this many traces of one jitted function, `jit` warns once (see `jit`). */
+const RETRACE_WARNING = 32;
+
+const OPTION_KEYS = ["staticArgnums", "cacheSize", "precision"] as const;
+
+/** Validates an options object of `jit` / `makeJaxpr`: known keys, valid values. */
+function checkOptions(name: string, options: unknown): JitOptions {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) {
+    throw new TypeError(
+      `${name}: options must be an object such as { staticArgnums: [1] }, got ${
+        Array.isArray(options) ? "an array" : typeof options
+      }. (To mark arguments static, write ${name}(f, { staticArgnums: ... }).)`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if ((OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const lower = key.toLowerCase().replaceAll("_", "");
+    const near = OPTION_KEYS.find((k) => k.toLowerCase() === lower);
+    throw new TypeError(
+      `${name}: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
+        `the options are ${OPTION_KEYS.join(", ")}.`,
+    );
+  }
+  const { cacheSize, precision } = options as JitOptions;
+  if (
+    cacheSize !== undefined &&
+    (typeof cacheSize !== "number" || !Number.isSafeInteger(cacheSize) || cacheSize < 1)
+  ) {
+    throw new RangeError(
+      `${name}: cacheSize must be a positive integer (compiled signatures kept), got ${
+        typeof cacheSize === "number" ? cacheSize : typeof cacheSize
+      }.`,
+    );
+  }
+  if (precision !== undefined && precision !== "default" && precision !== "exact") {
+    throw new TypeError(
+      `${name}: precision must be "default" or "exact", got ${JSON.stringify(precision)}.`,
+    );
+  }
+  return options as JitOptions;
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -74,6 +134,13 @@ function signature(x: unknown, leaves: NDArray[], name: string, arg: number): st
 let nextId = 0;
 const identities = new WeakMap<object, number>();
 
+/** Thrown by `staticKey` for an array among static values; `jit` turns it into its message. */
+class StaticArrayError extends Error {
+  constructor(readonly array: NDArray) {
+    super("an array among static values");
+  }
+}
+
 /** A string equal for equal static values: by value for JSON-like data, by identity otherwise. */
 function staticKey(x: unknown): string {
   switch (typeof x) {
@@ -89,6 +156,7 @@ function staticKey(x: unknown): string {
       return `symbol:${String(x.description)}`;
   }
   if (x === null) return "null";
+  if (x instanceof NDArray) throw new StaticArrayError(x);
   if (Array.isArray(x)) return `[${x.map(staticKey).join(",")}]`;
   if (isPlainObject(x)) {
     return `{${
@@ -179,7 +247,15 @@ function closeOver(jaxpr: Jaxpr): { jaxpr: Jaxpr; closed: NDArray[] } {
  * @typeParam A The argument types (pytrees of arrays, plus any static arguments).
  * @typeParam R The output type (a pytree of arrays).
  * @param f A pure function of arrays.
- * @param options `staticArgnums`: arguments that are not traced but select a compiled version.
+ * A jitted function keeps up to `cacheSize` compiled signatures (least
+ * recently used dropped first) and warns once when it has been traced many
+ * times (the usual causes: a number passed as a static argument that changes
+ * every call, or shapes that change every call). Create the jitted function
+ * once, outside loops: each `jit(f)` starts with an empty cache.
+ *
+ * @param options `staticArgnums`: arguments that are not traced but select a compiled
+ *   version; `cacheSize`: compiled signatures kept (default 256); `precision`: `"exact"`
+ *   rounds every float32 intermediate as eager evaluation does (bit-identical results).
  * @returns A function with the same signature and results as `f`.
  *
  * @example
@@ -210,14 +286,23 @@ export function jit<A extends readonly unknown[], R>(
   options: JitOptions = {},
 ): (...args: LiftArgs<A>) => R {
   const name = "jit";
+  if (typeof f !== "function") {
+    throw new TypeError(`jit: expected a function to compile, got ${typeof f}.`);
+  }
+  const opts = checkOptions(name, options);
+  const capacity = opts.cacheSize ?? DEFAULT_JIT_CACHE_SIZE;
+  const exact = opts.precision === "exact";
   const label = `jit(${f.name || "fn"})`;
   const g = f as unknown as (...args: unknown[]) => unknown;
+  // least recently used first (a Map iterates in insertion order; a hit re-inserts)
   const cache = new Map<string, Traced>();
+  let lastKey: string | undefined;
+  let traces = 0;
   const staticFlags = new Map<number, boolean[]>();
   return (...given: LiftArgs<A>): R => {
     let isStatic = staticFlags.get(given.length);
     if (!isStatic) {
-      isStatic = normalizeStatic(name, options.staticArgnums, given.length);
+      isStatic = normalizeStatic(name, opts.staticArgnums, given.length);
       staticFlags.set(given.length, isStatic);
     }
     // JS numbers become float32 arrays, as Python scalars in JAX (static arguments stay)
@@ -226,20 +311,52 @@ export function jit<A extends readonly unknown[], R>(
     const leaves: NDArray[] = [];
     let key = "";
     for (let i = 0; i < args.length; i++) {
-      key += (isStatic[i] ? "=" + staticKey(args[i]) : signature(args[i], leaves, name, i)) + ";";
+      if (!isStatic[i]) key += signature(args[i], leaves, name, i) + ";";
+      else {
+        try {
+          key += "=" + staticKey(args[i]) + ";";
+        } catch (err) {
+          if (!(err instanceof StaticArrayError)) throw err;
+          throw new TypeError(
+            `${name}: argument ${i} is static (staticArgnums) but holds an array ` +
+              `(${err.array.dtype}[${err.array.shape.join(", ")}]). Arrays are not static ` +
+              `values (each call would trace again): pass it as a traced argument, or pass ` +
+              `plain numbers (x.toArray()) if it really selects a different program.`,
+          );
+        }
+      }
     }
     let entry = cache.get(key);
-    if (!entry) {
+    if (entry) {
+      if (key !== lastKey) cache.delete(key), cache.set(key, entry), lastKey = key;
+    } else {
       const staged = stage(name, g, args, isStatic, leaves);
       const { jaxpr, closed } = closeOver(staged.jaxpr);
       entry = { jaxpr, outDef: staged.outDef, closed };
       // a program closing over an enclosing trace's values is only valid for this call
-      if (closed.length === 0) cache.set(key, entry);
+      if (closed.length === 0) {
+        cache.set(key, entry);
+        lastKey = key;
+        if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+        if (++traces === RETRACE_WARNING) warnRetrace(label, traces, isStatic.includes(true));
+      }
     }
     const inputs = entry.closed.length ? [...entry.closed, ...leaves] : leaves;
-    const outs = bind("jit_call", inputs, { jaxpr: entry.jaxpr, name: label });
+    const params = exact
+      ? { jaxpr: entry.jaxpr, name: label, precision: "exact" as const }
+      : { jaxpr: entry.jaxpr, name: label };
+    const outs = bind("jit_call", inputs, params);
     return unflatten<R>(entry.outDef, outs);
   };
+}
+
+function warnRetrace(label: string, n: number, hasStatic: boolean): void {
+  console.warn(
+    `${label} has been traced and compiled ${n} times, once per new input signature ` +
+      `(shapes, dtypes${hasStatic ? ", static argument values" : ""}). If that is not ` +
+      `intended: pass values that vary as traced arrays rather than static arguments, and ` +
+      `keep shapes fixed (pad batches). This warning is shown once per jitted function.`,
+  );
 }
 
 /**
@@ -269,9 +386,13 @@ export function makeJaxpr<A extends readonly unknown[]>(
   f: (...args: A) => unknown,
   options: JitOptions = {},
 ): (...args: LiftArgs<A>) => Jaxpr {
+  if (typeof f !== "function") {
+    throw new TypeError(`makeJaxpr: expected a function to trace, got ${typeof f}.`);
+  }
+  const opts = checkOptions("makeJaxpr", options);
   const g = f as unknown as (...args: unknown[]) => unknown;
   return (...given: LiftArgs<A>): Jaxpr => {
-    const isStatic = normalizeStatic("makeJaxpr", options.staticArgnums, given.length);
+    const isStatic = normalizeStatic("makeJaxpr", opts.staticArgnums, given.length);
     const args = liftArgs(given, (i) => isStatic[i]);
     const leaves: NDArray[] = [];
     args.forEach((a, i) => isStatic[i] || signature(a, leaves, "makeJaxpr", i));
