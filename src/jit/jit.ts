@@ -13,6 +13,7 @@
  * @module
  */
 import { outputArrays } from "../core/_args.ts";
+import { checkOptions as checkKeys } from "../core/_validate.ts";
 import { bind, Tracer } from "../core/_trace.ts";
 import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
@@ -57,22 +58,7 @@ const OPTION_KEYS = ["staticArgnums", "cacheSize", "precision"] as const;
 /** Validates an options object of `jit` / `makeJaxpr`: known keys, valid values. */
 function checkOptions(name: string, options: unknown): JitOptions {
   if (options === undefined) return {};
-  if (!isPlainObject(options)) {
-    throw new TypeError(
-      `${name}: options must be an object such as { staticArgnums: [1] }, got ${
-        Array.isArray(options) ? "an array" : typeof options
-      }. (To mark arguments static, write ${name}(f, { staticArgnums: ... }).)`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if ((OPTION_KEYS as readonly string[]).includes(key)) continue;
-    const lower = key.toLowerCase().replaceAll("_", "");
-    const near = OPTION_KEYS.find((k) => k.toLowerCase() === lower);
-    throw new TypeError(
-      `${name}: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}; ` +
-        `the options are ${OPTION_KEYS.join(", ")}.`,
-    );
-  }
+  checkKeys(name, options, OPTION_KEYS);
   const { cacheSize, precision } = options as JitOptions;
   if (
     cacheSize !== undefined &&
