@@ -22,3 +22,4 @@ export {
   type LoadCheckpointOptions,
   saveCheckpoint,
 } from "./checkpoint.ts";
+export { exportOnnx, type ExportOnnxOptions } from "./onnx.ts";

@@ -1,0 +1,227 @@
+/**
+ * One ONNX lowering per primitive: the ONNX operators (default domain, opset 13 and up) that
+ * compute what the primitive computes. The table is typed over every primitive, so a new
+ * primitive does not compile until it has an entry here — a lowering, or `unsupported` with
+ * the reason, which export reports naming the primitive.
+ *
+ * Shapes are static, except that a shape parameter may be a `DimExpr` list when export was
+ * asked for a symbolic batch: an entry `{ a, c }` stands for `a · batch + c`, computed at run
+ * time from the first input's leading axis (see `Emitter.shapeTensor`).
+ */
+import type { DType } from "../core/_dtype.ts";
+import type { Aval } from "../core/_ir.ts";
+import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
+import type { OnnxAttr, OnnxElem, OnnxNode, OnnxTensor } from "./_onnx_proto.ts";
+
+/** A dimension: a number, or `a · batch + c` for a symbolic batch. */
+export type DimExpr = number | { a: number; c: number };
+
+/** Builds the graph: fresh names, initializers and nodes. */
+export class Emitter {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  #count = 0;
+  #batch: string | undefined;
+  /** The graph input whose leading axis is the batch (symbolic batch only). */
+  batchSource: string | undefined;
+
+  fresh(hint: string): string {
+    return `${hint}_${this.#count++}`;
+  }
+
+  /** Adds an initializer and returns its name. */
+  tensor(hint: string, dtype: OnnxElem, dims: readonly number[], data: ArrayBufferView): string {
+    const name = this.fresh(hint);
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.initializers.push({ name, dtype, dims, raw });
+    return name;
+  }
+
+  /** A 1-D int64 initializer. */
+  ints(values: readonly number[], hint = "ints"): string {
+    return this.tensor(hint, "int64", [values.length], BigInt64Array.from(values.map(BigInt)));
+  }
+
+  /** A scalar of `dtype`. */
+  scalar(value: number, dtype: DType): string {
+    const data = {
+      float32: Float32Array,
+      float64: Float64Array,
+      int32: Int32Array,
+      bool: Uint8Array,
+    };
+    return this.tensor("scalar", onnxElem(dtype), [], data[dtype].of(value));
+  }
+
+  /** Adds a node; returns its output names (fresh unless given). */
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs?: Record<string, OnnxAttr>,
+    outputs: readonly string[] = [this.fresh(op.toLowerCase())],
+  ): string[] {
+    this.nodes.push({ op, inputs, outputs, name: this.fresh(`node_${op}`), attrs });
+    return [...outputs];
+  }
+
+  /** An int64 shape/index tensor from dims that may depend on the batch. */
+  shapeTensor(dims: readonly DimExpr[], hint = "shape"): string {
+    if (dims.every((d) => typeof d === "number")) return this.ints(dims as number[], hint);
+    if (this.#batch === undefined) {
+      // batch = Shape(first input)[0:1], an int64 vector of one element
+      const [shape] = this.node("Shape", [this.batchSource!]);
+      [this.#batch] = this.node("Slice", [shape, this.ints([0]), this.ints([1])]);
+    }
+    const parts = dims.map((d) => {
+      if (typeof d === "number") return this.ints([d]);
+      let v = this.#batch!;
+      if (d.a !== 1) [v] = this.node("Mul", [v, this.ints([d.a])]);
+      if (d.c !== 0) [v] = this.node("Add", [v, this.ints([d.c])]);
+      return v;
+    });
+    return this.node("Concat", parts, { axis: { i: 0 } })[0];
+  }
+}
+
+export function onnxElem(dtype: DType): OnnxElem {
+  return dtype;
+}
+
+/** What a lowering receives: input names, input/output avals, the params (shapes as DimExpr). */
+export interface LowerArgs<P extends Primitive> {
+  readonly e: Emitter;
+  readonly x: readonly string[];
+  readonly inAvals: readonly Aval[];
+  readonly outAvals: readonly Aval[];
+  readonly params: PrimitiveParams[P];
+  /** A shape-like param with batch-dependent entries as DimExpr (same as params otherwise). */
+  readonly dims: (name: string) => readonly DimExpr[];
+  /** The opset being targeted. */
+  readonly opset: number;
+}
+
+/** Lowers one equation, returning the names of its outputs; or why it cannot. */
+export type Lowering<P extends Primitive> = ((args: LowerArgs<P>) => string[]) | {
+  unsupported: string;
+};
+
+const op = (name: string) => ({ e, x }: LowerArgs<Primitive>) => e.node(name, x);
+
+/** Reductions: opset 18 moved ReduceMax/Min/Prod's axes (ReduceSum's at 13) to an input. */
+const reduce = (name: string, inputFrom: number) =>
+(
+  { e, x, params, opset }: LowerArgs<"reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod">,
+) => {
+  const axes = params.axes;
+  if (axes.length === 0) return e.node("Identity", x);
+  if (opset >= inputFrom) return e.node(name, [x[0], e.ints(axes)], { keepdims: { i: 0 } });
+  return e.node(name, x, { axes: { ints: axes }, keepdims: { i: 0 } });
+};
+
+const argReduce = (name: string) => ({ e, x, params }: LowerArgs<"argmax" | "argmin">) => {
+  const [i64] = e.node(name, x, { axis: { i: params.axis }, keepdims: { i: 0 } });
+  return e.node("Cast", [i64], { to: { i: 6 } }); // int64 → int32
+};
+
+/** Logical ops on bool, bitwise ops (opset 18 and up) on int32. */
+const logical =
+  (boolOp: string, intOp: string) => ({ e, x, inAvals, opset }: LowerArgs<Primitive>) => {
+    if (inAvals[0].dtype === "bool") return e.node(boolOp, x);
+    if (opset < 18) throw new TypeError(`${intOp} on int32 needs opset 18 or later`);
+    return e.node(intOp, x);
+  };
+
+/** The ONNX lowering of every primitive. */
+export const onnxRules: { [P in Primitive]: Lowering<P> } = {
+  neg: op("Neg"),
+  exp: op("Exp"),
+  // log1p(x) = log(1 + x); expm1(x) = exp(x) − 1 (ONNX has neither; less accurate near 0)
+  log: op("Log"),
+  log1p: ({ e, x, inAvals }) => e.node("Log", e.node("Add", [x[0], e.scalar(1, inAvals[0].dtype)])),
+  expm1: ({ e, x, inAvals }) => e.node("Sub", [e.node("Exp", x)[0], e.scalar(1, inAvals[0].dtype)]),
+  sin: op("Sin"),
+  cos: op("Cos"),
+  tan: op("Tan"),
+  tanh: op("Tanh"),
+  sqrt: op("Sqrt"),
+  // rsqrt(x) = 1 / sqrt(x)
+  rsqrt: ({ e, x }) => e.node("Reciprocal", e.node("Sqrt", x)),
+  logistic: op("Sigmoid"),
+  abs: op("Abs"),
+  sign: op("Sign"),
+  floor: op("Floor"),
+  ceil: op("Ceil"),
+  round: op("Round"), // ONNX Round is half to even, as here
+  erf: op("Erf"),
+  // erfc(x) = 1 − erf(x) (ONNX has no erfc; this loses the relative accuracy of the tail)
+  erfc: ({ e, x, inAvals }) => e.node("Sub", [e.scalar(1, inAvals[0].dtype), e.node("Erf", x)[0]]),
+  erf_inv: { unsupported: "ONNX has no inverse error function" },
+  lgamma: { unsupported: "ONNX has no log-gamma function" },
+  digamma: { unsupported: "ONNX has no digamma function" },
+  add: op("Add"),
+  sub: op("Sub"),
+  mul: op("Mul"),
+  div: op("Div"),
+  pow: op("Pow"),
+  max: op("Max"),
+  min: op("Min"),
+  atan2: { unsupported: "ONNX has no two-argument arctangent" },
+  // rem(x, y) = x − y·trunc(x / y): ONNX Mod with fmod = 1 (the sign of x)
+  rem: ({ e, x }) => e.node("Mod", x, { fmod: { i: 1 } }),
+  and: logical("And", "BitwiseAnd"),
+  or: logical("Or", "BitwiseOr"),
+  xor: logical("Xor", "BitwiseXor"),
+  eq: op("Equal"),
+  ne: ({ e, x }) => e.node("Not", e.node("Equal", x)),
+  lt: op("Less"),
+  le: op("LessOrEqual"),
+  gt: op("Greater"),
+  ge: op("GreaterOrEqual"),
+  select: op("Where"), // select(pred, onTrue, onFalse) = Where(pred, onTrue, onFalse)
+  convert: ({ e, x, params }) => {
+    const to = { float32: 1, int32: 6, bool: 9, float64: 11 }[params.dtype];
+    return e.node("Cast", x, { to: { i: to } });
+  },
+  stop_gradient: op("Identity"),
+  reduce_sum: reduce("ReduceSum", 13),
+  reduce_max: reduce("ReduceMax", 18),
+  reduce_min: reduce("ReduceMin", 18),
+  reduce_prod: reduce("ReduceProd", 18),
+  argmax: argReduce("ArgMax"),
+  argmin: argReduce("ArgMin"),
+  argsort: { unsupported: "ONNX TopK does not promise a stable order for ties" },
+  matmul: op("MatMul"),
+  reshape: ({ e, x, dims }) => e.node("Reshape", [x[0], e.shapeTensor(dims("shape"))]),
+  transpose: ({ e, x, params }) => e.node("Transpose", x, { perm: { ints: params.perm } }),
+  // Expand broadcasts both ways; the target has the same rank with equal or 1 axes
+  broadcast: ({ e, x, dims }) => e.node("Expand", [x[0], e.shapeTensor(dims("shape"))]),
+  slice: ({ e, x, dims, params }) =>
+    e.node("Slice", [
+      x[0],
+      e.shapeTensor(dims("starts")),
+      e.shapeTensor(dims("stops")),
+      e.ints(params.starts.map((_, i) => i)),
+      e.ints(params.steps),
+    ]),
+  pad: ({ e, x, params, inAvals }) => {
+    if (params.interior.some((n) => n !== 0)) {
+      throw new TypeError("pad with interior padding has no ONNX equivalent");
+    }
+    if ([...params.lo, ...params.hi].some((n) => n < 0)) {
+      throw new TypeError("pad with negative padding (cropping) is not exported");
+    }
+    const pads = e.ints([...params.lo, ...params.hi]);
+    return e.node("Pad", [x[0], pads, e.scalar(0, inAvals[0].dtype)], { mode: { s: "constant" } });
+  },
+  concatenate: ({ e, x, params }) => e.node("Concat", x, { axis: { i: params.axis } }),
+  // take(x, idx) along axis = Gather (indices are in range: take checks them)
+  take: ({ e, x, params }) => e.node("Gather", x, { axis: { i: params.axis } }),
+  scatter_add: {
+    unsupported: "it appears in gradients (the transpose of take); export the forward pass",
+  },
+  random_bits: {
+    unsupported: "random bits have no ONNX equivalent; export the function without sampling " +
+      "(e.g. apply a model without a dropout key)",
+  },
+  jit_call: { unsupported: "jit_call is inlined by exportOnnx before lowering" },
+};
