@@ -402,7 +402,7 @@ export abstract class NDArray {
   slice(...spec: SliceSpec): NDArray {
     return m().slice(this, spec);
   }
-  /** Picks entries along `axis` (0 by default) with an integer index array. */
+  /** Picks entries along `axis` with an integer index array; without `axis`, from the flattened array (as NumPy). */
   take(indices: NDArray | readonly number[], axis?: number): NDArray {
     return m().take(this, indices, axis);
   }

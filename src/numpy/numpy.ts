@@ -26,7 +26,7 @@ import {
   type ArrayLike,
   ArrayValue,
   installMethods,
-  NDArray,
+  NDArray as ArrayType,
   type NestedArray,
   type ReduceArg,
   type ReduceOptions,
@@ -34,7 +34,11 @@ import {
 } from "../core/_ndarray.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 
-export { NDArray };
+// declared here rather than re-exported by name, which deno doc drops from a namespace
+/** The array type, `np.NDArray` (the same class as the top-level `NDArray`). */
+export const NDArray: typeof ArrayType = ArrayType;
+/** The array type, `np.NDArray` (the same class as the top-level `NDArray`). */
+export type NDArray = ArrayType;
 export type { ArrayLike, DType, NestedArray, ReduceArg, ReduceOptions, SliceSpec, TypedArray };
 
 /** Options naming the dtype of a new array. */

@@ -10,6 +10,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { leaves, map } from "../core/tree.ts";
 import { checkSameTree, checkState } from "./_checks.ts";
+import { checkLearningRate } from "./_learning_rate.ts";
 
 /** A learning rate schedule as optimizers consume it: int32 step count → float rate. */
 export type StepSchedule = (step: NDArray) => NDArray;
@@ -53,16 +54,6 @@ function checkRate(op: string, name: string, value: number, lo = 0, hi = Infinit
   if (typeof value !== "number" || !(value >= lo && value <= hi)) {
     throw new RangeError(
       `optim.${op}: ${name} must be a number in [${lo}, ${hi}], got ${value}.`,
-    );
-  }
-}
-
-export function checkLearningRate(op: string, lr: ScalarOrSchedule): void {
-  if (typeof lr === "function") return;
-  if (typeof lr !== "number" || !Number.isFinite(lr)) {
-    throw new TypeError(
-      `optim.${op}: learningRate must be a finite number or a schedule (step) => NDArray, ` +
-        `got ${lr}.`,
     );
   }
 }

@@ -18,10 +18,10 @@
 import { checkSameTree } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { map } from "../core/tree.ts";
+import { checkLearningRate } from "./_learning_rate.ts";
 import {
   addDecayedWeights,
   chain,
-  checkLearningRate,
   type GradientTransformation,
   identity,
   type ScalarOrSchedule,
@@ -35,29 +35,8 @@ import {
   trace,
 } from "./_gradient_transformations.ts";
 
-export {
-  addDecayedWeights,
-  chain,
-  clip,
-  clipByGlobalNorm,
-  type CountState,
-  type GradientTransformation,
-  identity,
-  type ScalarOrSchedule,
-  scale,
-  scaleByAdam,
-  scaleByAdamax,
-  type ScaleByAdamState,
-  scaleByLearningRate,
-  scaleByLion,
-  scaleByRms,
-  scaleByRss,
-  scaleBySchedule,
-  scaleByStddev,
-  type StepSchedule,
-  trace,
-  type TraceState,
-} from "./_gradient_transformations.ts";
+// `export *` (not a named list): deno doc drops named re-exports inside a namespace
+export * from "./_gradient_transformations.ts";
 
 /**
  * Adds the updates to the parameters, keeping each parameter's dtype.
