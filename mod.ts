@@ -37,7 +37,6 @@ export {
   vjp,
 } from "./src/transforms/autodiff.ts";
 export { vmap } from "./src/transforms/vmap.ts";
-export type { Liftable, LiftArgs, NestedNumbers } from "./src/core/_lift.ts";
 export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
 export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
