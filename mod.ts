@@ -64,4 +64,11 @@ export * as optim from "./src/train/optim.ts";
 export * as schedules from "./src/train/schedules.ts";
 export * as io from "./src/io/io.ts";
 export { createWorkerPool } from "./src/parallel/pool.ts";
-export type { PoolGradOptions, WorkerPool, WorkerPoolOptions } from "./src/parallel/pool.ts";
+export type {
+  PoolCallLimits,
+  PoolFunction,
+  PoolGradOptions,
+  PoolMapOptions,
+  WorkerPool,
+  WorkerPoolOptions,
+} from "./src/parallel/pool.ts";

@@ -42,6 +42,8 @@ export interface RunMessage {
   scale?: number;
   /** Test hook: die with an uncaught exception instead of running. */
   crash?: boolean;
+  /** Test hook: keep the worker busy (a synchronous loop) this many ms before running. */
+  busyMs?: number;
 }
 
 /** Main → worker: forget a program. */
@@ -112,6 +114,10 @@ scope.onmessage = (event: MessageEvent) => {
     programs.delete(msg.id);
   } else {
     if (msg.crash) throw new Error("WorkerPool test hook: this worker crashes on purpose.");
+    if (msg.busyMs) {
+      const until = Date.now() + msg.busyMs;
+      while (Date.now() < until) { /* test hook: a shard that takes long */ }
+    }
     try {
       run(msg);
     } catch (e) {

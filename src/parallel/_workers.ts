@@ -23,6 +23,16 @@ interface Task {
   where: string;
   resolve: () => void;
   reject: (e: Error) => void;
+  /** Clears the task's timer and abort listener (set by `submit`). */
+  cleanup?: () => void;
+}
+
+/** Per-call limits: a deadline and an AbortSignal. */
+export interface CallLimits {
+  /** Reject the call (and stop its workers) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Reject the call (and stop its workers) when this signal aborts. */
+  signal?: AbortSignal;
 }
 
 interface Slot {
@@ -51,6 +61,13 @@ function unrefTimer(t: ReturnType<typeof setTimeout>): void {
   else (t as { unref?: () => void }).unref?.();
 }
 
+function abortError(where: string, signal: AbortSignal): Error {
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : "";
+  const err = new Error(`WorkerPool: ${where} was aborted by its signal${reason}.`);
+  err.name = "AbortError";
+  return err;
+}
+
 function workerError(name: string, message: string, stack: string, where: string): Error {
   const Ctor = name === "TypeError" ? TypeError : name === "RangeError" ? RangeError : Error;
   const err = new Ctor(`${message} (in WorkerPool ${where})`);
@@ -71,6 +88,10 @@ export class Workers {
   shipped = 0;
   /** Test hook: the next `crashBudget` runs make their worker die. */
   crashBudget = 0;
+  /** Test hook: the next `busyBudget` runs keep their worker busy for `busyMs` first. */
+  busyBudget = 0;
+  /** Test hook: how long a busy run keeps its worker busy. */
+  busyMs = 0;
   readonly #slots: Slot[];
   readonly #idleMs: number;
   #closed = false;
@@ -127,6 +148,7 @@ export class Workers {
     const task = slot.tasks.get(msg.task);
     if (!task) return;
     slot.tasks.delete(msg.task);
+    task.cleanup?.();
     this.#finished();
     if (msg.type === "done") {
       msg.outputs?.forEach((d, i) => wireData(task.outputs[i]).set(d));
@@ -145,6 +167,7 @@ export class Workers {
     slot.tasks.clear();
     if (!slot.ready) {
       for (const t of tasks) {
+        t.cleanup?.();
         this.#finished();
         t.reject(
           new Error(
@@ -160,6 +183,7 @@ export class Workers {
     if (this.#closed) return;
     for (const t of tasks) {
       if (t.attempts >= MAX_ATTEMPTS) {
+        t.cleanup?.();
         this.#finished();
         t.reject(
           new Error(
@@ -205,6 +229,10 @@ export class Workers {
       this.crashBudget--;
       run.crash = true;
     }
+    if (this.busyBudget > 0) {
+      this.busyBudget--;
+      run.busyMs = this.busyMs;
+    }
     slot.tasks.set(task.id, task);
     w.postMessage(run);
   }
@@ -242,6 +270,7 @@ export class Workers {
     outputs: WireArray[],
     where: string,
     scale?: number,
+    limits: CallLimits = {},
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const slot = this.#slots.reduce((a, b) => (b.tasks.size < a.tasks.size ? b : a));
@@ -256,9 +285,55 @@ export class Workers {
         resolve,
         reject,
       };
+      const { timeoutMs, signal } = limits;
+      if (signal?.aborted) {
+        reject(abortError(where, signal));
+        return;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => this.#cancel(task, abortError(where, signal!));
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          this.#cancel(
+            task,
+            new Error(
+              `WorkerPool: ${where} did not finish within timeoutMs = ${timeoutMs} ms; its ` +
+                `worker was stopped and will be replaced. Raise timeoutMs, or split the batch.`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      task.cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
       this.#started();
       this.#post(slot, task);
     });
+  }
+
+  /**
+   * Stops a task that ran out of time or was aborted: its worker is terminated
+   * (the only way to stop a synchronous computation) and replaced on demand; the
+   * other shards that worker held are run again on the replacement.
+   */
+  #cancel(task: Task, error: Error): void {
+    const slot = this.#slots.find((s) => s.tasks.get(task.id) === task);
+    if (!slot) return;
+    task.cleanup?.();
+    slot.tasks.delete(task.id);
+    this.#finished();
+    task.reject(error);
+    const w = slot.worker;
+    if (w) {
+      w.terminate();
+      slot.worker = null;
+      this.restarts++;
+    }
+    const others = [...slot.tasks.values()];
+    slot.tasks.clear();
+    if (!this.#closed) { for (const t of others) this.#post(slot, t); }
   }
 
   /** Stops every worker and rejects the shards still running. */
@@ -270,6 +345,7 @@ export class Workers {
       s.worker?.terminate();
       s.worker = null;
       for (const t of s.tasks.values()) {
+        t.cleanup?.();
         t.reject(new Error(`WorkerPool: the pool was closed while ${t.where} was running.`));
       }
       s.tasks.clear();

@@ -62,7 +62,9 @@ import { unflatten } from "../core/tree.ts";
 import "../jit/_compile.ts";
 import { cached, type Call, LEAF, prepare, type Program, program, type Shard } from "./_calls.ts";
 import { axesOfLeaves } from "../core/_axes.ts";
-import { normalizeArgnums } from "../core/_args.ts";
+import { checkFunction, normalizeArgnums } from "../core/_args.ts";
+import { checkChoice, checkOptions, show } from "../core/_validate.ts";
+import { traceDepth } from "../core/_trace.ts";
 
 /** Options of `createWorkerPool`. */
 export interface WorkerPoolOptions {
@@ -83,6 +85,48 @@ export interface WorkerPoolOptions {
    * runtime has them) or through cloned `ArrayBuffer`s (false).
    */
   sharedMemory?: boolean;
+  /**
+   * Default deadline of every call, in milliseconds (none by default): a call
+   * still running then rejects, and its workers are terminated and replaced.
+   * Under Deno a terminated worker that is inside a long computation keeps
+   * its thread until that computation ends (Deno cannot interrupt it).
+   */
+  timeoutMs?: number;
+  /**
+   * Allow `size` above 4 × `navigator.hardwareConcurrency` (refused by
+   * default: every worker is a thread with its own heap and compiled code).
+   */
+  oversubscribe?: boolean;
+}
+
+/** Per-call limits, given to `fn.with(limits)` of a pool function or in its options. */
+export interface PoolCallLimits {
+  /** Reject the call after this many milliseconds; its workers are stopped and replaced. */
+  timeoutMs?: number;
+  /** Reject the call when this signal aborts; its workers are stopped and replaced. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What `pool.map` and `pool.valueAndGrad` return: an async function, and
+ * `with(limits)` for calls with a deadline or an AbortSignal.
+ *
+ * @typeParam A The argument types.
+ * @typeParam R The resolved result type.
+ */
+export interface PoolFunction<A extends readonly unknown[], R> {
+  /** Runs the call on the pool's workers. */
+  (...args: A): Promise<R>;
+  /** The same function with per-call limits (a deadline, an AbortSignal). */
+  with(limits: PoolCallLimits): (...args: A) => Promise<R>;
+}
+
+/** Options of `WorkerPool.map`: `vmap`'s, and limits for every call. */
+export interface PoolMapOptions extends VmapOptions {
+  /** Deadline of every call of the returned function, in milliseconds. */
+  timeoutMs?: number;
+  /** Abort every call of the returned function when this signal aborts. */
+  signal?: AbortSignal;
 }
 
 /** Options of `WorkerPool.valueAndGrad`. */
@@ -95,6 +139,16 @@ export interface PoolGradOptions<N extends Argnums = Argnums> {
    * not in `argnums`. The other arguments are sent whole to every worker.
    */
   batchArgnums?: number | readonly number[];
+  /**
+   * How the loss combines examples: "mean" (the default) weights each shard's
+   * result by its share of the batch; "sum" adds the shards' results. Any
+   * other loss (batch statistics, coupling between examples) does not split.
+   */
+  reduction?: "mean" | "sum";
+  /** Deadline of every call of the returned function, in milliseconds. */
+  timeoutMs?: number;
+  /** Abort every call of the returned function when this signal aborts. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -134,8 +188,8 @@ export interface WorkerPool extends AsyncDisposable {
    */
   map<A extends readonly unknown[], R>(
     f: (...args: A) => R,
-    options?: VmapOptions,
-  ): (...args: A) => Promise<R>;
+    options?: PoolMapOptions,
+  ): PoolFunction<A, R>;
   /**
    * Data-parallel `valueAndGrad(loss, { argnums })`: each worker computes the
    * value and gradient of `loss` on its shard of the batch arguments, and the
@@ -152,7 +206,7 @@ export interface WorkerPool extends AsyncDisposable {
   valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
     loss: (...args: A) => NDArray,
     options?: PoolGradOptions<N>,
-  ): (...args: A) => Promise<[NDArray, GradsOf<A, NoInfer<N>>]>;
+  ): PoolFunction<A, [NDArray, GradsOf<A, NoInfer<N>>]>;
   /**
    * Stops every worker; calls still running reject, later calls throw.
    * @returns A promise that resolves once the workers are stopped.
@@ -160,21 +214,86 @@ export interface WorkerPool extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Checks a timeoutMs option: a positive number (Infinity allowed) or undefined. */
+function checkTimeout(op: string, t: unknown): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t !== "number" || !(t > 0)) {
+    throw new RangeError(
+      `${op}: timeoutMs must be a positive number of milliseconds, got ${show(t)}.`,
+    );
+  }
+  return t;
+}
+
+/** Checks per-call limits and merges them over the defaults. */
+function limitsOf(op: string, limits: PoolCallLimits, defaults: PoolCallLimits): PoolCallLimits {
+  checkOptions(op, limits, ["timeoutMs", "signal"], "limits");
+  const timeoutMs = checkTimeout(op, limits.timeoutMs) ?? defaults.timeoutMs;
+  const signal = limits.signal ?? defaults.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${op}: signal must be an AbortSignal, got ${show(signal)}.`);
+  }
+  return { timeoutMs, signal };
+}
+
+/**
+ * Wraps a pool call: throws at once (not a floating rejection) when called inside
+ * jit/grad/vmap, where an async call cannot be traced, and adds `with(limits)`.
+ */
+function poolFunction<A extends readonly unknown[], R>(
+  op: string,
+  defaults: PoolCallLimits,
+  run: (limits: PoolCallLimits, args: A) => Promise<R>,
+): PoolFunction<A, R> {
+  const call = (limits: PoolCallLimits) => (...args: A): Promise<R> => {
+    if (traceDepth() > 0) {
+      throw new TypeError(
+        `${op}: called inside a transform (jit, grad, vmap, ...). A pool call is asynchronous ` +
+          `and runs on concrete arrays, so it cannot be traced; call it outside the transform ` +
+          `(e.g. jit the function you give to the pool instead).`,
+      );
+    }
+    return run(limits, args);
+  };
+  const fn = call(defaults) as PoolFunction<A, R>;
+  fn.with = (limits: PoolCallLimits) => call(limitsOf(`${op}.with`, limits, defaults));
+  return fn;
+}
+
 class Pool implements WorkerPool {
   readonly size: number;
+  /** The default deadline of every call. */
+  readonly timeoutMs: number | undefined;
   /** The workers that run the shards. */
   readonly workers: Workers;
 
   constructor(options: WorkerPoolOptions) {
     const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
       ?.hardwareConcurrency;
+    checkOptions("createWorkerPool", options, [
+      "size",
+      "idleTimeoutMs",
+      "sharedMemory",
+      "timeoutMs",
+      "oversubscribe",
+    ]);
     const size = options.size ?? Math.max(1, Math.min(16, hc ?? 4));
-    if (!Number.isInteger(size) || size < 1) {
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 1) {
       throw new RangeError(
-        `createWorkerPool: size must be a positive integer, got ${size}. Omit it to use one ` +
-          `worker per core (navigator.hardwareConcurrency).`,
+        `createWorkerPool: size must be a positive integer, got ${show(size)}. Omit it to use ` +
+          `one worker per core (navigator.hardwareConcurrency).`,
       );
     }
+    const cap = 4 * Math.max(1, hc ?? 4);
+    if (size > cap && options.oversubscribe !== true) {
+      throw new RangeError(
+        `createWorkerPool: size ${size} is more than 4 × the ${hc ?? 4} cores ` +
+          `(navigator.hardwareConcurrency), so at most ${cap}; each worker is a thread with its ` +
+          `own heap (1000 workers take minutes and gigabytes to start). Use a smaller size, or ` +
+          `pass oversubscribe: true if you mean it.`,
+      );
+    }
+    this.timeoutMs = checkTimeout("createWorkerPool", options.timeoutMs);
     const idle = options.idleTimeoutMs ?? 1000;
     if (typeof idle !== "number" || !(idle >= 0)) {
       throw new RangeError(
@@ -224,7 +343,8 @@ class Pool implements WorkerPool {
     call: Call,
     trace: (count: number) => Program,
     outputsOf: (k: number, start: number, count: number, p: Program) => WireArray[],
-    weighted = false,
+    weighted: boolean,
+    limits: PoolCallLimits,
   ): Promise<Shard[]> {
     const { arrays, dims, batch } = call;
     const n = Math.min(this.size, batch);
@@ -265,6 +385,7 @@ class Pool implements WorkerPool {
         s.outputs,
         where,
         weighted ? s.count / batch : undefined,
+        limits,
       );
     });
     await Promise.all(runs);
@@ -273,13 +394,19 @@ class Pool implements WorkerPool {
 
   map<A extends readonly unknown[], R>(
     f: (...args: A) => R,
-    options: VmapOptions = {},
-  ): (...args: A) => Promise<R> {
+    options: PoolMapOptions = {},
+  ): PoolFunction<A, R> {
+    checkOptions("WorkerPool.map", options, ["inAxes", "outAxes", "timeoutMs", "signal"]);
+    checkFunction("WorkerPool.map", f);
+    const defaults = limitsOf("WorkerPool.map", {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    }, { timeoutMs: this.timeoutMs });
     const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
     const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
     const batched = vmap(f, { inAxes, outAxes }) as unknown as (...args: unknown[]) => unknown;
     const cache = new Map<string, Program & { outDims: (number | null)[] }>();
-    return async (...args: A): Promise<R> => {
+    return poolFunction<A, R>("WorkerPool.map", defaults, async (limits, args) => {
       this.#checkOpen("map");
       if (Array.isArray(inAxes) && inAxes.length !== args.length) {
         throw new TypeError(
@@ -341,6 +468,8 @@ class Pool implements WorkerPool {
               byteOffset: 0,
             };
           }),
+        false,
+        limits,
       );
       const outs = joined.map((j, i) => {
         const d = full.outDims[i];
@@ -352,13 +481,28 @@ class Pool implements WorkerPool {
         return new ArrayValue(j.data, j.shape, j.dtype);
       });
       return unflatten<R>(full.outDef, outs);
-    };
+    });
   }
 
   valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
     loss: (...args: A) => NDArray,
     options: PoolGradOptions<N> = {},
-  ): (...args: A) => Promise<[NDArray, GradsOf<A, NoInfer<N>>]> {
+  ): PoolFunction<A, [NDArray, GradsOf<A, NoInfer<N>>]> {
+    checkOptions("WorkerPool.valueAndGrad", options, [
+      "argnums",
+      "batchArgnums",
+      "reduction",
+      "timeoutMs",
+      "signal",
+    ]);
+    checkFunction("WorkerPool.valueAndGrad", loss);
+    const reduction = options.reduction === undefined
+      ? "mean"
+      : checkChoice("WorkerPool.valueAndGrad", "reduction", options.reduction, ["mean", "sum"]);
+    const defaults = limitsOf("WorkerPool.valueAndGrad", {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    }, { timeoutMs: this.timeoutMs });
     const argnums = options.argnums ?? 0;
     const vg = valueAndGradSerial(
       loss as unknown as (...args: unknown[]) => NDArray,
@@ -369,7 +513,8 @@ class Pool implements WorkerPool {
       return [value, grads];
     };
     const cache = new Map<string, Program>();
-    return async (...args: A): Promise<[NDArray, GradsOf<A, NoInfer<N>>]> => {
+    type Out = [NDArray, GradsOf<A, NoInfer<N>>];
+    return poolFunction<A, Out>("WorkerPool.valueAndGrad", defaults, async (limits, args) => {
       this.#checkOpen("valueAndGrad");
       const nargs = args.length;
       const diff = normalizeArgnums("WorkerPool.valueAndGrad", argnums, nargs);
@@ -418,18 +563,20 @@ class Pool implements WorkerPool {
             buffer: allocBuffer(Math.max(1, sizeOf(a.shape) * BYTES[a.dtype]), this.workers.shared),
             byteOffset: 0,
           })),
-        true,
+        reduction === "mean",
+        limits,
       );
       // mean over the batch = Σₖ (nₖ / n) · mean over shard k: the workers scaled their
-      // results by nₖ / n, and shard 0 wrote its own where the sum is formed
+      // results by nₖ / n, and shard 0 wrote its own where the sum is formed; a summed loss
+      // is the plain sum of the shards' sums (no weights)
       const p = shards[0].program;
       const outs = p.outAvals.map((a, i) => {
         const sum = wireData(shards[0].outputs![i]);
         for (let k = 1; k < shards.length; k++) addInto(sum, wireData(shards[k].outputs![i]));
         return new ArrayValue(sum, a.shape, a.dtype);
       });
-      return unflatten<[NDArray, GradsOf<A, NoInfer<N>>]>(p.outDef, outs);
-    };
+      return unflatten<Out>(p.outDef, outs);
+    });
   }
 }
 
@@ -476,6 +623,12 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
 /** Test hook: the next `n` shard runs of `pool` kill their worker instead of running. */
 export function _crashNextRuns(pool: WorkerPool, n: number): void {
   (pool as Pool).workers.crashBudget += n;
+}
+
+/** Test hook: the next `n` shard runs of `pool` keep their worker busy for `ms` first. */
+export function _busyNextRuns(pool: WorkerPool, n: number, ms: number): void {
+  (pool as Pool).workers.busyBudget += n;
+  (pool as Pool).workers.busyMs = ms;
 }
 
 /** Test hook: how many dead workers `pool` has replaced. */
