@@ -25,7 +25,7 @@ export type {
 export type { Liftable, LiftArgs, NestedNumbers } from "./src/core/_lift.ts";
 export type { DType, TypedArray } from "./src/core/_dtype.ts";
 export * as tree from "./src/core/tree.ts";
-export type { ArrayTree, TreeDef } from "./src/core/tree.ts";
+export type { ArrayTree, ClassRegistration, KeyPath, PathKey, TreeDef } from "./src/core/tree.ts";
 export {
   type Argnums,
   grad,
@@ -37,6 +37,7 @@ export {
   vjp,
 } from "./src/transforms/autodiff.ts";
 export { vmap } from "./src/transforms/vmap.ts";
+export * as lax from "./src/transforms/lax.ts";
 export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
 export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";

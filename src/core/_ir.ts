@@ -190,6 +190,19 @@ export interface PrimitiveParams {
    * rounds every float32 intermediate to float32, as eager evaluation does.
    */
   jit_call: { jaxpr: Jaxpr; name: string; precision?: "exact" };
+  // -- control flow: higher-order primitives whose bodies are jaxprs, traced once ----
+  /**
+   * A loop of `length` steps: `(carry, ys[i]) = jaxpr(consts, carry, xs[i])`, last step first
+   * when `reverse`. Inputs `[consts, init, xs]`, outputs `[carry, ys]` (ys stacked on axis 0).
+   */
+  scan: { jaxpr: Jaxpr; numConsts: number; numCarry: number; length: number; reverse: boolean };
+  /** `branches[clamp(index)](operands)`; inputs `[index: int32[], ...operands]`. */
+  cond: { branches: Jaxpr[] };
+  /**
+   * `while cond(condConsts, carry): carry = body(bodyConsts, carry)`; inputs
+   * `[condConsts, bodyConsts, init]`, outputs the final carry.
+   */
+  while_loop: { cond: Jaxpr; body: Jaxpr; condNumConsts: number; bodyNumConsts: number };
 }
 
 /** The name of a primitive. */
@@ -307,6 +320,26 @@ function fmtParam(value: unknown): string {
   return String(value);
 }
 
+const isJaxprParam = (v: unknown): boolean =>
+  v instanceof Jaxpr || (Array.isArray(v) && v.length > 0 && v.every((j) => j instanceof Jaxpr));
+
+/** The params of an equation that are programs (a body, branches), by name, in order. */
+export function nestedJaxprs(e: Eqn): [string, Jaxpr][] {
+  const out: [string, Jaxpr][] = [];
+  for (const [k, v] of Object.entries(e.params as Record<string, unknown>)) {
+    if (v instanceof Jaxpr) out.push([k, v]);
+    else if (isJaxprParam(v)) (v as Jaxpr[]).forEach((j, i) => out.push([`${k}[${i}]`, j]));
+  }
+  return out;
+}
+
+/** The params of an equation other than its nested programs, as `key=value` text. */
+function fmtParams(e: Eqn): string[] {
+  return Object.entries(e.params as Record<string, unknown>)
+    .filter(([, v]) => !isJaxprParam(v))
+    .map(([k, v]) => `${k}=${fmtParam(v)}`);
+}
+
 /**
  * A traced program: typed inputs, closed-over constants, equations and outputs.
  *
@@ -380,14 +413,15 @@ export class Jaxpr {
       `${this.invars.map(decl).join(" ")}. let`,
     ];
     for (const e of this.eqns) {
-      const params = Object.entries(e.params as Record<string, unknown>)
-        .filter(([k]) => k !== "jaxpr")
-        .map(([k, v]) => `${k}=${fmtParam(v)}`);
+      const params = fmtParams(e);
       const head = params.length ? `${e.prim}[${params.join(" ")}]` : e.prim;
       lines.push(`    ${e.outputs.map(decl).join(" ")} = ${head} ${e.inputs.map(ref).join(" ")}`);
-      if (e.prim === "jit_call") {
-        const inner = (e.params as PrimitiveParams["jit_call"]).jaxpr.toString();
-        lines.push(...inner.split("\n").map((l) => "        " + l));
+      // nested programs (a jit body, a loop body, branches) print indented below, as JAX does
+      const nested = nestedJaxprs(e);
+      for (const [k, j] of nested) {
+        const inner = j.toString().split("\n");
+        if (nested.length > 1 || k !== "jaxpr") inner[0] = `${k}=${inner[0]}`;
+        lines.push(...inner.map((l) => "        " + l));
       }
     }
     lines.push(`  in (${this.outvars.map(ref).join(", ")}) }`);
@@ -470,9 +504,7 @@ export class Jaxpr {
     });
     this.eqns.forEach((e, i) => {
       const id = `e${i}`;
-      const params = Object.entries(e.params as Record<string, unknown>)
-        .filter(([k]) => k !== "jaxpr")
-        .map(([k, v]) => `${k}=${fmtParam(v)}`);
+      const params = fmtParams(e);
       nodes.push({
         id,
         label: params.length ? `${e.prim} ${params.join(" ")}` : e.prim,

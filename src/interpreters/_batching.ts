@@ -36,6 +36,7 @@ import {
   UNARY_PRIMITIVES,
 } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
+import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -372,6 +373,10 @@ const structural = {
   },
   random_bits: randomBits,
   jit_call: jitCall,
+  // control flow: the body batched once (see _control_flow.ts)
+  scan: (vals, dims, params) => scanVmap(vals, dims, params, vmapFlat),
+  cond: (vals, dims, params) => condVmap(vals, dims, params, vmapFlat),
+  while_loop: (vals, dims, params) => whileVmap(vals, dims, params, vmapFlat),
 } satisfies {
   [
     P in Exclude<

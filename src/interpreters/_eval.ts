@@ -23,6 +23,7 @@ import { sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
+import { controlEvalRules } from "./_control_flow.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -537,6 +538,7 @@ const rules = {
     if (!evalHooks.jitCall) throw new Error("internal: jit not installed.");
     return evalHooks.jitCall(args, params);
   },
+  ...controlEvalRules,
 } satisfies Partial<{ [P in Primitive]: EvalRule<P> }>;
 
 export const evalRules: { [P in Primitive]: EvalRule<P> } = {

@@ -10,6 +10,7 @@ import { evalJaxpr } from "../core/_trace.ts";
 import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams, UnaryPrimitive } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
+import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
 
 type T = NDArray | null;
 
@@ -328,6 +329,10 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // a compiled call is differentiated by differentiating its program
   jit_call: (primals, tangents, { jaxpr }) =>
     jvpFlat((xs) => evalJaxpr(jaxpr, xs), primals, tangents),
+  // control flow: the body's JVP, traced once (see _control_flow.ts)
+  scan: (primals, tangents, params) => scanJvp(primals, tangents, params, jvpFlat),
+  cond: (primals, tangents, params) => condJvp(primals, tangents, params, jvpFlat),
+  while_loop: (primals, tangents, params) => whileJvp(primals, tangents, params, jvpFlat),
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

@@ -13,6 +13,7 @@ import {
   UNARY_PRIMITIVES,
 } from "../core/_ir.ts";
 import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts";
+import { controlShapeRules } from "./_shape_rules_control.ts";
 
 type ShapeFn<Q> = (avals: Aval[], params: Q) => Aval[];
 export type ShapeRule<P extends Primitive> = ShapeFn<PrimitiveParams[P]>;
@@ -186,6 +187,7 @@ const structural = {
     }
     return jaxpr.outvars.map((v) => v.aval);
   },
+  ...controlShapeRules,
 } satisfies {
   [
     P in Exclude<

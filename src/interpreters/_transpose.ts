@@ -12,11 +12,12 @@
  */
 import type { Aval } from "../core/_trace.ts";
 import type { Jaxpr, Var } from "../core/_ir.ts";
-import { bind1 } from "../core/_trace.ts";
+import { bind, bind1 } from "../core/_trace.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { inversePermutation } from "../core/_shape.ts";
+import { condTranspose, scanTranspose, whileTranspose } from "./_control_flow.ts";
 
 /** Marks an operand that is a linear input of the equation (its value is unknown). */
 export class LinearArg {
@@ -26,7 +27,8 @@ export class LinearArg {
 type Arg = NDArray | LinearArg;
 type Ct = NDArray | null;
 
-type TransposeFn<Q> = (ct: NDArray, args: Arg[], params: Q) => Ct[];
+/** `ct` is the first output's cotangent; `cts` has every output's (null = zero). */
+type TransposeFn<Q> = (ct: NDArray, args: Arg[], params: Q, cts: Ct[]) => Ct[];
 export type TransposeRule<P extends Primitive> = TransposeFn<PrimitiveParams[P]>;
 
 const isLin = (a: Arg): a is LinearArg => a instanceof LinearArg;
@@ -165,14 +167,33 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   argmin: notLinear("argmin"),
   random_bits: notLinear("random_bits"),
   jit_call: notLinear("jit_call"),
+  // control flow: the body transposed once (see _control_flow.ts)
+  scan: (_ct, args, params, cts) => scanTranspose(cts, args, params, backwardPass),
+  cond: (_ct, args, params, cts) => condTranspose(cts, args, params, backwardPass),
+  while_loop: () => whileTranspose(),
 };
 
 /**
  * Transposes a linear jaxpr: given cotangents of its outputs (null = zero),
  * returns the cotangents of its inputs (null where no path reaches them).
+ *
+ * `known` gives values for inputs that are not linear (the residuals a loop body reads);
+ * equations that read only known values are evaluated forward first.
  */
-export function backwardPass(jaxpr: Jaxpr, cts: readonly Ct[]): Ct[] {
+export function backwardPass(
+  jaxpr: Jaxpr,
+  cts: readonly Ct[],
+  known?: ReadonlyMap<Var, NDArray>,
+): Ct[] {
   const consts = new Map<Var, NDArray>(jaxpr.constvars.map((v, i) => [v, jaxpr.consts[i]]));
+  known?.forEach((x, v) => consts.set(v, x));
+  const linearEqns = [];
+  for (const e of jaxpr.eqns) {
+    if (known && e.inputs.every((v) => consts.has(v))) {
+      const outs = bind(e.prim, e.inputs.map((v) => consts.get(v)!), e.params);
+      e.outputs.forEach((v, i) => consts.set(v, outs[i]));
+    } else linearEqns.push(e);
+  }
   const ctEnv = new Map<Var, NDArray>();
   const accumulate = (v: Var, ct: NDArray) => {
     if (consts.has(v)) return; // constants are not differentiated
@@ -183,14 +204,15 @@ export function backwardPass(jaxpr: Jaxpr, cts: readonly Ct[]): Ct[] {
     const ct = cts[i];
     if (ct) accumulate(v, ct);
   });
-  for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
-    const e = jaxpr.eqns[k];
-    const ct = ctEnv.get(e.outputs[0]);
-    if (!ct) continue; // no path from this equation to an output
-    ctEnv.delete(e.outputs[0]);
+  for (let k = linearEqns.length - 1; k >= 0; k--) {
+    const e = linearEqns[k];
+    const outCts = e.outputs.map((v) => ctEnv.get(v) ?? null);
+    if (outCts.every((c) => c === null)) continue; // no path from this equation to an output
+    e.outputs.forEach((v) => ctEnv.delete(v));
     const args = e.inputs.map((v) => consts.get(v) ?? new LinearArg(v.aval));
     const rule = transposeRules[e.prim] as TransposeRule<Primitive>;
-    const inCts = rule(ct, args, e.params);
+    const ct = outCts[0] ?? lax.zerosLike(e.outputs[0].aval);
+    const inCts = rule(ct, args, e.params, outCts);
     e.inputs.forEach((v, i) => {
       const c = inCts[i];
       if (c && isLin(args[i])) accumulate(v, c);

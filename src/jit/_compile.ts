@@ -31,7 +31,8 @@
 import { Tracer } from "../core/_trace.ts";
 import { allocate, DTYPES, isDType, type TypedArray } from "../core/_dtype.ts";
 import { evalHooks, evalRules } from "../interpreters/_eval.ts";
-import { type Eqn, type Jaxpr, Var } from "../core/_ir.ts";
+import { type Eqn, Jaxpr, Var } from "../core/_ir.ts";
+import { loopHooks } from "../interpreters/_higher_order.ts";
 import { ArrayValue } from "../core/_ndarray.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
@@ -49,6 +50,15 @@ export interface Program {
   consts: Map<Var, ArrayValue>;
   eqns: Eqn[];
   outvars: Var[];
+}
+
+/** Nested programs (loop bodies, branches) compare by identity in CSE keys. */
+const jaxprIds = new WeakMap<Jaxpr, number>();
+let nextJaxprId = 0;
+function paramKey(_key: string, value: unknown): unknown {
+  if (!(value instanceof Jaxpr)) return value;
+  if (!jaxprIds.has(value)) jaxprIds.set(value, nextJaxprId++);
+  return `jaxpr#${jaxprIds.get(value)}`;
 }
 
 export function simplify(jaxpr: Jaxpr): Program {
@@ -83,7 +93,7 @@ export function simplify(jaxpr: Jaxpr): Program {
         });
       } else {
         // CSE: one equation per (primitive, params, inputs)
-        const key = `${e.prim}|${JSON.stringify(e.params)}|${ins.map(id).join(",")}`;
+        const key = `${e.prim}|${JSON.stringify(e.params, paramKey)}|${ins.map(id).join(",")}`;
         const prev = seen.get(key);
         if (prev) outs = prev;
         else {
@@ -423,7 +433,7 @@ function plan(p: Program, exact: boolean): Executable {
       const rule = evalRules[e.prim] as (a: ArrayValue[], q: unknown) => ArrayValue[];
       const params = e.params;
       kernels++;
-      sources.push(`kernel ${e.prim} ${JSON.stringify(params)}`);
+      sources.push(`kernel ${e.prim} ${JSON.stringify(params, paramKey)}`);
       makers.push(() => (env) => {
         const r = rule(ins.map((i) => env[i]), params);
         for (let j = 0; j < outs.length; j++) env[outs[j]] = r[j];
@@ -511,3 +521,8 @@ export function executableOf(jaxpr: Jaxpr, precision?: "exact"): Executable {
 }
 
 evalHooks.jitCall = (args, { jaxpr, precision }) => executableOf(jaxpr, precision).run(args);
+// loop bodies and branches run as compiled programs, one call per iteration
+loopHooks.compile = (jaxpr) => {
+  const ex = executableOf(jaxpr);
+  return (args) => ex.run(args);
+};

@@ -5,7 +5,7 @@
  * A jaxpr becomes a table of avals (one per variable, so a variable is its
  * index), the equations as (primitive, input indices, params, output
  * indices), and the constants as array descriptors. Params are plain data
- * except `jit_call`'s nested jaxpr, which is serialized recursively.
+ * except nested programs (`jit_call`'s jaxpr, loop bodies, branches), serialized recursively.
  *
  * An array travels as a descriptor `{ dtype, shape, buffer, byteOffset }`
  * over a `SharedArrayBuffer` (every worker sees the same memory: no copy) or
@@ -34,7 +34,7 @@ export interface WireArray {
 export interface WireEqn {
   prim: Primitive;
   inputs: number[];
-  /** The params as they are, except `jit_call`'s `jaxpr`, which is a `WireJaxpr`. */
+  /** The params as they are, except nested programs, which are `WireJaxpr`s. */
   params: unknown;
   outputs: number[];
 }
@@ -133,16 +133,31 @@ export function serializeJaxpr(jaxpr: Jaxpr, shared: boolean): WireJaxpr {
     eqns: jaxpr.eqns.map((e) => ({
       prim: e.prim,
       inputs: e.inputs.map(id),
-      params: e.prim === "jit_call"
-        ? {
-          ...(e.params as PrimitiveParams["jit_call"]),
-          jaxpr: serializeJaxpr((e.params as PrimitiveParams["jit_call"]).jaxpr, shared),
-        }
-        : e.params,
+      params: mapJaxprParams(e.params, (j) => serializeJaxpr(j as Jaxpr, shared)),
       outputs: e.outputs.map(id),
     })),
     outvars: jaxpr.outvars.map(id),
   };
+}
+
+const isWireJaxpr = (x: unknown): boolean =>
+  x !== null && typeof x === "object" && "eqns" in x && "avals" in x && "outvars" in x;
+
+/**
+ * The params with every nested program (a `jit_call`'s jaxpr, a loop body, a list of
+ * branches) replaced by `f` of it; `wire` says the nested programs are in their wire form.
+ */
+function mapJaxprParams(params: unknown, f: (j: unknown) => unknown, wire = false): unknown {
+  const isProgram = wire ? isWireJaxpr : (x: unknown) => x instanceof Jaxpr;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+    out[k] = isProgram(v)
+      ? f(v)
+      : Array.isArray(v) && v.length > 0 && v.every(isProgram)
+      ? v.map(f)
+      : v;
+  }
+  return out;
 }
 
 /** Rebuilds a jaxpr from its plain-data form (constants are views over their buffers). */
@@ -156,12 +171,11 @@ export function deserializeJaxpr(w: WireJaxpr): Jaxpr {
     w.eqns.map((e) => ({
       prim: e.prim,
       inputs: e.inputs.map(v),
-      params: (e.prim === "jit_call"
-        ? {
-          ...(e.params as { name: string }),
-          jaxpr: deserializeJaxpr((e.params as { jaxpr: WireJaxpr }).jaxpr),
-        }
-        : e.params) as PrimitiveParams[Primitive],
+      params: mapJaxprParams(
+        e.params,
+        (j) => deserializeJaxpr(j as WireJaxpr),
+        true,
+      ) as PrimitiveParams[Primitive],
       outputs: e.outputs.map(v),
     })),
     w.outvars.map(v),
