@@ -38,6 +38,16 @@ export {
 } from "./src/transforms/autodiff.ts";
 export { vmap } from "./src/transforms/vmap.ts";
 export * as lax from "./src/transforms/lax.ts";
+export {
+  checkpoint,
+  type CheckpointOptions,
+  customJvp,
+  type CustomJvpFunction,
+  type CustomOptions,
+  customVjp,
+  type CustomVjpFunction,
+  remat,
+} from "./src/transforms/custom.ts";
 export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
 export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";

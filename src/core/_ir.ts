@@ -203,6 +203,25 @@ export interface PrimitiveParams {
    * `[condConsts, bodyConsts, init]`, outputs the final carry.
    */
   while_loop: { cond: Jaxpr; body: Jaxpr; condNumConsts: number; bodyNumConsts: number };
+  // -- custom derivatives and rematerialisation ---------------------------------------
+  /**
+   * `fun(consts, args)` whose JVP is `jvp(consts, args, tangents) -> [outs, tangentOuts]` (a
+   * user's rule); the leading `numConsts` inputs are values the function closes over.
+   */
+  custom_jvp_call: { fun: Jaxpr; jvp: LazyJaxpr; numConsts: number };
+  /**
+   * `fun(consts, args)` differentiated in reverse by the user's `fwd(consts, args) -> [outs,
+   * res]` and `bwd(consts, res, cts) -> argCts`.
+   */
+  custom_vjp_call: { fun: Jaxpr; fwd: LazyJaxpr; bwd: LazyJaxpr; numConsts: number };
+  /**
+   * The tangent of a `custom_vjp_call`: a linear map known only through its transpose,
+   * `bwd`; inputs `[consts, residuals, tangents]` (`numRes` counts consts and residuals),
+   * outputs of `outAvals`.
+   */
+  custom_vjp_lin: { bwd: Jaxpr; numRes: number; outAvals: Aval[] };
+  /** `jaxpr(args)`, whose intermediates the backward pass recomputes instead of storing. */
+  checkpoint: { jaxpr: Jaxpr; policy: "nothing_saveable" | "dots_saveable" };
 }
 
 /** The name of a primitive. */
@@ -272,6 +291,27 @@ export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([
 
 // ---- programs -------------------------------------------------------------------
 
+/**
+ * A program traced on first use: a custom derivative rule, which may call the function it
+ * belongs to (tracing it eagerly would recurse), and is needed only when differentiating.
+ */
+export class LazyJaxpr {
+  #make: (() => Jaxpr) | undefined;
+  #jaxpr: Jaxpr | undefined;
+  constructor(make: () => Jaxpr) {
+    this.#make = make;
+  }
+  /** The program (traced now if it was not yet). */
+  get jaxpr(): Jaxpr {
+    if (!this.#jaxpr) {
+      const make = this.#make!;
+      this.#make = undefined;
+      this.#jaxpr = make();
+    }
+    return this.#jaxpr;
+  }
+}
+
 /** A variable of the IR: an identity and an abstract value (shape and dtype). */
 export class Var {
   /** The shape and dtype of the value the variable stands for. */
@@ -316,6 +356,7 @@ function varName(i: number): string {
 
 function fmtParam(value: unknown): string {
   if (value instanceof Jaxpr) return "{ jaxpr }";
+  if (value instanceof LazyJaxpr) return "{ rule }";
   if (Array.isArray(value)) return `(${value.join(",")})`;
   return String(value);
 }

@@ -37,6 +37,7 @@ import {
 } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
+import { checkpointVmap, customVjpLinVmap, customVmap } from "./_custom.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -377,6 +378,13 @@ const structural = {
   scan: (vals, dims, params) => scanVmap(vals, dims, params, vmapFlat),
   cond: (vals, dims, params) => condVmap(vals, dims, params, vmapFlat),
   while_loop: (vals, dims, params) => whileVmap(vals, dims, params, vmapFlat),
+  // custom rules (see _custom.ts)
+  custom_jvp_call: (vals, dims, params) =>
+    customVmap("custom_jvp_call", vals, dims, params, vmapFlat),
+  custom_vjp_call: (vals, dims, params) =>
+    customVmap("custom_vjp_call", vals, dims, params, vmapFlat),
+  custom_vjp_lin: (vals, dims, params) => customVjpLinVmap(vals, dims, params, vmapFlat),
+  checkpoint: (vals, dims, params) => checkpointVmap(vals, dims, params, vmapFlat),
 } satisfies {
   [
     P in Exclude<

@@ -11,6 +11,7 @@ import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams, UnaryPrimitive } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
+import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp } from "./_custom.ts";
 
 type T = NDArray | null;
 
@@ -333,6 +334,11 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   scan: (primals, tangents, params) => scanJvp(primals, tangents, params, jvpFlat),
   cond: (primals, tangents, params) => condJvp(primals, tangents, params, jvpFlat),
   while_loop: (primals, tangents, params) => whileJvp(primals, tangents, params, jvpFlat),
+  // custom rules (see _custom.ts)
+  custom_jvp_call: customJvpJvp,
+  custom_vjp_call: customVjpJvp,
+  custom_vjp_lin: customVjpLinJvp,
+  checkpoint: (primals, tangents, params) => checkpointJvp(primals, tangents, params, jvpFlat),
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

@@ -72,4 +72,20 @@ const whileLoop: Rule<PrimitiveParams["while_loop"]> = (avals, p) => {
   return carry;
 };
 
-export const controlShapeRules = { scan, cond, while_loop: whileLoop };
+const call = (prim: string, j: Jaxpr, avals: readonly Aval[]) => {
+  expectAvals(prim, "the function", ins(j), avals);
+  return outs(j);
+};
+
+export const controlShapeRules = {
+  scan,
+  cond,
+  while_loop: whileLoop,
+  custom_jvp_call: (avals: Aval[], { fun }: PrimitiveParams["custom_jvp_call"]) =>
+    call("customJvp", fun, avals),
+  custom_vjp_call: (avals: Aval[], { fun }: PrimitiveParams["custom_vjp_call"]) =>
+    call("customVjp", fun, avals),
+  custom_vjp_lin: (_avals: Aval[], { outAvals }: PrimitiveParams["custom_vjp_lin"]) => outAvals,
+  checkpoint: (avals: Aval[], { jaxpr }: PrimitiveParams["checkpoint"]) =>
+    call("checkpoint", jaxpr, avals),
+};

@@ -18,6 +18,7 @@ import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { inversePermutation } from "../core/_shape.ts";
 import { condTranspose, scanTranspose, whileTranspose } from "./_control_flow.ts";
+import { checkpointTranspose, customVjpLinTranspose } from "./_custom.ts";
 
 /** Marks an operand that is a linear input of the equation (its value is unknown). */
 export class LinearArg {
@@ -171,6 +172,11 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   scan: (_ct, args, params, cts) => scanTranspose(cts, args, params, backwardPass),
   cond: (_ct, args, params, cts) => condTranspose(cts, args, params, backwardPass),
   while_loop: () => whileTranspose(),
+  // custom rules (see _custom.ts): a custom call is gone after JVP, its tangent is linear
+  custom_jvp_call: notLinear("custom_jvp_call"),
+  custom_vjp_call: notLinear("custom_vjp_call"),
+  custom_vjp_lin: (_ct, args, params, cts) => customVjpLinTranspose(cts, args, params),
+  checkpoint: (_ct, args, params, cts) => checkpointTranspose(cts, args, params, backwardPass),
 };
 
 /**

@@ -16,7 +16,7 @@
 import type { Aval } from "../core/_trace.ts";
 import { Tracer } from "../core/_trace.ts";
 import type { DType, TypedArray } from "../core/_dtype.ts";
-import { Jaxpr, Var } from "../core/_ir.ts";
+import { Jaxpr, LazyJaxpr, Var } from "../core/_ir.ts";
 import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import { sizeOf } from "../core/_shape.ts";
@@ -140,6 +140,9 @@ export function serializeJaxpr(jaxpr: Jaxpr, shared: boolean): WireJaxpr {
   };
 }
 
+const MAX_RULE_DEPTH = 2;
+let lazyDepth = 0;
+
 const isWireJaxpr = (x: unknown): boolean =>
   x !== null && typeof x === "object" && "eqns" in x && "avals" in x && "outvars" in x;
 
@@ -151,6 +154,32 @@ function mapJaxprParams(params: unknown, f: (j: unknown) => unknown, wire = fals
   const isProgram = wire ? isWireJaxpr : (x: unknown) => x instanceof Jaxpr;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+    // a custom rule traced on first use travels traced, two rules deep (a rule that calls
+    // its own function holds a new rule: enough for the derivatives a worker takes)
+    if (v instanceof LazyJaxpr) {
+      if (lazyDepth >= MAX_RULE_DEPTH) out[k] = { lazyJaxpr: null };
+      else {
+        lazyDepth++;
+        try {
+          out[k] = { lazyJaxpr: f(v.jaxpr) };
+        } finally {
+          lazyDepth--;
+        }
+      }
+      continue;
+    }
+    if (wire && v !== null && typeof v === "object" && "lazyJaxpr" in v) {
+      const w = (v as { lazyJaxpr: unknown }).lazyJaxpr;
+      const j = w === null ? null : f(w) as Jaxpr;
+      out[k] = new LazyJaxpr(() => {
+        if (j) return j;
+        throw new Error(
+          `WorkerPool: a custom derivative rule nested more than ${MAX_RULE_DEPTH} deep was ` +
+            `not sent to the worker; take derivatives this high on the main thread.`,
+        );
+      });
+      continue;
+    }
     out[k] = isProgram(v)
       ? f(v)
       : Array.isArray(v) && v.length > 0 && v.every(isProgram)

@@ -454,3 +454,12 @@ export function valueAndGrad(
 ): (...args: unknown[]) => [unknown, unknown] {
   return valueAndGradImpl("valueAndGrad", f as (...args: unknown[]) => unknown, options);
 }
+
+/**
+ * The linear program `linearize` stages for `f` at `primals` (tangents in, tangents out). Its
+ * constants are the residuals reverse mode keeps between the forward and the backward pass,
+ * which is what `checkpoint` reduces; for tests and benchmarks (not exported from `mod.ts`).
+ */
+export function linearProgram(f: (...args: NDArray[]) => NDArray, ...primals: NDArray[]): Jaxpr {
+  return linearizeFlat("linearize", (xs) => ({ outs: [f(...xs)] }), primals).jaxpr;
+}

@@ -10,108 +10,22 @@
  *
  * @module
  */
-import { Tracer } from "../core/_trace.ts";
 import { avalOf, bind, fmtAval } from "../core/_trace.ts";
-import { type Aval, Jaxpr, Var } from "../core/_ir.ts";
+import type { Aval } from "../core/_ir.ts";
 import { NDArray } from "../core/_ndarray.ts";
-import { fmtShape, shapesEqual } from "../core/_shape.ts";
-import { flatten, flattenWithPath, keystr, type TreeDef, unflatten } from "../core/tree.ts";
-import { traceToJaxpr } from "../interpreters/_staging.ts";
+import { fmtShape } from "../core/_shape.ts";
+import { type TreeDef, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
-
-// ---- helpers ---------------------------------------------------------------------------
-
-/** A leaf as an array: numbers become float32 scalars, booleans bool scalars. */
-function asArray(name: string, what: string, x: unknown): NDArray {
-  if (x instanceof NDArray) return x;
-  if (typeof x === "number") return np.array(x);
-  if (typeof x === "boolean") return np.array(x);
-  throw new TypeError(
-    `${name}: ${what} must be an array (or a number), got ${x === null ? "null" : typeof x}.`,
-  );
-}
-
-function leavesOf(name: string, what: string, tree: unknown): [NDArray[], TreeDef, string[]] {
-  const pairs = flattenWithPath(tree);
-  const [, def] = flatten(tree);
-  const paths = pairs.map(([p]) => keystr(p));
-  return [pairs.map(([, l], i) => asArray(name, `${what}${paths[i]}`, l)), def, paths];
-}
-
-const sameAval = (a: Aval, b: Aval) => a.dtype === b.dtype && shapesEqual(a.shape, b.shape);
-
-function checkFunction(name: string, what: string, f: unknown): void {
-  if (typeof f !== "function") {
-    throw new TypeError(`${name}: ${what} must be a function, got ${typeof f}.`);
-  }
-}
-
-function checkOptions(name: string, options: unknown, allowed: readonly string[]): void {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`${name}: options must be an object, got ${typeof options}.`);
-  }
-  const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
-  if (unknown.length) {
-    throw new TypeError(
-      `${name}: unknown option(s) ${unknown.join(", ")}; expected ${allowed.join(", ")}.`,
-    );
-  }
-}
-
-/**
- * Traces `f` into a closed jaxpr. Arrays traced by an enclosing transform that `f` closes
- * over become leading inputs (returned as `consts`, to pass as operands).
- */
-function traceBody(
-  name: string,
-  f: (xs: NDArray[]) => NDArray[],
-  avals: readonly Aval[],
-): { jaxpr: Jaxpr; consts: NDArray[] } {
-  const raw = traceToJaxpr(name, f, avals);
-  const hoist = raw.consts.map((c) => c instanceof Tracer);
-  if (!hoist.some(Boolean)) return { jaxpr: raw, consts: [] };
-  const keep = (_: unknown, i: number) => !hoist[i];
-  return {
-    jaxpr: new Jaxpr(
-      [...raw.constvars.filter((_, i) => hoist[i]), ...raw.invars],
-      raw.constvars.filter(keep),
-      raw.consts.filter(keep),
-      raw.eqns,
-      raw.outvars,
-    ),
-    consts: raw.consts.filter((_, i) => hoist[i]),
-  };
-}
-
-/**
- * Checks that a body returned its carry with the structure, shapes and dtypes it received,
- * naming the first leaf that differs; returns the carry's leaves.
- */
-function checkCarry(
-  name: string,
-  def: TreeDef,
-  avals: readonly Aval[],
-  paths: readonly string[],
-  out: unknown,
-): NDArray[] {
-  const [leaves, outDef, outPaths] = leavesOf(name, "the returned carry", out);
-  if (!outDef.equals(def)) {
-    throw new TypeError(
-      `${name}: the body must return the carry with the structure it received, ${def}, but ` +
-        `returned ${outDef}.`,
-    );
-  }
-  leaves.forEach((l, i) => {
-    if (!sameAval(avalOf(l), avals[i])) {
-      throw new TypeError(
-        `${name}: the carry${outPaths[i] || paths[i]} entered the body as ${fmtAval(avals[i])} ` +
-          `but was returned as ${fmtAval(avalOf(l))}; a carry must keep its shape and dtype ` +
-          `across iterations (convert with astype, or fix the shape).`,
-      );
-    }
-  });
-  return leaves;
-}
+import {
+  checkCarry,
+  checkFunction,
+  checkOptions,
+  describe,
+  leavesOf,
+  sameAval,
+  shareConsts,
+  traceBody,
+} from "./_tracing.ts";
 
 // ---- scan ------------------------------------------------------------------------------
 
@@ -219,11 +133,6 @@ export function scan<C, X, Y>(
   ];
 }
 
-function describe(x: unknown): string {
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  return x === null ? "null" : typeof x;
-}
-
 /**
  * Applies `f` to each slice of `xs` along axis 0 and stacks the results (a `scan` without a
  * carry: one slice at a time, unlike `vmap`).
@@ -290,19 +199,7 @@ function branchCall(
     }, avals)
   );
   // every branch takes every branch's captured values, then the operands
-  const consts = traced.flatMap((t) => t.consts);
-  const jaxprs = traced.map((t, b) => {
-    const before = traced.slice(0, b).flatMap((u) => u.consts.map((c) => new Var(avalOf(c))));
-    const after = traced.slice(b + 1).flatMap((u) => u.consts.map((c) => new Var(avalOf(c))));
-    const j = t.jaxpr, own = j.invars.length - ops.length;
-    return new Jaxpr(
-      [...before, ...j.invars.slice(0, own), ...after, ...j.invars.slice(own)],
-      j.constvars,
-      j.consts,
-      j.eqns,
-      j.outvars,
-    );
-  });
+  const { jaxprs, consts } = shareConsts(traced);
   const outs = bind("cond", [index, ...consts, ...ops], { branches: jaxprs });
   return unflatten(outDef!, outs);
 }
