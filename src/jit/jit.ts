@@ -108,6 +108,11 @@ function signature(x: unknown, leaves: NDArray[], name: string, arg: number): st
     }
     return k + "}";
   }
+  // an instance of a class registered as a pytree node: its structure, then its leaves
+  const [children, def] = flatten(x);
+  if (def.kind === "custom") {
+    return `${def}<${children.map((c) => signature(c, leaves, name, arg)).join(",")}>`;
+  }
   throw new TypeError(
     `${name}: argument ${arg} holds ${
       typeof x === "number" ? `the number ${x}` : `a ${typeof x}`
