@@ -25,7 +25,14 @@ export type {
 export type { Liftable, LiftArgs, NestedNumbers } from "./src/core/_lift.ts";
 export type { DType, TypedArray } from "./src/core/_dtype.ts";
 export * as tree from "./src/core/tree.ts";
-export type { ArrayTree, ClassRegistration, KeyPath, PathKey, TreeDef } from "./src/core/tree.ts";
+export type {
+  ArrayTree,
+  ClassRegistration,
+  KeyPath,
+  PathKey,
+  PytreeClass,
+  TreeDef,
+} from "./src/core/tree.ts";
 export {
   type Argnums,
   grad,
@@ -52,7 +59,7 @@ export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
 export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
 export type { Jacobian, JacobianOptions } from "./src/transforms/jacobians.ts";
-export { Jaxpr, Var } from "./src/core/_ir.ts";
+export { Jaxpr, LazyJaxpr, Var } from "./src/core/_ir.ts";
 export type { Eqn } from "./src/core/_ir.ts";
 export type { Aval } from "./src/core/_trace.ts";
 export type { None, Primitive, PrimitiveParams } from "./src/core/_ir.ts";

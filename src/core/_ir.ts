@@ -298,6 +298,7 @@ export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([
 export class LazyJaxpr {
   #make: (() => Jaxpr) | undefined;
   #jaxpr: Jaxpr | undefined;
+  /** Wraps the function that traces the program; it runs at most once. */
   constructor(make: () => Jaxpr) {
     this.#make = make;
   }

@@ -56,7 +56,7 @@ export class TreeDef {
   /** How many leaves the tree holds. */
   readonly numLeaves: number;
   /** For `custom` nodes: the registered class and its flatten's auxiliary data. */
-  readonly custom?: { readonly cls: AnyClass; readonly auxData: unknown };
+  readonly custom?: { readonly cls: PytreeClass; readonly auxData: unknown };
 
   /** Builds a structure node; `flatten` and `structure` make these for you. */
   constructor(
@@ -64,7 +64,7 @@ export class TreeDef {
     children: readonly TreeDef[] = [],
     keys: readonly string[] = [],
     empty: null | undefined = undefined,
-    custom?: { readonly cls: AnyClass; readonly auxData: unknown },
+    custom?: { readonly cls: PytreeClass; readonly auxData: unknown },
   ) {
     this.kind = kind;
     this.children = children;
@@ -114,8 +114,10 @@ export class TreeDef {
 
 // ---- registered classes -----------------------------------------------------------
 
+/** A class whose instances can be registered as pytree nodes. */
 // deno-lint-ignore no-explicit-any
-type AnyClass = abstract new (...args: any[]) => unknown;
+export type PytreeClass = abstract new (...args: any[]) => unknown;
+type AnyClass = PytreeClass;
 
 interface Registration {
   id: number;
