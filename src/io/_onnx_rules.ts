@@ -224,4 +224,11 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
       "(e.g. apply a model without a dropout key)",
   },
   jit_call: { unsupported: "jit_call is inlined by exportOnnx before lowering" },
+  custom_jvp_call: { unsupported: "custom_jvp_call is inlined by exportOnnx before lowering" },
+  custom_vjp_call: { unsupported: "custom_vjp_call is inlined by exportOnnx before lowering" },
+  checkpoint: { unsupported: "checkpoint is inlined by exportOnnx before lowering" },
+  custom_vjp_lin: { unsupported: "a customVjp tangent has only a backward function" },
+  scan: { unsupported: "lax.scan is not exported yet (ONNX Scan/Loop are not emitted)" },
+  cond: { unsupported: "lax.cond/switch are not exported yet (ONNX If is not emitted)" },
+  while_loop: { unsupported: "lax.whileLoop is not exported yet (ONNX Loop is not emitted)" },
 };

@@ -13,7 +13,7 @@
  */
 import type { Jaxpr, Primitive, Var } from "../core/_ir.ts";
 import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
-import { flatten } from "../core/tree.ts";
+import { flatten, unflatten } from "../core/tree.ts";
 import { makeJaxpr } from "../jit/jit.ts";
 import * as np from "../numpy/numpy.ts";
 import { checkOptions, concrete, describe } from "./_common.ts";
@@ -167,19 +167,7 @@ export function exportOnnx(
 
 function unflattenArgs(def: ReturnType<typeof flatten>[1], leaves: NDArray[]): unknown {
   // rebuild the argument list with new leaves (same structure)
-  const build = (d: typeof def, it: Iterator<NDArray>): unknown => {
-    switch (d.kind) {
-      case "leaf":
-        return it.next().value;
-      case "none":
-        return d.empty;
-      case "array":
-        return d.children.map((c) => build(c, it));
-      case "object":
-        return Object.fromEntries(d.keys.map((k, j) => [k, build(d.children[j], it)]));
-    }
-  };
-  return build(def, leaves[Symbol.iterator]());
+  return unflatten(def, leaves);
 }
 
 function checkNames(
@@ -302,10 +290,17 @@ function lower(
     }
     const x = eqn.inputs.map((v) => env.get(v)!);
     let outs: string[];
-    if (eqn.prim === "jit_call") {
-      const inner = eqn.params as { jaxpr: Jaxpr };
-      const inner2 = (other?.params as { jaxpr: Jaxpr } | undefined)?.jaxpr;
-      outs = lower(where, e, inner.jaxpr, inner2, x, opset, batch);
+    // calls whose value is a nested program (a jit body, a custom-derivative or checkpointed
+    // function) are inlined: their derivative rules do not matter to an exported program
+    const nested = eqn.prim === "jit_call" || eqn.prim === "checkpoint"
+      ? "jaxpr"
+      : eqn.prim === "custom_jvp_call" || eqn.prim === "custom_vjp_call"
+      ? "fun"
+      : undefined;
+    if (nested) {
+      const inner = (eqn.params as Record<string, Jaxpr>)[nested];
+      const inner2 = (other?.params as Record<string, Jaxpr> | undefined)?.[nested];
+      outs = lower(where, e, inner, inner2, x, opset, batch);
     } else {
       const rule = onnxRules[eqn.prim] as Lowering<Primitive>;
       if ("unsupported" in rule) {

@@ -263,7 +263,9 @@ export function customVjp<A extends unknown[], R>(
       let k = 0;
       return diff.flatMap((i, j) => {
         const want = avals.slice(k, k += argDefs[j].numLeaves);
-        if (r[i] === null || r[i] === undefined) return want.map((a) => np.zeros(a.shape, { dtype: a.dtype }));
+        if (r[i] === null || r[i] === undefined) {
+          return want.map((a) => np.zeros(a.shape, { dtype: a.dtype }));
+        }
         return matching(name, `bwd's cotangent ${i}`, r[i], argDefs[j], want);
       });
     });
