@@ -1,10 +1,16 @@
 /**
- * difftrace against its JavaScript peers, the same float32 workloads in one process:
- * TensorFlow.js (cpu backend), TensorFlow.js (wasm backend, SIMD) and jax-js (wasm device).
+ * difftrace against its peers, the same float32 workloads: TensorFlow.js (cpu backend),
+ * TensorFlow.js (wasm backend, SIMD) and jax-js (wasm device) in this process, and JAX/XLA
+ * on the CPU (`jax`, a Python subprocess running `bench/_jax_peer.py` on the same inputs;
+ * skipped with one line when `python3 -c "import jax"` fails).
  *
- *     deno run -A bench/peers.ts [--quick] [--only matmul,mlp,chain,dispatch,conv]
- *                                [--peers difftrace,tfjs-cpu,tfjs-wasm,jax-js] [--json FILE]
+ *     deno run -A bench/peers.ts [--quick] [--only matmul,mlp,chain,dispatch,conv,selu]
+ *                                [--peers difftrace,tfjs-cpu,tfjs-wasm,jax-js,jax]
+ *                                [--rounds 3] [--json FILE]
  *     bun run bench/peers.ts [same flags]
+ *
+ * `--rounds N` measures every cell N times, the peers alternating within each round, and
+ * reports the median over rounds (the JSON has every round's figure).
  *
  * Workloads:
  *  1. matmul of square matrices, n = 128, 256, 512, 1024 (quick: 256, 512): GFLOP/s;
@@ -14,7 +20,8 @@
  *  3. the gradient of sum(tanh(x)·sin(x) + x²) over 1M elements (jitted where the peer can);
  *  4. cache-hit dispatch of a jitted 5-op function on 10 elements (TF.js has no jit: eager);
  *  5. conv2d forward + backward (both gradients), batch 32, 28×28×16 → 32 channels, 3×3,
- *     SAME padding (jax-js is NCHW/OIHW, the others NHWC/HWIO).
+ *     SAME padding (jax-js is NCHW/OIHW, the others NHWC/HWIO);
+ *  6. SELU, λ·where(x > 0, x, α·exp(x) − α), over 1M elements: jitted, and eager.
  *
  * Each cell is mitata's median over repeated runs after warm-up; the "×" columns are
  * peer time / difftrace time (above 1: difftrace is faster). jax-js runs its kernels
@@ -26,6 +33,10 @@
 import process from "node:process";
 import { existsSync, writeFileSync } from "node:fs";
 import { measure } from "mitata";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as jax from "@jax-js/jax";
@@ -42,11 +53,12 @@ function flag(name: string): string | undefined {
   return eq?.slice(name.length + 3);
 }
 const quick = argv.includes("--quick");
-const PEERS = ["difftrace", "tfjs-cpu", "tfjs-wasm", "jax-js"] as const;
+const PEERS = ["difftrace", "tfjs-cpu", "tfjs-wasm", "jax-js", "jax"] as const;
 type Peer = typeof PEERS[number];
 const peers = (flag("peers")?.split(",") ?? [...PEERS]) as Peer[];
 const only = flag("only")?.split(",");
 const jsonOut = flag("json");
+const rounds = Math.max(1, Number(flag("rounds") ?? 1));
 const runtime = process.versions.bun
   ? `Bun ${process.versions.bun}`
   : `Deno ${(process.versions as Record<string, string>).deno}`;
@@ -118,10 +130,62 @@ async function jaxInit(): Promise<void> {
 
 // ---- cases -----------------------------------------------------------------------------
 
-/** A prepared run of one workload on one peer. */
+/** A prepared run of one workload on one peer (`ms`: already timed by the peer itself). */
 interface Prepared {
   run: () => unknown;
   dispose?: () => void;
+  ms?: number;
+}
+
+// ---- JAX/XLA: a Python subprocess (bench/_jax_peer.py) -----------------------------------
+
+let jaxProc: ReturnType<typeof spawn> | undefined;
+const jaxLines: ((line: string) => void)[] = [];
+const jaxDir = mkdtempSync(join(tmpdir(), "difftrace-jax-"));
+let jaxSkip: string | undefined;
+if (peers.includes("jax")) {
+  const probe = spawnSync("python3", ["-c", "import jax"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    jaxSkip = 'JAX/XLA peer skipped: `python3 -c "import jax"` failed';
+    console.error(jaxSkip);
+  }
+}
+function jaxRequest(req: unknown): Promise<Record<string, unknown>> {
+  if (!jaxProc) {
+    const script = new URL("./_jax_peer.py", import.meta.url).pathname;
+    jaxProc = spawn("python3", [script], { stdio: ["pipe", "pipe", "inherit"] });
+    let buf = "";
+    jaxProc.stdout!.on("data", (d: Uint8Array) => {
+      buf += new TextDecoder().decode(d);
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        jaxLines.shift()?.(line);
+      }
+    });
+    jaxLines.push(() => {}); // the "ready" line
+  }
+  return new Promise((resolve) => {
+    jaxLines.push((line) => resolve(JSON.parse(line)));
+    jaxProc!.stdin!.write(JSON.stringify(req) + "\n");
+  });
+}
+/** Times `workload` in JAX on the given inputs (written to files for the subprocess). */
+async function jaxTimed(
+  workload: string,
+  inputs: Record<string, Float32Array | Int32Array>,
+): Promise<Prepared> {
+  if (jaxSkip) throw new Error("n/a (no JAX)");
+  const paths: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    const path = join(jaxDir, `${workload.replaceAll(/\W/g, "_")}_${k}.bin`);
+    writeFileSync(path, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    paths[k] = path;
+  }
+  const r = await jaxRequest({ workload, inputs: paths });
+  if (typeof r.ms !== "number") throw new Error(String(r.error));
+  return { run: () => {}, ms: r.ms };
 }
 interface Case {
   workload: string;
@@ -144,6 +208,7 @@ function matmulCase(n: number): Case {
       },
       "tfjs-cpu": () => tfMatmul("cpu", n, a, b),
       "tfjs-wasm": () => tfMatmul("wasm", n, a, b),
+      "jax": () => jaxTimed(`matmul ${n}`, { a, b }),
       "jax-js": async () => {
         await jaxInit();
         const x = jnp.array(a).reshape([n, n]), y = jnp.array(b).reshape([n, n]);
@@ -201,6 +266,12 @@ function mlpCase(): Case {
       "tfjs-cpu": () => tfMlp("cpu"),
       "tfjs-wasm": () => tfMlp("wasm"),
       "jax-js": () => jaxMlp(),
+      "jax": () =>
+        jaxTimed("MLP step", {
+          x: mlpX,
+          y: mlpY,
+          ...Object.fromEntries(mlpW.map((w, i) => [`w${i}`, w])),
+        }),
     },
   };
 }
@@ -296,6 +367,7 @@ function chainCase(): Case {
         const x = np.array(chainX);
         return Promise.resolve({ run: () => g(x) });
       },
+      "jax": () => jaxTimed("grad chain 1M", { x: chainX }),
       "tfjs-cpu": () => tfChain("cpu"),
       "tfjs-wasm": () => tfChain("wasm"),
       "jax-js": async () => {
@@ -330,6 +402,7 @@ function dispatchCase(): Case {
         const x = np.array(small);
         return Promise.resolve({ run: () => f(x) });
       },
+      "jax": () => jaxTimed("dispatch 5 ops", { x: small }),
       "tfjs-cpu": () => tfDispatch("cpu"),
       "tfjs-wasm": () => tfDispatch("wasm"),
       "jax-js": async () => {
@@ -367,6 +440,7 @@ function convCase(): Case {
         const w = np.array(convW, { shape: [CK, CK, CC, CO] });
         return Promise.resolve({ run: () => g(x, w) });
       },
+      "jax": () => jaxTimed("conv2d fwd+bwd", { x: convX, w: convW }),
       "tfjs-cpu": () => tfConv("cpu"),
       "tfjs-wasm": () => tfConv("wasm"),
       "jax-js": async () => {
@@ -394,6 +468,27 @@ async function tfConv(backend: "cpu" | "wasm"): Promise<Prepared> {
   return { run: () => tf.dispose(g([x, w])), dispose: () => tf.dispose([x, w]) };
 }
 
+// SELU over 1M elements: λ·where(x > 0, x, α·exp(x) − α), jitted and eager
+const SELU_ALPHA = 1.6732632423543772, SELU_SCALE = 1.0507009873554805;
+const seluX = filled(CHAIN_N, 61, 3);
+const selu = (x: np.NDArray) =>
+  np.where(np.greater(x, 0), x, x.exp().mul(SELU_ALPHA).sub(SELU_ALPHA)).mul(SELU_SCALE);
+function seluCase(jitted: boolean): Case {
+  const workload = `SELU 1M ${jitted ? "jit" : "eager"}`;
+  return {
+    workload,
+    unit: "ms",
+    prepare: {
+      "difftrace": () => {
+        const f = jitted ? jit(selu) : selu;
+        const x = np.array(seluX);
+        return Promise.resolve({ run: () => f(x) });
+      },
+      "jax": () => jaxTimed(workload, { x: seluX }),
+    },
+  };
+}
+
 // ---- driver ------------------------------------------------------------------------------
 
 const cases: Case[] = [
@@ -402,10 +497,13 @@ const cases: Case[] = [
   chainCase(),
   dispatchCase(),
   convCase(),
+  seluCase(true),
+  seluCase(false),
 ].filter((c) => !only || only.some((o) => c.workload.toLowerCase().startsWith(o.toLowerCase())));
 
 /** Median time of one run, in ms. */
 async function time(p: Prepared, unit: Case["unit"]): Promise<number> {
+  if (p.ms !== undefined) return p.ms;
   const once = async () => {
     const t0 = performance.now();
     await p.run();
@@ -437,30 +535,46 @@ function show(ms: number, c: Case): string {
   return ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
 }
 
-console.log(`# difftrace vs peers, ${runtime}${quick ? " (quick)" : ""}, medians`);
-const results: { workload: string; unit: string; peer: Peer; ms: number; value: string }[] = [];
+console.log(
+  `# difftrace vs peers, ${runtime}${quick ? " (quick)" : ""}, medians` +
+    (rounds > 1 ? ` of ${rounds} alternating rounds` : ""),
+);
+const results: { workload: string; unit: string; peer: Peer; ms: number[]; value: string }[] = [];
 const header = ["workload", "unit", ...peers.flatMap((p) => p === "difftrace" ? [p] : [p, "×"])];
 const rows: string[][] = [];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const c of cases) {
   const row = [c.workload, c.unit];
-  let base: number | undefined;
-  for (const peer of peers) {
-    const prep = c.prepare[peer];
-    let cell = "—", ratio = "";
-    if (prep) {
+  const times = new Map<Peer, number[]>();
+  const errors = new Map<Peer, string>();
+  for (let r = 0; r < rounds; r++) {
+    for (const peer of peers) {
+      const prep = c.prepare[peer];
+      if (!prep || errors.has(peer)) continue;
       try {
         const p = await quiet(prep);
         const ms = await time(p, c.unit);
         p.dispose?.();
-        if (peer === "difftrace") base = ms;
-        cell = show(ms, c);
-        ratio = base === undefined ? "" : (ms / base).toFixed(2);
-        results.push({ workload: c.workload, unit: c.unit, peer, ms, value: cell });
+        times.set(peer, [...(times.get(peer) ?? []), ms]);
       } catch (e) {
         const msg = (e as Error).message;
         const kernel = /Kernel '(\w+)' not registered/.exec(msg);
-        cell = kernel ? `n/a (no ${kernel[1]})` : `error: ${msg.slice(0, 60)}`;
+        errors.set(peer, kernel ? `n/a (no ${kernel[1]})` : `error: ${msg.slice(0, 60)}`);
       }
+    }
+  }
+  const base = times.get("difftrace") && median(times.get("difftrace")!);
+  for (const peer of peers) {
+    const ts = times.get(peer);
+    let cell = errors.get(peer) ?? "—", ratio = "";
+    if (ts) {
+      const ms = median(ts);
+      cell = show(ms, c);
+      if (ts.length > 1) {
+        cell += ` (${show(Math.min(...ts), c)}–${show(Math.max(...ts), c)})`;
+      }
+      ratio = base === undefined ? "" : (ms / base).toFixed(2);
+      results.push({ workload: c.workload, unit: c.unit, peer, ms: ts, value: cell });
     }
     row.push(cell);
     if (peer !== "difftrace") row.push(ratio);
@@ -468,11 +582,15 @@ for (const c of cases) {
   rows.push(row);
   console.error(`  ${row.join("  ")}`);
 }
+jaxProc?.stdin?.end();
+jaxProc?.kill();
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.map((s, i) => s.padStart(widths[i])).join(" | ")} |`;
 console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 1) + ":").join("|")}|`);
 rows.forEach((r) => console.log(line(r)));
 console.log("× = peer time / difftrace time (above 1: difftrace is faster)");
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime, quick, results }, null, 2));
+if (jsonOut) {
+  writeFileSync(jsonOut, JSON.stringify({ runtime, quick, rounds, results }, null, 2));
+}
 process.exit(0);

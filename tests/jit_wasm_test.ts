@@ -187,12 +187,16 @@ describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSi
       const xi = randomArray([4, 5], { seed: 10, dtype: "int32" });
       const x64 = randomArray([4, 5], { seed: 11, dtype: "float64" });
       const cases: [string, Fn, NDArray[]][] = [
-        ["exp", (x) => [x.exp().add(1)], [x]],
+        ["tanh", (x) => [x.tanh().add(1)], [x]],
         ["a row broadcast", (x, r) => [x.add(r)], [x, row]],
         ["a reduction", (x) => [x.mul(x).sum()], [x]],
         ["int32", (x) => [x.add(x).mul(3)], [xi]],
         ["float64", (x) => [x.add(x).mul(3)], [x64]],
-        ["a comparison", (x) => [np.where(x.greater(0), x, x.mul(2))], [x]],
+        ["a comparison that leaves the loop", (x) => {
+          const m = x.greater(0);
+          return [m, np.where(m, x, x.mul(2))];
+        }, [x]],
+        ["a boolean input", (x, m) => [np.where(m, x, x.mul(2))], [x, x.greater(0.5)]],
       ];
       for (const [name, f, args] of cases) {
         assert.equal(wasmLoops(f, args), 0, name);

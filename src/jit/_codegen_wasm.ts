@@ -1,9 +1,12 @@
 /**
  * WebAssembly SIMD (f32x4) versions of jit's fused loops, for the float32
- * groups whose every op has an exact f32x4 equivalent: add, sub, mul, div,
- * neg, abs, sqrt, max, min, stop_gradient, and broadcasts of size-1 arrays
- * (splatted once before the loop). Anything else — transcendental ops,
- * reductions, other broadcasts, other dtypes, small loops — keeps the JS loop
+ * groups whose every op has an f32x4 lowering: add, sub, mul, div, neg, abs,
+ * sqrt, max, min, stop_gradient (exact), comparisons and select (booleans as
+ * lane masks inside the loop), exp and logistic (approximations with a stated
+ * error, `_wasm_math.ts`; left to JS under `precision: "exact"`), and
+ * broadcasts of size-1 arrays (splatted once before the loop). Anything else —
+ * other transcendental ops, reductions, other broadcasts, other dtypes, boolean
+ * results that leave the loop, small loops — keeps the JS loop
  * of `_codegen_js.ts`, which also stays the reference: the switch
  * {@link setJitWasm} picks between the two at run time.
  *
@@ -15,9 +18,10 @@
  * inputs in, runs the loop, and copies the outputs out into fresh (or the
  * executable's scratch) Float32Arrays; nothing returned views wasm memory.
  *
- * Every f32x4 op rounds to float32, as the eager kernels do after each op
+ * Every exact f32x4 op rounds to float32, as the eager kernels do after each op
  * (float32 of the exact result: double rounding through float64 is exact for
- * + − × ÷ √), so results equal the eager ones bit for bit up to NaN payloads.
+ * + − × ÷ √), so groups of exact ops equal the eager results bit for bit up to
+ * NaN payloads.
  * max/min follow the eager rule exactly (NaN from either side, ties → y):
  *   max(x, y) = (x > y ∨ x ≠ x) ? x : y,  min(x, y) = (x < y ∨ x ≠ x) ? x : y.
  */
@@ -26,6 +30,7 @@ import type { Eqn, Var } from "../core/_ir.ts";
 import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
 import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
 import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
+import { APPROXIMATE, MASK_OPS, WASM_EXTRA } from "./_wasm_math.ts";
 import { ArrayValue } from "../core/_ndarray.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 
@@ -89,6 +94,7 @@ export function compileGroupWasm(
   fresh: (v: Var) => boolean,
   consts: Map<Var, ArrayValue>,
   js: GroupCode,
+  exact = false,
 ): GroupCode | null {
   const L = unit.shape;
   const N = sizeOf(L);
@@ -107,16 +113,26 @@ export function compileGroupWasm(
     else arrays.push(v);
     return true;
   };
+  const masks = new Set<Var>(); // member booleans, kept as lane masks (never stored)
+  const opOf = (prim: Eqn["prim"]) =>
+    OPS[prim] ?? (exact && APPROXIMATE.has(prim) ? undefined : WASM_EXTRA[prim]);
   for (const m of unit.members) {
     const e = eqns[m];
     if (e.outputs.length !== 1) return null;
     const out = e.outputs[0];
-    if (out.aval.dtype !== "float32" || !shapesEqual(out.aval.shape, L)) return null;
+    if (!shapesEqual(out.aval.shape, L)) return null;
+    if (MASK_OPS.has(e.prim)) {
+      if (out.aval.dtype !== "bool" || needed(out)) return null;
+      masks.add(out);
+    } else if (out.aval.dtype !== "float32") return null;
     if (e.prim === "broadcast") {
       const x = e.inputs[0];
       if (members.has(x) || sizeOf(x.aval.shape) !== 1 || !addInput(x, true)) return null;
-    } else if (OPS[e.prim]) {
-      for (const x of e.inputs) {
+    } else if (opOf(e.prim)) {
+      for (const [j, x] of e.inputs.entries()) {
+        // select's predicate must be a mask computed in the loop; nothing else takes a mask
+        const wantMask = e.prim === "select" && j === 0;
+        if (wantMask !== masks.has(x)) return null;
         if (members.has(x)) continue;
         if (!shapesEqual(x.aval.shape, L) || !addInput(x, false)) return null;
       }
@@ -125,7 +141,11 @@ export function compileGroupWasm(
     if (needed(out)) outputs.push(out);
   }
   if (outputs.length === 0) return null;
-  const ops = unit.members.filter((m) => eqns[m].prim !== "broadcast").length;
+  // an approximated transcendental is worth SIMD at any size: count it as 10 cheap ops
+  const ops = unit.members.reduce(
+    (n, m) => n + (eqns[m].prim === "broadcast" ? 0 : APPROXIMATE.has(eqns[m].prim) ? 10 : 1),
+    0,
+  );
   if (N > WASM_CHEAP_MAX_ELEMENTS && ops < arrays.length + outputs.length) return null;
 
   // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned
@@ -154,7 +174,7 @@ export function compileGroupWasm(
     const out = e.outputs[0];
     const t = c.local(V);
     if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
-    else OPS[e.prim]!(c, e.inputs.map((x) => local.get(x)!));
+    else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!));
     c.set(t);
     local.set(out, t);
   }
@@ -185,7 +205,8 @@ export function compileGroupWasm(
         ex.run();
         for (const [s, at, isFresh] of outIO) {
           let d: Float32Array;
-          if (isFresh) d = mem.slice(at, at + N);
+          // (slice() of a view over wasm memory is ~10× slower than allocate + set)
+          if (isFresh) (d = new Float32Array(N)).set(mem.subarray(at, at + N));
           else {
             d = (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N));
             d.set(mem.subarray(at, at + N));

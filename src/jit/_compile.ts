@@ -389,7 +389,7 @@ function plan(p: Program, exact: boolean): Executable {
       const needed = (v: Var) => usedOutside.has(v), fresh = (v: Var) => escapes.has(v);
       const js = compileGroup(eqns, u, slot, needed, fresh, p.consts, exact);
       // float32 arithmetic-only groups of ≥ 16k elements run as wasm SIMD (JS as fallback)
-      const simd = compileGroupWasm(eqns, u, slot, needed, fresh, p.consts, js);
+      const simd = compileGroupWasm(eqns, u, slot, needed, fresh, p.consts, js, exact);
       const code = simd ?? js;
       loops++;
       if (simd) wasmLoops++;

@@ -287,6 +287,49 @@ export class Code {
   f32x4Gt(): this {
     return this.simd(0x44);
   }
+  f32x4Eq(): this {
+    return this.simd(0x41);
+  }
+  f32x4Le(): this {
+    return this.simd(0x45);
+  }
+  f32x4Ge(): this {
+    return this.simd(0x46);
+  }
+  /** IEEE min/max: NaN if either lane is NaN. */
+  f32x4Min(): this {
+    return this.simd(0xe8);
+  }
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  /** Round to the nearest integer, ties to even. */
+  f32x4Nearest(): this {
+    return this.simd(0x6a);
+  }
+  /** Float lanes to int32, truncating and saturating (NaN → 0). */
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
+  i32x4Splat(): this {
+    return this.simd(0x11);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
+  /** Stack: v128, i32 shift count. */
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
+  i32x4ShrS(): this {
+    return this.simd(0xac);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
   v128Or(): this {
     return this.simd(0x50);
   }

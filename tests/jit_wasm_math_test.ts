@@ -1,0 +1,155 @@
+/**
+ * jit's f32x4 approximations and lane-mask ops (src/jit/_wasm_math.ts): exp and
+ * logistic against float64 references over the whole float32 range (denormals,
+ * ±0, ±inf, NaN, the overflow and underflow edges) with a stated max ulp error;
+ * comparisons and select bit-identical to eager; `precision: "exact"` keeps the
+ * approximations out.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { jit, type NDArray, np } from "../mod.ts";
+import { compile } from "../src/jit/_compile.ts";
+import { hasSimd } from "../src/kernels/_wasm.ts";
+import { makeJaxpr } from "../src/jit/jit.ts";
+import { makeRng } from "./_helpers.ts";
+
+/** 2¹⁸ float32 values whose bit patterns cover every sign, exponent and mantissa region. */
+function allFloat32(): Float32Array {
+  const n = 1 << 18;
+  const bits = new Uint32Array(n);
+  const rng = makeRng(7);
+  for (let i = 0; i < n; i++) {
+    // an even spread over the 2³² patterns, jittered in the low bits
+    bits[i] = ((i * 16384) + Math.floor(rng() * 16384)) >>> 0;
+  }
+  const x = new Float32Array(bits.buffer);
+  const edges = [
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    1e-45,
+    -1e-45,
+    1.1754942e-38,
+    88.72,
+    88.7228,
+    88.73,
+    89,
+    100,
+    -87.33,
+    -88,
+    -103.9,
+    -103.98,
+    -104,
+    -110,
+    1,
+    -1,
+    0.5,
+    1e-7,
+    -1e-7,
+    15.638374,
+  ];
+  x.set(Float32Array.from(edges));
+  return x;
+}
+
+/** The float32 ulp at `v` (a float64): the spacing of float32 numbers in its binade. */
+function ulpOf(v: number): number {
+  const a = Math.abs(Math.fround(v));
+  if (a < 2 ** -126) return 2 ** -149;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--; // log2 rounding at exact powers of two
+  return 2 ** (e - 23);
+}
+
+/** Max |jit − ref| in ulps over `xs`; NaN must give NaN and ±inf/0 results must be exact. */
+function maxUlpError(f: (x: NDArray) => NDArray, ref: (x: number) => number, xs: Float32Array) {
+  const y = jit(f)(np.array(xs)).toTypedArray();
+  let worst = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const exact = ref(xs[i]);
+    if (Number.isNaN(exact)) {
+      assert.ok(Number.isNaN(y[i]), `f(${xs[i]}) = ${y[i]}, expected NaN`);
+      continue;
+    }
+    const rounded = Math.fround(exact);
+    if (!Number.isFinite(rounded) || rounded === 0) {
+      // overflow to ±inf, or a result below half the smallest denormal
+      assert.ok(
+        Object.is(y[i], rounded) || Math.abs(y[i] - rounded) <= 2 ** -149,
+        `f(${xs[i]}) = ${y[i]}, expected ${rounded}`,
+      );
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(y[i] - exact) / ulpOf(exact));
+  }
+  return worst;
+}
+
+const logistic = (x: number) => x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+
+describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
+  const xs = allFloat32();
+
+  it("exp runs as a wasm loop and is within 1.5 ulp of float64 exp over the float32 range", () => {
+    const f = (x: NDArray) => x.exp();
+    assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1);
+    const err = maxUlpError(f, Math.exp, xs);
+    assert.ok(err <= 1.5, `max error ${err} ulp`);
+    assert.ok(err > 0.5, `max error ${err} ulp: the approximation was not exercised`);
+  });
+
+  it("logistic is within 2.5 ulp of the float64 logistic over the float32 range", () => {
+    const f = (x: NDArray) => np.sigmoid(x);
+    assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1);
+    const err = maxUlpError(f, logistic, xs);
+    assert.ok(err <= 2.5, `max error ${err} ulp`);
+  });
+
+  it('precision: "exact" keeps exp bit-identical to eager (no approximation)', () => {
+    const f = (x: NDArray) => x.exp().mul(2).add(np.sigmoid(x));
+    const x = np.array(xs.subarray(0, 8192));
+    const a = jit(f, { precision: "exact" })(x).toTypedArray(), e = f(x).toTypedArray();
+    for (let i = 0; i < e.length; i++) assert.ok(Object.is(a[i], e[i]), `element ${i}`);
+  });
+});
+
+describe("jit()'s lane-mask comparisons and select", { skip: !hasSimd }, () => {
+  it("SELU runs as one wasm loop and its masks match eager exactly", () => {
+    const A = 1.6732632, S = 1.0507010;
+    const selu = (x: NDArray) => np.where(np.greater(x, 0), x, x.exp().mul(A).sub(A)).mul(S);
+    const rng = makeRng(3);
+    const d = Float32Array.from({ length: 10000 }, () => (rng() - 0.5) * 20);
+    d.set([0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45]);
+    const x = np.array(d);
+    const ex = compile(makeJaxpr(selu)(x));
+    assert.equal(ex.stats.wasmLoops, 1, ex.describe());
+    const y = jit(selu)(x).toTypedArray(), e = selu(x).toTypedArray();
+    for (let i = 0; i < e.length; i++) {
+      if (d[i] > 0 || Number.isNaN(d[i])) assert.ok(Object.is(y[i], e[i]), `element ${i}`);
+      // α·e^x − α cancels near 0: exp's 1-ulp error becomes an absolute ~α·2⁻²⁴
+      else assert.ok(Math.abs(y[i] - e[i]) <= 2.5e-7 * Math.abs(e[i]) + 3e-7, `element ${i}`);
+    }
+  });
+
+  it("every comparison and select equal eager bit for bit (NaN, ±0, ±inf included)", () => {
+    const rng = makeRng(4);
+    const odd = [NaN, 0, -0, Infinity, -Infinity, 1, -1];
+    const mk = () =>
+      np.array(
+        Float32Array.from({ length: 8192 }, () =>
+          rng() < 0.3 ? odd[Math.floor(rng() * 7)] : rng() - 0.5),
+      );
+    const x = mk(), y = mk();
+    const cmps = [np.equal, np.notEqual, np.less, np.lessEqual, np.greater, np.greaterEqual];
+    for (const cmp of cmps) {
+      const f = (x: NDArray, y: NDArray) => np.where(cmp(x, y), x.add(y), y.sub(x));
+      assert.equal(compile(makeJaxpr(f)(x, y)).stats.wasmLoops, 1, cmp.name);
+      const a = jit(f)(x, y).toTypedArray(), e = f(x, y).toTypedArray();
+      for (let i = 0; i < e.length; i++) {
+        assert.ok(Object.is(a[i], e[i]) || (Number.isNaN(a[i]) && Number.isNaN(e[i])), `${i}`);
+      }
+    }
+  });
+});
