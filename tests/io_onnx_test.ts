@@ -206,6 +206,25 @@ describe("io.exportOnnx checked by ONNX Runtime", () => {
     f(a, b, m).forEach((w, i) => assertClose(got[i], w, 0, 0, `output ${i}`));
   });
 
+  it(
+    "exportOnnx() keeps NaN and saturation semantics: max/min, reductions, float → int32",
+    needsOrt,
+    async () => {
+      const f = (x: np.NDArray, y: np.NDArray) => [
+        np.maximum(x, y),
+        np.minimum(x, y),
+        x.max({ axis: 0 }),
+        x.min({ axis: 0 }),
+        x.astype("int32"),
+        x.astype("bool"),
+      ];
+      const x = np.array([NaN, 1.5, -2.5, -1e10, 3e9, 2 ** 31, -(2 ** 31)]);
+      const y = np.array([0, NaN, 1, 5, -2.5, 0, 0]);
+      const got = await runOrt(io.exportOnnx(f, x, y), [x, y]);
+      f(x, y).forEach((w, i) => assertClose(got[i], w, 0, 0, `output ${i}`));
+    },
+  );
+
   it("exportOnnx() inlines jit-compiled functions", needsOrt, async () => {
     const inner = jit((x: np.NDArray) => x.mul(2).exp());
     const f = (x: np.NDArray) => inner(x).add(inner(x.neg()));

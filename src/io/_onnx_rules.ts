@@ -178,14 +178,24 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   gt: op("Greater"),
   ge: op("GreaterOrEqual"),
   select: op("Where"), // select(pred, onTrue, onFalse) = Where(pred, onTrue, onFalse)
-  convert: ({ e, x, params }) => {
+  convert: ({ e, x, params, inAvals }) => {
     const to = { float32: 1, int32: 6, bool: 9, float64: 11 }[params.dtype];
-    return e.node("Cast", x, { to: { i: to } });
+    const from = inAvals[0].dtype;
+    const [cast] = e.node("Cast", x, { to: { i: to } });
+    if (params.dtype !== "int32" || (from !== "float32" && from !== "float64")) return [cast];
+    // float → int32 truncates and saturates here, NaN → 0; ONNX Cast leaves out-of-range
+    // values undefined (INT_MIN on x86), so: x ≥ 2³¹ → 2³¹ − 1, NaN → 0 (x < −2³¹ casts to
+    // INT_MIN, already the saturated value)
+    const [high] = e.node("GreaterOrEqual", [x[0], e.scalar(2 ** 31, from)]);
+    const [capped] = e.node("Where", [high, e.scalar(2 ** 31 - 1, "int32"), cast]);
+    const [nan] = e.node("IsNaN", x);
+    return e.node("Where", [nan, e.scalar(0, "int32"), capped]);
   },
   stop_gradient: op("Identity"),
   reduce_sum: reduce("ReduceSum", 13),
   reduce_max: reduce("ReduceMax", 18),
   reduce_min: reduce("ReduceMin", 18),
+  // (an int32 product that overflows wraps here; ONNX Runtime's ReduceProd does not)
   reduce_prod: reduce("ReduceProd", 18),
   argmax: argReduce("ArgMax"),
   argmin: argReduce("ArgMin"),
