@@ -17,6 +17,8 @@ export * as np from "./src/numpy/numpy.ts";
 export { NDArray } from "./src/core/_ndarray.ts";
 export type {
   ArrayLike,
+  AtIndexer,
+  IndexItem,
   NestedArray,
   ReduceArg,
   ReduceOptions,

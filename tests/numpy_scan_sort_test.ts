@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, jit, type NDArray, np, vmap } from "../mod.ts";
 import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
+import { checkFixture } from "./_numpy_fixtures.ts";
+
+type F = (...xs: NDArray[]) => NDArray;
 
 /** The lanes of x along `axis`, as JS arrays. */
 function lanesOf(x: NDArray, axis: number): number[][] {
@@ -43,5 +46,74 @@ describe("np.sort and np.argsort", () => {
       /unknown option "kind"/,
     );
     assert.throws(() => np.sort(np.array([1]), -1, { stable: false }), RangeError);
+  });
+});
+
+describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)", () => {
+  const differentiable: [string, F][] = [
+    ["scan.cumsum", (a) => np.cumsum(a, 1)],
+    ["scan.cumsumRev", (a) => np.cumsum(a, 0, { reverse: true })],
+    ["scan.cumprod", (a) => np.cumprod(a, 1)],
+    ["scan.cummax", (a) => np.cummax(a, 1)],
+    ["scan.cummin", (a) => np.cummin(a, 0)],
+    ["scan.logcumsumexp", (a) => np.logcumsumexp(a, 1)],
+    ["sort.sort", (a) => np.sort(a, 0)],
+    ["sort.topK", (a) => np.topK(a, 2)[0]],
+    ["stats.quantile", (a) => np.quantile(a, [0.1, 0.5, 0.9], { axis: 1 })],
+    ["stats.percentile", (a) => np.percentile(a, 30, { axis: 0, keepdims: true })],
+    ["stats.median", (a) => np.median(a, 1)],
+    ["stats.medianAll", (a) => np.median(a)],
+    ["stats.nanmeanGrad", (a) => np.nanmean(a, 0)],
+    ["stats.average", (a, w) => np.average(a, 1, w)],
+    ["stats.cov", (a) => np.cov(a)],
+    ["stats.covCols", (a) => np.cov(a, { rowvar: false, ddof: 0 })],
+    ["stats.corrcoef", (a) => np.corrcoef(a)],
+  ];
+  for (const [name, f] of differentiable) {
+    it(`np.${name.split(".")[1]}() matches JAX (${name})`, () =>
+      checkFixture(name, f, { rtol: 1e-10, atol: 1e-12 }));
+  }
+  const values: [string, F, boolean?][] = [
+    ["stats.nansum", (a) => np.nansum(a, 1)],
+    ["stats.nanmean", (a) => np.nanmean(a, 1)],
+    ["stats.nanmax", (a) => np.nanmax(a, 1)],
+    ["stats.nanmin", (a) => np.nanmin(a, 1)],
+    ["stats.any", (a) => np.any(a.greater(2), 1)],
+    ["stats.all", (a) => np.all(a.greater(-1), 0)],
+    ["count.bincount", (a) => np.bincount(a, { length: 7 }), true],
+    ["count.histogram", (a) => np.histogram(a, 4, [-2, 3])[0]],
+    ["search.searchsorted", (a, v) => np.searchsorted(a, v)],
+    ["search.searchsortedRight", (a, v) => np.searchsorted(a, v, { side: "right" })],
+    ["select.nonzero", (a) => np.stack(np.nonzero(a.greater(0.5), { size: 7, fillValue: -1 }))],
+    ["select.argwhere", (a) => np.argwhere(a.greater(1), { size: 5 })],
+    ["select.unique", (a) => np.unique(a, { size: 6, fillValue: -9 })],
+  ];
+  for (const [name, f, isInt] of values) {
+    it(`np.${name.split(".")[1]}() matches JAX (${name}), also under jit and vmap`, () => {
+      checkFixture(name, f, { int: isInt });
+    });
+  }
+  it("np.bincount() with weights matches JAX's values and weight gradient", () => {
+    checkFixture(
+      "count.bincountW",
+      (a, v) => np.bincount(a.astype("int32"), { weights: v, length: 6 }),
+      {
+        gradArgnums: [1],
+      },
+    );
+  });
+});
+
+describe("np selections need a static size inside transforms", () => {
+  it("np.nonzero(), np.unique() and np.where(cond) without size are TypeErrors under jit", () => {
+    const x = np.array([0, 1, 2]);
+    assert.throws(() => jit((v: NDArray) => np.nonzero(v)[0])(x), /static \{ size \}/);
+    assert.throws(() => jit((v: NDArray) => np.unique(v))(x), /static \{ size \}/);
+    assert.deepEqual(np.where(x)[0].toArray(), [1, 2]);
+    assert.deepEqual(jit((v: NDArray) => np.where(v, { size: 3 })[0])(x).toArray(), [1, 2, 0]);
+  });
+  it("np.quantile() rejects q outside [0, 1] and unknown methods", () => {
+    assert.throws(() => np.quantile(np.ones([3]), 1.5), RangeError);
+    assert.throws(() => np.quantile(np.ones([3]), 0.5, { method: "cubic" as never }), TypeError);
   });
 });

@@ -39,6 +39,43 @@ export type SliceSpec = readonly (
   | readonly [start?: number | null, stop?: number | null, step?: number | null]
 )[];
 
+/**
+ * One entry of an index expression (`x.index(...)`, `x.at(...)`), as NumPy's `x[...]`: an
+ * integer (drops the axis), a slice `[start, stop, step]` (a JS array; negative steps
+ * reverse; `np.s(...)` builds one), `null` (a new axis of size 1), `"..."` (as many full
+ * slices as needed), or an array: int32 indices (advanced indexing) or a bool mask.
+ */
+export type IndexItem =
+  | number
+  | null
+  | "..."
+  | readonly [start?: number | null, stop?: number | null, step?: number | null]
+  | NDArray;
+
+/**
+ * Functional updates of the elements an index expression selects, as JAX's `x.at[...]`:
+ * each returns a new array (x is never changed). Repeated indices accumulate for `add`,
+ * `mul`, `min`, `max`; for `set` the last one wins.
+ */
+export interface AtIndexer {
+  /** The selected elements (same as `x.index(...)`). */
+  get(): NDArray;
+  /** x with the selected elements replaced by `values` (broadcast). */
+  set(values: ArrayLike): NDArray;
+  /** x with `values` added to the selected elements. */
+  add(values: ArrayLike): NDArray;
+  /** x with the selected elements multiplied by `values`. */
+  mul(values: ArrayLike): NDArray;
+  /** x with the selected elements divided by `values`. */
+  divide(values: ArrayLike): NDArray;
+  /** x with the selected elements raised to `values`. */
+  power(values: ArrayLike): NDArray;
+  /** x with the selected elements replaced by their minimum with `values`. */
+  min(values: ArrayLike): NDArray;
+  /** x with the selected elements replaced by their maximum with `values`. */
+  max(values: ArrayLike): NDArray;
+}
+
 /** The operations behind the methods; installed by numpy.ts. */
 export interface MethodOps {
   unary(name: string, x: NDArray): NDArray;
@@ -53,6 +90,8 @@ export interface MethodOps {
   broadcastTo(x: NDArray, shape: readonly number[]): NDArray;
   slice(x: NDArray, spec: SliceSpec): NDArray;
   take(x: NDArray, indices: NDArray | readonly number[], axis?: number): NDArray;
+  index(x: NDArray, items: readonly IndexItem[]): NDArray;
+  at(x: NDArray, items: readonly IndexItem[]): AtIndexer;
   astype(x: NDArray, dtype: DType): NDArray;
   clip(x: NDArray, lo: ArrayLike | null, hi: ArrayLike | null): NDArray;
 }
@@ -405,6 +444,27 @@ export abstract class NDArray {
   /** Picks entries along `axis` with an integer index array; without `axis`, from the flattened array (as NumPy). */
   take(indices: NDArray | readonly number[], axis?: number): NDArray {
     return m().take(this, indices, axis);
+  }
+  /**
+   * NumPy indexing, `x[i, a:b:c, None, ..., idx]`: see {@link IndexItem}.
+   * `x.index(0, [null, null, -1])` is `x[0, ::-1]`.
+   */
+  index(...items: IndexItem[]): NDArray {
+    return m().index(this, items);
+  }
+  /** Functional index updates, as JAX's `x.at[...]`: `x.at(idx).set(v)`, `.add(v)`, ... */
+  at(...items: IndexItem[]): AtIndexer {
+    return m().at(this, items);
+  }
+  /** The length of axis 0 (a TypeError for a scalar). */
+  get length(): number {
+    if (this.shape.length === 0) throw new TypeError("length: a scalar array has no axis 0.");
+    return this.shape[0];
+  }
+  /** Iterates over axis 0: `for (const row of x)` yields `x.index(i)` for each i. */
+  *[Symbol.iterator](): Iterator<NDArray> {
+    const n = this.length;
+    for (let i = 0; i < n; i++) yield this.index(i);
   }
   /** Converts to another dtype. */
   astype(dtype: DType): NDArray {

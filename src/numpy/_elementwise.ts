@@ -6,6 +6,8 @@
 import type { DType } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { nonzero, type SizeOptions } from "./_stats.ts";
+import { isOptionsObject } from "../core/_validate.ts";
 import { asArrayValue, binaryOp, broadcastAll, checkDType, promote, unaryOp } from "./_base.ts";
 
 const unaryDoc = (name: string) => (x: ArrayLike): NDArray => unaryOp(name, x);
@@ -429,7 +431,21 @@ export const greaterEqual: (x: ArrayLike, y: ArrayLike) => NDArray = binaryDoc("
  * assert.deepEqual(np.where(x.greater(0), x, 0).toArray(), [0, 2, 0]);
  * ```
  */
-export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): NDArray {
+export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): NDArray;
+/** With the condition alone: the indices where it holds, as `np.nonzero` (pass `size` under a trace). */
+export function where(condition: ArrayLike, options?: SizeOptions): NDArray[];
+export function where(
+  condition: ArrayLike,
+  x?: ArrayLike | SizeOptions,
+  y?: ArrayLike,
+): NDArray | NDArray[] {
+  if (y === undefined && (x === undefined || isOptionsObject(x))) {
+    return nonzero(condition, (x ?? {}) as SizeOptions);
+  }
+  if (y === undefined) {
+    throw new TypeError("np.where: pass the condition alone, or the condition, x and y.");
+  }
+  x = x as ArrayLike;
   let c = asArrayValue("np.where", condition);
   if (c.dtype !== "bool") c = lax.binary("ne", c, lax.zerosLike(c));
   const [a, b] = promote("np.where", [x, y]);

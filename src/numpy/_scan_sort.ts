@@ -5,10 +5,14 @@
  */
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { type DType, isFloat } from "../core/_dtype.ts";
+import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
-import { normalizeAxis } from "../core/_shape.ts";
+import { normalizeAxes, normalizeAxis } from "../core/_shape.ts";
+import { checkInt, checkOptions, show } from "../core/_validate.ts";
+import { dtypeArg } from "./_args.ts";
 import { takeAlongAxis } from "./_indexing.ts";
+import { logaddexp } from "./_math.ts";
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {
@@ -77,4 +81,332 @@ export function sort(x: ArrayLike, axis: number | null = -1, options: SortOption
   const descending = checkSortOptions("sort", options);
   const [a, ax] = lanes("sort", x, axis);
   return takeAlongAxis(a, bind1("argsort", [a], { axis: ax, descending }), ax);
+}
+
+// ---- scans ------------------------------------------------------------------------------------
+
+/** Options of the cumulative scans. */
+export interface ScanOptions {
+  /** Scan from the end of the axis towards its start. */
+  reverse?: boolean;
+  /** Accumulate in this dtype. */
+  dtype?: DType;
+}
+
+type Op = (a: NDArray, b: NDArray) => NDArray;
+
+/**
+ * An inclusive scan by doubling (Hillis–Steele): after the step with shift s, y[i] combines
+ * x[i − 2s + 1 .. i]; log2(n) steps of slice, op and concatenate, so the scan's derivative,
+ * batching and compilation come from those primitives' rules. `op` must be associative.
+ */
+function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOptions, f: Op): NDArray {
+  checkOptions(`np.${op}`, options, ["reverse", "dtype"]);
+  let a = asArrayValue(`np.${op}`, x);
+  if (axis === null) {
+    a = lax.reshape(a, [a.size]);
+    axis = 0;
+  }
+  if (a.ndim === 0) a = lax.reshape(a, [1]);
+  const ax = normalizeAxis(`np.${op}`, axis, a.ndim);
+  if (options.dtype !== undefined) a = lax.convert(a, dtypeArg(`np.${op}`, options.dtype));
+  else if (a.dtype === "bool") a = lax.convert(a, "int32");
+  const n = a.shape[ax];
+  const part = (v: NDArray, lo: number, hi: number) =>
+    bind1("slice", [v], {
+      starts: v.shape.map((_, i) => (i === ax ? lo : 0)),
+      stops: v.shape.map((d, i) => (i === ax ? hi : d)),
+      steps: v.shape.map(() => 1),
+    });
+  const rev = (v: NDArray) =>
+    n > 1
+      ? bind1("take", [
+        v,
+        new ArrayValue(Int32Array.from({ length: n }, (_, i) => n - 1 - i), [n], "int32"),
+      ], {
+        axis: ax,
+      })
+      : v;
+  let y = options.reverse ? rev(a) : a;
+  for (let s = 1; s < n; s *= 2) {
+    y = bind1("concatenate", [part(y, 0, s), f(part(y, s, n), part(y, 0, n - s))], { axis: ax });
+  }
+  return options.reverse ? rev(y) : y;
+}
+
+/**
+ * Cumulative sum along `axis` (the flattened array by default); bools count as int32.
+ * @param x The input.
+ * @param axis The axis (null: flattened).
+ * @param options `reverse`, `dtype`.
+ * @returns The running sums.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.cumsum(np.array([1, 2, 3])).toArray(), [1, 3, 6]);
+ * assert.deepEqual(np.cumsum(np.array([1, 2, 3]), 0, { reverse: true }).toArray(), [6, 5, 3]);
+ * ```
+ */
+export function cumsum(
+  x: ArrayLike,
+  axis: number | null = null,
+  options: ScanOptions = {},
+): NDArray {
+  return scan("cumsum", x, axis, options, lax.add);
+}
+
+/**
+ * Cumulative product along `axis` (the flattened array by default).
+ * @param x The input.
+ * @param axis The axis (null: flattened).
+ * @param options `reverse`, `dtype`.
+ * @returns The running products.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.cumprod(np.array([1, 2, 3])).toArray(), [1, 2, 6]);
+ * ```
+ */
+export function cumprod(
+  x: ArrayLike,
+  axis: number | null = null,
+  options: ScanOptions = {},
+): NDArray {
+  return scan("cumprod", x, axis, options, lax.mul);
+}
+
+/**
+ * Running maximum along `axis` (the flattened array by default).
+ * @param x The input.
+ * @param axis The axis (null: flattened).
+ * @param options `reverse`.
+ * @returns The running maxima.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.cummax(np.array([1, 3, 2])).toArray(), [1, 3, 3]);
+ * ```
+ */
+export function cummax(
+  x: ArrayLike,
+  axis: number | null = null,
+  options: ScanOptions = {},
+): NDArray {
+  return scan("cummax", x, axis, options, (p, q) => lax.binary("max", p, q));
+}
+
+/**
+ * Running minimum along `axis` (the flattened array by default).
+ * @param x The input.
+ * @param axis The axis (null: flattened).
+ * @param options `reverse`.
+ * @returns The running minima.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.cummin(np.array([3, 1, 2])).toArray(), [3, 1, 1]);
+ * ```
+ */
+export function cummin(
+  x: ArrayLike,
+  axis: number | null = null,
+  options: ScanOptions = {},
+): NDArray {
+  return scan("cummin", x, axis, options, (p, q) => lax.binary("min", p, q));
+}
+
+/**
+ * Running log-sum-exp along `axis` (the flattened array by default), without overflow.
+ * @param x The input.
+ * @param axis The axis (null: flattened).
+ * @param options `reverse`.
+ * @returns log(cumsum(exp(x))).
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const out = np.logcumsumexp(np.array([0, 0]));
+ * assert.ok(Math.abs(Number(out.index(1).item()) - Math.LN2) < 1e-6);
+ * ```
+ */
+export function logcumsumexp(
+  x: ArrayLike,
+  axis: number | null = null,
+  options: ScanOptions = {},
+): NDArray {
+  const a = asArrayValue("np.logcumsumexp", x);
+  const f = isFloat(a.dtype) ? a : lax.convert(a, "float32");
+  return scan("logcumsumexp", f, axis, options, (p, q) => logaddexp(p, q));
+}
+
+// ---- top-k, quantiles, unique ---------------------------------------------------------------
+
+/**
+ * The k largest entries along the last axis, largest first (ties: lower index first), and
+ * their indices.
+ * @param x The input.
+ * @param k How many.
+ * @returns `[values, indices]`.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const [v, i] = np.topK(np.array([1, 5, 3]), 2);
+ * assert.deepEqual(v.toArray(), [5, 3]);
+ * assert.deepEqual(i.toArray(), [1, 2]);
+ * ```
+ */
+export function topK(x: ArrayLike, k: number): [NDArray, NDArray] {
+  const a = asArrayValue("np.topK", x);
+  if (a.ndim === 0) throw new TypeError("np.topK: needs at least 1 axis, got a scalar.");
+  const ax = a.ndim - 1, n = a.shape[ax];
+  checkInt("np.topK", "k", k, 0, n);
+  const order = bind1("argsort", [a], { axis: ax, descending: true });
+  const idx = bind1("slice", [order], {
+    starts: a.shape.map(() => 0),
+    stops: a.shape.map((d, i) => (i === ax ? k : d)),
+    steps: a.shape.map(() => 1),
+  });
+  return [takeAlongAxis(a, idx, ax), idx];
+}
+
+/** Options of `quantile`, `percentile` and `median`. */
+export interface QuantileOptions {
+  /** Axis or axes to reduce (all by default). */
+  axis?: number | readonly number[] | null;
+  /** Keep reduced axes as size 1. */
+  keepdims?: boolean;
+  /** Interpolation between the two nearest ranks: "linear" (default), "lower", "higher", "nearest", "midpoint". */
+  method?: "linear" | "lower" | "higher" | "nearest" | "midpoint";
+}
+
+/**
+ * The q-th quantiles (q in [0, 1]) over `axis`, interpolating linearly between ranks by
+ * default; NaN where a reduced lane holds NaN. The gradient flows to the ranks used.
+ * @param x The input.
+ * @param q A quantile or a list of them (the result gets q's axis first).
+ * @param options `axis`, `keepdims`, `method`.
+ * @returns The quantiles.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.quantile(np.array([1, 2, 3, 4]), 0.5).item(), 2.5);
+ * ```
+ */
+export function quantile(
+  x: ArrayLike,
+  q: number | readonly number[],
+  options: QuantileOptions = {},
+): NDArray {
+  return quantileImpl("quantile", x, q, options, 1);
+}
+
+/**
+ * The q-th percentiles (q in [0, 100]); see `quantile`.
+ * @param x The input.
+ * @param q A percentile or a list of them.
+ * @param options `axis`, `keepdims`, `method`.
+ * @returns The percentiles.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.percentile(np.array([1, 2, 3, 4, 5]), 25).item(), 2);
+ * ```
+ */
+export function percentile(
+  x: ArrayLike,
+  q: number | readonly number[],
+  options: QuantileOptions = {},
+): NDArray {
+  return quantileImpl("percentile", x, q, options, 100);
+}
+
+/**
+ * The median over `axis` (mean of the two middle values for even counts).
+ * @param x The input.
+ * @param options `axis` (or the axis itself) and `keepdims`.
+ * @returns The medians.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.median(np.array([3, 1, 2])).item(), 2);
+ * ```
+ */
+export function median(
+  x: ArrayLike,
+  options?: { axis?: number | readonly number[] | null; keepdims?: boolean } | number | null,
+): NDArray {
+  const o = options === undefined || options === null || typeof options === "number"
+    ? { axis: options ?? null }
+    : options;
+  checkOptions("np.median", o, ["axis", "keepdims"]);
+  return quantileImpl("median", x, 0.5, o, 1);
+}
+
+function quantileImpl(
+  op: string,
+  x: ArrayLike,
+  q: number | readonly number[],
+  options: QuantileOptions,
+  scale: number,
+): NDArray {
+  const name = `np.${op}`;
+  checkOptions(name, options, ["axis", "keepdims", "method"]);
+  const method = options.method ?? "linear";
+  if (!["linear", "lower", "higher", "nearest", "midpoint"].includes(method)) {
+    throw new TypeError(`${name}: unknown method ${show(method)}.`);
+  }
+  const qs = typeof q === "number" ? [q] : [...q];
+  for (const v of qs) {
+    if (typeof v !== "number" || !(v >= 0 && v <= scale)) {
+      throw new RangeError(`${name}: q must be in [0, ${scale}], got ${show(v)}.`);
+    }
+  }
+  let a = asArrayValue(name, x);
+  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const axes = normalizeAxes(name, options.axis, a.ndim);
+  const kept = [...Array(a.ndim).keys()].filter((i) => !axes.includes(i));
+  const n = axes.reduce((p, i) => p * a.shape[i], 1);
+  if (n === 0) throw new RangeError(`${name}: cannot take a quantile of an empty axis.`);
+  // the reduced axes, moved last and folded into one, sorted (NaN last)
+  const folded = lax.reshape(lax.transpose(a, [...kept, ...axes]), [
+    ...kept.map((i) => a.shape[i]),
+    n,
+  ]);
+  const last = folded.ndim - 1;
+  const sorted = sort(folded, last);
+  const hasNan = lax.binary("ne", pick(sorted, last, n - 1), pick(sorted, last, n - 1));
+  const outs = qs.map((v) => {
+    const pos = (v / scale) * (n - 1);
+    const lo = Math.floor(pos), hi = Math.ceil(pos);
+    const frac = pos - lo;
+    const vlo = pick(sorted, last, lo), vhi = pick(sorted, last, hi);
+    let r: NDArray;
+    if (method === "lower") r = vlo;
+    else if (method === "higher") r = vhi;
+    else if (method === "nearest") r = frac > 0.5 || (frac === 0.5 && lo % 2 === 1) ? vhi : vlo;
+    else if (method === "midpoint") r = lo === hi ? vlo : lax.scale(lax.add(vlo, vhi), 0.5);
+    else r = frac === 0 ? vlo : lax.add(vlo, lax.scale(lax.sub(vhi, vlo), frac));
+    r = lax.select(hasNan, lax.full(r, NaN), r);
+    return options.keepdims ? lax.reshape(r, a.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : r;
+  });
+  if (typeof q === "number") return outs[0];
+  return bind1("concatenate", outs.map((o) => lax.reshape(o, [1, ...o.shape])), { axis: 0 });
+}
+
+/** x[..., i] along the last axis `ax`. */
+function pick(x: NDArray, ax: number, i: number): NDArray {
+  const s = bind1("slice", [x], {
+    starts: x.shape.map((_, k) => (k === ax ? i : 0)),
+    stops: x.shape.map((d, k) => (k === ax ? i + 1 : d)),
+    steps: x.shape.map(() => 1),
+  });
+  return lax.reshape(s, x.shape.slice(0, ax));
 }

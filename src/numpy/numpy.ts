@@ -21,6 +21,7 @@ import {
 } from "../core/_validate.ts";
 import * as shapeOps from "./_structure.ts";
 import * as reduceOps from "./_reduce.ts";
+import * as indexOps from "./_indexing.ts";
 import { astype, clip } from "./_elementwise.ts";
 import {
   type ArrayLike,
@@ -39,6 +40,7 @@ import { fmtShape, sizeOf } from "../core/_shape.ts";
 export const NDArray: typeof ArrayType = ArrayType;
 /** The array type, `np.NDArray` (the same class as the top-level `NDArray`). */
 export type NDArray = ArrayType;
+export type { AtIndexer, IndexItem } from "../core/_ndarray.ts";
 export type { ArrayLike, DType, NestedArray, ReduceArg, ReduceOptions, SliceSpec, TypedArray };
 
 /** Options naming the dtype of a new array. */
@@ -486,6 +488,7 @@ export * from "./_structure.ts";
 export * from "./_math.ts";
 export * from "./_indexing.ts";
 export * from "./_arrange.ts";
+export * from "./_stats.ts";
 export * from "./_scan_sort.ts";
 
 installMethods({
@@ -513,6 +516,8 @@ installMethods({
   broadcastTo: shapeOps.broadcastTo,
   slice: shapeOps.slice,
   take: shapeOps.take,
+  index: (x, items) => indexOps.index(x, ...items),
+  at: (x, items) => indexOps.at(x, ...items),
   astype,
   clip,
 });
