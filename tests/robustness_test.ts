@@ -8,15 +8,18 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  figure,
   grad,
   hessian,
   jacfwd,
   jacrev,
   jvp,
   linearize,
+  lineChart,
   nn,
   np,
   optim,
+  progressBar,
   random,
   schedules,
   tree,
@@ -626,5 +629,61 @@ describe("train: mismatched structures and shapes never broadcast", () => {
       "random.permutation",
     ],
     ["random.split into 1.5", () => random.split(random.key(0), 1.5), RangeError, "random.split"],
+  ]);
+});
+
+describe("display: bounded sizes and point counts", () => {
+  it("lineChart refuses a width of 1e9 pixels instead of exhausting memory", () => {
+    rejects(() => lineChart([{ name: "a", y: [1, 2] }], { width: 1e9 }), RangeError, "lineChart");
+  });
+
+  it("lineChart draws a million points in a bounded SVG that keeps the spike", () => {
+    const y = Array.from({ length: 1e6 }, (_, i) => (i === 654321 ? 50 : Math.sin(i / 1000)));
+    const svg = lineChart([{ name: "long", y }]);
+    assert.ok(svg.length < 200_000, `the SVG has ${svg.length} characters`);
+    // the y axis reaches the spike: a tick at 50 (or above) is drawn
+    assert.ok(/>50</.test(svg) || />60</.test(svg), "the spike was dropped by downsampling");
+  });
+
+  table([
+    [
+      "lineChart with a string width",
+      () => lineChart([], bad({ width: "640" })),
+      RangeError,
+      "lineChart",
+    ],
+    [
+      "lineChart with an unknown option",
+      () => lineChart([], bad({ ylabel: "x" })),
+      TypeError,
+      "lineChart",
+    ],
+    [
+      "lineChart of a bare series",
+      () => lineChart(bad({ name: "a", y: [1] })),
+      TypeError,
+      "lineChart",
+    ],
+    [
+      "lineChart with a series without y",
+      () => lineChart(bad([{ name: "a" }])),
+      TypeError,
+      "lineChart",
+    ],
+    ["figure with panel width 1e7", () => figure([], { panelWidth: 1e7 }), RangeError, "figure"],
+    ["figure with 1.5 columns", () => figure([], { columns: 1.5 }), TypeError, "figure"],
+    ["progressBar without options", () => progressBar(bad(undefined)), TypeError, "progressBar"],
+    [
+      "progressBar with a string total",
+      () => progressBar(bad({ total: "10" })),
+      TypeError,
+      "progressBar",
+    ],
+    [
+      "progressBar with an unknown option",
+      () => progressBar(bad({ total: 10, widht: 3 })),
+      TypeError,
+      "progressBar",
+    ],
   ]);
 });

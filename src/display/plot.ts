@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { checkInt, checkOptions, show } from "../core/_validate.ts";
 
 /** One line in a chart. */
 export interface Series {
@@ -68,6 +69,22 @@ export interface FigureOptions {
   panelWidth?: number;
   /** Height of each panel in pixels (default 360). */
   panelHeight?: number;
+}
+
+const PANEL_KEYS = ["title", "xLabel", "yLabel", "logY", "yMin", "yMax", "xMin", "xMax", "legend"];
+
+/** Checks the series list: each a `{ name, y }` with optional `x`, `color`, `dashed`. */
+function checkSeries(op: string, series: unknown): void {
+  if (!Array.isArray(series)) {
+    throw new TypeError(`${op}: series must be a list of { name, y }, got ${show(series)}.`);
+  }
+  series.forEach((s, i) => {
+    checkOptions(`${op} (series ${i})`, s, ["name", "y", "x", "color", "dashed"], "series keys");
+    const y = (s as { y?: unknown })?.y;
+    if (s === undefined || !(Array.isArray(y) || ArrayBuffer.isView(y))) {
+      throw new TypeError(`${op}: series ${i} needs y, a list of numbers, got ${show(y)}.`);
+    }
+  });
 }
 
 /** The colours given, in order, to series without an explicit `color`. */
@@ -248,6 +265,42 @@ function count(s: Series): number {
   return s.x ? Math.min(s.x.length, s.y.length) : s.y.length;
 }
 
+/**
+ * The indices of a series worth drawing in `pixels` columns: all of them for a
+ * short series; for a long one, per bucket of consecutive points the first,
+ * the lowest, the highest and any unusable one (so peaks and gaps survive),
+ * which bounds the SVG at a few points per pixel however long the series is.
+ */
+function drawnIndices(
+  s: Series,
+  n: number,
+  pixels: number,
+  usable: (y: number) => boolean,
+): Iterable<number> {
+  const buckets = Math.max(1, Math.floor(2 * pixels));
+  if (n <= 4 * buckets) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  const per = n / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor(b * per), hi = Math.min(n, Math.floor((b + 1) * per));
+    let iMin = -1, iMax = -1;
+    const picked = new Set<number>([lo]);
+    for (let i = lo; i < hi; i++) {
+      const y = Number(s.y[i]);
+      if (!usable(y) || !Number.isFinite(xAt(s, i))) {
+        picked.add(i);
+        continue;
+      }
+      if (iMin < 0 || y < Number(s.y[iMin])) iMin = i;
+      if (iMax < 0 || y > Number(s.y[iMax])) iMax = i;
+    }
+    if (iMin >= 0) picked.add(iMin);
+    if (iMax >= 0) picked.add(iMax);
+    out.push(...[...picked].sort((a, b) => a - b));
+  }
+  return out;
+}
+
 /** Renders one panel's content into the given box; returns SVG elements. */
 function renderPanel(panel: Panel, box: Box, id: string, colorOffset: number): string {
   const out: string[] = [];
@@ -398,11 +451,14 @@ function renderPanel(panel: Panel, box: Box, id: string, colorOffset: number): s
       } else if (run.length > 1) segs.push(run.join(""));
       run = [];
     };
-    for (let i = 0; i < n; i++) {
+    let prev = -1;
+    for (const i of drawnIndices(s, n, pw, usable)) {
       const x = xAt(s, i), y = Number(s.y[i]);
+      const before = prev;
+      prev = i;
       if (!Number.isFinite(x) || !usable(y)) {
         // Mark where a series stops being finite, e.g. a diverging loss.
-        if (lastGood >= 0 && lastGood === i - 1 && !Number.isFinite(y)) {
+        if (lastGood >= 0 && lastGood === before && !Number.isFinite(y)) {
           const gx = xAt(s, lastGood), gy = Number(s.y[lastGood]);
           breaks.push(`${fmt(sx(gx))},${fmt(sy(gy))}`);
         }
@@ -455,8 +511,17 @@ function svgDocument(width: number, height: number, body: string): string {
     `<rect width="100%" height="100%" fill="#ffffff"/>\n${body}\n</svg>\n`;
 }
 
-function size(v: number | undefined, fallback: number): number {
-  return v !== undefined && Number.isFinite(v) && v >= 120 ? v : fallback;
+/** The largest image side in pixels: beyond it an SVG is too big to build or view. */
+const MAX_SIDE = 16384;
+
+function size(op: string, what: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 120 || v > MAX_SIDE) {
+    throw new RangeError(
+      `${op}: ${what} must be a number of pixels from 120 to ${MAX_SIDE}, got ${show(v)}.`,
+    );
+  }
+  return v;
 }
 
 function panelId(panel: Panel, index: number): string {
@@ -494,8 +559,10 @@ function panelId(panel: Panel, index: number): string {
  * ```
  */
 export function lineChart(series: Series[], options: ChartOptions = {}): string {
+  checkOptions("lineChart", options, [...PANEL_KEYS, "width", "height"]);
+  checkSeries("lineChart", series);
   const { width, height, ...panelOptions } = options;
-  const w = size(width, 640), h = size(height, 400);
+  const w = size("lineChart", "width", width, 640), h = size("lineChart", "height", height, 400);
   const panel: Panel = { ...panelOptions, series };
   const body = renderPanel(panel, { x: 0, y: 0, width: w, height: h }, panelId(panel, 0), 0);
   return svgDocument(w, h, body);
@@ -523,13 +590,25 @@ export function lineChart(series: Series[], options: ChartOptions = {}): string 
  * ```
  */
 export function figure(panels: Panel[], options: FigureOptions = {}): string {
+  checkOptions("figure", options, ["columns", "title", "panelWidth", "panelHeight"]);
+  if (!Array.isArray(panels)) {
+    throw new TypeError(
+      `figure: panels must be a list of { series, ...options }, got ${show(panels)}.`,
+    );
+  }
+  panels.forEach((p, i) => {
+    checkOptions(`figure (panel ${i})`, p, [...PANEL_KEYS, "series"], "panel keys");
+    checkSeries(`figure (panel ${i})`, p.series);
+  });
+  if (options.columns !== undefined) checkInt("figure", "columns", options.columns, 1, 64);
   const n = Math.max(1, panels.length);
   const cols = Math.max(
     1,
     Math.min(n, Math.floor(options.columns ?? Math.min(n, 3)) || 1),
   );
   const rows = Math.ceil(n / cols);
-  const pw = size(options.panelWidth, 520), ph = size(options.panelHeight, 360);
+  const pw = size("figure", "panelWidth", options.panelWidth, 520);
+  const ph = size("figure", "panelHeight", options.panelHeight, 360);
   const titleH = options.title ? 34 : 0;
   const width = cols * pw, height = rows * ph + titleH;
   const parts: string[] = [];

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkInt, checkOptions, show } from "../core/_validate.ts";
 
 /** Options of {@linkcode progressBar}. */
 export interface ProgressOptions {
@@ -228,6 +229,22 @@ function formatRate(perSecond: number): string {
  * ```
  */
 export function progressBar(options: ProgressOptions): ProgressBar {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`progressBar: expected options like { total }, got ${show(options)}.`);
+  }
+  checkOptions("progressBar", options, [
+    "total",
+    "label",
+    "width",
+    "examplesPerStep",
+    "write",
+    "tty",
+    "now",
+    "minIntervalMs",
+    "columns",
+  ]);
+  checkInt("progressBar", "total", options.total, 0, Number.MAX_SAFE_INTEGER);
+  if (options.width !== undefined) checkInt("progressBar", "width", options.width, 1, 1000);
   const total = Math.max(0, Math.floor(options.total));
   const barWidth = Math.max(1, Math.floor(options.width ?? 24));
   const label = options.label ?? "";
