@@ -287,6 +287,22 @@ describe("io safetensors rejects corrupt files", () => {
     });
   }
 
+  it("loadSafetensors() throws for the file cut at every possible length", () => {
+    const bytes = io.saveSafetensors({
+      a: np.array([1, 2, 3]),
+      b: np.array([[true, false]]),
+      c: np.zeros([0]),
+      d: np.array([1.5], { dtype: "float64" }),
+    });
+    for (let n = 0; n < bytes.length; n++) {
+      assert.throws(
+        () => io.loadSafetensors(bytes.slice(0, n)),
+        /io\.loadSafetensors: /,
+        `cut at ${n}`,
+      );
+    }
+  });
+
   it("loadSafetensors() with like lists every missing, extra and mis-shaped tensor at once", () => {
     const bytes = io.saveSafetensors({ w: np.ones([2, 3]), b: np.ones([3]), extra: np.ones([1]) });
     const like = { w: np.ones([3, 2]), b: np.ones([3], { dtype: "float64" }), gone: np.ones([1]) };

@@ -98,6 +98,12 @@ export function encode(
   let offset = 0;
   const placed: { value: ArrayValue; at: number }[] = [];
   for (const { e } of order) {
+    if (e.value.data.length !== e.value.size) {
+      throw new Error(
+        `difftrace io: internal error: the array "${e.name}" holds ${e.value.data.length} ` +
+          `elements for shape [${e.value.shape.join(", ")}].`,
+      );
+    }
     const bytes = e.value.data.byteLength;
     header[e.name] = {
       dtype: WRITE[e.value.dtype],
