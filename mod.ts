@@ -47,6 +47,7 @@ export {
 } from "./src/transforms/autodiff.ts";
 export { vmap } from "./src/transforms/vmap.ts";
 export * as lax from "./src/transforms/lax.ts";
+export * as debug from "./src/transforms/debug.ts";
 export {
   checkpoint,
   type CheckpointOptions,

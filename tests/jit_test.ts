@@ -10,6 +10,7 @@ import {
   checkpoint,
   customJvp,
   customVjp,
+  debug,
   grad,
   jit,
   jvp,
@@ -179,6 +180,10 @@ const CASES: [string, Fn, NDArray[]][] = [
     ],
   ],
   ["checkpoint", (x) => checkpoint((v: NDArray) => v.tanh().exp())(x), [x23]],
+  ["debug_callback", (x) => {
+    debug.callback(() => {}, x);
+    return x.mul(2);
+  }, [x23]],
 ];
 
 describe("jit() matches eager evaluation", () => {

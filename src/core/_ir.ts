@@ -222,6 +222,9 @@ export interface PrimitiveParams {
   custom_vjp_lin: { bwd: Jaxpr; numRes: number; outAvals: Aval[] };
   /** `jaxpr(args)`, whose intermediates the backward pass recomputes instead of storing. */
   checkpoint: { jaxpr: Jaxpr; policy: "nothing_saveable" | "dots_saveable" };
+  // -- effects -----------------------------------------------------------------------
+  /** Calls `callback` with the concrete values of its inputs when the program runs; no outputs. */
+  debug_callback: { callback: (values: NDArray[]) => void; name: string };
 }
 
 /** The name of a primitive. */
@@ -278,6 +281,12 @@ export const COMPARE_PRIMITIVES = [
   "ge",
 ] as const satisfies readonly Primitive[];
 export type ComparePrimitive = (typeof COMPARE_PRIMITIVES)[number];
+
+/**
+ * Primitives with an effect (a callback): never folded, merged, removed as dead, or hoisted
+ * out of a loop by a compiler pass.
+ */
+export const EFFECTFUL: ReadonlySet<Primitive> = new Set<Primitive>(["debug_callback"]);
 
 /** Primitives computed independently per element (candidates for loop fusion). */
 export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([

@@ -37,7 +37,7 @@ import {
 } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
-import { checkpointVmap, customVjpLinVmap, customVmap } from "./_custom.ts";
+import { checkpointVmap, customVjpLinVmap, customVmap, debugVmap } from "./_custom.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -385,6 +385,7 @@ const structural = {
     customVmap("custom_vjp_call", vals, dims, params, vmapFlat),
   custom_vjp_lin: (vals, dims, params) => customVjpLinVmap(vals, dims, params, vmapFlat),
   checkpoint: (vals, dims, params) => checkpointVmap(vals, dims, params, vmapFlat),
+  debug_callback: debugVmap,
 } satisfies {
   [
     P in Exclude<

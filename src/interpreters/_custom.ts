@@ -21,7 +21,14 @@
  */
 import { bind, evalJaxpr } from "../core/_trace.ts";
 import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
-import { type Eqn, Jaxpr, LazyJaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
+import {
+  EFFECTFUL,
+  type Eqn,
+  Jaxpr,
+  LazyJaxpr,
+  type PrimitiveParams,
+  type Var,
+} from "../core/_ir.ts";
 import {
   avalsOf,
   type BackwardPass,
@@ -50,13 +57,13 @@ function noClosureTangents(name: string, tangents: readonly T[], numConsts: numb
   }
 }
 
-/** Keeps only the equations the outputs depend on. */
-function dce(j: Jaxpr): Jaxpr {
+/** Keeps only the equations the outputs depend on (and, with `effects`, the callbacks). */
+function dce(j: Jaxpr, effects = false): Jaxpr {
   const live = new Set<Var>(j.outvars);
   const kept: Eqn[] = [];
   for (let k = j.eqns.length - 1; k >= 0; k--) {
     const e = j.eqns[k];
-    if (e.outputs.some((o) => live.has(o))) {
+    if (e.outputs.some((o) => live.has(o)) || (effects && EFFECTFUL.has(e.prim))) {
       kept.push(e);
       e.inputs.forEach((v) => live.add(v));
     }
@@ -162,6 +169,7 @@ export function checkpointJvp(
       ...j.outvars.slice(0, nOut),
       ...saved,
     ]),
+    true,
   );
   const tangent = dce(
     new Jaxpr(
@@ -283,4 +291,45 @@ export function checkpointVmap(
   const args = vals.map((v, i) => (b[i] ? placeBatch(v, dims[i], 0, size) : v));
   const outs = bind("checkpoint", args, { ...params, jaxpr: bj.jaxpr });
   return [outs, bj.batchedOut.map((o) => (o ? 0 : null))];
+}
+
+// ---- debug_callback ------------------------------------------------------------------
+
+/** Runs the callback on concrete values; it has no outputs. */
+export function debugEval(args: ArrayValue[], { callback }: PrimitiveParams["debug_callback"]) {
+  callback(args);
+  return [];
+}
+
+/** Under differentiation the callback sees the primal values; nothing has a tangent. */
+export function debugJvp(
+  primals: NDArray[],
+  _tangents: T[],
+  params: PrimitiveParams["debug_callback"],
+): [NDArray[], T[]] {
+  bind("debug_callback", primals, params);
+  return [[], []];
+}
+
+/** Under vmap the callback runs once per example, in order (as JAX's debug callbacks do). */
+export function debugVmap(
+  vals: NDArray[],
+  dims: Dim[],
+  params: PrimitiveParams["debug_callback"],
+): [NDArray[], Dim[]] {
+  const size = sizeFrom(vals, dims);
+  for (let b = 0; b < size; b++) {
+    const example = vals.map((v, i) => {
+      const d = dims[i];
+      if (d === null) return v;
+      const row = bind("slice", [v], {
+        starts: v.shape.map((_, k) => (k === d ? b : 0)),
+        stops: v.shape.map((n, k) => (k === d ? b + 1 : n)),
+        steps: v.shape.map(() => 1),
+      })[0];
+      return bind("reshape", [row], { shape: v.shape.filter((_, k) => k !== d) })[0];
+    });
+    bind("debug_callback", example, params);
+  }
+  return [[], []];
 }

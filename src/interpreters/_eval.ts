@@ -24,7 +24,7 @@ import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
-import { customEvalRules } from "./_custom.ts";
+import { customEvalRules, debugEval } from "./_custom.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -541,6 +541,7 @@ const rules = {
   },
   ...controlEvalRules,
   ...customEvalRules,
+  debug_callback: debugEval,
 } satisfies Partial<{ [P in Primitive]: EvalRule<P> }>;
 
 export const evalRules: { [P in Primitive]: EvalRule<P> } = {

@@ -179,7 +179,7 @@ export function hoistedRunner(jaxpr: Jaxpr, numInvariant: number): Hoisted {
   let h = byN.get(numInvariant);
   if (!h) {
     const known = jaxpr.invars.map((_, i) => i < numInvariant);
-    const pe = partialEval(jaxpr, known, jaxpr.outvars.map(() => true));
+    const pe = partialEval(jaxpr, known, jaxpr.outvars.map(() => true), true);
     h = pe.numKnownEqns === 0
       ? { invariant: null, loop: runnerOf(jaxpr) }
       : { invariant: runnerOf(pe.known), loop: runnerOf(pe.unknown) };

@@ -11,7 +11,7 @@ import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams, UnaryPrimitive } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
-import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp } from "./_custom.ts";
+import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } from "./_custom.ts";
 
 type T = NDArray | null;
 
@@ -339,6 +339,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   custom_vjp_call: customVjpJvp,
   custom_vjp_lin: customVjpLinJvp,
   checkpoint: (primals, tangents, params) => checkpointJvp(primals, tangents, params, jvpFlat),
+  debug_callback: debugJvp,
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

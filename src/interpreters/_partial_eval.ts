@@ -12,10 +12,11 @@
  * a `cond` splits the same way per branch; and evaluating a loop hoists the part of its body
  * that depends only on loop-invariant inputs out of the loop.
  *
- * An equation is known when all its inputs are known (constants of the jaxpr are known).
+ * An equation is known when all its inputs are known (constants of the jaxpr are known);
+ * with `effectsUnknown`, a callback stays in the unknown part (it must run once per iteration).
  * Variables are shared between the two parts: both are views of one program.
  */
-import { type Eqn, Jaxpr, type Var } from "../core/_ir.ts";
+import { EFFECTFUL, type Eqn, Jaxpr, type Var } from "../core/_ir.ts";
 
 /** The two parts of a partially evaluated jaxpr. */
 export interface PartialEval {
@@ -39,13 +40,14 @@ export function partialEval(
   jaxpr: Jaxpr,
   knownIn: readonly boolean[],
   instantiate: readonly boolean[] = jaxpr.outvars.map(() => false),
+  effectsUnknown = false,
 ): PartialEval {
   const known = new Set<Var>(jaxpr.constvars);
   jaxpr.invars.forEach((v, i) => knownIn[i] && known.add(v));
   const isConst = new Set<Var>(jaxpr.constvars);
   const knownEqns: Eqn[] = [], unknownEqns: Eqn[] = [];
   for (const e of jaxpr.eqns) {
-    if (e.inputs.every((v) => known.has(v))) {
+    if (e.inputs.every((v) => known.has(v)) && !(effectsUnknown && EFFECTFUL.has(e.prim))) {
       knownEqns.push(e);
       e.outputs.forEach((o) => known.add(o));
     } else unknownEqns.push(e);

@@ -177,6 +177,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   custom_vjp_call: notLinear("custom_vjp_call"),
   custom_vjp_lin: (_ct, args, params, cts) => customVjpLinTranspose(cts, args, params),
   checkpoint: (_ct, args, params, cts) => checkpointTranspose(cts, args, params, backwardPass),
+  debug_callback: notLinear("debug_callback"),
 };
 
 /**

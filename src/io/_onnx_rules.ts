@@ -241,4 +241,5 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   scan: { unsupported: "lax.scan is not exported yet (ONNX Scan/Loop are not emitted)" },
   cond: { unsupported: "lax.cond/switch are not exported yet (ONNX If is not emitted)" },
   while_loop: { unsupported: "lax.whileLoop is not exported yet (ONNX Loop is not emitted)" },
+  debug_callback: { unsupported: "a debug callback runs JS code, which ONNX cannot hold" },
 };

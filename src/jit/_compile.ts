@@ -35,7 +35,7 @@ import { type Eqn, Jaxpr, Var } from "../core/_ir.ts";
 import { loopHooks } from "../interpreters/_higher_order.ts";
 import { ArrayValue } from "../core/_ndarray.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
-import { ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
+import { EFFECTFUL, ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { compileGroup, type Step, type Unit } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";
@@ -83,6 +83,10 @@ export function simplify(jaxpr: Jaxpr): Program {
       let outs: Var[];
       if (e.prim === "jit_call") {
         outs = emit((e.params as PrimitiveParams["jit_call"]).jaxpr, ins);
+      } else if (EFFECTFUL.has(e.prim)) {
+        // a callback runs each time the program runs: never folded or merged
+        outs = [];
+        eqns.push({ prim: e.prim, inputs: ins, params: e.params, outputs: outs });
       } else if (e.prim !== "broadcast" && ins.every((v) => consts.has(v))) {
         // constant folding: evaluate now with the eager kernels
         const vals = evalRules[e.prim](ins.map((v) => consts.get(v)!), e.params as never);
@@ -119,7 +123,7 @@ export function dce(p: Program): Program {
   const kept: Eqn[] = [];
   for (let k = p.eqns.length - 1; k >= 0; k--) {
     const e = p.eqns[k];
-    if (e.outputs.some((o) => live.has(o))) {
+    if (e.outputs.some((o) => live.has(o)) || EFFECTFUL.has(e.prim)) {
       kept.push(e);
       e.inputs.forEach((v) => live.add(v));
     }
@@ -199,7 +203,7 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const first = Array.from({ length: n }, (_, i) => i);
   const last = Array.from({ length: n }, (_, i) => i);
   const isGroup = eqns.map((_, i) => kind[i] === "elementwise" || kind[i] === "broadcast");
-  const shape = eqns.map((e) => e.outputs[0].aval.shape);
+  const shape = eqns.map((e) => e.outputs[0]?.aval.shape ?? []);
 
   /** The current roots of `x`'s predecessors, dropping entries that became internal. */
   const rootsOf = (x: number): number[] => {

@@ -130,7 +130,16 @@ export function serializeJaxpr(jaxpr: Jaxpr, shared: boolean): WireJaxpr {
     invars: jaxpr.invars.map(id),
     constvars: jaxpr.constvars.map(id),
     consts,
-    eqns: jaxpr.eqns.map((e) => ({
+    eqns: jaxpr.eqns.map((e) => {
+      if (e.prim === "debug_callback") {
+        throw new TypeError(
+          "WorkerPool: the function calls debug.print or debug.callback, whose JS callback " +
+            "cannot be sent to a worker. Remove the call from the function given to the pool, " +
+            "or print the values it returns.",
+        );
+      }
+      return e;
+    }).map((e) => ({
       prim: e.prim,
       inputs: e.inputs.map(id),
       params: mapJaxprParams(e.params, (j) => serializeJaxpr(j as Jaxpr, shared)),
