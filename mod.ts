@@ -82,7 +82,7 @@ export * as random from "./src/train/random.ts";
 export * as nn from "./src/train/nn.ts";
 export * as losses from "./src/train/losses.ts";
 export * as optim from "./src/train/optim.ts";
-export * as schedules from "./src/train/schedules.ts";
+export * as schedules from "./src/train/_schedules_all.ts";
 export * as io from "./src/io/io.ts";
 export { createWorkerPool } from "./src/parallel/pool.ts";
 export type {

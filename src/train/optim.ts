@@ -37,6 +37,9 @@ import {
 
 // `export *` (not a named list): deno doc drops named re-exports inside a namespace
 export * from "./_gradient_transformations.ts";
+export * from "./_optax_transforms.ts";
+export * from "./_optax_wrappers.ts";
+export * from "./_optax_aliases.ts";
 
 /**
  * Adds the updates to the parameters, keeping each parameter's dtype.
