@@ -9,7 +9,6 @@ import type { NDArray } from "../core/_ndarray.ts";
 import { map } from "../core/tree.ts";
 import {
   chain,
-  checkLearningRate,
   type GradientTransformation,
   type ScalarOrSchedule,
   scale,
@@ -17,6 +16,7 @@ import {
   scaleByLearningRate,
   trace,
 } from "./_gradient_transformations.ts";
+import { checkLearningRate } from "./_learning_rate.ts";
 import {
   type AdamLikeOptions,
   addNoise,
