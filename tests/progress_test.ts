@@ -154,3 +154,47 @@ describe("progressBar", () => {
     assert.match(bar.line, /default writer/);
   });
 });
+
+describe("progressBar at 80 columns", () => {
+  it("keeps epoch, loss, examples/s and the held-out accuracy, dropping the bar's extras first", () => {
+    const out: string[] = [];
+    let t = 0;
+    const bar = progressBar({
+      total: 125,
+      label: "epoch 20/20",
+      examplesPerStep: 64,
+      tty: true,
+      columns: 80,
+      write: (s: string) => out.push(s),
+      now: () => t,
+    });
+    for (let step = 1; step <= 125; step++) {
+      t += 20;
+      bar.update(step, { loss: 0.003477 });
+    }
+    bar.done("held-out accuracy 0.9580");
+    const last = out[out.length - 1].replace("\r", "").replace("\u001b[K", "").trimEnd();
+    assert.ok(last.length <= 79, `${last.length} columns: ${last}`);
+    for (
+      const field of ["epoch 20/20", "loss 0.003477", "3,200 ex/s", "held-out accuracy 0.9580"]
+    ) {
+      assert.ok(last.includes(field), `${field} missing from: ${last}`);
+    }
+    assert.ok(!last.includes("…"), last);
+  });
+
+  it("shows every field, the full bar included, when the line fits", () => {
+    const out: string[] = [];
+    const bar = progressBar({
+      total: 10,
+      label: "e",
+      width: 10,
+      tty: true,
+      columns: 200,
+      write: (s: string) => out.push(s),
+      now: () => 0,
+    });
+    bar.update(5, { loss: 1 }, { force: true });
+    assert.match(out[out.length - 1], /e \[#{5}\.{5}\] {3}5\/10 {2}loss 1/);
+  });
+});

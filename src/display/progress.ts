@@ -271,29 +271,54 @@ export function progressBar(options: ProgressOptions): ProgressBar {
   let drawnOnce = false;
   let dirty = false;
 
+  // The fields of a line, most important first when a narrow terminal forces a choice: the
+  // label (epoch), the metrics (loss, accuracy), the rate and the final message always stay;
+  // the bar shrinks to 8 characters, then the step count, the time and the bar itself go.
   const render = (elapsedMs: number, finalMessage?: string): string => {
-    const parts: string[] = [];
-    if (label) parts.push(label);
     const frac = total > 0 ? Math.min(1, Math.max(0, lastStep / total)) : 1;
-    const filled = Math.round(frac * barWidth);
-    parts.push(`[${"#".repeat(filled)}${".".repeat(barWidth - filled)}]`);
-    let text = parts.join(" ");
-    text += `  ${String(lastStep).padStart(String(total).length)}/${total}`;
-    for (const [k, v] of Object.entries(metrics)) text += `  ${k} ${formatMetric(v)}`;
+    const bar = (w: number) => {
+      const filled = Math.round(frac * w);
+      return `[${"#".repeat(filled)}${".".repeat(w - filled)}]`;
+    };
+    const steps = `${String(lastStep).padStart(String(total).length)}/${total}`;
+    const shown = Object.entries(metrics).map(([k, v]) => `${k} ${formatMetric(v)}`);
     const seconds = elapsedMs / 1000;
+    let rate = "";
     if (seconds > 0 && lastStep > 0) {
-      text += sawExamples
-        ? `  ${formatRate(examples / seconds)} ex/s`
-        : `  ${formatRate(lastStep / seconds)} it/s`;
+      rate = sawExamples
+        ? `${formatRate(examples / seconds)} ex/s`
+        : `${formatRate(lastStep / seconds)} it/s`;
     }
+    let time: string;
     if (finalMessage !== undefined || lastStep >= total) {
-      text += `  in ${formatDuration(seconds)}`;
+      time = `in ${formatDuration(seconds)}`;
     } else {
       const eta = lastStep > 0 && seconds > 0 ? ((total - lastStep) * seconds) / lastStep : NaN;
-      text += `  ETA ${formatDuration(eta)}`;
+      time = `ETA ${formatDuration(eta)}`;
     }
-    if (finalMessage) text += `  ${finalMessage}`;
-    return text;
+    const compose = (barWidth: number | null, withSteps: boolean, withTime: boolean) => {
+      const head = [label, barWidth === null ? "" : bar(barWidth)].filter((x) => x).join(" ");
+      const tail = [
+        withSteps ? steps : "",
+        ...shown,
+        rate,
+        withTime ? time : "",
+        finalMessage ?? "",
+      ]
+        .filter((x) => x);
+      return [head, ...tail].filter((x) => x).join("  ");
+    };
+    const full = compose(barWidth, true, true);
+    const limit = output.tty && columns > 1 ? columns - 1 : Infinity;
+    if (full.length <= limit) return full;
+    const small = Math.min(barWidth, 8);
+    const tries = [
+      compose(small, true, true),
+      compose(small, false, true),
+      compose(small, false, false),
+      compose(null, false, false),
+    ];
+    return tries.find((t) => t.length <= limit) ?? tries[tries.length - 1];
   };
 
   const emit = (text: string, final: boolean) => {
