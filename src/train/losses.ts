@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/_validate.ts";
 import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
@@ -33,7 +34,14 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-function reduce(op: string, perExample: NDArray, reduction: Reduction | undefined): NDArray {
+function reduce(
+  op: string,
+  perExample: NDArray,
+  options: { reduction?: Reduction },
+  keys: readonly string[] = ["reduction"],
+): NDArray {
+  checkOptions(`losses.${op}`, options, keys);
+  const reduction = options.reduction;
   switch (reduction ?? "mean") {
     case "mean":
       return np.mean(perExample);
@@ -105,7 +113,7 @@ export function softmaxCrossEntropy(
   checkSameShape("softmaxCrossEntropy", logits, labels, "labels");
   // loss = −Σ_c y_c log softmax(z)_c = Σ_c y_c (logsumexp(z) − z_c)
   const perExample = np.sum(labels.mul(negLogSoftmax(logits)), { axis: -1 });
-  return reduce("softmaxCrossEntropy", perExample, options.reduction);
+  return reduce("softmaxCrossEntropy", perExample, options);
 }
 
 /**
@@ -168,7 +176,7 @@ export function softmaxCrossEntropyWithIntegerLabels(
   const onehot = np.equal(np.expandDims(labels, -1), np.arange(classes)).astype(logits.dtype);
   const picked = np.sum(logits.mul(onehot), { axis: -1 });
   const perExample = np.logsumexp(logits, { axis: -1 }).sub(picked);
-  return reduce(op, perExample, options.reduction);
+  return reduce(op, perExample, options);
 }
 
 /**
@@ -201,7 +209,7 @@ export function sigmoidBinaryCrossEntropy(
   checkSameShape("sigmoidBinaryCrossEntropy", logits, labels, "labels");
   // loss = softplus(z) − z·y, softplus(z) = max(z, 0) + log1p(exp(−|z|)); d/dz = σ(z) − y
   const perElement = softplus(logits).sub(logits.mul(labels));
-  return reduce("sigmoidBinaryCrossEntropy", perElement, options.reduction);
+  return reduce("sigmoidBinaryCrossEntropy", perElement, options);
 }
 
 /**
@@ -227,7 +235,7 @@ export function meanSquaredError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanSquaredError", predictions, targets);
-  return reduce("meanSquaredError", np.square(predictions.sub(targets)), options.reduction);
+  return reduce("meanSquaredError", np.square(predictions.sub(targets)), options);
 }
 
 /**
@@ -252,7 +260,7 @@ export function meanAbsoluteError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanAbsoluteError", predictions, targets);
-  return reduce("meanAbsoluteError", np.abs(predictions.sub(targets)), options.reduction);
+  return reduce("meanAbsoluteError", np.abs(predictions.sub(targets)), options);
 }
 
 /** Options of {@link huberLoss}. */
@@ -293,7 +301,7 @@ export function huberLoss(
   // q = min(e, δ), l = e − q: loss = ½ q² + δ l (= ½ e² inside, δ(e − ½δ) outside)
   const q = np.minimum(e, delta);
   const perElement = q.square().mul(0.5).add(e.sub(q).mul(delta));
-  return reduce("huberLoss", perElement, options.reduction);
+  return reduce("huberLoss", perElement, options, ["reduction", "delta"]);
 }
 
 /**
@@ -328,7 +336,7 @@ export function klDivergence(
   const positive = targets.greater(0);
   const logT = np.log(np.where(positive, targets, 1));
   const perClass = np.where(positive, targets.mul(logT.sub(logPredictions)), 0);
-  return reduce("klDivergence", np.sum(perClass, { axis: -1 }), options.reduction);
+  return reduce("klDivergence", np.sum(perClass, { axis: -1 }), options);
 }
 
 /**
@@ -357,7 +365,7 @@ export function hingeLoss(
   return reduce(
     "hingeLoss",
     np.maximum(predictions.mul(targets).neg().add(1), 0),
-    options.reduction,
+    options,
   );
 }
 
