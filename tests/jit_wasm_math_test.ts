@@ -1,7 +1,8 @@
 /**
- * jit's f32x4 approximations and lane-mask ops (src/jit/_wasm_math.ts): exp and
- * logistic against float64 references over the whole float32 range (denormals,
+ * jit's f32x4 approximations and lane-mask ops (src/jit/_wasm_math.ts): exp,
+ * logistic and tanh against float64 references over the whole float32 range (denormals,
  * ±0, ±inf, NaN, the overflow and underflow edges) with a stated max ulp error;
+ * sin and cos bit-identical to the JS loops (large |x| falls back to them);
  * comparisons and select bit-identical to eager; `precision: "exact"` keeps the
  * approximations out.
  */
@@ -10,6 +11,7 @@ import assert from "node:assert/strict";
 import { jit, type NDArray, np } from "../mod.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
+import { setJitWasm } from "../src/jit/_codegen_wasm.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
 import { makeRng } from "./_helpers.ts";
 
@@ -107,8 +109,52 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
     assert.ok(err <= 2.5, `max error ${err} ulp`);
   });
 
+  it("tanh is within 2 ulp of float64 tanh over the float32 range, and keeps -0", () => {
+    const f = (x: NDArray) => x.tanh();
+    assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1);
+    const err = maxUlpError(f, Math.tanh, xs);
+    assert.ok(err <= 2, `max error ${err} ulp`);
+    assert.ok(Object.is(jit(f)(np.array(new Float32Array(4096).fill(-0))).toTypedArray()[0], -0));
+  });
+
+  it("sin and cos equal the JS loop bit for bit, and large |x| reruns as the JS loop", () => {
+    const finite = xs.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e5 ? v : v / 1e30));
+    finite.set([0, -0, NaN, Infinity, -Infinity, 3.1415927, -1.5707964, 99999.99]);
+    const withLarge = finite.slice();
+    withLarge[100] = 123456.7;
+    for (
+      const f of [
+        (x: NDArray) => x.sin(),
+        (x: NDArray) => x.cos(),
+        (x: NDArray) => x.sin().mul(x.cos().add(2)),
+      ]
+    ) {
+      for (const input of [finite, withLarge]) {
+        const x = np.array(input);
+        assert.equal(compile(makeJaxpr(f)(x)).stats.wasmLoops, 1);
+        const simd = jit(f)(x).toTypedArray();
+        const was = setJitWasm(false);
+        const js = jit(f)(x).toTypedArray();
+        setJitWasm(was);
+        for (let i = 0; i < js.length; i++) {
+          assert.ok(
+            Object.is(simd[i], js[i]) || (Number.isNaN(simd[i]) && Number.isNaN(js[i])),
+            `x = ${input[i]}: wasm ${simd[i]}, JS ${js[i]}`,
+          );
+        }
+      }
+    }
+    // and both are within float32 rounding of Math.sin on ordinary arguments
+    const x = np.array(finite.subarray(0, 8192));
+    const s = jit((x: NDArray) => x.sin())(x).toTypedArray();
+    for (let i = 0; i < s.length; i++) {
+      const e = Math.sin(finite[i]);
+      if (Number.isFinite(e)) assert.ok(Math.abs(s[i] - e) <= ulpOf(e), `sin(${finite[i]})`);
+    }
+  });
+
   it('precision: "exact" keeps exp bit-identical to eager (no approximation)', () => {
-    const f = (x: NDArray) => x.exp().mul(2).add(np.sigmoid(x));
+    const f = (x: NDArray) => x.exp().mul(2).add(np.sigmoid(x)).add(x.tanh()).add(x.sin());
     const x = np.array(xs.subarray(0, 8192));
     const a = jit(f, { precision: "exact" })(x).toTypedArray(), e = f(x).toTypedArray();
     for (let i = 0; i < e.length; i++) assert.ok(Object.is(a[i], e[i]), `element ${i}`);

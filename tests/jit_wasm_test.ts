@@ -187,7 +187,7 @@ describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSi
       const xi = randomArray([4, 5], { seed: 10, dtype: "int32" });
       const x64 = randomArray([4, 5], { seed: 11, dtype: "float64" });
       const cases: [string, Fn, NDArray[]][] = [
-        ["tanh", (x) => [x.tanh().add(1)], [x]],
+        ["log", (x) => [x.abs().log().add(1)], [x]],
         ["a row broadcast", (x, r) => [x.add(r)], [x, row]],
         ["a reduction", (x) => [x.mul(x).sum()], [x]],
         ["int32", (x) => [x.add(x).mul(3)], [xi]],

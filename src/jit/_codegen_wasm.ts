@@ -2,8 +2,9 @@
  * WebAssembly SIMD (f32x4) versions of jit's fused loops, for the float32
  * groups whose every op has an f32x4 lowering: add, sub, mul, div, neg, abs,
  * sqrt, max, min, stop_gradient (exact), comparisons and select (booleans as
- * lane masks inside the loop), exp and logistic (approximations with a stated
- * error, `_wasm_math.ts`; left to JS under `precision: "exact"`), and
+ * lane masks inside the loop), exp, logistic, tanh, sin and cos (`_wasm_math.ts`:
+ * approximations with a stated error, or the JS loop's own algorithm; left to
+ * JS under `precision: "exact"`), and
  * broadcasts of size-1 arrays (splatted once before the loop). Anything else —
  * other transcendental ops, reductions, other broadcasts, other dtypes, boolean
  * results that leave the loop, small loops — keeps the JS loop
@@ -78,7 +79,7 @@ function uniform(x: ArrayValue): boolean {
 
 interface WasmExports {
   memory: WebAssembly.Memory;
-  run(): void;
+  run(): number;
 }
 
 /**
@@ -157,9 +158,11 @@ export function compileGroupWasm(
   scalars.forEach((v, k) => base.set(v, k * 4));
 
   const mb = new ModuleBuilder().memory(Math.max(1, Math.ceil(top / 65536)));
-  const c = mb.func([], [], "run");
+  // run() returns 1 when some lane must be redone by the JS loop (see _wasm_math.ts)
+  const c = mb.func([], [ValType.i32], "run");
   const V = ValType.v128;
   const i = c.local(ValType.i32);
+  const ctx = { bad: c.local(V), sincos: new Map<number, [number, number]>() };
   const local = new Map<Var, number>();
   // before the loop: splat scalars and constants once
   for (const v of scalars) {
@@ -174,13 +177,14 @@ export function compileGroupWasm(
     const out = e.outputs[0];
     const t = c.local(V);
     if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
-    else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!));
+    else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!), ctx);
     c.set(t);
     local.set(out, t);
   }
   for (const v of outputs) c.get(i).get(local.get(v)!).v128Store(base.get(v)!);
   c.get(i).i32(16).i32Add().tee(i).i32(N4 * 4).i32LtU().brIf(0);
   c.end();
+  c.get(ctx.bad).v128AnyTrue();
   const module = new WebAssembly.Module(mb.build() as BufferSource);
 
   const scalarSlots = scalars.map(slot);
@@ -202,7 +206,7 @@ export function compileGroupWasm(
           const d = env[s].data;
           mem.set(d.length === N ? d : d.subarray(0, N), at);
         }
-        ex.run();
+        if (ex.run()) return jsStep(env); // a lane the wasm loop cannot do: rerun in JS
         for (const [s, at, isFresh] of outIO) {
           let d: Float32Array;
           // (slice() of a view over wasm memory is ~10× slower than allocate + set)

@@ -16,12 +16,27 @@
  *   bits, so results in the denormal range are rounded once, by the last product.
  * logistic(x) = 1 / (1 + e^−x) for x ≥ 0 and e^x / (1 + e^x) for x < 0, from
  *   one e = exp(−|x|): no overflow, and relative accuracy on both tails.
+ * tanh(x), max error 2 ulp (measured likewise): x·P(x²) for |x| < 0.55, P the
+ *   Taylor series of tanh(x)/x to x¹⁸ (truncation < 0.1 ulp there); otherwise
+ *   ±(1 − 2/(e^{2|x|} + 1)), where the result is ≥ 0.5 so the subtraction
+ *   cancels nothing it needs.
+ * sin and cos: the float64 algorithm of the JS loops (`_lowering.ts`), lane
+ *   pair by lane pair in f64x2 (range reduction by k·π/2 with π/2 in two parts,
+ *   Taylor polynomials on |r| ≤ π/4), rounded once to float32: the same results
+ *   as the JS loop. Finite |x| ≥ 10⁵, where two parts of π/2 no longer suffice,
+ *   sets the loop's `bad` flag and the call reruns as the JS loop.
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
 import type { Primitive } from "../core/_ir.ts";
 
-type Emit = (c: Code, args: number[]) => void;
+/** What an emitter may use besides its operands: `bad`, a v128 local OR-ed with lanes to redo in JS. */
+export interface EmitContext {
+  bad: number;
+  /** sin and cos of an operand local, once computed: [sin local, cos local]. */
+  sincos: Map<number, [number, number]>;
+}
+type Emit = (c: Code, args: number[], ctx: EmitContext) => void;
 
 const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693145751953125; // 0x3f317200: 16 significant bits
@@ -67,6 +82,121 @@ export function emitLogistic(c: Code, x: number): void {
   c.get(x).f32Const(0).f32x4Splat().f32x4Ge().v128Bitselect();
 }
 
+// tanh(x)/x = 1 − x²/3 + 2x⁴/15 − 17x⁶/315 + … (coefficients of x^(2n), n = 0 … 9)
+const TANH_TAYLOR = [
+  1,
+  -1 / 3,
+  2 / 15,
+  -17 / 315,
+  62 / 2835,
+  -1382 / 155925,
+  21844 / 6081075,
+  -929569 / 638512875,
+  6404582 / 10854718875,
+  -443861162 / 1856156927625,
+];
+
+/** Pushes tanh(x). */
+export function emitTanh(c: Code, x: number): void {
+  const V = ValType.v128;
+  const ax = c.local(V), z = c.local(V), t = c.local(V);
+  c.get(x).f32x4Abs().set(ax);
+  // small: x · P(x²)
+  c.get(x).get(x).f32x4Mul().set(z);
+  c.f32Const(TANH_TAYLOR[9]).f32x4Splat();
+  for (let i = 8; i >= 0; i--) c.get(z).f32x4Mul().f32Const(TANH_TAYLOR[i]).f32x4Splat().f32x4Add();
+  c.get(x).f32x4Mul();
+  // large: (1 − 2/(e^{2|x|} + 1)) with x's sign bit
+  c.get(ax).get(ax).f32x4Add().set(t);
+  emitExp(c, t);
+  c.f32Const(1).f32x4Splat().f32x4Add().set(t);
+  c.f32Const(1).f32x4Splat().f32Const(2).f32x4Splat().get(t).f32x4Div().f32x4Sub();
+  c.get(x).f32Const(-0).f32x4Splat().v128And().v128Or();
+  // choose by |x| < 0.55 (NaN: the large branch, which gives NaN)
+  c.get(ax).f32Const(0.55).f32x4Splat().f32x4Lt().v128Bitselect();
+}
+
+const PIO2_HI = 1.5707963267341256, PIO2_LO = 6.077100506506192e-11;
+const INV_PIO2 = 0.6366197723675814;
+
+/**
+ * Pushes sin(h) and then cos(h) for a float64 pair `h` (a v128 local), as
+ * `sinCosQuadrant` in JS: one range reduction, both polynomials.
+ */
+function sinCosF64(c: Code, h: number): void {
+  const V = ValType.v128;
+  const k = c.local(V), r = c.local(V), z = c.local(V), s = c.local(V), co = c.local(V);
+  const q = c.local(V), swap = c.local(V), base = c.local(V);
+  const d = (v: number) => c.f64Const(v).f64x2Splat();
+  c.get(h);
+  d(INV_PIO2).f64x2Mul().f64x2Nearest().set(k);
+  // r = (h − k·PIO2_HI) − k·PIO2_LO; z = r²
+  c.get(h).get(k);
+  d(PIO2_HI).f64x2Mul().f64x2Sub().get(k);
+  d(PIO2_LO).f64x2Mul().f64x2Sub().tee(r).get(r).f64x2Mul().set(z);
+  // s = r + (r·z)·(−1/6 + z(1/120 + z(−1/5040 + z(1/362880 + z·(−1/39916800)))))
+  d(-1 / 39916800);
+  for (const coef of [1 / 362880, -1 / 5040, 1 / 120]) c.get(z).f64x2Mul(), d(coef).f64x2Add();
+  c.get(z).f64x2Mul();
+  d(-1 / 6).f64x2Add();
+  c.get(r).get(z).f64x2Mul().f64x2Mul().get(r).f64x2Add().set(s);
+  // co = 1 + z(−0.5 + z(1/24 + z(−1/720 + z(1/40320 + z(−1/3628800 + z/479001600)))))
+  c.get(z);
+  d(479001600).f64x2Div();
+  d(-1 / 3628800).f64x2Add();
+  for (const coef of [1 / 40320, -1 / 720, 1 / 24, -0.5]) c.get(z).f64x2Mul(), d(coef).f64x2Add();
+  c.get(z).f64x2Mul();
+  d(1).f64x2Add().set(co);
+  // quadrant q = k mod 4 (k − 4⌊k/4⌋); odd quadrants swap sin and cos
+  c.get(k).get(k);
+  d(0.25).f64x2Mul().f64x2Floor();
+  d(4).f64x2Mul().f64x2Sub().set(q);
+  const eq = (v: number) => (c.get(q), d(v).f64x2Eq());
+  eq(1), eq(3), c.v128Or().set(swap);
+  // sin: ±(swap ? co : s), negated in quadrants 2, 3; sin(±0) = ±0 (the reduction gives +0)
+  c.get(co).get(s).get(swap).v128Bitselect().set(base);
+  c.get(h);
+  c.get(base).f64x2Neg().get(base).get(q), d(2).f64x2Ge(), c.v128Bitselect();
+  c.get(h), d(0).f64x2Eq(), c.v128Bitselect();
+  // cos: ±(swap ? s : co), negated in quadrants 1, 2
+  c.get(s).get(co).get(swap).v128Bitselect().set(base);
+  c.get(base).f64x2Neg().get(base);
+  eq(1), eq(2), c.v128Or().v128Bitselect();
+}
+
+/**
+ * Pushes sin(x) or cos(x) of float32 lanes, computed through two float64 pairs;
+ * flags finite |x| ≥ 1e5. sin and cos of one operand share the work: the first
+ * computes both into locals (`ctx.sincos`), the second reads its local.
+ */
+export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): void {
+  const V = ValType.v128;
+  let pair = ctx.sincos.get(x);
+  if (!pair) {
+    const lo = c.local(V), hi = c.local(V), a = c.local(V), s = c.local(V), co = c.local(V);
+    const sLo = c.local(V), cLo = c.local(V);
+    pair = [s, co];
+    ctx.sincos.set(x, pair);
+    // lanes to redo in JS: finite |x| ≥ 1e5
+    c.get(x).f32x4Abs().tee(a).f32Const(1e5).f32x4Splat().f32x4Ge();
+    c.get(a).f32Const(Infinity).f32x4Splat().f32x4Lt().v128And().get(ctx.bad).v128Or();
+    c.set(ctx.bad);
+    c.get(x).f64x2PromoteLowF32x4().set(lo);
+    c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+    c.f64x2PromoteLowF32x4().set(hi);
+    sinCosF64(c, lo);
+    c.f32x4DemoteF64x2Zero().set(cLo).f32x4DemoteF64x2Zero().set(sLo);
+    sinCosF64(c, hi);
+    // stack: sin(hi), cos(hi) → join each with its low half
+    const join = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    c.f32x4DemoteF64x2Zero().set(a);
+    c.get(cLo).get(a).i8x16Shuffle(join).set(co);
+    c.f32x4DemoteF64x2Zero().set(a);
+    c.get(sLo).get(a).i8x16Shuffle(join).set(s);
+  }
+  c.get(cos ? pair[1] : pair[0]);
+}
+
 /**
  * The extra f32x4 lowerings. `approximate` says which are not exact to float32
  * rounding (a program compiled with `precision: "exact"` leaves those to JS).
@@ -75,6 +205,9 @@ export function emitLogistic(c: Code, x: number): void {
 export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExp(c, x),
   logistic: (c, [x]) => emitLogistic(c, x),
+  tanh: (c, [x]) => emitTanh(c, x),
+  sin: (c, [x], ctx) => emitSinCos(c, x, false, ctx),
+  cos: (c, [x], ctx) => emitSinCos(c, x, true, ctx),
   eq: (c, [x, y]) => c.get(x).get(y).f32x4Eq(),
   ne: (c, [x, y]) => c.get(x).get(y).f32x4Ne(),
   lt: (c, [x, y]) => c.get(x).get(y).f32x4Lt(),
@@ -85,8 +218,14 @@ export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   select: (c, [p, t, f]) => c.get(t).get(f).get(p).v128Bitselect(),
 };
 
-/** Extra lowerings that approximate (not exact to float32 rounding). */
-export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>(["exp", "logistic"]);
+/** Extra lowerings that are not eager's rounding (left to JS under `precision: "exact"`). */
+export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
+  "exp",
+  "logistic",
+  "tanh",
+  "sin",
+  "cos",
+]);
 /** Comparisons: float32 operands, a lane-mask (bool) result. */
 export const MASK_OPS: ReadonlySet<Primitive> = new Set<Primitive>([
   "eq",

@@ -337,6 +337,60 @@ export class Code {
   v128Bitselect(): this {
     return this.simd(0x52);
   }
+  f64Const(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, true);
+    this.out.byte(0x44).bytes(b);
+    return this;
+  }
+  /** Stack: a b → the 16 bytes picked by `lanes` from a (0–15) and b (16–31). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    this.simd(0x0d);
+    this.out.bytes(lanes);
+    return this;
+  }
+  /** 1 when any bit of the v128 is set. */
+  v128AnyTrue(): this {
+    return this.simd(0x53);
+  }
+  /** The low two float32 lanes, widened. */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(0x5f);
+  }
+  /** Two float64 lanes rounded to float32 into the low lanes; the high lanes are 0. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(0x5e);
+  }
+  f64x2Splat(): this {
+    return this.simd(0x14);
+  }
+  f64x2Eq(): this {
+    return this.simd(0x47);
+  }
+  f64x2Ge(): this {
+    return this.simd(0x4c);
+  }
+  f64x2Lt(): this {
+    return this.simd(0x49);
+  }
+  f64x2Abs(): this {
+    return this.simd(0xec);
+  }
+  f64x2Neg(): this {
+    return this.simd(0xed);
+  }
+  f64x2Floor(): this {
+    return this.simd(0x75);
+  }
+  f64x2Nearest(): this {
+    return this.simd(0x94);
+  }
+  f64x2Sub(): this {
+    return this.simd(0xf1);
+  }
+  f64x2Div(): this {
+    return this.simd(0xf3);
+  }
   f64x2Add(): this {
     return this.simd(0xf0);
   }
