@@ -8,6 +8,7 @@ import { trainMnistMlp } from "../examples/mnist_mlp.ts";
 import { trainMnistCnn } from "../examples/mnist_cnn.ts";
 import { fitCars } from "../examples/regression.ts";
 import { compareLearningRates } from "../examples/learning_rates.ts";
+import { loadWords, trainCharRnn } from "../examples/char_rnn.ts";
 
 describe("examples", () => {
   it("mnist_mlp trains for 150 steps: the loss falls and held-out accuracy passes 0.8", async () => {
@@ -29,6 +30,23 @@ describe("examples", () => {
     assert.equal(r.rows + r.dropped, 406);
     assert.ok(r.linearRmse < 0.7 * r.baselineRmse, `linear ${r.linearRmse} vs ${r.baselineRmse}`);
     assert.ok(r.mlpRmse < 0.7 * r.baselineRmse, `mlp ${r.mlpRmse} vs ${r.baselineRmse}`);
+  });
+
+  it("char_rnn trains a GRU over lax.scan on English words: the loss falls, the scan trace is small", async () => {
+    await loadWords();
+    const r = trainCharRnn({
+      words: 2000,
+      epochs: 1,
+      batch: 64,
+      hidden: 32,
+      maxSteps: 30,
+      verbose: false,
+    });
+    const first = r.lossCurve[0].loss, last = r.lossCurve[r.lossCurve.length - 1].loss;
+    assert.ok(last < first, `loss went from ${first} to ${last}`);
+    assert.ok(Number.isFinite(r.heldOutNats) && r.heldOutNats < Math.log(27), `${r.heldOutNats}`);
+    assert.ok(r.scan.eqns * 5 < r.unrolled.eqns, `${r.scan.eqns} vs ${r.unrolled.eqns} equations`);
+    assert.ok(r.samples.every((w) => /^[a-z]*$/.test(w)));
   });
 
   it("learning_rates: a good SGD rate beats a too-small one, and every run is recorded", async () => {
