@@ -571,7 +571,8 @@ for (const c of cases) {
       const ms = median(ts);
       cell = show(ms, c);
       if (ts.length > 1) {
-        cell += ` (${show(Math.min(...ts), c)}–${show(Math.max(...ts), c)})`;
+        const [a, b] = [show(Math.min(...ts), c), show(Math.max(...ts), c)];
+        cell += ` (${c.unit === "GFLOP/s" ? `${b}–${a}` : `${a}–${b}`})`; // low–high
       }
       ratio = base === undefined ? "" : (ms / base).toFixed(2);
       results.push({ workload: c.workload, unit: c.unit, peer, ms: ts, value: cell });
