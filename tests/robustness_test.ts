@@ -718,3 +718,66 @@ describe("losses: options are read strictly", () => {
     ],
   ]);
 });
+
+describe("np, tree and optim: operands of the wrong kind", () => {
+  const x = np.ones([2, 3]);
+  table([
+    ["np.add with a string", () => np.add(x, bad("1")), TypeError, "np.add"],
+    ["np.add with a JS list", () => np.add(x, bad([1, 2, 3])), TypeError, "np.add"],
+    ["np.mul with null", () => x.mul(bad(null)), TypeError, "np.mul"],
+    ["np.pow with undefined", () => x.pow(bad(undefined)), TypeError, "np.pow"],
+    ["np.exp of a string", () => np.exp(bad("1")), TypeError, "np.exp"],
+    ["np.where with a string condition", () => np.where(bad("a"), x, x), TypeError, "np.where"],
+    ["np.clip with a string bound", () => np.clip(x, bad("0"), 1), TypeError, "np.clip"],
+    ["astype to float", () => x.astype(bad("float")), TypeError, "astype"],
+    ["np.matmul of null", () => np.matmul(bad(null), x), TypeError, "np.matmul"],
+    ["np.sum of a JS list", () => np.sum(bad([1, 2])), TypeError, "np.sum"],
+    ["np.mean with a string", () => np.mean(x, bad("all")), TypeError, "np.mean"],
+    [
+      "np.argmax with keepdims yes",
+      () => np.argmax(x, bad({ keepdims: "yes" })),
+      TypeError,
+      "np.argmax",
+    ],
+    ["np.squeeze with a string axis", () => np.squeeze(x, bad("0")), TypeError, "np.squeeze"],
+    ["np.split with a string axis", () => np.split(x, 2, bad("1")), TypeError, "np.split"],
+    ["np.take with a string axis", () => np.take(x, [0], bad("0")), TypeError, "np.take"],
+    ["np.ones of undefined", () => np.ones(bad(undefined)), TypeError, "np.ones"],
+    ["np.array of undefined", () => np.array(bad(undefined)), TypeError, "np.array"],
+    ["np.array of an object", () => np.array(bad({ a: 1 })), TypeError, "np.array"],
+    ["np.array of nested arrays", () => np.array(bad([np.ones([2])])), TypeError, "np.array"],
+    ["np.eye of undefined", () => np.eye(bad(undefined)), TypeError, "np.eye"],
+    [
+      "np.linspace with an object num",
+      () => np.linspace(0, 1, bad({ num: 3 })),
+      TypeError,
+      "np.linspace",
+    ],
+    ["tree.unflatten of null", () => tree.unflatten(bad(null), []), TypeError, "tree.unflatten"],
+    ["tree.map of a number", () => tree.map(bad(3), { a: x }), TypeError, "tree.map"],
+    [
+      "tree.unflatten with too few leaves",
+      () => tree.unflatten(tree.structure([x, x]), [x]),
+      TypeError,
+      "tree.unflatten",
+    ],
+    [
+      "optim.trace with momentum",
+      () => optim.trace(bad({ momentum: 0.9 })),
+      TypeError,
+      "optim.trace",
+    ],
+    [
+      "optim.scaleByAdam with beta2",
+      () => optim.scaleByAdam(bad({ beta2: 0.9 })),
+      TypeError,
+      "optim.scaleByAdam",
+    ],
+    [
+      "optim.scaleByRms with decay_",
+      () => optim.scaleByRms(bad({ decay_: 0.9 })),
+      TypeError,
+      "optim.scaleByRms",
+    ],
+  ]);
+});

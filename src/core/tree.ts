@@ -383,6 +383,15 @@ export function flatten(tree: unknown): [NDArray[], TreeDef] {
  * ```
  */
 export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[]): T {
+  if (!(def instanceof TreeDef)) {
+    throw new TypeError(
+      `tree.unflatten: the structure must be a TreeDef from tree.flatten or tree.structure, got ` +
+        `${def === null ? "null" : typeof def}.`,
+    );
+  }
+  if (!Array.isArray(leaves)) {
+    throw new TypeError(`tree.unflatten: leaves must be a list, got ${typeof leaves}.`);
+  }
   if (leaves.length !== def.numLeaves) {
     throw new TypeError(
       `tree.unflatten: the structure ${def} has ${def.numLeaves} leaves but ${leaves.length} ` +
@@ -471,6 +480,9 @@ export function map<T>(
   tree: T,
   ...rest: T[]
 ): T {
+  if (typeof f !== "function") {
+    throw new TypeError(`tree.map: the first argument must be a function, got ${typeof f}.`);
+  }
   const [ls, def] = flatten(tree);
   const others = rest.map((r, k) => {
     const [rl, rd] = flatten(r);

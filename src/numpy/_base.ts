@@ -82,7 +82,7 @@ const FLOAT_UNARY = new Set([
 ]);
 
 export function unaryOp(name: string, x: ArrayLike): NDArray {
-  let a = asArrayValue(name, x);
+  let a = asArrayValue(`np.${name}`, x);
   if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
   if (a.dtype === "bool" && name !== "abs") {
     throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);

@@ -471,8 +471,8 @@ export function where(
  */
 export function clip(x: ArrayLike, lo: ArrayLike | null, hi: ArrayLike | null): NDArray {
   let out = asArrayValue("np.clip", x);
-  if (lo !== null && lo !== undefined) out = maximum(out, lo);
-  if (hi !== null && hi !== undefined) out = minimum(out, hi);
+  if (lo !== null && lo !== undefined) out = maximum(out, asArrayValue("np.clip", lo));
+  if (hi !== null && hi !== undefined) out = minimum(out, asArrayValue("np.clip", hi));
   return out;
 }
 

@@ -6,6 +6,7 @@
  * Each transform is a pair of pure functions over pytrees; states are plain
  * pytrees of arrays (step counts as int32 scalars). Nothing is mutated.
  */
+import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { leaves, map } from "../core/tree.ts";
@@ -239,6 +240,7 @@ export function scaleByLearningRate(
 export function trace(
   options: { decay?: number; nesterov?: boolean } = {},
 ): GradientTransformation<TraceState> {
+  checkOptions("optim.trace", options, ["decay", "nesterov"]);
   const decay = options.decay ?? 0.9;
   checkRate("trace", "decay", decay);
   return {
@@ -275,6 +277,7 @@ export function trace(
 export function scaleByAdam(
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number } = {},
 ): GradientTransformation<ScaleByAdamState> {
+  checkOptions("optim.scaleByAdam", options, ["b1", "b2", "eps", "epsRoot"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
   checkRate("scaleByAdam", "b1", b1, 0, 1);
   checkRate("scaleByAdam", "b2", b2, 0, 1);
@@ -325,6 +328,7 @@ export function scaleByAdam(
 export function scaleByAdamax(
   options: { b1?: number; b2?: number; eps?: number } = {},
 ): GradientTransformation<ScaleByAdamState> {
+  checkOptions("optim.scaleByAdamax", options, ["b1", "b2", "eps"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
   checkRate("scaleByAdamax", "b1", b1, 0, 1);
   checkRate("scaleByAdamax", "b2", b2, 0, 1);
@@ -367,6 +371,7 @@ export function scaleByAdamax(
 export function scaleByRms(
   options: { decay?: number; eps?: number; initialScale?: number } = {},
 ): GradientTransformation<{ readonly nu: unknown }> {
+  checkOptions("optim.scaleByRms", options, ["decay", "eps", "initialScale"]);
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByRms", "decay", decay, 0, 1);
   checkRate("scaleByRms", "eps", eps);
@@ -406,6 +411,7 @@ export function scaleByRms(
 export function scaleByStddev(
   options: { decay?: number; eps?: number; initialScale?: number } = {},
 ): GradientTransformation<{ readonly mu: unknown; readonly nu: unknown }> {
+  checkOptions("optim.scaleByStddev", options, ["decay", "eps", "initialScale"]);
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByStddev", "decay", decay, 0, 1);
   checkRate("scaleByStddev", "eps", eps);
@@ -447,6 +453,7 @@ export function scaleByStddev(
 export function scaleByRss(
   options: { initialAccumulatorValue?: number; eps?: number } = {},
 ): GradientTransformation<{ readonly sumOfSquares: unknown }> {
+  checkOptions("optim.scaleByRss", options, ["initialAccumulatorValue", "eps"]);
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
   checkRate("scaleByRss", "initialAccumulatorValue", initialAccumulatorValue);
   checkRate("scaleByRss", "eps", eps);
@@ -490,6 +497,7 @@ export function scaleByRss(
 export function scaleByLion(
   options: { b1?: number; b2?: number } = {},
 ): GradientTransformation<{ readonly count: NDArray; readonly mu: unknown }> {
+  checkOptions("optim.scaleByLion", options, ["b1", "b2"]);
   const { b1 = 0.9, b2 = 0.99 } = options;
   checkRate("scaleByLion", "b1", b1, 0, 1);
   checkRate("scaleByLion", "b2", b2, 0, 1);

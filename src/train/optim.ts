@@ -168,7 +168,8 @@ export function rmsprop(
     "nesterov",
   ]);
   checkLearningRate("rmsprop", learningRate);
-  const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
+  const rms = { decay: options.decay, eps: options.eps, initialScale: options.initialScale };
+  const scaling = options.centered ? scaleByStddev(rms) : scaleByRms(rms);
   const momentum = options.momentum === undefined
     ? identity()
     : trace({ decay: options.momentum, nesterov: options.nesterov });
@@ -239,7 +240,7 @@ export function adamw(
   checkOptions("optim.adamw", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("adamw", learningRate);
   return chain(
-    scaleByAdam(options),
+    scaleByAdam({ b1: options.b1, b2: options.b2, eps: options.eps, epsRoot: options.epsRoot }),
     addDecayedWeights(options.weightDecay ?? 1e-4),
     scaleByLearningRate(learningRate),
   );
@@ -300,7 +301,7 @@ export function lion(
   checkLearningRate("lion", learningRate);
   const weightDecay = options.weightDecay ?? 1e-3;
   return chain(
-    scaleByLion(options),
+    scaleByLion({ b1: options.b1, b2: options.b2 }),
     weightDecay === 0 ? identity() : addDecayedWeights(weightDecay),
     scaleByLearningRate(learningRate),
   );
