@@ -932,7 +932,7 @@ export function bitwiseNot(x: ArrayLike): NDArray {
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.equal(np.invert(np.array(true)).item(), false);
+ * assert.equal(np.invert(np.array(true)).itemBool(), false);
  * ```
  */
 export function invert(x: ArrayLike): NDArray {

@@ -49,7 +49,7 @@ export function any(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArr
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.equal(np.all(np.array([1, 2, 0])).item(), false);
+ * assert.equal(np.all(np.array([1, 2, 0])).itemBool(), false);
  * ```
  */
 export function all(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDArray {
