@@ -155,6 +155,15 @@ export interface PrimitiveParams {
   argmin: { axis: number };
   /** The stable sorting permutation along an axis (int32, NaN last; descending keeps ties in order). */
   argsort: { axis: number; descending: boolean };
+  // -- dense factorisations, batched over leading axes ([..., n, n]) ----------
+  /** The lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ. */
+  cholesky: None;
+  /** X with op(A) X = B for triangular A [..., n, n] and B [..., n, k]; op(A) = A or Aᵀ. */
+  triangular_solve: { lower: boolean; transposeA: boolean };
+  /** P A = L U with partial pivoting: [packed L\U, row permutation (int32 [..., n])]. */
+  lu: None;
+  /** Symmetric eigen-decomposition: [eigenvalues ascending [..., n], eigenvectors as columns]. */
+  eigh: None;
   // -- linear algebra --------------------------------------------------------
   /** [...b, m, k] x [...b, k, n] -> [...b, m, n]; batch axes equal. */
   matmul: None;

@@ -38,6 +38,7 @@ import {
 import * as lax from "../core/_lax.ts";
 import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
 import { checkpointVmap, customVjpLinVmap, customVmap, debugVmap } from "./_custom.ts";
+import { linalgVmapRules } from "./_linalg_rules.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -386,6 +387,7 @@ const structural = {
   custom_vjp_lin: (vals, dims, params) => customVjpLinVmap(vals, dims, params, vmapFlat),
   checkpoint: (vals, dims, params) => checkpointVmap(vals, dims, params, vmapFlat),
   debug_callback: debugVmap,
+  ...linalgVmapRules,
 } satisfies {
   [
     P in Exclude<

@@ -25,6 +25,7 @@ import { transposeInto } from "../kernels/transpose.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
+import { linalgEvalRules } from "./_linalg_rules.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -572,6 +573,7 @@ export const evalRules: { [P in Primitive]: EvalRule<P> } = {
     [P in typeof COMPARE_PRIMITIVES[number]]: EvalRule<P>;
   },
   ...rules,
+  ...linalgEvalRules,
 };
 
 /** Validates with the shape rule, then evaluates eagerly. */

@@ -12,6 +12,7 @@ import type { Primitive, PrimitiveParams, UnaryPrimitive } from "../core/_ir.ts"
 import * as lax from "../core/_lax.ts";
 import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
 import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } from "./_custom.ts";
+import { linalgJvpRules } from "./_linalg_rules.ts";
 
 type T = NDArray | null;
 
@@ -340,6 +341,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   custom_vjp_lin: customVjpLinJvp,
   checkpoint: (primals, tangents, params) => checkpointJvp(primals, tangents, params, jvpFlat),
   debug_callback: debugJvp,
+  ...linalgJvpRules,
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

@@ -14,6 +14,7 @@ import {
 } from "../core/_ir.ts";
 import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { controlShapeRules } from "./_shape_rules_control.ts";
+import { linalgShapeRules } from "./_linalg_rules.ts";
 
 type ShapeFn<Q> = (avals: Aval[], params: Q) => Aval[];
 export type ShapeRule<P extends Primitive> = ShapeFn<PrimitiveParams[P]>;
@@ -188,6 +189,7 @@ const structural = {
     return jaxpr.outvars.map((v) => v.aval);
   },
   ...controlShapeRules,
+  ...linalgShapeRules,
 } satisfies {
   [
     P in Exclude<

@@ -19,6 +19,7 @@ import * as lax from "../core/_lax.ts";
 import { inversePermutation } from "../core/_shape.ts";
 import { condTranspose, scanTranspose, whileTranspose } from "./_control_flow.ts";
 import { checkpointTranspose, customVjpLinTranspose } from "./_custom.ts";
+import { linalgTransposeRules } from "./_linalg_rules.ts";
 
 /** Marks an operand that is a linear input of the equation (its value is unknown). */
 export class LinearArg {
@@ -178,6 +179,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   custom_vjp_lin: (_ct, args, params, cts) => customVjpLinTranspose(cts, args, params),
   checkpoint: (_ct, args, params, cts) => checkpointTranspose(cts, args, params, backwardPass),
   debug_callback: notLinear("debug_callback"),
+  ...linalgTransposeRules,
 };
 
 /**

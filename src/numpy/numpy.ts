@@ -489,6 +489,9 @@ export * from "./_math.ts";
 export * from "./_indexing.ts";
 export * from "./_arrange.ts";
 export * from "./_stats.ts";
+export * from "./_products.ts";
+export * as linalg from "./linalg.ts";
+export { matrixPower } from "./linalg.ts";
 export * from "./_scan_sort.ts";
 
 installMethods({

@@ -1,0 +1,151 @@
+/**
+ * Dense linear-algebra kernels on one row-major n×n matrix (Float64Array in, Float64Array
+ * out), the eager implementations behind the `cholesky`, `triangular_solve`, `lu` and `eigh`
+ * primitives (which loop them over batch axes and round to float32 where needed). Plain,
+ * unblocked textbook algorithms: O(n³), meant for the small and medium matrices of
+ * autodiff workloads.
+ *
+ * @module
+ */
+
+/**
+ * Cholesky factor L (lower, A = L Lᵀ) of a symmetric positive-definite A, reading A's lower
+ * triangle. A non-positive pivot (A not positive definite) fills L with NaN, as JAX does.
+ */
+export function choleskyKernel(a: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+    if (!(d > 0)) return l.fill(NaN);
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / ljj;
+    }
+  }
+  return l;
+}
+
+/**
+ * Solves op(A) X = B for X (n×k), A triangular (its other triangle is ignored), op(A) = A or
+ * Aᵀ; forward or back substitution column by column.
+ */
+export function triangularSolveKernel(
+  a: Float64Array,
+  b: Float64Array,
+  n: number,
+  k: number,
+  lower: boolean,
+  transposeA: boolean,
+): Float64Array {
+  const x = Float64Array.from(b);
+  // op(A) is lower triangular when exactly one of (lower, transposeA) holds
+  const opLower = lower !== transposeA;
+  const at = (i: number, j: number) => (transposeA ? a[j * n + i] : a[i * n + j]);
+  for (let c = 0; c < k; c++) {
+    if (opLower) {
+      for (let i = 0; i < n; i++) {
+        let s = x[i * k + c];
+        for (let j = 0; j < i; j++) s -= at(i, j) * x[j * k + c];
+        x[i * k + c] = s / at(i, i);
+      }
+    } else {
+      for (let i = n - 1; i >= 0; i--) {
+        let s = x[i * k + c];
+        for (let j = i + 1; j < n; j++) s -= at(i, j) * x[j * k + c];
+        x[i * k + c] = s / at(i, i);
+      }
+    }
+  }
+  return x;
+}
+
+/**
+ * LU factorisation with partial pivoting, P A = L U: returns the packed factors (L strictly
+ * below the diagonal with an implicit unit diagonal, U on and above) and the row permutation
+ * (row i of P A is row perm[i] of A). A singular A gives a zero pivot (and infinities later).
+ */
+export function luKernel(a: Float64Array, n: number): [Float64Array, Int32Array] {
+  const lu = Float64Array.from(a);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let j = 0; j < n; j++) {
+    let p = j, best = Math.abs(lu[j * n + j]);
+    for (let i = j + 1; i < n; i++) {
+      const v = Math.abs(lu[i * n + j]);
+      if (v > best) [p, best] = [i, v];
+    }
+    if (p !== j) {
+      for (let c = 0; c < n; c++) {
+        const t = lu[j * n + c];
+        lu[j * n + c] = lu[p * n + c];
+        lu[p * n + c] = t;
+      }
+      [perm[j], perm[p]] = [perm[p], perm[j]];
+    }
+    const pivot = lu[j * n + j];
+    if (pivot === 0) continue;
+    for (let i = j + 1; i < n; i++) {
+      const f = (lu[i * n + j] /= pivot);
+      if (f === 0) continue;
+      for (let c = j + 1; c < n; c++) lu[i * n + c] -= f * lu[j * n + c];
+    }
+  }
+  return [lu, perm];
+}
+
+/**
+ * Eigen-decomposition of a symmetric A (read as (A + Aᵀ)/2) by the cyclic Jacobi method:
+ * rotations zero each off-diagonal entry in turn until the off-diagonal norm is below
+ * 1e-15 of the matrix norm. Returns eigenvalues ascending and eigenvectors as columns.
+ */
+export function eighKernel(a0: Float64Array, n: number): [Float64Array, Float64Array] {
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (a0[i * n + j] + a0[j * n + i]);
+  }
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  let norm = 0;
+  for (let i = 0; i < n * n; i++) norm += a[i] * a[i];
+  const tol = 1e-30 * norm;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
+    if (off <= tol || !Number.isFinite(off)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        // the rotation angle θ with tan 2θ = 2 a_pq / (a_qq − a_pp), t = tan θ (smaller root)
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
+  const w = Float64Array.from(order, (i) => a[i * n + i]);
+  const vs = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    for (let k = 0; k < n; k++) vs[k * n + dst] = v[k * n + src];
+  });
+  return [w, vs];
+}

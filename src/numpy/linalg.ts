@@ -1,0 +1,393 @@
+/**
+ * `np.linalg`: factorisations and the functions built on them, batched over leading axes,
+ * float32 and float64. The factorisations (`cholesky`, `triangular_solve`, `lu`, `eigh`) are
+ * primitives whose derivatives are the matrix-calculus identities (see
+ * `interpreters/_linalg_rules.ts`); `solve`, `inv`, `det`, `slogdet`, `eigvalsh`, `norm` and
+ * `matrixPower` compose them with ordinary primitives.
+ *
+ * Not provided yet: `svd`, `qr`, `lstsq`, `pinv`, `matrixRank`, `cond`, the nuclear and
+ * smallest-singular-value norms (they need an SVD primitive); those names throw no stub —
+ * they are absent.
+ *
+ * @module
+ */
+import { bind, bind1 } from "../core/_trace.ts";
+import * as lax from "../core/_lax.ts";
+import { isFloat } from "../core/_dtype.ts";
+import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { asArrayValue, promote } from "./_base.ts";
+import { fmtShape, normalizeAxes } from "../core/_shape.ts";
+import { checkInt, checkOptions, show } from "../core/_validate.ts";
+import { max, min, sum } from "./_reduce.ts";
+
+function matrices(op: string, x: ArrayLike): NDArray {
+  let a = asArrayValue(`np.linalg.${op}`, x);
+  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const n = a.shape[a.ndim - 1];
+  if (a.ndim < 2 || a.shape[a.ndim - 2] !== n) {
+    throw new TypeError(
+      `np.linalg.${op}: needs square matrices [..., n, n], got ${fmtShape(a.shape)}.`,
+    );
+  }
+  return a;
+}
+
+/** The last two axes swapped. */
+function mT(x: NDArray): NDArray {
+  const r = x.ndim;
+  return lax.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]);
+}
+
+/** An [n, n] constant broadcast to the matrices of `like`. */
+function constMatrix(like: NDArray, f: (i: number, j: number) => number): NDArray {
+  const n = like.shape[like.ndim - 1];
+  const data = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * n + j] = f(i, j);
+  const m = lax.convert(new ArrayValue(data, [n, n], "float64"), like.dtype);
+  return lax.broadcast(lax.reshape(m, [...Array(like.ndim - 2).fill(1), n, n]), like.shape);
+}
+
+/** The diagonals of the matrices of x: [..., n]. */
+function diagonalOf(x: NDArray): NDArray {
+  return lax.reduceSum(lax.mul(x, constMatrix(x, (i, j) => (i === j ? 1 : 0))), [x.ndim - 1]);
+}
+
+/**
+ * The lower Cholesky factor L of symmetric positive-definite matrices (A = L Lᵀ; only A's
+ * lower triangle is read). Not positive definite: NaN, as JAX.
+ * @param a Matrices [..., n, n].
+ * @returns L.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.linalg.cholesky(np.array([[4, 2], [2, 2]])).toArray(), [[2, 0], [1, 1]]);
+ * ```
+ */
+export function cholesky(a: ArrayLike): NDArray {
+  return bind1("cholesky", [matrices("cholesky", a)], {});
+}
+
+/** Options of `triangularSolve`. */
+export interface TriangularSolveOptions {
+  /** A is lower triangular (default true); its other triangle is ignored. */
+  lower?: boolean;
+  /** Solve Aᵀ X = B instead. */
+  transposeA?: boolean;
+}
+
+/**
+ * Solves A X = B (or Aᵀ X = B) for triangular A, as `jax.lax.linalg.triangular_solve` with
+ * `left_side=True`.
+ * @param a Triangular matrices [..., n, n].
+ * @param b Right-hand sides [..., n, k].
+ * @param options `lower`, `transposeA`.
+ * @returns X.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.linalg.triangularSolve(np.array([[2, 0], [1, 1]]), np.array([[2], [3]]));
+ * assert.deepEqual(x.toArray(), [[1], [2]]);
+ * ```
+ */
+export function triangularSolve(
+  a: ArrayLike,
+  b: ArrayLike,
+  options: TriangularSolveOptions = {},
+): NDArray {
+  checkOptions("np.linalg.triangularSolve", options, ["lower", "transposeA"]);
+  const [x, y] = promote("np.linalg.triangularSolve", [matrices("triangularSolve", a), b]);
+  return bind1("triangular_solve", [x, y], {
+    lower: options.lower ?? true,
+    transposeA: options.transposeA ?? false,
+  });
+}
+
+/** P A = L U: unit-lower L, upper U and the one-hot permutation matrix P. */
+function luParts(a: NDArray): { l: NDArray; u: NDArray; p: NDArray; perm: NDArray } {
+  const [lu, perm] = bind("lu", [a], {});
+  const l = lax.add(
+    lax.mul(lu, constMatrix(lu, (i, j) => (i > j ? 1 : 0))),
+    constMatrix(lu, (i, j) => (i === j ? 1 : 0)),
+  );
+  const n = a.shape[a.ndim - 1];
+  const iota = lax.broadcast(
+    lax.reshape(new ArrayValue(Int32Array.from({ length: n }, (_, j) => j), [n], "int32"), [
+      ...Array(a.ndim - 1).fill(1),
+      n,
+    ]),
+    a.shape,
+  );
+  const permCol = lax.broadcast(lax.reshape(perm, [...perm.shape, 1]), a.shape);
+  const p = lax.convert(lax.binary("eq", permCol, iota), a.dtype);
+  return { l, u: lu, p, perm };
+}
+
+/**
+ * Solves A x = b for square A (LU with partial pivoting). `b` is [..., n] (vectors) or
+ * [..., n, k]; batch axes must match A's.
+ * @param a Matrices [..., n, n].
+ * @param b Right-hand sides.
+ * @returns x.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.linalg.solve(np.array([[3, 1], [1, 2]]), np.array([9, 8]));
+ * assert.deepEqual(Array.from(x.toTypedArray(), (v) => Math.round(v * 1e5) / 1e5), [2, 3]);
+ * ```
+ */
+export function solve(a: ArrayLike, b: ArrayLike): NDArray {
+  const [m, rhs0] = promote("np.linalg.solve", [matrices("solve", a), b]);
+  const vector = rhs0.ndim === m.ndim - 1;
+  const rhs = vector ? lax.reshape(rhs0, [...rhs0.shape, 1]) : rhs0;
+  if (rhs.ndim !== m.ndim || rhs.shape[rhs.ndim - 2] !== m.shape[m.ndim - 1]) {
+    throw new TypeError(
+      `np.linalg.solve: b of shape ${fmtShape(rhs0.shape)} does not match A ${fmtShape(m.shape)} ` +
+        `(b is [..., n] or [..., n, k] with A's batch axes).`,
+    );
+  }
+  const { l, u, p } = luParts(m);
+  const y = bind1("triangular_solve", [l, lax.matmul(p, rhs)], { lower: true, transposeA: false });
+  const x = bind1("triangular_solve", [u, y], { lower: false, transposeA: false });
+  return vector ? lax.reshape(x, rhs0.shape) : x;
+}
+
+/**
+ * The inverse of square matrices (a solve against the identity).
+ * @param a Matrices [..., n, n].
+ * @returns A⁻¹.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.linalg.inv(np.array([[2, 0], [0, 4]])).toArray(), [[0.5, 0], [0, 0.25]]);
+ * ```
+ */
+export function inv(a: ArrayLike): NDArray {
+  const m = matrices("inv", a);
+  return solve(m, constMatrix(m, (i, j) => (i === j ? 1 : 0)));
+}
+
+/** (−1)^(inversions of perm): the sign of each permutation, in A's dtype. */
+function parity(perm: NDArray, like: NDArray): NDArray {
+  const n = perm.shape[perm.ndim - 1];
+  const shape = [...perm.shape, n];
+  const pi = lax.broadcast(lax.reshape(perm, [...perm.shape, 1]), shape);
+  const pj = lax.broadcast(lax.reshape(perm, [...perm.shape.slice(0, -1), 1, n]), shape);
+  const upper = new Uint8Array(n * n).map((_, k) => (k % n > Math.floor(k / n) ? 1 : 0));
+  const later = lax.broadcast(
+    lax.reshape(new ArrayValue(upper, [n, n], "bool"), [...Array(perm.ndim - 1).fill(1), n, n]),
+    shape,
+  );
+  const inversions = lax.convert(lax.binary("and", later, lax.binary("gt", pi, pj)), "int32");
+  const count = lax.reduceSum(inversions, [shape.length - 2, shape.length - 1]);
+  const odd = lax.binary("rem", count, lax.full(count, 2));
+  const sign = lax.sub(lax.full(odd, 1), lax.scale(odd, 2));
+  return lax.convert(sign, like.dtype);
+}
+
+/**
+ * Determinants (LU: the product of U's diagonal times the permutation's sign).
+ * @param a Matrices [..., n, n].
+ * @returns det(A), shape [...].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.linalg.det(np.array([[1, 2], [3, 4]])).item(), -2);
+ * ```
+ */
+export function det(a: ArrayLike): NDArray {
+  const m = matrices("det", a);
+  const { u, perm } = luParts(m);
+  return lax.mul(bind1("reduce_prod", [diagonalOf(u)], { axes: [m.ndim - 2] }), parity(perm, m));
+}
+
+/**
+ * The sign and the log of the absolute value of determinants, without overflow.
+ * @param a Matrices [..., n, n].
+ * @returns `[sign, logabsdet]`.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const [s, l] = np.linalg.slogdet(np.array([[1, 2], [3, 4]]));
+ * assert.equal(s.item(), -1);
+ * assert.ok(Math.abs(Number(l.item()) - Math.log(2)) < 1e-6);
+ * ```
+ */
+export function slogdet(a: ArrayLike): [NDArray, NDArray] {
+  const m = matrices("slogdet", a);
+  const { u, perm } = luParts(m);
+  const d = diagonalOf(u);
+  const signs = bind1("reduce_prod", [lax.unary("sign", d)], { axes: [d.ndim - 1] });
+  const logabs = lax.reduceSum(lax.unary("log", lax.unary("abs", d)), [d.ndim - 1]);
+  return [lax.mul(signs, parity(perm, m)), logabs];
+}
+
+/**
+ * Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices. Gradients are
+ * undefined where eigenvalues repeat (as in JAX).
+ * @param a Symmetric matrices [..., n, n] (read as (A + Aᵀ)/2).
+ * @returns `[w, v]` with A v[:, i] = w[i] v[:, i].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const [w] = np.linalg.eigh(np.array([[2, 1], [1, 2]]));
+ * assert.deepEqual(Array.from(w.toTypedArray(), (v) => Math.round(v * 1e5) / 1e5), [1, 3]);
+ * ```
+ */
+export function eigh(a: ArrayLike): [NDArray, NDArray] {
+  const [w, v] = bind("eigh", [matrices("eigh", a)], {});
+  return [w, v];
+}
+
+/**
+ * Eigenvalues (ascending) of symmetric matrices.
+ * @param a Symmetric matrices [..., n, n].
+ * @returns w, shape [..., n].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.linalg.eigvalsh(np.array([[2, 0], [0, 1]])).toArray(), [1, 2]);
+ * ```
+ */
+export function eigvalsh(a: ArrayLike): NDArray {
+  return eigh(a)[0];
+}
+
+/** Options of `norm`. */
+export interface NormOptions {
+  /** The order: for vectors a number (2 default, 1, Infinity, −Infinity, 0, p); for matrices "fro" (default), 1, −1, Infinity, −Infinity, 2. */
+  ord?: number | "fro";
+  /** One axis (vector norms) or two (matrix norms); by default all of a 1-D or 2-D array. */
+  axis?: number | readonly [number, number] | null;
+  /** Keep reduced axes as size 1. */
+  keepdims?: boolean;
+}
+
+/**
+ * Vector and matrix norms. The 2-norm (and Frobenius norm) has gradient 0 at the zero vector
+ * (not NaN). The matrix 2-norm is the largest singular value, √(largest eigenvalue of AᵀA);
+ * −2 and the nuclear norm need an SVD and are not available.
+ * @param x The input.
+ * @param options `ord`, `axis`, `keepdims`.
+ * @returns The norms.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.linalg.norm(np.array([3, 4])).item(), 5);
+ * assert.equal(np.linalg.norm(np.array([[1, -2], [3, 4]]), { ord: 1 }).item(), 6);
+ * ```
+ */
+export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
+  checkOptions("np.linalg.norm", options, ["ord", "axis", "keepdims"]);
+  let a = asArrayValue("np.linalg.norm", x);
+  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const keepdims = options.keepdims ?? false;
+  const ord = options.ord;
+  let axes: number[];
+  if (options.axis === undefined || options.axis === null) {
+    if (ord !== undefined && a.ndim > 2) {
+      throw new TypeError("np.linalg.norm: give axis for an ord on arrays of more than 2 axes.");
+    }
+    axes = [...Array(a.ndim).keys()];
+    if (ord === undefined) return twoNorm(a, axes, keepdims);
+  } else axes = normalizeAxes("np.linalg.norm", options.axis, a.ndim);
+  if (typeof options.axis !== "number" && axes.length === 2) {
+    if (options.axis !== undefined && options.axis !== null) {
+      axes = (options.axis as readonly number[]).map((v) => (v < 0 ? v + a.ndim : v));
+    }
+    return matrixNorm(a, axes, ord ?? "fro", keepdims);
+  }
+  if (axes.length !== 1) throw new TypeError("np.linalg.norm: axis must name one or two axes.");
+  const o = { axis: axes, keepdims };
+  const abs = lax.unary("abs", a);
+  if (ord === undefined || ord === 2) return twoNorm(a, axes, keepdims);
+  if (ord === "fro") throw new TypeError('np.linalg.norm: ord "fro" is for matrices.');
+  if (ord === Infinity) return max(abs, o);
+  if (ord === -Infinity) return min(abs, o);
+  if (ord === 0) return sum(lax.convert(lax.binary("ne", a, lax.full(a, 0)), a.dtype), o);
+  if (ord === 1) return sum(abs, o);
+  if (typeof ord !== "number" || Number.isNaN(ord)) {
+    throw new TypeError(`np.linalg.norm: unknown ord ${show(ord)}.`);
+  }
+  const s = sum(lax.binary("pow", abs, lax.full(abs, ord)), o);
+  return lax.binary("pow", s, lax.full(s, 1 / ord));
+}
+
+/** √(Σx²) with a zero (not NaN) gradient at 0: the square root sees 1 there. */
+function twoNorm(a: NDArray, axes: number[], keepdims: boolean): NDArray {
+  const s = sum(lax.mul(a, a), { axis: axes, keepdims });
+  const zero = lax.binary("eq", s, lax.full(s, 0));
+  const root = lax.unary("sqrt", lax.select(zero, lax.full(s, 1), s));
+  return lax.select(zero, lax.full(s, 0), root);
+}
+
+function matrixNorm(a: NDArray, axes: number[], ord: number | "fro", keepdims: boolean): NDArray {
+  const [r, c] = axes;
+  const abs = lax.unary("abs", a);
+  const finish = (v: NDArray, reduced: number[]) =>
+    keepdims ? lax.reshape(v, a.shape.map((d, i) => (reduced.includes(i) ? 1 : d))) : v;
+  if (ord === "fro") return twoNorm(a, axes, keepdims);
+  if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
+    // 1: the largest column sum of |a|; ∞: the largest row sum
+    const inner = ord === 1 || ord === -1 ? r : c;
+    const outer = inner === r ? c : r;
+    const sums = sum(abs, { axis: inner });
+    const pick = ord > 0 ? max : min;
+    return finish(pick(sums, { axis: outer > inner ? outer - 1 : outer }), axes);
+  }
+  if (ord === 2) {
+    const rest = [...Array(a.ndim).keys()].filter((i) => i !== r && i !== c);
+    const m = lax.transpose(a, [...rest, r, c]);
+    const w = eigvalsh(lax.matmul(mT(m), m));
+    const top = max(w, { axis: w.ndim - 1 });
+    return finish(lax.unary("sqrt", top), axes);
+  }
+  throw new TypeError(
+    `np.linalg.norm: matrix ord ${show(ord)} is not available (−2 and "nuc" need an SVD, ` +
+      `which difftrace does not have yet).`,
+  );
+}
+
+/**
+ * The n-th power of square matrices by repeated squaring; n = 0 gives the identity and a
+ * negative n powers the inverse.
+ * @param a Matrices [..., m, m].
+ * @param n The integer power.
+ * @returns aⁿ.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(np.linalg.matrixPower(np.array([[1, 1], [0, 1]]), 3).toArray(), [[1, 3], [0, 1]]);
+ * ```
+ */
+export function matrixPower(a: ArrayLike, n: number): NDArray {
+  let x = asArrayValue("np.linalg.matrixPower", a);
+  checkInt("np.linalg.matrixPower", "n", n);
+  const m = x.shape[x.ndim - 1];
+  if (x.ndim < 2 || x.shape[x.ndim - 2] !== m) {
+    throw new TypeError(
+      `np.linalg.matrixPower: needs square matrices, got ${fmtShape(x.shape)}.`,
+    );
+  }
+  if (n < 0) {
+    x = inv(x);
+    n = -n;
+  }
+  if (n === 0) return constMatrix(x, (i, j) => (i === j ? 1 : 0));
+  let result: NDArray | undefined;
+  let base = x;
+  for (let k = n; k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) result = result ? lax.matmul(result, base) : base;
+    if (k > 1) base = lax.matmul(base, base);
+  }
+  return result!;
+}

@@ -1,0 +1,80 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { grad, type NDArray, np, vmap } from "../mod.ts";
+import { checkFixture, fixtureArgs } from "./_numpy_fixtures.ts";
+import { assertAllClose, checkGrads } from "./_helpers.ts";
+
+type F = (...xs: NDArray[]) => NDArray;
+const sym = (a: NDArray) => a.add(np.swapaxes(a, -1, -2)).mul(0.5);
+
+describe("np.linalg against JAX (values, jit, vmap, grad, finite differences)", () => {
+  const cases: [string, F][] = [
+    ["cholesky", (a) => np.linalg.cholesky(sym(a))],
+    ["triangularSolve", (a, b) => np.linalg.triangularSolve(a, b)],
+    [
+      "triangularSolveT",
+      (a, b) =>
+        np.linalg.triangularSolve(np.swapaxes(a, -1, -2), b, { lower: false, transposeA: true }),
+    ],
+    ["solve", np.linalg.solve],
+    ["solveVec", np.linalg.solve],
+    ["inv", np.linalg.inv],
+    ["det", np.linalg.det],
+    ["slogdet", (a) => np.linalg.slogdet(a)[1]],
+    ["eigvalsh", (a) => np.linalg.eigvalsh(sym(a))],
+    ["eighVecs", (a) => np.abs(np.linalg.eigh(sym(a))[1])],
+    ["norm2", (a) => np.linalg.norm(a, { axis: 1 })],
+    ["normInf", (a) => np.linalg.norm(a, { ord: Infinity, axis: 0 })],
+    ["norm3", (a) => np.linalg.norm(a, { ord: 3, axis: 1 })],
+    ["normFro", (a) => np.linalg.norm(a)],
+    ["normMat1", (a) => np.linalg.norm(a, { ord: 1 })],
+    ["normMatInf", (a) => np.linalg.norm(a, { ord: Infinity })],
+    ["normMat2", (a) => np.linalg.norm(a, { ord: 2 })],
+    ["matrixPowerNeg", (a) => np.linalg.matrixPower(a, -2)],
+  ];
+  for (const [name, f] of cases) {
+    it(`np.linalg.${name.replace(/(Vec|Vecs|T|Neg|2|Inf|3|Fro|Mat.*)$/, "")}() matches JAX (${name})`, () => {
+      // gen's column sums tie at the maximum (5 and 5): no finite differences at that kink
+      const noFiniteDifferences = name === "normMat1";
+      checkFixture(`linalg.${name}`, f, { rtol: 1e-9, atol: 1e-10, noFiniteDifferences });
+    });
+  }
+});
+
+describe("np.linalg identities and errors", () => {
+  it("cholesky, eigh and lu-based solve reproduce their defining identities in float32", () => {
+    const [a] = fixtureArgs("linalg.cholesky");
+    const a32 = sym(a).astype("float32");
+    const l = np.linalg.cholesky(a32);
+    assert.equal(l.dtype, "float32");
+    assertAllClose(l.matmul(np.swapaxes(l, -1, -2)), a32, { rtol: 1e-5, atol: 1e-5 });
+    const [w, v] = np.linalg.eigh(a32);
+    assertAllClose(v.matmul(v.mul(w.expandDims(-2)).transpose([0, 2, 1])), a32, {
+      rtol: 1e-4,
+      atol: 1e-4,
+    });
+  });
+  it("grad of det is det · A⁻ᵀ and second derivatives of solve match finite differences", () => {
+    const [g] = fixtureArgs("linalg.det");
+    const a = g.index(0);
+    assertAllClose(
+      grad((m: NDArray) => np.linalg.det(m))(a),
+      np.linalg.inv(a).T.mul(np.linalg.det(a)),
+      {
+        rtol: 1e-10,
+      },
+    );
+    checkGrads((m: NDArray) => np.linalg.solve(m, np.array([1, 2, 3], { dtype: "float64" })), [a], {
+      order: 2,
+    });
+  });
+  it("vmap over a batch of matrices equals the batched call", () => {
+    const [g] = fixtureArgs("linalg.inv");
+    assertAllClose(vmap(np.linalg.inv)(g), np.linalg.inv(g), { rtol: 1e-12 });
+  });
+  it("non-square inputs and unavailable norms are TypeErrors", () => {
+    assert.throws(() => np.linalg.inv(np.ones([2, 3])), /square matrices/);
+    assert.throws(() => np.linalg.norm(np.ones([2, 2]), { ord: -2 }), /need an SVD/);
+    assert.throws(() => np.linalg.solve(np.eye(2), np.ones([3])), /does not match/);
+  });
+});
