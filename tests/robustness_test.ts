@@ -13,6 +13,7 @@ import {
   hessian,
   jacfwd,
   jacrev,
+  jit,
   jvp,
   linearize,
   lineChart,
@@ -277,6 +278,29 @@ describe("reductions stay accurate in float32", () => {
     for (const v of m) assert.ok(Math.abs(v - 0.1) < 1e-7, `mean drifted to ${v}`);
     const s = np.full([1e6, 2], 0.1).sum(0).toArray() as number[];
     for (const v of s) assert.ok(Math.abs(v - 1e5) / 1e5 < 1e-6, `sum drifted to ${v}`);
+  });
+
+  it("jit and vmap reduce a leading axis of 1e6 rows as accurately as eager", () => {
+    const x = np.full([1e6, 2], 0.1);
+    const paths: [string, np.NDArray][] = [
+      ["jit mean", jit((a: np.NDArray) => a.mean(0))(x)],
+      ["jit fused sum", jit((a: np.NDArray) => a.mul(1).add(0).sum(0).div(1e6))(x)],
+      ["vmap mean", vmap((a: np.NDArray) => a.mean(0), { inAxes: 1 })(x)],
+      ["grad of a sum over rows", grad((w: np.NDArray) => x.mul(w).sum())(np.ones([2])).div(1e6)],
+    ];
+    for (const [name, r] of paths) {
+      for (const v of r.toArray() as number[]) {
+        assert.ok(Math.abs(v - 0.1) < 1e-7, `${name} drifted to ${v}`);
+      }
+    }
+  });
+
+  it("a float32 product over 1e5 rows matches the float64 reference to float32 precision", () => {
+    const y = np.full([1e5, 3], 1.0000001);
+    const want = Math.pow(Math.fround(1.0000001), 1e5);
+    for (const r of [y.prod(0), jit((a: np.NDArray) => a.prod(0))(y)]) {
+      for (const v of r.toArray() as number[]) assert.ok(Math.abs(v - want) / want < 1e-6);
+    }
   });
 });
 
