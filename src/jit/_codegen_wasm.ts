@@ -48,6 +48,13 @@ export const WASM_MIN_ELEMENTS = 4096;
  */
 export const WASM_CHEAP_MAX_ELEMENTS = 65536;
 
+/**
+ * A call streams its arrays through wasm memory in chunks of this many elements
+ * (64 KiB per array), so the loop's loads and stores hit the caches and a group's
+ * memory stays small whatever its size.
+ */
+export const WASM_CHUNK_ELEMENTS = 16384;
+
 let enabled = true;
 let minElements = WASM_MIN_ELEMENTS;
 
@@ -79,7 +86,7 @@ function uniform(x: ArrayValue): boolean {
 
 interface WasmExports {
   memory: WebAssembly.Memory;
-  run(): number;
+  run(bytes: number): number;
 }
 
 /**
@@ -149,17 +156,20 @@ export function compileGroupWasm(
   );
   if (N > WASM_CHEAP_MAX_ELEMENTS && ops < arrays.length + outputs.length) return null;
 
-  // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned
+  // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned and
+  // one chunk long: a call streams the arrays through in chunks that stay in the caches
   const N4 = Math.ceil(N / 4) * 4;
+  const C = Math.min(N4, WASM_CHUNK_ELEMENTS);
   const base = new Map<Var, number>();
   let top = Math.ceil(scalars.length / 4) * 16;
-  for (const v of [...arrays, ...outputs]) base.set(v, top), top += N4 * 4;
+  for (const v of [...arrays, ...outputs]) base.set(v, top), top += C * 4;
   if (top > 0x40000000) return null; // keep far from wasm32's 4 GiB
   scalars.forEach((v, k) => base.set(v, k * 4));
 
   const mb = new ModuleBuilder().memory(Math.max(1, Math.ceil(top / 65536)));
   // run() returns 1 when some lane must be redone by the JS loop (see _wasm_math.ts)
-  const c = mb.func([], [ValType.i32], "run");
+  // run(bytes) walks `bytes` of each region (a multiple of 16)
+  const c = mb.func([ValType.i32], [ValType.i32], "run");
   const V = ValType.v128;
   const i = c.local(ValType.i32);
   const ctx = { bad: c.local(V), sincos: new Map<number, [number, number]>() };
@@ -182,7 +192,7 @@ export function compileGroupWasm(
     local.set(out, t);
   }
   for (const v of outputs) c.get(i).get(local.get(v)!).v128Store(base.get(v)!);
-  c.get(i).i32(16).i32Add().tee(i).i32(N4 * 4).i32LtU().brIf(0);
+  c.get(i).i32(16).i32Add().tee(i).get(0).i32LtU().brIf(0);
   c.end();
   c.get(ctx.bad).v128AnyTrue();
   const module = new WebAssembly.Module(mb.build() as BufferSource);
@@ -190,7 +200,7 @@ export function compileGroupWasm(
   const scalarSlots = scalars.map(slot);
   const arrayIO = arrays.map((v) => [slot(v), base.get(v)! / 4] as const);
   const outIO = outputs.map((v) => [slot(v), base.get(v)! / 4, fresh(v)] as const);
-  const source = `wasm f32x4 loop over ${N} elements (${N4 / 4} vectors): ` +
+  const source = `wasm f32x4 loop over ${N} elements (${N4 / 4} vectors, chunks of ${C}): ` +
     `${arrays.length} arrays + ${scalars.length} scalars in, ${outputs.length} out\n` +
     `JS fallback:\n${js.source}`;
   return {
@@ -202,20 +212,23 @@ export function compileGroupWasm(
       return (env) => {
         if (!enabled) return jsStep(env);
         for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]].data[0];
-        for (const [s, at] of arrayIO) {
-          const d = env[s].data;
-          mem.set(d.length === N ? d : d.subarray(0, N), at);
-        }
-        if (ex.run()) return jsStep(env); // a lane the wasm loop cannot do: rerun in JS
-        for (const [s, at, isFresh] of outIO) {
-          let d: Float32Array;
-          // (slice() of a view over wasm memory is ~10× slower than allocate + set)
-          if (isFresh) (d = new Float32Array(N)).set(mem.subarray(at, at + N));
-          else {
-            d = (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N));
-            d.set(mem.subarray(at, at + N));
+        const outs = outIO.map(([s, , isFresh]) =>
+          isFresh
+            ? new Float32Array(N)
+            : (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N))
+        );
+        for (let off = 0; off < N; off += C) {
+          const len = Math.min(C, N - off);
+          for (const [s, at] of arrayIO) mem.set(env[s].data.subarray(off, off + len), at);
+          // a lane the wasm loop cannot do: rerun the whole call as the JS loop
+          if (ex.run(Math.ceil(len / 4) * 16)) return jsStep(env);
+          for (let k = 0; k < outIO.length; k++) {
+            const at = outIO[k][1];
+            outs[k].set(mem.subarray(at, at + len), off);
           }
-          env[s] = new ArrayValue(d, shapes[s], "float32");
+        }
+        for (let k = 0; k < outIO.length; k++) {
+          env[outIO[k][0]] = new ArrayValue(outs[k], shapes[outIO[k][0]], "float32");
         }
       };
     },
