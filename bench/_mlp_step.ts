@@ -17,7 +17,7 @@ export function mlpTrainStep(
   const params: MlpParams = options.params ?? model.init(random.key(0));
   const state = opt.init(params);
   const lossFn = (p: MlpParams, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
+    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y).mean();
   const step = jit((p: MlpParams, s: typeof state, x: np.NDArray, y: np.NDArray) => {
     const [loss, g] = valueAndGrad(lossFn)(p, x, y);
     const [updates, next] = opt.update(g, s, p);

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   type Params = ReturnType<typeof model.init>;
   const params = model.init(random.key(0));
   const loss = (p: Params, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
+    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y).mean();
   const batch = 1024;
   const x = random.normal(random.key(1), [batch, 784]);
   const y = np.array(Array.from({ length: batch }, (_, i) => i % 10), { dtype: "int32" });

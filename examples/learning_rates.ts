@@ -51,7 +51,7 @@ export async function compareLearningRates(
   const init = model.init(random.key(0));
   type P = typeof init;
   const loss = (p: P, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
+    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y).mean();
   const nTrain = data.trainLabels.length;
   const batchAt = (i: number): [np.NDArray, np.NDArray] => {
     const start = (i * batch) % (nTrain - batch);

@@ -61,7 +61,7 @@ export async function trainMnistCnn(
   let params = initCnn(random.foldIn(root, 0));
   let state = opt.init(params);
   const loss = (p: CnnParams, x: np.NDArray, y: np.NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(cnnLogits(p, x), y);
+    losses.softmaxCrossEntropyWithIntegerLabels(cnnLogits(p, x), y).mean();
   const step = jit((p: CnnParams, s: typeof state, x: np.NDArray, y: np.NDArray) => {
     const [value, g] = valueAndGrad(loss)(p, x, y);
     const [updates, next] = opt.update(g, s, p);

@@ -61,7 +61,7 @@ export type Params = ReturnType<typeof model.init>;
 /** Softmax cross-entropy of the network's logits: forward propagation then the loss. */
 function lossFn(params: Params, x: np.NDArray, y: np.NDArray, key: np.NDArray): np.NDArray {
   const logits = model.apply(params, x, { key });
-  return losses.softmaxCrossEntropyWithIntegerLabels(logits, y);
+  return losses.softmaxCrossEntropyWithIntegerLabels(logits, y).mean();
 }
 
 /** Fraction of `images` whose predicted digit (argmax of the logits) equals the label. */

@@ -23,7 +23,7 @@ type Params = ReturnType<typeof model.init>;
 
 /** Mean softmax cross-entropy over the batch: the pool's shard weighting relies on the mean. */
 function lossFn(params: Params, x: np.NDArray, y: np.NDArray): np.NDArray {
-  return losses.softmaxCrossEntropyWithIntegerLabels(model.apply(params, x), y);
+  return losses.softmaxCrossEntropyWithIntegerLabels(model.apply(params, x), y).mean();
 }
 
 function accuracy(params: Params, images: Float32Array, labels: Int32Array): number {

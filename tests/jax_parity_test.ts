@@ -90,7 +90,9 @@ describe("gradients at kinks follow JAX", () => {
       1e-6,
     );
     const y = np.array([1, 0, 0.25]);
-    const g = grad((z: NDArray) => losses.sigmoidBinaryCrossEntropy(z, y))(np.array([0, 2, -1]));
+    const g = grad((z: NDArray) => losses.sigmoidBinaryCrossEntropy(z, y).mean())(
+      np.array([0, 2, -1]),
+    );
     assertJax(g, "sigmoid_bce_grad", 1e-5);
   });
   it("losses.meanAbsoluteError has gradient 1/n at zero error", () => {

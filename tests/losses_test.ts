@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { grad, jit, losses, type NDArray, np } from "../mod.ts";
 import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 
+/** The losses return per-example values by default; these tests check their means. */
+const M = { reduction: "mean" } as const;
+
 const f64 = (x: number[] | number[][] | number[][][]) => np.array(x, { dtype: "float64" });
 const int32 = (x: number[] | number[][]) => np.array(x, { dtype: "int32" });
 
@@ -33,7 +36,7 @@ describe("losses.softmaxCrossEntropy", () => {
       perExample,
       { rtol: 1e-12 },
     );
-    assertAllClose(losses.softmaxCrossEntropy(logits, labels), 0.753109126556245, {
+    assertAllClose(losses.softmaxCrossEntropy(logits, labels, M), 0.753109126556245, {
       rtol: 1e-12,
     });
     assertAllClose(
@@ -46,7 +49,7 @@ describe("losses.softmaxCrossEntropy", () => {
   it("softmaxCrossEntropy() gradient is (softmax − one-hot) / batch under mean reduction", () => {
     const z = [[1, 2, 3], [0.5, -1, 2]];
     const y = [[0, 0, 1], [1, 0, 0]];
-    const g = grad((l: NDArray) => losses.softmaxCrossEntropy(l, f64(y)))(f64(z));
+    const g = grad((l: NDArray) => losses.softmaxCrossEntropy(l, f64(y), M))(f64(z));
     const p = softmaxRows(z);
     const expected = p.map((row, i) => row.map((v, j) => (v - y[i][j]) / 2));
     assertAllClose(g, expected, { rtol: 1e-12, atol: 1e-15 });
@@ -60,7 +63,7 @@ describe("losses.softmaxCrossEntropy", () => {
   it("softmaxCrossEntropy() matches finite differences in logits and labels", () => {
     const z = randomArray([3, 4], { seed: 1, low: -2, high: 2 });
     const y = randomArray([3, 4], { seed: 2, low: 0, high: 1 });
-    checkGrads((a: NDArray, b: NDArray) => losses.softmaxCrossEntropy(a, b), [z, y]);
+    checkGrads((a: NDArray, b: NDArray) => losses.softmaxCrossEntropy(a, b, M), [z, y]);
   });
 
   it("softmaxCrossEntropy() stays finite with finite gradients at logits of ±1e4", () => {
@@ -69,7 +72,7 @@ describe("losses.softmaxCrossEntropy", () => {
     const l = losses.softmaxCrossEntropy(z, y, { reduction: "none" });
     // the label's logit trails the max by 2e4 in both rows
     assert.deepEqual(l.toArray(), [2e4, 2e4]);
-    const g = grad((a: NDArray) => losses.softmaxCrossEntropy(a, y))(z);
+    const g = grad((a: NDArray) => losses.softmaxCrossEntropy(a, y, M))(z);
     assertFinite(g, "gradient");
     assertAllClose(g, [[0.5, -0.5, 0], [-0.5, 0, 0.5]]);
   });
@@ -79,12 +82,12 @@ describe("losses.softmaxCrossEntropy", () => {
     const y = randomArray([2, 3, 5], { seed: 4, low: 0, high: 1 });
     const none = losses.softmaxCrossEntropy(z, y, { reduction: "none" });
     assert.deepEqual(none.shape, [2, 3]);
-    assertAllClose(losses.softmaxCrossEntropy(z, y), np.mean(none), { rtol: 1e-12 });
+    assertAllClose(losses.softmaxCrossEntropy(z, y, M), np.mean(none), { rtol: 1e-12 });
   });
 
   it("softmaxCrossEntropy() rejects mismatched shapes with a TypeError naming both", () => {
     assert.throws(
-      () => losses.softmaxCrossEntropy(np.zeros([2, 3]), np.zeros([3, 2])),
+      () => losses.softmaxCrossEntropy(np.zeros([2, 3]), np.zeros([3, 2]), M),
       (e: unknown) =>
         e instanceof TypeError && /\[2, 3\]/.test(e.message) && /\[3, 2\]/.test(e.message),
     );
@@ -114,7 +117,9 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
   it("softmaxCrossEntropyWithIntegerLabels() gradient is (softmax − one-hot) / batch", () => {
     const z = [[1, 2, 3], [0.5, -1, 2], [0, 0, 0]];
     const labels = [1, 0, 2];
-    const g = grad((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, int32(labels)))(
+    const g = grad((a: NDArray) =>
+      losses.softmaxCrossEntropyWithIntegerLabels(a, int32(labels), M)
+    )(
       f64(z),
     );
     const expected = softmaxRows(z).map((row, i) =>
@@ -126,7 +131,7 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
   it("softmaxCrossEntropyWithIntegerLabels() matches finite differences", () => {
     const z = randomArray([2, 3, 4], { seed: 5, low: -2, high: 2 });
     const labels = int32([[0, 3, 1], [2, 2, 0]]);
-    checkGrads((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels), [z]);
+    checkGrads((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels, M), [z]);
   });
 
   it("softmaxCrossEntropyWithIntegerLabels() is finite at logits of ±1e4", () => {
@@ -134,7 +139,7 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
     const labels = int32([1, 1]);
     const l = losses.softmaxCrossEntropyWithIntegerLabels(z, labels, { reduction: "none" });
     assert.deepEqual(l.toArray(), [2e4, 0]);
-    const g = grad((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels))(z);
+    const g = grad((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels, M))(z);
     assertFinite(g, "gradient");
     assertAllClose(g, [[0.5, -0.5], [0, 0]]);
   });
@@ -142,7 +147,7 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
   it("softmaxCrossEntropyWithIntegerLabels() traces under jit() with the labels as an input", () => {
     const z = f64([[1, 2, 3], [0.5, -1, 2]]);
     const labels = int32([2, 0]);
-    const f = (a: NDArray, y: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, y);
+    const f = (a: NDArray, y: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, y, M);
     assertAllClose(jit(f)(z, labels), f(z, labels), { rtol: 1e-12 });
     assertAllClose(jit(grad(f))(z, labels), grad(f)(z, labels), { rtol: 1e-12 });
   });
@@ -150,19 +155,19 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
   it("softmaxCrossEntropyWithIntegerLabels() validates label dtype, shape and range", () => {
     const z = np.zeros([2, 3]);
     assert.throws(
-      () => losses.softmaxCrossEntropyWithIntegerLabels(z, np.array([0, 1])),
+      () => losses.softmaxCrossEntropyWithIntegerLabels(z, np.array([0, 1]), M),
       TypeError,
     );
     assert.throws(
-      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([0, 1, 2])),
+      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([0, 1, 2]), M),
       TypeError,
     );
     assert.throws(
-      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([0, 3])),
+      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([0, 3]), M),
       RangeError,
     );
     assert.throws(
-      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([-1, 0])),
+      () => losses.softmaxCrossEntropyWithIntegerLabels(z, int32([-1, 0]), M),
       RangeError,
     );
   });
@@ -182,11 +187,11 @@ describe("losses.sigmoidBinaryCrossEntropy", () => {
 
   it("sigmoidBinaryCrossEntropy() gradient is (σ(z) − y) / n and matches finite differences", () => {
     const z = [0, 2, -1], y = [1, 0, 0.25];
-    const g = grad((a: NDArray) => losses.sigmoidBinaryCrossEntropy(a, f64(y)))(f64(z));
+    const g = grad((a: NDArray) => losses.sigmoidBinaryCrossEntropy(a, f64(y), M))(f64(z));
     assertAllClose(g, z.map((v, i) => (1 / (1 + Math.exp(-v)) - y[i]) / 3), { rtol: 1e-12 });
     const zr = randomArray([2, 3], { seed: 6, low: -3, high: 3 });
     const yr = randomArray([2, 3], { seed: 7, low: 0, high: 1 });
-    checkGrads((a: NDArray, b: NDArray) => losses.sigmoidBinaryCrossEntropy(a, b), [zr, yr]);
+    checkGrads((a: NDArray, b: NDArray) => losses.sigmoidBinaryCrossEntropy(a, b, M), [zr, yr]);
   });
 
   it("sigmoidBinaryCrossEntropy() is finite at logits of ±1e4", () => {
@@ -239,10 +244,10 @@ describe("losses: regression losses", () => {
     const a = randomArray([2, 3], { seed: 8, low: -2, high: 2 });
     const b = randomArray([2, 3], { seed: 9, low: -2, high: 2 });
     for (const f of [losses.meanSquaredError, losses.meanAbsoluteError, losses.huberLoss]) {
-      checkGrads((x: NDArray, y: NDArray) => f(x, y), [a, b]);
+      checkGrads((x: NDArray, y: NDArray) => f(x, y, M), [a, b]);
     }
     const signs = f64([[1, -1, 1], [-1, 1, -1]]);
-    checkGrads((x: NDArray) => losses.hingeLoss(x, signs), [a]);
+    checkGrads((x: NDArray) => losses.hingeLoss(x, signs, M), [a]);
   });
 
   it("the regression losses reject mismatched shapes with a TypeError naming both", () => {
@@ -267,7 +272,7 @@ describe("losses.klDivergence", () => {
       { rtol: 1e-12 },
     );
     // d/dlogp = −t / batch, finite where t = 0
-    const g = grad((a: NDArray) => losses.klDivergence(a, t))(logP);
+    const g = grad((a: NDArray) => losses.klDivergence(a, t, M))(logP);
     assertAllClose(g, [[-0.25, -0.25], [-0.5, 0]]);
     const gt = grad((b: NDArray) => losses.klDivergence(logP, b, { reduction: "sum" }))(t);
     assertFinite(gt, "gradient in the targets");
@@ -276,7 +281,7 @@ describe("losses.klDivergence", () => {
   it("klDivergence() matches finite differences", () => {
     const logP = randomArray([2, 3], { seed: 10, low: -3, high: -0.1 });
     const t = randomArray([2, 3], { seed: 11, low: 0.1, high: 1 });
-    checkGrads((a: NDArray, b: NDArray) => losses.klDivergence(a, b), [logP, t]);
+    checkGrads((a: NDArray, b: NDArray) => losses.klDivergence(a, b, M), [logP, t]);
   });
 });
 

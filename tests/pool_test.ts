@@ -31,7 +31,7 @@ const model = nn.mlp([6, 8, 3]);
 type Params = ReturnType<typeof model.init>;
 const params = model.init(random.key(0));
 const lossFn = (p: Params, x: np.NDArray, y: np.NDArray) =>
-  losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y);
+  losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x), y).mean();
 const xs = (n: number, seed = 1) => randomArray([n, 6], { seed, dtype: "float32" });
 const labels = (n: number) =>
   np.array(Array.from({ length: n }, (_, i) => (i * 7) % 3), { dtype: "int32" });

@@ -6,15 +6,17 @@
  *
  * Every loss takes `(predictionsOrLogits, targets, { reduction })`:
  *
- * - `"none"` returns the per-example losses. For the element-wise losses
+ * - `"none"` (the default, as optax returns) gives the per-example losses; take
+ *   `.mean()` for a training objective. `meanSquaredError` and
+ *   `meanAbsoluteError` default to `"mean"`, as their names promise
+ *   (`squaredError` is optax's per-element form). For the element-wise losses
  *   (squared error, absolute error, Huber, hinge, sigmoid binary cross-entropy)
  *   that is one loss per element, shaped like the predictions; for the losses
  *   over a distribution (the softmax cross-entropies, KL divergence) the last
  *   (class) axis is summed away, leaving one loss per example of shape
  *   `predictions.shape.slice(0, -1)`.
- * - `"mean"` (the default) averages the per-example losses over all their
- *   elements: over the batch for the distribution losses, over every element
- *   for the element-wise ones.
+ * - `"mean"` averages the per-example losses over all their elements: over the
+ *   batch for the distribution losses, over every element for the element-wise ones.
  * - `"sum"` adds the per-example losses up.
  *
  * @module
@@ -30,7 +32,7 @@ export type Reduction = "mean" | "sum" | "none";
 
 /** Options shared by every loss. */
 export interface LossOptions {
-  /** `"mean"` (default) averages the per-example losses, `"sum"` adds them, `"none"` returns them. */
+  /** `"none"` returns the per-example losses (the default, except for the mean losses), `"mean"` averages them, `"sum"` adds them. */
   reduction?: Reduction;
 }
 
@@ -39,10 +41,11 @@ function reduce(
   perExample: NDArray,
   options: { reduction?: Reduction },
   keys: readonly string[] = ["reduction"],
+  byDefault: Reduction = "none",
 ): NDArray {
   checkOptions(`losses.${op}`, options, keys);
   const reduction = options.reduction;
-  switch (reduction ?? "mean") {
+  switch (reduction ?? byDefault) {
     case "mean":
       return np.mean(perExample);
     case "sum":
@@ -89,7 +92,7 @@ function negLogSoftmax(z: NDArray): NDArray {
  *
  * @param logits Unnormalized log-probabilities, shape `[..., classes]`.
  * @param labels Target probabilities, the same shape.
- * @param options `reduction` (`"mean"` over the examples by default).
+ * @param options `reduction` (`"none"` by default: one loss per example, as optax).
  * @returns The loss: a scalar, or one loss per example (`logits.shape` without the last axis).
  *
  * @example
@@ -124,7 +127,7 @@ export function softmaxCrossEntropy(
  *
  * @param logits Unnormalized log-probabilities, shape `[..., classes]`.
  * @param labels int32 class indices in `[0, classes)`, shape `logits.shape` without the last axis.
- * @param options `reduction` (`"mean"` over the examples by default).
+ * @param options `reduction` (`"none"` by default: one loss per example, as optax).
  * @returns The loss: a scalar, or one loss per example (the labels' shape).
  * @throws {TypeError} When labels are not int32 or their shape does not fit the logits.
  * @throws {RangeError} When a concrete label is outside `[0, classes)`.
@@ -186,7 +189,7 @@ export function softmaxCrossEntropyWithIntegerLabels(
  *
  * @param logits Logits, any shape.
  * @param labels Target probabilities in [0, 1], the same shape.
- * @param options `reduction` (`"mean"` over all elements by default).
+ * @param options `reduction` (`"none"` by default: one loss per element, as optax).
  * @returns The loss: a scalar, or one loss per element.
  *
  * @example
@@ -214,11 +217,11 @@ export function sigmoidBinaryCrossEntropy(
 
 /**
  * Squared error `(p − t)²`, element-wise, averaged over all elements by default
- * (optax's `squared_error`; halve it for `l2_loss`).
+ * (the mean of optax's `squared_error`, which is `losses.squaredError`).
  *
  * @param predictions Predictions, any shape.
  * @param targets Targets, the same shape.
- * @param options `reduction` (`"mean"` over all elements by default).
+ * @param options `reduction` (`"mean"` by default, as the name says).
  * @returns The loss: a scalar, or one loss per element.
  *
  * @example
@@ -235,7 +238,7 @@ export function meanSquaredError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanSquaredError", predictions, targets);
-  return reduce("meanSquaredError", np.square(predictions.sub(targets)), options);
+  return reduce("meanSquaredError", np.square(predictions.sub(targets)), options, ["reduction"], "mean");
 }
 
 /**
@@ -243,7 +246,7 @@ export function meanSquaredError(
  *
  * @param predictions Predictions, any shape.
  * @param targets Targets, the same shape.
- * @param options `reduction` (`"mean"` over all elements by default).
+ * @param options `reduction` (`"mean"` by default, as the name says).
  * @returns The loss: a scalar, or one loss per element.
  *
  * @example
@@ -260,7 +263,7 @@ export function meanAbsoluteError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanAbsoluteError", predictions, targets);
-  return reduce("meanAbsoluteError", np.abs(predictions.sub(targets)), options);
+  return reduce("meanAbsoluteError", np.abs(predictions.sub(targets)), options, ["reduction"], "mean");
 }
 
 /** Options of {@link huberLoss}. */
@@ -275,7 +278,7 @@ export interface HuberOptions extends LossOptions {
  *
  * @param predictions Predictions, any shape.
  * @param targets Targets, the same shape.
- * @param options `delta` (default 1) and `reduction` (`"mean"` over all elements by default).
+ * @param options `delta` (default 1) and `reduction` (`"none"` by default: one loss per element, as optax).
  * @returns The loss: a scalar, or one loss per element.
  *
  * @example
@@ -312,7 +315,7 @@ export function huberLoss(
  *
  * @param logPredictions Log-probabilities (e.g. a log-softmax), shape `[..., classes]`.
  * @param targets Probabilities, the same shape.
- * @param options `reduction` (`"mean"` over the examples by default).
+ * @param options `reduction` (`"none"` by default: one loss per example, as optax).
  * @returns The loss: a scalar, or one loss per example (without the last axis).
  *
  * @example
@@ -344,7 +347,7 @@ export function klDivergence(
  *
  * @param predictions Raw scores (margins), any shape.
  * @param targets Targets in {−1, +1}, the same shape.
- * @param options `reduction` (`"mean"` over all elements by default).
+ * @param options `reduction` (`"none"` by default: one loss per element, as optax).
  * @returns The loss: a scalar, or one loss per element.
  *
  * @example
@@ -399,3 +402,5 @@ export function smoothLabels(labels: NDArray, alpha: number): NDArray {
   const out = labels.mul(1 - alpha).add(alpha / classes);
   return out;
 }
+
+export * from "./_losses_more.ts";
