@@ -93,6 +93,10 @@ describe("losses match optax (default: no reduction)", () => {
     );
     assert.throws(() => losses.cosineSimilarity(p(), np.zeros([3, 2])), TypeError);
     assert.throws(
+      () => losses.sigmoidFocalLoss(p(), bin(), { gama: 2 } as unknown as { gamma: number }),
+      /gama/,
+    );
+    assert.throws(
       () => losses.multiclassHingeLoss(p(), np.array([2, 0])),
       /int32 class indices/,
     );

@@ -9,6 +9,7 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
+import { checkOptions } from "../core/_validate.ts";
 
 /** How a loss reduces its per-example losses (as in `losses.ts`). */
 type Reduction = "mean" | "sum" | "none";
@@ -19,7 +20,14 @@ export interface ReductionOptions {
   reduction?: Reduction;
 }
 
-function reduce(op: string, x: NDArray, reduction: Reduction | undefined): NDArray {
+function reduce(
+  op: string,
+  x: NDArray,
+  options: ReductionOptions,
+  extra: readonly string[] = [],
+): NDArray {
+  checkOptions(`losses.${op}`, options, ["reduction", ...extra]);
+  const reduction = options.reduction;
   switch (reduction ?? "none") {
     case "none":
       return x;
@@ -101,7 +109,7 @@ export function squaredError(
   return reduce(
     "squaredError",
     np.square(errors("squaredError", predictions, targets)),
-    options.reduction,
+    options,
   );
 }
 
@@ -129,7 +137,7 @@ export function l2Loss(
   return reduce(
     "l2Loss",
     np.square(errors("l2Loss", predictions, targets)).mul(0.5),
-    options.reduction,
+    options,
   );
 }
 
@@ -159,7 +167,7 @@ export function logCosh(
   const e = errors("logCosh", predictions, targets);
   // log cosh e = log((e^e + e^−e)/2) = |e| + log1p(e^(−2|e|)) − log 2
   const a = np.abs(e);
-  return reduce("logCosh", a.add(np.log1p(np.exp(a.mul(-2)))).sub(Math.LN2), options.reduction);
+  return reduce("logCosh", a.add(np.log1p(np.exp(a.mul(-2)))).sub(Math.LN2), options);
 }
 
 /**
@@ -191,7 +199,8 @@ export function cosineSimilarity(
   return reduce(
     "cosineSimilarity",
     np.sum(unit(predictions).mul(unit(targets)), { axis: -1 }),
-    options.reduction,
+    options,
+    ["epsilon"],
   );
 }
 
@@ -216,8 +225,12 @@ export function cosineDistance(
   targets: NDArray,
   options: ReductionOptions & { epsilon?: number } = {},
 ): NDArray {
-  const sim = cosineSimilarity(predictions, targets, { epsilon: options.epsilon });
-  return reduce("cosineDistance", np.sub(1, sim), options.reduction);
+  const sim = cosineSimilarity(
+    predictions,
+    targets,
+    options.epsilon === undefined ? {} : { epsilon: options.epsilon },
+  );
+  return reduce("cosineDistance", np.sub(1, sim), options, ["epsilon"]);
 }
 
 /**
@@ -260,7 +273,7 @@ export function sigmoidFocalLoss(
     const a = options.alpha;
     loss = y.mul(a).add(np.sub(1, y).mul(1 - a)).mul(loss);
   }
-  return reduce("sigmoidFocalLoss", loss, options.reduction);
+  return reduce("sigmoidFocalLoss", loss, options, ["alpha", "gamma"]);
 }
 
 /**
@@ -288,7 +301,7 @@ export function klDivergenceWithLogTargets(
   same("klDivergenceWithLogTargets", logPredictions, logTargets);
   classAxis("klDivergenceWithLogTargets", logPredictions);
   const per = np.exp(logTargets).mul(logTargets.sub(logPredictions));
-  return reduce("klDivergenceWithLogTargets", np.sum(per, { axis: -1 }), options.reduction);
+  return reduce("klDivergenceWithLogTargets", np.sum(per, { axis: -1 }), options);
 }
 
 /**
@@ -320,7 +333,7 @@ export function convexKlDivergence(
   const safeLogT = np.log(np.where(np.equal(targets, 0), 1, targets));
   const kl = targets.mul(safeLogT.sub(logPredictions));
   const per = kl.add(np.exp(logPredictions)).sub(targets);
-  return reduce("convexKlDivergence", np.sum(per, { axis: -1 }), options.reduction);
+  return reduce("convexKlDivergence", np.sum(per, { axis: -1 }), options);
 }
 
 /**
@@ -377,7 +390,7 @@ export function safeSoftmaxCrossEntropy(
   return reduce(
     "safeSoftmaxCrossEntropy",
     np.neg(np.sum(weighted, { axis: -1 })),
-    options.reduction,
+    options,
   );
 }
 
@@ -411,7 +424,8 @@ export function polyLossCrossEntropy(
   return reduce(
     "polyLossCrossEntropy",
     ce.add(oneMinusPt.mul(options.epsilon ?? 2)),
-    options.reduction,
+    options,
+    ["epsilon"],
   );
 }
 
@@ -440,7 +454,7 @@ export function multiclassHingeLoss(
   classAxis("multiclassHingeLoss", scores);
   const oh = oneHotLabels("multiclassHingeLoss", labels, scores);
   const per = np.max(scores.add(1).sub(oh), { axis: -1 }).sub(np.sum(scores.mul(oh), { axis: -1 }));
-  return reduce("multiclassHingeLoss", per, options.reduction);
+  return reduce("multiclassHingeLoss", per, options);
 }
 
 /**
@@ -468,7 +482,7 @@ export function multiclassPerceptronLoss(
   classAxis("multiclassPerceptronLoss", scores);
   const oh = oneHotLabels("multiclassPerceptronLoss", labels, scores);
   const per = np.max(scores, { axis: -1 }).sub(np.sum(scores.mul(oh), { axis: -1 }));
-  return reduce("multiclassPerceptronLoss", per, options.reduction);
+  return reduce("multiclassPerceptronLoss", per, options);
 }
 
 /**
@@ -493,7 +507,7 @@ export function perceptronLoss(
   options: ReductionOptions = {},
 ): NDArray {
   same("perceptronLoss", predictions, targets);
-  return reduce("perceptronLoss", np.maximum(predictions.mul(targets).neg(), 0), options.reduction);
+  return reduce("perceptronLoss", np.maximum(predictions.mul(targets).neg(), 0), options);
 }
 
 /**
@@ -530,5 +544,5 @@ export function tripletMarginLoss(
     dist(anchors.sub(positives)).sub(dist(anchors.sub(negatives))).add(margin),
     0,
   );
-  return reduce("tripletMarginLoss", per, options.reduction);
+  return reduce("tripletMarginLoss", per, options, ["normDegree", "margin", "eps"]);
 }

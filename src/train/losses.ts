@@ -238,7 +238,13 @@ export function meanSquaredError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanSquaredError", predictions, targets);
-  return reduce("meanSquaredError", np.square(predictions.sub(targets)), options, ["reduction"], "mean");
+  return reduce(
+    "meanSquaredError",
+    np.square(predictions.sub(targets)),
+    options,
+    ["reduction"],
+    "mean",
+  );
 }
 
 /**
@@ -263,7 +269,13 @@ export function meanAbsoluteError(
   options: LossOptions = {},
 ): NDArray {
   checkSameShape("meanAbsoluteError", predictions, targets);
-  return reduce("meanAbsoluteError", np.abs(predictions.sub(targets)), options, ["reduction"], "mean");
+  return reduce(
+    "meanAbsoluteError",
+    np.abs(predictions.sub(targets)),
+    options,
+    ["reduction"],
+    "mean",
+  );
 }
 
 /** Options of {@link huberLoss}. */
