@@ -219,6 +219,20 @@ describe("lax.scan", () => {
     assert.match(text, /\n {8}\{ lambda a:f32\[\] b:f32\[\]\. let\n {12}c:f32\[\] = add a b/);
   });
 
+  it("toDot() and toMermaid() draw a scan body as a subgraph joined to its equation", () => {
+    const j = makeJaxpr((x: NDArray) =>
+      lax.scan((c: NDArray, v: NDArray) => [c.add(v).sin(), c] as const, x, np.ones([4]))
+    )(np.array(0));
+    const dot = j.toDot();
+    assert.match(dot, /\n {2}subgraph cluster_e0_0_g \{\n {4}label="scan jaxpr"; style=dashed;/);
+    assert.match(dot, /\n {4}e0_0_e1 \[label="sin"/);
+    assert.match(dot, /\n {2}e0 -> e0_0_in0 \[style=dashed arrowhead=none\];/);
+    assert.equal(dot.split("{").length, dot.split("}").length);
+    const mmd = j.toMermaid();
+    assert.match(mmd, /\n {2}subgraph e0_0_g\["scan jaxpr"\]\n/);
+    assert.match(mmd, /\n {2}end\n {2}e0 -\.- e0_0_g/);
+  });
+
   it("scan() captures arrays traced by an enclosing transform as loop-invariant operands", () => {
     const f = (a: NDArray) =>
       lax.scan(

@@ -19,6 +19,7 @@
 import type { DType } from "./_dtype.ts";
 import { ArrayValue, type NDArray } from "./_ndarray.ts";
 import { fmtShape } from "./_shape.ts";
+import { type DrawGraph, type DrawNode, renderDot, renderMermaid } from "./_jaxpr_draw.ts";
 
 // ---- abstract values ----------------------------------------------------------
 
@@ -488,70 +489,36 @@ export class Jaxpr {
     return lines.join("\n");
   }
 
-  /** A Graphviz DOT digraph: inputs, constants, one node per equation, edges labelled with avals. */
+  /**
+   * A Graphviz DOT digraph: inputs, constants, one node per equation, edges labelled with
+   * avals; nested programs (loop bodies, branches) are clusters.
+   */
   toDot(options: { title?: string } = {}): string {
-    const g = this.#graph();
-    const q = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
-    const lines = [
-      `digraph jaxpr {`,
-      `  rankdir=TB;`,
-      `  node [fontname="Helvetica" fontsize=11];`,
-    ];
-    if (options.title) lines.push(`  label=${q(options.title)}; labelloc=t;`);
-    for (const n of g.nodes) {
-      const style = n.kind === "input"
-        ? `shape=ellipse style=filled fillcolor="#d9f2d9"`
-        : n.kind === "const"
-        ? `shape=note style=filled fillcolor="#eeeeee"`
-        : n.kind === "output"
-        ? `shape=ellipse style=filled fillcolor="#f9d9d9"`
-        : `shape=box style="rounded,filled" fillcolor="#dde8f8"`;
-      lines.push(`  ${n.id} [label=${q(n.label)} ${style}];`);
-    }
-    for (const e of g.edges) lines.push(`  ${e.from} -> ${e.to} [label=${q(e.label)}];`);
-    lines.push("}");
-    return lines.join("\n");
+    return renderDot(this.#graph(""), options.title);
   }
 
-  /** A Mermaid flowchart of the same graph as `toDot()`. */
+  /** A Mermaid flowchart of the same graph as `toDot()` (nested programs are subgraphs). */
   toMermaid(): string {
-    const g = this.#graph();
-    const q = (s: string) => s.replaceAll('"', "#quot;");
-    const lines = ["flowchart TD"];
-    for (const n of g.nodes) {
-      const [open, close] = n.kind === "eqn"
-        ? ["[", "]"]
-        : n.kind === "const"
-        ? ["[(", ")]"]
-        : ["([", "])"];
-      lines.push(`  ${n.id}${open}"${q(n.label)}"${close}`);
-    }
-    for (const e of g.edges) lines.push(`  ${e.from} -- "${q(e.label)}" --> ${e.to}`);
-    lines.push("  classDef input fill:#d9f2d9;", "  classDef output fill:#f9d9d9;");
-    const ins = g.nodes.filter((n) => n.kind === "input").map((n) => n.id);
-    const outs = g.nodes.filter((n) => n.kind === "output").map((n) => n.id);
-    if (ins.length) lines.push(`  class ${ins.join(",")} input;`);
-    if (outs.length) lines.push(`  class ${outs.join(",")} output;`);
-    return lines.join("\n");
+    return renderMermaid(this.#graph(""));
   }
 
-  #graph() {
+  #graph(prefix: string): DrawGraph {
     const names = this.#names();
-    type Node = { id: string; label: string; kind: "input" | "const" | "eqn" | "output" };
-    const nodes: Node[] = [];
-    const edges: { from: string; to: string; label: string }[] = [];
+    const nodes: DrawNode[] = [];
+    const edges: DrawGraph["edges"] = [];
+    const clusters: DrawGraph["clusters"] = [];
     const producer = new Map<Var, string>();
     const edgeLabel = (v: Var) => {
       const name = names.get(v);
       return name === undefined ? shortAval(v.aval) : `${name} ${shortAval(v.aval)}`;
     };
     this.invars.forEach((v, i) => {
-      const id = `in${i}`;
+      const id = `${prefix}in${i}`;
       nodes.push({ id, label: `${names.get(v)}: ${fmtAval(v.aval)}`, kind: "input" });
       producer.set(v, id);
     });
     this.constvars.forEach((v, i) => {
-      const id = `c${i}`;
+      const id = `${prefix}c${i}`;
       const c = this.consts[i];
       const value = uniformValue(c);
       const label = value === undefined
@@ -563,7 +530,11 @@ export class Jaxpr {
       producer.set(v, id);
     });
     this.eqns.forEach((e, i) => {
-      const id = `e${i}`;
+      const id = `${prefix}e${i}`;
+      nestedJaxprs(e).forEach(([k, j], n) => {
+        const sub = `${id}_${n}_`;
+        clusters.push({ id: `${sub}g`, owner: id, label: `${e.prim} ${k}`, graph: j.#graph(sub) });
+      });
       const params = fmtParams(e);
       nodes.push({
         id,
@@ -580,11 +551,11 @@ export class Jaxpr {
       for (const v of e.outputs) producer.set(v, id);
     });
     this.outvars.forEach((v, i) => {
-      const id = `out${i}`;
+      const id = `${prefix}out${i}`;
       nodes.push({ id, label: `out ${i}: ${fmtAval(v.aval)}`, kind: "output" });
       edges.push({ from: producer.get(v)!, to: id, label: edgeLabel(v) });
     });
-    return { nodes, edges };
+    return { nodes, edges, clusters };
   }
 }
 
