@@ -76,6 +76,14 @@ const CASES: [string, Fn, NDArray[]][] = [
       i32([6], 31, -50, 50),
     ],
   ],
+  ["cholesky, lu-based solve and eigh", (a) => {
+    const spd = np.matmul(a, a.T).add(np.eye(3));
+    return np.linalg.cholesky(spd).add(np.linalg.solve(spd, a)).add(np.linalg.eigh(spd)[1].abs());
+  }, [f32([3, 3], 41)]],
+  ["triangular_solve", (a, b) => np.linalg.triangularSolve(a.add(np.eye(3).mul(3)), b), [
+    f32([3, 3], 42),
+    f32([3, 2], 43),
+  ]],
   ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
