@@ -135,6 +135,11 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
  * float32 unless `dtype` says otherwise; booleans become bool. The data is
  * always copied.
  *
+ * **JS numbers are float32, even `np.array([1, 2, 3])`**: JavaScript has no integer
+ * literals, so difftrace cannot tell `1` from `1.0` (JAX's `jnp.array([1, 2, 3])` is
+ * int32). Ask for integers with `np.array([1, 2, 3], { dtype: "int32" })`;
+ * `np.arange(5)` (integer arguments) is int32, as in JAX.
+ *
  * @param data The values.
  * @param options `dtype`, and `shape` for a flat typed array or JS array.
  * @returns A new array.
