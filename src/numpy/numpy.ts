@@ -20,6 +20,7 @@ import {
   show,
 } from "../core/_validate.ts";
 import * as shapeOps from "./_structure.ts";
+import * as linalg from "./linalg.ts";
 import * as reduceOps from "./_reduce.ts";
 import * as indexOps from "./_indexing.ts";
 import { astype, clip } from "./_elementwise.ts";
@@ -496,7 +497,19 @@ export * from "./_arrange.ts";
 export * from "./_stats.ts";
 export * from "./_products.ts";
 export * as linalg from "./linalg.ts";
-export { matrixPower } from "./linalg.ts";
+/**
+ * `np.matrixPower(a, n)`: the same function as `np.linalg.matrixPower` (declared, not
+ * re-exported by name, so that deno doc lists it).
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(np.matrixPower(np.array([[1, 1], [0, 1]]), 3).toArray(), [[1, 3], [0, 1]]);
+ * ```
+ */
+export const matrixPower: typeof linalg.matrixPower = linalg.matrixPower;
 export * from "./_scan_sort.ts";
 
 installMethods({
