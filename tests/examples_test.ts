@@ -9,6 +9,7 @@ import { trainMnistCnn } from "../examples/mnist_cnn.ts";
 import { fitCars } from "../examples/regression.ts";
 import { compareLearningRates } from "../examples/learning_rates.ts";
 import { loadWords, trainCharRnn } from "../examples/char_rnn.ts";
+import { runImplicitGradients } from "../examples/implicit_gradients.ts";
 
 describe("examples", () => {
   it("mnist_mlp trains for 150 steps: the loss falls and held-out accuracy passes 0.8", async () => {
@@ -47,6 +48,15 @@ describe("examples", () => {
     assert.ok(Number.isFinite(r.heldOutNats) && r.heldOutNats < Math.log(27), `${r.heldOutNats}`);
     assert.ok(r.scan.eqns * 5 < r.unrolled.eqns, `${r.scan.eqns} vs ${r.unrolled.eqns} equations`);
     assert.ok(r.samples.every((w) => /^[a-z]*$/.test(w)));
+  });
+
+  it("implicit_gradients: a whileLoop fixed point differentiated by customVjp matches the exact gradient", () => {
+    const r = runImplicitGradients();
+    assert.ok(Math.abs(r.sqrtValue - Math.SQRT2) < 1e-12);
+    assert.ok(Math.abs(r.sqrtGrad - r.sqrtGradExact) < 1e-10, `${r.sqrtGrad}`);
+    r.equilibriumGrad.forEach((g, i) => assert.ok(Math.abs(g - r.equilibriumFiniteDiff[i]) < 1e-7));
+    assert.match(r.whileLoopGradError, /foriLoop/);
+    assert.equal(r.clipped, 1);
   });
 
   it("learning_rates: a good SGD rate beats a too-small one, and every run is recorded", async () => {

@@ -18,7 +18,7 @@
 import { avalOf, bind, fmtAval } from "../core/_trace.ts";
 import { type Aval, LazyJaxpr } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import type { NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
 import { normalizeArgnums } from "../core/_args.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
@@ -75,7 +75,9 @@ export interface CustomVjpFunction<A extends unknown[], R> {
   /**
    * Sets the rule: `fwd(...args)` returns `[f(...args), residuals]` and
    * `bwd(residuals, cotangent)` returns one cotangent per argument (`null` for a
-   * non-differentiated argument, or for a zero cotangent).
+   * non-differentiated argument, or for a zero cotangent). The residuals are a pytree: its
+   * arrays are saved for the backward pass, its other leaves (numbers, functions, settings,
+   * e.g. a non-differentiated argument) reach `bwd` as they are.
    */
   defvjp<Res>(
     fwd: (...args: A) => readonly [R, Res],
@@ -238,21 +240,29 @@ export function customVjp<A extends unknown[], R>(
       [outDef, outAvals] = [d, ls.map(avalOf)];
       return ls;
     }, avals);
-    let resDef: TreeDef | undefined, resAvals: Aval[] = [];
+    let resDef: TreeDef | undefined, resAvals: Aval[] = [], resLeaves: unknown[] = [];
     const fwd = lazyTrace(name, fun.consts, () => avals, (xs) => {
       const r = fwdF(...rebuild(xs) as A);
       if (!Array.isArray(r) || r.length !== 2) {
         throw new TypeError(`${name}: fwd must return [output, residuals], got ${describe(r)}.`);
       }
       const out = matching(name, "fwd's output", r[0], outDef!, outAvals);
-      const [res, d] = leavesOf(name, "fwd's residuals", r[1]);
+      // array leaves of the residuals are saved; other leaves (numbers, functions,
+      // settings) reach bwd as they are
+      const [leaves, d] = flatten(r[1]);
+      resLeaves = leaves;
+      const res = leaves.filter((l) => l instanceof NDArray);
       [resDef, resAvals] = [d, res.map(avalOf)];
       return [...out, ...res];
     });
     const argDefs = diff.map((i) => flatten(args[i])[1]);
     const bwdAvals = () => (fwd.jaxpr, [...resAvals, ...outAvals]);
     const bwd = lazyTrace(name, fun.consts, bwdAvals, (xs) => {
-      const res = unflatten(resDef!, xs.slice(0, resAvals.length));
+      let j = 0;
+      const res = unflatten(
+        resDef!,
+        resLeaves.map((l) => (l instanceof NDArray ? xs[j++] : l)),
+      );
       const r = bwdF(res, unflatten<R>(outDef!, xs.slice(resAvals.length)));
       if (!Array.isArray(r) || r.length !== args.length) {
         throw new TypeError(
