@@ -10,6 +10,7 @@ import { fitCars } from "../examples/regression.ts";
 import { compareLearningRates } from "../examples/learning_rates.ts";
 import { loadWords, trainCharRnn } from "../examples/char_rnn.ts";
 import { runImplicitGradients } from "../examples/implicit_gradients.ts";
+import { forecastCo2 } from "../examples/time_series.ts";
 
 describe("examples", () => {
   it("mnist_mlp trains for 150 steps: the loss falls and held-out accuracy passes 0.8", async () => {
@@ -57,6 +58,13 @@ describe("examples", () => {
     r.equilibriumGrad.forEach((g, i) => assert.ok(Math.abs(g - r.equilibriumFiniteDiff[i]) < 1e-7));
     assert.match(r.whileLoopGradError, /foriLoop/);
     assert.equal(r.clipped, 1);
+  });
+
+  it("time_series: a GRU over lax.scan forecasts held-out CO2 better than the last value", () => {
+    const r = forecastCo2({ steps: 80 });
+    assert.equal(r.months, 741);
+    assert.ok(r.lastLoss < r.firstLoss / 2, `loss ${r.firstLoss} -> ${r.lastLoss}`);
+    assert.ok(r.modelRmse < r.lastValueRmse, `${r.modelRmse} vs ${r.lastValueRmse} ppm`);
   });
 
   it("learning_rates: a good SGD rate beats a too-small one, and every run is recorded", async () => {
