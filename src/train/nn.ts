@@ -520,3 +520,8 @@ export function dropout(key: NDArray, x: NDArray, rate: number): NDArray {
 }
 
 export * from "./_nn_conv.ts";
+export * from "./_nn_activations.ts";
+export * from "./_nn_norm.ts";
+export * from "./_nn_attention.ts";
+export * from "./_nn_rnn.ts";
+export * from "./_nn_initializers.ts";

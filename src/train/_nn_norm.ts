@@ -1,0 +1,152 @@
+/**
+ * Normalization layers as plain functions (flax's semantics, channels last):
+ * layer, RMS, group and batch normalization. Statistics use
+ * var = mean(x²) − mean(x)², as flax does. Parameters (`scale`, `bias`) are
+ * optional arrays; batch norm's running statistics are explicit state.
+ * Re-exported by `nn.ts`.
+ *
+ * @module
+ */
+import type { NDArray } from "../core/_ndarray.ts";
+import * as np from "../numpy/numpy.ts";
+
+/** Optional affine parameters of a normalization. */
+export interface NormOptions {
+  /** Multiplies the normalized values (broadcast against the feature axes). */
+  scale?: NDArray;
+  /** Added after scaling. */
+  bias?: NDArray;
+  /** Added to the variance; 1e-6 by default (flax). */
+  epsilon?: number;
+}
+
+function affine(y: NDArray, o: NormOptions): NDArray {
+  let out = y;
+  if (o.scale !== undefined) out = out.mul(o.scale);
+  if (o.bias !== undefined) out = out.add(o.bias);
+  return out;
+}
+
+/**
+ * Layer normalization (Ba et al. 2016) over the last axis:
+ * (x − mean)/√(var + ε) · scale + bias.
+ * @param x The input, shape [..., features].
+ * @param options `scale`, `bias` ([features]), `epsilon` (1e-6).
+ * @returns The normalized input.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.layerNorm(np.array([[1, 3]]), { epsilon: 0 });
+ * assert.deepEqual(y.toArray(), [[-1, 1]]);
+ * ```
+ */
+export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
+  const mean = np.mean(x, { axis: -1, keepdims: true });
+  const variance = np.maximum(
+    np.mean(x.square(), { axis: -1, keepdims: true }).sub(mean.square()),
+    0,
+  );
+  return affine(x.sub(mean).mul(np.rsqrt(variance.add(options.epsilon ?? 1e-6))), options);
+}
+
+/**
+ * RMS normalization (Zhang & Sennrich 2019) over the last axis: x/√(mean(x²) + ε) · scale.
+ * @param x The input, shape [..., features].
+ * @param options `scale` ([features]), `epsilon` (1e-6).
+ * @returns The normalized input.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.rmsNorm(np.array([[3, 4]]), { epsilon: 0 }).toArray() as number[][];
+ * assert.ok(Math.abs(y[0][0] - 3 / Math.sqrt(12.5)) < 1e-6);
+ * ```
+ */
+export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number } = {}): NDArray {
+  const ms = np.mean(x.square(), { axis: -1, keepdims: true });
+  return affine(x.mul(np.rsqrt(ms.add(options.epsilon ?? 1e-6))), options);
+}
+
+/**
+ * Group normalization (Wu & He 2018): the channels (last axis) are cut into
+ * `numGroups` groups, and each example is normalized per group over its
+ * spatial axes and the group's channels.
+ * @param x The input, shape [batch, ..., channels].
+ * @param numGroups Number of groups (divides channels).
+ * @param options `scale`, `bias` ([channels]), `epsilon` (1e-6).
+ * @returns The normalized input.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.groupNorm(np.array([[1, 3, 5, 9]]), 2, { epsilon: 0 });
+ * assert.deepEqual(y.toArray(), [[-1, 1, -1, 1]]);
+ * ```
+ */
+export function groupNorm(x: NDArray, numGroups: number, options: NormOptions = {}): NDArray {
+  const c = x.shape[x.ndim - 1];
+  if (x.ndim < 2 || !Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+    throw new TypeError(
+      `nn.groupNorm: need x of shape [batch, ..., channels] with channels divisible by numGroups; ` +
+        `got shape [${x.shape.join(", ")}] and numGroups ${numGroups}.`,
+    );
+  }
+  const grouped = np.reshape(x, [...x.shape.slice(0, -1), numGroups, c / numGroups]);
+  // statistics over every axis but the batch and the group axes
+  const axes = [...Array.from({ length: x.ndim - 2 }, (_, i) => i + 1), x.ndim];
+  const mean = np.mean(grouped, { axis: axes, keepdims: true });
+  const variance = np.maximum(
+    np.mean(grouped.square(), { axis: axes, keepdims: true }).sub(mean.square()),
+    0,
+  );
+  const y = grouped.sub(mean).mul(np.rsqrt(variance.add(options.epsilon ?? 1e-6)));
+  return affine(np.reshape(y, x.shape), options);
+}
+
+/** Running statistics of {@link batchNorm}. */
+export interface BatchNormState {
+  /** Running mean per feature. */
+  readonly mean: NDArray;
+  /** Running variance per feature. */
+  readonly var: NDArray;
+}
+
+/**
+ * Batch normalization (Ioffe & Szegedy 2015) over every axis but the last. In
+ * training, normalizes with the batch statistics and returns updated running
+ * statistics, r ← momentum·r + (1 − momentum)·batch; in evaluation, normalizes
+ * with the running statistics and returns them unchanged.
+ * @param x The input, shape [..., features].
+ * @param state The running statistics ([features] each; start from zeros and ones).
+ * @param options `training` (true), `momentum` (0.99), `epsilon` (1e-5), `scale`, `bias`.
+ * @returns The normalized input and the new state.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const state = { mean: np.zeros([1]), var: np.ones([1]) };
+ * const [y, next] = nn.batchNorm(np.array([[1], [3]]), state, { epsilon: 0 });
+ * assert.deepEqual(y.toArray(), [[-1], [1]]);
+ * assert.ok(Math.abs((next.mean.toArray() as number[])[0] - 0.02) < 1e-6);
+ * ```
+ */
+export function batchNorm(
+  x: NDArray,
+  state: BatchNormState,
+  options: NormOptions & { training?: boolean; momentum?: number } = {},
+): [NDArray, BatchNormState] {
+  const eps = options.epsilon ?? 1e-5;
+  if (options.training === false) {
+    return [affine(x.sub(state.mean).mul(np.rsqrt(state.var.add(eps))), options), state];
+  }
+  const axes = Array.from({ length: x.ndim - 1 }, (_, i) => i);
+  const mean = np.mean(x, { axis: axes });
+  const variance = np.maximum(np.mean(x.square(), { axis: axes }).sub(mean.square()), 0);
+  const m = options.momentum ?? 0.99;
+  const next = {
+    mean: state.mean.mul(m).add(mean.mul(1 - m)),
+    var: state.var.mul(m).add(variance.mul(1 - m)),
+  };
+  return [affine(x.sub(mean).mul(np.rsqrt(variance.add(eps))), options), next];
+}
