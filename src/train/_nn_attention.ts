@@ -103,9 +103,13 @@ export interface ProjParams {
 
 /** The parameters of {@link multiHeadAttention}. */
 export interface MultiHeadParams {
+  /** The query projection. */
   readonly query: ProjParams;
+  /** The key projection. */
   readonly key: ProjParams;
+  /** The value projection. */
   readonly value: ProjParams;
+  /** The output projection. */
   readonly out: ProjParams;
 }
 

@@ -52,9 +52,13 @@ function checkSizes(op: string, inFeatures: number, hidden: number): void {
 
 /** The parameters of {@link lstmCell}: input, forget, cell and output gates. */
 export interface LstmParams {
+  /** Input gate. */
   readonly i: GateParams;
+  /** Forget gate. */
   readonly f: GateParams;
+  /** Cell candidate. */
   readonly g: GateParams;
+  /** Output gate. */
   readonly o: GateParams;
 }
 
@@ -112,8 +116,11 @@ export function lstmCell(inFeatures: number, hidden: number): RnnCell<LstmParams
 
 /** The parameters of {@link gruCell}: reset, update and candidate gates. */
 export interface GruParams {
+  /** Reset gate. */
   readonly r: GateParams;
+  /** Update gate. */
   readonly z: GateParams;
+  /** Candidate, with its recurrent bias `bh`. */
   readonly n: GateParams & { readonly bh: NDArray };
 }
 
