@@ -321,7 +321,11 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
 
 /** A compiled program: `run` maps input arrays to fresh output arrays. */
 export interface Executable {
-  run(args: readonly ArrayValue[]): ArrayValue[];
+  /**
+   * Runs the plan; `shouldStop`, when given, is asked between steps and a true answer
+   * abandons the run with an Error (the worker pool's cooperative abort).
+   */
+  run(args: readonly ArrayValue[], shouldStop?: () => boolean): ArrayValue[];
   /** The plan as text: kernels, and each fused loop's generated source. */
   describe(): string;
   /** How many fused loops (of which wasm SIMD loops) and eager kernels the plan runs. */
@@ -454,10 +458,13 @@ function plan(p: Program, exact: boolean): Executable {
   for (const [v, c] of p.consts) template[slots.get(v)!] = c;
   const nIn = p.invars.length;
   return {
-    run(args) {
+    run(args, shouldStop) {
       const env = template.slice();
       for (let i = 0; i < nIn; i++) env[i] = args[i];
-      for (let i = 0; i < steps.length; i++) steps[i](env);
+      for (let i = 0; i < steps.length; i++) {
+        if (shouldStop?.()) throw new Error("the run was stopped between plan steps.");
+        steps[i](env);
+      }
       const out = new Array<ArrayValue>(outSlots.length);
       for (let i = 0; i < outSlots.length; i++) out[i] = env[outSlots[i]];
       return out;

@@ -46,6 +46,17 @@ export interface RunMessage {
   busyMs?: number;
 }
 
+/**
+ * Main → worker: a shared stop flag (Int32Array of 1 over a SharedArrayBuffer).
+ * The main thread sets it when it cancels this worker's shard; the worker checks
+ * it between plan steps and abandons the run, so that a terminated worker stops
+ * even on Deno, whose terminate() cannot interrupt synchronous code.
+ */
+export interface StopFlagMessage {
+  type: "stopFlag";
+  flag: Int32Array;
+}
+
 /** Main → worker: forget a program. */
 export interface DropMessage {
   type: "drop";
@@ -65,6 +76,8 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 const programs = new Map<number, Executable | Error>();
+let stopFlag: Int32Array | undefined;
+const stopped = (): boolean => stopFlag !== undefined && Atomics.load(stopFlag, 0) !== 0;
 
 function run(msg: RunMessage): void {
   const program = programs.get(msg.id);
@@ -72,7 +85,7 @@ function run(msg: RunMessage): void {
     throw new Error(`internal: WorkerPool worker has no program ${msg.id}.`);
   }
   if (program instanceof Error) throw program;
-  const outs = program.run(msg.inputs.map(fromWire));
+  const outs = program.run(msg.inputs.map(fromWire), stopped);
   if (outs.length !== msg.outputs.length) {
     throw new Error(
       `internal: program ${msg.id} returned ${outs.length} outputs, ${msg.outputs.length} expected.`,
@@ -103,8 +116,10 @@ function write(src: TypedArray, n: number, dst: TypedArray, scale: number | unde
 }
 
 scope.onmessage = (event: MessageEvent) => {
-  const msg = event.data as ProgramMessage | RunMessage | DropMessage;
-  if (msg.type === "program") {
+  const msg = event.data as ProgramMessage | RunMessage | DropMessage | StopFlagMessage;
+  if (msg.type === "stopFlag") {
+    stopFlag = msg.flag;
+  } else if (msg.type === "program") {
     try {
       programs.set(msg.id, compile(deserializeJaxpr(msg.jaxpr)));
     } catch (e) {
@@ -116,7 +131,8 @@ scope.onmessage = (event: MessageEvent) => {
     if (msg.crash) throw new Error("WorkerPool test hook: this worker crashes on purpose.");
     if (msg.busyMs) {
       const until = Date.now() + msg.busyMs;
-      while (Date.now() < until) { /* test hook: a shard that takes long */ }
+      // test hook: a long computation, which honours the stop flag as plan steps do
+      while (Date.now() < until && !stopped()) { /* busy */ }
     }
     try {
       run(msg);

@@ -7,7 +7,13 @@
  */
 import type { Program } from "./_calls.ts";
 import { type WireArray, wireData } from "./_serialize.ts";
-import type { DropMessage, ProgramMessage, RunMessage, WorkerReply } from "./_worker.ts";
+import type {
+  DropMessage,
+  ProgramMessage,
+  RunMessage,
+  StopFlagMessage,
+  WorkerReply,
+} from "./_worker.ts";
 
 // ---- workers and shards --------------------------------------------------------------------
 
@@ -42,6 +48,8 @@ interface Slot {
   ready: boolean;
   programs: Set<number>;
   tasks: Map<number, Task>;
+  /** The current worker's stop flag (shared memory), when the runtime has it. */
+  stop?: Int32Array;
 }
 
 type RefWorker = Worker & { ref?: () => void; unref?: () => void };
@@ -127,6 +135,12 @@ export class Workers {
     slot.worker = w;
     slot.ready = false;
     slot.programs = new Set();
+    slot.stop = undefined;
+    if (typeof SharedArrayBuffer === "function") {
+      slot.stop = new Int32Array(new SharedArrayBuffer(4));
+      const msg: StopFlagMessage = { type: "stopFlag", flag: slot.stop };
+      w.postMessage(msg);
+    }
     w.onmessage = (e: MessageEvent) => this.#onReply(slot, w, e.data as WorkerReply);
     w.onerror = (e: ErrorEvent) => {
       e.preventDefault();
@@ -327,6 +341,8 @@ export class Workers {
     task.reject(error);
     const w = slot.worker;
     if (w) {
+      // ask the worker to stop between plan steps (what ends it under Deno), then terminate
+      if (slot.stop) Atomics.store(slot.stop, 0, 1);
       w.terminate();
       slot.worker = null;
       this.restarts++;
@@ -342,6 +358,7 @@ export class Workers {
     this.#closed = true;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     for (const s of this.#slots) {
+      if (s.stop) Atomics.store(s.stop, 0, 1);
       s.worker?.terminate();
       s.worker = null;
       for (const t of s.tasks.values()) {
