@@ -77,6 +77,30 @@ export function jitWasmEnabled(): boolean {
   return enabled && hasSimd;
 }
 
+/**
+ * Instances by module bytes, least recently used first, at most 256: groups of one
+ * structure (ops, constants, inputs, outputs) share one compiled module and one
+ * instance whatever their length, so a function jitted for many shapes compiles its
+ * wasm once (JavaScriptCore took ~10 ms and kept ~50 KB per module). Sharing an
+ * instance is safe: a call copies in, runs and copies out without yielding.
+ */
+const instances = new Map<string, WasmExports>();
+function instanceOf(bytes: Uint8Array): WasmExports {
+  let key = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    key += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  let ex = instances.get(key);
+  if (ex) instances.delete(key);
+  else {
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    ex = new WebAssembly.Instance(module).exports as unknown as WasmExports;
+    if (instances.size >= 256) instances.delete(instances.keys().next().value!);
+  }
+  instances.set(key, ex);
+  return ex;
+}
+
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
 function uniform(x: ArrayValue): boolean {
   const d = x.data;
@@ -158,8 +182,10 @@ export function compileGroupWasm(
 
   // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned and
   // one chunk long: a call streams the arrays through in chunks that stay in the caches
+  // (regions are a whole chunk even for shorter groups, so the module's bytes do not depend
+  // on N and one compiled instance serves every signature of the same structure)
   const N4 = Math.ceil(N / 4) * 4;
-  const C = Math.min(N4, WASM_CHUNK_ELEMENTS);
+  const C = WASM_CHUNK_ELEMENTS;
   const base = new Map<Var, number>();
   let top = Math.ceil(scalars.length / 4) * 16;
   for (const v of [...arrays, ...outputs]) base.set(v, top), top += C * 4;
@@ -195,7 +221,7 @@ export function compileGroupWasm(
   c.get(i).i32(16).i32Add().tee(i).get(0).i32LtU().brIf(0);
   c.end();
   c.get(ctx.bad).v128AnyTrue();
-  const module = new WebAssembly.Module(mb.build() as BufferSource);
+  const ex = instanceOf(mb.build());
 
   const scalarSlots = scalars.map(slot);
   const arrayIO = arrays.map((v) => [slot(v), base.get(v)! / 4] as const);
@@ -207,7 +233,6 @@ export function compileGroupWasm(
     source,
     make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step {
       const jsStep = js.make(shapes, scratch);
-      const ex = new WebAssembly.Instance(module).exports as unknown as WasmExports;
       const mem = new Float32Array(ex.memory.buffer);
       return (env) => {
         if (!enabled) return jsStep(env);
