@@ -510,6 +510,7 @@ export * as linalg from "./linalg.ts";
  * ```
  */
 export const matrixPower: typeof linalg.matrixPower = linalg.matrixPower;
+export * as fft from "./fft.ts";
 export * from "./_scan_sort.ts";
 
 installMethods({
