@@ -168,7 +168,7 @@ export function ifft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
  * const [re] = np.fft.rfft(np.array([1, 1, 1, 1]));
- * assert.deepEqual(Array.from(re.toTypedArray(), (v) => Math.round(v * 1e6) / 1e6), [4, 0, 0]);
+ * assert.deepEqual(Array.from(re.toTypedArray(), (v) => Math.round(v * 1e6) / 1e6 + 0), [4, 0, 0]);
  * ```
  */
 export function rfft(x: ArrayLike, n?: number, axis = -1): ComplexPair {
