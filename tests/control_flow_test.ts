@@ -96,6 +96,40 @@ describe("lax.scan", () => {
     assert.equal(n.item(), 7);
   });
 
+  it("scan() with unroll gives the same values and gradients, forward and in reverse", () => {
+    const run = (unroll: number | boolean, reverse: boolean) => (w: NDArray, xs: NDArray) => {
+      const [c, ys] = lax.scan(
+        (c: NDArray, x: NDArray) => {
+          const n = np.tanh(np.matmul(w, c).add(x));
+          return [n, { s: n.sum(), i: x.shape[0] }] as const;
+        },
+        h0,
+        xs,
+        { unroll, reverse },
+      );
+      return c.sum().add(ys.s.mul(np.arange(5).astype("float64")).sum());
+    };
+    for (const reverse of [false, true]) {
+      const ref = run(1, reverse);
+      for (const unroll of [2, 3, 5, true]) {
+        const f = run(unroll, reverse);
+        assertAllClose(f(w, xs), ref(w, xs), tight);
+        assertAllClose(
+          grad(f, { argnums: [0, 1] })(w, xs),
+          grad(ref, { argnums: [0, 1] })(w, xs),
+          tight,
+        );
+        assertAllClose(jit(f)(w, xs), ref(w, xs), tight);
+      }
+    }
+    const j = makeJaxpr(run(2, false))(w, xs);
+    assert.equal(j.eqns.filter((e) => e.prim === "scan").length, 2); // 2 blocks of 2, then 1 step
+    assert.throws(
+      () => lax.scan((c: NDArray) => [c, null] as const, h0, null, { length: 2, unroll: 0 }),
+      RangeError,
+    );
+  });
+
   it("grad() through scan matches grad() of the unrolled loop", () => {
     const g = grad(rnnScan, { argnums: [0, 1, 2] })(w, h0, xs);
     const gu = grad(rnnUnrolled, { argnums: [0, 1, 2] })(w, h0, xs);

@@ -14,7 +14,7 @@ import { avalOf, bind, fmtAval } from "../core/_trace.ts";
 import type { Aval } from "../core/_ir.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
-import { type TreeDef, unflatten } from "../core/tree.ts";
+import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   checkCarry,
@@ -35,6 +35,12 @@ export interface ScanOptions {
   length?: number;
   /** Scan from the last element to the first (ys keep the order of xs). */
   reverse?: boolean;
+  /**
+   * Steps per loop iteration (default 1): the body is traced this many times in a row, which
+   * saves loop overhead for small bodies; `true` unrolls the whole loop. The results are the
+   * same.
+   */
+  unroll?: number | boolean;
 }
 
 /**
@@ -73,10 +79,14 @@ export function scan<C, X, Y>(
 ): [C, Y] {
   const name = "lax.scan";
   checkFunction(name, "the body f", f);
-  checkOptions(name, options, ["length", "reverse"]);
+  checkOptions(name, options, ["length", "reverse", "unroll"]);
   const reverse = options.reverse ?? false;
   if (typeof reverse !== "boolean") {
     throw new TypeError(`${name}: reverse must be a boolean, got ${typeof reverse}.`);
+  }
+  const unroll = options.unroll ?? 1;
+  if (typeof unroll !== "boolean" && (!Number.isInteger(unroll) || unroll < 1)) {
+    throw new RangeError(`${name}: unroll must be a positive integer or a boolean, got ${unroll}.`);
   }
   const [carry, carryDef, carryPaths] = leavesOf(name, "the initial carry", init);
   const [xLeaves, xDef, xPaths] = leavesOf(name, "xs", xs);
@@ -105,6 +115,8 @@ export function scan<C, X, Y>(
   if (length === undefined) {
     throw new TypeError(`${name}: xs holds no arrays, so pass { length } to say how many steps.`);
   }
+  const u = unroll === true ? Math.max(1, length) : unroll === false ? 1 : unroll;
+  if (u > 1 && length >= u) return unrolledScan(f, init, xs, length, u, reverse);
   const carryAvals = carry.map(avalOf);
   const rowAvals = xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }));
   let yDef: TreeDef | undefined;
@@ -132,6 +144,68 @@ export function scan<C, X, Y>(
     unflatten<Y>(yDef!, outs.slice(carry.length)),
   ];
 }
+
+/**
+ * A scan of `length` steps as a scan over blocks of `u` steps, each block running the body
+ * `u` times, plus a scan over the remaining steps (processed last: after the blocks going
+ * forward, before them in reverse).
+ */
+function unrolledScan<C, X, Y>(
+  f: (carry: C, x: X) => readonly [C, Y],
+  init: C,
+  xs: X,
+  length: number,
+  u: number,
+  reverse: boolean,
+): [C, Y] {
+  const n = Math.floor(length / u), rem = length - n * u;
+  // forward: blocks cover [0, n·u), the rest [n·u, length); reverse: the rest is [0, rem)
+  const [bLo, rLo] = reverse ? [rem, 0] : [0, n * u];
+  const rows = (x: NDArray, lo: number, hi: number) => x.slice([lo, hi]);
+  const blocks = mapTree(
+    xs,
+    (x) => np.reshape(rows(x, bLo, bLo + n * u), [n, u, ...x.shape.slice(1)]),
+  );
+  const [c1, yBlocks] = scan(
+    (c: C, xb: X) => {
+      const ys: Y[] = new Array(u);
+      for (let s = 0; s < u; s++) {
+        const j = reverse ? u - 1 - s : s;
+        const [next, y] = f(c, mapTree(xb, (x) => x.slice(j)) as X);
+        c = next;
+        ys[j] = y;
+      }
+      return [c, stackTrees(ys)] as const;
+    },
+    init,
+    blocks as X,
+    { length: n, reverse },
+  );
+  const yMain = mapTree(yBlocks, (y) => np.reshape(y, [n * u, ...y.shape.slice(2)])) as Y;
+  if (rem === 0) return [c1, yMain];
+  const [c2, yRest] = scan(f, c1, mapTree(xs, (x) => rows(x, rLo, rLo + rem)) as X, {
+    length: rem,
+    reverse,
+  });
+  const parts = reverse ? [yRest, yMain] : [yMain, yRest];
+  return [c2, zipTrees(parts[0], parts[1], (a, b) => np.concatenate([a, b], 0)) as Y];
+}
+
+const mapTree = (t: unknown, fn: (x: NDArray) => NDArray): unknown => {
+  const [leaves, def] = flatten(t);
+  return unflatten(def, leaves.map(fn));
+};
+const zipTrees = (a: unknown, b: unknown, fn: (x: NDArray, y: NDArray) => NDArray) => {
+  const [la, def] = flatten(a);
+  const [lb] = flatten(b);
+  return unflatten(def, la.map((x, i) => fn(x, lb[i])));
+};
+function stackTrees<Y>(ys: Y[]): Y {
+  const [first, def] = flatten(ys[0]);
+  const all = ys.map((y) => flatten(y)[0]);
+  return unflatten<Y>(def, first.map((_, k) => np.stack(all.map((l) => asArray(l[k])))));
+}
+const asArray = (x: unknown) => (x instanceof NDArray ? x : np.array(x as number));
 
 /**
  * Applies `f` to each slice of `xs` along axis 0 and stacks the results (a `scan` without a
