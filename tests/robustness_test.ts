@@ -551,6 +551,9 @@ describe("train: mismatched structures and shapes never broadcast", () => {
       TypeError,
       "nn.logSoftmax",
     ],
+    ["nn.relu of a string", () => nn.relu(bad("x")), TypeError, "nn.relu"],
+    ["nn.gelu of a JS list", () => nn.gelu(bad([1, 2])), TypeError, "nn.gelu"],
+    ["nn.elu of null", () => nn.elu(bad(null)), TypeError, "nn.elu"],
     [
       "nn.leakyRelu with slope",
       () => nn.leakyRelu(np.ones([2]), bad({ slope: 0.1 })),

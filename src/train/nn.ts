@@ -17,6 +17,16 @@ import * as random from "./random.ts";
 
 // ---- activations ---------------------------------------------------------------------
 
+/** An activation's input: an array or a JS number (anything else names the activation). */
+function checkActivationInput(op: string, x: unknown): void {
+  if (!(x instanceof NDArray) && typeof x !== "number") {
+    throw new TypeError(
+      `${op}: expected an array, got ${show(x)}` +
+        `${Array.isArray(x) ? " (a JS array: wrap it with np.array(...))" : ""}.`,
+    );
+  }
+}
+
 /**
  * Rectified linear unit, max(x, 0); its derivative at 0 is taken as 0 (as JAX).
  * @param x The input.
@@ -29,6 +39,7 @@ import * as random from "./random.ts";
  * ```
  */
 export function relu(x: NDArray): NDArray {
+  checkActivationInput("nn.relu", x);
   return np.where(np.greater(x, 0), x, 0);
 }
 
@@ -45,6 +56,7 @@ export function relu(x: NDArray): NDArray {
  * ```
  */
 export function gelu(x: NDArray): NDArray {
+  checkActivationInput("nn.gelu", x);
   const inner = np.mul(np.add(x, np.mul(np.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return np.mul(np.mul(x, 0.5), np.add(np.tanh(inner), 1));
 }
@@ -61,6 +73,7 @@ export function gelu(x: NDArray): NDArray {
  * ```
  */
 export function silu(x: NDArray): NDArray {
+  checkActivationInput("nn.silu", x);
   return np.mul(x, np.sigmoid(x));
 }
 
@@ -76,6 +89,7 @@ export function silu(x: NDArray): NDArray {
  * ```
  */
 export function sigmoid(x: NDArray): NDArray {
+  checkActivationInput("nn.sigmoid", x);
   return np.sigmoid(x);
 }
 
@@ -91,6 +105,7 @@ export function sigmoid(x: NDArray): NDArray {
  * ```
  */
 export function tanh(x: NDArray): NDArray {
+  checkActivationInput("nn.tanh", x);
   return np.tanh(x);
 }
 
@@ -106,6 +121,7 @@ export function tanh(x: NDArray): NDArray {
  * ```
  */
 export function softplus(x: NDArray): NDArray {
+  checkActivationInput("nn.softplus", x);
   // max(x, 0) + log1p(e^−|x|) with both kinks written as selects on x > 0, so the
   // gradient is σ(x) everywhere, σ(0) = ½ included (kink rules at 0 would not cancel)
   const positive = np.greater(x, 0);
@@ -128,6 +144,7 @@ export function softplus(x: NDArray): NDArray {
  */
 export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}): NDArray {
   checkOptions("nn.leakyRelu", options, ["negativeSlope"]);
+  checkActivationInput("nn.leakyRelu", x);
   if (options.negativeSlope !== undefined) {
     checkNumber("nn.leakyRelu", "negativeSlope", options.negativeSlope);
   }
@@ -148,6 +165,7 @@ export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}):
  */
 export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
   checkOptions("nn.elu", options, ["alpha"]);
+  checkActivationInput("nn.elu", x);
   if (options.alpha !== undefined) checkNumber("nn.elu", "alpha", options.alpha);
   // expm1 of (x > 0 ? 0 : x): the unused branch never overflows, so its zero cotangent stays
   // finite; at x = 0 the gradient is α (the left branch), as JAX
