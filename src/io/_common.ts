@@ -75,3 +75,11 @@ export async function writeBytes(path: string, data: Uint8Array): Promise<void> 
   const fs = await import("node:fs/promises");
   await fs.writeFile(path, data);
 }
+
+/** Reads the `copy` option of the loaders: a boolean, false by default. */
+export function checkCopy(where: string, copy: unknown): boolean {
+  if (copy !== undefined && typeof copy !== "boolean") {
+    throw new TypeError(`${where}: the option copy must be a boolean, got ${describe(copy)}.`);
+  }
+  return copy ?? false;
+}

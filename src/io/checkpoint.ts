@@ -15,7 +15,7 @@ import { flatten } from "../core/tree.ts";
 import { checkOptions, checkPath, concrete, describe, readBytes, writeBytes } from "./_common.ts";
 import { escapeKey, keyPaths } from "./_keypath.ts";
 import { encode, parseHeader, readTensor } from "./_safetensors.ts";
-import { checkCopy } from "./safetensors.ts";
+import { checkCopy } from "./_common.ts";
 
 /** What a checkpoint may hold: arrays, JSON values, and arrays/objects of those. */
 export type CheckpointValue =
@@ -178,7 +178,7 @@ export async function saveCheckpoint<T extends object>(
 }
 
 /** The checkpoint's bytes (shared by saveCheckpoint and the tests). */
-export function encodeCheckpoint(where: string, state: unknown): Uint8Array {
+function encodeCheckpoint(where: string, state: unknown): Uint8Array {
   if (state === null || typeof state !== "object" || Array.isArray(state)) {
     throw new TypeError(`${where}: the state must be a plain object, got ${describe(state)}.`);
   }
@@ -221,7 +221,7 @@ export async function loadCheckpoint<T = Record<string, unknown>>(
 }
 
 /** Decodes a checkpoint's bytes, checked against `like` when given. */
-export function decodeCheckpoint(
+function decodeCheckpoint(
   where: string,
   bytes: Uint8Array,
   like: unknown,

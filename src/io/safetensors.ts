@@ -8,7 +8,15 @@
 import type { DType } from "../core/_dtype.ts";
 import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { flatten, unflatten } from "../core/tree.ts";
-import { checkOptions, checkPath, concrete, describe, readBytes, writeBytes } from "./_common.ts";
+import {
+  checkCopy,
+  checkOptions,
+  checkPath,
+  concrete,
+  describe,
+  readBytes,
+  writeBytes,
+} from "./_common.ts";
 import { buildTree, keyPaths } from "./_keypath.ts";
 import { encode, LOADS_AS, parseHeader, readTensor, type StDType } from "./_safetensors.ts";
 
@@ -46,7 +54,7 @@ export interface TensorEntry {
 }
 
 /** Only named tensors (leaves) and their key paths, checked. */
-export function namedLeaves(
+function namedLeaves(
   where: string,
   tree: unknown,
 ): { name: string; value: ArrayValue }[] {
@@ -71,7 +79,7 @@ export function namedLeaves(
   });
 }
 
-export function checkMetadata(
+function checkMetadata(
   where: string,
   metadata: unknown,
 ): Record<string, string> | undefined {
@@ -157,7 +165,7 @@ function checkBytes(where: string, bytes: unknown): Uint8Array {
 }
 
 /** Decodes every tensor and checks them against a template; used by load and the checkpoints. */
-export function decodeTree(
+function decodeTree(
   where: string,
   bytes: Uint8Array,
   like: unknown,
@@ -236,13 +244,6 @@ export function loadSafetensors<T = unknown>(bytes: Uint8Array, options?: LoadOp
   const where = "io.loadSafetensors";
   const opts = checkOptions(where, options, ["like", "copy"]);
   return decodeTree(where, bytes, opts.like, checkCopy(where, opts.copy)).tree as T;
-}
-
-export function checkCopy(where: string, copy: unknown): boolean {
-  if (copy !== undefined && typeof copy !== "boolean") {
-    throw new TypeError(`${where}: the option copy must be a boolean, got ${describe(copy)}.`);
-  }
-  return copy ?? false;
 }
 
 /**
