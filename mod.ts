@@ -59,6 +59,7 @@ export {
   remat,
 } from "./src/transforms/custom.ts";
 export { hessian, jacfwd, jacrev } from "./src/transforms/jacobians.ts";
+export { checkGrads, type CheckGradsOptions } from "./src/transforms/check_grads.ts";
 export { jit, type JitOptions, makeJaxpr } from "./src/jit/jit.ts";
 export type { AxisSpec, VmapOptions } from "./src/transforms/vmap.ts";
 export type { Jacobian, JacobianOptions } from "./src/transforms/jacobians.ts";

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { grad, jit, type NDArray, np, vmap } from "../mod.ts";
+import { checkGrads, grad, jit, type NDArray, np, vmap } from "../mod.ts";
 import { losses } from "../mod.ts";
-import { assertAllClose, checkGrads } from "./_helpers.ts";
+import { assertAllClose } from "./_helpers.ts";
 
 const want = JSON.parse(
   readFileSync(new URL("./fixtures/train_losses.json", import.meta.url), "utf8"),

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { grad, jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
-import { assertAllClose, checkGrads } from "./_helpers.ts";
+import { checkGrads, grad, jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
+import { assertAllClose } from "./_helpers.ts";
 
 const J = JSON.parse(
   readFileSync(new URL("./fixtures/train_nn.json", import.meta.url), "utf8"),
