@@ -137,7 +137,11 @@ function allClose(what: string, actual: unknown, expected: unknown, rtol: number
  * assert.throws(() => checkGrads((v: np.NDArray) => np.stopGradient(v).square().sum(), [x]));
  * ```
  */
-export function checkGrads(f: Fn, args: readonly unknown[], options: CheckGradsOptions = {}): void {
+export function checkGrads(
+  f: (...args: never[]) => unknown,
+  args: readonly unknown[],
+  options: CheckGradsOptions = {},
+): void {
   if (typeof f !== "function") {
     throw new TypeError(`checkGrads: f must be a function, got ${typeof f}.`);
   }
