@@ -354,3 +354,29 @@ export function checkGrads(f: Fn, args: readonly unknown[], options: CheckGradsO
     }
   }
 }
+
+// ---- clean errors ------------------------------------------------------------------------
+
+/** Engine messages that mean a check is missing: a test fails when an error contains one. */
+const ENGINE_TEXT =
+  /is not a function|Cannot read propert|Invalid typed array length|Maximum call stack|Array buffer allocation failed|is not iterable|Cannot convert|Cannot mix BigInt|undefined is not an object|null is not an object/;
+
+/** Asserts that `f` throws `type` naming `op`, without engine text; returns the message. */
+export function rejects(
+  f: () => unknown,
+  type: typeof TypeError | typeof RangeError | typeof Error,
+  op: string,
+  ...patterns: RegExp[]
+): string {
+  let message = "";
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
+    message = e.message;
+    assert.doesNotMatch(message, ENGINE_TEXT, `engine text leaked: ${message}`);
+    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${message}`);
+    assert.ok(message.includes(op), `the message does not name ${op}: ${message}`);
+    for (const p of patterns) assert.match(message, p);
+    return true;
+  });
+  return message;
+}

@@ -7,6 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { rejects } from "./_helpers.ts";
 import {
   figure,
   grad,
@@ -30,30 +31,6 @@ import {
   vmap,
 } from "../mod.ts";
 
-/** Engine messages that mean a check is missing: a test fails when an error contains one. */
-const ENGINE_TEXT =
-  /is not a function|Cannot read propert|Invalid typed array length|Maximum call stack|Array buffer allocation failed|is not iterable|Cannot convert|Cannot mix BigInt|undefined is not an object|null is not an object/;
-
-/** Asserts that `f` throws `type` naming `op`, without engine text; returns the message. */
-export function rejects(
-  f: () => unknown,
-  type: typeof TypeError | typeof RangeError | typeof Error,
-  op: string,
-  ...patterns: RegExp[]
-): string {
-  let message = "";
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof Error, `expected an Error, got ${String(e)}`);
-    message = e.message;
-    assert.doesNotMatch(message, ENGINE_TEXT, `engine text leaked: ${message}`);
-    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${message}`);
-    assert.ok(message.includes(op), `the message does not name ${op}: ${message}`);
-    for (const p of patterns) assert.match(message, p);
-    return true;
-  });
-  return message;
-}
-
 type Case = [
   name: string,
   f: () => unknown,
@@ -73,6 +50,20 @@ function table(cases: readonly Case[]): void {
 const bad = (x: unknown): any => x;
 const x23 = np.arange(6).reshape([2, 3]);
 const v4 = np.arange(4);
+
+describe("the clean-error helper", () => {
+  it("rejects() fails a test whose error leaks engine text or names another op", () => {
+    const engine = () => {
+      throw new TypeError("shape.filter is not a function");
+    };
+    assert.throws(() => rejects(engine, TypeError, "shape"), /engine text leaked/);
+    const other = () => {
+      throw new TypeError("np.stack: needs at least one array.");
+    };
+    assert.throws(() => rejects(other, TypeError, "nn.maxPool2d"), /does not name nn\.maxPool2d/);
+    assert.throws(() => rejects(other, RangeError, "np.stack"), /expected RangeError/);
+  });
+});
 
 describe("np: indices and bounds are never coerced", () => {
   table([
