@@ -391,7 +391,7 @@ export function applyIfFinite(
  *
  * const t = optim.zeroNans();
  * const [u, s] = t.update(np.array([NaN, 1]), t.init(np.zeros([2])));
- * assert.deepEqual([u.toArray(), (s.foundNan as np.NDArray).item()], [[0, 1], true]);
+ * assert.deepEqual([u.toArray(), (s.foundNan as np.NDArray).itemBool()], [[0, 1], true]);
  * ```
  */
 export function zeroNans(): GradientTransformation<{ readonly foundNan: unknown }> {
