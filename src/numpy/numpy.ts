@@ -10,6 +10,7 @@ import { allocate, type DType, dtypeOfTypedArray, type TypedArray } from "../cor
 import * as lax from "../core/_lax.ts";
 import { binaryOp, checkDType, unaryOp } from "./_base.ts";
 import { dtypeOptions } from "./_args.ts";
+import { checkOptions } from "../core/_validate.ts";
 import {
   checkAllocation,
   checkFinite,
@@ -208,6 +209,35 @@ export function array(
   }
   const value = fromNested(data, dtype);
   return opts.shape ? shapeOps.reshape(value, opts.shape) : value;
+}
+
+/**
+ * An array from `data` without copying when it already is one (of the requested dtype);
+ * otherwise as `np.array`.
+ *
+ * @param data The values.
+ * @param options `dtype`.
+ * @returns The array.
+ *
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const x = np.array([1, 2]);
+ * assert.equal(np.asarray(x), x);
+ * assert.equal(np.asarray([1, 2], { dtype: "int32" }).dtype, "int32");
+ * ```
+ */
+export function asarray(
+  data: NestedArray | TypedArray | NDArray,
+  options: DTypeOptions = {},
+): NDArray {
+  if (data instanceof ArrayType && (options.dtype === undefined || options.dtype === data.dtype)) {
+    checkOptions("np.asarray", options, ["dtype"]);
+    return data;
+  }
+  return array(data, options);
 }
 
 /**
@@ -496,6 +526,7 @@ export * from "./_indexing.ts";
 export * from "./_arrange.ts";
 export * from "./_stats.ts";
 export * from "./_products.ts";
+export * from "./_aliases.ts";
 export * as linalg from "./linalg.ts";
 /**
  * `np.matrixPower(a, n)`: the same function as `np.linalg.matrixPower` (declared, not
