@@ -23,6 +23,8 @@ const acts: [string, (v: NDArray) => NDArray][] = [
   ["mish", nn.mish],
   ["soft_sign", nn.softSign],
   ["squareplus", nn.squarePlus],
+  ["sparse_plus", nn.sparsePlus],
+  ["sparse_sigmoid", nn.sparseSigmoid],
 ];
 
 describe("nn activations match jax.nn", () => {
@@ -35,6 +37,14 @@ describe("nn activations match jax.nn", () => {
 
   it("nn.glu() and nn.standardize() give jax.nn's values", () => {
     assertAllClose(np.ravel(nn.glu(arr("m", [2, 4]))), J.glu, f32);
+    assertAllClose(nn.logmeanexp(arr("m", [2, 4]), { axis: -1 }), J.logmeanexp, f32);
+    // log1mexp is defined for x > 0: compare there
+    const pos = J.x.map((v, i) => [v, i]).filter(([v]) => v > 0);
+    assertAllClose(
+      nn.log1mexp(np.array(pos.map(([v]) => v))),
+      pos.map(([, i]) => J.log1mexp[i]),
+      f32,
+    );
     assertAllClose(np.ravel(nn.standardize(arr("m", [2, 4]))), J.standardize, {
       atol: 1e-5,
       rtol: 1e-5,

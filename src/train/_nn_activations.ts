@@ -236,3 +236,90 @@ export function logsumexp(
 ): NDArray {
   return np.logsumexp(x, options);
 }
+
+/**
+ * The identity, x.
+ * @param x The input.
+ * @returns x.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.identity(np.array([2])).toArray(), [2]);
+ * ```
+ */
+export function identity(x: NDArray): NDArray {
+  return x;
+}
+
+/**
+ * log(1 − e^−x) for x > 0, stably: log(−expm1(−x)) below log 2, log1p(−e^−x) above.
+ * @param x The input (positive).
+ * @returns The value.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs((nn.log1mexp(np.array([Math.LN2])).item() as number) + Math.LN2) < 1e-6);
+ * ```
+ */
+export function log1mexp(x: NDArray): NDArray {
+  const small = np.less(x, Math.LN2);
+  const xs = np.where(small, x, 1), xl = np.where(small, 1, x);
+  return np.where(small, np.log(np.expm1(xs.neg()).neg()), np.log1p(np.exp(xl.neg()).neg()));
+}
+
+/**
+ * log of the mean of exp(x) along `axis`: logsumexp(x) − log n.
+ * @param x The input.
+ * @param options `axis` (all axes), `keepdims` (false).
+ * @returns The reduction.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(nn.logmeanexp(np.array([1, 1])).item() as number - 1) < 1e-6);
+ * ```
+ */
+export function logmeanexp(
+  x: NDArray,
+  options: { axis?: number | number[]; keepdims?: boolean } = {},
+): NDArray {
+  const axes = options.axis === undefined
+    ? x.shape.map((_, i) => i)
+    : [options.axis].flat().map((a) => (a < 0 ? a + x.ndim : a));
+  const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
+  return np.logsumexp(x, options).sub(Math.log(n));
+}
+
+/**
+ * Sparse plus (Martins & Astudillo): 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1.
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.sparsePlus(np.array([-2, 0, 2])).toArray(), [0, 0.25, 2]);
+ * ```
+ */
+export function sparsePlus(x: NDArray): NDArray {
+  const mid = x.add(1).square().div(4);
+  return np.where(np.lessEqual(x, -1), 0, np.where(np.greaterEqual(x, 1), x, mid)).astype(x.dtype);
+}
+
+/**
+ * Sparse sigmoid: 0 for x ≤ −1, (x + 1)/2 on (−1, 1), 1 for x ≥ 1.
+ * @param x The input.
+ * @returns The activation.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.sparseSigmoid(np.array([-2, 0, 2])).toArray(), [0, 0.5, 1]);
+ * ```
+ */
+export function sparseSigmoid(x: NDArray): NDArray {
+  // ½·clip(x + 1, 0, 2), as JAX (so the slope at ±1 is ¼, clip's half-slope at a tie)
+  return np.clip(x.add(1), 0, 2).mul(0.5);
+}
