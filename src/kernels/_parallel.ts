@@ -341,6 +341,10 @@ export async function helpersReady(timeoutMs = 5000): Promise<boolean> {
     if (engine === null) engine = createEngine();
     if (engine.ctlThreads !== threads) stopHelpers();
     if (engine.ctl === null) startHelpers(engine);
+    // waiting counts as use: without this the idle timer stops helpers whose start takes
+    // longer than IDLE_MS (a loaded machine, or `deno test` type-checking the worker module)
+    // and this loop starts them again, forever
+    lastUse = performance.now();
     if (engine.ctl !== null && readyHelpers(engine.ctl) > 0) {
       lastUse = performance.now();
       armIdleTimer();
