@@ -23,6 +23,10 @@ const RENAMES: Record<string, string> = {
   PRNGKey: "key",
   MultiSteps: "multiSteps",
   optimistic_adam_v2: "optimisticAdam",
+  xavier_normal: "glorotNormal",
+  xavier_uniform: "glorotUniform",
+  kaiming_normal: "heNormal",
+  kaiming_uniform: "heUniform",
 };
 
 interface Category {

@@ -121,3 +121,70 @@ export function orthogonal(options: { scale?: number } = {}): Initializer {
     return np.reshape(q.mul(scale), shape);
   };
 }
+
+/** Draws with variance scaling: the shared body of the named initializers below. */
+const named = (scale: number, mode: FanMode, dist: InitDistribution): Initializer =>
+  varianceScaling(scale, mode, dist);
+
+/**
+ * Glorot (Xavier) normal initializer: variance 1/fanAvg, truncated normal (JAX's `glorot_normal`).
+ * @param key A key.
+ * @param shape The shape.
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(nn.glorotNormal(random.key(0), [3, 4]).shape, [3, 4]);
+ * ```
+ */
+export function glorotNormal(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return named(1, "fanAvg", "truncatedNormal")(key, shape, options);
+}
+
+/**
+ * He (Kaiming) uniform initializer: variance 2/fanIn, uniform (JAX's `he_uniform`).
+ * @param key A key.
+ * @param shape The shape.
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok((nn.heUniform(random.key(0), [6, 4]).abs().max().item() as number) <= 1);
+ * ```
+ */
+export function heUniform(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return named(2, "fanIn", "uniform")(key, shape, options);
+}
+
+/**
+ * LeCun uniform initializer: variance 1/fanIn, uniform (JAX's `lecun_uniform`).
+ * @param key A key.
+ * @param shape The shape.
+ * @param options `dtype`.
+ * @returns The weights.
+ * @example
+ * ```ts
+ * import { nn, random } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok((nn.lecunUniform(random.key(0), [3, 4]).abs().max().item() as number) <= 1);
+ * ```
+ */
+export function lecunUniform(
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return named(1, "fanIn", "uniform")(key, shape, options);
+}
