@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, type NDArray, np } from "../mod.ts";
-import { checkFixture } from "./_numpy_fixtures.ts";
+import { checkFixture, fixture } from "./_numpy_fixtures.ts";
 import { assertAllClose } from "./_helpers.ts";
 
 type F = (...xs: NDArray[]) => NDArray;
@@ -111,5 +111,19 @@ describe("np elementwise math edge cases", () => {
       () => np.nanToNum(np.array([1]), { nan: 0, foo: 1 } as never),
       /unknown option "foo"/,
     );
+  });
+});
+
+describe("dtype promotion", () => {
+  it("np.promoteTypes() is jnp.promote_types on bool, int32, float32, float64 (table from JAX)", () => {
+    const c = fixture("dtypes.promoteTypes");
+    const dts = c.args[0] as unknown as np.DType[];
+    const table = dts.map((a) => dts.map((b) => np.promoteTypes(a, b)));
+    assert.deepEqual(table, c.out);
+  });
+  it("np.resultType() treats JS numbers as weak", () => {
+    assert.equal(np.resultType(np.ones([1], "int32"), 2), "int32");
+    assert.equal(np.resultType(np.ones([1], "float64"), 2.5), "float64");
+    assert.throws(() => np.promoteTypes("float16" as never, "int32"), TypeError);
   });
 });

@@ -24,7 +24,7 @@ import { all } from "./_stats.ts";
 import type { ReduceOptions } from "../core/_ndarray.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
 import { checkDType } from "./_base.ts";
-import type { DType } from "../core/_dtype.ts";
+import { type DType, promoteTypes as promoteDTypes } from "../core/_dtype.ts";
 
 /**
  * Same as `arccos` (the array-API name).
@@ -324,4 +324,37 @@ function indicator(
     }
   }
   return lax.convert(new ArrayValue(data, [n, cols], "float64"), d);
+}
+
+/**
+ * The dtype both `a` and `b` convert to in a binary op, as `jnp.promote_types` for the dtypes
+ * difftrace has (bool < int32 < float32 < float64).
+ * @param a A dtype.
+ * @param b A dtype.
+ * @returns The promoted dtype.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.promoteTypes("int32", "float32"), "float32");
+ * ```
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return promoteDTypes(checkDType("np.promoteTypes", a), checkDType("np.promoteTypes", b));
+}
+
+/**
+ * The dtype of a binary op's result on these arrays (JS numbers are weak, as in JAX).
+ * @param xs Arrays or JS numbers.
+ * @returns The result dtype.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.equal(np.resultType(np.ones([2], "int32"), 1.5), "float32");
+ * ```
+ */
+export function resultType(...xs: ArrayLike[]): DType {
+  if (xs.length === 0) throw new TypeError("np.resultType: needs at least one array or number.");
+  return promote("np.resultType", xs)[0].dtype;
 }
