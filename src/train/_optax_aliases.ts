@@ -19,24 +19,26 @@ import {
 import { checkLearningRate } from "./_learning_rate.ts";
 import {
   type AdamLikeOptions,
-  addNoise,
-  clipByBlockRms,
-  ema,
   scaleByAdadelta,
   scaleByAdan,
   scaleByAmsgrad,
   scaleByBelief,
-  scaleByFactoredRms,
   scaleByNadam,
   scaleByNovograd,
+  scaleByRadam,
+  scaleByYogi,
+} from "./_optax_transforms.ts";
+import {
+  addNoise,
+  clipByBlockRms,
+  ema,
+  scaleByFactoredRms,
   scaleByOptimisticGradient,
   scaleByParamBlockRms,
-  scaleByRadam,
   scaleByRprop,
   scaleBySign,
   scaleByTrustRatio,
-  scaleByYogi,
-} from "./_optax_transforms.ts";
+} from "./_optax_scaling.ts";
 import { needParams } from "./_optax_util.ts";
 
 /** u ← u + w·p (optax's add_decayed_weights; w may be negative, as Fromage needs). */

@@ -25,3 +25,14 @@ export function needParams(op: string, params: unknown): void {
     throw new TypeError(`optim.${op}: update needs the params; call update(grads, state, params).`);
   }
 }
+
+/** m / (1 − decay^t), t the int32 count cast to m's dtype. */
+export function debias(m: NDArray, decay: number, t: NDArray): NDArray {
+  const tt = t.astype(m.dtype === "float64" ? "float64" : "float32");
+  return m.div(np.pow(decay, tt).neg().add(1));
+}
+
+/** b m + (1 − b) g (optax's update_moment of order 1). */
+export const moment1 = (g: NDArray, m: NDArray, b: number) => m.mul(b).add(g.mul(1 - b));
+/** b v + (1 − b) g² (order 2). */
+export const moment2 = (g: NDArray, v: NDArray, b: number) => v.mul(b).add(g.square().mul(1 - b));

@@ -239,3 +239,14 @@ export function sortRounds(
   }
   return perms;
 }
+
+/** Checks a float sampler's key, shape and `dtype` option (float32 by default). */
+export function floatArgs(
+  op: string,
+  key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType },
+): { s: number[]; dtype: DType } {
+  checkKey(op, key);
+  return { s: checkShape(op, shape), dtype: checkFloat(op, options.dtype ?? "float32") };
+}

@@ -38,6 +38,7 @@ import {
 // `export *` (not a named list): deno doc drops named re-exports inside a namespace
 export * from "./_gradient_transformations.ts";
 export * from "./_optax_transforms.ts";
+export * from "./_optax_scaling.ts";
 export * from "./_optax_wrappers.ts";
 export * from "./_optax_aliases.ts";
 

@@ -40,6 +40,7 @@ import { erfinvF32, gumbelNoise, ndtriF64, standardNormal } from "./_random_norm
 
 export type { PRNGImpl };
 export * from "./_random_samplers.ts";
+export * from "./_random_structured.ts";
 export * from "./_random_gamma.ts";
 
 /**
