@@ -8,17 +8,8 @@ import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, promote } from "./_base.ts";
 import { checkInt, checkOptions } from "../core/_validate.ts";
 import { abs, neg } from "./_elementwise.ts";
-import {
-  arccos,
-  arccosh,
-  arcsin,
-  arcsinh,
-  arctan,
-  arctan2,
-  arctanh,
-  isnan,
-  trunc,
-} from "./_math.ts";
+import { arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh } from "./_math.ts";
+import { isnan, trunc } from "./_discrete.ts";
 import { max, min } from "./_reduce.ts";
 import { all } from "./_stats.ts";
 import type { ReduceOptions } from "../core/_ndarray.ts";

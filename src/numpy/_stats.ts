@@ -13,7 +13,7 @@ import { fmtShape, normalizeAxes, normalizeAxis, stridesOf } from "../core/_shap
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
 import { max, min, sum } from "./_reduce.ts";
-import { isnan } from "./_math.ts";
+import { isnan } from "./_discrete.ts";
 import { cumsum, sort } from "./_scan_sort.ts";
 import type { ReduceOptions } from "../core/_ndarray.ts";
 

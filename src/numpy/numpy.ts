@@ -522,6 +522,7 @@ export * from "./_elementwise.ts";
 export * from "./_reduce.ts";
 export * from "./_structure.ts";
 export * from "./_math.ts";
+export * from "./_discrete.ts";
 export * from "./_indexing.ts";
 export * from "./_arrange.ts";
 export * from "./_stats.ts";
