@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { io, jit, np, tree } from "../mod.ts";
-import type { ArrayValue } from "../src/core/_ndarray.ts";
+import { type ArrayValue, DATA } from "../src/core/_ndarray.ts";
 import { arrayOf, bitsOf, LOADS_AS, SPEC, toPythonTree } from "./fixtures/_io_spec.ts";
 
 const fixture = (name: string) =>
@@ -133,10 +133,10 @@ describe("io safetensors round trips", () => {
   it("loadSafetensors() views the bytes in place, and copies with copy: true", () => {
     const bytes = io.saveSafetensors({ a: np.ones([3]), b: np.ones([2], { dtype: "float64" }) });
     const viewed = io.loadSafetensors(bytes) as { a: ArrayValue; b: ArrayValue };
-    assert.equal(viewed.a.data.buffer, bytes.buffer);
-    assert.equal(viewed.b.data.buffer, bytes.buffer);
+    assert.equal(viewed.a[DATA].buffer, bytes.buffer);
+    assert.equal(viewed.b[DATA].buffer, bytes.buffer);
     const copied = io.loadSafetensors(bytes, { copy: true }) as { a: ArrayValue };
-    assert.notEqual(copied.a.data.buffer, bytes.buffer);
+    assert.notEqual(copied.a[DATA].buffer, bytes.buffer);
   });
 
   it("loadSafetensors() copies a tensor whose bytes are not aligned, with the same values", () => {

@@ -65,6 +65,25 @@ describe("the clean-error helper", () => {
   });
 });
 
+describe("arrays are immutable in fact, not by convention", () => {
+  it("an array exposes no writable buffer: .data is absent and setting it changes nothing", () => {
+    const x = np.array([1, 2, 3]);
+    const loose = x as unknown as { data?: unknown };
+    assert.equal(loose.data, undefined);
+    loose.data = new Float32Array([99, 99, 99]);
+    assert.deepEqual(x.toArray(), [1, 2, 3]);
+    assert.deepEqual(x.add(1).toArray(), [2, 3, 4]);
+  });
+
+  it("read-outs are copies: writing into toTypedArray() leaves the array as it was", () => {
+    const x = np.array([1, 2, 3]);
+    const t = x.toTypedArray();
+    t[0] = 99;
+    assert.deepEqual(x.toArray(), [1, 2, 3]);
+    assert.ok(Object.keys(x).every((k) => k !== "data"));
+  });
+});
+
 describe("np: indices and bounds are never coerced", () => {
   table([
     ["np.slice with a fractional start", () => np.slice(v4, [[0.5, 2]]), TypeError, "np.slice"],

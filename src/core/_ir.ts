@@ -17,7 +17,7 @@
  * (a higher-order primitive such as `jit_call` carries a `Jaxpr`).
  */
 import type { DType } from "./_dtype.ts";
-import { ArrayValue, type NDArray } from "./_ndarray.ts";
+import { ArrayValue, DATA, type NDArray } from "./_ndarray.ts";
 import { fmtShape } from "./_shape.ts";
 import { type DrawGraph, type DrawNode, renderDot, renderMermaid } from "./_jaxpr_draw.ts";
 
@@ -569,7 +569,7 @@ function isTracer(x: NDArray): boolean {
  */
 function uniformValue(x: NDArray): string | undefined {
   if (isTracer(x) || x.size === 0) return undefined;
-  const d = (x as ArrayValue).data;
+  const d = (x as ArrayValue)[DATA];
   for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return undefined;
   const v = d[0];
   if (x.dtype === "bool") return v ? "true" : "false";

@@ -13,7 +13,7 @@
  */
 import { allocate, type DType, type TypedArray } from "./_dtype.ts";
 import { fmtShape, type Shape, sizeOf } from "./_shape.ts";
-import { formatArray, formatHtml } from "./_format.ts";
+import { formatArray, formatHtml, type Printable } from "./_format.ts";
 
 /** A nested JS array of numbers or booleans, as accepted by `np.array` and returned by `toArray()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -146,7 +146,7 @@ export abstract class NDArray {
 
   /** A copy of the elements as a typed array (row-major); mutating it never changes the array. */
   toTypedArray(): TypedArray {
-    return this._value().data.slice();
+    return this._value()[DATA].slice();
   }
   /**
    * The single element of a one-element numeric array as a JS number (so
@@ -160,7 +160,7 @@ export abstract class NDArray {
           'or astype("int32").item() for 0/1.',
       );
     }
-    return v.data[0];
+    return v[DATA][0];
   }
   /** The single element of a one-element bool array as a JS boolean. */
   itemBool(): boolean {
@@ -171,7 +171,7 @@ export abstract class NDArray {
           "compare first (e.g. x.greater(0).itemBool()).",
       );
     }
-    return v.data[0] !== 0;
+    return v[DATA][0] !== 0;
   }
   #single(op: string): ArrayValue {
     const v = this._value();
@@ -187,7 +187,7 @@ export abstract class NDArray {
   /** The elements as nested JS arrays (numbers, or booleans for bool arrays). */
   toArray(): NestedArray {
     const v = this._value();
-    const data = v.data;
+    const data = v[DATA];
     const conv = v.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
     const build = (axis: number, offset: number, stride: number): NestedArray => {
       if (axis === v.shape.length) return conv(data[offset]);
@@ -205,7 +205,7 @@ export abstract class NDArray {
    * e.g. `Traced<float32[3]> in jit`.
    */
   toString(): string {
-    return formatArray(this._value());
+    return formatArray(printable(this._value()));
   }
   /** What `console.log` shows under Deno: the same text as `toString()`. */
   [Symbol.for("Deno.customInspect")](): string {
@@ -231,7 +231,8 @@ export abstract class NDArray {
   /** The MIME bundle Deno's Jupyter kernel displays: the text, and an HTML table. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     const v = this._value();
-    return { "text/plain": formatArray(v), "text/html": formatHtml(v) };
+    const p = printable(v);
+    return { "text/plain": formatArray(p), "text/html": formatHtml(p) };
   }
 
   /** Element-wise `this + y`, broadcasting. */
@@ -477,13 +478,25 @@ export abstract class NDArray {
 }
 
 /** A concrete array: a contiguous row-major typed array, a shape and a dtype. Never mutated. */
+/**
+ * The key of a concrete array's buffer. A module-private symbol rather than a public field, so
+ * that code outside difftrace cannot reach (and mutate) an array's storage: arrays are values.
+ * Read-outs (`toArray`, `toTypedArray`) return copies.
+ */
+export const DATA: unique symbol = Symbol("difftrace.data");
+
+/** What the formatter reads of a concrete array. */
+function printable(v: ArrayValue): Printable {
+  return { data: v[DATA], shape: v.shape, dtype: v.dtype };
+}
+
 export class ArrayValue extends NDArray {
-  readonly data: TypedArray;
+  readonly [DATA]: TypedArray;
   readonly #shape: readonly number[];
   readonly #dtype: DType;
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     super();
-    this.data = data;
+    this[DATA] = data;
     this.#shape = Object.freeze([...shape]);
     this.#dtype = dtype;
   }
@@ -515,5 +528,5 @@ function toNumber(v: ArrayValue, hint: string): number {
         `element-wise with np.greater/np.where, or read it with toArray().`,
     );
   }
-  return Number(v.data[0]);
+  return Number(v[DATA][0]);
 }

@@ -27,7 +27,7 @@ import { allocate } from "../core/_dtype.ts";
 import { evalJaxpr } from "../core/_trace.ts";
 import type { Jaxpr } from "../core/_ir.ts";
 import { traceToJaxpr } from "./_staging.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
@@ -149,7 +149,7 @@ function int32(values: ArrayLike<number>, shape: readonly number[]): ArrayValue 
  */
 function offsetIndices(op: string, idx: NDArray, n: number): NDArray {
   if (!(idx instanceof Tracer)) {
-    const data = (idx as ArrayValue).data;
+    const data = (idx as ArrayValue)[DATA];
     for (let j = 0; j < data.length; j++) {
       if (data[j] < -n || data[j] >= n) {
         throw new RangeError(`${op}: index ${data[j]} is out of bounds for an axis of size ${n}.`);

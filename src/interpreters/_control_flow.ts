@@ -13,7 +13,7 @@
  */
 import { avalOf } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
 import { Jaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
 import { bind } from "../core/_trace.ts";
 import { evalJaxpr } from "../core/_trace.ts";
@@ -67,14 +67,14 @@ function scanEval(args: ArrayValue[], p: ScanParams): ArrayValue[] {
     const i = reverse ? length - 1 - s : s;
     const rows = xs.map((x, k) =>
       new ArrayValue(
-        x.data.subarray(i * rowSizes[k], (i + 1) * rowSizes[k]),
+        x[DATA].subarray(i * rowSizes[k], (i + 1) * rowSizes[k]),
         rowShapes[k],
         x.dtype,
       )
     );
     const outs = h.loop([...pre, ...carry, ...rows]);
     carry = outs.slice(0, ncar);
-    for (let k = 0; k < ys.length; k++) ys[k].set(outs[ncar + k].data, i * ySizes[k]);
+    for (let k = 0; k < ys.length; k++) ys[k].set(outs[ncar + k][DATA], i * ySizes[k]);
   }
   return [
     ...carry,
@@ -84,7 +84,7 @@ function scanEval(args: ArrayValue[], p: ScanParams): ArrayValue[] {
 
 function condEval([index, ...ops]: ArrayValue[], { branches }: CondParams): ArrayValue[] {
   // an out-of-range index is clamped to the first or last branch, as in JAX
-  const i = Math.min(Math.max(index.data[0], 0), branches.length - 1);
+  const i = Math.min(Math.max(index[DATA][0], 0), branches.length - 1);
   return runnerOf(branches[i])(ops);
 }
 
@@ -96,7 +96,7 @@ function whileEval(args: ArrayValue[], p: WhileParams): ArrayValue[] {
   const pre = bh.invariant ? bh.invariant(bodyConsts) : bodyConsts;
   const test = runnerOf(cond);
   let carry = args.slice(cnc + bnc);
-  while (test([...condConsts, ...carry])[0].data[0]) carry = bh.loop([...pre, ...carry]);
+  while (test([...condConsts, ...carry])[0][DATA][0]) carry = bh.loop([...pre, ...carry]);
   return carry;
 }
 

@@ -9,7 +9,7 @@
  */
 import { installEvaluator } from "../core/_trace.ts";
 import { allocate, type DType, type TypedArray } from "../core/_dtype.ts";
-import { ArrayValue } from "../core/_ndarray.ts";
+import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
@@ -155,7 +155,7 @@ function mapUnary(f: (x: number) => number) {
   const loopFor = perDtype("for (let i = 0; i < n; i++) out[i] = f(a[i]);", f);
   return ([x]: ArrayValue[]): ArrayValue[] => {
     const out = allocate(x.dtype, x.size);
-    loopFor(x.dtype)(x.data, null, null, out, out.length);
+    loopFor(x.dtype)(x[DATA], null, null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
 }
@@ -167,7 +167,7 @@ function mapBinary(f: (x: number, y: number) => number, intF?: (x: number, y: nu
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
     const out = allocate(x.dtype, x.size);
     const loop = x.dtype === "int32" && intLoop ? intLoop : loopFor(x.dtype);
-    loop(x.data, y.data, null, out, out.length);
+    loop(x[DATA], y[DATA], null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
 }
@@ -176,7 +176,7 @@ function mapCompare(f: (x: number, y: number) => boolean) {
   const loopFor = perDtype("for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]) ? 1 : 0;", f);
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
     const out = new Uint8Array(x.size);
-    loopFor(x.dtype)(x.data, y.data, null, out, out.length);
+    loopFor(x.dtype)(x[DATA], y[DATA], null, out, out.length);
     return [new ArrayValue(out, x.shape, "bool")];
   };
 }
@@ -242,11 +242,11 @@ export function stridedCopy(
 function transposeValue(x: ArrayValue, perm: readonly number[]): ArrayValue {
   const shape = perm.map((p) => x.shape[p]);
   // copies and (batched) 2-D transposes: the cache-blocked kernel
-  const out = transposeInto(x.data, x.shape, perm, () => allocate(x.dtype, x.size));
+  const out = transposeInto(x[DATA], x.shape, perm, () => allocate(x.dtype, x.size));
   if (out) return new ArrayValue(out, shape, x.dtype);
   const strides = stridesOf(x.shape);
   return new ArrayValue(
-    stridedCopy(x.data, 0, perm.map((p) => strides[p]), shape, x.dtype),
+    stridedCopy(x[DATA], 0, perm.map((p) => strides[p]), shape, x.dtype),
     shape,
     x.dtype,
   );
@@ -266,7 +266,7 @@ function reduceValue(
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
   const trailing = perm.every((p, i) => p === i);
-  const src = trailing ? x.data : transposeValue(x, perm).data;
+  const src = trailing ? x[DATA] : transposeValue(x, perm)[DATA];
   const outShape = kept.map((i) => x.shape[i]);
   const outer = sizeOf(outShape);
   const inner = sizeOf(axes.map((i) => x.shape[i]));
@@ -324,7 +324,7 @@ const REDUCERS = {
  * first, each with the in-place block reducer: no transposing copies.
  */
 function reduceBlocks(x: ArrayValue, axes: readonly number[], reducer: BlockReducer): ArrayValue {
-  let data = x.data;
+  let data = x[DATA];
   let shape = [...x.shape];
   // float32 sums and products accumulate in float64 and round once at the end: a float32
   // accumulator over a leading axis of 1e6 rows drifts by ~1e-3 relative (0.1 → 0.10096)
@@ -345,7 +345,7 @@ function reduceBlocks(x: ArrayValue, axes: readonly number[], reducer: BlockRedu
     shape = [...shape.slice(0, lo), ...shape.slice(hi + 1)];
     remaining = remaining.slice(0, start);
   }
-  if (wide && data !== x.data) data = Float32Array.from(data);
+  if (wide && data !== x[DATA]) data = Float32Array.from(data);
   return new ArrayValue(data, shape, x.dtype);
 }
 
@@ -372,7 +372,7 @@ const argminFold = (d: TypedArray, s: number, n: number) => {
  * [0, n) (negative ones count from the end); RangeError for any out of bounds.
  */
 function checkedIndices(idx: ArrayValue, n: number, op: string): Int32Array {
-  const raw = idx.data, rows = new Int32Array(raw.length);
+  const raw = idx[DATA], rows = new Int32Array(raw.length);
   for (let j = 0; j < raw.length; j++) {
     const i = raw[j], r = i < 0 ? i + n : i;
     if (r < 0 || r >= n) {
@@ -388,13 +388,13 @@ function checkedIndices(idx: ArrayValue, n: number, op: string): Int32Array {
 const rules = {
   select: ([p, t, f]) => {
     const out = allocate(t.dtype, t.size);
-    const pd = p.data, td = t.data, fd = f.data;
+    const pd = p[DATA], td = t[DATA], fd = f[DATA];
     for (let i = 0; i < out.length; i++) out[i] = pd[i] ? td[i] : fd[i];
     return [new ArrayValue(out, t.shape, t.dtype)];
   },
   convert: ([x], { dtype }) => {
     const out = allocate(dtype, x.size);
-    const src = x.data;
+    const src = x[DATA];
     if (dtype === "int32" && x.dtype !== "bool" && x.dtype !== "int32") {
       // float -> int truncates toward zero and saturates; NaN becomes 0
       for (let i = 0; i < src.length; i++) {
@@ -420,15 +420,15 @@ const rules = {
     const shape = [...a.shape.slice(0, r - 1), n];
     const out = allocate(a.dtype, batch * m * n);
     for (let i = 0; i < batch; i++) {
-      matmulInto(a.data, i * m * k, b.data, i * k * n, out, i * m * n, m, k, n, false, false);
+      matmulInto(a[DATA], i * m * k, b[DATA], i * k * n, out, i * m * n, m, k, n, false, false);
     }
     return [new ArrayValue(out, shape, a.dtype)];
   },
-  reshape: ([x], { shape }) => [new ArrayValue(x.data, shape, x.dtype)],
+  reshape: ([x], { shape }) => [new ArrayValue(x[DATA], shape, x.dtype)],
   transpose: ([x], { perm }) => [transposeValue(x, perm)],
   broadcast: ([x], { shape }) => {
     const strides = stridesOf(x.shape).map((s, i) => (x.shape[i] === 1 ? 0 : s));
-    return [new ArrayValue(stridedCopy(x.data, 0, strides, shape, x.dtype), shape, x.dtype)];
+    return [new ArrayValue(stridedCopy(x[DATA], 0, strides, shape, x.dtype), shape, x.dtype)];
   },
   slice: ([x], { starts, stops, steps }) => {
     const [{ shape }] = shapeRules.slice([x], { starts, stops, steps });
@@ -436,7 +436,7 @@ const rules = {
     const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
     return [
       new ArrayValue(
-        stridedCopy(x.data, offset, strides.map((s, i) => s * steps[i]), shape, x.dtype),
+        stridedCopy(x[DATA], offset, strides.map((s, i) => s * steps[i]), shape, x.dtype),
         shape,
         x.dtype,
       ),
@@ -449,7 +449,7 @@ const rules = {
     // Write x into the strided view of `out` that pad's transpose (a slice) would read.
     const offset = params.lo.reduce((o, l, i) => o + l * outStrides[i], 0);
     const strides = outStrides.map((s, i) => s * (params.interior[i] + 1));
-    stridedMove(x.data, 0, stridesOf(x.shape), out, offset, strides, x.shape);
+    stridedMove(x[DATA], 0, stridesOf(x.shape), out, offset, strides, x.shape);
     return [new ArrayValue(out, shape, x.dtype)];
   },
   concatenate: (xs, { axis }) => {
@@ -460,7 +460,7 @@ const rules = {
     let col = 0;
     for (const x of xs) {
       const row = sizeOf(x.shape.slice(axis));
-      const src = x.data;
+      const src = x[DATA];
       if (row >= 64) {
         for (let o = 0; o < outer; o++) {
           out.set(src.subarray(o * row, (o + 1) * row), o * rowOut + col);
@@ -482,7 +482,7 @@ const rules = {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const rows = checkedIndices(idx, n, "take");
     const m = rows.length;
-    const src = x.data, out = allocate(x.dtype, outer * m * inner);
+    const src = x[DATA], out = allocate(x.dtype, outer * m * inner);
     // out[o, j, :] = x[o, rows[j], :], written in output order
     for (let o = 0, d = 0; o < outer; o++) {
       const base = o * n;
@@ -504,7 +504,7 @@ const rules = {
     const rows = checkedIndices(idx, size, "scatter_add");
     const m = rows.length;
     const shape = [...u.shape.slice(0, axis), size, ...u.shape.slice(axis + idx.shape.length)];
-    const src = u.data, out = allocate(u.dtype, sizeOf(shape));
+    const src = u[DATA], out = allocate(u.dtype, sizeOf(shape));
     // out[o, rows[j], :] += u[o, j, :], reading the updates in order
     for (let o = 0, s = 0; o < outer; o++) {
       const base = o * size;
@@ -524,7 +524,7 @@ const rules = {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const outer = sizeOf(x.shape.slice(0, axis));
     const out = new Int32Array(x.size);
-    const d = x.data;
+    const d = x[DATA];
     const perm = Array.from({ length: n }, (_, i) => i);
     const lane = new Float64Array(n);
     // NaN sorts after every number in both directions (as JAX); ties keep their order

@@ -18,7 +18,7 @@
 import { bind, bind1 } from "../core/_trace.ts";
 import type { Aval } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import * as lax from "../core/_lax.ts";
 import { fmtShape, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { choleskyKernel, eighKernel, luKernel, triangularSolveKernel } from "../kernels/linalg.ts";
@@ -92,7 +92,7 @@ export const linalgShapeRules: { [P in LinalgPrimitive]: ShapeRule<P> } = {
 function matrices(a: ArrayValue): [number, number, (i: number) => Float64Array] {
   const n = a.shape[a.ndim - 1];
   const count = sizeOf(a.shape.slice(0, -2));
-  return [count, n, (i) => Float64Array.from(a.data.subarray(i * n * n, (i + 1) * n * n))];
+  return [count, n, (i) => Float64Array.from(a[DATA].subarray(i * n * n, (i + 1) * n * n))];
 }
 
 export const linalgEvalRules: { [P in LinalgPrimitive]: EvalRule<P> } = {
@@ -107,7 +107,7 @@ export const linalgEvalRules: { [P in LinalgPrimitive]: EvalRule<P> } = {
     const k = b.shape[b.ndim - 1];
     const out = allocate(b.dtype, b.size);
     for (let i = 0; i < count; i++) {
-      const rhs = Float64Array.from(b.data.subarray(i * n * k, (i + 1) * n * k));
+      const rhs = Float64Array.from(b[DATA].subarray(i * n * k, (i + 1) * n * k));
       out.set(triangularSolveKernel(get(i), rhs, n, k, lower, transposeA), i * n * k);
     }
     return [new ArrayValue(out, b.shape, b.dtype)];

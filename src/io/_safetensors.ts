@@ -17,7 +17,7 @@
  * Assumes a little-endian host (every platform Deno and Bun ship for).
  */
 import type { DType } from "../core/_dtype.ts";
-import { ArrayValue } from "../core/_ndarray.ts";
+import { ArrayValue, DATA } from "../core/_ndarray.ts";
 
 /** The safetensors dtypes read here; the first four are also written. */
 export const ST_DTYPES = {
@@ -98,13 +98,13 @@ export function encode(
   let offset = 0;
   const placed: { value: ArrayValue; at: number }[] = [];
   for (const { e } of order) {
-    if (e.value.data.length !== e.value.size) {
+    if (e.value[DATA].length !== e.value.size) {
       throw new Error(
-        `difftrace io: internal error: the array "${e.name}" holds ${e.value.data.length} ` +
+        `difftrace io: internal error: the array "${e.name}" holds ${e.value[DATA].length} ` +
           `elements for shape [${e.value.shape.join(", ")}].`,
       );
     }
-    const bytes = e.value.data.byteLength;
+    const bytes = e.value[DATA].byteLength;
     header[e.name] = {
       dtype: WRITE[e.value.dtype],
       shape: [...e.value.shape],
@@ -125,7 +125,7 @@ export function encode(
   out.set(json, 8);
   const start = 8 + padded;
   for (const { value, at } of placed) {
-    const d = value.data;
+    const d = value[DATA];
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), start + at);
   }
   return out;

@@ -12,7 +12,7 @@
  * @module
  */
 import type { Jaxpr, Primitive, Var } from "../core/_ir.ts";
-import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { type ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
 import { flatten, unflatten } from "../core/tree.ts";
 import { makeJaxpr } from "../jit/jit.ts";
 import * as np from "../numpy/numpy.ts";
@@ -213,7 +213,7 @@ function repeatedSlice(a: ArrayValue, b: ArrayValue): ArrayValue | undefined {
   const sliceOf = (x: ArrayValue): ArrayValue | undefined => {
     const n = sliceShape.reduce((p, d) => p * d, 1);
     if (x.size === 0 || n === 0) return undefined;
-    const data = new (x.data.constructor as new (n: number) => typeof x.data)(n);
+    const data = new (x[DATA].constructor as new (n: number) => typeof x[typeof DATA])(n);
     // walk x in row-major order; its element at index i must equal the slice's at i with the
     // differing axes set to 0
     const idx = x.shape.map(() => 0);
@@ -221,8 +221,8 @@ function repeatedSlice(a: ArrayValue, b: ArrayValue): ArrayValue | undefined {
       let at = 0;
       for (let k = 0; k < idx.length; k++) at = at * sliceShape[k] + (differ[k] ? 0 : idx[k]);
       const isFirst = idx.every((v, k) => !differ[k] || v === 0);
-      if (isFirst) data[at] = x.data[flat];
-      else if (!Object.is(data[at], x.data[flat])) return undefined;
+      if (isFirst) data[at] = x[DATA][flat];
+      else if (!Object.is(data[at], x[DATA][flat])) return undefined;
       for (let k = idx.length - 1; k >= 0; k--) {
         if (++idx[k] < x.shape[k]) break;
         idx[k] = 0;
@@ -257,7 +257,7 @@ function lower(
     const c = concrete(where, jaxpr.consts[i], `constant ${i}`);
     const c2 = second && concrete(where, second.consts[i], `constant ${i}`);
     if (c2 === undefined || sameData(c, c2)) {
-      env.set(v, e.tensor("const", onnxElem(c.dtype), c.shape, c.data));
+      env.set(v, e.tensor("const", onnxElem(c.dtype), c.shape, c[DATA]));
       return;
     }
     // a constant repeated along the axes whose size follows the batch (a bias broadcast to
@@ -271,7 +271,7 @@ function lower(
       );
     }
     const dims = linearDims(c.shape, c2.shape, batch);
-    const slice = e.tensor("const", onnxElem(c.dtype), base.shape, base.data);
+    const slice = e.tensor("const", onnxElem(c.dtype), base.shape, base[DATA]);
     env.set(v, e.node("Expand", [slice, e.shapeTensor(dims)])[0]);
   });
   if (second && (second.eqns.length !== jaxpr.eqns.length)) {

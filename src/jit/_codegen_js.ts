@@ -19,7 +19,7 @@ import {
   wrap,
 } from "../interpreters/_lowering.ts";
 import type { Eqn, PrimitiveParams, Var } from "../core/_ir.ts";
-import { ArrayValue } from "../core/_ndarray.ts";
+import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import { sizeOf, stridesOf } from "../core/_shape.ts";
 
 /** A unit of the plan: a fused group of equations (indices into `eqns`) or one kernel. */
@@ -48,7 +48,7 @@ function int(n: number): number {
 
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
 function uniform(x: ArrayValue): boolean {
-  const d = x.data;
+  const d = x[DATA];
   for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return false;
   return d.length > 0;
 }
@@ -133,7 +133,7 @@ export function compileGroup(
     if (!name) {
       name = `in${bufs.size}`;
       bufs.set(v, name);
-      pre.push(`const ${name} = env[${int(slot(v))}].data;`);
+      pre.push(`const ${name} = env[${int(slot(v))}][D];`);
     }
     return name;
   };
@@ -142,7 +142,7 @@ export function compileGroup(
     const c = consts.get(v);
     if (c && uniform(c)) {
       pre.push(`const k${K.length} = K[${K.length}];`);
-      return `k${K.push(c.data[0]) - 1}`;
+      return `k${K.push(c[DATA][0]) - 1}`;
     }
     const buf = bufOf(v);
     const key = `${buf}|${strides.join(",")}`;
@@ -283,10 +283,12 @@ export function compileGroup(
     "SH",
     "S",
     "NUMS",
+    "D",
     `"use strict";\nreturn function fused(env) {\n${source}\n};`,
   );
   return {
     source,
-    make: (shapes, scratch) => factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch, NUMS),
+    make: (shapes, scratch) =>
+      factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch, NUMS, DATA),
   };
 }

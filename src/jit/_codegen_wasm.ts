@@ -32,7 +32,7 @@ import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
 import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
 import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
 import { APPROXIMATE, MASK_OPS, WASM_EXTRA } from "./_wasm_math.ts";
-import { ArrayValue } from "../core/_ndarray.ts";
+import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 
 /**
@@ -103,7 +103,7 @@ function instanceOf(bytes: Uint8Array): WasmExports {
 
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
 function uniform(x: ArrayValue): boolean {
-  const d = x.data;
+  const d = x[DATA];
   for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return false;
   return d.length > 0;
 }
@@ -140,7 +140,7 @@ export function compileGroupWasm(
     if (v.aval.dtype !== "float32") return false;
     if (scalars.includes(v) || arrays.includes(v) || literals.has(v)) return true;
     const c = consts.get(v);
-    if (c && uniform(c)) literals.set(v, c.data[0]);
+    if (c && uniform(c)) literals.set(v, c[DATA][0]);
     else if (scalar) scalars.push(v);
     else arrays.push(v);
     return true;
@@ -236,7 +236,7 @@ export function compileGroupWasm(
       const mem = new Float32Array(ex.memory.buffer);
       return (env) => {
         if (!enabled) return jsStep(env);
-        for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]].data[0];
+        for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]][DATA][0];
         const outs = outIO.map(([s, , isFresh]) =>
           isFresh
             ? new Float32Array(N)
@@ -244,7 +244,7 @@ export function compileGroupWasm(
         );
         for (let off = 0; off < N; off += C) {
           const len = Math.min(C, N - off);
-          for (const [s, at] of arrayIO) mem.set(env[s].data.subarray(off, off + len), at);
+          for (const [s, at] of arrayIO) mem.set(env[s][DATA].subarray(off, off + len), at);
           // a lane the wasm loop cannot do: rerun the whole call as the JS loop
           if (ex.run(Math.ceil(len / 4) * 16)) return jsStep(env);
           for (let k = 0; k < outIO.length; k++) {

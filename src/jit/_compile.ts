@@ -33,7 +33,7 @@ import { allocate, DTYPES, isDType, type TypedArray } from "../core/_dtype.ts";
 import { evalHooks, evalRules } from "../interpreters/_eval.ts";
 import { type Eqn, Jaxpr, Var } from "../core/_ir.ts";
 import { loopHooks } from "../interpreters/_higher_order.ts";
-import { ArrayValue } from "../core/_ndarray.ts";
+import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { EFFECTFUL, ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
@@ -427,7 +427,7 @@ function plan(p: Program, exact: boolean): Executable {
       kernels++;
       sources.push(`kernel matmul${ta ? " transA" : ""}${tb ? " transB" : ""} ${fmtShape(shape)}`);
       makers.push(() => (env) => {
-        const A = env[a].data, B = env[b].data;
+        const A = env[a][DATA], B = env[b][DATA];
         const C = allocate(dtype, batch * m * n);
         for (let i = 0; i < batch; i++) {
           matmulInto(A, i * m * k, B, i * k * n, C, i * m * n, m, k, n, ta, tb);

@@ -1,7 +1,7 @@
 /** Internal helpers of the gathers: coordinates, index normalisation, flat gathers. */
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { sizeOf } from "../core/_shape.ts";
 
@@ -31,7 +31,7 @@ export function wrapIndices(op: string, idx: ArrayLike | readonly number[], n: n
     }
   }
   if (i instanceof ArrayValue) {
-    for (const v of i.data) {
+    for (const v of i[DATA]) {
       if (v < -n || v >= n) {
         throw new RangeError(`${op}: index ${v} is out of bounds for an axis of size ${n}.`);
       }

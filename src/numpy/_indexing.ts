@@ -11,6 +11,7 @@ import {
   type ArrayLike,
   ArrayValue,
   type AtIndexer,
+  DATA,
   type IndexItem,
   NDArray,
 } from "../core/_ndarray.ts";
@@ -161,7 +162,7 @@ function parseItems(op: string, shape: readonly number[], items: readonly IndexI
       if (mask.ndim === 0) throw new TypeError(`${op}: a scalar bool index is not supported.`);
       const coords: number[][] = dims.map(() => []);
       const strides = stridesOf(dims);
-      mask.data.forEach((v, flat) => {
+      mask[DATA].forEach((v, flat) => {
         if (!v) return;
         dims.forEach((_, k) => coords[k].push(Math.floor(flat / strides[k]) % dims[k]));
       });
@@ -395,7 +396,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
   const rounds = (): { keep: NDArray; target: NDArray }[] | undefined => {
     if (!(flat instanceof ArrayValue)) return undefined;
     const seen = new Map<number, number>();
-    const rank = Array.from(flat.data, (p) => {
+    const rank = Array.from(flat[DATA], (p) => {
       const r = seen.get(p) ?? 0;
       seen.set(p, r + 1);
       return r;
@@ -404,7 +405,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
     return Array.from({ length: count }, (_, r) => {
       const keep = new Uint8Array(flat.size), target = new Uint8Array(n);
       rank.forEach((k, j) => {
-        if (k === r) keep[j] = target[flat.data[j]] = 1;
+        if (k === r) keep[j] = target[flat[DATA][j]] = 1;
       });
       return {
         keep: new ArrayValue(keep, flat.shape, "bool"),
@@ -438,7 +439,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
         // the last occurrence of each target wins
         const last = new Uint8Array(flat.size);
         const lastAt = new Map<number, number>();
-        (flat as ArrayValue).data.forEach((p, j) => lastAt.set(p, j));
+        (flat as ArrayValue)[DATA].forEach((p, j) => lastAt.set(p, j));
         for (const j of lastAt.values()) last[j] = 1;
         const keep = new ArrayValue(last, flat.shape, "bool");
         const target = new Uint8Array(n);

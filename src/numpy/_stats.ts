@@ -7,7 +7,7 @@
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
 import { isFloat } from "../core/_dtype.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, broadcastToShape, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, stridesOf } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
@@ -304,10 +304,10 @@ export function bincount(
     if (!(a instanceof ArrayValue)) {
       throw new TypeError("np.bincount: inside a transform, pass a static { length }.");
     }
-    length = Math.max(options.minlength ?? 0, a.size ? Math.max(...a.data) + 1 : 0);
+    length = Math.max(options.minlength ?? 0, a.size ? Math.max(...a[DATA]) + 1 : 0);
   }
   checkInt("np.bincount", "length", length, 0);
-  if (a instanceof ArrayValue && a.data.some((v) => v < 0)) {
+  if (a instanceof ArrayValue && a[DATA].some((v) => v < 0)) {
     throw new RangeError("np.bincount: values must be non-negative.");
   }
   const w = options.weights === undefined
@@ -356,8 +356,8 @@ export function histogram(
     if (!(x instanceof ArrayValue)) {
       throw new TypeError("np.histogram: inside a transform, pass a static range [lo, hi].");
     }
-    lo = x.size ? Math.min(...x.data) : 0;
-    hi = x.size ? Math.max(...x.data) : 1;
+    lo = x.size ? Math.min(...x[DATA]) : 0;
+    hi = x.size ? Math.max(...x[DATA]) : 1;
   }
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
     throw new RangeError(`np.histogram: range must be finite with lo <= hi, got [${lo}, ${hi}].`);
@@ -459,7 +459,7 @@ function truePositions(op: string, t: NDArray, options: SizeOptions): [NDArray, 
           `(extra slots get fillValue), as JAX requires.`,
       );
     }
-    size = Array.from(flat.data).filter((v) => v !== 0).length;
+    size = Array.from(flat[DATA]).filter((v) => v !== 0).length;
   }
   checkInt(op, "size", size, 0);
   // the k-th true element goes to slot k (an extra slot `size` swallows the rest)

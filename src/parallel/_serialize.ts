@@ -17,7 +17,7 @@ import type { Aval } from "../core/_trace.ts";
 import { Tracer } from "../core/_trace.ts";
 import type { DType, TypedArray } from "../core/_dtype.ts";
 import { Jaxpr, LazyJaxpr, Var } from "../core/_ir.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import { sizeOf } from "../core/_shape.ts";
 
@@ -93,7 +93,7 @@ export function fromWire(w: WireArray): ArrayValue {
 /** A descriptor of a copy of `x`'s elements in a fresh buffer of its own. */
 export function toWire(x: ArrayValue, shared: boolean): WireArray {
   const buffer = allocBuffer(Math.max(1, x.size * BYTES[x.dtype]), shared);
-  viewOf(x.dtype, buffer, 0, x.size).set(x.data.subarray(0, x.size));
+  viewOf(x.dtype, buffer, 0, x.size).set(x[DATA].subarray(0, x.size));
   return { dtype: x.dtype, shape: [...x.shape], buffer, byteOffset: 0 };
 }
 
@@ -227,7 +227,7 @@ export class Layout {
   bytes = 0;
   /** Reserves room for `count` elements of `x`'s dtype; -1 when `x` can be used in place. */
   place(x: ArrayValue, count: number, contiguous = true): number {
-    if (contiguous && HAS_SHARED_MEMORY && x.data.buffer instanceof SharedArrayBuffer) return -1;
+    if (contiguous && HAS_SHARED_MEMORY && x[DATA].buffer instanceof SharedArrayBuffer) return -1;
     const at = Math.ceil(this.bytes / 8) * 8;
     this.bytes = at + count * BYTES[x.dtype];
     return at;
@@ -253,13 +253,13 @@ export class Layout {
       return {
         dtype: x.dtype,
         shape,
-        buffer: x.data.buffer,
-        byteOffset: x.data.byteOffset + offset * BYTES[x.dtype],
+        buffer: x[DATA].buffer,
+        byteOffset: x[DATA].byteOffset + offset * BYTES[x.dtype],
       };
     }
     const dst = viewOf(x.dtype, buf, at, count);
-    if (axis === undefined) dst.set(x.data.subarray(0, count));
-    else takeRows(x.data, x.shape, axis, start, shape[axis], dst);
+    if (axis === undefined) dst.set(x[DATA].subarray(0, count));
+    else takeRows(x[DATA], x.shape, axis, start, shape[axis], dst);
     return { dtype: x.dtype, shape, buffer: buf, byteOffset: at };
   }
 }

@@ -10,6 +10,7 @@
  * memory is not shared. An exception in a run is reported with its name,
  * message and stack; the worker keeps serving.
  */
+import { DATA } from "../core/_ndarray.ts";
 import "../interpreters/_eval.ts";
 import "../train/random.ts"; // installs the random_bits kernel
 import { compile, type Executable } from "../jit/_compile.ts";
@@ -93,12 +94,12 @@ function run(msg: RunMessage): void {
   }
   const scale = msg.scale;
   if (msg.shared) {
-    outs.forEach((o, i) => write(o.data, o.size, wireData(msg.outputs[i]), scale));
+    outs.forEach((o, i) => write(o[DATA], o.size, wireData(msg.outputs[i]), scale));
     scope.postMessage({ type: "done", task: msg.task });
   } else {
     // copy: an output may alias an input or a constant, whose buffer must not be transferred
     const data = outs.map((o) => {
-      const d = o.data.slice(0, o.size);
+      const d = o[DATA].slice(0, o.size);
       if (scale !== undefined) write(d, o.size, d, scale);
       return d;
     });

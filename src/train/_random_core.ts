@@ -19,7 +19,7 @@ import { bind1 } from "../core/_trace.ts";
 import type { DType } from "../core/_dtype.ts";
 import { evalHooks } from "../interpreters/_eval.ts";
 import * as lax from "../core/_lax.ts";
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 import {
   asInt32,
@@ -63,7 +63,7 @@ function legacyParam(): { legacy?: boolean } {
 }
 
 evalHooks.randomBits = (key, { shape, foldIn, legacy, mode }) => {
-  const [k0, k1] = keyFromInt32(key.data as Int32Array);
+  const [k0, k1] = keyFromInt32(key[DATA] as Int32Array);
   if (foldIn !== undefined) {
     const [a, b] = foldInKernel(k0, k1, foldIn);
     return new ArrayValue(Int32Array.of(a | 0, b | 0), [2], "int32");
@@ -180,7 +180,7 @@ export function concreteKey(op: string, key: NDArray): [number, number] {
         `draw the sample outside the transform and pass it in.`,
     );
   }
-  return keyFromInt32(v.data as Int32Array);
+  return keyFromInt32(v[DATA] as Int32Array);
 }
 
 /** Concrete helpers on plain numbers, for samplers with data-dependent loops. */

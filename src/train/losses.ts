@@ -22,7 +22,7 @@
  * @module
  */
 import { checkOptions } from "../core/_validate.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { softplus } from "./nn.ts";
@@ -166,7 +166,7 @@ export function softmaxCrossEntropyWithIntegerLabels(
   }
   const classes = logits.shape[logits.ndim - 1];
   if (labels instanceof ArrayValue) {
-    for (const v of labels.data) {
+    for (const v of labels[DATA]) {
       if (v < 0 || v >= classes) {
         throw new RangeError(
           `losses.${op}: label ${v} is out of range for ${classes} classes (logits shape ` +
