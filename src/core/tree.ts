@@ -114,9 +114,11 @@ export class TreeDef {
 
 // ---- registered classes -----------------------------------------------------------
 
-/** A class whose instances can be registered as pytree nodes. */
-// deno-lint-ignore no-explicit-any
-export type PytreeClass = abstract new (...args: any[]) => unknown;
+/**
+ * A class whose instances can be registered as pytree nodes: any constructor (its parameters
+ * are `never`, which every constructor's parameters accept).
+ */
+export type PytreeClass = abstract new (...args: never[]) => unknown;
 type AnyClass = PytreeClass;
 
 interface Registration {

@@ -89,7 +89,7 @@ export function print(fmt: string, ...values: unknown[]): void {
  * Calls `fn(...values)` with concrete values when the program runs (see `print`); its return
  * value is ignored.
  *
- * @param fn The callback.
+ * @param fn The callback (any function: it receives the values with concrete arrays).
  * @param values Arrays, numbers or pytrees of them, passed to `fn` with the same structure.
  *
  * @example
@@ -105,12 +105,11 @@ export function print(fmt: string, ...values: unknown[]): void {
  * assert.deepEqual(seen, [3]);
  * ```
  */
-// deno-lint-ignore no-explicit-any
-export function callback(fn: (...values: any[]) => unknown, ...values: unknown[]): void {
+export function callback(fn: (...values: never[]) => unknown, ...values: unknown[]): void {
   checkFunction("debug.callback", "fn", fn);
   const { sent, rebuild } = arrays("debug.callback", values);
   bind("debug_callback", sent, {
-    callback: (concrete) => void fn(...rebuild(concrete)),
+    callback: (concrete) => void fn(...(rebuild(concrete) as never[])),
     name: fn.name || "callback",
   });
 }
