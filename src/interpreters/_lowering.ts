@@ -14,6 +14,7 @@
 import type { DType } from "../core/_dtype.ts";
 import {
   type BinaryPrimitive,
+  COMPARE_PRIMITIVES,
   type ComparePrimitive,
   ELEMENTWISE,
   type Primitive,
@@ -166,12 +167,7 @@ const EXACT = new Set<Primitive>([
   "floor",
   "ceil",
   "round",
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
+  ...COMPARE_PRIMITIVES,
 ]);
 
 for (const p of ELEMENTWISE) {

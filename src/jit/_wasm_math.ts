@@ -28,7 +28,7 @@
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
-import type { Primitive } from "../core/_ir.ts";
+import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
 
 /** What an emitter may use besides its operands: `bad`, a v128 local OR-ed with lanes to redo in JS. */
 export interface EmitContext {
@@ -227,11 +227,4 @@ export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
   "cos",
 ]);
 /** Comparisons: float32 operands, a lane-mask (bool) result. */
-export const MASK_OPS: ReadonlySet<Primitive> = new Set<Primitive>([
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-]);
+export const MASK_OPS: ReadonlySet<Primitive> = new Set<Primitive>(COMPARE_PRIMITIVES);
