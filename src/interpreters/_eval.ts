@@ -19,7 +19,7 @@ import {
 } from "../core/_ir.ts";
 import { shapeRules } from "./_shape_rules.ts";
 import { checkAllocation } from "../core/_validate.ts";
-import { sizeOf, stridesOf } from "../core/_shape.ts";
+import { shapesEqual, sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
@@ -383,6 +383,33 @@ function checkedIndices(idx: ArrayValue, n: number, op: string): Int32Array {
   return rows;
 }
 
+/**
+ * x's elements repeated to `shape` (x's rank, size-1 axes stretched). Two fast cases
+ * beside the general strided copy: one element is a fill, and x equal to the trailing
+ * block of the output (a bias row broadcast over a batch, say) is copied once and then
+ * doubled with copyWithin; both write the same values as the strided copy.
+ */
+function broadcastData(x: ArrayValue, shape: readonly number[]): TypedArray {
+  const src = x[DATA], n = sizeOf(shape);
+  if (src.length === 1 || n === 0) {
+    const out = allocate(x.dtype, n);
+    return n === 0 ? out : out.fill(src[0]);
+  }
+  // x's shape = (1, …, 1, shape[lead:]): out is x tiled n / x.size times
+  let lead = 0;
+  while (lead < shape.length && x.shape[lead] === 1) lead++;
+  if (shapesEqual(x.shape.slice(lead), shape.slice(lead))) {
+    const out = allocate(x.dtype, n);
+    out.set(src);
+    for (let filled = src.length; filled < n; filled *= 2) {
+      out.copyWithin(filled, 0, Math.min(filled, n - filled));
+    }
+    return out;
+  }
+  const strides = stridesOf(x.shape).map((s, i) => (x.shape[i] === 1 ? 0 : s));
+  return stridedCopy(src, 0, strides, shape, x.dtype);
+}
+
 // ---- the table -------------------------------------------------------------------
 
 const rules = {
@@ -426,10 +453,7 @@ const rules = {
   },
   reshape: ([x], { shape }) => [new ArrayValue(x[DATA], shape, x.dtype)],
   transpose: ([x], { perm }) => [transposeValue(x, perm)],
-  broadcast: ([x], { shape }) => {
-    const strides = stridesOf(x.shape).map((s, i) => (x.shape[i] === 1 ? 0 : s));
-    return [new ArrayValue(stridedCopy(x[DATA], 0, strides, shape, x.dtype), shape, x.dtype)];
-  },
+  broadcast: ([x], { shape }) => [new ArrayValue(broadcastData(x, shape), shape, x.dtype)],
   slice: ([x], { starts, stops, steps }) => {
     const [{ shape }] = shapeRules.slice([x], { starts, stops, steps });
     const strides = stridesOf(x.shape);

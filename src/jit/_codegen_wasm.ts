@@ -205,6 +205,8 @@ export function compileGroupWasm(
     c.i32(0).v128Load32Splat(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);
   }
   for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(local.set(v, c.local(V)).get(v)!);
+  // the emitters' constants (exp's coefficients, …) are set here, before the loop
+  c.hoistConstantsHere();
   c.i32(0).set(i);
   c.loop();
   for (const v of arrays) c.get(i).v128Load(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);

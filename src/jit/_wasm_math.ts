@@ -5,13 +5,16 @@
  * exp and logistic, each with a stated error, tested against float64
  * references over the whole float32 range (tests/jit_wasm_math_test.ts).
  *
- * exp(x), max error 1 ulp (measured over 2²⁰ float32 inputs spread over every
- * exponent, denormals, ±0, ±inf and NaN; see the test):
- *   clamp x to [−104, 89] (NaN stays NaN: f32x4.min/max propagate it; outside the
- *   clamp the result is 0 or +inf anyway), k = nearest(x·log₂e),
+ * exp(x), max error 1.5 ulp (tested over 2¹⁸ float32 inputs spread over every
+ * exponent, denormals, ±0, ±inf and NaN; 1.01 ulp the largest seen over 2²² points
+ * of [−104, 89]):
+ *   clamp x to [−104, 89] (NaN stays NaN: pmin/pmax with x first pass it through;
+ *   outside the clamp the result is 0 or +inf anyway), k = nearest(x·log₂e) read off
+ *   t = x·log₂e + 1.5·2²³ (the add rounds to an integer, ties to even, for |k| < 2²²),
  *   r = x − k·ln2_hi − k·ln2_lo (ln2_hi has 16 significant bits, so k·ln2_hi is
  *   exact for |k| ≤ 150), |r| ≤ ½ln 2; e^r by its Taylor polynomial of degree 7
- *   (truncation r⁸/8! ≤ 5.6e−9, 0.1 ulp), then e^x = e^r · 2^k₁ · 2^k₂ with
+ *   (truncation r⁸/8! ≤ 5.6e−9, 0.1 ulp) in Estrin's form (see emitExp), then
+ *   e^x = e^r · 2^k₁ · 2^k₂ with
  *   k₁ = ⌊k/2⌋, k₂ = k − k₁, two normal powers of two built in the exponent
  *   bits, so results in the denormal range are rounded once, by the last product.
  * logistic(x) = 1 / (1 + e^−x) for x ≥ 0 and e^x / (1 + e^x) for x < 0, from
@@ -42,31 +45,43 @@ const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.693145751953125; // 0x3f317200: 16 significant bits
 const LN2_LO = 1.4286067653302870e-6; // ln 2 − LN2_HI
 
+const ROUNDER = 12582912; // 1.5·2²³: adding it rounds |t| < 2²² to an integer, ties to even
+
 /** Pushes e^x (x a v128 local of float32 lanes). */
 export function emitExp(c: Code, x: number): void {
   const V = ValType.v128;
-  const xc = c.local(V), k = c.local(V), r = c.local(V), ki = c.local(V), k1 = c.local(V);
-  const splat = (v: number) => c.f32Const(v).f32x4Splat();
+  const xc = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), ki = c.local(V);
+  const k1 = c.local(V);
+  const splat = (v: number) => c.f32x4Constant(v);
+  // clamp with pmin/pmax (one instruction each; x first, so a NaN x passes through)
   c.get(x);
-  splat(89).f32x4Min();
-  splat(-104).f32x4Max().set(xc);
-  c.get(xc);
-  splat(LOG2E).f32x4Mul().f32x4Nearest().set(k);
+  splat(89).f32x4Pmin();
+  splat(-104).f32x4Pmax().tee(xc);
+  // t = x·log₂e + 1.5·2²³ rounds k = nearest(x·log₂e) into t's low mantissa bits:
+  // k = t − 1.5·2²³ (exact), and its integer is bits(t) − bits(1.5·2²³)
+  splat(LOG2E).f32x4Mul();
+  splat(ROUNDER).f32x4Add().tee(t);
+  splat(ROUNDER).f32x4Sub().set(k);
   // r = (xc − k·LN2_HI) − k·LN2_LO
   c.get(xc).get(k);
   splat(LN2_HI).f32x4Mul().f32x4Sub().get(k);
   splat(LN2_LO).f32x4Mul().f32x4Sub().set(r);
-  // p = 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040))))))
-  splat(1 / 5040);
-  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1]) {
-    c.get(r).f32x4Mul();
-    splat(coef).f32x4Add();
-  }
+  // p = 1 + (r + (r²(1/2 + r/6) + r⁴((1/24 + r/120) + r²(1/720 + r/5040)))), Estrin's
+  // scheme: the dependent chain is half Horner's (the loop is latency-bound), and the
+  // small terms are summed before r and 1, so each rounding is relative to its term
+  const r2 = c.local(V), r4 = c.local(V);
+  c.get(r).get(r).f32x4Mul().tee(r2).get(r2).f32x4Mul().set(r4);
+  const linear = (a: number, b: number) => splat(b).get(r).f32x4Mul().f32x4Constant(a).f32x4Add();
+  linear(1 / 2, 1 / 6).get(r2).f32x4Mul();
+  linear(1 / 24, 1 / 120);
+  linear(1 / 720, 1 / 5040);
+  c.get(r2).f32x4Mul().f32x4Add().get(r4).f32x4Mul().f32x4Add();
+  c.get(r).f32x4Add().f32x4Constant(1).f32x4Add();
   // × 2^k₁ × 2^k₂, each built as ((kᵢ + 127) << 23)
-  c.get(k).i32x4TruncSatF32x4S().tee(ki).i32(1).i32x4ShrS().tee(k1);
-  c.i32(127).i32x4Splat().i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+  c.get(t).i32x4Constant(0x4b400000).i32x4Sub().tee(ki).i32(1).i32x4ShrS().tee(k1);
+  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
   c.get(ki).get(k1).i32x4Sub();
-  c.i32(127).i32x4Splat().i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
 }
 
 /** Pushes logistic(x) = 1 / (1 + e^−x), from e = exp(−|x|). */
@@ -75,11 +90,11 @@ export function emitLogistic(c: Code, x: number): void {
   const ax = c.local(V), e = c.local(V), d = c.local(V);
   c.get(x).f32x4Abs().f32x4Neg().set(ax);
   emitExp(c, ax);
-  c.tee(e).f32Const(1).f32x4Splat().f32x4Add().set(d); // d = 1 + e
+  c.tee(e).f32x4Constant(1).f32x4Add().set(d); // d = 1 + e
   // x ≥ 0: 1/d; x < 0 (or NaN: e/d is NaN): e/d
-  c.f32Const(1).f32x4Splat().get(d).f32x4Div();
+  c.f32x4Constant(1).get(d).f32x4Div();
   c.get(e).get(d).f32x4Div();
-  c.get(x).f32Const(0).f32x4Splat().f32x4Ge().v128Bitselect();
+  c.get(x).f32x4Constant(0).f32x4Ge().v128Bitselect();
 }
 
 // tanh(x)/x = 1 − x²/3 + 2x⁴/15 − 17x⁶/315 + … (coefficients of x^(2n), n = 0 … 9)
@@ -103,17 +118,17 @@ export function emitTanh(c: Code, x: number): void {
   c.get(x).f32x4Abs().set(ax);
   // small: x · P(x²)
   c.get(x).get(x).f32x4Mul().set(z);
-  c.f32Const(TANH_TAYLOR[9]).f32x4Splat();
-  for (let i = 8; i >= 0; i--) c.get(z).f32x4Mul().f32Const(TANH_TAYLOR[i]).f32x4Splat().f32x4Add();
+  c.f32x4Constant(TANH_TAYLOR[9]);
+  for (let i = 8; i >= 0; i--) c.get(z).f32x4Mul().f32x4Constant(TANH_TAYLOR[i]).f32x4Add();
   c.get(x).f32x4Mul();
   // large: (1 − 2/(e^{2|x|} + 1)) with x's sign bit
   c.get(ax).get(ax).f32x4Add().set(t);
   emitExp(c, t);
-  c.f32Const(1).f32x4Splat().f32x4Add().set(t);
-  c.f32Const(1).f32x4Splat().f32Const(2).f32x4Splat().get(t).f32x4Div().f32x4Sub();
-  c.get(x).f32Const(-0).f32x4Splat().v128And().v128Or();
+  c.f32x4Constant(1).f32x4Add().set(t);
+  c.f32x4Constant(1).f32x4Constant(2).get(t).f32x4Div().f32x4Sub();
+  c.get(x).f32x4Constant(-0).v128And().v128Or();
   // choose by |x| < 0.55 (NaN: the large branch, which gives NaN)
-  c.get(ax).f32Const(0.55).f32x4Splat().f32x4Lt().v128Bitselect();
+  c.get(ax).f32x4Constant(0.55).f32x4Lt().v128Bitselect();
 }
 
 const PIO2_HI = 1.5707963267341256, PIO2_LO = 6.077100506506192e-11;
@@ -127,7 +142,7 @@ function sinCosF64(c: Code, h: number): void {
   const V = ValType.v128;
   const k = c.local(V), r = c.local(V), z = c.local(V), s = c.local(V), co = c.local(V);
   const q = c.local(V), swap = c.local(V), base = c.local(V);
-  const d = (v: number) => c.f64Const(v).f64x2Splat();
+  const d = (v: number) => c.f64x2Constant(v);
   c.get(h);
   d(INV_PIO2).f64x2Mul().f64x2Nearest().set(k);
   // r = (h − k·PIO2_HI) − k·PIO2_LO; z = r²
@@ -178,8 +193,8 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
     pair = [s, co];
     ctx.sincos.set(x, pair);
     // lanes to redo in JS: finite |x| ≥ 1e5
-    c.get(x).f32x4Abs().tee(a).f32Const(1e5).f32x4Splat().f32x4Ge();
-    c.get(a).f32Const(Infinity).f32x4Splat().f32x4Lt().v128And().get(ctx.bad).v128Or();
+    c.get(x).f32x4Abs().tee(a).f32x4Constant(1e5).f32x4Ge();
+    c.get(a).f32x4Constant(Infinity).f32x4Lt().v128And().get(ctx.bad).v128Or();
     c.set(ctx.bad);
     c.get(x).f64x2PromoteLowF32x4().set(lo);
     c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);

@@ -105,6 +105,46 @@ export class Code {
     this.#nParams = nParams;
   }
 
+  /** Byte offset of the hoisting point in `out` (-1: none), and the constants hoisted there. */
+  #hoistAt = -1;
+  readonly #hoisted = new Map<string, [local: number, lanes: Uint8Array]>();
+
+  /**
+   * Marks the place (before a loop) where the constants of later
+   * {@link f32x4Constant} / {@link i32x4Constant} / {@link f64x2Constant} calls are
+   * set into locals, once per call instead of once per iteration (V8 rebuilds a
+   * v128.const each time it runs one).
+   */
+  hoistConstantsHere(): this {
+    this.#hoistAt = this.out.length;
+    return this;
+  }
+
+  /** Pushes a v128 of `lanes` (16 bytes): a hoisted local when a hoisting point is marked. */
+  #constant(lanes: Uint8Array): this {
+    if (this.#hoistAt < 0) {
+      this.out.byte(0xfd).u32(0x0c).bytes(lanes);
+      return this;
+    }
+    const key = lanes.join();
+    let h = this.#hoisted.get(key);
+    if (h === undefined) this.#hoisted.set(key, h = [this.local(ValType.v128), lanes]);
+    return this.get(h[0]);
+  }
+
+  /** `v` (rounded to float32) in every lane; see {@link hoistConstantsHere}. */
+  f32x4Constant(v: number): this {
+    return this.#constant(new Uint8Array(new Float32Array([v, v, v, v]).buffer));
+  }
+  /** `v` (an int32) in every lane; see {@link hoistConstantsHere}. */
+  i32x4Constant(v: number): this {
+    return this.#constant(new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+  }
+  /** `v` in both float64 lanes; see {@link hoistConstantsHere}. */
+  f64x2Constant(v: number): this {
+    return this.#constant(new Uint8Array(new Float64Array([v, v]).buffer));
+  }
+
   /** Declare a new local; returns its index. */
   local(t: ValType): number {
     this.#localTypes.push(t);
@@ -303,6 +343,13 @@ export class Code {
   f32x4Max(): this {
     return this.simd(0xe9);
   }
+  /** Pseudo-min/max: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (one instruction on x86; a NaN `a` passes through). */
+  f32x4Pmin(): this {
+    return this.simd(0xea);
+  }
+  f32x4Pmax(): this {
+    return this.simd(0xeb);
+  }
   /** Round to the nearest integer, ties to even. */
   f32x4Nearest(): this {
     return this.simd(0x6a);
@@ -416,8 +463,14 @@ export class Code {
     }
     body.u32(groups.length);
     for (const [n, t] of groups) body.u32(n).byte(t);
-    body.bytes(this.out.view()).byte(0x0b);
-    return body;
+    const code = this.out.view();
+    if (this.#hoisted.size === 0) return body.bytes(code).byte(0x0b);
+    // the hoisted constants' prologue goes in at the hoisting point (a byte offset is safe
+    // to splice at: branches are structured, nothing refers to code positions)
+    const prologue = new Code(0);
+    for (const [l, lanes] of this.#hoisted.values()) prologue.#constant(lanes).set(l);
+    body.bytes(code.subarray(0, this.#hoistAt)).bytes(prologue.out.view());
+    return body.bytes(code.subarray(this.#hoistAt)).byte(0x0b);
   }
 }
 
