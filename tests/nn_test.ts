@@ -487,7 +487,7 @@ describe("nn.conv2d", () => {
   it("nn.conv2d() rejects mismatched channels and windows that do not fit", () => {
     assert.throws(
       () => nn.conv2d(np.ones([1, 4, 4, 2]), np.ones([3, 3, 3, 1])),
-      /conv2d: expected input \[N, H, W, C\] and kernel \[KH, KW, C, O\] with matching C/,
+      /nn\.conv2d: the kernel's input-channel axis must be C = 2, got 3/,
     );
     assert.throws(() => nn.conv2d(np.ones([4, 4, 2]), np.ones([3, 3, 2, 1])), TypeError);
     assert.throws(() => nn.conv2d(np.ones([1, 2, 2, 1]), np.ones([3, 3, 1, 1])), TypeError);

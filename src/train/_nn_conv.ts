@@ -1,136 +1,117 @@
 /**
- * Convolution and pooling for `nn`, in NHWC layout, written as compositions of
- * primitives so their gradients come from the existing rules.
- *
- * conv2d lowers to im2col as a single gather: the input's pixels [N, H·W, C]
- * get one zero pixel appended, and `take` with a constant index table picks,
- * for every output position and kernel tap, the input pixel under the tap
- * (the zero pixel where the tap falls in the padding), giving the patches
- * [N·OH·OW, kh·kw·C]; they are multiplied by the kernel reshaped to
- * [kh·kw·C, O] — one large matmul. The backward pass is the transpose of that:
- * matmuls, then one `scatter_add` (col2im) of the patch gradient.
- *
- * Pooling cuts the padded input into kh·kw strided slices, one per window tap.
+ * Convolutions for `nn`, channels-last as flax.linen (input [N, …spatial, C],
+ * kernel […spatial, C / groups, O]): `conv1d`, `conv2d`, `conv3d` with strides,
+ * padding, kernel (rhs) and input (lhs) dilation and feature groups; the
+ * transposed convolutions of `jax.lax.conv_transpose`; and
+ * `convGeneralDilated` with JAX's dimension numbers. All of them reduce to
+ * `convChannelsLast` (`_nn_conv_general.ts`, im2col by one gather), so their
+ * gradients, jit, vmap and the worker pool come from the primitives' rules.
  */
-import { checkChoice, checkInt, checkOptions, show } from "../core/_validate.ts";
+import { checkBool, checkChoice, checkInt, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { glorotUniform, heNormal, type Layer, lecunNormal } from "./_nn_init.ts";
+import {
+  checkConvShapes,
+  checkPadding,
+  convChannelsLast,
+  convGeometry,
+  type ConvPadding,
+  perAxis,
+} from "./_nn_conv_general.ts";
 
-/** "SAME" keeps the spatial size (for stride 1), "VALID" uses only full windows, or explicit [[top, bottom], [left, right]]. */
-export type Padding =
-  | "SAME"
-  | "VALID"
-  | readonly [readonly [number, number], readonly [number, number]];
+export type { ConvPadding } from "./_nn_conv_general.ts";
 
-/** Options of `conv2d` and the pooling functions. */
-export interface WindowOptions {
-  /** Step between windows: one number or [sh, sw] (default 1 for conv, the window for pooling). */
-  stride?: number | readonly [number, number];
-  /** Padding mode (default "VALID"). */
-  padding?: Padding;
+/** Options of `conv1d`, `conv2d` and `conv3d` (numbers apply to every spatial axis). */
+export interface ConvOptions {
+  /** Window stride: one positive integer or one per spatial axis (default 1). */
+  stride?: number | readonly number[];
+  /** "VALID" (default: full windows only), "SAME" (⌈size / stride⌉ outputs) or [low, high] per spatial axis. */
+  padding?: ConvPadding;
+  /** Kernel (rhs, atrous) dilation: taps `dilation` apart (default 1). */
+  dilation?: number | readonly number[];
+  /** Input (lhs) dilation: `lhsDilation − 1` zeros between input pixels (default 1; needs explicit padding). */
+  lhsDilation?: number | readonly number[];
+  /** Feature groups G: input and output channels split into G independent convolutions (default 1; G = C is depthwise). */
+  groups?: number;
+  /** JAX's name for `groups`; pass one of the two. */
+  featureGroupCount?: number;
 }
 
-/** A size or stride: one positive integer, or a pair of them (TypeError/RangeError otherwise). */
-function pair(op: string, what: string, x: number | readonly [number, number]): [number, number] {
-  if (typeof x === "number") {
-    checkInt(op, what, x, 1);
-    return [x, x];
-  }
-  if (!Array.isArray(x) || x.length !== 2) {
-    throw new TypeError(
-      `${op}: ${what} must be a positive integer or a pair of them, got ${show(x)}.`,
-    );
-  }
-  return [checkInt(op, `${what}[0]`, x[0], 1), checkInt(op, `${what}[1]`, x[1], 1)];
-}
+const CONV_KEYS = ["stride", "padding", "dilation", "lhsDilation", "groups", "featureGroupCount"];
 
-/** Checks the window options: known keys, a valid stride, and "SAME", "VALID" or explicit pairs. */
-function checkWindowOptions(op: string, options: unknown, extra: readonly string[] = []): void {
-  checkOptions(op, options, ["stride", "padding", ...extra]);
-  const o = (options ?? {}) as WindowOptions;
-  if (o.stride !== undefined) pair(op, "stride", o.stride);
-  const p = o.padding;
-  if (p === undefined || p === "SAME" || p === "VALID") return;
-  const ok = Array.isArray(p) && p.length === 2 &&
-    p.every((q) =>
-      Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)
-    );
-  if (!ok) {
-    throw new TypeError(
-      `${op}: padding must be "SAME", "VALID" or [[top, bottom], [left, right]] of ` +
-        `non-negative integers, got ${show(p)}.`,
-    );
-  }
-}
-
-/** Output size and padding of one spatial axis (TensorFlow/JAX "SAME" convention). */
-function axisPadding(
-  size: number,
-  window: number,
-  stride: number,
-  padding: Padding,
-  axis: 0 | 1,
-): { out: number; lo: number; hi: number } {
-  if (padding === "VALID") {
-    return { out: Math.floor((size - window) / stride) + 1, lo: 0, hi: 0 };
-  }
-  if (padding === "SAME") {
-    const out = Math.ceil(size / stride);
-    const total = Math.max((out - 1) * stride + window - size, 0);
-    return { out, lo: Math.floor(total / 2), hi: total - Math.floor(total / 2) };
-  }
-  const [lo, hi] = padding[axis];
-  return { out: Math.floor((size + lo + hi - window) / stride) + 1, lo, hi };
-}
-
-/** Cuts the (padded) input into one strided slice per window tap: [N, OH, OW, C] each. */
-function windows(
+/** The channels-last convolution over d spatial axes with validated options. */
+function convNd(
   op: string,
   x: NDArray,
-  kh: number,
-  kw: number,
-  options: WindowOptions,
-  defaultStride: [number, number],
-  padValue = 0,
-): NDArray[] {
-  if (x.ndim !== 4) {
-    throw new TypeError(`${op}: expected NHWC input of rank 4, got shape ${fmtShape(x.shape)}.`);
-  }
-  const [sh, sw] = options.stride === undefined
-    ? defaultStride
-    : pair(op, "stride", options.stride);
-  const padding = options.padding ?? "VALID";
-  const [, h, w] = x.shape;
-  const ph = axisPadding(h, kh, sh, padding, 0), pw = axisPadding(w, kw, sw, padding, 1);
-  if (ph.out <= 0 || pw.out <= 0) {
+  w: NDArray,
+  options: ConvOptions,
+  d: number,
+  layout: string,
+): NDArray {
+  checkOptions(op, options, CONV_KEYS);
+  if (!(x instanceof NDArray) || !(w instanceof NDArray)) {
     throw new TypeError(
-      `${op}: a ${kh}×${kw} window does not fit the input ${fmtShape(x.shape)} with this padding.`,
+      `${op}: expected an input and a kernel array, got ${show(x)} and ${show(w)}.`,
     );
   }
-  const padded = ph.lo || ph.hi || pw.lo || pw.hi
-    ? np.pad(x, [[0, 0], [ph.lo, ph.hi], [pw.lo, pw.hi], [0, 0]], { value: padValue })
-    : x;
-  const taps: NDArray[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      taps.push(np.slice(padded, [
-        null,
-        [i, i + (ph.out - 1) * sh + 1, sh],
-        [j, j + (pw.out - 1) * sw + 1, sw],
-      ]));
-    }
+  const o = options ?? {};
+  if (
+    o.groups !== undefined && o.featureGroupCount !== undefined && o.groups !== o.featureGroupCount
+  ) {
+    throw new TypeError(
+      `${op}: groups (${show(o.groups)}) and featureGroupCount (${show(o.featureGroupCount)}) ` +
+        `name the same thing; pass one of them.`,
+    );
   }
-  return taps;
+  const groups = checkInt(op, "groups", o.groups ?? o.featureGroupCount ?? 1, 1);
+  const strides = perAxis(op, "stride", o.stride, d, 1);
+  const rhsDilation = perAxis(op, "dilation", o.dilation, d, 1);
+  const lhsDilation = perAxis(op, "lhsDilation", o.lhsDilation, d, 1);
+  const padding = checkPadding(op, o.padding ?? "VALID", d);
+  checkConvShapes(op, x, w, d, groups, layout);
+  const geo = convGeometry(
+    op,
+    x.shape.slice(1, -1),
+    w.shape.slice(0, -2),
+    strides,
+    padding,
+    lhsDilation,
+    rhsDilation,
+  );
+  return convChannelsLast(x, w, geo, groups);
+}
+
+/**
+ * 1-D convolution (cross-correlation) of [N, W, C] input with a [KW, C / groups, O] kernel:
+ * out[n, x, o] = Σ_{j, c} in[n, x·stride + j·dilation − low, c] · w[j, c, o] (as `flax.linen.Conv`).
+ * @param x Input, shape [N, W, C].
+ * @param w Kernel, shape [KW, C / groups, O].
+ * @param options `stride`, `padding` ("VALID" default, "SAME", [low, high]), `dilation`, `lhsDilation`, `groups`.
+ * @returns Output, shape [N, OW, O].
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.array([1, 2, 3, 4, 5]).reshape([1, 5, 1]);
+ * const w = np.array([1, 0, -1]).reshape([3, 1, 1]);
+ * assert.deepEqual(nn.conv1d(x, w).reshape([3]).toArray(), [-2, -2, -2]);
+ * assert.deepEqual(nn.conv1d(x, w, { dilation: 2 }).reshape([1]).toArray(), [-4]);
+ * ```
+ */
+export function conv1d(x: NDArray, w: NDArray, options: ConvOptions = {}): NDArray {
+  return convNd("nn.conv1d", x, w, options, 1, "W");
 }
 
 /**
  * 2-D convolution (cross-correlation, as in deep-learning frameworks) of NHWC
- * input with an HWIO kernel: out[n, y, x, o] = Σ x[n, y·s + i, x·s + j, c] · w[i, j, c, o].
+ * input with an HWIO kernel:
+ * out[n, y, x, o] = Σ x[n, y·sh + i·dh − top, x·sw + j·dw − left, g·Cg + c] · w[i, j, c, o]
+ * for output channel o in group g. `groups: C` with a [KH, KW, 1, C·m] kernel is a depthwise convolution.
  * @param x Input, shape [N, H, W, C].
- * @param w Kernel, shape [KH, KW, C, O].
- * @param options `stride` (default 1) and `padding` ("VALID" default, "SAME", or explicit).
+ * @param w Kernel, shape [KH, KW, C / groups, O].
+ * @param options `stride` (default 1), `padding` ("VALID" default, "SAME", or explicit), `dilation`, `lhsDilation`, `groups`.
  * @returns Output, shape [N, OH, OW, O].
  * @example
  * ```ts
@@ -139,170 +120,274 @@ function windows(
  * const y = nn.conv2d(np.ones([1, 5, 5, 2]), np.ones([3, 3, 2, 4]), { padding: "SAME" });
  * assert.deepEqual(y.shape, [1, 5, 5, 4]);
  * assert.equal(np.slice(y, [0, 2, 2, 0]).item(), 18); // 3·3 taps · 2 channels
+ * const depthwise = nn.conv2d(np.ones([1, 5, 5, 2]), np.ones([3, 3, 1, 2]), { groups: 2 });
+ * assert.equal(np.slice(depthwise, [0, 1, 1, 0]).item(), 9); // one channel per group
  * ```
  */
-export function conv2d(x: NDArray, w: NDArray, options: WindowOptions = {}): NDArray {
-  checkWindowOptions("nn.conv2d", options);
-  if (!(x instanceof NDArray) || !(w instanceof NDArray)) {
-    throw new TypeError(`nn.conv2d: expected arrays, got ${show(x)} and ${show(w)}.`);
-  }
-  if (w.ndim !== 4 || x.ndim !== 4 || w.shape[2] !== x.shape[3]) {
-    throw new TypeError(
-      `conv2d: expected input [N, H, W, C] and kernel [KH, KW, C, O] with matching C, got ` +
-        `${fmtShape(x.shape)} and ${fmtShape(w.shape)}.`,
-    );
-  }
-  const [kh, kw, c, o] = w.shape;
-  const [n, h, wd] = x.shape;
-  const [sh, sw] = options.stride === undefined
-    ? [1, 1]
-    : pair("nn.conv2d", "stride", options.stride);
-  const padding = options.padding ?? "VALID";
-  const ph = axisPadding(h, kh, sh, padding, 0), pw = axisPadding(wd, kw, sw, padding, 1);
-  if (ph.out <= 0 || pw.out <= 0) {
-    throw new TypeError(
-      `conv2d: a ${kh}×${kw} window does not fit the input ${fmtShape(x.shape)} with this padding.`,
-    );
-  }
-  const [oh, ow] = [ph.out, pw.out];
-  const k = kh * kw * c;
-  let patches: NDArray; // [N·OH·OW, kh·kw·C]
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && !ph.lo && !ph.hi && !pw.lo && !pw.hi) {
-    patches = np.reshape(x, [n * h * wd, c]);
-  } else {
-    // pixels[n, h·W + w, c], plus a zero pixel at index H·W for taps in the padding
-    const pixels = np.concatenate(
-      [np.reshape(x, [n, h * wd, c]), np.zeros([n, 1, c], { dtype: x.dtype })],
-      1,
-    );
-    const idx = tapIndex(h, wd, kh, kw, sh, sw, ph, pw);
-    patches = np.reshape(np.take(pixels, idx, 1), [n * oh * ow, k]);
-  }
-  const out = np.matmul(patches, np.reshape(w, [k, o]));
-  return np.reshape(out, [n, oh, ow, o]);
-}
-
-const tapIndexCache = new Map<string, NDArray>();
-
-/**
- * The im2col gather table: for output (y, x) and tap (i, j), in that order, the
- * input pixel (y·sh + i − top)·W + (x·sw + j − left), or H·W (the appended zero
- * pixel) where that falls outside the input. Cached per geometry.
- */
-function tapIndex(
-  h: number,
-  w: number,
-  kh: number,
-  kw: number,
-  sh: number,
-  sw: number,
-  ph: { out: number; lo: number },
-  pw: { out: number; lo: number },
-): NDArray {
-  const key = [h, w, kh, kw, sh, sw, ph.out, ph.lo, pw.out, pw.lo].join(",");
-  let idx = tapIndexCache.get(key);
-  if (idx) return idx;
-  const table = new Int32Array(ph.out * pw.out * kh * kw);
-  let t = 0;
-  for (let y = 0; y < ph.out; y++) {
-    for (let x = 0; x < pw.out; x++) {
-      for (let i = 0; i < kh; i++) {
-        const r = y * sh + i - ph.lo;
-        for (let j = 0; j < kw; j++) {
-          const col = x * sw + j - pw.lo;
-          table[t++] = r >= 0 && r < h && col >= 0 && col < w ? r * w + col : h * w;
-        }
-      }
-    }
-  }
-  idx = np.array(table, { shape: [table.length] });
-  if (tapIndexCache.size > 64) tapIndexCache.clear();
-  tapIndexCache.set(key, idx);
-  return idx;
+export function conv2d(x: NDArray, w: NDArray, options: ConvOptions = {}): NDArray {
+  return convNd("nn.conv2d", x, w, options, 2, "H, W");
 }
 
 /**
- * Max pooling over kh×kw windows (stride defaults to the window). Ties share the gradient.
- * @param x Input, shape [N, H, W, C].
- * @param window Window size: a number or [kh, kw].
- * @param options `stride` and `padding` (padded cells never win).
- * @returns The pooled array.
+ * 3-D convolution of [N, D, H, W, C] input with a [KD, KH, KW, C / groups, O] kernel (see `conv2d`).
+ * @param x Input, shape [N, D, H, W, C].
+ * @param w Kernel, shape [KD, KH, KW, C / groups, O].
+ * @param options As `conv2d`, with one value per spatial axis.
+ * @returns Output, shape [N, OD, OH, OW, O].
  * @example
  * ```ts
  * import { nn, np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * const x = np.arange(16).astype("float32").reshape([1, 4, 4, 1]);
- * assert.deepEqual(nn.maxPool2d(x, 2).reshape([4]).toArray(), [5, 7, 13, 15]);
+ * const y = nn.conv3d(np.ones([1, 4, 4, 4, 1]), np.ones([2, 2, 2, 1, 3]), { stride: 2 });
+ * assert.deepEqual(y.shape, [1, 2, 2, 2, 3]);
+ * assert.equal(np.slice(y, [0, 0, 0, 0, 0]).item(), 8);
  * ```
  */
-export function maxPool2d(
-  x: NDArray,
-  window: number | readonly [number, number],
-  options: WindowOptions = {},
-): NDArray {
-  return pool("maxPool2d", x, window, options, "max");
+export function conv3d(x: NDArray, w: NDArray, options: ConvOptions = {}): NDArray {
+  return convNd("nn.conv3d", x, w, options, 3, "D, H, W");
 }
 
-/**
- * Average pooling over kh×kw windows (stride defaults to the window); padded cells count as zeros.
- * @param x Input, shape [N, H, W, C].
- * @param window Window size: a number or [kh, kw].
- * @param options `stride` and `padding`.
- * @returns The pooled array.
- * @example
- * ```ts
- * import { nn, np } from "@difftrace/difftrace";
- * import assert from "node:assert/strict";
- * const x = np.arange(16).astype("float32").reshape([1, 4, 4, 1]);
- * assert.deepEqual(nn.avgPool2d(x, 2).reshape([4]).toArray(), [2.5, 4.5, 10.5, 12.5]);
- * ```
- */
-export function avgPool2d(
-  x: NDArray,
-  window: number | readonly [number, number],
-  options: WindowOptions = {},
-): NDArray {
-  return pool("avgPool2d", x, window, options, "mean");
+/** Options of the transposed convolutions. */
+export interface ConvTransposeOptions {
+  /** Fractional stride: `stride − 1` zeros go between input pixels (default 1). */
+  stride?: number | readonly number[];
+  /**
+   * "SAME" (output = input · stride), "VALID" (default; output = input · stride + max(K − stride, 0))
+   * or explicit [low, high] pairs, which pad the stride-dilated input as `jax.lax.conv_transpose` does.
+   */
+  padding?: ConvPadding;
+  /** Kernel (rhs) dilation (default 1). */
+  dilation?: number | readonly number[];
+  /** Flip the kernel's spatial axes and swap its I/O axes, as Keras' Conv2DTranspose and the gradient of `conv2d` (default false). */
+  transposeKernel?: boolean;
 }
 
-function pool(
+/** JAX's padding of a transposed convolution for "SAME"/"VALID", given the dilated kernel k and stride s. */
+function transposePads(k: number, s: number, padding: "SAME" | "VALID"): [number, number] {
+  const total = padding === "SAME" ? k + s - 2 : k + s - 2 + Math.max(k - s, 0);
+  const lo = padding === "SAME" && s <= k - 1 ? Math.ceil(total / 2) : k - 1;
+  return [lo, total - lo];
+}
+
+function convTransposeNd(
   op: string,
   x: NDArray,
-  window: number | readonly [number, number],
-  options: WindowOptions,
-  kind: "max" | "mean",
+  w: NDArray,
+  options: ConvTransposeOptions,
+  d: number,
+  layout: string,
 ): NDArray {
-  checkWindowOptions(`nn.${op}`, options);
-  const [kh, kw] = pair(`nn.${op}`, "window", window);
-  const stride: [number, number] = options.stride === undefined
-    ? [kh, kw]
-    : pair(`nn.${op}`, "stride", options.stride);
-  const padding = options.padding ?? "VALID";
-  if (x.ndim !== 4) {
-    throw new TypeError(`${op}: expected NHWC input of rank 4, got shape ${fmtShape(x.shape)}.`);
+  checkOptions(op, options, ["stride", "padding", "dilation", "transposeKernel"]);
+  if (!(x instanceof NDArray) || !(w instanceof NDArray)) {
+    throw new TypeError(
+      `${op}: expected an input and a kernel array, got ${show(x)} and ${show(w)}.`,
+    );
   }
-  const [n, h, w, c] = x.shape;
-  if (padding === "VALID" && stride[0] === kh && stride[1] === kw && h % kh === 0 && w % kw === 0) {
-    // non-overlapping windows tile the input: one reshape and one reduction
-    const blocks = np.reshape(x, [n, h / kh, kh, w / kw, kw, c]);
-    return kind === "max" ? np.max(blocks, { axis: [2, 4] }) : np.mean(blocks, { axis: [2, 4] });
+  const o = options ?? {};
+  const strides = perAxis(op, "stride", o.stride, d, 1);
+  const dilation = perAxis(op, "dilation", o.dilation, d, 1);
+  const padding = checkPadding(op, o.padding ?? "VALID", d);
+  if (o.transposeKernel !== undefined && checkBool(op, "transposeKernel", o.transposeKernel)) {
+    if (w.ndim === d + 2) {
+      const spatial = [...Array(d).keys()];
+      w = np.swapaxes(np.flip(w, spatial), d, d + 1);
+    }
   }
-  const taps = windows(
+  checkConvShapes(op, x, w, d, 1, layout);
+  const kernel = w.shape.slice(0, -2);
+  const pads = typeof padding === "string"
+    ? kernel.map((k, a) => transposePads((k - 1) * dilation[a] + 1, strides[a], padding))
+    : padding;
+  const geo = convGeometry(
     op,
-    x,
-    kh,
-    kw,
-    { stride, padding },
-    [kh, kw],
-    kind === "max" ? -Infinity : 0,
+    x.shape.slice(1, -1),
+    kernel,
+    new Array(d).fill(1),
+    pads,
+    strides,
+    dilation,
   );
-  const stacked = np.stack(taps, 0);
-  return kind === "max" ? np.max(stacked, { axis: 0 }) : np.mean(stacked, { axis: 0 });
+  return convChannelsLast(x, w, geo, 1);
 }
 
-/** The parameters of a convolution layer: kernel [KH, KW, C, O] and bias [O]. */
+/**
+ * 1-D transposed convolution (`jax.lax.conv_transpose`, `flax.linen.ConvTranspose`):
+ * the input is dilated by the stride, padded, and correlated with the [KW, C, O] kernel.
+ * @param x Input, shape [N, W, C].
+ * @param w Kernel, shape [KW, C, O] ([KW, O, C] with `transposeKernel`).
+ * @param options `stride`, `padding` ("VALID" default, "SAME", explicit), `dilation`, `transposeKernel`.
+ * @returns Output, shape [N, OW, O] (OW = W·stride for "SAME").
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.array([1, 2, 3]).reshape([1, 3, 1]);
+ * const y = nn.conv1dTranspose(x, np.ones([2, 1, 1]), { stride: 2, padding: "SAME" });
+ * assert.deepEqual(y.reshape([6]).toArray(), [1, 1, 2, 2, 3, 3]);
+ * ```
+ */
+export function conv1dTranspose(
+  x: NDArray,
+  w: NDArray,
+  options: ConvTransposeOptions = {},
+): NDArray {
+  return convTransposeNd("nn.conv1dTranspose", x, w, options, 1, "W");
+}
+
+/**
+ * 2-D transposed convolution (`jax.lax.conv_transpose` with NHWC/HWIO, `flax.linen.ConvTranspose`):
+ * the upsampling convolution, input dilated by the stride and correlated with the kernel.
+ * @param x Input, shape [N, H, W, C].
+ * @param w Kernel, shape [KH, KW, C, O] ([KH, KW, O, C] with `transposeKernel`).
+ * @param options `stride`, `padding` ("VALID" default, "SAME", explicit), `dilation`, `transposeKernel`.
+ * @returns Output, shape [N, OH, OW, O] (H·stride × W·stride for "SAME").
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.conv2dTranspose(np.ones([1, 3, 3, 2]), np.ones([3, 3, 2, 4]), { stride: 2, padding: "SAME" });
+ * assert.deepEqual(y.shape, [1, 6, 6, 4]);
+ * assert.deepEqual(nn.conv2dTranspose(np.ones([1, 3, 3, 2]), np.ones([3, 3, 2, 4]), { stride: 2 }).shape, [1, 7, 7, 4]);
+ * ```
+ */
+export function conv2dTranspose(
+  x: NDArray,
+  w: NDArray,
+  options: ConvTransposeOptions = {},
+): NDArray {
+  return convTransposeNd("nn.conv2dTranspose", x, w, options, 2, "H, W");
+}
+
+/** Options of `convGeneralDilated`. */
+export interface ConvGeneralOptions {
+  /** Input dilation per spatial axis (default 1). */
+  lhsDilation?: readonly number[];
+  /** Kernel dilation per spatial axis (default 1). */
+  rhsDilation?: readonly number[];
+  /** [lhs, rhs, out] layouts such as ["NHWC", "HWIO", "NHWC"]; default JAX's ["NCH…", "OIH…", "NCH…"]. */
+  dimensionNumbers?: readonly [string, string, string];
+  /** Feature groups (default 1). */
+  featureGroupCount?: number;
+}
+
+/** Parses dimension numbers: the permutations to channels-last and back, spatial axes in kernel order. */
+function dimensionPerms(
+  op: string,
+  specs: readonly [string, string, string],
+  ndim: number,
+): { lhs: number[]; rhs: number[]; out: number[] } {
+  const bad = (why: string): never => {
+    throw new TypeError(
+      `${op}: dimensionNumbers must be three layout strings of length ${ndim} such as ` +
+        `["NHWC", "HWIO", "NHWC"] (N/C, O/I and N/C once each, the same spatial letters in all ` +
+        `three), got ${show(specs)}: ${why}.`,
+    );
+  };
+  if (!Array.isArray(specs) || specs.length !== 3) bad("not three strings");
+  const [l, r, o] = specs;
+  for (const s of specs) {
+    if (typeof s !== "string" || s.length !== ndim) bad(`${show(s)} has not ${ndim} letters`);
+    if (new Set(s).size !== ndim) bad(`${show(s)} repeats a letter`);
+  }
+  for (const [s, a, b] of [[l, "N", "C"], [r, "O", "I"], [o, "N", "C"]]) {
+    if (!s.includes(a) || !s.includes(b)) bad(`${show(s)} lacks ${a} or ${b}`);
+  }
+  const spatial = [...r].filter((ch) => ch !== "O" && ch !== "I");
+  for (const [s, skip] of [[l, "NC"], [o, "NC"]]) {
+    const own = [...s].filter((ch) => !skip.includes(ch));
+    if (own.length !== spatial.length || own.some((ch) => !spatial.includes(ch))) {
+      bad(`${show(s)} and ${show(r)} name different spatial axes`);
+    }
+  }
+  const core = ["N", ...spatial, "C"];
+  return {
+    lhs: core.map((ch) => l.indexOf(ch)),
+    rhs: [...spatial, "I", "O"].map((ch) => r.indexOf(ch)),
+    out: [...o].map((ch) => core.indexOf(ch)),
+  };
+}
+
+/**
+ * The general convolution of `jax.lax.conv_general_dilated`: window strides,
+ * padding, lhs and rhs dilation, feature groups and any layout. Without
+ * `dimensionNumbers` the layout is JAX's default, NCHW input and OIHW kernel
+ * (unlike `conv2d`, which is NHWC/HWIO as flax).
+ * @param lhs Input, rank d + 2.
+ * @param rhs Kernel, rank d + 2.
+ * @param windowStrides One stride per spatial axis (in the kernel layout's order).
+ * @param padding "SAME", "VALID" or one [low, high] pair per spatial axis.
+ * @param options `lhsDilation`, `rhsDilation`, `dimensionNumbers`, `featureGroupCount`.
+ * @returns The output, in the output layout.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.convGeneralDilated(np.ones([1, 2, 5, 5]), np.ones([4, 2, 3, 3]), [1, 1], "VALID");
+ * assert.deepEqual(y.shape, [1, 4, 3, 3]); // NCHW
+ * const z = nn.convGeneralDilated(np.ones([1, 5, 5, 2]), np.ones([3, 3, 2, 4]), [2, 2], "SAME", {
+ *   dimensionNumbers: ["NHWC", "HWIO", "NHWC"],
+ * });
+ * assert.deepEqual(z.shape, [1, 3, 3, 4]);
+ * ```
+ */
+export function convGeneralDilated(
+  lhs: NDArray,
+  rhs: NDArray,
+  windowStrides: readonly number[],
+  padding: ConvPadding,
+  options: ConvGeneralOptions = {},
+): NDArray {
+  const op = "nn.convGeneralDilated";
+  checkOptions(op, options, [
+    "lhsDilation",
+    "rhsDilation",
+    "dimensionNumbers",
+    "featureGroupCount",
+  ]);
+  if (!(lhs instanceof NDArray) || !(rhs instanceof NDArray)) {
+    throw new TypeError(
+      `${op}: expected an input and a kernel array, got ${show(lhs)} and ${show(rhs)}.`,
+    );
+  }
+  if (lhs.ndim < 3 || rhs.ndim !== lhs.ndim) {
+    throw new TypeError(
+      `${op}: input and kernel must have the same rank, at least 3 (batch, feature and one ` +
+        `spatial axis), got ${fmtShape(lhs.shape)} and ${fmtShape(rhs.shape)}.`,
+    );
+  }
+  const d = lhs.ndim - 2, o = options ?? {};
+  const letters = "HWDUVXYZ".slice(0, d);
+  const perms = dimensionPerms(
+    op,
+    o.dimensionNumbers ?? [`NC${letters}`, `OI${letters}`, `NC${letters}`],
+    d + 2,
+  );
+  if (!Array.isArray(windowStrides)) {
+    throw new TypeError(
+      `${op}: windowStrides must be ${d} positive integers, got ${show(windowStrides)}.`,
+    );
+  }
+  const x = np.transpose(lhs, perms.lhs), w = np.transpose(rhs, perms.rhs);
+  const y = convNd(
+    op,
+    x,
+    w,
+    {
+      stride: windowStrides,
+      padding,
+      lhsDilation: o.lhsDilation,
+      dilation: o.rhsDilation,
+      groups: o.featureGroupCount,
+    },
+    d,
+    "…",
+  );
+  return np.transpose(y, perms.out);
+}
+
+/** The parameters of a convolution layer: kernel [KH, KW, C / groups, O] and bias [O]. */
 export interface ConvParams {
-  /** Kernel, shape [KH, KW, C, O]. */
+  /** Kernel, shape [KH, KW, C / groups, O]. */
   w: NDArray;
   /** Bias, shape [O]. */
   b: NDArray;
@@ -313,7 +398,7 @@ export interface ConvParams {
  * @param inChannels Input channels C.
  * @param outChannels Output channels O.
  * @param kernelSize KH×KW: a number or a pair.
- * @param options `stride`, `padding`, `init`.
+ * @param options `stride`, `padding`, `dilation`, `groups`, `init`.
  * @returns The layer.
  * @example
  * ```ts
@@ -328,26 +413,40 @@ export function conv2dLayer(
   inChannels: number,
   outChannels: number,
   kernelSize: number | readonly [number, number],
-  options: WindowOptions & { init?: "glorotUniform" | "heNormal" | "lecunNormal" } = {},
+  options: Omit<ConvOptions, "lhsDilation" | "featureGroupCount"> & {
+    init?: "glorotUniform" | "heNormal" | "lecunNormal";
+  } = {},
 ): Layer<ConvParams> {
-  checkWindowOptions("nn.conv2dLayer", options, ["init"]);
-  checkInt("nn.conv2dLayer", "inChannels", inChannels, 1);
-  checkInt("nn.conv2dLayer", "outChannels", outChannels, 1);
-  const [kh, kw] = pair("nn.conv2dLayer", "kernelSize", kernelSize);
+  const op = "nn.conv2dLayer";
+  checkOptions(op, options, ["stride", "padding", "dilation", "groups", "init"]);
+  checkInt(op, "inChannels", inChannels, 1);
+  checkInt(op, "outChannels", outChannels, 1);
+  const [kh, kw] = perAxis(op, "kernelSize", kernelSize, 2, 1);
+  const groups = checkInt(op, "groups", options.groups ?? 1, 1);
+  if (inChannels % groups || outChannels % groups) {
+    throw new TypeError(
+      `${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by ` +
+        `groups (${groups}).`,
+    );
+  }
+  const conv = {
+    stride: options.stride,
+    padding: options.padding,
+    dilation: options.dilation,
+    groups,
+  };
+  perAxis(op, "stride", conv.stride, 2, 1);
+  perAxis(op, "dilation", conv.dilation, 2, 1);
+  checkPadding(op, conv.padding ?? "VALID", 2);
   const initName = options.init === undefined
     ? "heNormal"
-    : checkChoice("nn.conv2dLayer", "init", options.init, [
-      "glorotUniform",
-      "heNormal",
-      "lecunNormal",
-    ]);
+    : checkChoice(op, "init", options.init, ["glorotUniform", "heNormal", "lecunNormal"]);
   const initW = { glorotUniform, heNormal, lecunNormal }[initName];
   return {
     init: (key) => ({
-      w: initW(key, [kh, kw, inChannels, outChannels]),
+      w: initW(key, [kh, kw, inChannels / groups, outChannels]),
       b: np.zeros([outChannels]),
     }),
-    apply: (p, x) =>
-      np.add(conv2d(x, p.w, { stride: options.stride, padding: options.padding }), p.b),
+    apply: (p, x) => np.add(conv2d(x, p.w, conv), p.b),
   };
 }

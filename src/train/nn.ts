@@ -443,6 +443,8 @@ export function dropout(key: NDArray, x: NDArray, rate: number): NDArray {
 
 export * from "./_nn_init.ts";
 export * from "./_nn_conv.ts";
+export * from "./_nn_pool.ts";
+export * from "./_nn_resize.ts";
 export * from "./_nn_activations.ts";
 export * from "./_nn_norm.ts";
 export * from "./_nn_attention.ts";

@@ -1,0 +1,270 @@
+/**
+ * Pooling for `nn`, channels-last as flax.linen ([N, …spatial, C]): max and
+ * average pooling over 1-D and 2-D windows, and global pooling over every
+ * spatial axis. Written as compositions of primitives (pad, strided slices,
+ * reductions), so gradients, jit, vmap and the worker pool need no new rules.
+ *
+ * Windowed pooling cuts the padded input into one strided slice per window
+ * tap and reduces over the taps; when the windows tile the input exactly it is
+ * one reshape and one reduction instead.
+ */
+import { checkBool, checkOptions, show } from "../core/_validate.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
+import * as np from "../numpy/numpy.ts";
+import { checkPadding, convGeometry, type ConvPadding, perAxis } from "./_nn_conv_general.ts";
+
+/** "SAME" keeps the spatial size (for stride 1), "VALID" uses only full windows, or explicit [[top, bottom], [left, right]]. */
+export type Padding =
+  | "SAME"
+  | "VALID"
+  | readonly [readonly [number, number], readonly [number, number]];
+
+/** Options of the 2-D pooling functions. */
+export interface WindowOptions {
+  /** Step between windows: one number or [sh, sw] (default: the window). */
+  stride?: number | readonly [number, number];
+  /** Padding mode (default "VALID"). */
+  padding?: Padding;
+  /** Average pooling only: whether padded cells count in the mean (default true, as flax). */
+  countIncludePad?: boolean;
+}
+
+/** Options of the 1-D pooling functions. */
+export interface Window1dOptions {
+  /** Step between windows (default: the window). */
+  stride?: number;
+  /** "VALID" (default), "SAME" or [low, high]. */
+  padding?: "SAME" | "VALID" | readonly [number, number];
+  /** Average pooling only: whether padded cells count in the mean (default true, as flax). */
+  countIncludePad?: boolean;
+}
+
+/** Pools x [N, …S, C] over d spatial axes with windows of `window`. */
+function pool(
+  op: string,
+  x: NDArray,
+  window: unknown,
+  options: WindowOptions | Window1dOptions,
+  kind: "max" | "mean",
+  d: number,
+): NDArray {
+  checkOptions(
+    op,
+    options,
+    kind === "mean" ? ["stride", "padding", "countIncludePad"] : ["stride", "padding"],
+  );
+  if (!(x instanceof NDArray)) throw new TypeError(`${op}: expected an array, got ${show(x)}.`);
+  const layout = d === 1 ? "NWC input [N, W, C]" : "NHWC input [N, H, W, C]";
+  if (x.ndim !== d + 2) {
+    throw new TypeError(
+      `${op}: expected ${layout} of rank ${d + 2}, got shape ${fmtShape(x.shape)}` +
+        `${x.ndim === d + 1 ? "; add a batch axis with x.reshape([1, ...x.shape])" : ""}.`,
+    );
+  }
+  const o = options ?? {};
+  const ks = perAxis(op, "window", window, d, 1);
+  const strides = perAxis(op, "stride", o.stride, d, 1).map((s, a) =>
+    o.stride === undefined ? ks[a] : s
+  );
+  const padding: ConvPadding = checkPadding(op, o.padding ?? "VALID", d, false);
+  const include = o.countIncludePad === undefined ||
+    checkBool(op, "countIncludePad", o.countIncludePad);
+  const ones = new Array(d).fill(1);
+  const geo = convGeometry(op, x.shape.slice(1, -1), ks, strides, padding, ones, ones);
+  const n = x.shape[0], c = x.shape[d + 1];
+  const noPad = geo.every((g) => g.lo === 0 && g.hi === 0);
+  if (noPad && geo.every((g) => g.stride === g.kernel && g.size % g.kernel === 0)) {
+    // non-overlapping windows tile the input: one reshape and one reduction
+    const blocks = np.reshape(x, [n, ...geo.flatMap((g) => [g.size / g.kernel, g.kernel]), c]);
+    const axes = geo.map((_, a) => 2 + 2 * a);
+    return kind === "max" ? np.max(blocks, { axis: axes }) : np.mean(blocks, { axis: axes });
+  }
+  const padValue = kind === "max" ? -Infinity : 0;
+  const padded = noPad
+    ? x
+    : np.pad(x, [[0, 0], ...geo.map((g): [number, number] => [g.lo, g.hi]), [0, 0]], {
+      value: x.dtype === "int32" && kind === "max" ? -(2 ** 31) : padValue,
+    });
+  const taps: NDArray[] = [];
+  const k = new Array(d).fill(0);
+  const count = ks.reduce((p, v) => p * v, 1);
+  for (let t = 0; t < count; t++) {
+    taps.push(np.slice(padded, [
+      null,
+      ...geo.map((
+        g,
+        a,
+      ): [number, number, number] => [k[a], k[a] + (g.out - 1) * g.stride + 1, g.stride]),
+    ]));
+    for (let a = d - 1; a >= 0 && ++k[a] === ks[a]; a--) k[a] = 0;
+  }
+  const stacked = np.stack(taps, 0);
+  if (kind === "max") return np.max(stacked, { axis: 0 });
+  if (include || noPad) return np.mean(stacked, { axis: 0 });
+  // mean over the cells inside the input only: divide the sum by each window's count of them
+  const cells = geo.map((g) =>
+    Array.from({ length: g.out }, (_, y) => {
+      const from = y * g.stride - g.lo;
+      return Math.min(from + g.kernel, g.size) - Math.max(from, 0);
+    })
+  );
+  const counts = cells.reduce<NDArray>(
+    (acc, cs, a) =>
+      np.mul(
+        acc,
+        np.reshape(np.array(cs, { dtype: x.dtype === "float64" ? "float64" : "float32" }), [
+          1,
+          ...geo.map((_, b) => b === a ? cs.length : 1),
+          1,
+        ]),
+      ),
+    np.ones([1, ...ones, 1], { dtype: x.dtype === "float64" ? "float64" : "float32" }),
+  );
+  return np.div(np.sum(stacked, { axis: 0 }), counts);
+}
+
+/**
+ * Max pooling over kh×kw windows (stride defaults to the window). Ties share the gradient.
+ * @param x Input, shape [N, H, W, C].
+ * @param window Window size: a number or [kh, kw].
+ * @param options `stride` and `padding` (padded cells never win).
+ * @returns The pooled array.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.arange(16).astype("float32").reshape([1, 4, 4, 1]);
+ * assert.deepEqual(nn.maxPool2d(x, 2).reshape([4]).toArray(), [5, 7, 13, 15]);
+ * ```
+ */
+export function maxPool2d(
+  x: NDArray,
+  window: number | readonly [number, number],
+  options: WindowOptions = {},
+): NDArray {
+  return pool("nn.maxPool2d", x, window, options, "max", 2);
+}
+
+/**
+ * Average pooling over kh×kw windows (stride defaults to the window); padded
+ * cells count as zeros unless `countIncludePad: false`.
+ * @param x Input, shape [N, H, W, C].
+ * @param window Window size: a number or [kh, kw].
+ * @param options `stride`, `padding` and `countIncludePad`.
+ * @returns The pooled array.
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.arange(16).astype("float32").reshape([1, 4, 4, 1]);
+ * assert.deepEqual(nn.avgPool2d(x, 2).reshape([4]).toArray(), [2.5, 4.5, 10.5, 12.5]);
+ * ```
+ */
+export function avgPool2d(
+  x: NDArray,
+  window: number | readonly [number, number],
+  options: WindowOptions = {},
+): NDArray {
+  return pool("nn.avgPool2d", x, window, options, "mean", 2);
+}
+
+/**
+ * 1-D max pooling over windows of `window` cells along W (stride defaults to the window).
+ * @param x Input, shape [N, W, C].
+ * @param window Window size.
+ * @param options `stride` and `padding` ("VALID" default, "SAME", [low, high]; padded cells never win).
+ * @returns The pooled array, [N, OW, C].
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.array([3, 1, 4, 1, 5, 9, 2]).reshape([1, 7, 1]);
+ * assert.deepEqual(nn.maxPool1d(x, 2).reshape([3]).toArray(), [3, 4, 9]);
+ * assert.deepEqual(nn.maxPool1d(x, 3, { stride: 1, padding: "SAME" }).reshape([7]).toArray(), [3, 4, 4, 5, 9, 9, 9]);
+ * ```
+ */
+export function maxPool1d(x: NDArray, window: number, options: Window1dOptions = {}): NDArray {
+  return pool("nn.maxPool1d", x, window, options, "max", 1);
+}
+
+/**
+ * 1-D average pooling over windows of `window` cells along W (stride defaults to the window).
+ * @param x Input, shape [N, W, C].
+ * @param window Window size.
+ * @param options `stride`, `padding` and `countIncludePad` (default true: padded cells count as zeros).
+ * @returns The pooled array, [N, OW, C].
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.array([1, 2, 3, 4]).reshape([1, 4, 1]);
+ * assert.deepEqual(nn.avgPool1d(x, 2).reshape([2]).toArray(), [1.5, 3.5]);
+ * const same = nn.avgPool1d(x, 2, { stride: 1, padding: "SAME", countIncludePad: false });
+ * assert.deepEqual(same.reshape([4]).toArray(), [1.5, 2.5, 3.5, 4]);
+ * ```
+ */
+export function avgPool1d(x: NDArray, window: number, options: Window1dOptions = {}): NDArray {
+  return pool("nn.avgPool1d", x, window, options, "mean", 1);
+}
+
+/** Options of the global pooling functions. */
+export interface GlobalPoolOptions {
+  /** Keep the spatial axes as size 1 (default false: [N, C]). */
+  keepdims?: boolean;
+}
+
+function globalPool(
+  op: string,
+  x: NDArray,
+  options: GlobalPoolOptions,
+  kind: "max" | "mean",
+): NDArray {
+  checkOptions(op, options, ["keepdims"]);
+  if (!(x instanceof NDArray)) throw new TypeError(`${op}: expected an array, got ${show(x)}.`);
+  if (x.ndim < 3) {
+    throw new TypeError(
+      `${op}: expected input [N, …spatial, C] with at least one spatial axis (rank ≥ 3), got ` +
+        `shape ${fmtShape(x.shape)}.`,
+    );
+  }
+  const keepdims = options?.keepdims === undefined
+    ? false
+    : checkBool(op, "keepdims", options.keepdims);
+  const axis = Array.from({ length: x.ndim - 2 }, (_, a) => a + 1);
+  return kind === "max" ? np.max(x, { axis, keepdims }) : np.mean(x, { axis, keepdims });
+}
+
+/**
+ * Global average pooling: the mean over every spatial axis of [N, …spatial, C] (1-D, 2-D or more).
+ * @param x Input, shape [N, …spatial, C].
+ * @param options `keepdims` (default false).
+ * @returns [N, C] (or [N, 1, …, 1, C] with `keepdims`).
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.arange(8).astype("float32").reshape([1, 2, 2, 2]);
+ * assert.deepEqual(nn.globalAvgPool(x).toArray(), [[3, 4]]);
+ * ```
+ */
+export function globalAvgPool(x: NDArray, options: GlobalPoolOptions = {}): NDArray {
+  return globalPool("nn.globalAvgPool", x, options, "mean");
+}
+
+/**
+ * Global max pooling: the maximum over every spatial axis of [N, …spatial, C] (ties share the gradient).
+ * @param x Input, shape [N, …spatial, C].
+ * @param options `keepdims` (default false).
+ * @returns [N, C] (or [N, 1, …, 1, C] with `keepdims`).
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.array([1, 5, 2, 0, 3, 7]).reshape([1, 3, 2]);
+ * assert.deepEqual(nn.globalMaxPool(x).toArray(), [[3, 7]]);
+ * ```
+ */
+export function globalMaxPool(x: NDArray, options: GlobalPoolOptions = {}): NDArray {
+  return globalPool("nn.globalMaxPool", x, options, "max");
+}
