@@ -19,6 +19,11 @@
  *   batch for the distribution losses, over every element for the element-wise ones.
  * - `"sum"` adds the per-example losses up.
  *
+ * The structured losses (CTC, Dice, sparsemax and Fenchel–Young, NT-Xent, ranking softmax;
+ * `_losses_*.ts`) return what optax returns too: NT-Xent and the generalized Dice loss are
+ * scalars, `rankingSoftmaxLoss` averages over the lists by default, and the `reduction` of
+ * `diceLoss` runs over the class axis, as optax's.
+ *
  * @module
  */
 import { checkOptions } from "../core/_validate.ts";
@@ -416,3 +421,7 @@ export function smoothLabels(labels: NDArray, alpha: number): NDArray {
 }
 
 export * from "./_losses_more.ts";
+export * from "./_losses_ctc.ts";
+export * from "./_losses_fenchel.ts";
+export * from "./_losses_ranking.ts";
+export * from "./_losses_dice.ts";
