@@ -15,10 +15,10 @@
  * pixels [N, ∏S, C] get one zero pixel appended, and `take` with a constant
  * index table picks, for every output position and kernel tap, the input pixel
  * under the tap — the zero pixel where the tap falls in the padding or between
- * dilated pixels — giving patches [N·∏OS, T, C]. One matmul with the kernel
- * reshaped to [T·C, O] finishes the job; with G groups the patches are
- * regrouped to [G, N·∏OS, T·Cg] and one batched matmul with [G, T·Cg, Og] does
- * every group at once. The backward pass is the transpose of that: matmuls,
+ * dilated pixels — giving patches [N·∏OS, T·C]. One matmul with the kernel
+ * reshaped to [T·C, O] finishes the job. With G groups the input is first made
+ * group-major, [G, N, ∏S, Cg], so the same gather gives patches
+ * [G, N·∏OS, T·Cg], and one batched matmul with [G, T·Cg, Og] does every group. The backward pass is the transpose of that: matmuls,
  * then one `scatter_add` (col2im) of the patch gradient.
  */
 import { show } from "../core/_validate.ts";
@@ -217,14 +217,20 @@ export function convChannelsLast(
   const identity = geo.every((g) =>
     g.kernel === 1 && g.stride === 1 && g.lhsDilation === 1 && g.lo === 0 && g.hi === 0
   );
-  let patches: NDArray; // [N·∏OS, T, C]
-  if (identity) patches = np.reshape(x, [n * pixels, 1, c]);
+  const cg = c / groups, og = o / groups;
+  // the input group-major, [G, N, ∏S, Cg] (a transpose of the input, T times smaller than
+  // one of the patches), so the gather below yields each group's patches contiguously
+  const grouped = groups === 1
+    ? np.reshape(x, [1, n, pixels, c])
+    : np.transpose(np.reshape(x, [n, pixels, groups, cg]), [2, 0, 1, 3]);
+  let patches: NDArray; // [G, N·∏OS, T·Cg]
+  if (identity) patches = np.reshape(grouped, [groups, n * pixels, cg]);
   else {
     const flat = np.concatenate(
-      [np.reshape(x, [n, pixels, c]), np.zeros([n, 1, c], { dtype: x.dtype })],
-      1,
+      [grouped, np.zeros([groups, n, 1, cg], { dtype: x.dtype })],
+      2,
     );
-    patches = np.reshape(np.take(flat, gatherTable(geo), 1), [n * positions, taps, c]);
+    patches = np.reshape(np.take(flat, gatherTable(geo), 2), [groups, n * positions, taps * cg]);
   }
   if (groups === 1) {
     const out = np.matmul(
@@ -233,17 +239,12 @@ export function convChannelsLast(
     );
     return np.reshape(out, outShape);
   }
-  const cg = c / groups, og = o / groups;
-  // patches [M, T, G, Cg] → [G, M, T·Cg]; kernel [T, Cg, G, Og] → [G, T·Cg, Og]
-  const pg = np.reshape(
-    np.transpose(np.reshape(patches, [n * positions, taps, groups, cg]), [2, 0, 1, 3]),
-    [groups, n * positions, taps * cg],
-  );
+  // kernel [T, Cg, G, Og] → [G, T·Cg, Og]; one batched matmul does every group
   const wg = np.reshape(
     np.transpose(np.reshape(w, [taps, cg, groups, og]), [2, 0, 1, 3]),
     [groups, taps * cg, og],
   );
-  const out = np.matmul(pg, wg); // [G, M, Og]
+  const out = np.matmul(patches, wg); // [G, N·∏OS, Og]
   return np.reshape(np.transpose(out, [1, 0, 2]), outShape);
 }
 
