@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type NDArray, np } from "../mod.ts";
+import { grad, jit, jvp, type NDArray, np, vjp, vmap } from "../mod.ts";
 import { checkFixture } from "./_numpy_fixtures.ts";
+import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 
 type F = (...xs: NDArray[]) => NDArray;
 const ri = ([re, im]: [NDArray, NDArray]) => np.stack([re, im]);
@@ -19,9 +20,26 @@ describe("np.fft on [re, im] pairs against JAX's complex transforms (values, jit
     ["fft2", (a, b) => ri(np.fft.fft2([a, b]))],
     ["ifft2", (a) => ri(np.fft.ifft2(a))],
     ["fftn", (a) => ri(np.fft.fftn(a))],
+    ["fftPrime", (a, b) => ri(np.fft.fft([a, b]))],
+    ["ifftPrime", (a, b) => ri(np.fft.ifft([a, b], 11))],
+    ["fftMixed", (a) => ri(np.fft.fft(a))],
+    ["fftOrtho", (a, b) => ri(np.fft.fft([a, b], null, -1, "ortho"))],
+    ["ifftForward", (a, b) => ri(np.fft.ifft([a, b], null, -1, "forward"))],
+    ["rfftPrime", (a) => ri(np.fft.rfft(a))],
+    ["irfftPrime", (a, b) => np.fft.irfft([a.index([0, 7]), b.index([0, 7])], 13)],
+    ["fftnAxes", (a, b) => ri(np.fft.fftn([a, b], [3, 6], [0, 2]))],
+    ["ifftn", (a, b) => ri(np.fft.ifftn([a, b], null, null, "ortho"))],
+    ["rfftn", (a) => ri(np.fft.rfftn(a))],
+    ["irfftn", (a, b) => np.fft.irfftn([a, b])],
+    ["irfftnS", (a, b) => np.fft.irfftn([a, b], [3, 5], [0, 2])],
+    ["rfft2", (a) => ri(np.fft.rfft2(a, [2, 5]))],
+    ["irfft2", (a, b) => np.fft.irfft2([firstThree(a), firstThree(b)])],
+    ["hfft", (a, b) => np.fft.hfft([firstThree(a), firstThree(b)])],
+    ["hfftOdd", (a, b) => np.fft.hfft([firstThree(a), firstThree(b)], 5, -1, "ortho")],
+    ["ihfft", (a) => ri(np.fft.ihfft(a))],
   ];
   for (const [name, f] of cases) {
-    it(`np.fft.${name.replace(/(Complex|Even|Odd)$/, "")}() matches JAX (${name})`, () => {
+    it(`np.fft.${name.replace(/(Complex|Even|Odd|Prime|Mixed|Ortho|Forward|Axes|S)$/, "")}() matches JAX (${name})`, () => {
       checkFixture(`fft.${name}`, f, { rtol: 1e-10, atol: 1e-11 });
     });
   }
@@ -33,5 +51,77 @@ describe("np.fft on [re, im] pairs against JAX's complex transforms (values, jit
   it("np.fft rejects mismatched [re, im] shapes and non-pairs", () => {
     assert.throws(() => np.fft.fft([np.ones([3]), np.ones([4])]), /must have one shape/);
     assert.throws(() => np.fft.fft([np.ones([3])] as never), /pair \[re, im\]/);
+  });
+  it("np.fft rejects a bad norm, repeated axes, a mismatched s, n < 1 and scalars", () => {
+    assert.throws(
+      () => np.fft.fft(np.ones([4]), null, -1, "orto" as never),
+      /did you mean "ortho"/,
+    );
+    assert.throws(() => np.fft.fftn(np.ones([2, 2]), null, [0, -2]), RangeError);
+    assert.throws(() => np.fft.fftn(np.ones([2, 2]), [2, 2], [0]), /s has 2 lengths/);
+    assert.throws(() => np.fft.rfft(np.ones([4]), 0), /n must be/);
+    assert.throws(() => np.fft.fft(np.array(1)), /at least one axis/);
+    assert.throws(() => np.fft.fft(np.ones([4]), null, 1), RangeError);
+  });
+});
+
+describe("np.fft at lengths the fast kernel handles differently (n = 1031 prime, 1000, 1024)", () => {
+  // y = F x; the reference is the DFT as a sum in float64 (exact argument reduction)
+  function dft(x: Float64Array): [number[], number[]] {
+    const n = x.length, re: number[] = [], im: number[] = [];
+    for (let k = 0; k < n; k++) {
+      let sr = 0, si = 0;
+      for (let j = 0; j < n; j++) {
+        const t = (-2 * Math.PI * ((j * k) % n)) / n;
+        sr += x[j] * Math.cos(t);
+        si += x[j] * Math.sin(t);
+      }
+      re.push(sr);
+      im.push(si);
+    }
+    return [re, im];
+  }
+  for (const n of [1031, 1000, 1024]) {
+    it(`np.fft.fft() of n = ${n} matches a float64 DFT and keeps float32 inputs float32`, () => {
+      const x = randomArray([n], { seed: n, dtype: "float64" });
+      const [re, im] = np.fft.fft(x);
+      const [wr, wi] = dft(x.toTypedArray() as Float64Array);
+      assertAllClose(re, wr, { rtol: 0, atol: 1e-10 });
+      assertAllClose(im, wi, { rtol: 0, atol: 1e-10 });
+      const [r32] = np.fft.fft(x.astype("float32"));
+      assert.equal(r32.dtype, "float32");
+      assertAllClose(r32, wr, { rtol: 0, atol: 1e-3 });
+    });
+  }
+  it("jvp() and vjp() of np.fft.fft() satisfy ⟨ū, J v⟩ = ⟨Jᵀ ū, v⟩ at n = 1031", () => {
+    const n = 1031;
+    const f = (a: NDArray, b: NDArray) => ri(np.fft.fft([a, b]));
+    const [a, b, ta, tb] = [1, 2, 3, 4].map((s) => randomArray([n], { seed: s, dtype: "float64" }));
+    const u = randomArray([2, n], { seed: 5, dtype: "float64" });
+    const [, jv] = jvp(f, [a, b], [ta, tb]);
+    const [, back] = vjp(f, a, b);
+    const [ga, gb] = back(u) as NDArray[];
+    const lhs = Number(u.mul(jv).sum().item());
+    const rhs = Number(ga.mul(ta).sum().add(gb.mul(tb).sum()).item());
+    assert.ok(Math.abs(lhs - rhs) <= 1e-9 * Math.abs(lhs), `${lhs} vs ${rhs}`);
+  });
+  it("grad() of a loss through rfft and irfft matches finite differences at n = 97 (prime)", () => {
+    const x = randomArray([97], { seed: 9, dtype: "float64" });
+    const loss = (v: NDArray) => {
+      const [re, im] = np.fft.rfft(v.mul(v));
+      return np.fft.irfft([re.mul(0.5), im], 97).sin().sum().add(re.mul(im).sum());
+    };
+    checkGrads(loss, [x], { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(jit(grad(loss))(x), grad(loss)(x), { rtol: 1e-12, atol: 1e-12 });
+  });
+  it("vmap() of np.fft.fft() over axis 1 equals a loop over the columns", () => {
+    const x = randomArray([13, 3], { seed: 11, dtype: "float64" });
+    const batched = vmap((c: NDArray) => ri(np.fft.fft(c)), { inAxes: 1 })(x);
+    for (let j = 0; j < 3; j++) {
+      assertAllClose(batched.index(j), ri(np.fft.fft(x.index("...", j))), {
+        rtol: 1e-13,
+        atol: 1e-13,
+      });
+    }
   });
 });

@@ -165,6 +165,12 @@ export interface PrimitiveParams {
   lu: None;
   /** Symmetric eigen-decomposition: [eigenvalues ascending [..., n], eigenvectors as columns]. */
   eigh: None;
+  // -- Fourier transform -------------------------------------------------------
+  /**
+   * The DFT of complex rows along the last axis, as [re, im] -> [re, im] of one shape:
+   * X_k = Σ_j x_j e^(∓2πi jk/n), the plus sign when `inverse` (never scaled by 1/n).
+   */
+  fft: { inverse: boolean };
   // -- linear algebra --------------------------------------------------------
   /** [...b, m, k] x [...b, k, n] -> [...b, m, n]; batch axes equal. */
   matmul: None;

@@ -39,6 +39,7 @@ import * as lax from "../core/_lax.ts";
 import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
 import { checkpointVmap, customVjpLinVmap, customVmap, debugVmap } from "./_custom.ts";
 import { linalgVmapRules } from "./_linalg_rules.ts";
+import { fftVmapRules } from "./_fft_rules.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -388,6 +389,7 @@ const structural = {
   checkpoint: (vals, dims, params) => checkpointVmap(vals, dims, params, vmapFlat),
   debug_callback: debugVmap,
   ...linalgVmapRules,
+  ...fftVmapRules,
 } satisfies {
   [
     P in Exclude<

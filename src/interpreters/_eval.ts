@@ -26,6 +26,7 @@ import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
 import { linalgEvalRules } from "./_linalg_rules.ts";
+import { fftEvalRules } from "./_fft_rules.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -598,6 +599,7 @@ export const evalRules: { [P in Primitive]: EvalRule<P> } = {
   },
   ...rules,
   ...linalgEvalRules,
+  ...fftEvalRules,
 };
 
 /** Validates with the shape rule, then evaluates eagerly. */

@@ -13,6 +13,7 @@ import * as lax from "../core/_lax.ts";
 import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
 import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } from "./_custom.ts";
 import { linalgJvpRules } from "./_linalg_rules.ts";
+import { fftJvpRules } from "./_fft_rules.ts";
 
 type T = NDArray | null;
 
@@ -342,6 +343,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   checkpoint: (primals, tangents, params) => checkpointJvp(primals, tangents, params, jvpFlat),
   debug_callback: debugJvp,
   ...linalgJvpRules,
+  ...fftJvpRules,
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

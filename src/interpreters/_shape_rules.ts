@@ -15,6 +15,7 @@ import {
 import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { controlShapeRules } from "./_shape_rules_control.ts";
 import { linalgShapeRules } from "./_linalg_rules.ts";
+import { fftShapeRules } from "./_fft_rules.ts";
 
 type ShapeFn<Q> = (avals: Aval[], params: Q) => Aval[];
 export type ShapeRule<P extends Primitive> = ShapeFn<PrimitiveParams[P]>;
@@ -190,6 +191,7 @@ const structural = {
   },
   ...controlShapeRules,
   ...linalgShapeRules,
+  ...fftShapeRules,
 } satisfies {
   [
     P in Exclude<

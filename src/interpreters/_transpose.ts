@@ -20,6 +20,7 @@ import { inversePermutation } from "../core/_shape.ts";
 import { condTranspose, scanTranspose, whileTranspose } from "./_control_flow.ts";
 import { checkpointTranspose, customVjpLinTranspose } from "./_custom.ts";
 import { linalgTransposeRules } from "./_linalg_rules.ts";
+import { fftTransposeRules } from "./_fft_rules.ts";
 
 /** Marks an operand that is a linear input of the equation (its value is unknown). */
 export class LinearArg {
@@ -180,6 +181,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   checkpoint: (_ct, args, params, cts) => checkpointTranspose(cts, args, params, backwardPass),
   debug_callback: notLinear("debug_callback"),
   ...linalgTransposeRules,
+  ...fftTransposeRules,
 };
 
 /**

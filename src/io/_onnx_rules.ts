@@ -204,6 +204,7 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   triangular_solve: { unsupported: "ONNX has no triangular solve" },
   lu: { unsupported: "ONNX has no LU factorisation" },
   eigh: { unsupported: "ONNX has no symmetric eigen-decomposition" },
+  fft: { unsupported: "the export of fft to ONNX's DFT is not written yet" },
   matmul: op("MatMul"),
   reshape: ({ e, x, dims }) => e.node("Reshape", [x[0], e.shapeTensor(dims("shape"))]),
   transpose: ({ e, x, params }) => e.node("Transpose", x, { perm: { ints: params.perm } }),

@@ -3,28 +3,35 @@
  * dtype yet, so a complex array is a pair `[re, im]` of float arrays of one shape, and every
  * transform returns such a pair (real-output transforms such as `irfft` return one array).
  *
- * Each 1-D transform is a product with the n×n DFT matrix, split into its cosine and sine
- * parts: for X_k = Σ_j x_j e^(∓2πi jk/n),
- *   Re X = Re x · C ± Im x · S,   Im X = Im x · C ∓ Re x · S,   C_jk = cos(2πjk/n), S_jk = sin(2πjk/n).
- * That is O(n²) per transform (no fast algorithm yet), exact to rounding, and made only of
- * matmuls, so grad, vmap and jit need nothing new.
+ * Every transform is the `fft` primitive along one axis at a time (moved last and back): an
+ * O(n log n) kernel for every length (radix 2, mixed radix 2/3/5/7, or Bluestein's chirp-z;
+ * `kernels/fft.ts`), accumulating in float64. The primitive is linear, so grad, jvp, vmap and
+ * jit differentiate and batch it through its own rules (`interpreters/_fft_rules.ts`).
+ *
+ * `norm` is NumPy's: `"backward"` (default; the inverse divides by n), `"ortho"` (both by √n)
+ * or `"forward"` (the forward transform divides by n).
  *
  * @module
  */
 import * as lax from "../core/_lax.ts";
-import { bind1 } from "../core/_trace.ts";
+import { bind, bind1 } from "../core/_trace.ts";
 import { isFloat } from "../core/_dtype.ts";
-import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { fmtShape, normalizeAxis } from "../core/_shape.ts";
-import { checkInt, show } from "../core/_validate.ts";
-import { roll } from "./_arrange.ts";
+import { checkChoice, checkInt, show } from "../core/_validate.ts";
+import { flip } from "./_arrange.ts";
+
+export { fftfreq, fftshift, ifftshift, rfftfreq } from "./_fft_freq.ts";
 
 /** A complex array as its real and imaginary parts (float arrays of one shape). */
 export type ComplexPair = [re: NDArray, im: NDArray];
 
 /** A real array, or a complex one as `[re, im]`. */
 export type ComplexLike = ArrayLike | readonly [ArrayLike, ArrayLike];
+
+/** How a transform is scaled (NumPy's `norm`); `null` is `"backward"`. */
+export type FftNorm = "backward" | "ortho" | "forward" | null;
 
 function pair(op: string, x: ComplexLike): ComplexPair {
   let re: NDArray, im: NDArray | undefined;
@@ -46,7 +53,16 @@ function pair(op: string, x: ComplexLike): ComplexPair {
       `np.fft.${op}: re ${fmtShape(re.shape)} and im ${fmtShape(im.shape)} must have one shape.`,
     );
   }
+  if (re.ndim === 0) throw new TypeError(`np.fft.${op}: needs at least one axis, got a scalar.`);
   return [re, im];
+}
+
+/** A real float input (ints and bools become float32). */
+function real(op: string, x: ArrayLike): NDArray {
+  let a = asArrayValue(`np.fft.${op}`, x);
+  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.ndim === 0) throw new TypeError(`np.fft.${op}: needs at least one axis, got a scalar.`);
+  return a;
 }
 
 /** x with axis `ax` cut or zero-padded to n. */
@@ -67,57 +83,131 @@ function resize(x: NDArray, ax: number, n: number): NDArray {
   });
 }
 
-/** cos(2πjk/n) and sin(2πjk/n) for j < rows, k < cols, in `dtype`. */
-function trig(rows: number, cols: number, n: number, like: NDArray): [NDArray, NDArray] {
-  const c = new Float64Array(rows * cols), s = new Float64Array(rows * cols);
-  for (let j = 0; j < rows; j++) {
-    for (let k = 0; k < cols; k++) {
-      const t = (2 * Math.PI * ((j * k) % n)) / n;
-      c[j * cols + k] = Math.cos(t);
-      s[j * cols + k] = Math.sin(t);
-    }
-  }
-  const mk = (d: Float64Array) =>
-    lax.convert(new ArrayValue(d, [rows, cols], "float64"), like.dtype);
-  return [mk(c), mk(s)];
+/** x[start:stop] along axis `ax`. */
+function cut(x: NDArray, ax: number, start: number, stop: number): NDArray {
+  return bind1("slice", [x], {
+    starts: x.shape.map((_, i) => (i === ax ? start : 0)),
+    stops: x.shape.map((d, i) => (i === ax ? stop : d)),
+    steps: x.shape.map(() => 1),
+  });
 }
 
-/** Applies [rows, cols] matrices along axis `ax` (moved last and back). */
-function alongAxis(x: NDArray, ax: number, f: (last: NDArray) => NDArray): NDArray {
-  const r = x.ndim;
+/** The factor a transform of length n is multiplied by under `norm`. */
+function normScale(op: string, norm: FftNorm | undefined, n: number, inverse: boolean): number {
+  const kind = checkChoice(`np.fft.${op}`, "norm", norm ?? "backward", [
+    "backward",
+    "ortho",
+    "forward",
+  ]);
+  if (kind === "ortho") return 1 / Math.sqrt(n);
+  return (kind === "forward") !== inverse ? 1 / n : 1;
+}
+
+/** NumPy's norm for the transform of the other direction (hfft, ihfft). */
+function swapNorm(norm: FftNorm | undefined): FftNorm {
+  return norm === "forward" ? "backward" : norm === "ortho" ? "ortho" : "forward";
+}
+
+/** The unscaled transform of [re, im] along axis `ax` (the `fft` primitive on the last axis). */
+function transformAxis(re: NDArray, im: NDArray, ax: number, inverse: boolean): ComplexPair {
+  const r = re.ndim;
+  if (ax === r - 1) {
+    const [a, b] = bind("fft", [re, im], { inverse });
+    return [a, b];
+  }
   const perm = [...Array(r).keys()].filter((i) => i !== ax).concat([ax]);
-  const moved = lax.transpose(x, perm);
-  const lead = moved.shape.slice(0, -1);
-  const flat = lax.reshape(moved, [lead.reduce((p, d) => p * d, 1), moved.shape[r - 1]]);
-  const out = f(flat);
-  const back = lax.reshape(out, [...lead, out.shape[1]]);
   const inv = [...Array(r).keys()];
   perm.forEach((p, i) => (inv[p] = i));
-  return lax.transpose(back, inv);
+  const [a, b] = bind("fft", [lax.transpose(re, perm), lax.transpose(im, perm)], { inverse });
+  return [lax.transpose(a, inv), lax.transpose(b, inv)];
 }
 
+/** The 1-D transform of a pair along `axis`, resized to n and scaled by `norm`. */
 function dft(
   op: string,
-  x: ComplexLike,
-  n: number | undefined,
+  [re, im]: ComplexPair,
+  n: number | null | undefined,
   axis: number,
   inverse: boolean,
+  norm: FftNorm | undefined,
 ): ComplexPair {
-  let [re, im] = pair(op, x);
-  if (re.ndim === 0) throw new TypeError(`np.fft.${op}: needs at least one axis, got a scalar.`);
   const ax = normalizeAxis(`np.fft.${op}`, axis, re.ndim);
   const len = n ?? re.shape[ax];
   checkInt(`np.fft.${op}`, "n", len, 1);
-  re = resize(re, ax, len);
-  im = resize(im, ax, len);
-  const [c, s] = trig(len, len, len, re);
-  const sign = inverse ? -1 : 1;
-  const scale = inverse ? 1 / len : 1;
-  const mm = (v: NDArray, m: NDArray) => alongAxis(v, ax, (last) => lax.matmul(last, m));
-  // forward: Re X = Re x·C + Im x·S, Im X = Im x·C − Re x·S; the inverse flips the sine terms
-  const outRe = lax.add(mm(re, c), lax.scale(mm(im, s), sign));
-  const outIm = lax.sub(mm(im, c), lax.scale(mm(re, s), sign));
-  return [lax.scale(outRe, scale), lax.scale(outIm, scale)];
+  const scale = normScale(op, norm, len, inverse);
+  const [a, b] = transformAxis(resize(re, ax, len), resize(im, ax, len), ax, inverse);
+  return scale === 1 ? [a, b] : [lax.scale(a, scale), lax.scale(b, scale)];
+}
+
+/**
+ * The inverse real transform along one axis: the real signal of length n whose non-negative
+ * frequencies are the pair's first n/2 + 1 entries. The spectrum is completed by Hermitian
+ * symmetry (X_(n−k) = conj X_k) and transformed back; the real part is the signal, so the
+ * imaginary parts at frequency 0 and n/2 drop out.
+ */
+function irfftAxis(
+  op: string,
+  [re0, im0]: ComplexPair,
+  n: number | null | undefined,
+  axis: number,
+  norm: FftNorm | undefined,
+): NDArray {
+  const ax = normalizeAxis(`np.fft.${op}`, axis, re0.ndim);
+  const len = n ?? 2 * (re0.shape[ax] - 1);
+  checkInt(`np.fft.${op}`, "n", len, 1);
+  const m = Math.floor(len / 2) + 1;
+  let re = resize(re0, ax, m), im = resize(im0, ax, m);
+  const mirror = len - m; // entries k = m..n−1, taken from k' = n − k = n − m..1
+  if (mirror > 0) {
+    const join = (a: NDArray, b: NDArray) => bind1("concatenate", [a, b], { axis: ax });
+    re = join(re, flip(cut(re, ax, 1, mirror + 1), ax));
+    im = join(im, lax.neg(flip(cut(im, ax, 1, mirror + 1), ax)));
+  }
+  const [out] = transformAxis(re, im, ax, true);
+  const scale = normScale(op, norm, len, true);
+  return scale === 1 ? out : lax.scale(out, scale);
+}
+
+/** The axes and lengths of an n-dimensional transform (JAX's `s` and `axes`). */
+function plan(
+  op: string,
+  ndim: number,
+  s: readonly number[] | null | undefined,
+  axes: readonly number[] | null | undefined,
+): [number[], (number | undefined)[]] {
+  if (s != null && !Array.isArray(s)) {
+    throw new TypeError(`np.fft.${op}: s must be an array of lengths, got ${show(s)}.`);
+  }
+  if (axes != null && !Array.isArray(axes)) {
+    throw new TypeError(`np.fft.${op}: axes must be an array of axes, got ${show(axes)}.`);
+  }
+  const list = axes ??
+    (s ? [...Array(s.length).keys()].map((i) => i - s.length) : [...Array(ndim).keys()]);
+  const norm = list.map((a) => normalizeAxis(`np.fft.${op}`, a, ndim));
+  if (new Set(norm).size !== norm.length) {
+    throw new RangeError(`np.fft.${op}: repeated axes are not supported, got [${list}].`);
+  }
+  if (s && s.length !== norm.length) {
+    throw new TypeError(
+      `np.fft.${op}: s has ${s.length} lengths but there are ${norm.length} axes; give one ` +
+        `length per axis.`,
+    );
+  }
+  return [norm, norm.map((_, i) => s?.[i])];
+}
+
+function dftn(
+  op: string,
+  x: ComplexLike,
+  s: readonly number[] | null | undefined,
+  axes: readonly number[] | null | undefined,
+  inverse: boolean,
+  norm: FftNorm | undefined,
+): ComplexPair {
+  let out = pair(op, x);
+  const [list, lens] = plan(op, out[0].ndim, s, axes);
+  list.forEach((ax, i) => (out = dft(op, out, lens[i], ax, inverse, norm)));
+  return out;
 }
 
 /**
@@ -125,6 +215,7 @@ function dft(
  * @param x A real array or a pair [re, im].
  * @param n Transform length (crops or zero-pads; default: the axis length).
  * @param axis The axis (default −1).
+ * @param norm Scaling: `"backward"` (default, none), `"ortho"` (1/√n) or `"forward"` (1/n).
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -135,8 +226,8 @@ function dft(
  * assert.deepEqual(im.toArray(), [0, 0, 0, 0]);
  * ```
  */
-export function fft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
-  return dft("fft", x, n, axis, false);
+export function fft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
+  return dft("fft", pair("fft", x), n, axis, false, norm);
 }
 
 /**
@@ -144,6 +235,7 @@ export function fft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
  * @param x A real array or a pair [re, im].
  * @param n Transform length.
  * @param axis The axis (default −1).
+ * @param norm Scaling: `"backward"` (default, 1/n), `"ortho"` (1/√n) or `"forward"` (none).
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -153,8 +245,8 @@ export function fft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
  * assert.ok(Math.abs(Number(re.index(1).item()) - 2) < 1e-5);
  * ```
  */
-export function ifft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
-  return dft("ifft", x, n, axis, true);
+export function ifft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
+  return dft("ifft", pair("ifft", x), n, axis, true, norm);
 }
 
 /**
@@ -162,6 +254,7 @@ export function ifft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
  * @param x A real array.
  * @param n Transform length.
  * @param axis The axis (default −1).
+ * @param norm Scaling, as {@link fft}.
  * @returns `[re, im]` with n/2 + 1 entries along the axis.
  * @example
  * ```ts
@@ -171,19 +264,12 @@ export function ifft(x: ComplexLike, n?: number, axis = -1): ComplexPair {
  * assert.deepEqual(Array.from(re.toTypedArray(), (v) => Math.round(v * 1e6) / 1e6 + 0), [4, 0, 0]);
  * ```
  */
-export function rfft(x: ArrayLike, n?: number, axis = -1): ComplexPair {
-  let a = asArrayValue("np.fft.rfft", x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
-  if (a.ndim === 0) throw new TypeError("np.fft.rfft: needs at least one axis, got a scalar.");
+export function rfft(x: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
+  const a = real("rfft", x);
   const ax = normalizeAxis("np.fft.rfft", axis, a.ndim);
-  const len = n ?? a.shape[ax];
-  checkInt("np.fft.rfft", "n", len, 1);
-  a = resize(a, ax, len);
-  const m = Math.floor(len / 2) + 1;
-  const [c, s] = trig(len, m, len, a);
-  const re = alongAxis(a, ax, (last) => lax.matmul(last, c));
-  const im = lax.neg(alongAxis(a, ax, (last) => lax.matmul(last, s)));
-  return [re, im];
+  const [re, im] = dft("rfft", [a, lax.full(a, 0)], n, ax, false, norm);
+  const m = Math.floor(re.shape[ax] / 2) + 1;
+  return [cut(re, ax, 0, m), cut(im, ax, 0, m)];
 }
 
 /**
@@ -192,6 +278,7 @@ export function rfft(x: ArrayLike, n?: number, axis = -1): ComplexPair {
  * @param x A pair [re, im] (or a real array) of m frequencies along the axis.
  * @param n Output length.
  * @param axis The axis (default −1).
+ * @param norm Scaling, as {@link ifft}.
  * @returns The real signal.
  * @example
  * ```ts
@@ -202,31 +289,58 @@ export function rfft(x: ArrayLike, n?: number, axis = -1): ComplexPair {
  * assert.ok(Math.abs(Number(back.index(2).item()) - 3) < 1e-5);
  * ```
  */
-export function irfft(x: ComplexLike, n?: number, axis = -1): NDArray {
-  const [re0, im0] = pair("irfft", x);
-  if (re0.ndim === 0) throw new TypeError("np.fft.irfft: needs at least one axis, got a scalar.");
-  const ax = normalizeAxis("np.fft.irfft", axis, re0.ndim);
-  const len = n ?? 2 * (re0.shape[ax] - 1);
-  checkInt("np.fft.irfft", "n", len, 1);
-  const m = Math.floor(len / 2) + 1;
-  const re = resize(re0, ax, m), im = resize(im0, ax, m);
-  // x_j = (1/n) Σ_k w_k (Re X_k cos θ − Im X_k sin θ), θ = 2πjk/n, w_k = 2 except at k = 0
-  // and k = n/2 (the Hermitian mirror counts the other frequencies twice)
-  const [c, s] = trig(m, len, len, re);
-  const w = new Float64Array(m).map((_, k) => (k === 0 || 2 * k === len ? 1 : 2) / len);
-  const wm = lax.convert(new ArrayValue(w, [m, 1], "float64"), re.dtype);
-  const cw = lax.mul(c, lax.broadcast(wm, [m, len]));
-  const sw = lax.mul(s, lax.broadcast(wm, [m, len]));
-  return lax.sub(
-    alongAxis(re, ax, (last) => lax.matmul(last, cw)),
-    alongAxis(im, ax, (last) => lax.matmul(last, sw)),
-  );
+export function irfft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNorm): NDArray {
+  return irfftAxis("irfft", pair("irfft", x), n, axis, norm);
 }
 
 /**
- * The n-dimensional transform over `axes` (all by default).
+ * The transform of a signal with Hermitian symmetry, given its first half (NumPy's `hfft`):
+ * a real spectrum of length n (default 2(m − 1)), `irfft(conj(x), n)` times n.
+ * @param x A pair [re, im] (or a real array) of m entries along the axis.
+ * @param n Output length.
+ * @param axis The axis (default −1).
+ * @param norm Scaling, as {@link fft}.
+ * @returns The real spectrum.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const spectrum = np.fft.hfft(np.array([1, 0, 0]));
+ * assert.deepEqual(spectrum.toArray(), [1, 1, 1, 1]);
+ * ```
+ */
+export function hfft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNorm): NDArray {
+  const [re, im] = pair("hfft", x);
+  return irfftAxis("hfft", [re, lax.neg(im)], n, axis, swapNorm(norm));
+}
+
+/**
+ * The inverse of `hfft`: the first n/2 + 1 entries of the Hermitian signal whose transform is
+ * the real `x`, `conj(rfft(x)) / n`.
+ * @param x A real array.
+ * @param n Transform length.
+ * @param axis The axis (default −1).
+ * @param norm Scaling, as {@link ifft}.
+ * @returns `[re, im]` with n/2 + 1 entries along the axis.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const [re] = np.fft.ihfft(np.array([1, 1, 1, 1]));
+ * assert.deepEqual(re.toArray(), [1, 0, 0]);
+ * ```
+ */
+export function ihfft(x: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
+  const [re, im] = rfft(x, n, axis, swapNorm(norm));
+  return [re, lax.neg(im)];
+}
+
+/**
+ * The n-dimensional transform over `axes` (all by default, or the last `s.length`).
  * @param x A real array or a pair [re, im].
+ * @param s Transform lengths, one per axis (crop or zero-pad; default: the axis lengths).
  * @param axes The axes.
+ * @param norm Scaling, as {@link fft}.
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -235,17 +349,21 @@ export function irfft(x: ComplexLike, n?: number, axis = -1): NDArray {
  * assert.equal(np.fft.fftn(np.ones([2, 2]))[0].index(0, 0).item(), 4);
  * ```
  */
-export function fftn(x: ComplexLike, axes?: readonly number[]): ComplexPair {
-  let out = pair("fftn", x);
-  const list = axes ?? [...Array(out[0].ndim).keys()];
-  for (const ax of list) out = dft("fftn", out, undefined, ax, false);
-  return out;
+export function fftn(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes?: readonly number[] | null,
+  norm?: FftNorm,
+): ComplexPair {
+  return dftn("fftn", x, s, axes, false, norm);
 }
 
 /**
- * The inverse n-dimensional transform over `axes` (all by default).
+ * The inverse n-dimensional transform over `axes` (all by default, or the last `s.length`).
  * @param x A real array or a pair [re, im].
+ * @param s Transform lengths, one per axis.
  * @param axes The axes.
+ * @param norm Scaling, as {@link ifft}.
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -254,16 +372,21 @@ export function fftn(x: ComplexLike, axes?: readonly number[]): ComplexPair {
  * assert.equal(np.fft.ifftn(np.ones([2, 2]))[0].index(0, 0).item(), 1);
  * ```
  */
-export function ifftn(x: ComplexLike, axes?: readonly number[]): ComplexPair {
-  let out = pair("ifftn", x);
-  const list = axes ?? [...Array(out[0].ndim).keys()];
-  for (const ax of list) out = dft("ifftn", out, undefined, ax, true);
-  return out;
+export function ifftn(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes?: readonly number[] | null,
+  norm?: FftNorm,
+): ComplexPair {
+  return dftn("ifftn", x, s, axes, true, norm);
 }
 
 /**
- * The 2-D transform over the last two axes.
+ * The 2-D transform over `axes` (the last two by default).
  * @param x A real array or a pair [re, im].
+ * @param s Transform lengths of the two axes.
+ * @param axes The two axes (default [−2, −1]).
+ * @param norm Scaling, as {@link fft}.
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -272,13 +395,21 @@ export function ifftn(x: ComplexLike, axes?: readonly number[]): ComplexPair {
  * assert.equal(np.fft.fft2(np.ones([2, 3]))[0].index(0, 0).item(), 6);
  * ```
  */
-export function fft2(x: ComplexLike): ComplexPair {
-  return fftn(x, [-2, -1]);
+export function fft2(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes: readonly number[] = [-2, -1],
+  norm?: FftNorm,
+): ComplexPair {
+  return dftn("fft2", x, s, axes, false, norm);
 }
 
 /**
- * The inverse 2-D transform over the last two axes.
+ * The inverse 2-D transform over `axes` (the last two by default).
  * @param x A real array or a pair [re, im].
+ * @param s Transform lengths of the two axes.
+ * @param axes The two axes (default [−2, −1]).
+ * @param norm Scaling, as {@link ifft}.
  * @returns `[re, im]`.
  * @example
  * ```ts
@@ -287,86 +418,140 @@ export function fft2(x: ComplexLike): ComplexPair {
  * assert.equal(np.fft.ifft2(np.ones([2, 3]))[0].index(0, 0).item(), 1);
  * ```
  */
-export function ifft2(x: ComplexLike): ComplexPair {
-  return ifftn(x, [-2, -1]);
+export function ifft2(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes: readonly number[] = [-2, -1],
+  norm?: FftNorm,
+): ComplexPair {
+  return dftn("ifft2", x, s, axes, true, norm);
 }
 
 /**
- * The sample frequencies of an n-point transform with sample spacing d: [0, 1, ..., −1]/(d·n).
- * @param n The transform length.
- * @param d The sample spacing (default 1).
- * @returns float32 frequencies.
+ * The n-dimensional transform of real input: `rfft` over the last of `axes`, then `fft` over
+ * the others.
+ * @param x A real array.
+ * @param s Transform lengths, one per axis.
+ * @param axes The axes (all by default, or the last `s.length`).
+ * @param norm Scaling, as {@link fft}.
+ * @returns `[re, im]`, the last axis holding n/2 + 1 frequencies.
  * @example
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.deepEqual(np.fft.fftfreq(4).toArray(), [0, 0.25, -0.5, -0.25]);
+ * const [re] = np.fft.rfftn(np.ones([2, 4]));
+ * assert.deepEqual(re.shape, [2, 3]);
+ * assert.equal(re.index(0, 0).item(), 8);
  * ```
  */
-export function fftfreq(n: number, d = 1): NDArray {
-  checkInt("np.fft.fftfreq", "n", n, 1);
-  const f = new Float32Array(n).map((_, i) => (i < Math.ceil(n / 2) ? i : i - n) / (d * n));
-  return new ArrayValue(f, [n], "float32");
+export function rfftn(
+  x: ArrayLike,
+  s?: readonly number[] | null,
+  axes?: readonly number[] | null,
+  norm?: FftNorm,
+): ComplexPair {
+  return realn("rfftn", x, s, axes, norm);
+}
+
+function realn(
+  op: string,
+  x: ArrayLike,
+  s: readonly number[] | null | undefined,
+  axes: readonly number[] | null | undefined,
+  norm: FftNorm | undefined,
+): ComplexPair {
+  const a = real(op, x);
+  const [list, lens] = plan(op, a.ndim, s, axes);
+  if (list.length === 0) throw new TypeError(`np.fft.${op}: needs at least one axis.`);
+  const last = list.length - 1;
+  let out = rfft(a, lens[last], list[last], norm);
+  for (let i = 0; i < last; i++) out = dft(op, out, lens[i], list[i], false, norm);
+  return out;
+}
+
+function irealn(
+  op: string,
+  x: ComplexLike,
+  s: readonly number[] | null | undefined,
+  axes: readonly number[] | null | undefined,
+  norm: FftNorm | undefined,
+): NDArray {
+  let out = pair(op, x);
+  const [list, lens] = plan(op, out[0].ndim, s, axes);
+  if (list.length === 0) throw new TypeError(`np.fft.${op}: needs at least one axis.`);
+  const last = list.length - 1;
+  for (let i = 0; i < last; i++) out = dft(op, out, lens[i], list[i], true, norm);
+  return irfftAxis(op, out, lens[last], list[last], norm);
 }
 
 /**
- * The non-negative sample frequencies of an n-point real transform: [0, 1, ..., n/2]/(d·n).
- * @param n The transform length.
- * @param d The sample spacing (default 1).
- * @returns float32 frequencies.
+ * The inverse of `rfftn`: `ifft` over all but the last of `axes`, then `irfft` over it (whose
+ * output length is s's last entry, default 2(m − 1)).
+ * @param x A pair [re, im] (or a real array).
+ * @param s Output lengths, one per axis.
+ * @param axes The axes (all by default, or the last `s.length`).
+ * @param norm Scaling, as {@link ifft}.
+ * @returns The real array.
  * @example
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.deepEqual(np.fft.rfftfreq(4).toArray(), [0, 0.25, 0.5]);
+ * const x = np.array([[1, 2, 3, 4], [5, 6, 7, 8]]);
+ * const back = np.fft.irfftn(np.fft.rfftn(x), [2, 4]);
+ * assert.ok(Math.abs(Number(back.index(1, 2).item()) - 7) < 1e-5);
  * ```
  */
-export function rfftfreq(n: number, d = 1): NDArray {
-  checkInt("np.fft.rfftfreq", "n", n, 1);
-  const f = new Float32Array(Math.floor(n / 2) + 1).map((_, i) => i / (d * n));
-  return new ArrayValue(f, [f.length], "float32");
+export function irfftn(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes?: readonly number[] | null,
+  norm?: FftNorm,
+): NDArray {
+  return irealn("irfftn", x, s, axes, norm);
 }
 
 /**
- * Moves the zero frequency to the centre (a roll by n/2 along each axis).
- * @param x The array.
- * @param axes The axes (all by default).
- * @returns The shifted array.
+ * The 2-D transform of real input over `axes` (the last two by default).
+ * @param x A real array.
+ * @param s Transform lengths of the two axes.
+ * @param axes The two axes (default [−2, −1]).
+ * @param norm Scaling, as {@link fft}.
+ * @returns `[re, im]`.
  * @example
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.deepEqual(np.fft.fftshift(np.fft.fftfreq(4)).toArray(), [-0.5, -0.25, 0, 0.25]);
+ * assert.deepEqual(np.fft.rfft2(np.ones([2, 4]))[0].shape, [2, 3]);
  * ```
  */
-export function fftshift(x: ArrayLike, axes?: readonly number[]): NDArray {
-  const a = asArrayValue("np.fft.fftshift", x);
-  const list = axes ?? [...Array(a.ndim).keys()];
-  return roll(
-    a,
-    list.map((ax) => Math.floor(a.shape[normalizeAxis("np.fft.fftshift", ax, a.ndim)] / 2)),
-    list,
-  );
+export function rfft2(
+  x: ArrayLike,
+  s?: readonly number[] | null,
+  axes: readonly number[] = [-2, -1],
+  norm?: FftNorm,
+): ComplexPair {
+  return realn("rfft2", x, s, axes, norm);
 }
 
 /**
- * The inverse of `fftshift`.
- * @param x The array.
- * @param axes The axes (all by default).
- * @returns The shifted array.
+ * The inverse of `rfft2` over `axes` (the last two by default).
+ * @param x A pair [re, im] (or a real array).
+ * @param s Output lengths of the two axes.
+ * @param axes The two axes (default [−2, −1]).
+ * @param norm Scaling, as {@link ifft}.
+ * @returns The real array.
  * @example
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
- * assert.deepEqual(np.fft.ifftshift(np.fft.fftshift(np.arange(5))).toArray(), [0, 1, 2, 3, 4]);
+ * assert.deepEqual(np.fft.irfft2(np.fft.rfft2(np.ones([2, 4]))).shape, [2, 4]);
  * ```
  */
-export function ifftshift(x: ArrayLike, axes?: readonly number[]): NDArray {
-  const a = asArrayValue("np.fft.ifftshift", x);
-  const list = axes ?? [...Array(a.ndim).keys()];
-  return roll(
-    a,
-    list.map((ax) => -Math.floor(a.shape[normalizeAxis("np.fft.ifftshift", ax, a.ndim)] / 2)),
-    list,
-  );
+export function irfft2(
+  x: ComplexLike,
+  s?: readonly number[] | null,
+  axes: readonly number[] = [-2, -1],
+  norm?: FftNorm,
+): NDArray {
+  return irealn("irfft2", x, s, axes, norm);
 }
