@@ -84,6 +84,10 @@ const CASES: [string, Fn, NDArray[]][] = [
     f32([3, 3], 42),
     f32([3, 2], 43),
   ]],
+  ["fft (forward and inverse, odd length)", (x) => {
+    const [re, im] = np.fft.fft(x, null, 1);
+    return np.stack(np.fft.ifft([re.mul(2), im], 7, 0));
+  }, [a234]],
   ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
