@@ -368,20 +368,32 @@ export function convGeneralDilated(
     );
   }
   const x = np.transpose(lhs, perms.lhs), w = np.transpose(rhs, perms.rhs);
-  const y = convNd(
-    op,
-    x,
-    w,
-    {
-      stride: windowStrides,
-      padding,
-      lhsDilation: o.lhsDilation,
-      dilation: o.rhsDilation,
-      groups: o.featureGroupCount,
-    },
-    d,
-    "…",
-  );
+  let y: NDArray;
+  try {
+    y = convNd(
+      op,
+      x,
+      w,
+      {
+        stride: windowStrides,
+        padding,
+        lhsDilation: o.lhsDilation,
+        dilation: o.rhsDilation,
+        groups: o.featureGroupCount,
+      },
+      d,
+      "…",
+    );
+  } catch (e) {
+    if (!(e instanceof TypeError) || !e.message.includes("kernel")) throw e;
+    // the shapes in the message are channels-last ([N, …, C] and […, I, O]); say so
+    throw new TypeError(
+      `${e.message} (Shapes as permuted by dimensionNumbers ${
+        show(o.dimensionNumbers ?? "default NC…/OI…")
+      }` +
+        ` to channels-last; given input ${fmtShape(lhs.shape)}, kernel ${fmtShape(rhs.shape)}.)`,
+    );
+  }
   return np.transpose(y, perms.out);
 }
 
