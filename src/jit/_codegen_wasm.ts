@@ -31,6 +31,14 @@ import type { Eqn, Var } from "../core/_ir.ts";
 import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
 import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
 import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
+import { MEMORY_LIMITS } from "../kernels/_parallel.ts";
+import {
+  MAP_MAX_REGIONS,
+  mapBegin,
+  type MapModule,
+  mapModule,
+  mapRun,
+} from "../kernels/_parallel_map.ts";
 import { APPROXIMATE, MASK_OPS, WASM_EXTRA } from "./_wasm_math.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
@@ -54,6 +62,25 @@ export const WASM_CHEAP_MAX_ELEMENTS = 65536;
  * memory stays small whatever its size.
  */
 export const WASM_CHUNK_ELEMENTS = 16384;
+
+/**
+ * Groups of at least this many elements, and at least WASM_SPLIT_MIN_WORK ops × elements
+ * (a transcendental counts 10), run split across the matmul's helper threads when they
+ * are up (`src/kernels/_parallel_map.ts`): a hand-off costs tens of µs, a chunk of 16,384
+ * lanes of a 17-op loop about as much.
+ */
+export const WASM_SPLIT_MIN_ELEMENTS = 65536;
+export const WASM_SPLIT_MIN_WORK = 2 ** 21;
+let splitMin = { elements: WASM_SPLIT_MIN_ELEMENTS, work: WASM_SPLIT_MIN_WORK };
+
+/** Sets the smallest group split across threads from now on (elements, ops × elements); returns the old. For tests. */
+export function setJitWasmSplitMin(
+  min: { elements: number; work: number },
+): { elements: number; work: number } {
+  const was = splitMin;
+  splitMin = { ...min };
+  return was;
+}
 
 let enabled = true;
 let minElements = WASM_MIN_ELEMENTS;
@@ -99,6 +126,23 @@ function instanceOf(bytes: Uint8Array): WasmExports {
   }
   instances.set(key, ex);
   return ex;
+}
+
+/** Shared-memory modules (split across threads) by their bytes, least recently used first, 256 at most. */
+const sharedModules = new Map<string, MapModule>();
+function sharedModuleOf(bytes: Uint8Array): MapModule {
+  let key = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    key += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  let m = sharedModules.get(key);
+  if (m) sharedModules.delete(key);
+  else {
+    m = mapModule(bytes);
+    if (sharedModules.size >= 256) sharedModules.delete(sharedModules.keys().next().value!);
+  }
+  sharedModules.set(key, m);
+  return m;
 }
 
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
@@ -192,38 +236,72 @@ export function compileGroupWasm(
   if (top > 0x40000000) return null; // keep far from wasm32's 4 GiB
   scalars.forEach((v, k) => base.set(v, k * 4));
 
-  const mb = new ModuleBuilder().memory(Math.max(1, Math.ceil(top / 65536)));
-  // run() returns 1 when some lane must be redone by the JS loop (see _wasm_math.ts)
-  // run(bytes) walks `bytes` of each region (a multiple of 16)
-  const c = mb.func([ValType.i32], [ValType.i32], "run");
-  const V = ValType.v128;
-  const i = c.local(ValType.i32);
-  const ctx = { bad: c.local(V), sincos: new Map<number, [number, number]>() };
-  const local = new Map<Var, number>();
-  // before the loop: splat scalars and constants once
-  for (const v of scalars) {
-    c.i32(0).v128Load32Splat(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);
-  }
-  for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(local.set(v, c.local(V)).get(v)!);
-  // the emitters' constants (exp's coefficients, …) are set here, before the loop
-  c.hoistConstantsHere();
-  c.i32(0).set(i);
-  c.loop();
-  for (const v of arrays) c.get(i).v128Load(base.get(v)!).set(local.set(v, c.local(V)).get(v)!);
-  for (const m of unit.members) {
-    const e = eqns[m];
-    const out = e.outputs[0];
-    const t = c.local(V);
-    if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
-    else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!), ctx);
-    c.set(t);
-    local.set(out, t);
-  }
-  for (const v of outputs) c.get(i).get(local.get(v)!).v128Store(base.get(v)!);
-  c.get(i).i32(16).i32Add().tee(i).get(0).i32LtU().brIf(0);
-  c.end();
-  c.get(ctx.bad).v128AnyTrue();
-  const ex = instanceOf(mb.build());
+  /**
+   * The loop's module. One thread (`shared` false): its own memory, regions at `base`,
+   * run(bytes) walks `bytes` of each region (a multiple of 16). Split across threads
+   * (`shared`): the helpers' shared memory (`_parallel_map.ts`), run(start, end, ...bases)
+   * walks bytes [start, end) of the regions at `bases` (scalars, arrays, outputs in order).
+   * Either returns 1 when some lane must be redone by the JS loop (see _wasm_math.ts).
+   */
+  const build = (shared: boolean): Uint8Array => {
+    const mb = new ModuleBuilder();
+    if (shared) {
+      mb.importMemory("env", "memory", MEMORY_LIMITS.initial, MEMORY_LIMITS.maximum, true);
+    } else mb.memory(Math.max(1, Math.ceil(top / 65536)));
+    const nBases = scalars.length + arrays.length + outputs.length;
+    const c = mb.func(
+      new Array<ValType>(shared ? 2 + nBases : 1).fill(ValType.i32),
+      [ValType.i32],
+      "run",
+    );
+    const param = new Map([...scalars, ...arrays, ...outputs].map((v, k) => [v, 2 + k]));
+    // pushes the address of element i of v's region; the memarg offset to use with it
+    const addr = (v: Var, i: number | null): number => {
+      if (!shared) return i === null ? (c.i32(0), base.get(v)!) : (c.get(i), base.get(v)!);
+      if (i === null) c.get(param.get(v)!);
+      else c.get(i).get(param.get(v)!).i32Add();
+      return 0;
+    };
+    const V = ValType.v128;
+    const i = c.local(ValType.i32);
+    const ctx = { bad: c.local(V), sincos: new Map<number, [number, number]>() };
+    const local = new Map<Var, number>();
+    // before the loop: splat scalars and constants once
+    for (const v of scalars) c.v128Load32Splat(addr(v, null)).set(local.set(v, c.local(V)).get(v)!);
+    for (const [v, x] of literals) {
+      c.f32Const(x).f32x4Splat().set(local.set(v, c.local(V)).get(v)!);
+    }
+    // the emitters' constants (exp's coefficients, …) are set here, before the loop
+    c.hoistConstantsHere();
+    if (shared) c.get(0).set(i);
+    else c.i32(0).set(i);
+    c.loop();
+    for (const v of arrays) c.v128Load(addr(v, i)).set(local.set(v, c.local(V)).get(v)!);
+    for (const m of unit.members) {
+      const e = eqns[m];
+      const out = e.outputs[0];
+      const t = c.local(V);
+      if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
+      else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!), ctx);
+      c.set(t);
+      local.set(out, t);
+    }
+    for (const v of outputs) {
+      const offset = addr(v, i);
+      c.get(local.get(v)!).v128Store(offset);
+    }
+    c.get(i).i32(16).i32Add().tee(i).get(shared ? 1 : 0).i32LtU().brIf(0);
+    c.end();
+    c.get(ctx.bad).v128AnyTrue();
+    return mb.build();
+  };
+  const ex = instanceOf(build(false));
+  // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK)
+  const nBases = scalars.length + arrays.length + outputs.length;
+  const split = N >= splitMin.elements && ops * N >= splitMin.work &&
+      nBases <= MAP_MAX_REGIONS
+    ? sharedModuleOf(build(true))
+    : null;
 
   const scalarSlots = scalars.map(slot);
   const arrayIO = arrays.map((v) => [slot(v), base.get(v)! / 4] as const);
@@ -236,14 +314,46 @@ export function compileGroupWasm(
     make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step {
       const jsStep = js.make(shapes, scratch);
       const mem = new Float32Array(ex.memory.buffer);
+      const outputArray = (s: number, isFresh: boolean) =>
+        isFresh
+          ? new Float32Array(N)
+          : (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N));
+      // regions of the split job: scalars (16 bytes each), then arrays and outputs (N4 floats
+      // each, 64-byte aligned); byte offsets from the job's first free byte
+      const regionBytes = Math.ceil(N4 / 16) * 64;
+      const splitBytes = scalars.length * 16 + (arrays.length + outputs.length) * regionBytes;
+      const splitStep = (env: ArrayValue[]): boolean => {
+        const job = split && mapBegin(split, splitBytes);
+        if (!job) return false;
+        const { view, at } = job;
+        const bases: number[] = [];
+        for (let k = 0; k < scalarSlots.length; k++) {
+          bases.push(at + k * 16);
+          view[(at >> 2) + k * 4] = env[scalarSlots[k]][DATA][0];
+        }
+        let b = at + scalars.length * 16;
+        for (const [s] of arrayIO) view.set(env[s][DATA], b >> 2), bases.push(b), b += regionBytes;
+        for (let k = 0; k < outIO.length; k++) bases.push(b + k * regionBytes);
+        const r = mapRun(split!, N4 * 4, bases);
+        if (r < 0) return false;
+        if (r > 0) {
+          // a lane the wasm loop cannot do: the whole call as the JS loop
+          jsStep(env);
+          return true;
+        }
+        for (let k = 0; k < outIO.length; k++) {
+          const [s, , isFresh] = outIO[k], o = outputArray(s, isFresh), from = b >> 2;
+          o.set(view.subarray(from, from + N));
+          env[s] = new ArrayValue(o, shapes[s], "float32");
+          b += regionBytes;
+        }
+        return true;
+      };
       return (env) => {
         if (!enabled) return jsStep(env);
+        if (split && splitStep(env)) return;
         for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]][DATA][0];
-        const outs = outIO.map(([s, , isFresh]) =>
-          isFresh
-            ? new Float32Array(N)
-            : (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N))
-        );
+        const outs = outIO.map(([s, , isFresh]) => outputArray(s, isFresh));
         for (let off = 0; off < N; off += C) {
           const len = Math.min(C, N - off);
           for (const [s, at] of arrayIO) mem.set(env[s][DATA].subarray(off, off + len), at);

@@ -2,12 +2,14 @@
  * Helper thread of the multi-threaded float32 matmul (`_parallel.ts`): it
  * instantiates the wasm kernel over the shared memory it is sent, reports
  * ready in the control block, then blocks in `Atomics.wait` for jobs and
- * computes the chunks of rows it claims, until the caller sets EXIT.
+ * computes the chunks of rows it claims, until the caller sets EXIT. Jobs of
+ * KIND 1 are elementwise loops (`_parallel_map.ts`), whose chunks it claims alike.
  *
  * @module
  */
 import { type GemmExports, gemmModuleBytes } from "./matmul.ts";
-import { EXIT, type HelperInit, MEMORY_LIMITS, READY, runChunks, SEQ } from "./_parallel.ts";
+import { EXIT, type HelperInit, KIND, MEMORY_LIMITS, READY, runChunks, SEQ } from "./_parallel.ts";
+import { helperMapRun, runMapChunks } from "./_parallel_map.ts";
 
 interface HelperScope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -32,7 +34,8 @@ scope.onmessage = (event: MessageEvent) => {
       const seq = Atomics.load(ctl, SEQ);
       if (seq === seen || Atomics.load(ctl, EXIT) !== 0) continue;
       seen = seq;
-      runChunks(ex, ctl, index, seq);
+      if (Atomics.load(ctl, KIND) === 1) runMapChunks(helperMapRun(memory, ctl), ctl, seq, true);
+      else runChunks(ex, ctl, index, seq);
     }
     Atomics.store(ctl, READY + index, 0);
   }

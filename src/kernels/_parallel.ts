@@ -60,7 +60,11 @@ export const READY = 17;
 const MR = defaultGemmConfig.mr;
 /** Threads in all, the caller included. */
 const MAX_THREADS = 8;
-const CTL_LENGTH = READY + MAX_THREADS;
+/** What the job is: 0 a matmul (the fields above), 1 an elementwise loop (`_parallel_map.ts`). */
+export const KIND = READY + MAX_THREADS;
+/** First of the elementwise loop's fields (`_parallel_map.ts`). */
+export const MAP_FIELDS = KIND + 1;
+const CTL_LENGTH = MAP_FIELDS + 32;
 
 /** Shared memory limits, in 64 KiB pages (max 2 GiB, the kernel's i32 addressing). */
 export const MEMORY_LIMITS = { initial: 1, maximum: 32768 };
@@ -111,7 +115,8 @@ export function runChunks(ex: GemmExports, ctl: Int32Array, t: number, seq: numb
 
 type RefWorker = Worker & { unref?: () => void };
 
-interface Engine {
+/** The shared memory, the kernel's instance on this thread, and the helpers. */
+export interface Engine {
   memory: WebAssembly.Memory;
   ex: GemmExports;
   view: Float32Array;
@@ -384,18 +389,9 @@ export function matmulF32Parallel(
     !(aOff >= 0 && bOff >= 0 && outOff >= 0) || aOff + m * k > a.length ||
     bOff + k * n > b.length || outOff + m * n > out.length
   ) return false;
-  let e: Engine;
-  try {
-    if (engine === null) engine = createEngine();
-    e = engine;
-    if (e.ctlThreads !== threads) stopHelpers();
-    if (e.ctl === null) startHelpers(e);
-  } catch {
-    disabled = true;
-    return false;
-  }
-  const ctl = e.ctl;
-  if (ctl === null || readyHelpers(ctl) === 0) return false;
+  const e = readyEngine();
+  if (e === null) return false;
+  const ctl = e.ctl!;
 
   // chunks: CHUNKS_PER_THREAD per thread (so a helper that wakes late, or a core taken by
   // another process, costs little), at least CHUNK_MIN_WORK multiply-adds each, rows a
@@ -418,17 +414,8 @@ export function matmulF32Parallel(
   const apStride = align16(chunk * kp);
   // one A panel per thread, and one for a short last chunk
   const endBytes = (apF + (threads + 1) * apStride) * 4;
-  const mem = e.memory;
-  try {
-    if (endBytes > MEMORY_LIMITS.maximum * 65536 - 65536) return false;
-    if (endBytes > mem.buffer.byteLength) {
-      mem.grow(Math.ceil((endBytes - mem.buffer.byteLength) / 65536));
-    }
-  } catch {
-    return false;
-  }
-  let view = e.view;
-  if (view.length * 4 !== mem.buffer.byteLength) view = e.view = new Float32Array(mem.buffer);
+  const view = memoryOf(e, endBytes);
+  if (view === null) return false;
   const t0 = performance.now();
   view.set(a.subarray(aOff, aOff + m * k), rawA);
   view.set(b.subarray(bOff, bOff + k * n), rawB);
@@ -439,8 +426,7 @@ export function matmulF32Parallel(
   if (transB) ex.packBDepth(rawB * 4, k * 4, n, k, bpF * 4, np, kp);
   else ex.packBRows(rawB * 4, n * 4, n, k, bpF * 4, np, kp);
 
-  const seq = (e.seq + 1) & 0x3fffffff;
-  e.seq = seq;
+  ctl[KIND] = 0;
   ctl[P_TRANS_A] = transA ? 1 : 0;
   ctl[P_RAW_A] = rawA * 4;
   ctl[P_M] = m;
@@ -454,27 +440,9 @@ export function matmulF32Parallel(
   ctl[P_AP] = apF * 4;
   ctl[P_AP_STRIDE] = apStride * 4;
   ctl[P_THREADS] = threads;
-  Atomics.store(ctl, FINISHED, 0);
-  Atomics.store(ctl, CLAIM, (seq & 0x7fff) << 16);
-  Atomics.store(ctl, SEQ, seq);
-  Atomics.notify(ctl, SEQ);
+  const seq = postJob(e);
   const mine = runChunks(ex, ctl, 0, seq);
-
-  // wait for the chunks the helpers claimed
-  const deadline = performance.now() + Math.max(STALL_MS, 50 * (performance.now() - t0));
-  for (;;) {
-    const f = Atomics.load(ctl, FINISHED);
-    if (f >= nChunks) break;
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      // a helper stalled or died inside a chunk: never use this memory again
-      disabled = true;
-      stopHelpers();
-      engine = null;
-      return false;
-    }
-    Atomics.wait(ctl, FINISHED, f, left);
-  }
+  if (!awaitChunks(ctl, nChunks, t0)) return false;
   parallelStats.jobs++;
   parallelStats.helperChunks += nChunks - mine;
   if (np === n) {
@@ -485,7 +453,77 @@ export function matmulF32Parallel(
       out.set(view.subarray(s, s + n), outOff + i * n);
     }
   }
+  markUsed();
+  return true;
+}
+
+// ---- shared by every kind of job ----------------------------------------------------
+
+/** The engine with its helpers started and at least one ready, or null (then run on one thread). */
+export function readyEngine(): Engine | null {
+  if (disabled || threads < 2) return null;
+  let e: Engine;
+  try {
+    if (engine === null) engine = createEngine();
+    e = engine;
+    if (e.ctlThreads !== threads) stopHelpers();
+    if (e.ctl === null) startHelpers(e);
+  } catch {
+    disabled = true;
+    return null;
+  }
+  return e.ctl === null || readyHelpers(e.ctl) === 0 ? null : e;
+}
+
+/** A view of the engine's shared memory grown to at least `endBytes`, or null if it cannot be. */
+export function memoryOf(en: Engine, endBytes: number): Float32Array | null {
+  const mem = en.memory;
+  try {
+    if (endBytes > MEMORY_LIMITS.maximum * 65536 - 65536) return null;
+    if (endBytes > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((endBytes - mem.buffer.byteLength) / 65536));
+    }
+  } catch {
+    return null;
+  }
+  if (en.view.length * 4 !== mem.buffer.byteLength) en.view = new Float32Array(mem.buffer);
+  return en.view;
+}
+
+/** Starts the job whose fields are written in the control block: wakes the helpers; returns its seq. */
+export function postJob(en: Engine): number {
+  const ctl = en.ctl!;
+  const seq = (en.seq + 1) & 0x3fffffff;
+  en.seq = seq;
+  Atomics.store(ctl, FINISHED, 0);
+  Atomics.store(ctl, CLAIM, (seq & 0x7fff) << 16);
+  Atomics.store(ctl, SEQ, seq);
+  Atomics.notify(ctl, SEQ);
+  return seq;
+}
+
+/**
+ * Waits until `nChunks` chunks are finished; false (and the parallel path off for the
+ * process) when a helper stalls inside a chunk: its memory is then never used again.
+ */
+export function awaitChunks(ctl: Int32Array, nChunks: number, t0: number): boolean {
+  const deadline = performance.now() + Math.max(STALL_MS, 50 * (performance.now() - t0));
+  for (;;) {
+    const f = Atomics.load(ctl, FINISHED);
+    if (f >= nChunks) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      disabled = true;
+      stopHelpers();
+      engine = null;
+      return false;
+    }
+    Atomics.wait(ctl, FINISHED, f, left);
+  }
+}
+
+/** Records a use of the helpers (they close IDLE_MS after the last). */
+export function markUsed(): void {
   lastUse = performance.now();
   armIdleTimer();
-  return true;
 }

@@ -1,0 +1,109 @@
+/**
+ * jit's wasm loops split across the matmul's helper threads
+ * (src/kernels/_parallel_map.ts, src/jit/_codegen_wasm.ts): the split loop gives
+ * the one-thread loop's results bit for bit — for lengths on and off the 16,384-lane
+ * chunk boundaries, NaN/±Inf/±0/denormal inputs, scalar inputs, several outputs —
+ * and a lane flagged for JS (sin of a huge argument) reruns the call as the JS loop.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { jit, type NDArray, np } from "../mod.ts";
+import { makeRng } from "./_helpers.ts";
+import { hasSimd } from "../src/kernels/_wasm.ts";
+import { setJitWasm, setJitWasmMinElements, setJitWasmSplitMin } from "../src/jit/_codegen_wasm.ts";
+import { mapStats } from "../src/kernels/_parallel_map.ts";
+import { getThreads, helpersReady, setThreads } from "../src/kernels/_parallel.ts";
+
+type Fn = (...args: NDArray[]) => NDArray[];
+
+/** float32 values in [-4, 4), with NaN, ±Inf, ±0 and denormals every 7th element. */
+function f32(n: number, seed: number): NDArray {
+  const rng = makeRng(seed);
+  const odd = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3e-39];
+  const d = Float32Array.from({ length: n }, () => rng() * 8 - 4);
+  for (let i = 0; i < n; i += 7) d[i] = odd[Math.floor(rng() * odd.length)];
+  return np.array(d, { shape: [n], dtype: "float32" });
+}
+
+/** Bitwise equality of float32 results (any NaN matches any NaN). */
+function assertSameF32(actual: NDArray, expected: NDArray, message: string): void {
+  assert.deepEqual(actual.shape, expected.shape, message);
+  const a = actual.toTypedArray(), e = expected.toTypedArray();
+  for (let i = 0; i < e.length; i++) {
+    if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
+    if (!Object.is(a[i], e[i])) {
+      assert.fail(`${message}: element ${i} is ${a[i]}, expected ${e[i]}`);
+    }
+  }
+}
+
+/** `f` jitted afresh on one thread (the helpers kept for later). */
+function oneThread(f: Fn, args: NDArray[]): NDArray[] {
+  const was = getThreads();
+  setThreads(1);
+  try {
+    return jit(f)(...args);
+  } finally {
+    setThreads(was);
+  }
+}
+
+const selu: Fn = (x, s) => [
+  np.where(np.greater(x, 0), x, x.exp().mul(1.6732632).sub(1.6732632)).mul(s),
+  x.tanh().mul(x.sin()).add(x.mul(x)),
+];
+
+describe("jit() splits large wasm loops across the helper threads", { skip: !hasSimd }, () => {
+  let ready = false, was: { elements: number; work: number }, wasMin: number;
+  before(async () => {
+    // every wasm group of ≥ 4 elements splits, so short lengths exercise the chunk edges
+    was = setJitWasmSplitMin({ elements: 4, work: 0 });
+    wasMin = setJitWasmMinElements(4);
+    ready = await helpersReady(30_000);
+  });
+  after(() => {
+    setJitWasmSplitMin(was);
+    setJitWasmMinElements(wasMin);
+  });
+
+  it("a split SELU and tanh·sin chain equal the one-thread loop bit for bit at chunk edges", (t) => {
+    if (!ready) return t.skip("no helper thread started within 30 s");
+    for (const n of [4, 5, 16383, 16384, 16385, 3 * 16384 + 3, 5 * 16384 - 1]) {
+      const args = [f32(n, n), np.array(1.05, { dtype: "float32" })];
+      const jobs = mapStats.jobs;
+      const split = jit(selu)(...args);
+      assert.ok(mapStats.jobs > jobs, `n=${n}: the loop did not run split`);
+      const one = oneThread(selu, args);
+      split.forEach((r, i) => assertSameF32(r, one[i], `n=${n} out ${i}`));
+    }
+  });
+
+  it("a split loop of exact ops equals eager, and returns fresh arrays", (t) => {
+    if (!ready) return t.skip("no helper thread started within 30 s");
+    const f: Fn = (a, b) => [a.mul(b).add(a).div(b.abs().add(1)), np.maximum(a, b).sqrt()];
+    const args = [f32(40000, 1), f32(40000, 2)];
+    const g = jit(f);
+    const r1 = g(...args), r2 = g(...args), eager = f(...args);
+    r1.forEach((r, i) => assertSameF32(r, eager[i], `out ${i}`));
+    assert.notEqual(r1[0].toTypedArray(), r2[0].toTypedArray());
+    assertSameF32(r2[0], r1[0], "second call");
+  });
+
+  it("a lane flagged in a helper's chunk reruns the whole call as the JS loop", (t) => {
+    if (!ready) return t.skip("no helper thread started within 30 s");
+    const n = 4 * 16384;
+    const d = f32(n, 3).toTypedArray() as Float32Array;
+    d[n - 5] = 3e6; // sin of |x| ≥ 1e5 is left to the JS loop, in the last chunk
+    const x = np.array(d);
+    const f: Fn = (x) => [x.sin().mul(x.cos())];
+    const jobs = mapStats.jobs;
+    const split = jit(f)(x);
+    assert.ok(mapStats.jobs > jobs, "the loop did not run split");
+    const wasm = setJitWasm(false);
+    try {
+      assertSameF32(split[0], jit(f)(x)[0], "split vs JS loop");
+    } finally {
+      setJitWasm(wasm);
+    }
+  });
+});
