@@ -66,11 +66,13 @@ export const WASM_CHUNK_ELEMENTS = 16384;
 /**
  * Groups of at least this many elements, and at least WASM_SPLIT_MIN_WORK ops × elements
  * (a transcendental counts 10), run split across the matmul's helper threads when they
- * are up (`src/kernels/_parallel_map.ts`): a hand-off costs tens of µs, a chunk of 16,384
- * lanes of a 17-op loop about as much.
+ * are up (`src/kernels/_parallel_map.ts`): a hand-off costs tens of µs, and copying whole
+ * arrays in costs what streaming them did. SELU over 1M (≈ 15M op-elements) splits;
+ * Adam's update of a 784×256 weight (3.4M) measured 6.3–6.7 → 6.8–7.2 ms CPU per MLP
+ * step split (both threads' CPU, loaded machine), so it stays on one thread.
  */
 export const WASM_SPLIT_MIN_ELEMENTS = 65536;
-export const WASM_SPLIT_MIN_WORK = 2 ** 21;
+export const WASM_SPLIT_MIN_WORK = 2 ** 22;
 let splitMin = { elements: WASM_SPLIT_MIN_ELEMENTS, work: WASM_SPLIT_MIN_WORK };
 
 /** Sets the smallest group split across threads from now on (elements, ops × elements); returns the old. For tests. */
