@@ -136,6 +136,16 @@ describe("nn convolutions under transformations", () => {
     );
   });
 
+  it("grouped conv2d under vmap over both input and kernel equals the loop", () => {
+    const xs = randomArray([3, 1, 5, 4, 4], { seed: 14, dtype: "float64" });
+    const ws = randomArray([3, 2, 3, 2, 6], { seed: 15, dtype: "float64" });
+    const f = (x: NDArray, w: NDArray) => nn.conv2d(x, w, { groups: 2, padding: "SAME" });
+    const want = np.stack(
+      [0, 1, 2].map((i) => f(xs.take([i], 0).squeeze(0), ws.take([i], 0).squeeze(0))),
+    );
+    assertAllClose(vmap(f)(xs, ws), want, tight);
+  });
+
   it("conv2dTranspose is the gradient of conv2d with the kernel transposed", () => {
     // d/dx ⟨conv2d(x, w; stride 2, SAME), g⟩ = conv2dTranspose(g, w; stride 2, SAME, transposeKernel)
     const x = randomArray([1, 6, 6, 2], { seed: 5, dtype: "float64" });

@@ -226,11 +226,15 @@ export function convChannelsLast(
   let patches: NDArray; // [G, N·∏OS, T·Cg]
   if (identity) patches = np.reshape(grouped, [groups, n * pixels, cg]);
   else {
+    // gather along axis 1 of [G·N, ∏S + 1, Cg] (a 3-D scatter_add backward is the fast one)
     const flat = np.concatenate(
-      [grouped, np.zeros([groups, n, 1, cg], { dtype: x.dtype })],
-      2,
+      [
+        np.reshape(grouped, [groups * n, pixels, cg]),
+        np.zeros([groups * n, 1, cg], { dtype: x.dtype }),
+      ],
+      1,
     );
-    patches = np.reshape(np.take(flat, gatherTable(geo), 2), [groups, n * positions, taps * cg]);
+    patches = np.reshape(np.take(flat, gatherTable(geo), 1), [groups, n * positions, taps * cg]);
   }
   if (groups === 1) {
     const out = np.matmul(
