@@ -156,7 +156,7 @@ export interface PrimitiveParams {
   argmin: { axis: number };
   /** The stable sorting permutation along an axis (int32, NaN last; descending keeps ties in order). */
   argsort: { axis: number; descending: boolean };
-  // -- dense factorisations, batched over leading axes ([..., n, n]) ----------
+  // -- dense factorisations, batched over leading axes ([..., n, n] or [..., m, n]) ----
   /** The lower Cholesky factor L of a symmetric positive-definite A = L Lᵀ. */
   cholesky: None;
   /** X with op(A) X = B for triangular A [..., n, n] and B [..., n, k]; op(A) = A or Aᵀ. */
@@ -165,6 +165,18 @@ export interface PrimitiveParams {
   lu: None;
   /** Symmetric eigen-decomposition: [eigenvalues ascending [..., n], eigenvectors as columns]. */
   eigh: None;
+  /**
+   * Householder QR, A = Q R, of [..., m, n]: [Q [..., m, k], R [..., k, n]] with k = min(m, n),
+   * or k = m (square Q) when `full`.
+   */
+  qr: { full: boolean };
+  /**
+   * Singular values, descending, of [..., m, n] ([..., min(m, n)]) and, with `computeUv`, U and
+   * Vᵀ: [s, U [..., m, k], Vᵀ [..., k, n]] (k = min(m, n); square U and Vᵀ when `fullMatrices`).
+   */
+  svd: { fullMatrices: boolean; computeUv: boolean };
+  /** The pseudo-inverse [..., n, m] of [..., m, n], dropping singular values ≤ rtol · the largest. */
+  pinv: { rtol: number };
   // -- Fourier transform -------------------------------------------------------
   /**
    * The DFT of complex rows along the last axis, as [re, im] -> [re, im] of one shape:

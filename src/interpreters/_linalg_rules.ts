@@ -1,6 +1,7 @@
 /**
  * The rules of the dense-factorisation primitives (`cholesky`, `triangular_solve`, `lu`,
- * `eigh`) for every interpreter, kept together here and spread into each table.
+ * `eigh`, and `qr`/`svd` from `_qr_svd_rules.ts`) for every interpreter, kept together here
+ * and spread into each table.
  *
  * Derivatives come from the matrix-calculus identities, not from differentiating the
  * factorisation loops (notation: Ȧ is the tangent of A, Φ(X) the lower triangle of X with
@@ -22,32 +23,28 @@ import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import * as lax from "../core/_lax.ts";
 import { fmtShape, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { choleskyKernel, eighKernel, luKernel, triangularSolveKernel } from "../kernels/linalg.ts";
-import type { PrimitiveParams } from "../core/_ir.ts";
+import {
+  type EvalRule,
+  type JvpRule,
+  leading,
+  mask,
+  mT,
+  notLinear,
+  type ShapeRule,
+  solveTriangular,
+  type T,
+  type TransposeRule,
+  type VmapRule,
+} from "./_linalg_util.ts";
+import {
+  qrSvdEvalRules,
+  qrSvdJvpRules,
+  qrSvdShapeRules,
+  qrSvdTransposeRules,
+  qrSvdVmapRules,
+} from "./_qr_svd_rules.ts";
 
-// The rule shapes of each table, restated here (importing them would close an import circle
-// through the tables that spread these rules in).
-type Q<P extends LinalgPrimitive> = PrimitiveParams[P];
-type ShapeRule<P extends LinalgPrimitive> = (avals: Aval[], params: Q<P>) => Aval[];
-type EvalRule<P extends LinalgPrimitive> = (args: ArrayValue[], params: Q<P>) => ArrayValue[];
-type JvpRule<P extends LinalgPrimitive> = (
-  primals: NDArray[],
-  tangents: T[],
-  params: Q<P>,
-) => [NDArray[], T[]];
-type TransposeRule<P extends LinalgPrimitive> = (
-  ct: NDArray,
-  args: unknown[],
-  params: Q<P>,
-) => T[];
-type Dim = number | null;
-type VmapRule<P extends LinalgPrimitive> = (
-  vals: NDArray[],
-  dims: Dim[],
-  params: Q<P>,
-) => [NDArray[], Dim[]];
-
-type LinalgPrimitive = "cholesky" | "triangular_solve" | "lu" | "eigh";
-type T = NDArray | null;
+type LinalgPrimitive = "cholesky" | "triangular_solve" | "lu" | "eigh" | "qr" | "svd" | "pinv";
 
 // ---- shapes ------------------------------------------------------------------------------
 
@@ -63,6 +60,7 @@ function square(prim: string, a: Aval): number {
 }
 
 export const linalgShapeRules: { [P in LinalgPrimitive]: ShapeRule<P> } = {
+  ...qrSvdShapeRules,
   cholesky: ([a]) => (square("cholesky", a), [a]),
   triangular_solve: ([a, b]) => {
     const n = square("triangular_solve", a);
@@ -96,6 +94,7 @@ function matrices(a: ArrayValue): [number, number, (i: number) => Float64Array] 
 }
 
 export const linalgEvalRules: { [P in LinalgPrimitive]: EvalRule<P> } = {
+  ...qrSvdEvalRules,
   cholesky: ([a]) => {
     const [count, n, get] = matrices(a);
     const out = allocate(a.dtype, a.size);
@@ -143,27 +142,12 @@ export const linalgEvalRules: { [P in LinalgPrimitive]: EvalRule<P> } = {
 
 // ---- derivatives ------------------------------------------------------------------------------
 
-/** The last two axes swapped. */
-function mT(x: NDArray): NDArray {
-  const r = x.ndim;
-  return lax.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]);
-}
-
-/** A constant [n, n] mask broadcast to `like`: value(i, j) per entry. */
-function mask(like: Aval, value: (i: number, j: number) => number): NDArray {
-  const n = like.shape[like.shape.length - 1];
-  const data = allocate(like.dtype, n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * n + j] = value(i, j);
-  const m = new ArrayValue(data, [n, n], like.dtype);
-  return lax.broadcast(lax.reshape(m, [...Array(like.shape.length - 2).fill(1), n, n]), like.shape);
-}
-
-const solve = (a: NDArray, b: NDArray, lower: boolean, transposeA: boolean) =>
-  bind1("triangular_solve", [a, b], { lower, transposeA });
+const solve = solveTriangular;
 const zeros = (x: Aval) => lax.full(x, 0);
 const sym = (t: NDArray) => lax.scale(lax.add(t, mT(t)), 0.5);
 
 export const linalgJvpRules: { [P in LinalgPrimitive]: JvpRule<P> } = {
+  ...qrSvdJvpRules,
   // L̇ = L Φ(L⁻¹ sym(Ȧ) L⁻ᵀ)
   cholesky: ([a], [t]) => {
     const l = bind1("cholesky", [a], {});
@@ -231,11 +215,8 @@ export const linalgJvpRules: { [P in LinalgPrimitive]: JvpRule<P> } = {
   },
 };
 
-const notLinear = (prim: string) => (): never => {
-  throw new Error(`internal: ${prim} is not linear; it cannot appear in a linear program.`);
-};
-
 export const linalgTransposeRules: { [P in LinalgPrimitive]: TransposeRule<P> } = {
+  ...qrSvdTransposeRules,
   cholesky: notLinear("cholesky"),
   lu: notLinear("lu"),
   eigh: notLinear("eigh"),
@@ -248,28 +229,8 @@ export const linalgTransposeRules: { [P in LinalgPrimitive]: TransposeRule<P> } 
 
 // ---- batching -----------------------------------------------------------------------------------
 
-/** Moves every operand's batch axis to the front (materialising it when missing). */
-function front(vals: NDArray[], dims: Dim[]): NDArray[] {
-  const i = dims.findIndex((d) => d !== null);
-  const size = vals[i].shape[dims[i]!];
-  return vals.map((v, k) => {
-    const d = dims[k];
-    if (d === null) {
-      return lax.broadcast(lax.reshape(v, [1, ...v.shape]), [size, ...v.shape]);
-    }
-    if (d === 0) return v;
-    const perm = [d, ...[...Array(v.ndim).keys()].filter((j) => j !== d)];
-    return lax.transpose(v, perm);
-  });
-}
-
-/** The factorisations already loop over leading axes: the batch axis becomes one of them. */
-const leading = <P extends LinalgPrimitive>(prim: P): VmapRule<P> => (vals, dims, params) => {
-  const outs = bind(prim, front(vals, dims), params);
-  return [outs, outs.map(() => 0)];
-};
-
 export const linalgVmapRules: { [P in LinalgPrimitive]: VmapRule<P> } = {
+  ...qrSvdVmapRules,
   cholesky: leading("cholesky"),
   triangular_solve: leading("triangular_solve"),
   lu: leading("lu"),
