@@ -1,5 +1,6 @@
 /**
- * Reads tests/fixtures/numpy.json (JAX's values and gradients, written by gen_numpy.py) and
+ * Reads tests/fixtures/numpy.json and linalg.json (JAX's values and gradients, written by
+ * gen_numpy.py and gen_linalg.py) and
  * checks a difftrace function against a case under every transform: eager values, jit, vmap
  * over a batch of two copies, grad against JAX's gradient, and (for float cases) jvp/vjp
  * against finite differences.
@@ -16,10 +17,13 @@ interface Case {
   [k: string]: unknown;
 }
 
-const cases: Record<string, Case> = JSON.parse(
-  readFileSync(new URL("./fixtures/numpy.json", import.meta.url), "utf8"),
-  (_k, v) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v),
-);
+const load = (file: string): Record<string, Case> =>
+  JSON.parse(
+    readFileSync(new URL(`./fixtures/${file}`, import.meta.url), "utf8"),
+    (_k, v) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v),
+  );
+// numpy.json from gen_numpy.py; linalg.json (qr, svd and what builds on them) from gen_linalg.py
+const cases: Record<string, Case> = { ...load("numpy.json"), ...load("linalg.json") };
 
 /** The fixture case `name` (throws when the generator has not recorded it). */
 export function fixture(name: string): Case {

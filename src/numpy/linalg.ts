@@ -5,9 +5,8 @@
  * `interpreters/_linalg_rules.ts`); `solve`, `inv`, `det`, `slogdet`, `eigvalsh`, `norm` and
  * `matrixPower` compose them with ordinary primitives.
  *
- * Not provided yet: `svd`, `qr`, `lstsq`, `pinv`, `matrixRank`, `cond`, the nuclear and
- * smallest-singular-value norms (they need an SVD primitive); those names throw no stub —
- * they are absent.
+ * The general-matrix functions (`qr`, `svd`, `svdvals`, `lstsq`, `pinv`, `matrixRank`) live in
+ * `_linalg_svd.ts`; `cond` and the singular-value norms (2, −2, "nuc") are here.
  *
  * @module
  */
@@ -19,6 +18,10 @@ import { asArrayValue, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
 import { max, min, sum } from "./_reduce.ts";
+import { svdvals } from "./_linalg_svd.ts";
+
+export { lstsq, matrixRank, pinv, qr, svd, svdvals } from "./_linalg_svd.ts";
+export type { MatrixRankOptions, PinvOptions, QrMode, SvdOptions } from "./_linalg_svd.ts";
 
 function matrices(op: string, x: ArrayLike): NDArray {
   let a = asArrayValue(`np.linalg.${op}`, x);
@@ -30,12 +33,6 @@ function matrices(op: string, x: ArrayLike): NDArray {
     );
   }
   return a;
-}
-
-/** The last two axes swapped. */
-function mT(x: NDArray): NDArray {
-  const r = x.ndim;
-  return lax.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]);
 }
 
 /** An [n, n] constant broadcast to the matrices of `like`. */
@@ -262,8 +259,8 @@ export function eigvalsh(a: ArrayLike): NDArray {
 
 /** Options of `norm`. */
 export interface NormOptions {
-  /** The order: for vectors a number (2 default, 1, Infinity, −Infinity, 0, p); for matrices "fro" (default), 1, −1, Infinity, −Infinity, 2. */
-  ord?: number | "fro";
+  /** The order: for vectors a number (2 default, 1, Infinity, −Infinity, 0, p); for matrices "fro" (default), "nuc", 1, −1, Infinity, −Infinity, 2, −2. */
+  ord?: number | "fro" | "nuc";
   /** One axis (vector norms) or two (matrix norms); by default all of a 1-D or 2-D array. */
   axis?: number | readonly [number, number] | null;
   /** Keep reduced axes as size 1. */
@@ -272,8 +269,8 @@ export interface NormOptions {
 
 /**
  * Vector and matrix norms. The 2-norm (and Frobenius norm) has gradient 0 at the zero vector
- * (not NaN). The matrix 2-norm is the largest singular value, √(largest eigenvalue of AᵀA);
- * −2 and the nuclear norm need an SVD and are not available.
+ * (not NaN). The matrix orders 2 and −2 are the largest and smallest singular values, "nuc"
+ * their sum (differentiable through `svdvals`).
  * @param x The input.
  * @param options `ord`, `axis`, `keepdims`.
  * @returns The norms.
@@ -309,7 +306,9 @@ export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
   const o = { axis: axes, keepdims };
   const abs = lax.unary("abs", a);
   if (ord === undefined || ord === 2) return twoNorm(a, axes, keepdims);
-  if (ord === "fro") throw new TypeError('np.linalg.norm: ord "fro" is for matrices.');
+  if (ord === "fro" || ord === "nuc") {
+    throw new TypeError(`np.linalg.norm: ord "${ord}" is for matrices (give two axes).`);
+  }
   if (ord === Infinity) return max(abs, o);
   if (ord === -Infinity) return min(abs, o);
   if (ord === 0) return sum(lax.convert(lax.binary("ne", a, lax.full(a, 0)), a.dtype), o);
@@ -321,6 +320,80 @@ export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
   return lax.binary("pow", s, lax.full(s, 1 / ord));
 }
 
+/** The orders of `cond`: null (the default, as 2), 2, −2, 1, −1, ±Infinity, "fro", "nuc". */
+export type CondOrder = number | "fro" | "nuc" | null;
+
+const COND_ORDERS: readonly CondOrder[] = [null, 2, -2, 1, -1, Infinity, -Infinity, "fro", "nuc"];
+
+/** x[..., i] of the last axis. */
+function lastAt(x: NDArray, i: number): NDArray {
+  const nd = x.ndim;
+  const starts = [...Array(nd - 1).fill(0), i];
+  const stops = [...x.shape.slice(0, -1), i + 1];
+  return lax.reshape(
+    bind1("slice", [x], { starts, stops, steps: Array(nd).fill(1) }),
+    x.shape.slice(0, -1),
+  );
+}
+
+/**
+ * Condition numbers: ‖A‖ · ‖A⁻¹‖ in the norm of order `p`. For p = null (default) or 2 the
+ * ratio of the largest to the smallest singular value, for −2 its inverse (any [..., m, n]);
+ * the other orders need square matrices. As JAX, a NaN result of a NaN-free singular matrix
+ * becomes Infinity (except for p = null or 2, which divide by a zero singular value).
+ * @param x Matrices [..., m, n].
+ * @param p The norm order.
+ * @returns The condition numbers, shape [...].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.ok(Math.abs(Number(np.linalg.cond(np.array([[1, 2], [2, 1]])).item()) - 3) < 1e-5);
+ * ```
+ */
+export function cond(x: ArrayLike, p: CondOrder = null): NDArray {
+  const op = "np.linalg.cond";
+  let a = asArrayValue(op, x);
+  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.ndim < 2 || a.shape[a.ndim - 1] === 0 || a.shape[a.ndim - 2] === 0) {
+    throw new TypeError(`${op}: needs non-empty matrices [..., m, n], got ${fmtShape(a.shape)}.`);
+  }
+  if (!COND_ORDERS.includes(p)) {
+    throw new TypeError(
+      `${op}: unknown order p = ${show(p)}; use null, 2, -2, 1, -1, Infinity, -Infinity, ` +
+        `"fro" or "nuc".`,
+    );
+  }
+  let r: NDArray;
+  if (p === null || p === 2 || p === -2) {
+    const s = svdvals(a);
+    const first = lastAt(s, 0), last = lastAt(s, s.shape[s.ndim - 1] - 1);
+    if (p !== -2) return lax.div(first, last);
+    r = lax.div(last, first);
+  } else {
+    const n = a.shape[a.ndim - 1];
+    if (a.shape[a.ndim - 2] !== n) {
+      throw new TypeError(
+        `${op}: p = ${show(p)} needs square matrices [..., n, n], got ${fmtShape(a.shape)} ` +
+          `(only p = null, 2 or -2 take rectangular ones).`,
+      );
+    }
+    const o = { ord: p, axis: [-2, -1] as const };
+    r = lax.mul(norm(a, o), norm(inv(a), o));
+  }
+  // NaN from a singular, NaN-free matrix means an infinite condition number
+  const nanA = lax.reduceSum(lax.convert(lax.binary("ne", a, a), "int32"), [
+    a.ndim - 2,
+    a.ndim - 1,
+  ]);
+  const fix = lax.binary(
+    "and",
+    lax.binary("ne", r, r),
+    lax.binary("eq", nanA, lax.full(nanA, 0)),
+  );
+  return lax.select(fix, lax.full(r, Infinity), r);
+}
+
 /** √(Σx²) with a zero (not NaN) gradient at 0: the square root sees 1 there. */
 function twoNorm(a: NDArray, axes: number[], keepdims: boolean): NDArray {
   const s = sum(lax.mul(a, a), { axis: axes, keepdims });
@@ -329,7 +402,12 @@ function twoNorm(a: NDArray, axes: number[], keepdims: boolean): NDArray {
   return lax.select(zero, lax.full(s, 0), root);
 }
 
-function matrixNorm(a: NDArray, axes: number[], ord: number | "fro", keepdims: boolean): NDArray {
+function matrixNorm(
+  a: NDArray,
+  axes: number[],
+  ord: number | "fro" | "nuc",
+  keepdims: boolean,
+): NDArray {
   const [r, c] = axes;
   const abs = lax.unary("abs", a);
   const finish = (v: NDArray, reduced: number[]) =>
@@ -343,16 +421,16 @@ function matrixNorm(a: NDArray, axes: number[], ord: number | "fro", keepdims: b
     const pick = ord > 0 ? max : min;
     return finish(pick(sums, { axis: outer > inner ? outer - 1 : outer }), axes);
   }
-  if (ord === 2) {
+  if (ord === 2 || ord === -2 || ord === "nuc") {
+    // the largest or smallest singular value, or their sum
     const rest = [...Array(a.ndim).keys()].filter((i) => i !== r && i !== c);
-    const m = lax.transpose(a, [...rest, r, c]);
-    const w = eigvalsh(lax.matmul(mT(m), m));
-    const top = max(w, { axis: w.ndim - 1 });
-    return finish(lax.unary("sqrt", top), axes);
+    const sv = svdvals(lax.transpose(a, [...rest, r, c]));
+    const last = { axis: sv.ndim - 1 };
+    return finish(ord === 2 ? max(sv, last) : ord === -2 ? min(sv, last) : sum(sv, last), axes);
   }
   throw new TypeError(
-    `np.linalg.norm: matrix ord ${show(ord)} is not available (−2 and "nuc" need an SVD, ` +
-      `which difftrace does not have yet).`,
+    `np.linalg.norm: unknown matrix ord ${show(ord)}; use "fro", "nuc", 1, -1, 2, -2, ` +
+      `Infinity or -Infinity.`,
   );
 }
 
