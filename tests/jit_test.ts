@@ -88,6 +88,11 @@ const CASES: [string, Fn, NDArray[]][] = [
     const [re, im] = np.fft.fft(x, null, 1);
     return np.stack(np.fft.ifft([re.mul(2), im], 7, 0));
   }, [a234]],
+  ["qr, svd and pinv", (a) => {
+    const [q, r] = np.linalg.qr(a);
+    const [u, s, vh] = np.linalg.svd(a, { fullMatrices: false });
+    return q.matmul(r).add(u.mul(s.expandDims(0)).matmul(vh)).add(np.linalg.pinv(a).T);
+  }, [f32([3, 3], 44)]],
   ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],

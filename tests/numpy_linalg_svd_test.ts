@@ -140,6 +140,44 @@ describe("pinv, lstsq, matrixRank, cond and the singular-value norms against JAX
   }
 });
 
+describe("np.linalg's array-API names, multiDot and the tensor forms against JAX", () => {
+  const cases: [string, F][] = [
+    ["matrixNorm", (a) => np.linalg.matrixNorm(a, { ord: 1, keepdims: true })],
+    ["matrixNormNuc", (a) => np.linalg.matrixNorm(a, { ord: "nuc" })],
+    ["vectorNorm", (a) => np.linalg.vectorNorm(a)],
+    ["vectorNormAxes", (a) => np.linalg.vectorNorm(a, { axis: [0, 2], ord: 3, keepdims: true })],
+    ["vecdot", (a, b) => np.linalg.vecdot(a, b, { axis: 0 })],
+    ["matrixTranspose", np.linalg.matrixTranspose],
+    ["diagonal", (a) => np.linalg.diagonal(a, { offset: 1 })],
+    ["trace", (a) => np.linalg.trace(a, { offset: -1 })],
+    ["outer", np.linalg.outer],
+    ["cross", (a, b) => np.linalg.cross(a, b)],
+    ["matmul", np.linalg.matmul],
+    ["tensordot", (a, b) => np.linalg.tensordot(a, b, { axes: 1 })],
+    ["multiDot", (...xs) => np.linalg.multiDot(xs)],
+    ["multiDotMatrices", (...xs) => np.linalg.multiDot(xs)],
+    ["tensorinv", (a) => np.linalg.tensorinv(a, 1)],
+    ["tensorsolve", (a, b) => np.linalg.tensorsolve(a, b)],
+    ["tensorsolveAxes", (a, b) => np.linalg.tensorsolve(a, b, [0])],
+  ];
+  for (const [name, f] of cases) {
+    it(`np.linalg.${name.replace(/(Nuc|Axes|Matrices)$/, "")}() matches JAX (${name})`, () => {
+      checkFixture(`more.${name}`, f, tight);
+    });
+  }
+  it("multiDot() picks the cheap order and errors name the bad argument", () => {
+    const [a, b, c] = fixtureArgs("more.multiDotMatrices");
+    assertAllClose(np.linalg.multiDot([a, b, c]), a.matmul(b).matmul(c), tight);
+    assert.throws(() => np.linalg.multiDot([a]), /at least two/);
+    assert.throws(() => np.linalg.multiDot([a, a]), /does not chain/);
+    assert.throws(() => np.linalg.outer(a, b), /two vectors/);
+    assert.throws(() => np.linalg.cross(np.ones([2]), np.ones([2])), /3-vectors/);
+    assert.throws(() => np.linalg.tensorinv(np.ones([2, 3]), 1), /pick another ind/);
+    assert.throws(() => np.linalg.matrixNorm(np.ones([3])), /vectorNorm/);
+    assert.throws(() => np.linalg.vecdot(np.ones([3]), np.ones([2])), /same size/);
+  });
+});
+
 describe("np.linalg qr/svd identities, float32, transforms and errors", () => {
   it("qr() and svd() reproduce A in float32 with orthonormal factors, batched", () => {
     const [a64] = fixtureArgs("qr.qTall");

@@ -6,7 +6,9 @@
  * `matrixPower` compose them with ordinary primitives.
  *
  * The general-matrix functions (`qr`, `svd`, `svdvals`, `lstsq`, `pinv`, `matrixRank`) live in
- * `_linalg_svd.ts`; `cond` and the singular-value norms (2, −2, "nuc") are here.
+ * `_linalg_svd.ts`, the array-API names (`vecdot`, `matrixTranspose`, `outer`, ...) and
+ * `multiDot` in `_linalg_more.ts`, `norm`, `matrixNorm` and `vectorNorm` in
+ * `_linalg_norms.ts`; `cond`, `tensorinv` and `tensorsolve` are here.
  *
  * @module
  */
@@ -15,12 +17,27 @@ import * as lax from "../core/_lax.ts";
 import { isFloat } from "../core/_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, promote } from "./_base.ts";
-import { fmtShape, normalizeAxes } from "../core/_shape.ts";
+import { fmtShape, normalizeAxes, sizeOf } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
-import { max, min, sum } from "./_reduce.ts";
 import { svdvals } from "./_linalg_svd.ts";
+import { moveaxis } from "./_arrange.ts";
+import { norm } from "./_linalg_norms.ts";
+
+export { matrixNorm, norm, vectorNorm } from "./_linalg_norms.ts";
+export type { MatrixNormOptions, NormOptions, VectorNormOptions } from "./_linalg_norms.ts";
 
 export { lstsq, matrixRank, pinv, qr, svd, svdvals } from "./_linalg_svd.ts";
+export {
+  cross,
+  diagonal,
+  matmul,
+  matrixTranspose,
+  multiDot,
+  outer,
+  tensordot,
+  trace,
+  vecdot,
+} from "./_linalg_more.ts";
 export type { MatrixRankOptions, PinvOptions, QrMode, SvdOptions } from "./_linalg_svd.ts";
 
 function matrices(op: string, x: ArrayLike): NDArray {
@@ -257,69 +274,6 @@ export function eigvalsh(a: ArrayLike): NDArray {
   return eigh(a)[0];
 }
 
-/** Options of `norm`. */
-export interface NormOptions {
-  /** The order: for vectors a number (2 default, 1, Infinity, −Infinity, 0, p); for matrices "fro" (default), "nuc", 1, −1, Infinity, −Infinity, 2, −2. */
-  ord?: number | "fro" | "nuc";
-  /** One axis (vector norms) or two (matrix norms); by default all of a 1-D or 2-D array. */
-  axis?: number | readonly [number, number] | null;
-  /** Keep reduced axes as size 1. */
-  keepdims?: boolean;
-}
-
-/**
- * Vector and matrix norms. The 2-norm (and Frobenius norm) has gradient 0 at the zero vector
- * (not NaN). The matrix orders 2 and −2 are the largest and smallest singular values, "nuc"
- * their sum (differentiable through `svdvals`).
- * @param x The input.
- * @param options `ord`, `axis`, `keepdims`.
- * @returns The norms.
- * @example
- * ```ts
- * import { np } from "@difftrace/difftrace";
- * import assert from "node:assert/strict";
- * assert.equal(np.linalg.norm(np.array([3, 4])).item(), 5);
- * assert.equal(np.linalg.norm(np.array([[1, -2], [3, 4]]), { ord: 1 }).item(), 6);
- * ```
- */
-export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
-  checkOptions("np.linalg.norm", options, ["ord", "axis", "keepdims"]);
-  let a = asArrayValue("np.linalg.norm", x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
-  const keepdims = options.keepdims ?? false;
-  const ord = options.ord;
-  let axes: number[];
-  if (options.axis === undefined || options.axis === null) {
-    if (ord !== undefined && a.ndim > 2) {
-      throw new TypeError("np.linalg.norm: give axis for an ord on arrays of more than 2 axes.");
-    }
-    axes = [...Array(a.ndim).keys()];
-    if (ord === undefined) return twoNorm(a, axes, keepdims);
-  } else axes = normalizeAxes("np.linalg.norm", options.axis, a.ndim);
-  if (typeof options.axis !== "number" && axes.length === 2) {
-    if (options.axis !== undefined && options.axis !== null) {
-      axes = (options.axis as readonly number[]).map((v) => (v < 0 ? v + a.ndim : v));
-    }
-    return matrixNorm(a, axes, ord ?? "fro", keepdims);
-  }
-  if (axes.length !== 1) throw new TypeError("np.linalg.norm: axis must name one or two axes.");
-  const o = { axis: axes, keepdims };
-  const abs = lax.unary("abs", a);
-  if (ord === undefined || ord === 2) return twoNorm(a, axes, keepdims);
-  if (ord === "fro" || ord === "nuc") {
-    throw new TypeError(`np.linalg.norm: ord "${ord}" is for matrices (give two axes).`);
-  }
-  if (ord === Infinity) return max(abs, o);
-  if (ord === -Infinity) return min(abs, o);
-  if (ord === 0) return sum(lax.convert(lax.binary("ne", a, lax.full(a, 0)), a.dtype), o);
-  if (ord === 1) return sum(abs, o);
-  if (typeof ord !== "number" || Number.isNaN(ord)) {
-    throw new TypeError(`np.linalg.norm: unknown ord ${show(ord)}.`);
-  }
-  const s = sum(lax.binary("pow", abs, lax.full(abs, ord)), o);
-  return lax.binary("pow", s, lax.full(s, 1 / ord));
-}
-
 /** The orders of `cond`: null (the default, as 2), 2, −2, 1, −1, ±Infinity, "fro", "nuc". */
 export type CondOrder = number | "fro" | "nuc" | null;
 
@@ -394,46 +348,6 @@ export function cond(x: ArrayLike, p: CondOrder = null): NDArray {
   return lax.select(fix, lax.full(r, Infinity), r);
 }
 
-/** √(Σx²) with a zero (not NaN) gradient at 0: the square root sees 1 there. */
-function twoNorm(a: NDArray, axes: number[], keepdims: boolean): NDArray {
-  const s = sum(lax.mul(a, a), { axis: axes, keepdims });
-  const zero = lax.binary("eq", s, lax.full(s, 0));
-  const root = lax.unary("sqrt", lax.select(zero, lax.full(s, 1), s));
-  return lax.select(zero, lax.full(s, 0), root);
-}
-
-function matrixNorm(
-  a: NDArray,
-  axes: number[],
-  ord: number | "fro" | "nuc",
-  keepdims: boolean,
-): NDArray {
-  const [r, c] = axes;
-  const abs = lax.unary("abs", a);
-  const finish = (v: NDArray, reduced: number[]) =>
-    keepdims ? lax.reshape(v, a.shape.map((d, i) => (reduced.includes(i) ? 1 : d))) : v;
-  if (ord === "fro") return twoNorm(a, axes, keepdims);
-  if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
-    // 1: the largest column sum of |a|; ∞: the largest row sum
-    const inner = ord === 1 || ord === -1 ? r : c;
-    const outer = inner === r ? c : r;
-    const sums = sum(abs, { axis: inner });
-    const pick = ord > 0 ? max : min;
-    return finish(pick(sums, { axis: outer > inner ? outer - 1 : outer }), axes);
-  }
-  if (ord === 2 || ord === -2 || ord === "nuc") {
-    // the largest or smallest singular value, or their sum
-    const rest = [...Array(a.ndim).keys()].filter((i) => i !== r && i !== c);
-    const sv = svdvals(lax.transpose(a, [...rest, r, c]));
-    const last = { axis: sv.ndim - 1 };
-    return finish(ord === 2 ? max(sv, last) : ord === -2 ? min(sv, last) : sum(sv, last), axes);
-  }
-  throw new TypeError(
-    `np.linalg.norm: unknown matrix ord ${show(ord)}; use "fro", "nuc", 1, -1, 2, -2, ` +
-      `Infinity or -Infinity.`,
-  );
-}
-
 /**
  * The n-th power of square matrices by repeated squaring; n = 0 gives the identity and a
  * negative n powers the inverse.
@@ -468,4 +382,65 @@ export function matrixPower(a: ArrayLike, n: number): NDArray {
     if (k > 1) base = lax.matmul(base, base);
   }
   return result!;
+}
+
+/**
+ * The inverse of `a` read as a linear map from its last axes to its first `ind` axes, so that
+ * `tensordot(tensorinv(a, ind), b, ind)` undoes `tensordot(a, ·, ·)`.
+ * @param a An array with prod(shape[:ind]) = prod(shape[ind:]).
+ * @param ind How many leading axes form the output index (default 2).
+ * @returns Shape [...a.shape.slice(ind), ...a.shape.slice(0, ind)].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const a = np.eye(6).mul(2).reshape([2, 3, 6]);
+ * assert.deepEqual(np.linalg.tensorinv(a, 2).shape, [6, 2, 3]);
+ * ```
+ */
+export function tensorinv(a: ArrayLike, ind = 2): NDArray {
+  const op = "np.linalg.tensorinv";
+  const x = asArrayValue(op, a);
+  checkInt(op, "ind", ind, 1, Math.max(1, x.ndim - 1));
+  const head = x.shape.slice(0, ind), tail = x.shape.slice(ind);
+  if (sizeOf(head) !== sizeOf(tail)) {
+    throw new TypeError(
+      `${op}: the first ${ind} axes of ${fmtShape(x.shape)} must hold as many elements as ` +
+        `the rest (${sizeOf(head)} vs ${sizeOf(tail)}); pick another ind.`,
+    );
+  }
+  return lax.reshape(inv(lax.reshape(x, [sizeOf(head), sizeOf(tail)])), [...tail, ...head]);
+}
+
+/**
+ * Solves tensordot(a, x, x.ndim) = b for x: `a` is [...b.shape, ...x.shape] (after moving
+ * `axes` of `a` to the end).
+ * @param a The coefficients.
+ * @param b The right-hand side.
+ * @param axes Axes of `a` to move to the end first.
+ * @returns x, shape a.shape[b.ndim:].
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const x = np.linalg.tensorsolve(np.eye(4).mul(2).reshape([2, 2, 4]), np.ones([2, 2]));
+ * assert.deepEqual(x.toArray(), [0.5, 0.5, 0.5, 0.5]);
+ * ```
+ */
+export function tensorsolve(a: ArrayLike, b: ArrayLike, axes?: readonly number[]): NDArray {
+  const op = "np.linalg.tensorsolve";
+  let [x, y] = promote(op, [a, b]);
+  if (axes !== undefined) {
+    const ax = normalizeAxes(op, axes, x.ndim);
+    x = moveaxis(x, ax, ax.map((_, i) => x.ndim - ax.length + i));
+  }
+  const outShape = x.shape.slice(y.ndim);
+  const lead = x.shape.slice(0, y.ndim);
+  if (lead.some((d, i) => d !== y.shape[i]) || sizeOf(outShape) !== y.size) {
+    throw new TypeError(
+      `${op}: a ${fmtShape(x.shape)} must be [...b.shape, ...x.shape] with b ` +
+        `${fmtShape(y.shape)} and as many unknowns as equations.`,
+    );
+  }
+  return lax.reshape(solve(lax.reshape(x, [y.size, y.size]), lax.reshape(y, [y.size])), outShape);
 }
