@@ -258,6 +258,29 @@ export function conv2dTranspose(
   return convTransposeNd("nn.conv2dTranspose", x, w, options, 2, "H, W");
 }
 
+/**
+ * 3-D transposed convolution (`jax.lax.conv_transpose` with NDHWC/DHWIO, `flax.linen.ConvTranspose`).
+ * @param x Input, shape [N, D, H, W, C].
+ * @param w Kernel, shape [KD, KH, KW, C, O] ([KD, KH, KW, O, C] with `transposeKernel`).
+ * @param options As `conv2dTranspose`, with one value per spatial axis.
+ * @returns Output, shape [N, OD, OH, OW, O].
+ * @example
+ * ```ts
+ * import { nn, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * const y = nn.conv3dTranspose(np.ones([1, 2, 2, 2, 1]), np.ones([2, 2, 2, 1, 3]), { stride: 2 });
+ * assert.deepEqual(y.shape, [1, 4, 4, 4, 3]);
+ * assert.equal(np.slice(y, [0, 0, 0, 0, 0]).item(), 1); // each output cell sees one input cell
+ * ```
+ */
+export function conv3dTranspose(
+  x: NDArray,
+  w: NDArray,
+  options: ConvTransposeOptions = {},
+): NDArray {
+  return convTransposeNd("nn.conv3dTranspose", x, w, options, 3, "D, H, W");
+}
+
 /** Options of `convGeneralDilated`. */
 export interface ConvGeneralOptions {
   /** Input dilation per spatial axis (default 1). */
