@@ -116,10 +116,18 @@ export function emitTanh(c: Code, x: number): void {
   const V = ValType.v128;
   const ax = c.local(V), z = c.local(V), t = c.local(V);
   c.get(x).f32x4Abs().set(ax);
-  // small: x · P(x²)
-  c.get(x).get(x).f32x4Mul().set(z);
-  c.f32x4Constant(TANH_TAYLOR[9]);
-  for (let i = 8; i >= 0; i--) c.get(z).f32x4Mul().f32x4Constant(TANH_TAYLOR[i]).f32x4Add();
+  // small: x · P(x²), P(z) = 1 + (c₁z + z²·Q(z²)) with Q's terms the pairs (c₂ₖ + c₂ₖ₊₁z)
+  // by Horner in z² (half the dependent chain of Horner in z; the small terms are summed
+  // before the 1)
+  const z2 = c.local(V);
+  const T = TANH_TAYLOR;
+  c.get(x).get(x).f32x4Mul().tee(z).get(z).f32x4Mul().set(z2);
+  const pair = (k: number) =>
+    c.f32x4Constant(T[k + 1]).get(z).f32x4Mul().f32x4Constant(T[k]).f32x4Add();
+  pair(8);
+  for (const k of [6, 4, 2]) c.get(z2).f32x4Mul(), pair(k).f32x4Add();
+  c.get(z2).f32x4Mul();
+  c.f32x4Constant(T[1]).get(z).f32x4Mul().f32x4Add().f32x4Constant(1).f32x4Add();
   c.get(x).f32x4Mul();
   // large: (1 − 2/(e^{2|x|} + 1)) with x's sign bit
   c.get(ax).get(ax).f32x4Add().set(t);
