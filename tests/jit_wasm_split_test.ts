@@ -11,7 +11,7 @@ import { jit, type NDArray, np } from "../mod.ts";
 import { makeRng } from "./_helpers.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import { setJitWasm, setJitWasmMinElements, setJitWasmSplitMin } from "../src/jit/_codegen_wasm.ts";
-import { mapStats } from "../src/kernels/_parallel_map.ts";
+import { mapStats, resetMapBackoff } from "../src/kernels/_parallel_map.ts";
 import { getThreads, helpersReady, setThreads } from "../src/kernels/_parallel.ts";
 
 type Fn = (...args: NDArray[]) => NDArray[];
@@ -71,6 +71,7 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
     for (const n of [4, 5, 16383, 16384, 16385, 3 * 16384 + 3, 5 * 16384 - 1]) {
       const args = [f32(n, n), np.array(1.05, { dtype: "float32" })];
       const jobs = mapStats.jobs;
+      resetMapBackoff(); // a slow job before (a loaded machine) may have paused splitting
       const split = jit(selu)(...args);
       assert.ok(mapStats.jobs > jobs, `n=${n}: the loop did not run split`);
       const one = oneThread(selu, args);
@@ -83,7 +84,11 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
     const f: Fn = (a, b) => [a.mul(b).add(a).div(b.abs().add(1)), np.maximum(a, b).sqrt()];
     const args = [f32(40000, 1), f32(40000, 2)];
     const g = jit(f);
-    const r1 = g(...args), r2 = g(...args), eager = f(...args);
+    resetMapBackoff();
+    const jobs = mapStats.jobs;
+    const r1 = g(...args);
+    assert.ok(mapStats.jobs > jobs, "the loop did not run split");
+    const r2 = g(...args), eager = f(...args);
     r1.forEach((r, i) => assertSameF32(r, eager[i], `out ${i}`));
     assert.notEqual(r1[0].toTypedArray(), r2[0].toTypedArray());
     assertSameF32(r2[0], r1[0], "second call");
@@ -97,6 +102,7 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
     const x = np.array(d);
     const f: Fn = (x) => [x.sin().mul(x.cos())];
     const jobs = mapStats.jobs;
+    resetMapBackoff();
     const split = jit(f)(x);
     assert.ok(mapStats.jobs > jobs, "the loop did not run split");
     const wasm = setJitWasm(false);

@@ -52,6 +52,11 @@ export interface MapModule {
 /** Jobs run split, and chunks the helpers did (for tests). */
 export const mapStats = { jobs: 0, helperChunks: 0 };
 
+/** Ends a backoff (see below) now. For tests. */
+export function resetMapBackoff(): void {
+  backoff = 0;
+}
+
 let nextId = 1;
 /** A handle for the loop module `bytes` (see the file header); cheap, instantiated on first use. */
 export function mapModule(bytes: Uint8Array): MapModule {
@@ -106,6 +111,19 @@ const align64 = (x: number) => Math.ceil(x / 64) * 64;
 let pending: Engine | null = null;
 
 /**
+ * Jobs left to run on one thread after a slow split job. When the machine's cores are
+ * taken by other processes, a split job is slower than one thread: waking the helper
+ * can cost the caller its time slice (measured under load 12–14 on 2 cores: SELU over 1M
+ * 2.5–2.8 ms median on one thread, 7.8–11 ms split, the helper doing 70% of the chunks).
+ * A split job slower than twice the fastest one seen (per byte) starts a backoff of
+ * BACKOFF_JOBS jobs on one thread, after which the split is tried again.
+ */
+let backoff = 0;
+const BACKOFF_JOBS = 32;
+/** The fastest split job so far, ms per byte of range. */
+let bestMsPerByte = Infinity;
+
+/**
  * Prepares a split job of `mod` with `dataBytes` of regions: returns a view of the shared
  * memory and the first byte the regions may use, or null when the loop should run on one
  * thread (path off, helpers not ready yet, memory exhausted).
@@ -115,6 +133,10 @@ export function mapBegin(
   dataBytes: number,
 ): { view: Float32Array; at: number } | null {
   pending = null;
+  if (backoff > 0) {
+    backoff--;
+    return null;
+  }
   const e = readyEngine();
   if (e === null) return null;
   const at = align64(mod.bytes.length);
@@ -154,6 +176,9 @@ export function mapRun(mod: MapModule, total: number, bases: readonly number[]):
   const seq = postJob(e);
   const mine = runMapChunks(mod.run!, ctl, seq, false);
   if (!awaitChunks(ctl, nChunks, t0)) return -1;
+  const msPerByte = (performance.now() - t0) / total;
+  if (msPerByte > 2 * bestMsPerByte) backoff = BACKOFF_JOBS;
+  bestMsPerByte = Math.min(bestMsPerByte, msPerByte);
   mapStats.jobs++;
   mapStats.helperChunks += nChunks - mine;
   markUsed();
