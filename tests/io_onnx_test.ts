@@ -27,7 +27,9 @@ async function runOrt(bytes: Uint8Array, inputs: np.NDArray[]): Promise<np.NDArr
   const feeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
   session.inputNames.forEach((name, i) => {
     const x = inputs[i];
-    feeds[name] = new ort!.Tensor(ORT_TYPE[x.dtype], x.toTypedArray(), [...x.shape]);
+    feeds[name] = new ort!.Tensor(ORT_TYPE[x.dtype as keyof typeof ORT_TYPE], x.toTypedArray(), [
+      ...x.shape,
+    ]);
   });
   const out = await session.run(feeds);
   return session.outputNames.map((name) => {

@@ -42,8 +42,9 @@ describe("constructors", () => {
     assert.equal(np.array(new Float32Array([1, 2])).dtype, "float32");
     assert.equal(np.array(new Int32Array([1, 2])).dtype, "int32");
     const b = np.array(new Uint8Array([0, 2]));
-    assert.equal(b.dtype, "bool");
-    assert.deepEqual(b.toArray(), [false, true]);
+    assert.equal(b.dtype, "uint8");
+    assert.deepEqual(b.toArray(), [0, 2]);
+    assert.deepEqual(np.array(new Uint8Array([0, 2]), { dtype: "bool" }).toArray(), [false, true]);
     const m = np.array(new Int32Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2] });
     assert.deepEqual(m.toArray(), [[1, 2], [3, 4], [5, 6]]);
     assert.deepEqual(np.array(new Float64Array([1.5]), i32).toArray(), [1]);

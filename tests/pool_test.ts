@@ -74,6 +74,21 @@ describe("WorkerPool (2 workers)", () => {
     assertAllClose(z, y.mul(y), tol);
   });
 
+  it("pool.map() carries float16 and uint8 arrays through a worker and back, bit for bit", async () => {
+    const h = np.array([[0.1, -65504, 6e-8], [1 / 3, Infinity, -0]], { dtype: "float16" });
+    const u = np.array([[0, 200, 255], [1, 2, 3]], { dtype: "uint8" });
+    // float16: a constant closed over and an argument; uint8 wraps inside the worker
+    const scale = np.array(3, { dtype: "float16" });
+    const f = (a: np.NDArray, b: np.NDArray) => ({ h: a.mul(scale), u: b.add(100), same: a });
+    const got = await pool.map(f)(h, u);
+    const want = vmap(f)(h, u);
+    for (const k of ["h", "u", "same"] as const) {
+      assert.equal(got[k].dtype, want[k].dtype, k);
+      assert.deepEqual(got[k].toArray(), want[k].toArray(), k);
+    }
+    assert.deepEqual(got.u.toArray(), [[100, 44, 99], [101, 102, 103]]);
+  });
+
   it("pool.valueAndGrad() equals valueAndGrad() of an MLP's mean loss over the full batch", async () => {
     const vg = pool.valueAndGrad(lossFn);
     for (const n of [8, 7, 1]) {

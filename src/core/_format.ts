@@ -14,7 +14,7 @@
  *   separated by blank lines.
  * Only the cells that are shown are formatted, so printing a huge array is cheap.
  */
-import type { DType, TypedArray } from "./_dtype.ts";
+import { type DType, isInteger, storeRounding, type TypedArray } from "./_dtype.ts";
 
 /** What the formatter reads: a contiguous row-major buffer, a shape and a dtype. */
 export interface Printable {
@@ -52,16 +52,18 @@ function shownValues(v: Printable, summarise: boolean): number[] {
   return out;
 }
 
-/** Shortest significant digits that read back to `x` (float32 or float64) and the decimal exponent. */
+/** Shortest significant digits that read back to `x` (in its float dtype) and the decimal exponent. */
 function shortestDigits(x: number, dtype: DType): { digits: string; exp: number } {
   const a = Math.abs(x);
   if (a === 0) return { digits: "0", exp: 0 };
-  const maxP = dtype === "float32" ? 9 : 17;
+  const maxP = dtype === "float64" ? 17 : 9;
+  // the value a decimal reads back to in this dtype
+  const read = dtype === "float64" ? (t: number) => t : storeRounding(dtype) ?? Math.fround;
   let s = a.toExponential(maxP - 1);
   for (let p = 1; p < maxP; p++) {
     const t = a.toExponential(p - 1);
     const back = Number(t);
-    if (dtype === "float32" ? Math.fround(back) === a : back === a) {
+    if (read(back) === a) {
       s = t;
       break;
     }
@@ -107,7 +109,7 @@ function scientific(x: number, dtype: DType): [string, string, string] {
 /** A formatter for every cell of `values` (the shown cells), padded to one width. */
 function cellFormatter(values: number[], dtype: DType, scalar: boolean): (x: number) => string {
   if (dtype === "bool") return (x) => (x ? (scalar ? "True" : " True") : "False");
-  if (dtype === "int32") {
+  if (isInteger(dtype)) {
     const width = Math.max(0, ...values.map((x) => String(x).length));
     return (x) => String(x).padStart(width);
   }

@@ -16,7 +16,7 @@
  * The primitive set and the program type live in one file because each refers to the other
  * (a higher-order primitive such as `jit_call` carries a `Jaxpr`).
  */
-import type { DType } from "./_dtype.ts";
+import { type DType, isInteger } from "./_dtype.ts";
 import { ArrayValue, DATA, type NDArray } from "./_ndarray.ts";
 import { fmtShape } from "./_shape.ts";
 import { type DrawGraph, type DrawNode, renderDot, renderMermaid } from "./_jaxpr_draw.ts";
@@ -372,10 +372,16 @@ export interface Eqn<P extends Primitive = Primitive> {
   readonly outputs: readonly Var[];
 }
 
-const DTYPE_SHORT: Record<string, string> = {
+const DTYPE_SHORT: Record<DType, string> = {
   float32: "f32",
   float64: "f64",
+  float16: "f16",
+  bfloat16: "bf16",
   int32: "i32",
+  int16: "i16",
+  int8: "i8",
+  uint8: "u8",
+  uint32: "u32",
   bool: "bool",
 };
 
@@ -591,7 +597,7 @@ function uniformValue(x: NDArray): string | undefined {
   for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return undefined;
   const v = d[0];
   if (x.dtype === "bool") return v ? "true" : "false";
-  if (x.dtype === "int32" || !Number.isFinite(v)) return String(v);
+  if (isInteger(x.dtype) || !Number.isFinite(v)) return String(v);
   const s = String(x.dtype === "float32" ? Number(v.toPrecision(7)) : v);
   return /[.e]/.test(s) ? s : `${s}.0`;
 }

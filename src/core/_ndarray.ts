@@ -11,7 +11,7 @@
  * The chainable methods are thin delegates to the `np` functions; `numpy.ts`
  * installs them with `installMethods` so that this file has no import cycle.
  */
-import { allocate, type DType, type TypedArray } from "./_dtype.ts";
+import { allocate, type DType, roundStorage, storageMatches, type TypedArray } from "./_dtype.ts";
 import { fmtShape, type Shape, sizeOf } from "./_shape.ts";
 import { formatArray, formatHtml, type Printable } from "./_format.ts";
 
@@ -109,7 +109,8 @@ function m(): MethodOps {
 }
 
 /**
- * An immutable n-dimensional array of `float32`, `float64`, `int32` or `bool`.
+ * An immutable n-dimensional array of one of the dtypes: `float32` (the default), `float64`,
+ * `float16`, `bfloat16`, `int32`, `int16`, `int8`, `uint8`, `uint32` or `bool`.
  *
  * Create arrays with the `np` constructors (`np.array`, `np.zeros`, ...); every
  * op is also a chainable method.
@@ -496,7 +497,13 @@ export class ArrayValue extends NDArray {
   readonly #dtype: DType;
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
     super();
-    this[DATA] = data;
+    if (!storageMatches(dtype, data)) {
+      throw new TypeError(
+        `difftrace internal: a ${dtype} array cannot be stored in a ${data.constructor.name}.`,
+      );
+    }
+    // float16/bfloat16: every store rounds to the format (a no-op when the kernel did)
+    this[DATA] = roundStorage(dtype, data);
     this.#shape = Object.freeze([...shape]);
     this.#dtype = dtype;
   }

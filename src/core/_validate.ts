@@ -180,7 +180,19 @@ export function checkChoice<T extends string>(
  */
 export const MAX_ELEMENTS: number = 2 ** 31 - 1;
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+// bytes per element as stored (float16/bfloat16 are held in a Float32Array)
+const BYTES: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 4,
+  bfloat16: 4,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  uint32: 4,
+  bool: 1,
+};
 
 function fmtBytes(n: number): string {
   const units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"];

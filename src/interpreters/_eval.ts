@@ -8,7 +8,15 @@
  * buffer).
  */
 import { installEvaluator } from "../core/_trace.ts";
-import { allocate, type DType, type TypedArray } from "../core/_dtype.ts";
+import {
+  allocate,
+  type DType,
+  intRange,
+  isFloat,
+  isInteger,
+  storeRounding,
+  type TypedArray,
+} from "../core/_dtype.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import {
   BINARY_PRIMITIVES,
@@ -107,10 +115,23 @@ export function intPow(x: number, y: number): number {
   return result;
 }
 
-/** The int32 kernels that differ from the float ones: products wrap modulo 2³². */
+/**
+ * Integer division as XLA's: truncates toward zero; x / 0 = −1 (all bits set, so the largest
+ * value of an unsigned type once stored); INT_MIN / −1 wraps to INT_MIN on store.
+ */
+export function intDiv(x: number, y: number): number {
+  return y === 0 ? -1 : Math.trunc(x / y);
+}
+
+/** Integer remainder as XLA's: the sign of x; x rem 0 = x. */
+export function intRem(x: number, y: number): number {
+  return y === 0 ? x : x % y;
+}
+
+/** The integer kernels that differ from the float ones: products wrap modulo 2³² (then 2ⁿ on store). */
 const INT32_BINARY: Partial<
   Record<typeof BINARY_PRIMITIVES[number], (x: number, y: number) => number>
-> = { mul: Math.imul, pow: intPow };
+> = { mul: Math.imul, pow: intPow, div: intDiv, rem: intRem };
 
 export const compareFns: Record<
   typeof COMPARE_PRIMITIVES[number],
@@ -167,7 +188,7 @@ function mapBinary(f: (x: number, y: number) => number, intF?: (x: number, y: nu
   const intLoop = intF ? specialise(body, intF) : undefined;
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
     const out = allocate(x.dtype, x.size);
-    const loop = x.dtype === "int32" && intLoop ? intLoop : loopFor(x.dtype);
+    const loop = isInteger(x.dtype) && intLoop ? intLoop : loopFor(x.dtype);
     loop(x[DATA], y[DATA], null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
@@ -411,6 +432,29 @@ function broadcastData(x: ArrayValue, shape: readonly number[]): TypedArray {
   return stridedCopy(src, 0, strides, shape, x.dtype);
 }
 
+/**
+ * x as `dtype`, as XLA converts: float → integer truncates toward zero and saturates at the
+ * integer's range (NaN → 0); integer → integer wraps modulo 2ⁿ (the typed array's store);
+ * anything → bool is x ≠ 0 (NaN → true); → float16/bfloat16 rounds through float32.
+ */
+function convertValue(x: ArrayValue, dtype: DType): ArrayValue {
+  const out = allocate(dtype, x.size);
+  const src = x[DATA];
+  const round = storeRounding(dtype);
+  if (dtype === "bool") {
+    for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+  } else if (isInteger(dtype) && isFloat(x.dtype)) {
+    const [lo, hi] = intRange(dtype);
+    for (let i = 0; i < src.length; i++) {
+      const v = Math.trunc(src[i]);
+      out[i] = Number.isNaN(v) ? 0 : Math.max(lo, Math.min(hi, v));
+    }
+  } else if (round) {
+    for (let i = 0; i < src.length; i++) out[i] = round(src[i]);
+  } else out.set(src);
+  return new ArrayValue(out, x.shape, dtype);
+}
+
 // ---- the table -------------------------------------------------------------------
 
 const rules = {
@@ -420,20 +464,7 @@ const rules = {
     for (let i = 0; i < out.length; i++) out[i] = pd[i] ? td[i] : fd[i];
     return [new ArrayValue(out, t.shape, t.dtype)];
   },
-  convert: ([x], { dtype }) => {
-    const out = allocate(dtype, x.size);
-    const src = x[DATA];
-    if (dtype === "int32" && x.dtype !== "bool" && x.dtype !== "int32") {
-      // float -> int truncates toward zero and saturates; NaN becomes 0
-      for (let i = 0; i < src.length; i++) {
-        const v = Math.trunc(src[i]);
-        out[i] = Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, v));
-      }
-    } else if (dtype === "bool") {
-      for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-    } else out.set(src);
-    return [new ArrayValue(out, x.shape, dtype)];
-  },
+  convert: ([x], { dtype }) => [convertValue(x, dtype)],
   stop_gradient: ([x]) => [x],
   reduce_sum: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_sum)],
   reduce_prod: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_prod)],

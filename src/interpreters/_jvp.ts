@@ -5,6 +5,7 @@
  * and is linear in the tangents (which is what lets `linearize` stage the
  * tangent computation and `_transpose.ts` reverse it).
  */
+import { isFloat } from "../core/_dtype.ts";
 import { type Aval, avalOf, bind, fullRaise, Trace, Tracer, withMain } from "../core/_trace.ts";
 import { evalJaxpr } from "../core/_trace.ts";
 import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
@@ -283,8 +284,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // converting between float types is linear; to int or bool it has no derivative
   convert: ([x], [t], { dtype }) => {
     const out = lax.convert(x, dtype);
-    const differentiable = (dtype === "float32" || dtype === "float64") &&
-      (x.dtype === "float32" || x.dtype === "float64");
+    const differentiable = isFloat(dtype) && isFloat(x.dtype);
     return [[out], [differentiable && t ? lax.convert(t, dtype) : null]];
   },
   stop_gradient: zeroTangent("stop_gradient"),

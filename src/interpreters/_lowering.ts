@@ -21,7 +21,7 @@ import {
   type UnaryPrimitive,
 } from "../core/_ir.ts";
 import type { Code } from "../kernels/_wasm.ts";
-import { intPow, logistic, roundHalfEven } from "./_eval.ts";
+import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
@@ -128,14 +128,15 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   sub: ([x, y]) => `(${x} - ${y})`,
   // int32 products wrap like Math.imul, as the eager kernel does
   mul: ([x, y], c) => (c.outDtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
-  div: ([x, y]) => `(${x} / ${y})`,
+  // int32 division and remainder as XLA's (x / 0 = −1, x rem 0 = x), as the eager kernels
+  div: ([x, y], c) => (c.outDtype === "int32" ? `H.intDiv(${x}, ${y})` : `(${x} / ${y})`),
   // int32 powers wrap modulo 2^32, as the eager kernel does
   pow: ([x, y], c) => (c.outDtype === "int32" ? `H.intPow(${x}, ${y})` : `Math.pow(${x}, ${y})`),
   // NaN propagates from either side (x !== x tests for NaN)
   max: ([x, y]) => `(${x} > ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   min: ([x, y]) => `(${x} < ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   atan2: ([x, y]) => `Math.atan2(${x}, ${y})`,
-  rem: ([x, y]) => `(${x} % ${y})`,
+  rem: ([x, y], c) => (c.outDtype === "int32" ? `H.intRem(${x}, ${y})` : `(${x} % ${y})`),
   and: ([x, y]) => `(${x} & ${y})`,
   or: ([x, y]) => `(${x} | ${y})`,
   xor: ([x, y]) => `(${x} ^ ${y})`,
@@ -179,6 +180,8 @@ for (const p of ELEMENTWISE) {
 export const LOWERING_HELPERS = {
   logistic,
   intPow,
+  intDiv,
+  intRem,
   round: roundHalfEven,
   erf,
   erfc,
@@ -202,6 +205,9 @@ export function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DT
       return prim === "convert" ? expr : `(${expr} | 0)`;
     case "bool":
       return prim === "convert" ? expr : `(${expr} & 255)`;
+    default:
+      // jit's fusion pass leaves the other dtypes to the eager kernels
+      throw new TypeError(`jit: internal: no fused lowering for ${prim} on ${outDtype}.`);
   }
 }
 

@@ -50,7 +50,8 @@ export class Emitter {
       int32: Int32Array,
       bool: Uint8Array,
     };
-    return this.tensor("scalar", onnxElem(dtype), [], data[dtype].of(value));
+    const elem = onnxElem(dtype);
+    return this.tensor("scalar", elem, [], data[elem as keyof typeof data].of(value));
   }
 
   /** Adds a node; returns its output names (fresh unless given). */
@@ -84,7 +85,13 @@ export class Emitter {
 }
 
 export function onnxElem(dtype: DType): OnnxElem {
-  return dtype;
+  if (dtype === "float32" || dtype === "float64" || dtype === "int32" || dtype === "bool") {
+    return dtype;
+  }
+  throw new TypeError(
+    `io.exportOnnx: dtype ${dtype} is not exported to ONNX yet (float32, float64, int32 and ` +
+      `bool are); convert the function's values with astype("float32") first.`,
+  );
 }
 
 /** What a lowering receives: input names, input/output avals, the params (shapes as DimExpr). */
@@ -179,7 +186,8 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   ge: op("GreaterOrEqual"),
   select: op("Where"), // select(pred, onTrue, onFalse) = Where(pred, onTrue, onFalse)
   convert: ({ e, x, params, inAvals }) => {
-    const to = { float32: 1, int32: 6, bool: 9, float64: 11 }[params.dtype];
+    const codes = { float32: 1, int32: 6, bool: 9, float64: 11 };
+    const to = codes[onnxElem(params.dtype) as keyof typeof codes];
     const from = inAvals[0].dtype;
     const [cast] = e.node("Cast", x, { to: { i: to } });
     if (params.dtype !== "int32" || (from !== "float32" && from !== "float64")) return [cast];

@@ -16,10 +16,10 @@
  *
  * Assumes a little-endian host (every platform Deno and Bun ship for).
  */
-import type { DType } from "../core/_dtype.ts";
+import { bfloat16Bits, type DType, float16Bits, float16FromBits } from "../core/_dtype.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
 
-/** The safetensors dtypes read here; the first four are also written. */
+/** The safetensors dtypes read here; all but I64, U64 and U16 are also written. */
 export const ST_DTYPES = {
   F32: 4,
   F64: 8,
@@ -42,6 +42,12 @@ const WRITE: Record<DType, StDType> = {
   float64: "F64",
   int32: "I32",
   bool: "BOOL",
+  float16: "F16",
+  bfloat16: "BF16",
+  int16: "I16",
+  int8: "I8",
+  uint8: "U8",
+  uint32: "U32",
 };
 
 /** The dtype each safetensors dtype loads as. */
@@ -50,15 +56,15 @@ export const LOADS_AS: Record<StDType, DType> = {
   F64: "float64",
   I32: "int32",
   BOOL: "bool",
-  F16: "float32",
-  BF16: "float32",
+  F16: "float16",
+  BF16: "bfloat16",
   I64: "int32",
   U64: "int32",
-  U32: "int32",
-  I16: "int32",
+  U32: "uint32",
+  I16: "int16",
   U16: "int32",
-  I8: "int32",
-  U8: "int32",
+  I8: "int8",
+  U8: "uint8",
 };
 
 /** The largest header accepted, as in the reference implementation (100 MB). */
@@ -104,7 +110,7 @@ export function encode(
           `elements for shape [${e.value.shape.join(", ")}].`,
       );
     }
-    const bytes = e.value[DATA].byteLength;
+    const bytes = e.value.size * ST_DTYPES[WRITE[e.value.dtype]];
     header[e.name] = {
       dtype: WRITE[e.value.dtype],
       shape: [...e.value.shape],
@@ -125,10 +131,18 @@ export function encode(
   out.set(json, 8);
   const start = 8 + padded;
   for (const { value, at } of placed) {
-    const d = value[DATA];
+    const d = fileData(value);
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), start + at);
   }
   return out;
+}
+
+/** The elements as stored in the file: float16/bfloat16 as their 16-bit patterns. */
+function fileData(value: ArrayValue): ArrayBufferView {
+  const d = value[DATA];
+  if (value.dtype === "float16") return Uint16Array.from(d, float16Bits);
+  if (value.dtype === "bfloat16") return Uint16Array.from(d, bfloat16Bits);
+  return d;
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -260,18 +274,11 @@ export function parseHeader(bytes: Uint8Array, where: string): Header {
   return { tensors, metadata };
 }
 
-/** f16 bits → the same number (every half is exactly a float32). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals: frac · 2^-24
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 /**
  * The tensor as an array of its loaded dtype. F32/F64/I32/BOOL view the file's bytes when
- * the offset is aligned and `copy` is false; the others are converted: F16 and BF16 widen
- * exactly to float32, integers narrow to int32 and a value outside int32's range throws.
+ * the offset is aligned and `copy` is false, as do U8/I8/I16/U32 (as uint8/int8/int16/uint32);
+ * F16 and BF16 load as float16/bfloat16 (held as exact float32 values); I64, U64 and U16
+ * narrow to int32 and a value outside int32's range throws.
  */
 export function readTensor(
   bytes: Uint8Array,
@@ -284,7 +291,16 @@ export function readTensor(
   const dtype = LOADS_AS[t.dtype];
   const aligned = at % itemsize === 0;
   const buffer = bytes.buffer as ArrayBuffer;
-  const view = (C: Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor) =>
+  const view = (
+    C:
+      | Float32ArrayConstructor
+      | Float64ArrayConstructor
+      | Int32ArrayConstructor
+      | Int16ArrayConstructor
+      | Int8ArrayConstructor
+      | Uint8ArrayConstructor
+      | Uint32ArrayConstructor,
+  ) =>
     aligned
       ? (copy ? new C(buffer, at, n).slice() : new C(buffer, at, n))
       : new C(bytes.slice(t.begin, t.end).buffer);
@@ -295,6 +311,14 @@ export function readTensor(
       return new ArrayValue(view(Float64Array), t.shape, dtype);
     case "I32":
       return new ArrayValue(view(Int32Array), t.shape, dtype);
+    case "I16":
+      return new ArrayValue(view(Int16Array), t.shape, dtype);
+    case "I8":
+      return new ArrayValue(view(Int8Array), t.shape, dtype);
+    case "U8":
+      return new ArrayValue(view(Uint8Array), t.shape, dtype);
+    case "U32":
+      return new ArrayValue(view(Uint32Array), t.shape, dtype);
     case "BOOL": {
       const data = bytes.subarray(t.begin, t.end);
       const badAt = data.findIndex((b) => b > 1);
@@ -311,7 +335,7 @@ export function readTensor(
   if (t.dtype === "F16" || t.dtype === "BF16") {
     const out = new Float32Array(n);
     if (t.dtype === "F16") {
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+      for (let i = 0; i < n; i++) out[i] = float16FromBits(dv.getUint16(2 * i, true));
     } else {
       // bf16 is the high half of a float32's bits
       const bits = new Uint32Array(out.buffer);

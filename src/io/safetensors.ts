@@ -35,8 +35,8 @@ export interface LoadOptions<T> {
    */
   like?: T;
   /**
-   * Copy every tensor out of the bytes (default false: float32, float64, int32 and bool
-   * tensors are typed-array views on the bytes, so do not modify the bytes afterwards).
+   * Copy every tensor out of the bytes (default false: tensors stored in their own typed array,
+   * all but F16/BF16 and the ones narrowed to int32, are views on the bytes, so do not modify the bytes afterwards).
    */
   copy?: boolean;
 }
@@ -98,8 +98,9 @@ function checkMetadata(
 /**
  * Encodes a pytree of arrays as a safetensors file. Each leaf is stored under its key path
  * (`{ layers: [{ w }] }` → `layers.0.w`; dots, backslashes and brackets in keys are escaped,
- * keys that are empty or all digits are bracketed: `[0]`). float32, float64, int32 and bool
- * arrays are stored as F32, F64, I32 and BOOL, aligned so loading can view them in place.
+ * keys that are empty or all digits are bracketed: `[0]`). Each dtype is stored as its own
+ * safetensors dtype (float16 as F16, bfloat16 as BF16, uint8 as U8, ...), largest first so
+ * that loading can view them in place.
  * Empty containers (`null`, `[]`, `{}`) hold no tensor and are not stored: load with `like`
  * to get them back.
  *
@@ -218,9 +219,10 @@ function decodeTree(
  * Decodes a safetensors file into a pytree. Without `like` the tree is rebuilt from the
  * tensor names (key paths: digit segments 0..n-1 become JS arrays, other names objects);
  * with `like` it takes the template's structure and every tensor is checked against the
- * template. Dtypes: F32, F64, I32 and BOOL load as themselves (as views on `bytes` when
- * aligned, unless `copy`); F16 and BF16 widen exactly to float32; I8, U8, I16, U16, U32,
- * I64 and U64 load as int32, and a value outside int32's range throws a RangeError. A
+ * template. Dtypes: F32, F64, I32, I16, I8, U8, U32 and BOOL load as float32, float64,
+ * int32, int16, int8, uint8, uint32 and bool (as views on `bytes` when aligned, unless
+ * `copy`); F16 and BF16 load as float16 and bfloat16; U16, I64 and U64 load as int32, and a
+ * value outside int32's range throws a RangeError. Every dtype is written as its own. A
  * corrupt or truncated file throws (TypeError or RangeError) naming what is wrong.
  *
  * @typeParam T The template's type.

@@ -57,7 +57,13 @@ function ctorName(dtype: DType): string {
   return {
     float32: "Float32Array",
     float64: "Float64Array",
+    float16: "Float32Array",
+    bfloat16: "Float32Array",
     int32: "Int32Array",
+    int16: "Int16Array",
+    int8: "Int8Array",
+    uint8: "Uint8Array",
+    uint32: "Uint32Array",
     bool: "Uint8Array",
   }[
     dtype

@@ -163,6 +163,17 @@ const REACH_BUDGET = 256;
  *
  * `fuseReductions: false` leaves every reduction to its eager kernel.
  */
+/**
+ * Fused loops keep values in doubles and wrap or round only as float32/float64/int32/bool
+ * stores do; an equation touching another dtype (float16/bfloat16 round on every op, int8 and
+ * friends wrap on every op) runs its eager kernel instead, so jit equals eager there.
+ */
+function fusibleDtypes(e: Eqn): boolean {
+  const ok = (v: Var) => FUSED_DTYPES.has(v.aval.dtype);
+  return e.inputs.every(ok) && e.outputs.every(ok);
+}
+const FUSED_DTYPES: ReadonlySet<string> = new Set(["float32", "float64", "int32", "bool"]);
+
 export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const n = eqns.length;
   const parent = Array.from({ length: n }, (_, i) => i);
@@ -171,7 +182,9 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
     return i;
   };
   const kind: Kind[] = eqns.map((e) =>
-    ELEMENTWISE.has(e.prim)
+    !fusibleDtypes(e)
+      ? "kernel"
+      : ELEMENTWISE.has(e.prim)
       ? "elementwise"
       : e.prim === "broadcast"
       ? "broadcast"

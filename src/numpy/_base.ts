@@ -1,5 +1,12 @@
 /** Helpers shared by the `np` modules: operand conversion, dtype promotion, broadcasting. */
-import { type DType, isDType, isFloat, promoteTypes, weakScalarType } from "../core/_dtype.ts";
+import {
+  type DType,
+  DTYPES,
+  isDType,
+  isFloat,
+  promoteTypes,
+  weakScalarType,
+} from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { UnaryPrimitive } from "../core/_ir.ts";
@@ -10,7 +17,7 @@ export function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return "float32";
   if (!isDType(dtype)) {
     throw new TypeError(
-      `${op}: unknown dtype ${JSON.stringify(dtype)}; use float32, float64, int32 or bool.`,
+      `${op}: unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(", ")}.`,
     );
   }
   return dtype;

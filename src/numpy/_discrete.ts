@@ -4,7 +4,7 @@
  * predicates (isnan, isinf, isfinite, nanToNum), and logical and bitwise operations.
  * Compositions of primitives except the C remainder and the bitwise ops (see `core/_ir.ts`).
  */
-import { isFloat } from "../core/_dtype.ts";
+import { finiteMax, isFloat, isUnsigned } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, promote } from "./_base.ts";
@@ -103,6 +103,8 @@ export function mod(x1: ArrayLike, x2: ArrayLike): NDArray {
 }
 
 function pythonMod(x: NDArray, y: NDArray): NDArray {
+  // an integer x mod 0 is 0, as JAX's (the divisor 0 counts as 1)
+  if (!isFloat(y.dtype)) y = lax.select(b("eq", y, c(y, 0)), c(y, 1), y);
   const r = b("rem", x, y);
   const zero = c(r, 0);
   const fix = b("and", b("ne", r, zero), b("ne", b("lt", r, zero), b("lt", y, zero)));
@@ -139,9 +141,17 @@ export function remainder(x1: ArrayLike, x2: ArrayLike): NDArray {
  */
 export function floorDivide(x1: ArrayLike, x2: ArrayLike): NDArray {
   const [x, y] = numericArgs("floorDivide", x1, x2);
-  // (x − mod(x, y)) / y is an exact integer (int32 division truncates, which is then exact)
-  const q = lax.div(lax.sub(x, pythonMod(x, y)), y);
-  return isFloat(q.dtype) ? u("round", q) : q;
+  if (!isFloat(x.dtype)) {
+    // integers, as JAX's: the truncated quotient, less 1 where the signs differ and the
+    // division is inexact (x / 0 is −1 by XLA's integer division, then that rule applies)
+    const q = lax.div(x, y);
+    if (isUnsigned(x.dtype)) return q;
+    const inexact = b("ne", b("rem", x, y), c(x, 0));
+    const fix = b("and", b("ne", u("sign", x), u("sign", y)), inexact);
+    return lax.select(fix, lax.sub(q, c(q, 1)), q);
+  }
+  // (x − mod(x, y)) / y is an exact integer
+  return u("round", lax.div(lax.sub(x, pythonMod(x, y)), y));
 }
 
 /**
@@ -244,7 +254,7 @@ export function nanToNum(x: ArrayLike, options: NanToNumOptions = {}): NDArray {
   }
   const a = asArrayValue("np.nanToNum", x);
   if (!isFloat(a.dtype)) return a;
-  const big = a.dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  const big = finiteMax(a.dtype);
   let out = lax.select(isnan(a), c(a, options.nan ?? 0), a);
   out = lax.select(b("eq", a, c(a, Infinity)), c(a, options.posinf ?? big), out);
   return lax.select(b("eq", a, c(a, -Infinity)), c(a, options.neginf ?? -big), out);

@@ -1,4 +1,5 @@
 /** Internal helpers of the gathers: coordinates, index normalisation, flat gathers. */
+import { isInteger } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
@@ -23,7 +24,7 @@ export function wrapIndices(op: string, idx: ArrayLike | readonly number[], n: n
     i = new ArrayValue(Int32Array.from(idx as number[]), [idx.length], "int32");
   } else i = asArrayValue(op, idx);
   if (i.dtype !== "int32") {
-    if (i.dtype === "bool") i = lax.convert(i, "int32");
+    if (i.dtype === "bool" || isInteger(i.dtype)) i = lax.convert(i, "int32");
     else {
       throw new TypeError(
         `${op}: indices must be integers, got dtype ${i.dtype}; convert with astype("int32").`,

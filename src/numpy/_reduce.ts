@@ -9,6 +9,9 @@ import { broadcastShapes, fmtShape, normalizeAxes, normalizeAxis, sizeOf } from 
 import { stopGradient } from "./_structure.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
 
+/** Integer dtypes that sum and multiply in int32. */
+const WIDENS: ReadonlySet<string> = new Set(["bool", "int8", "int16"]);
+
 function reduceWith(
   name: string,
   prim: "reduce_sum" | "reduce_max" | "reduce_min" | "reduce_prod",
@@ -18,9 +21,11 @@ function reduceWith(
   const options = reduceArgs(`np.${name}`, opts);
   let a = asArrayValue(`np.${name}`, x);
   const axes = normalizeAxes(`np.${name}`, options.axis, a.ndim);
-  // sums and products of bools count in int32; max/min of bools stay bool (any/all), as NumPy
-  if (a.dtype === "bool" && (prim === "reduce_sum" || prim === "reduce_prod")) {
-    a = lax.convert(a, "int32");
+  // sums and products of bools and narrow integers count in int32 (uint8 in uint32), as JAX's;
+  // max/min of bools stay bool (any/all)
+  if (prim === "reduce_sum" || prim === "reduce_prod") {
+    const wide = a.dtype === "uint8" ? "uint32" : WIDENS.has(a.dtype) ? "int32" : undefined;
+    if (wide) a = lax.convert(a, wide);
   }
   if ((prim === "reduce_max" || prim === "reduce_min") && axes.some((i) => a.shape[i] === 0)) {
     throw new RangeError(

@@ -6,7 +6,7 @@
  */
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
-import { isFloat } from "../core/_dtype.ts";
+import { isFloat, isInteger } from "../core/_dtype.ts";
 import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, broadcastToShape, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, stridesOf } from "../core/_shape.ts";
@@ -269,7 +269,7 @@ export function corrcoef(x: ArrayLike, options: { rowvar?: boolean } = {}): NDAr
 
 function intArg(op: string, x: ArrayLike): NDArray {
   const a = asArrayValue(op, x);
-  if (a.dtype === "bool") return lax.convert(a, "int32");
+  if (a.dtype === "bool" || isInteger(a.dtype)) return lax.convert(a, "int32");
   if (a.dtype !== "int32") {
     throw new TypeError(`${op}: needs int32 values, got ${a.dtype}; convert with astype("int32").`);
   }

@@ -1,4 +1,5 @@
 /** Structural ops of the `np` namespace: reshaping, transposing, joining, slicing, gathering. */
+import { isFloat } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, NDArray, type SliceSpec } from "../core/_ndarray.ts";
@@ -406,7 +407,7 @@ export function take(x: ArrayLike, indices: NDArray | readonly number[], axis?: 
     );
   }
   if (idx.dtype !== "int32") {
-    if (idx.dtype === "float32" || idx.dtype === "float64") {
+    if (isFloat(idx.dtype)) {
       throw new TypeError(
         `np.take: indices must be integers, got dtype ${idx.dtype}; convert with astype("int32").`,
       );

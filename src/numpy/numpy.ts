@@ -6,7 +6,14 @@
  *
  * @module
  */
-import { allocate, type DType, dtypeOfTypedArray, type TypedArray } from "../core/_dtype.ts";
+import {
+  allocate,
+  type DType,
+  dtypeOfTypedArray,
+  intRange,
+  isInteger,
+  type TypedArray,
+} from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import { binaryOp, checkDType, unaryOp } from "./_base.ts";
 import { dtypeOptions } from "./_args.ts";
@@ -182,7 +189,7 @@ export function array(
       );
     }
     const own = dtypeOfTypedArray(data);
-    const target = dtype ?? (own === "bool" ? "bool" : own) ?? "float32";
+    const target = dtype ?? own ?? "float32";
     const shape = checkShapeArg("np.array", opts.shape ?? [data.length]);
     if (sizeOf(shape) !== data.length) {
       throw new TypeError(
@@ -191,12 +198,10 @@ export function array(
       );
     }
     // copy as the source's own dtype (other typed arrays go through float64), then convert:
-    // a Uint8Array of 0/2 becomes a bool array of 0/1, floats to int32 truncate and saturate
+    // a Uint8Array is uint8 (as bool it becomes 0/1), floats to integers truncate and saturate
     const source = own ?? "float64";
     const copy = allocate(source, data.length);
-    if (source === "bool") {
-      for (let i = 0; i < data.length; i++) copy[i] = (data as Uint8Array)[i] !== 0 ? 1 : 0;
-    } else copy.set(data as unknown as Float64Array);
+    copy.set(data as unknown as Float64Array);
     return lax.convert(new ArrayValue(copy, shape, source), target);
   }
   if (
@@ -321,11 +326,12 @@ function fillAs(
     : checkDType(op, opts.dtype);
   checkAllocation(op, shape, dtype);
   const v = Number(value);
-  // store what a conversion to dtype would: bool is 0/1, int32 truncates and saturates
+  // store what a conversion to dtype would: bool is 0/1, integers truncate and saturate
+  const [lo, hi] = isInteger(dtype) ? intRange(dtype) : [-Infinity, Infinity];
   const stored = dtype === "bool"
     ? (v !== 0 ? 1 : 0)
-    : dtype === "int32"
-    ? (Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v))))
+    : isInteger(dtype)
+    ? (Number.isNaN(v) ? 0 : Math.max(lo, Math.min(hi, Math.trunc(v))))
     : v;
   return lax.full({ shape, dtype }, stored);
 }
@@ -431,11 +437,12 @@ export function arange(
   }
   const ints = [lo, hi, st].every(Number.isInteger);
   const dtype = opts.dtype ?? (ints ? "int32" : "float32");
-  if (dtype === "int32") {
+  if (isInteger(dtype)) {
     const last = lo + (n - 1) * st;
-    if (n > 0 && (Math.max(lo, last) > 2147483647 || Math.min(lo, last) < -2147483648)) {
+    const [min, max] = intRange(dtype);
+    if (n > 0 && (Math.max(lo, last) > max || Math.min(lo, last) < min)) {
       throw new RangeError(
-        `np.arange: values from ${lo} to ${last} do not fit in int32; pass ` +
+        `np.arange: values from ${lo} to ${last} do not fit in ${dtype}; pass ` +
           `{ dtype: "float64" }.`,
       );
     }

@@ -50,8 +50,19 @@ export interface WireJaxpr {
   outvars: number[];
 }
 
-/** Bytes per element of each dtype's typed array. */
-export const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Bytes per element of each dtype's typed array (float16/bfloat16 travel as their float32 storage). */
+export const BYTES: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 4,
+  bfloat16: 4,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  uint32: 4,
+  bool: 1,
+};
 
 /** True when this runtime can share memory between threads. */
 export const HAS_SHARED_MEMORY: boolean = typeof SharedArrayBuffer === "function";
@@ -70,13 +81,22 @@ export function viewOf(
 ): TypedArray {
   switch (dtype) {
     case "float32":
+    case "float16":
+    case "bfloat16":
       return new Float32Array(buffer, byteOffset, count);
     case "float64":
       return new Float64Array(buffer, byteOffset, count);
     case "int32":
       return new Int32Array(buffer, byteOffset, count);
+    case "int16":
+      return new Int16Array(buffer, byteOffset, count);
+    case "int8":
+      return new Int8Array(buffer, byteOffset, count);
+    case "uint8":
     case "bool":
       return new Uint8Array(buffer, byteOffset, count);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, count);
   }
 }
 
