@@ -103,7 +103,7 @@ describe("np elementwise math edge cases", () => {
     assert.deepEqual(np.logicalNot(x).toArray(), [true, false, false, true]);
   });
   it("bitwise ops reject float operands with a TypeError naming the function", () => {
-    assert.throws(() => np.bitwiseAnd(np.array([1.5]), 1), /np\.bitwiseAnd: needs int32 or bool/);
+    assert.throws(() => np.bitwiseAnd(np.array([1.5]), 1), /np\.bitwiseAnd: needs integer or bool/);
     assert.throws(() => np.bitwiseNot(np.array([1.5])), TypeError);
   });
   it("np.nanToNum() rejects unknown options", () => {

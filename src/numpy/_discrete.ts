@@ -340,7 +340,7 @@ function integerArgs(op: string, x1: ArrayLike, x2: ArrayLike): [NDArray, NDArra
   const [x, y] = broadcastAll(`np.${op}`, promote(`np.${op}`, [x1, x2]));
   if (isFloat(x.dtype)) {
     throw new TypeError(
-      `np.${op}: needs int32 or bool operands, got ${x.dtype}; convert with astype("int32").`,
+      `np.${op}: needs integer or bool operands, got ${x.dtype}; convert with astype("int32").`,
     );
   }
   return [x, y];
@@ -412,7 +412,7 @@ export function bitwiseNot(x: ArrayLike): NDArray {
   const a = asArrayValue("np.bitwiseNot", x);
   if (isFloat(a.dtype)) {
     throw new TypeError(
-      `np.bitwiseNot: needs an int32 or bool operand, got ${a.dtype}; convert with astype("int32").`,
+      `np.bitwiseNot: needs an integer or bool operand, got ${a.dtype}; convert with astype("int32").`,
     );
   }
   return b("xor", a, lax.full(a, a.dtype === "bool" ? 1 : -1));

@@ -530,6 +530,8 @@ export * from "./_reduce.ts";
 export * from "./_structure.ts";
 export * from "./_math.ts";
 export * from "./_discrete.ts";
+export * from "./_bits.ts";
+export * from "./_dtypes.ts";
 export * from "./_indexing.ts";
 export * from "./_arrange.ts";
 export * from "./_stats.ts";
