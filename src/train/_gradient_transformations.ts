@@ -29,8 +29,27 @@ export type ScalarOrSchedule = number | StepSchedule;
 export interface GradientTransformation<S = unknown> {
   /** Builds the initial state for `params`. */
   init(params: unknown): S;
-  /** Transforms `updates` (same structure as the params) given the state, and the params when needed. */
-  update<U>(updates: U, state: S, params?: unknown): [U, S];
+  /**
+   * Transforms `updates` (same structure as the params) given the state, the params when
+   * needed, and the objective's value, gradient or function for the transforms that need
+   * them (optax's `GradientTransformationExtraArgs`, e.g. line searches).
+   */
+  update<U>(updates: U, state: S, params?: unknown, extra?: ExtraArgs): [U, S];
+}
+
+/**
+ * What optax passes as keyword arguments to an `update` that needs more than the
+ * gradients: `value` = f(params), `grad` = ∇f(params) and `valueFn` = f itself
+ * (line searches evaluate it at trial points; close over any data it needs).
+ * `chain` and the wrappers pass them on to every inner transform.
+ */
+export interface ExtraArgs {
+  /** The objective's value at the current params (a scalar). */
+  readonly value?: NDArray | number;
+  /** The objective's gradient at the current params (a tree like the params). */
+  readonly grad?: unknown;
+  /** The objective: params → scalar value; traceable (it runs under `jit` and loops). */
+  valueFn?(params: unknown): NDArray;
 }
 
 /** The state of a transform that keeps only a step count. */
@@ -117,7 +136,7 @@ export function chain(
 ): GradientTransformation<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       if (!Array.isArray(state) || state.length !== transforms.length) {
         throw new TypeError(
           `optim.chain: the state must be a list of ${transforms.length} states (one per ` +
@@ -129,7 +148,7 @@ export function chain(
       const next: unknown[] = [];
       let u = updates;
       transforms.forEach((t, i) => {
-        const [out, s] = t.update(u, state[i], params);
+        const [out, s] = t.update(u, state[i], params, extra);
         u = out;
         next.push(s);
       });

@@ -3,8 +3,10 @@
  *
  * @module
  */
-import type { NDArray } from "../core/_ndarray.ts";
-import { map } from "../core/tree.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { leaves, map } from "../core/tree.ts";
+import type { ExtraArgs } from "./_gradient_transformations.ts";
+import { checkSameTree } from "./_checks.ts";
 import * as np from "../numpy/numpy.ts";
 
 export const zerosLike = (params: unknown): unknown => map((p) => np.zerosLike(p), params);
@@ -36,3 +38,65 @@ export function debias(m: NDArray, decay: number, t: NDArray): NDArray {
 export const moment1 = (g: NDArray, m: NDArray, b: number) => m.mul(b).add(g.mul(1 - b));
 /** b v + (1 − b) g² (order 2). */
 export const moment2 = (g: NDArray, v: NDArray, b: number) => v.mul(b).add(g.square().mul(1 - b));
+
+/** Σ over leaves of Σ x², in the leaves' float dtype (optax's tree norm, squared). */
+export function treeSquaredNorm(tree: unknown): NDArray {
+  return leaves(tree)
+    .map((u) => np.sum(u.square()))
+    .reduce((a, b) => a.add(b), np.zeros([]));
+}
+
+/** Σ over leaves of Σ a·b (optax's tree vdot, real arrays). */
+export function treeVdot(a: unknown, b: unknown): NDArray {
+  const la = leaves(a), lb = leaves(b);
+  return la.map((x, i) => np.sum(x.mul(lb[i]))).reduce((s, t) => s.add(t), np.zeros([]));
+}
+
+/** The objective's value from the extra arguments, as a scalar array. */
+export function extraValue(op: string, extra: ExtraArgs | undefined): NDArray {
+  const v = extra?.value;
+  if (typeof v === "number" && !Number.isNaN(v)) return np.array(v);
+  if (v instanceof NDArray && v.ndim === 0) return v;
+  throw new TypeError(
+    `optim.${op}: update needs the objective's value as a scalar: call ` +
+      `update(grads, state, params, { value }) with value = f(params) (valueAndGrad gives both); got ${
+        v instanceof NDArray ? `an array of shape [${v.shape.join(", ")}]` : String(v)
+      }.`,
+  );
+}
+
+/** The float dtype of a params tree (of its first leaf), for values and step sizes. */
+export function valueDtype(params: unknown): "float32" | "float64" {
+  const first = leaves(params)[0];
+  return first?.dtype === "float64" ? "float64" : "float32";
+}
+
+/** The objective and its value/gradient from the extra arguments, checked. */
+export function lineSearchArgs(
+  op: string,
+  updates: unknown,
+  params: unknown,
+  extra: ExtraArgs | undefined,
+): { value: NDArray; grad: unknown; valueFn: (p: unknown) => NDArray } {
+  needParams(op, params);
+  const value = extraValue(op, extra);
+  if (extra?.grad === undefined || typeof extra.valueFn !== "function") {
+    throw new TypeError(
+      `optim.${op}: a line search needs the gradient and the objective: call ` +
+        `update(grads, state, params, { value, grad, valueFn }) with [value, grad] = ` +
+        `valueAndGrad(valueFn)(params).`,
+    );
+  }
+  checkSameTree(`optim.${op}`, "the grad", extra.grad, "the updates", updates);
+  const valueFn = extra.valueFn.bind(extra);
+  return { value, grad: extra.grad, valueFn };
+}
+
+/** params + η·u, leaf by leaf, in each parameter's dtype. */
+export function addScaled(params: unknown, eta: NDArray, updates: unknown): unknown {
+  return map(
+    (p, u) => p.add(u.mul(eta.astype(u.dtype))).astype(p.dtype),
+    params,
+    updates as typeof params,
+  );
+}

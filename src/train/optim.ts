@@ -41,6 +41,9 @@ export * from "./_optax_transforms.ts";
 export * from "./_optax_scaling.ts";
 export * from "./_optax_wrappers.ts";
 export * from "./_optax_aliases.ts";
+export * from "./_optax_more.ts";
+export * from "./_optax_linesearch.ts";
+export * from "./_optax_zoom.ts";
 
 /**
  * Adds the updates to the parameters, keeping each parameter's dtype.
