@@ -42,6 +42,7 @@ export type { PRNGImpl };
 export * from "./_random_samplers.ts";
 export * from "./_random_structured.ts";
 export * from "./_random_gamma.ts";
+export * from "./_random_binomial.ts";
 
 /**
  * Selects the Threefry stream for every later call (and every later trace):
