@@ -450,3 +450,4 @@ export * from "./_nn_norm.ts";
 export * from "./_nn_attention.ts";
 export * from "./_nn_rnn.ts";
 export * from "./_nn_initializers.ts";
+export * from "./_nn_initializers_more.ts";
