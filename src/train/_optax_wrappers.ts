@@ -12,7 +12,11 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import { flatten as flattenTree, leaves, map, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
-import type { GradientTransformation, ScalarOrSchedule } from "./_gradient_transformations.ts";
+import type {
+  ExtraArgs,
+  GradientTransformation,
+  ScalarOrSchedule,
+} from "./_gradient_transformations.ts";
 import { needParams, newCount, zerosLike } from "./_optax_util.ts";
 
 /** The state of {@link injectHyperparams}. */
@@ -245,7 +249,15 @@ export type MultiStepsState = {
   readonly gradientStep: NDArray;
   readonly innerState: unknown;
   readonly accGrads: unknown;
+  readonly skipState: unknown;
 };
+
+/** A skip predicate of {@link multiSteps}: (updates, gradientStep, params) → [skip, info]. */
+export type ShouldSkipUpdateFn = (
+  updates: unknown,
+  gradientStep: NDArray,
+  params: unknown,
+) => readonly [NDArray, unknown];
 
 /** `where(c, a, b)` over two trees of one structure, keeping each leaf's dtype. */
 function selectTree<T>(c: NDArray, a: T, b: T): T {
@@ -258,10 +270,15 @@ function selectTree<T>(c: NDArray, a: T, b: T): T {
  * mini-steps are averaged (or summed), the inner optimizer steps once with them,
  * and the updates are zero on the other mini-steps.
  *
+ * With `shouldSkipUpdateFn` (e.g. `optim.skipNotFinite`), a mini-step it rejects is
+ * ignored: zero updates, the state unchanged but for `skipState`, which keeps what the
+ * function reported.
+ *
  * @param inner The optimizer.
  * @param everyK How many mini-steps per update.
- * @param options `useGradMean` (true).
- * @returns The transform, with state `{ miniStep, gradientStep, innerState, accGrads }`.
+ * @param options `useGradMean` (true), `shouldSkipUpdateFn` ((updates, gradientStep,
+ *   params) → [skip (bool scalar), info]; none by default).
+ * @returns The transform, with state `{ miniStep, gradientStep, innerState, accGrads, skipState }`.
  *
  * @example
  * ```ts
@@ -277,21 +294,63 @@ function selectTree<T>(c: NDArray, a: T, b: T): T {
 export function multiSteps(
   inner: GradientTransformation,
   everyK: number,
-  options: { useGradMean?: boolean } = {},
+  options: { useGradMean?: boolean; shouldSkipUpdateFn?: ShouldSkipUpdateFn } = {},
 ): GradientTransformation<MultiStepsState> {
   if (!Number.isInteger(everyK) || everyK < 1) {
     throw new RangeError(`optim.multiSteps: everyK must be a positive integer, got ${everyK}.`);
   }
   const mean = options.useGradMean ?? true;
+  const skipFn = options.shouldSkipUpdateFn;
+  if (skipFn !== undefined && typeof skipFn !== "function") {
+    throw new TypeError(
+      `optim.multiSteps: shouldSkipUpdateFn must be a function (updates, gradientStep, params) => [skip, info].`,
+    );
+  }
+  const decide = (
+    updates: unknown,
+    step: NDArray,
+    params: unknown,
+  ): readonly [NDArray, unknown] => {
+    if (skipFn === undefined) return [np.array(false), null];
+    const r = skipFn(updates, step, params);
+    if (
+      !Array.isArray(r) || !(r[0] instanceof np.NDArray) || r[0].dtype !== "bool" || r[0].ndim !== 0
+    ) {
+      throw new TypeError(
+        `optim.multiSteps: shouldSkipUpdateFn must return [a bool scalar array, info].`,
+      );
+    }
+    return r;
+  };
   return {
     init: (params) => ({
       miniStep: newCount(),
       gradientStep: newCount(),
       innerState: inner.init(params),
       accGrads: zerosLike(params),
+      skipState: decide(zerosLike(params), newCount(), params)[1],
     }),
-    update(updates, state, params) {
-      type U = typeof updates;
+    update(updates, state, params, extra) {
+      const [skip, skipState] = decide(updates, state.gradientStep, params);
+      const [out, next] = accumulate(updates, state, params, extra);
+      if (skipFn === undefined) return [out, { ...next, skipState }];
+      // a skipped mini-step: zero updates, the state as it was (but for skipState)
+      return [selectTree(skip, map((u) => np.zerosLike(u), out), out), {
+        miniStep: np.where(skip, state.miniStep, next.miniStep).astype("int32"),
+        gradientStep: np.where(skip, state.gradientStep, next.gradientStep).astype("int32"),
+        innerState: selectTree(skip, state.innerState, next.innerState),
+        accGrads: selectTree(skip, state.accGrads, next.accGrads),
+        skipState,
+      }];
+    },
+  };
+  function accumulate<U>(
+    updates: U,
+    state: MultiStepsState,
+    params: unknown,
+    extra: ExtraArgs | undefined,
+  ): [U, Omit<MultiStepsState, "skipState">] {
+    {
       // mean: a ← a + (g − a)/(n + 1); sum: a ← a + g
       const n = state.miniStep.astype("float32");
       const acc = map(
@@ -299,7 +358,7 @@ export function multiSteps(
         updates,
         state.accGrads as U,
       );
-      const [final, nextInner] = inner.update(acc, state.innerState, params);
+      const [final, nextInner] = inner.update(acc, state.innerState, params, extra);
       const emit = np.equal(state.miniStep, everyK - 1);
       const zero = map((u) => np.zerosLike(u), final);
       return [selectTree(emit, final, zero), {
@@ -308,8 +367,8 @@ export function multiSteps(
         innerState: selectTree(emit, nextInner, state.innerState),
         accGrads: map((a) => np.where(emit, np.zerosLike(a), a), acc),
       }];
-    },
-  };
+    }
+  }
 }
 
 /** The state of {@link applyIfFinite}. */
