@@ -43,8 +43,13 @@ function checkScalar(op: string, name: string, v: unknown): number {
  * assert.deepEqual(nn.zeros(random.key(0), [2]).toArray(), [0, 0]);
  * ```
  */
-export const zeros: Initializer = (_key, shape, options = {}) =>
-  np.zeros(checkShapeArg("nn.zeros", shape), { dtype: floatDtype("zeros", options.dtype) });
+export function zeros(
+  _key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return np.zeros(checkShapeArg("nn.zeros", shape), { dtype: floatDtype("zeros", options.dtype) });
+}
 
 /**
  * The all-ones initializer (JAX's `initializers.ones`); the key is unused.
@@ -61,8 +66,13 @@ export const zeros: Initializer = (_key, shape, options = {}) =>
  * assert.deepEqual(nn.ones(random.key(0), [2]).toArray(), [1, 1]);
  * ```
  */
-export const ones: Initializer = (_key, shape, options = {}) =>
-  np.ones(checkShapeArg("nn.ones", shape), { dtype: floatDtype("ones", options.dtype) });
+export function ones(
+  _key: NDArray,
+  shape: readonly number[],
+  options: { dtype?: DType } = {},
+): NDArray {
+  return np.ones(checkShapeArg("nn.ones", shape), { dtype: floatDtype("ones", options.dtype) });
+}
 
 /**
  * An initializer filling every weight with `value` (JAX's `initializers.constant`).
