@@ -23,53 +23,54 @@ export function qrKernel(
   n: number,
   full: boolean,
 ): [Float64Array, Float64Array] {
-  const a = Float64Array.from(a0);
+  // column-major working copy: column c is the contiguous run a[c·m, (c+1)·m)
+  const a = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let c = 0; c < n; c++) a[c * m + i] = a0[i * n + c];
   const k = Math.min(m, n);
   const vs: Float64Array[] = [], taus: number[] = [];
   for (let j = 0; j < k; j++) {
-    const alpha = a[j * n + j];
+    const col = j * m, alpha = a[col + j];
     let tail = 0;
-    for (let i = j + 1; i < m; i++) tail += a[i * n + j] * a[i * n + j];
+    for (let i = j + 1; i < m; i++) tail += a[col + i] * a[col + i];
     const v = new Float64Array(m - j);
     v[0] = 1;
+    vs.push(v);
     if (tail === 0) {
       // H = I: the column is already upper triangular (LAPACK's τ = 0)
-      vs.push(v), taus.push(0);
+      taus.push(0);
       continue;
     }
     const beta = (alpha >= 0 ? -1 : 1) * Math.hypot(alpha, Math.sqrt(tail));
     const tau = (beta - alpha) / beta;
-    for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
-    a[j * n + j] = beta;
-    for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
+    taus.push(tau);
+    for (let i = j + 1; i < m; i++) v[i - j] = a[col + i] / (alpha - beta);
+    a[col + j] = beta;
+    for (let i = j + 1; i < m; i++) a[col + i] = 0;
     // the columns to the right: A ← (I − τ v vᵀ) A
-    for (let c = j + 1; c < n; c++) {
-      let s = 0;
-      for (let i = j; i < m; i++) s += v[i - j] * a[i * n + c];
-      s *= tau;
-      for (let i = j; i < m; i++) a[i * n + c] -= s * v[i - j];
-    }
-    vs.push(v), taus.push(tau);
+    for (let c = j + 1; c < n; c++) reflect(a, c * m + j, v, tau);
   }
   const qc = full ? m : k, rr = full ? m : k;
   // Q = H₀ H₁ ⋯ H_{k−1} I[:, :qc], applying the reflectors from the last one back
-  const q = new Float64Array(m * qc);
-  for (let i = 0; i < Math.min(m, qc); i++) q[i * qc + i] = 1;
+  const q = new Float64Array(qc * m); // column-major
+  for (let i = 0; i < Math.min(m, qc); i++) q[i * m + i] = 1;
   for (let j = k - 1; j >= 0; j--) {
-    const v = vs[j], tau = taus[j];
-    if (tau === 0) continue;
-    for (let c = 0; c < qc; c++) {
-      let s = 0;
-      for (let i = j; i < m; i++) s += v[i - j] * q[i * qc + c];
-      s *= tau;
-      for (let i = j; i < m; i++) q[i * qc + c] -= s * v[i - j];
-    }
+    if (taus[j] === 0) continue;
+    for (let c = 0; c < qc; c++) reflect(q, c * m + j, vs[j], taus[j]);
   }
-  const r = new Float64Array(rr * n);
+  const qOut = new Float64Array(m * qc), r = new Float64Array(rr * n);
+  for (let i = 0; i < m; i++) for (let c = 0; c < qc; c++) qOut[i * qc + c] = q[c * m + i];
   for (let i = 0; i < Math.min(rr, m); i++) {
-    for (let c = i; c < n; c++) r[i * n + c] = a[i * n + c];
+    for (let c = i; c < n; c++) r[i * n + c] = a[c * m + i];
   }
-  return [q, r];
+  return [qOut, r];
+}
+
+/** x ← (I − τ v vᵀ) x for the run x = buf[at, at + v.length). */
+function reflect(buf: Float64Array, at: number, v: Float64Array, tau: number): void {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * buf[at + i];
+  s *= tau;
+  for (let i = 0; i < v.length; i++) buf[at + i] -= s * v[i];
 }
 
 /**
@@ -94,16 +95,16 @@ export function svdKernel(
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) g[j * m + i] = a[i * n + j];
   const v = new Float64Array(n * n); // columns of V, contiguously
   for (let j = 0; j < n; j++) v[j * n + j] = 1;
+  // a pair counts as orthogonal once |gᵖ·g^q| ≤ √m · eps · ‖gᵖ‖ ‖g^q‖ (LAPACK's dgesvj test)
+  const tol = Math.sqrt(Math.max(m, 1)) * 2 ** -52;
+  const sq = new Float64Array(n); // ‖g_j‖², refreshed each sweep and updated by each rotation
   for (let sweep = 0; sweep < 80; sweep++) {
+    for (let j = 0; j < n; j++) sq[j] = dot(g, j * m, j * m, m);
     let rotated = false;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
-        let alpha = 0, beta = 0, gamma = 0;
-        for (let i = 0; i < m; i++) {
-          const x = g[p * m + i], y = g[q * m + i];
-          alpha += x * x, beta += y * y, gamma += x * y;
-        }
-        if (gamma === 0 || Math.abs(gamma) <= 1e-16 * Math.sqrt(alpha * beta)) continue;
+        const alpha = sq[p], beta = sq[q], gamma = dot(g, p * m, q * m, m);
+        if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         // the rotation that zeroes gᵖ·g^q: tan θ = t, the smaller root of t² + 2ζt − 1 = 0
         const zeta = (beta - alpha) / (2 * gamma);
@@ -111,6 +112,8 @@ export function svdKernel(
         const c = 1 / Math.sqrt(1 + t * t), s = c * t;
         rotate(g, p * m, q * m, m, c, s);
         rotate(v, p * n, q * n, n, c, s);
+        // the new squared norms: ‖gᵖ‖² − tγ and ‖g^q‖² + tγ
+        sq[p] = alpha - t * gamma, sq[q] = beta + t * gamma;
       }
     }
     if (!rotated) break;
@@ -141,6 +144,13 @@ export function svdKernel(
   const vt = new Float64Array(n * n);
   order.forEach((src, dst) => vt.set(v.subarray(src * n, (src + 1) * n), dst * n));
   return [s, u, vt];
+}
+
+/** The dot product of two length-len runs of `buf`. */
+function dot(buf: Float64Array, x: number, y: number, len: number): number {
+  let d = 0;
+  for (let i = 0; i < len; i++) d += buf[x + i] * buf[y + i];
+  return d;
 }
 
 /** (x, y) ← (c x − s y, s x + c y) on two length-len runs of `buf`. */
