@@ -80,6 +80,23 @@ describe("np.linalg.svd against JAX (sign-invariant values and gradients)", () =
   });
 });
 
+describe("np.linalg.eigh near and at repeated eigenvalues against JAX", () => {
+  const sym = (a: NDArray) => a.add(mT(a)).mul(0.5);
+  it("eigh() eigenvector derivatives 1e-3 from a repeated eigenvalue match JAX and fine differences", () => {
+    // V̇ has 1/(w_j − w_i) ≈ 1000: the default step of the finite differences is too coarse
+    const f = (a: NDArray) => np.linalg.eigh(sym(a))[1].square();
+    checkFixture("eigh.vecs2Near", f, { rtol: 1e-7, atol: 1e-8, noFiniteDifferences: true });
+    const [a] = fixtureArgs("eigh.vecs2Near");
+    checkGrads(f, [a], { eps: 1e-8, rtol: 1e-3, atol: 1e-3 });
+  });
+  it("eigvalsh() near and at a repeated eigenvalue matches JAX (symmetric losses at the tie)", () => {
+    const w = (a: NDArray) => np.linalg.eigvalsh(sym(a));
+    checkFixture("eigh.valsNear", w, { ...tight, noFiniteDifferences: true });
+    checkGrads(w, fixtureArgs("eigh.valsNear"), { eps: 1e-8, rtol: 1e-4, atol: 1e-5 });
+    checkFixture("eigh.valsRepeatedSum", (a) => np.linalg.eigvalsh(sym(a)).square().sum(), tight);
+  });
+});
+
 describe("pinv, lstsq, matrixRank, cond and the singular-value norms against JAX", () => {
   const differentiable: [string, F, { noFiniteDifferences?: boolean; gradArgnums?: number[] }?][] =
     [
