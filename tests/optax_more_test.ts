@@ -177,6 +177,21 @@ describe("optim: L-BFGS, line searches, Polyak SGD, SM3 and more wrappers", () =
     });
   }
 
+  it("the wrappers pass update's extra args on: polyakSgd inside applyIfFinite, masked, injectHyperparams", () => {
+    const wrapped = [
+      optim.applyIfFinite(optim.polyakSgd(), 2),
+      optim.masked(optim.polyakSgd(), { w: true, b: true }),
+      optim.injectHyperparams((h) => optim.polyakSgd({ maxLearningRate: h.max as number }), {
+        max: 1,
+      }),
+      optim.namedChain(["polyak", optim.polyakSgd()]),
+    ];
+    for (const opt of wrapped) {
+      const [got] = run(opt, { extra: true });
+      assertAllClose(np.array(got), np.array(fixture.polyak_sgd as number[][]), tol);
+    }
+  });
+
   it("optim.lbfgs() keeps the accepted step's value and learning rate in its state", () => {
     const [, state] = run(optim.lbfgs(), { extra: true });
     const ls = (state as unknown[])[2] as optim.ZoomLinesearchState;

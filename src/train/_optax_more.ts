@@ -20,6 +20,7 @@ import {
   type GradientTransformation,
   type ScalarOrSchedule,
   scale,
+  scaleByLearningRate,
 } from "./_gradient_transformations.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
 import { checkNumber, extraValue, needParams, treeSquaredNorm, zerosLike } from "./_optax_util.ts";
@@ -123,17 +124,9 @@ export function polyakSgd(
   ]);
   const scaling = options.scaling ?? 1;
   checkLearningRate("polyakSgd", scaling);
-  // sgd(scaling) is −scaling·g (a schedule keeps a count)
-  const sgdPart: GradientTransformation = typeof scaling === "number" ? scale(-scaling) : chain({
-    init: () => ({ count: np.zeros([], { dtype: "int32" }) }),
-    update(updates, state) {
-      const s = state as { count: NDArray };
-      const f = scaling(s.count);
-      return [map((u) => u.mul(f.neg().astype(u.dtype)), updates), { count: s.count.add(1) }];
-    },
-  });
   return chain(
-    sgdPart,
+    // sgd(scaling): −scaling·g (a schedule keeps a count)
+    scaleByLearningRate(scaling),
     scaleByPolyak({
       maxLearningRate: options.maxLearningRate,
       fMin: options.fMin,

@@ -92,9 +92,14 @@ export function injectHyperparams<H extends string>(
       );
       return { count, hyperparams: stored, innerState: factory(asArgs(stored)).init(params) };
     },
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const vals = valuesAt(state.count, state.hyperparams);
-      const [out, innerState] = factory(asArgs(vals)).update(updates, state.innerState, params);
+      const [out, innerState] = factory(asArgs(vals)).update(
+        updates,
+        state.innerState,
+        params,
+        extra,
+      );
       return [out, { count: state.count.add(1), hyperparams: vals, innerState }];
     },
   };
@@ -136,12 +141,14 @@ function partitioned(
   updates: NDArray[],
   state: unknown,
   params: NDArray[] | undefined,
+  extra: ExtraArgs | undefined,
 ): [NDArray[], unknown] {
   const idx = labels.flatMap((l, i) => (l === label ? [i] : []));
   const [sub, next] = inner.update(
     idx.map((i) => updates[i]),
     state,
     params ? idx.map((i) => params[i]) : undefined,
+    extra,
   );
   const out = [...updates];
   idx.forEach((i, k) => (out[i] = (sub as NDArray[])[k]));
@@ -191,14 +198,22 @@ export function multiTransform(
         ),
       };
     },
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const [flat, def] = flattenTree(updates);
       const ls = leafLabels("multiTransform", labels, params ?? updates);
       const ps = params === undefined ? undefined : leaves(params);
       let cur = flat;
       const innerStates: Record<string, unknown> = {};
       for (const n of names) {
-        [cur, innerStates[n]] = partitioned(ls, n, transforms[n], cur, state.innerStates[n], ps);
+        [cur, innerStates[n]] = partitioned(
+          ls,
+          n,
+          transforms[n],
+          cur,
+          state.innerStates[n],
+          ps,
+          extra,
+        );
       }
       return [unflatten(def, cur), { innerStates }];
     },
@@ -233,11 +248,11 @@ export function masked(
       const ls = leafLabels("masked", mask, params);
       return { innerState: inner.init(leaves(params).filter((_, i) => ls[i] === "true")) };
     },
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const [flat, def] = flattenTree(updates);
       const ls = leafLabels("masked", mask, params ?? updates);
       const ps = params === undefined ? undefined : leaves(params);
-      const [out, innerState] = partitioned(ls, "true", inner, flat, state.innerState, ps);
+      const [out, innerState] = partitioned(ls, "true", inner, flat, state.innerState, ps, extra);
       return [unflatten(def, out), { innerState }];
     },
   };
@@ -422,11 +437,11 @@ export function applyIfFinite(
       totalNotfinite: newCount(),
       innerState: inner.init(params),
     }),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const finite = allFinite(updates);
       const count = np.where(finite, 0, state.notfiniteCount.add(1)).astype("int32");
       const apply = np.logicalOr(finite, np.greater(count, maxConsecutiveErrors));
-      const [out, next] = inner.update(updates, state.innerState, params);
+      const [out, next] = inner.update(updates, state.innerState, params, extra);
       return [selectTree(apply, out, map((u) => np.zerosLike(u), out)), {
         notfiniteCount: count,
         lastFinite: finite,
