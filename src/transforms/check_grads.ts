@@ -1,15 +1,24 @@
 /**
  * `checkGrads`, as `jax.test_util.check_grads`: checks a function's forward-
- * and reverse-mode derivatives against central finite differences, and the
- * two modes against each other through ⟨Jᵀw, v⟩ = ⟨w, J·v⟩, on random
- * directions; with `order` > 1 it checks the derivative functions again.
+ * and reverse-mode derivatives against central finite differences on random
+ * directions v (inputs) and w (outputs), in float64:
+ *   fwd:  J·v        ≈ (f(x + εv) − f(x − εv)) / 2ε          elementwise
+ *   rev:  ⟨Jᵀw, v⟩    ≈ ⟨w, (f(x + εv) − f(x − εv)) / 2ε⟩
+ *   both: ⟨Jᵀw, v⟩    = ⟨w, J·v⟩                              to rounding
+ * and, with `order` > 1, the same checks on x ↦ J(x)·v and x ↦ J(x)ᵀw
+ * (jvp-of-jvp, vjp-of-vjp). The cotangents must match the arguments leaf for
+ * leaf in structure, shape and dtype. A failure names the check, the function
+ * (f or one of its derivative maps), the output or argument leaf and the worst
+ * element. The project's own tests use this checker (tests/_helpers.ts re-exports it).
  *
  * @module
  */
 import { NDArray } from "../core/_ndarray.ts";
-import { flatten, leaves, unflatten } from "../core/tree.ts";
+import { isFloat } from "../core/_dtype.ts";
+import { flatten, flattenWithPath, type KeyPath, keystr, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
 import { jvp, vjp } from "./autodiff.ts";
+import { numericalJvp, randomLike, toF64, treeVdot } from "./_finite_differences.ts";
 
 /** Options of {@link checkGrads}. */
 export interface CheckGradsOptions {
@@ -17,114 +26,301 @@ export interface CheckGradsOptions {
   order?: number;
   /** The modes to check: "fwd" (jvp), "rev" (vjp); both by default. */
   modes?: readonly ("fwd" | "rev")[];
-  /** The finite-difference step; 1e-5 for float64 arguments, 1e-3 when any is float32. */
+  /** The finite-difference step; 1e-5 when every argument is float64, 1e-3 otherwise. */
   eps?: number;
-  /** Relative tolerance; 1e-5 for float64, 2e-2 when any argument is float32. */
+  /** Relative tolerance; 1e-5 when every argument is float64, 2e-2 otherwise. */
   rtol?: number;
-  /** Absolute tolerance; 1e-6 for float64, 2e-2 when any argument is float32. */
+  /** Absolute tolerance; 1e-6 when every argument is float64, 2e-2 otherwise. */
   atol?: number;
-  /** Seed of the random directions; 1 by default. */
+  /** Seed of the random directions (an integer); 1 by default. */
   seed?: number;
 }
 
-type Fn = (...args: never[]) => unknown;
-const call = (f: Fn, args: readonly unknown[]) =>
-  (f as unknown as (...a: unknown[]) => unknown)(...args);
-
-function rng(seed: number): () => number {
-  let state = (seed | 0) ^ 0x9e3779b9;
-  return () => {
-    state = (state + 0x9e3779b9) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 4294967296;
-  };
+interface Settings {
+  fwd: boolean;
+  rev: boolean;
+  eps: number;
+  rtol: number;
+  atol: number;
+  order: number;
 }
 
-const f64 = (x: NDArray) => Float64Array.from(x.toTypedArray(), Number);
+type Fn = (...a: unknown[]) => unknown;
 
-/** A random pytree shaped like `like`, values in [−1, 1). */
-function randomLike(like: unknown, seed: number): unknown {
-  const [ls, def] = flatten(like);
-  return unflatten(
-    def,
-    ls.map((l, i) => {
-      const r = rng(seed * 7919 + i);
-      const d = Float64Array.from({ length: l.size }, () => -1 + 2 * r());
+const argName = (path: KeyPath) => `args${keystr(path)}`;
+const outName = (path: KeyPath) => `output${keystr(path)}`;
+const fmtShape = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = i % shape[k];
+    i = Math.floor(i / shape[k]);
+  }
+  return idx;
+}
+
+function maxAbs(tree: unknown): number {
+  let m = 0;
+  for (const l of flatten(tree)[0]) for (const x of toF64(l)) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+function fail(what: string, context: string, detail: string): never {
+  throw new Error(`checkGrads: ${what} disagree for ${context}: ${detail}`);
+}
+
+/** Outputs must be float arrays: a derivative of anything else is not checkable. */
+function checkOutputs(out: unknown, context: string): void {
+  const pairs = flattenWithPath(out);
+  if (pairs.length === 0) {
+    throw new TypeError(
+      `checkGrads: ${context} returned no arrays, so there is nothing to check; return the ` +
+        `value(s) to differentiate.`,
+    );
+  }
+  for (const [path, leaf] of pairs) {
+    if (!(leaf instanceof NDArray) || !isFloat(leaf.dtype)) {
+      throw new TypeError(
+        `checkGrads: ${outName(path)} of ${context} is ` +
+          `${leaf instanceof NDArray ? `a ${leaf.dtype} array` : typeof leaf}; every output ` +
+          `leaf must be a float array (return only the differentiable outputs).`,
+      );
+    }
+  }
+}
+
+/** `actual` (a jvp's tangents) against `fd` elementwise; reports the worst element. */
+function compareTangents(actual: unknown, out: unknown, fd: unknown, s: Settings, context: string) {
+  const [tl, td] = flatten(actual);
+  const [ol, od] = flatten(out);
+  const fdPairs = flattenWithPath(fd);
+  if (!td.equals(od)) {
+    fail("jvp and finite differences", context, `jvp's tangents have structure ${td}, f's ${od}.`);
+  }
+  fdPairs.forEach(([path, e], i) => {
+    const t = tl[i], o = ol[i];
+    if (!(t instanceof NDArray) || String(t.shape) !== String(o.shape) || t.dtype !== o.dtype) {
+      fail(
+        "jvp and finite differences",
+        context,
+        `the tangent of ${outName(path)} is ` +
+          `${t instanceof NDArray ? `${t.dtype}${fmtShape(t.shape)}` : typeof t} but the output ` +
+          `is ${o.dtype}${fmtShape(o.shape)}.`,
+      );
+    }
+    const xs = toF64(t), ys = toF64(e);
+    let worst = -1, worstExcess = -Infinity, bad = 0;
+    for (let k = 0; k < xs.length; k++) {
+      // NaN or ±∞ anywhere fails: a derivative check at such a point checks nothing
+      const excess = Math.abs(xs[k] - ys[k]) - (s.atol + s.rtol * Math.abs(ys[k]));
+      if (!(excess <= 0)) {
+        bad++;
+        if (!(excess <= worstExcess)) [worst, worstExcess] = [k, excess];
+      }
+    }
+    if (worst >= 0) {
+      const x = xs[worst], y = ys[worst];
+      fail(
+        "jvp and finite differences",
+        context,
+        `at ${outName(path)} index ${fmtShape(unravel(worst, o.shape))} the jvp gives ${x} but ` +
+          `central differences give ${y} (|diff| ${Math.abs(x - y)} > atol + rtol·|fd| = ` +
+          `${s.atol + s.rtol * Math.abs(y)}); ${bad} of ${xs.length} elements of ` +
+          `${outName(path)} ${o.dtype}${fmtShape(o.shape)} differ (eps ${s.eps}, rtol ${s.rtol}, ` +
+          `atol ${s.atol}). A wrong derivative rule, or a point where f is not smooth.`,
+      );
+    }
+  });
+}
+
+/** The cotangents of `args` must have their structure, shapes and dtypes. */
+function checkCotangents(ct: unknown, args: readonly unknown[], context: string): void {
+  const [cl, cd] = flatten(ct);
+  const [, ad] = flatten(args);
+  if (!cd.equals(ad)) {
+    throw new TypeError(
+      `checkGrads: vjp's cotangents for ${context} have structure ${cd}, the arguments ${ad}; ` +
+        `a pullback must return one cotangent per argument, shaped like it.`,
+    );
+  }
+  flattenWithPath(args).forEach(([path, a], i) => {
+    const c = cl[i];
+    if (!(c instanceof NDArray) || String(c.shape) !== String(a.shape) || c.dtype !== a.dtype) {
+      throw new TypeError(
+        `checkGrads: vjp's cotangent of ${argName(path)} for ${context} is ` +
+          `${c instanceof NDArray ? `${c.dtype}${fmtShape(c.shape)}` : typeof c} but the ` +
+          `argument is ${a.dtype}${fmtShape(a.shape)}.`,
+      );
+    }
+  });
+}
+
+/** The directions v restricted to leaf `i` (optionally to its element `k`); zeros elsewhere. */
+function restrict(v: readonly unknown[], i: number, k?: number): unknown[] {
+  const [vl, vd] = flatten(v);
+  return unflatten<unknown[]>(
+    vd,
+    vl.map((l, j) => {
+      if (j !== i) return np.array(new Float64Array(l.size), { shape: l.shape, dtype: l.dtype });
+      if (k === undefined) return l;
+      const d = new Float64Array(l.size);
+      d[k] = 1;
       return np.array(d, { shape: l.shape, dtype: l.dtype });
     }),
   );
 }
 
-/** (f(x + εv) − f(x − εv)) / 2ε, leafwise in float64. */
-function numericalJvp(f: Fn, primals: readonly unknown[], tangents: unknown, eps: number): unknown {
-  const [pl, pd] = flatten(primals);
-  const tl = leaves(tangents);
-  const at = (c: number) =>
-    unflatten<unknown[]>(
-      pd,
-      pl.map((p, i) => {
-        const xs = f64(p), ts = f64(tl[i]);
-        return np.array(xs.map((x, k) => x + c * ts[k]), { shape: p.shape, dtype: p.dtype });
-      }),
-    );
-  const [plus, outDef] = flatten(call(f, at(eps)));
-  const minus = leaves(call(f, at(-eps)));
-  return unflatten(
-    outDef,
-    plus.map((p, i) => {
-      const a = f64(p), b = f64(minus[i]);
-      return np.array(a.map((x, k) => (x - b[k]) / (2 * eps)), {
-        shape: p.shape,
-        dtype: "float64",
-      });
-    }),
-  );
-}
-
-function vdot(a: unknown, b: unknown): number {
-  const al = leaves(a), bl = leaves(b);
-  let s = 0;
-  al.forEach((x, i) => {
-    const xs = f64(x), ys = f64(bl[i]);
-    for (let k = 0; k < xs.length; k++) s += xs[k] * ys[k];
+/**
+ * Where ⟨Jᵀw, v⟩ and ⟨w, D(v)⟩ part: splits v by argument leaf (and, for a leaf of
+ * ≤ 64 elements, by element, where ⟨Jᵀw, eₖ⟩ is the cotangent's element k) and
+ * names the worst. `directional(d)` is ⟨w, D(d)⟩ for the reference derivative D.
+ */
+function localize(
+  args: readonly unknown[],
+  ct: unknown,
+  v: readonly unknown[],
+  reference: string,
+  directional: (d: readonly unknown[]) => number,
+): string {
+  const argPairs = flattenWithPath(args);
+  const cl = flatten(ct)[0], vl = flatten(v)[0];
+  let worst = -1, worstDiff = -1;
+  const parts = argPairs.map(([path], i) => {
+    const lhs = treeVdot(cl[i], vl[i]), rhs = directional(restrict(v, i));
+    const diff = Math.abs(lhs - rhs);
+    if (!(diff <= worstDiff)) [worst, worstDiff] = [i, diff];
+    return `${argName(path)}: ${lhs} vs ${rhs}`;
   });
-  return s;
+  let detail = argPairs.length > 1 ? ` Split by argument leaf: ${parts.join("; ")}.` : "";
+  const [path, a] = argPairs[worst];
+  if (a.size <= 64) {
+    const g = toF64(cl[worst]);
+    let k0 = 0, d0 = -1, r0 = 0;
+    for (let k = 0; k < a.size; k++) {
+      const r = directional(restrict(v, worst, k));
+      const d = Math.abs(g[k] - r);
+      if (!(d <= d0)) [k0, d0, r0] = [k, d, r];
+    }
+    detail += ` The worst element: (Jᵀw) at ${argName(path)} index ` +
+      `${fmtShape(unravel(k0, a.shape))} is ${g[k0]} but ${reference} give ${r0}.`;
+  } else detail += ` The largest part is at ${argName(path)} ${a.dtype}${fmtShape(a.shape)}.`;
+  return detail;
 }
 
-function fail(what: string, detail: string): never {
-  throw new Error(`checkGrads: ${what} disagree: ${detail}.`);
-}
-
-function allClose(what: string, actual: unknown, expected: unknown, rtol: number, atol: number) {
-  const al = leaves(actual), el = leaves(expected);
-  al.forEach((a, i) => {
-    const xs = f64(a), ys = f64(el[i]);
-    for (let k = 0; k < xs.length; k++) {
-      const err = Math.abs(xs[k] - ys[k]);
-      if (!(err <= atol + rtol * Math.abs(ys[k]))) {
+function checkLevel(
+  g: Fn,
+  name: string,
+  args: readonly unknown[],
+  order: number,
+  seed: number,
+  s: Settings,
+): void {
+  const context = `${name} (derivative order ${s.order - order + 1} of ${s.order})`;
+  const v = randomLike(args, seed) as unknown[];
+  const fd = numericalJvp(g, args, v, s.eps);
+  let out: unknown, tOut: unknown, w: unknown;
+  if (s.fwd) {
+    [out, tOut] = jvp(g, [...args], v);
+    checkOutputs(out, context);
+    compareTangents(tOut, out, fd, s, context);
+  }
+  if (s.rev) {
+    const [o, pullback] = vjp(g, ...args);
+    if (out === undefined) checkOutputs(o, context);
+    out = o;
+    w = randomLike(out, seed + 1);
+    const ct = pullback(w);
+    checkCotangents(ct, args, context);
+    const lhs = treeVdot(ct, v);
+    // |⟨w, FD(v)⟩| grows with the size of w and of the derivative: scale atol with both
+    const size = flatten(w)[0].reduce((n, l) => n + l.size, 0);
+    const scale = Math.max(1, maxAbs(fd)) * Math.max(1, Math.sqrt(size));
+    const rhs = treeVdot(w, fd);
+    const tol = s.atol * scale + s.rtol * Math.abs(rhs);
+    if (!(Math.abs(lhs - rhs) <= tol)) {
+      fail(
+        "vjp and finite differences",
+        context,
+        `⟨Jᵀw, v⟩ = ${lhs} but ⟨w, FD(v)⟩ = ${rhs} (|diff| ${Math.abs(lhs - rhs)} > ${tol}; ` +
+          `eps ${s.eps}, rtol ${s.rtol}, atol ${s.atol}·${scale}).` +
+          localize(
+            args,
+            ct,
+            v,
+            "central differences",
+            (d) => treeVdot(w, numericalJvp(g, args, d, s.eps)),
+          ) +
+          ` A wrong transpose/VJP rule, or a point where f is not smooth.`,
+      );
+    }
+    if (tOut !== undefined) {
+      // exact up to rounding: much tighter than the finite-difference tolerance
+      const jv = treeVdot(w, tOut);
+      const tight = Math.max(1e-10, s.atol * 1e-3) * scale +
+        Math.max(1e-10, s.rtol * 1e-3) * Math.abs(jv);
+      if (!(Math.abs(lhs - jv) <= tight)) {
         fail(
-          what,
-          `output leaf ${i} element ${k}: ${xs[k]} vs ${ys[k]} (rtol ${rtol}, atol ${atol})`,
+          "vjp and jvp",
+          context,
+          `⟨Jᵀw, v⟩ = ${lhs} but ⟨w, J·v⟩ = ${jv} (|diff| ${Math.abs(lhs - jv)} > ${tight}); ` +
+            `the two modes must agree to rounding.` +
+            localize(args, ct, v, "jvps", (d) => treeVdot(w, jvp(g, [...args], [...d])[1])) +
+            ` A transpose rule that does not transpose its JVP rule.`,
         );
       }
     }
-  });
+  }
+  if (order > 1) {
+    if (s.fwd) {
+      checkLevel(
+        (...xs) => jvp(g, xs, v)[1],
+        `x ↦ jvp(${name})(x; v)`,
+        args,
+        order - 1,
+        seed + 2,
+        s,
+      );
+    }
+    if (s.rev) {
+      const wFixed = w;
+      checkLevel(
+        (...xs) => vjp(g, ...xs)[1](wFixed),
+        `x ↦ vjp(${name})(x; w)`,
+        args,
+        order - 1,
+        seed + 2,
+        s,
+      );
+    }
+  }
+}
+
+function checkNumber(name: string, x: unknown, min: number, strict: boolean): number {
+  if (typeof x !== "number") {
+    throw new TypeError(`checkGrads: ${name} must be a number, got ${typeof x}.`);
+  }
+  if (!Number.isFinite(x) || (strict ? x <= min : x < min)) {
+    throw new RangeError(
+      `checkGrads: ${name} must be a finite number ${strict ? ">" : "≥"} ${min}, got ${x}.`,
+    );
+  }
+  return x;
 }
 
 /**
  * Checks the derivatives of `f` at `args` (one pytree of float arrays per
  * argument), as `jax.test_util.check_grads`: "fwd" compares `jvp` with central
- * differences along a random tangent; "rev" compares `vjp` with them through
- * ⟨Jᵀw, v⟩ = ⟨w, FD(v)⟩, and with `jvp` through the same identity (to rounding);
- * `order` > 1 repeats the checks on the jvp and vjp functions. Throws an Error
- * naming the check that failed. Use float64 arguments for tight tolerances.
+ * differences along a random tangent v, elementwise; "rev" compares `vjp` with
+ * them through ⟨Jᵀw, v⟩ = ⟨w, FD(v)⟩ for a random cotangent w, checks that the
+ * cotangents match the arguments in structure, shape and dtype, and (with both
+ * modes) that ⟨Jᵀw, v⟩ = ⟨w, J·v⟩ to rounding; `order` > 1 repeats the checks on
+ * x ↦ J(x)·v and x ↦ J(x)ᵀw. Throws an Error naming the check, the output or
+ * argument leaf and the worst element. Use float64 arguments for tight tolerances.
  *
- * @param f The function, of `args.length` arguments.
- * @param args The point: arrays (or pytrees of arrays).
- * @param options `order` (1), `modes` (both), `eps`, `rtol`, `atol`, `seed`.
+ * @param f The function, of `args.length` arguments, returning a pytree of float arrays.
+ * @param args The point: arrays (or pytrees of arrays) of float dtype.
+ * @param options `order` (1), `modes` (both), `eps`, `rtol`, `atol`, `seed` (1).
  *
  * @example
  * ```ts
@@ -133,8 +329,11 @@ function allClose(what: string, actual: unknown, expected: unknown, rtol: number
  *
  * const x = np.array([0.3, -1.2], { dtype: "float64" });
  * checkGrads((v: np.NDArray) => np.sin(v).mul(v).sum(), [x], { order: 2 });
- * // a wrong derivative is caught
- * assert.throws(() => checkGrads((v: np.NDArray) => np.stopGradient(v).square().sum(), [x]));
+ * // a wrong derivative is caught, and the message says where
+ * assert.throws(
+ *   () => checkGrads((v: np.NDArray) => np.stopGradient(v).square().sum(), [x]),
+ *   /jvp and finite differences disagree for f .*index \[0\]/,
+ * );
  * ```
  */
 export function checkGrads(
@@ -146,7 +345,13 @@ export function checkGrads(
     throw new TypeError(`checkGrads: f must be a function, got ${typeof f}.`);
   }
   if (!Array.isArray(args)) {
-    throw new TypeError(`checkGrads: args must be a list with one entry per argument of f.`);
+    throw new TypeError(
+      `checkGrads: args must be a list with one entry per argument of f, got ${typeof args}` +
+        `${args instanceof NDArray ? " (wrap it: [x])" : ""}.`,
+    );
+  }
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`checkGrads: options must be an object, got ${String(options)}.`);
   }
   const known = ["order", "modes", "eps", "rtol", "atol", "seed"];
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
@@ -159,49 +364,42 @@ export function checkGrads(
   if (!Number.isInteger(order) || order < 1) {
     throw new RangeError(`checkGrads: order must be a positive integer, got ${order}.`);
   }
+  if (!Array.isArray(modes) || modes.length === 0) {
+    throw new TypeError(
+      `checkGrads: modes must be a non-empty list of "fwd" and "rev", got ${
+        JSON.stringify(modes)
+      }.`,
+    );
+  }
   for (const m of modes) {
     if (m !== "fwd" && m !== "rev") {
-      throw new RangeError(`checkGrads: modes are "fwd" and "rev", got ${m}.`);
+      throw new RangeError(`checkGrads: modes are "fwd" and "rev", got ${JSON.stringify(m)}.`);
     }
   }
-  const leafList = leaves(args);
-  if (
-    leafList.some((l) =>
-      !(l instanceof NDArray) || (l.dtype !== "float32" && l.dtype !== "float64")
-    )
-  ) {
-    throw new TypeError(`checkGrads: every argument leaf must be a float32 or float64 array.`);
+  if (!Number.isSafeInteger(seed)) {
+    throw new TypeError(`checkGrads: seed must be an integer, got ${seed}.`);
   }
-  const low = leafList.some((l) => l.dtype === "float32");
-  const eps = options.eps ?? (low ? 1e-3 : 1e-5);
-  const rtol = options.rtol ?? (low ? 2e-2 : 1e-5);
-  const atol = options.atol ?? (low ? 2e-2 : 1e-6);
-  const v = randomLike(args, seed) as unknown[];
-  const fd = numericalJvp(f, args, v, eps);
-  const fdScale = Math.max(1, ...leaves(fd).map((l) => Math.max(...f64(l).map(Math.abs))));
-  const fn = f as unknown as (...a: unknown[]) => unknown;
-  let w: unknown;
-  if (modes.includes("fwd")) {
-    const [, tOut] = jvp(fn, [...args], v);
-    allClose(`jvp and finite differences (order ${order})`, tOut, fd, rtol, atol);
-    w = randomLike(tOut, seed + 1);
+  const pairs = flattenWithPath(args);
+  if (pairs.length === 0) {
+    throw new TypeError(`checkGrads: args holds no arrays, so there is nothing to differentiate.`);
   }
-  if (modes.includes("rev")) {
-    const [out, pullback] = vjp(fn, ...args);
-    w ??= randomLike(out, seed + 1);
-    const lhs = vdot(pullback(w), v);
-    const scale = fdScale * Math.max(1, Math.sqrt(leaves(w).reduce((n, l) => n + l.size, 0)));
-    const rhs = vdot(w, fd);
-    if (!(Math.abs(lhs - rhs) <= atol * scale + rtol * Math.abs(rhs))) {
-      fail(`vjp and finite differences (order ${order})`, `⟨Jᵀw, v⟩ = ${lhs}, ⟨w, FD(v)⟩ = ${rhs}`);
+  for (const [path, l] of pairs) {
+    if (!(l instanceof NDArray) || !isFloat(l.dtype)) {
+      throw new TypeError(
+        `checkGrads: every argument leaf must be a float array, but ${argName(path)} is ` +
+          `${l instanceof NDArray ? `${l.dtype}${fmtShape(l.shape)}` : typeof l}; close over ` +
+          `integer arguments, or pass np.array(x, { dtype: "float64" }).`,
+      );
     }
   }
-  if (order > 1) {
-    const next = { ...options, order: order - 1, seed: seed + 2 };
-    if (modes.includes("fwd")) checkGrads((...xs: unknown[]) => jvp(fn, xs, v)[1], args, next);
-    if (modes.includes("rev")) {
-      const wFixed = w ?? randomLike(call(f, args), seed + 1);
-      checkGrads((...xs: unknown[]) => vjp(fn, ...xs)[1](wFixed), args, next);
-    }
-  }
+  const low = pairs.some(([, l]) => l.dtype !== "float64");
+  const s: Settings = {
+    fwd: modes.includes("fwd"),
+    rev: modes.includes("rev"),
+    eps: checkNumber("eps", options.eps ?? (low ? 1e-3 : 1e-5), 0, true),
+    rtol: checkNumber("rtol", options.rtol ?? (low ? 2e-2 : 1e-5), 0, false),
+    atol: checkNumber("atol", options.atol ?? (low ? 2e-2 : 1e-6), 0, false),
+    order,
+  };
+  checkLevel(f as unknown as Fn, "f", args, order, seed, s);
 }
