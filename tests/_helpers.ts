@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type DType, NDArray, np, tree } from "../mod.ts";
-import { makeRng } from "../src/transforms/_finite_differences.ts";
+import { makeRng, unravel } from "../src/transforms/_finite_differences.ts";
 
 /** A nested JS array of numbers or booleans (the shape of `toArray()`). */
 export type Nested = number | boolean | readonly Nested[];
@@ -68,15 +68,6 @@ function isTreeNode(x: unknown): boolean {
 
 function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
-}
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx[k] = i % shape[k];
-    i = Math.floor(i / shape[k]);
-  }
-  return idx;
 }
 
 /**

@@ -39,6 +39,16 @@ export function makeRng(seed: number): () => number {
   };
 }
 
+/** The multi-index of flat (row-major) position `i` in an array of `shape`. */
+export function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    idx[k] = i % shape[k];
+    i = Math.floor(i / shape[k]);
+  }
+  return idx;
+}
+
 /** The values of an array leaf as float64 (a copy). */
 export function toF64(leaf: unknown, what = "a leaf"): Float64Array {
   if (!(leaf instanceof NDArray)) {

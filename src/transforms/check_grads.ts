@@ -18,7 +18,7 @@ import { isFloat } from "../core/_dtype.ts";
 import { flatten, flattenWithPath, type KeyPath, keystr, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
 import { jvp, vjp } from "./autodiff.ts";
-import { numericalJvp, randomLike, toF64, treeVdot } from "./_finite_differences.ts";
+import { numericalJvp, randomLike, toF64, treeVdot, unravel } from "./_finite_differences.ts";
 
 /** Options of {@link checkGrads}. */
 export interface CheckGradsOptions {
@@ -50,15 +50,6 @@ type Fn = (...a: unknown[]) => unknown;
 const argName = (path: KeyPath) => `args${keystr(path)}`;
 const outName = (path: KeyPath) => `output${keystr(path)}`;
 const fmtShape = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    idx[k] = i % shape[k];
-    i = Math.floor(i / shape[k]);
-  }
-  return idx;
-}
 
 function maxAbs(tree: unknown): number {
   let m = 0;
