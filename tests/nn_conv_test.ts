@@ -200,10 +200,41 @@ describe("nn pooling and upsample", () => {
     }
   });
 
-  it("maxPool2d pads int32 input with the smallest int32, so padding never wins", () => {
-    const x = np.array([[-5, -7], [-9, -3]], { dtype: "int32" }).reshape([1, 2, 2, 1]);
-    const y = nn.maxPool2d(x, 2, { stride: 1, padding: "SAME" });
-    assert.deepEqual(y.reshape([4]).toArray(), [-3, -3, -3, -3]);
+  it("maxPool2d pads integer and bool input with the dtype's smallest value, so padding never wins", () => {
+    for (const dtype of ["int32", "int16", "int8"] as const) {
+      const x = np.array([[-5, -7], [-9, -3]]).astype(dtype).reshape([1, 2, 2, 1]);
+      const y = nn.maxPool2d(x, 2, { stride: 1, padding: "SAME" });
+      assert.equal(y.dtype, dtype);
+      assert.deepEqual(y.reshape([4]).toArray(), [-3, -3, -3, -3], dtype);
+    }
+    const b = np.array([[false, false], [false, true]]).reshape([1, 2, 2, 1]);
+    const yb = nn.maxPool2d(b, 2, { stride: 1, padding: "SAME" });
+    assert.deepEqual(yb.reshape([4]).toArray(), [true, true, true, true]);
+    const none = nn.maxPool2d(np.zeros([1, 2, 2, 1], { dtype: "bool" }), 2, {
+      stride: 1,
+      padding: "SAME",
+    });
+    assert.deepEqual(none.reshape([4]).toArray(), [false, false, false, false]);
+  });
+
+  it("avgPool2d and bilinear upsample keep float16 and bfloat16; integer input upsamples to float32", () => {
+    for (const dtype of ["float16", "bfloat16"] as const) {
+      const x = np.arange(8).astype(dtype).reshape([1, 2, 2, 2]);
+      const opts = { stride: 1, padding: "SAME", countIncludePad: false } as const;
+      assert.equal(nn.avgPool2d(x, 2, opts).dtype, dtype);
+      const up = nn.upsample(x, { scale: 2, method: "bilinear" });
+      assert.equal(up.dtype, dtype);
+      assertAllClose(
+        up.astype("float32"),
+        nn.upsample(x.astype("float32"), { scale: 2, method: "bilinear" }),
+        { atol: 0.05, rtol: 0.01 },
+      );
+    }
+    assert.equal(
+      nn.upsample(np.arange(4).astype("int8").reshape([1, 4, 1]), { scale: 2, method: "bilinear" })
+        .dtype,
+      "float32",
+    );
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { checkBool, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
+import { intRange, isFloat } from "../core/_dtype.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { checkPadding, convGeometry, type ConvPadding, perAxis } from "./_nn_conv_general.ts";
@@ -84,7 +85,8 @@ function pool(
   const padded = noPad
     ? x
     : np.pad(x, [[0, 0], ...geo.map((g): [number, number] => [g.lo, g.hi]), [0, 0]], {
-      value: x.dtype === "int32" && kind === "max" ? -(2 ** 31) : padValue,
+      // an integer or bool max pool pads with the dtype's smallest value (−∞ does not convert)
+      value: kind === "max" && !isFloat(x.dtype) ? intRange(x.dtype)[0] : padValue,
     });
   const taps: NDArray[] = [];
   const k = new Array(d).fill(0);
@@ -103,6 +105,7 @@ function pool(
   if (kind === "max") return np.max(stacked, { axis: 0 });
   if (include || noPad) return np.mean(stacked, { axis: 0 });
   // mean over the cells inside the input only: divide the sum by each window's count of them
+  const countType = isFloat(x.dtype) ? x.dtype : "float32";
   const cells = geo.map((g) =>
     Array.from({ length: g.out }, (_, y) => {
       const from = y * g.stride - g.lo;
@@ -113,13 +116,13 @@ function pool(
     (acc, cs, a) =>
       np.mul(
         acc,
-        np.reshape(np.array(cs, { dtype: x.dtype === "float64" ? "float64" : "float32" }), [
+        np.reshape(np.array(cs, { dtype: countType }), [
           1,
           ...geo.map((_, b) => b === a ? cs.length : 1),
           1,
         ]),
       ),
-    np.ones([1, ...ones, 1], { dtype: x.dtype === "float64" ? "float64" : "float32" }),
+    np.ones([1, ...ones, 1], { dtype: countType }),
   );
   return np.div(np.sum(stacked, { axis: 0 }), counts);
 }

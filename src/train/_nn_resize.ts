@@ -13,6 +13,7 @@
  */
 import { checkBool, checkChoice, checkInt, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
+import { isFloat } from "../core/_dtype.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -98,7 +99,9 @@ export function upsample(x: NDArray, options: UpsampleOptions): NDArray {
     ? "nearest"
     : checkChoice(op, "method", o.method, ["nearest", "bilinear"]);
   const antialias = o.antialias === undefined ? true : checkBool(op, "antialias", o.antialias);
-  let y = method === "bilinear" && (x.dtype === "int32" || x.dtype === "bool")
+  // linear interpolation computes in float32 (float64 for float64 input) and returns the
+  // input's float dtype; integer and bool input gives float32, as JAX's promotion to inexact
+  let y = method === "bilinear" && x.dtype !== "float64" && x.dtype !== "float32"
     ? x.astype("float32")
     : x;
   const dtype = y.dtype === "float64" ? "float64" : "float32";
@@ -117,5 +120,5 @@ export function upsample(x: NDArray, options: UpsampleOptions): NDArray {
       y = np.moveaxis(np.matmul(np.moveaxis(y, a + 1, -1), w), -1, a + 1);
     }
   }
-  return y;
+  return method === "bilinear" && isFloat(x.dtype) && y.dtype !== x.dtype ? y.astype(x.dtype) : y;
 }
