@@ -200,3 +200,41 @@ describe("integer dtypes", () => {
     assert.deepEqual(f(a).toArray(), [true, true, false]);
   });
 });
+
+describe("the new dtypes through the other layers", () => {
+  it("grad() through astype() returns the input's dtype, as JAX's cotangents", () => {
+    const x = np.array([0.1, 2], { dtype: "float16" });
+    const g = grad((y: NDArray) => y.astype("float32").mul(np.array([1 / 3, 1])).sum())(x);
+    assert.equal(g.dtype, "float16");
+    assert.deepEqual(g.toArray(), [0.333251953125, 1]);
+    assert.throws(
+      () => grad((y: NDArray) => y.astype("float32").sum())(np.array([1], { dtype: "uint8" })),
+      /grad: can only differentiate with respect to float arrays.*uint8/,
+    );
+  });
+  it("io checkpoints and safetensors keep float16, bfloat16 and integer dtypes bit for bit", () => {
+    const tree = {
+      h: np.array([0.1, -0, 65504, 6e-8], { dtype: "float16" }),
+      b: np.array([1 / 3, 1e38], { dtype: "bfloat16" }),
+      i8: np.array([-128, 127], { dtype: "int8" }),
+      i16: np.array([-32768], { dtype: "int16" }),
+      u8: np.array([0, 255], { dtype: "uint8" }),
+      u32: np.array([4294967295], { dtype: "uint32" }),
+    };
+    const back = io.loadSafetensors(io.saveSafetensors(tree), { like: tree });
+    for (const [k, v] of Object.entries(tree)) {
+      const got = (back as Record<string, NDArray>)[k];
+      assert.equal(got.dtype, v.dtype, k);
+      assertSame(flat(got), flat(v), k);
+    }
+    const info = io.safetensorsInfo(io.saveSafetensors(tree)).tensors.map((t) => t.fileDtype);
+    assert.deepEqual(info.sort(), ["BF16", "F16", "I16", "I8", "U32", "U8"]);
+  });
+  it("io.exportOnnx() refuses the new dtypes with a TypeError naming the dtype", () => {
+    const x = np.array([1, 2], { dtype: "float16" });
+    assert.throws(
+      () => io.exportOnnx((y: NDArray) => y.mul(2), x),
+      /dtype float16 is not exported/,
+    );
+  });
+});

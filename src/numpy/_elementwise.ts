@@ -477,7 +477,9 @@ export function clip(x: ArrayLike, lo: ArrayLike | null, hi: ArrayLike | null): 
 }
 
 /**
- * Converts to another dtype (float → int truncates toward zero).
+ * Converts to another dtype, as JAX converts: float → integer truncates toward zero and
+ * saturates at the integer's range (NaN → 0), integer → integer wraps modulo 2ⁿ, anything →
+ * bool is x ≠ 0, and float16/bfloat16 round to nearest (ties to even, overflow to ±inf).
  *
  * @param x The input.
  * @param dtype The target dtype.
@@ -489,6 +491,8 @@ export function clip(x: ArrayLike, lo: ArrayLike | null, hi: ArrayLike | null): 
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(np.astype(np.array([1.7, -1.7]), "int32").toArray(), [1, -1]);
+ * assert.deepEqual(np.astype(np.array([300, -1]), "uint8").toArray(), [255, 0]);
+ * assert.deepEqual(np.astype(np.array([-1], { dtype: "int32" }), "uint8").toArray(), [255]);
  * ```
  */
 export function astype(x: ArrayLike, dtype: DType): NDArray {

@@ -1,6 +1,6 @@
 /** Reductions and linear algebra of the `np` namespace. */
 import { bind1 } from "../core/_trace.ts";
-import { isFloat } from "../core/_dtype.ts";
+import { isFloat, promoteTypes } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray, ReduceOptions } from "../core/_ndarray.ts";
 import { checkAllocation, checkInt } from "../core/_validate.ts";
@@ -324,11 +324,7 @@ function matmulAs(op: string, a: NDArray, b: NDArray): NDArray {
 
 function promoteTwo(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
   const x = asArrayValue(op, a), y = asArrayValue(op, b);
-  let dtype = x.dtype === y.dtype
-    ? x.dtype
-    : (isFloat(x.dtype) || isFloat(y.dtype))
-    ? (x.dtype === "float64" || y.dtype === "float64" ? "float64" : "float32")
-    : "int32";
+  let dtype = promoteTypes(x.dtype, y.dtype);
   if (dtype === "bool") dtype = "int32";
   return [lax.convert(x, dtype), lax.convert(y, dtype)];
 }
