@@ -12,7 +12,7 @@ import {
   shapesEqual,
   sizeOf,
 } from "../core/_shape.ts";
-import { checkInt, checkOptions, checkShapeArg, show } from "../core/_validate.ts";
+import { checkChoice, checkInt, checkOptions, checkShapeArg, show } from "../core/_validate.ts";
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
 
@@ -423,11 +423,13 @@ export function take(x: ArrayLike, indices: NDArray | readonly number[], axis?: 
 }
 
 /**
- * Pads with a constant value (0 by default). `padWidth` is one number for all
- * sides, a `[before, after]` pair for every axis, or one pair per axis.
+ * Pads with a constant value (0 by default), or by `mode`: `"edge"` repeats the end values,
+ * `"reflect"` mirrors without repeating the edge, `"symmetric"` mirrors repeating it, `"wrap"`
+ * continues periodically. `padWidth` is one number for all sides, a `[before, after]` pair for
+ * every axis, or one pair per axis.
  * @param x The input.
  * @param padWidth The padding.
- * @param options `value` (default 0).
+ * @param options `value` (default 0) and `mode` (default `"constant"`).
  * @returns The padded array.
  * @example
  * ```ts
@@ -435,15 +437,17 @@ export function take(x: ArrayLike, indices: NDArray | readonly number[], axis?: 
  * import assert from "node:assert/strict";
  * assert.deepEqual(np.pad(np.array([1, 2]), [[1, 2]]).toArray(), [0, 1, 2, 0, 0]);
  * assert.deepEqual(np.pad(np.array([1]), 1, { value: 9 }).toArray(), [9, 1, 9]);
+ * assert.deepEqual(np.pad(np.array([1, 2, 3]), 2, { mode: "reflect" }).toArray(), [3, 2, 1, 2, 3, 2, 1]);
  * ```
  */
 export function pad(
   x: ArrayLike,
   padWidth: number | readonly [number, number] | readonly (readonly [number, number])[],
-  options: { value?: number } = {},
+  options: { value?: number; mode?: PadMode } = {},
 ): NDArray {
   const a = asArrayValue("np.pad", x);
-  checkOptions("np.pad", options, ["value"]);
+  checkOptions("np.pad", options, ["value", "mode"]);
+  const mode = checkChoice("np.pad", "mode", options.mode ?? "constant", PAD_MODES);
   if (options.value !== undefined && typeof options.value !== "number") {
     throw new TypeError(`np.pad: value must be a number, got ${show(options.value)}.`);
   }
@@ -469,6 +473,12 @@ export function pad(
         `axes of ${fmtShape(a.shape)}, got ${JSON.stringify(padWidth)}.`,
     );
   }
+  if (mode !== "constant") {
+    if (options.value !== undefined) {
+      throw new TypeError(`np.pad: value applies only to mode "constant", got mode "${mode}".`);
+    }
+    return pairs.reduce((acc, [lo, hi], ax) => padByIndex(acc, ax, lo, hi, mode), a);
+  }
   const params = {
     lo: pairs.map((p) => p[0]),
     hi: pairs.map((p) => p[1]),
@@ -479,6 +489,35 @@ export function pad(
   if (value === 0) return padded;
   const inside = bind1("pad", [lax.full({ shape: a.shape, dtype: "bool" }, 1)], params);
   return lax.select(inside, padded, lax.full(padded, value));
+}
+
+/** The modes of {@link pad}. */
+export type PadMode = "constant" | "edge" | "reflect" | "symmetric" | "wrap";
+const PAD_MODES: readonly PadMode[] = ["constant", "edge", "reflect", "symmetric", "wrap"];
+
+/** Pads axis `ax` by gathering: padded position i − lo reads the source index the mode gives. */
+function padByIndex(a: NDArray, ax: number, lo: number, hi: number, mode: PadMode): NDArray {
+  const n = a.shape[ax];
+  if (lo === 0 && hi === 0) return a;
+  if (n === 0) {
+    throw new TypeError(
+      `np.pad: mode "${mode}" cannot pad the empty axis ${ax} of ${fmtShape(a.shape)}.`,
+    );
+  }
+  const src = (i: number): number => {
+    const mod = (v: number, m: number) => ((v % m) + m) % m;
+    if (mode === "edge") return Math.min(Math.max(i, 0), n - 1);
+    if (mode === "wrap") return mod(i, n);
+    if (mode === "symmetric") {
+      const j = mod(i, 2 * n); // period 2n: x0 .. x(n−1) x(n−1) .. x0
+      return j < n ? j : 2 * n - 1 - j;
+    }
+    if (n === 1) return 0; // reflect: period 2(n − 1): x0 .. x(n−1) x(n−2) .. x1
+    const j = mod(i, 2 * n - 2);
+    return j < n ? j : 2 * n - 2 - j;
+  };
+  const idx = Int32Array.from({ length: lo + n + hi }, (_, p) => src(p - lo));
+  return bind1("take", [a, new ArrayValue(idx, [idx.length], "int32")], { axis: ax });
 }
 
 /**
