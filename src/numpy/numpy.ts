@@ -553,6 +553,9 @@ export * as linalg from "./linalg.ts";
 export const matrixPower: typeof linalg.matrixPower = linalg.matrixPower;
 export * as fft from "./fft.ts";
 export * from "./_scan_sort.ts";
+export * from "./_more_math.ts";
+export * from "./_sequences.ts";
+export * from "./_index_helpers.ts";
 
 installMethods({
   unary: unaryOp,
