@@ -22,8 +22,13 @@ const load = (file: string): Record<string, Case> =>
     readFileSync(new URL(`./fixtures/${file}`, import.meta.url), "utf8"),
     (_k, v) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v),
   );
-// numpy.json from gen_numpy.py; linalg.json (qr, svd and what builds on them) from gen_linalg.py
-const cases: Record<string, Case> = { ...load("numpy.json"), ...load("linalg.json") };
+// numpy.json from gen_numpy.py; linalg.json (qr, svd and what builds on them) from gen_linalg.py;
+// numpy_more.json (cases named "more.*") from gen_numpy_more.py
+const cases: Record<string, Case> = {
+  ...load("numpy.json"),
+  ...load("linalg.json"),
+  ...load("numpy_more.json"),
+};
 
 /** The fixture case `name` (throws when the generator has not recorded it). */
 export function fixture(name: string): Case {

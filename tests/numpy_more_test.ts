@@ -1,0 +1,183 @@
+/**
+ * The np compositions of gen_numpy_more.py against JAX: values, jit, vmap, JAX's gradients and
+ * finite differences (checkFixture), plus validation errors.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type NDArray, np } from "../mod.ts";
+import { checkFixture, fixture } from "./_numpy_fixtures.ts";
+import { assertAllClose, type Nested } from "./_helpers.ts";
+
+type F = (...xs: NDArray[]) => NDArray;
+const i32 = (v: number[]) => np.array(v, { dtype: "int32" });
+
+describe("np nan-reductions and elementwise compositions match JAX (values, jit, vmap, grad)", () => {
+  const cases: [string, F, { noFiniteDifferences?: boolean }?][] = [
+    ["nanprod", (a) => np.nanprod(a, 1)],
+    ["nanvar", (a) => np.nanvar(a, { axis: 0, ddof: 1 })],
+    ["nanstd", (a) => np.nanstd(a)],
+    ["nancumsum", (a) => np.nancumsum(a, 1)],
+    ["nancumprod", (a) => np.nancumprod(a)],
+    ["nanargmax", (a) => np.nanargmax(a, 1)],
+    ["nanargmin", (a) => np.nanargmin(a, 0)],
+    ["fmax", (a, b) => np.fmax(a, b)],
+    ["fmin", (a, b) => np.fmin(a, b)],
+    ["modf", (a) => np.stack(np.modf(a))],
+    ["divmod", (a) => np.stack(np.divmod(a, 2.5))],
+    ["ldexp", (a) => np.ldexp(a, i32([1, -2, 3, 0, 5]))],
+    ["floatPower", (a, b) => np.floatPower(a, b)],
+    ["cumulativeSum", (a) => np.cumulativeSum(a, { axis: 1, includeInitial: true })],
+    ["cumulativeProd", (a) => np.cumulativeProd(a, { axis: 0 })],
+  ];
+  for (const [name, f, o] of cases) {
+    it(`np.${name}() matches JAX`, () =>
+      checkFixture(`more.${name}`, f, { ...o, rtol: 1e-12, atol: 1e-12 }));
+  }
+});
+
+describe("np sequences and polynomials match JAX (values, jit, vmap, grad)", () => {
+  const cases: [string, F][] = [];
+  for (const mode of ["full", "same", "valid"] as const) {
+    cases.push([`convolve_${mode}`, (a, v) => np.convolve(a, v, mode)]);
+    cases.push([`convolveLong_${mode}`, (a, v) => np.convolve(a, v, mode)]);
+    cases.push([`correlate_${mode}`, (a, v) => np.correlate(a, v, mode)]);
+    cases.push([`correlateLong_${mode}`, (a, v) => np.correlate(a, v, mode)]);
+  }
+  cases.push(
+    ["interp", (x, p, f) => np.interp(x, p, f)],
+    ["interpLeftRight", (x, p, f) => np.interp(x, p, f, { left: -3, right: 4 })],
+    ["trapezoid", (y) => np.trapezoid(y, null, 0.5, 0)],
+    ["trapezoidX", (y, x) => np.trapezoid(y, x)],
+    ["polyval", (p, x) => np.polyval(p, x)],
+    ["polyadd", (p, q) => np.polyadd(p, q)],
+    ["polysub", (p, q) => np.polysub(q, p)],
+    ["polymul", (p, q) => np.polymul(p, q)],
+    ["polyder", (p) => np.polyder(p, 2)],
+    ["polyint", (p) => np.polyint(p, 2, 1.5)],
+    ["vander", (x) => np.vander(x, 4, true)],
+    ["vanderDefault", (x) => np.vander(x)],
+  );
+  for (const mode of ["edge", "reflect", "symmetric", "wrap"] as const) {
+    cases.push([`pad_${mode}`, (a) => np.pad(a, [[1, 4], [3, 2]], { mode })]);
+  }
+  for (const [name, f] of cases) {
+    it(`np.${name.replace(/_.*$|Long|LeftRight|X$|Default/g, "")}() matches JAX (${name})`, () =>
+      checkFixture(`more.${name}`, f, { rtol: 1e-12, atol: 1e-12 }));
+  }
+});
+
+describe("np index helpers match JAX", () => {
+  const intCases: [string, F][] = [
+    ["unravelIndex", (i) => np.stack(np.unravelIndex(i, [2, 3, 4]))],
+    ["ravelMultiIndexClip", (m) => np.ravelMultiIndex([m.index(0), m.index(1)], [2, 3], "clip")],
+    ["ravelMultiIndexWrap", (m) => np.ravelMultiIndex([m.index(0), m.index(1)], [2, 3], "wrap")],
+  ];
+  for (const [name, f] of intCases) {
+    it(`np.${name.replace(/Clip|Wrap/, "")}() matches JAX (${name}, int32, jit, vmap)`, () =>
+      checkFixture(`more.${name}`, f, { int: true }));
+  }
+  const cases: [string, F][] = [
+    ["digitize", (x, b) => np.digitize(x, b)],
+    ["digitizeRight", (x, b) => np.digitize(x, b, true)],
+    ["digitizeDecreasing", (x, b) => np.digitize(x, b)],
+    ["isin", (e, t) => np.isin(e, t)],
+    ["select", (x, a, b) => np.select([x.less(0), x.greater(1)], [a, b], 0.5)],
+  ];
+  for (const [name, f] of cases) {
+    it(`np.${name.replace(/Right|Decreasing/, "")}() matches JAX (${name})`, () =>
+      checkFixture(`more.${name}`, f, { rtol: 1e-12, atol: 1e-12 }));
+  }
+  it("np.triuIndices(), trilIndices(), indices() and arraySplit() match JAX", () => {
+    assert.deepEqual(np.stack(np.triuIndices(3, 1, 4)).toArray(), fixture("more.triuIndices").out);
+    assert.deepEqual(np.stack(np.trilIndices(4, -1, 3)).toArray(), fixture("more.trilIndices").out);
+    assert.deepEqual(np.indices([2, 3]).toArray(), fixture("more.indices").out);
+    const parts = np.arraySplit(np.arange(7, { dtype: "float64" }), 3).map((p) => p.toArray());
+    assert.deepEqual(parts, fixture("more.arraySplit").out);
+    assert.deepEqual(
+      np.stack(np.triuIndicesFrom(np.ones([3, 4]), 1)).toArray(),
+      fixture("more.triuIndices").out,
+    );
+    assert.deepEqual(
+      np.stack(np.trilIndicesFrom(np.ones([4, 3]), -1)).toArray(),
+      fixture("more.trilIndices").out,
+    );
+  });
+  it("np windows, geomspace() and logspace() match JAX", () => {
+    const windows = {
+      hanning: np.hanning,
+      hamming: np.hamming,
+      blackman: np.blackman,
+      bartlett: np.bartlett,
+    };
+    for (const [name, w] of Object.entries(windows)) {
+      assertAllClose(w(7, "float64"), fixture(`more.${name}`).out as Nested, {
+        rtol: 1e-12,
+        atol: 1e-15,
+      });
+    }
+    assertAllClose(
+      np.geomspace(2, 162, 5, { dtype: "float64" }),
+      fixture("more.geomspace").out as Nested,
+      { rtol: 1e-13 },
+    );
+    assertAllClose(
+      np.logspace(1, 3, 4, { endpoint: false, base: 2, dtype: "float64" }),
+      fixture("more.logspace").out as Nested,
+      { rtol: 1e-13 },
+    );
+  });
+  it("np.append(), broadcastArrays(), broadcastShapes(), fullLike(), empty() and hsplit() give NumPy's shapes", () => {
+    assert.deepEqual(np.append(np.ones([2, 2]), np.zeros([1, 2]), 0).shape, [3, 2]);
+    assert.deepEqual(np.broadcastArrays(np.ones([3, 1]), np.ones([1, 4])).map((a) => a.shape), [[
+      3,
+      4,
+    ], [3, 4]]);
+    assert.deepEqual(np.broadcastShapes([5, 1, 3], [4, 1]), [5, 4, 3]);
+    assert.deepEqual(np.fullLike(np.ones([2], { dtype: "int32" }), 3).toArray(), [3, 3]);
+    assert.equal(np.fullLike(np.ones([2], { dtype: "int32" }), 3).dtype, "int32");
+    assert.deepEqual(np.empty([2, 3], "float64").shape, [2, 3]);
+    assert.deepEqual(np.hsplit(np.ones([2, 6]), [1, 4]).map((p) => p.shape), [[2, 1], [2, 3], [
+      2,
+      2,
+    ]]);
+    assert.deepEqual(np.diagIndicesFrom(np.ones([3, 3])).map((d) => d.toArray()), [[0, 1, 2], [
+      0,
+      1,
+      2,
+    ]]);
+    assert.deepEqual(np.matrixTranspose(np.ones([2, 3, 4])).shape, [2, 4, 3]);
+  });
+});
+
+describe("np compositions reject bad input with a clear error", () => {
+  it("names the function and what was wrong", () => {
+    assert.throws(
+      () => np.convolve(np.ones([2, 2]), np.ones([2])),
+      /np.convolve: the first operand must be 1-D/,
+    );
+    assert.throws(
+      () => np.convolve(np.ones([2]), np.ones([2]), "middle" as never),
+      /mode must be one of/,
+    );
+    assert.throws(() => np.interp(1, np.ones([3]), np.ones([2])), /one length/);
+    assert.throws(() => np.interp(1, np.ones([3]), np.ones([3]), { period: 2 } as never), /period/);
+    assert.throws(
+      () => np.pad(np.ones([3]), 1, { mode: "mirror" as never }),
+      /mode must be one of/,
+    );
+    assert.throws(
+      () => np.pad(np.ones([3]), 1, { mode: "edge", value: 2 }),
+      /only to mode "constant"/,
+    );
+    assert.throws(() => np.unravelIndex(np.array([1.5]), [2, 2]), /must be int32/);
+    assert.throws(() => np.ravelMultiIndex([i32([2]), i32([0])], [2, 3]), RangeError);
+    assert.throws(() => np.ravelMultiIndex([i32([0])], [2, 3]), /one coordinate array per axis/);
+    assert.throws(() => np.geomspace(-1, 10, 3), RangeError);
+    assert.throws(() => np.cumulativeSum(np.ones([2, 2])), /pass \{ axis \}/);
+    assert.throws(() => np.ldexp(np.ones([2]), np.ones([2])), /exponents must be integers/);
+    assert.throws(() => np.select([np.ones([2])], [np.ones([2])]), /must be bool/);
+    assert.throws(() => np.nanvar(np.ones([2]), { ddof: -1 }), RangeError);
+    assert.throws(() => np.polyder(np.ones([3]), 1.5), /m must be an integer/);
+    assert.throws(() => np.vsplit(np.ones([4]), 2), /at least 2 axes/);
+  });
+});
