@@ -174,9 +174,9 @@ export function randomArray(shape: readonly number[], options: RandomOptions = {
 // The tests check derivatives with the public `checkGrads` (src/transforms/check_grads.ts:
 // jvp and vjp against float64 central differences on random directions, the two modes
 // against each other through ⟨Jᵀw, v⟩ = ⟨w, J·v⟩, cotangent structure/shape/dtype, higher
-// orders); its finite-difference pieces are re-exported for tests that need them alone.
+// orders); numericalJvp is re-exported for tests that need finite differences alone.
 export { checkGrads, type CheckGradsOptions } from "../mod.ts";
-export { numericalJvp, treeVdot } from "../src/transforms/_finite_differences.ts";
+export { numericalJvp } from "../src/transforms/_finite_differences.ts";
 
 // ---- clean errors ------------------------------------------------------------------------
 
