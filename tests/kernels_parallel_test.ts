@@ -112,12 +112,12 @@ describe("parallel float32 matmul", { skip: !canRun }, () => {
   it("matmulF32Parallel() with two helpers (three threads) equals the one-thread kernel", async () => {
     setMatmulThreads(3);
     try {
-      assert.ok(await helpersReady(10_000));
+      assert.ok(await helpersReady(30_000), "two helper workers did not start within 30 s");
       let seed = 50;
       for (const [m, k, n] of SHAPES) compare({ m, k, n, transA: false, transB: true }, seed++);
     } finally {
       setMatmulThreads(2);
-      await helpersReady(10_000);
+      await helpersReady(30_000);
     }
   });
 
