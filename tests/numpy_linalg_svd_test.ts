@@ -212,7 +212,7 @@ describe("np.linalg qr/svd identities, float32, transforms and errors", () => {
       { rtol: 1e-5, atol: 1e-6 },
     );
   });
-  it("qr() and svd() second derivatives match finite differences", () => {
+  it("qr(), svd() and pinv() second derivatives match finite differences", () => {
     const [a] = fixtureArgs("qr.qSquare");
     checkGrads((x: NDArray) => np.linalg.qr(x)[0].mul(np.linalg.qr(x)[1].sum()), [a], {
       order: 2,
@@ -220,6 +220,8 @@ describe("np.linalg qr/svd identities, float32, transforms and errors", () => {
       atol: 1e-6,
     });
     checkGrads(usv, [a], { order: 2, rtol: 1e-5, atol: 1e-6 });
+    const [tall] = fixtureArgs("pinv.wide");
+    checkGrads((x: NDArray) => np.linalg.pinv(x), [tall], { order: 2, rtol: 1e-5, atol: 1e-6 });
   });
   it("svd() gradients of U are meaningless where singular values repeat (as JAX), svdvals' not", () => {
     // 1/(s_j² − s_i²) with s_j = s_i up to rounding: infinite, or finite but astronomically large

@@ -39,16 +39,13 @@ export function mT(x: NDArray): NDArray {
   return lax.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]);
 }
 
-/** A constant [r, c] matrix broadcast to `like` (square unless `cols` is given): value(i, j). */
-export function mask(like: Aval, value: (i: number, j: number) => number, cols?: number): NDArray {
-  const nd = like.shape.length;
-  const r = like.shape[nd - 2] ?? like.shape[nd - 1], c = cols ?? like.shape[nd - 1];
-  const rows = cols === undefined ? c : r;
-  const data = allocate(like.dtype, rows * c);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < c; j++) data[i * c + j] = value(i, j);
-  const m = new ArrayValue(data, [rows, c], like.dtype);
-  const shape = [...like.shape.slice(0, nd - 2), rows, c];
-  return lax.broadcast(lax.reshape(m, [...Array(nd - 2).fill(1), rows, c]), shape);
+/** A constant [n, n] matrix broadcast to `like` ([..., n, n]): value(i, j) per entry. */
+export function mask(like: Aval, value: (i: number, j: number) => number): NDArray {
+  const nd = like.shape.length, n = like.shape[nd - 1];
+  const data = allocate(like.dtype, n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[i * n + j] = value(i, j);
+  const m = new ArrayValue(data, [n, n], like.dtype);
+  return lax.broadcast(lax.reshape(m, [...Array(nd - 2).fill(1), n, n]), like.shape);
 }
 
 /** X with op(A) X = B for triangular A. */
