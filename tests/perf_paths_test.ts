@@ -1,7 +1,7 @@
 /**
  * The fast paths added for speed give the same values as the plain ones: the eager
  * broadcast's fill and tiled copy (src/interpreters/_eval.ts) against an index-by-index
- * reference, and wasm functions whose constants are hoisted out of their loop
+ * reference, the eager select's per-dtype loops against a plain loop, and wasm functions whose constants are hoisted out of their loop
  * (`Code.hoistConstantsHere`, src/kernels/_wasm.ts) against the same function unhoisted.
  */
 import { describe, it } from "node:test";
@@ -57,6 +57,34 @@ describe("eager broadcast fast paths", () => {
     const b = np.broadcastTo(np.array([true, false, true]), [2, 3]);
     assert.equal(b.dtype, "bool");
     assert.deepEqual(b.toArray(), [[true, false, true], [true, false, true]]);
+  });
+});
+
+describe("eager select, one loop per dtype", () => {
+  it("np.where() picks the same elements for every dtype, whichever dtype ran first", () => {
+    const p = np.array([true, false, true, false, false]);
+    const cases: [np.NDArray, np.NDArray][] = [
+      [
+        np.array([1, 2, 3, 4, 5], { dtype: "int32" }),
+        np.array([-1, -2, -3, -4, -5], { dtype: "int32" }),
+      ],
+      [
+        np.array(new Float32Array([NaN, -0, 1.5, Infinity, 2])),
+        np.array(new Float32Array([0, 1, -0, NaN, -2])),
+      ],
+      [np.array([true, true, false, false, true]), np.array([false, false, true, true, false])],
+      [
+        np.array(new Float32Array([3, 4, 5, 6, 7])),
+        np.array(new Float32Array([-3, -4, -5, -6, -7])),
+      ],
+    ];
+    for (const [t, f] of cases) {
+      const got = np.where(p, t, f).toTypedArray();
+      const td = t.toTypedArray(), fd = f.toTypedArray(), pd = p.toTypedArray();
+      const want = Array.from(pd, (v, i) => (v ? td[i] : fd[i]));
+      assert.equal(np.where(p, t, f).dtype, t.dtype);
+      want.forEach((w, i) => assert.ok(Object.is(got[i], w), `${t.dtype} element ${i}`));
+    }
   });
 });
 

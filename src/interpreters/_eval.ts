@@ -194,6 +194,9 @@ function mapBinary(f: (x: number, y: number) => number, intF?: (x: number, y: nu
   };
 }
 
+/** out[i] = a[i] ? b[i] : c[i], one loop per dtype of b, c and out (see perDtype). */
+const selectLoop = perDtype("for (let i = 0; i < n; i++) out[i] = a[i] ? b[i] : c[i];", null);
+
 function mapCompare(f: (x: number, y: number) => boolean) {
   const loopFor = perDtype("for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]) ? 1 : 0;", f);
   return ([x, y]: ArrayValue[]): ArrayValue[] => {
@@ -460,8 +463,7 @@ function convertValue(x: ArrayValue, dtype: DType): ArrayValue {
 const rules = {
   select: ([p, t, f]) => {
     const out = allocate(t.dtype, t.size);
-    const pd = p[DATA], td = t[DATA], fd = f[DATA];
-    for (let i = 0; i < out.length; i++) out[i] = pd[i] ? td[i] : fd[i];
+    selectLoop(t.dtype)(p[DATA], t[DATA], f[DATA], out, out.length);
     return [new ArrayValue(out, t.shape, t.dtype)];
   },
   convert: ([x], { dtype }) => [convertValue(x, dtype)],
