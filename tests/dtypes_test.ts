@@ -8,6 +8,14 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type DType, grad, io, jit, type NDArray, np, vmap } from "../mod.ts";
+import {
+  bfloat16Bits,
+  bfloat16FromBits,
+  float16Bits,
+  float16FromBits,
+  roundBfloat16,
+  roundFloat16,
+} from "../src/core/_dtype.ts";
 
 type Values = (number | boolean)[];
 // deno-lint-ignore no-explicit-any
@@ -237,4 +245,41 @@ describe("the new dtypes through the other layers", () => {
       /dtype float16 is not exported/,
     );
   });
+});
+
+/** The float32 `k` steps of one unit in the last place from the positive float32 x. */
+function f32Step(x: number, k: number): number {
+  const f = new Float32Array([x]);
+  new Uint32Array(f.buffer)[0] += k;
+  return f[0];
+}
+
+describe("float16/bfloat16 rounding kernels (core)", () => {
+  // every pair of neighbouring finite values: the midpoint rounds to the even one, a float32
+  // step either side of it to the nearer one; every value and its bits round-trip
+  for (
+    const [name, fromBits, toBits, round] of [
+      ["float16", float16FromBits, float16Bits, roundFloat16],
+      ["bfloat16", bfloat16FromBits, bfloat16Bits, roundBfloat16],
+    ] as const
+  ) {
+    it(`${name}: all 2¹⁵ positive patterns round-trip and every midpoint rounds to even`, () => {
+      const inf = name === "float16" ? 0x7c00 : 0x7f80;
+      for (let h = 0; h < inf; h++) {
+        const v = fromBits(h), next = fromBits(h + 1);
+        assert.equal(round(v), v);
+        assert.equal(toBits(v), h);
+        assert.equal(toBits(-v), h | 0x8000);
+        // past the largest value, the midpoint to the next power of two overflows to inf
+        const mid = h + 1 === inf ? v + (v - fromBits(h - 1)) / 2 : (v + next) / 2;
+        assert.equal(Math.fround(mid), mid, "the midpoint is a float32");
+        assert.equal(round(mid), h % 2 === 0 ? v : next, `midpoint after ${h}`);
+        assert.equal(round(f32Step(mid, 1)), next, `above the midpoint after ${h}`);
+        assert.equal(round(f32Step(mid, -1)), v, `below the midpoint after ${h}`);
+      }
+      assert.equal(round(Infinity), Infinity);
+      assert.ok(Number.isNaN(round(NaN)));
+      assert.ok(Object.is(round(-0), -0));
+    });
+  }
 });

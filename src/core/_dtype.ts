@@ -256,16 +256,50 @@ function roundBinary(x: number, mant: number, emin: number, overflow: number): n
 }
 
 const F16_OVERFLOW = 65520; // (2 − 2⁻¹¹)·2¹⁵
-const BF16_OVERFLOW = (2 - 2 ** -8) * 2 ** 127;
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/**
+ * The float32 bit pattern `b` rounded to float16's precision and range, as a float32 pattern.
+ * In float16's normal range this drops 13 fraction bits, rounding to nearest even (adding
+ * 0xfff plus the lowest kept bit carries exactly when the dropped part is over half, or half
+ * with an odd kept part); magnitudes ≥ 65520 become ±inf; subnormals go through
+ * `roundBinary`. inf and NaN stay.
+ */
+function float16RoundBits(b: number): number {
+  const a = b & 0x7fffffff;
+  if (a >= 0x7f800000) return b; // inf, NaN
+  if (a >= 0x477ff000) return ((b & 0x80000000) | 0x7f800000) >>> 0; // ≥ 65520: ±inf
+  if (a >= 0x38800000) return ((b + 0xfff + ((b >>> 13) & 1)) & 0xffffe000) >>> 0; // ≥ 2⁻¹⁴
+  if (a === 0) return b;
+  U32[0] = b;
+  F32[0] = roundBinary(F32[0], 10, -14, F16_OVERFLOW);
+  return U32[0];
+}
+
+/**
+ * The float32 bit pattern `b` rounded to bfloat16 (the top 16 bits), to nearest even, as a
+ * float32 pattern; bfloat16 shares float32's exponent, so subnormals and overflow to ±inf
+ * come out of the same carry. NaN stays.
+ */
+function bfloat16RoundBits(b: number): number {
+  if ((b & 0x7fffffff) > 0x7f800000) return b;
+  return ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
+}
 
 /** x rounded to float16 (through float32 first, as XLA converts). */
 export function roundFloat16(x: number): number {
-  return roundBinary(Math.fround(x), 10, -14, F16_OVERFLOW);
+  F32[0] = x;
+  U32[0] = float16RoundBits(U32[0]);
+  return F32[0];
 }
 
 /** x rounded to bfloat16 (through float32 first, as XLA converts). */
 export function roundBfloat16(x: number): number {
-  return roundBinary(Math.fround(x), 7, -126, BF16_OVERFLOW);
+  F32[0] = x;
+  U32[0] = bfloat16RoundBits(U32[0]);
+  return F32[0];
 }
 
 /** The rounding a store of `dtype` applies beyond its typed array's own, or undefined. */
@@ -274,18 +308,21 @@ export function storeRounding(dtype: DType): ((x: number) => number) | undefined
 }
 
 /**
- * `data` with every element rounded to `dtype` (float16/bfloat16); the same array when all
- * already are (the usual case: kernels round as they store), else a rounded copy, so a
- * buffer shared with another array is never written.
+ * `data` with every element rounded to `dtype` (float16/bfloat16): the same array when all
+ * already are (an array made from another of the dtype), else a rounded copy, so a buffer
+ * shared with another array is never written. Works on the float32 bit patterns.
  */
 export function roundStorage(dtype: DType, data: TypedArray): TypedArray {
-  const round = storeRounding(dtype);
-  if (!round) return data;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (round(v) !== v && !Number.isNaN(v)) {
+  if ((dtype !== "float16" && dtype !== "bfloat16") || !(data instanceof Float32Array)) {
+    return data;
+  }
+  const round = dtype === "float16" ? float16RoundBits : bfloat16RoundBits;
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < bits.length; i++) {
+    if (round(bits[i]) !== bits[i]) {
       const out = data.slice();
-      for (let j = i; j < out.length; j++) out[j] = round(out[j]);
+      const outBits = new Uint32Array(out.buffer);
+      for (let j = i; j < outBits.length; j++) outBits[j] = round(outBits[j]);
       return out;
     }
   }
@@ -313,9 +350,6 @@ export function float16FromBits(bits: number): number {
   if (exp === 0) return sign * frac * 2 ** -24;
   return sign * (1024 + frac) * 2 ** (exp - 25);
 }
-
-const F32 = new Float32Array(1);
-const U32 = new Uint32Array(F32.buffer);
 
 /** The bfloat16 bit pattern of x: the top half of float32's, after rounding; NaN is 0x7fc0. */
 export function bfloat16Bits(x: number): number {

@@ -1,0 +1,27 @@
+/**
+ * Eager elementwise cost per dtype: `x.add(y)` and `x.mul(y).sum()` over 2²⁰ elements in
+ * float32, float16, bfloat16, int8 and uint32. float16/bfloat16 compute in float32 and round
+ * every result to the format when the array is made (`roundStorage` in src/core/_dtype.ts),
+ * so the gap to float32 is that rounding pass.
+ *
+ *   deno run -A bench/dtypes_bench.ts      (or bun run bench/dtypes_bench.ts)
+ */
+import { type DType, np } from "../mod.ts";
+
+const n = 2 ** 20;
+const base = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 100));
+
+function time(f: () => unknown, reps = 10): number {
+  for (let i = 0; i < 3; i++) f();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return (performance.now() - t0) / reps;
+}
+
+const dtypes: DType[] = ["float32", "float16", "bfloat16", "int8", "uint32"];
+console.log("dtype     add (ms)  mul+sum (ms)   2^20 elements");
+for (const d of dtypes) {
+  const x = base.astype(d), y = base.mul(0.5).astype(d);
+  const add = time(() => x.add(y)), mulSum = time(() => x.mul(y).sum());
+  console.log(`${d.padEnd(9)} ${add.toFixed(2).padStart(8)}  ${mulSum.toFixed(2).padStart(12)}`);
+}
