@@ -91,6 +91,17 @@ describe("checkGrads", () => {
     checkGrads((v: NDArray) => np.sin(v).sum(), [np.array([0.1, 0.5])]);
   });
 
+  it("checkGrads() takes a step and tolerances fit for float16 and bfloat16 arguments", () => {
+    // a step of 1e-3 would round away in half precision (x ± εv == x): defaults follow the dtype
+    for (const dtype of ["float16", "bfloat16"] as const) {
+      const x = np.array([0.3, -1.2, 0.7], { dtype });
+      checkGrads((v: NDArray) => np.sin(v).mul(v).sum(), [x], { order: 2 });
+      checkGrads((v: NDArray) => np.tanh(v), [x]);
+      const wrong = (v: NDArray) => np.stopGradient(v).square().add(v);
+      rejects(() => checkGrads(wrong, [x]), Error, "checkGrads", /jvp and finite differences/);
+    }
+  });
+
   it("checkGrads() rejects unknown options, bad values and non-float arguments or outputs", () => {
     const f = (v: NDArray) => v.sum();
     rejects(() => checkGrads(f, [x64()], { ordr: 2 } as never), TypeError, "checkGrads", /ordr/);
