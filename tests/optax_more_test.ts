@@ -199,6 +199,32 @@ describe("optim: L-BFGS, line searches, Polyak SGD, SM3 and more wrappers", () =
     assertAllClose(ls.value, np.array(fixture.lbfgs_final_value as number), tol);
   });
 
+  it("optim.valueAndGradFromState() reuses the line search's value and grad on optax's L-BFGS path", () => {
+    const vg = optim.valueAndGradFromState(f);
+    const opt = optim.lbfgs();
+    let params = init();
+    let state: unknown = opt.init(params);
+    const out: number[][] = [];
+    for (let i = 0; i < 6; i++) {
+      const [value, g] = vg(params, state);
+      if (i > 0) {
+        // the value comes from the state, not from a new evaluation
+        const stored = ((state as unknown[])[2] as optim.ZoomLinesearchState).value;
+        assert.equal(value.item(), stored.item());
+      }
+      const [u, s] = opt.update(g, state as never, params, {
+        value,
+        grad: g,
+        valueFn: f as (p: unknown) => NDArray,
+      });
+      params = optim.applyUpdates(params, u as Params);
+      state = s;
+      out.push(flat(params));
+    }
+    assertAllClose(np.array(out), np.array(fixture.lbfgs as number[][]), tol);
+    assert.throws(() => vg(params, { value: np.array(1) }), /no stored value and grad/);
+  });
+
   it("optim.multiSteps() with skipNotFinite records optax's skip state", () => {
     const make = () =>
       optim.multiSteps(optim.adam(0.1), 2, { shouldSkipUpdateFn: optim.skipNotFinite });

@@ -12,11 +12,11 @@
  *
  * @module
  */
-import type { NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
 import { map } from "../core/tree.ts";
 import { checkOptions } from "../core/_validate.ts";
 import * as np from "../numpy/numpy.ts";
-import { whileLoop } from "../transforms/control_flow.ts";
+import { cond, whileLoop } from "../transforms/control_flow.ts";
 import { valueAndGrad } from "../transforms/autodiff.ts";
 import {
   chain,
@@ -392,4 +392,86 @@ export function lbfgs(
     base,
     linesearch,
   );
+}
+
+/**
+ * optax's `value_and_grad_from_state`: a `valueAndGrad(valueFn)` that reuses the value and
+ * gradient a line search stored in the optimizer state (the `value` and `grad` entries of
+ * the zoom or backtracking state, at the params it accepted) and computes them only when
+ * the stored value is not finite (the first step). With L-BFGS this halves the objective
+ * evaluations. The state must hold exactly one `value` and one `grad` entry.
+ *
+ * @typeParam P The params type.
+ * @param valueFn The objective: params → scalar.
+ * @returns `(params, state) => [value, grad]`.
+ *
+ * @example
+ * ```ts
+ * import { np, optim } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (x: np.NDArray) => x.square().mul(np.array([1, 10])).sum();
+ * const vg = optim.valueAndGradFromState(f);
+ * const opt = optim.lbfgs();
+ * let x = np.array([1, 1]);
+ * let state = opt.init(x);
+ * for (let i = 0; i < 5; i++) {
+ *   const [value, grad] = vg(x, state);
+ *   const [u, next] = opt.update(grad, state, x, { value, grad, valueFn: f as (p: unknown) => np.NDArray });
+ *   x = optim.applyUpdates(x, u);
+ *   state = next;
+ * }
+ * assert.ok((f(x).item() as number) < 1e-6);
+ * ```
+ */
+export function valueAndGradFromState<P>(
+  valueFn: (params: P) => NDArray,
+): (params: P, state: unknown) => [NDArray, P] {
+  if (typeof valueFn !== "function") {
+    throw new TypeError(`optim.valueAndGradFromState: valueFn must be a function params → scalar.`);
+  }
+  const vg = valueAndGrad(valueFn as (p: unknown) => NDArray);
+  return (params, state) => {
+    const value = findEntry(state, "value"), grad = findEntry(state, "grad");
+    if (!(value instanceof NDArray) || value.ndim !== 0 || grad === undefined || grad === null) {
+      throw new TypeError(
+        `optim.valueAndGradFromState: the state holds no stored value and grad; use an ` +
+          `optimizer whose line search keeps them (lbfgs, scaleByZoomLinesearch, or ` +
+          `scaleByBacktrackingLinesearch with storeGrad: true).`,
+      );
+    }
+    // reuse when the stored value is finite, else evaluate (first step: value = +∞)
+    const stored = np.logicalNot(np.logicalOr(np.isinf(value), np.isnan(value)));
+    return cond(
+      stored,
+      (p: unknown, v: NDArray, g: unknown): [NDArray, unknown] => [v, g],
+      (p: unknown, v: NDArray): [NDArray, unknown] => {
+        const [val, g] = vg(p);
+        return [val.astype(v.dtype), g];
+      },
+      params as unknown,
+      value,
+      grad,
+    ) as [NDArray, P];
+  };
+}
+
+/** The one entry named `key` in a nested state (undefined when none; an error when several). */
+function findEntry(tree: unknown, key: string): unknown {
+  const found: unknown[] = [];
+  const walk = (t: unknown): void => {
+    if (t === null || typeof t !== "object" || t instanceof NDArray) return;
+    if (Array.isArray(t)) return t.forEach(walk);
+    for (const [k, v] of Object.entries(t)) {
+      if (k === key) found.push(v);
+      else walk(v);
+    }
+  };
+  walk(tree);
+  if (found.length > 1) {
+    throw new TypeError(
+      `optim.valueAndGradFromState: the state holds ${found.length} "${key}" entries; it needs exactly one.`,
+    );
+  }
+  return found[0];
 }
