@@ -444,7 +444,7 @@ export function valueAndGradFromState<P>(
     const stored = np.logicalNot(np.logicalOr(np.isinf(value), np.isnan(value)));
     return cond(
       stored,
-      (p: unknown, v: NDArray, g: unknown): [NDArray, unknown] => [v, g],
+      (_p: unknown, v: NDArray, g: unknown): [NDArray, unknown] => [v, g],
       (p: unknown, v: NDArray): [NDArray, unknown] => {
         const [val, g] = vg(p);
         return [val.astype(v.dtype), g];
