@@ -209,6 +209,27 @@ export interface CharTransformerResult {
 
 /** Trains the model and measures it (see the file header). */
 export function trainCharTransformer(options: CharTransformerOptions = {}): CharTransformerResult {
+  const known = [
+    "words",
+    "heldOut",
+    "epochs",
+    "batch",
+    "everyK",
+    "dModel",
+    "numHeads",
+    "layers",
+    "learningRate",
+    "maxSteps",
+    "temperature",
+    "seed",
+    "verbose",
+  ];
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `char_transformer: unknown option(s) ${unknown.join(", ")}; known: ${known.join(", ")}.`,
+    );
+  }
   const nWords = options.words ?? 40000, epochs = options.epochs ?? 2;
   const batch = options.batch ?? 32, everyK = options.everyK ?? 2;
   const nHeld = Math.min(options.heldOut ?? HELD_OUT, HELD_OUT);

@@ -37,7 +37,11 @@ describe("examples", () => {
     assert.ok(r.samples.some((w) => w.length > 0), r.samples.join(", "));
   });
 
-  it("char_transformer rejects a non-positive sampling temperature", () => {
+  it("char_transformer rejects a non-positive sampling temperature and unknown options", () => {
     assert.throws(() => trainCharTransformer({ temperature: 0 }), RangeError);
+    assert.throws(
+      () => trainCharTransformer({ lr: 0.1 } as unknown as { learningRate: number }),
+      /unknown option\(s\) lr/,
+    );
   });
 });
