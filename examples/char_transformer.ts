@@ -30,6 +30,8 @@
  *   words and split, run in the same session) 2.127.
  *   Deno 2.9.6: training 350.6 s wall, 107.9 s user CPU for the whole run (first step
  *   2.1 s). Bun 1.4.5: 379.3 s wall, 100.6 s user CPU; the same 2.114 and the same samples.
+ *   Rerun on main at b47ab2b: Deno 267.9 s wall (load 8–14), 108.2 s CPU; Bun 367.8 s wall
+ *   (load 15–18), 102.7 s CPU; again 2.114 and the same samples on both runtimes.
  *   char_rnn.ts for scale: 12.5 s user CPU (a model a fifth of this size).
  *   Samples at temperature 0.8: outsongetics, amerous, sibeling, cynomisms, sconitic,
  *   outraising, farbard, hattophal, throveld, perebooll.
