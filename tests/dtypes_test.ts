@@ -88,6 +88,14 @@ describe("astype()", () => {
       }
     });
   }
+  it("np.array() rounds JS numbers to float16 straight from the double (as NumPy), astype through float32 (as XLA)", () => {
+    // just above a float16 tie, by less than float32 can hold
+    const v = 1 + 2 ** -11 + 2 ** -40;
+    assert.equal(np.array([v], { dtype: "float16" }).item(), 1 + 2 ** -10);
+    assert.equal(np.array(new Float64Array([v]), { dtype: "float16" }).item(), 1 + 2 ** -10);
+    assert.equal(np.array([v], { dtype: "float64" }).astype("float16").item(), 1);
+    assert.equal(np.array([1 + 2 ** -8 + 2 ** -40], { dtype: "bfloat16" }).item(), 1);
+  });
   it("np.array() takes each typed array as its own dtype (a Uint8Array is uint8)", () => {
     assert.equal(np.array(new Uint8Array([0, 200])).dtype, "uint8");
     assert.equal(np.array(new Int8Array([-1])).dtype, "int8");

@@ -288,6 +288,11 @@ function bfloat16RoundBits(b: number): number {
   return ((b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000) >>> 0;
 }
 
+/** x rounded to float16 straight from the double, as NumPy converts (no float32 step). */
+export function roundFloat16Direct(x: number): number {
+  return roundBinary(x, 10, -14, F16_OVERFLOW);
+}
+
 /** x rounded to float16 (through float32 first, as XLA converts). */
 export function roundFloat16(x: number): number {
   F32[0] = x;

@@ -12,6 +12,7 @@ import {
   dtypeOfTypedArray,
   intRange,
   isInteger,
+  roundFloat16Direct,
   type TypedArray,
 } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
@@ -35,6 +36,7 @@ import { astype, clip } from "./_elementwise.ts";
 import {
   type ArrayLike,
   ArrayValue,
+  DATA,
   installMethods,
   NDArray as ArrayType,
   type NestedArray,
@@ -135,7 +137,16 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
   };
   const onPath = new Set<unknown>();
   walk(data, 0, []);
-  return lax.convert(new ArrayValue(out, shape, "float64"), inferred) as ArrayValue;
+  return fromFloat64(new ArrayValue(out, shape, "float64"), inferred) as ArrayValue;
+}
+
+/**
+ * `x` as `dtype`; float64 → float16 rounds each double directly, as NumPy (and so
+ * `jnp.array(..., dtype=float16)`) converts, where `astype` goes through float32 as XLA does.
+ */
+function fromFloat64(x: ArrayValue, dtype: DType): NDArray {
+  if (x.dtype !== "float64" || dtype !== "float16") return lax.convert(x, dtype);
+  return new ArrayValue(Float32Array.from(x[DATA], roundFloat16Direct), x.shape, dtype);
 }
 
 /**
@@ -202,7 +213,7 @@ export function array(
     const source = own ?? "float64";
     const copy = allocate(source, data.length);
     copy.set(data as unknown as Float64Array);
-    return lax.convert(new ArrayValue(copy, shape, source), target);
+    return fromFloat64(new ArrayValue(copy, shape, source), target);
   }
   if (
     typeof data !== "number" && typeof data !== "boolean" && !Array.isArray(data)
