@@ -109,6 +109,12 @@ describe("pinv, lstsq, matrixRank, cond and the singular-value norms against JAX
       // rtol drops a nonzero singular value: JAX's derivative (and ours) is the fixed-rank
       // formula, which ignores how the dropped part moves, so it is not the finite difference
       ["pinv.rtol", (a) => np.linalg.pinv(a, { rtol: 0.3 }), { noFiniteDifferences: true }],
+      // one rtol per matrix (the first drops a singular value), not differentiated
+      [
+        "pinv.rtolPerMatrix",
+        (a, r) => np.linalg.pinv(a, { rtol: r }),
+        { gradArgnums: [0], noFiniteDifferences: true },
+      ],
       ["pinv.hermitian", (a) => np.linalg.pinv(a, { hermitian: true })],
       ["lstsq.x", (a, b) => np.linalg.lstsq(a, b)[0]],
       ["lstsq.xVec", (a, b) => np.linalg.lstsq(a, b)[0]],
@@ -276,6 +282,7 @@ describe("np.linalg qr/svd identities, float32, transforms and errors", () => {
     assert.throws(() => np.linalg.cond(np.eye(2), 3), /unknown order/);
     assert.throws(() => np.linalg.matrixRank(np.eye(2), { rtol: 1, tol: 1 }), /not both/);
     assert.throws(() => np.linalg.pinv(np.eye(2), { rtol: NaN }), RangeError);
+    assert.throws(() => np.linalg.pinv(np.ones([2, 2, 2]), np.ones([3])), /batch shape/);
     assert.throws(() => np.linalg.norm(np.ones([2, 2]), { ord: 3 }), /unknown matrix ord/);
   });
 });

@@ -175,8 +175,11 @@ export interface PrimitiveParams {
    * Vᵀ: [s, U [..., m, k], Vᵀ [..., k, n]] (k = min(m, n); square U and Vᵀ when `fullMatrices`).
    */
   svd: { fullMatrices: boolean; computeUv: boolean };
-  /** The pseudo-inverse [..., n, m] of [..., m, n], dropping singular values ≤ rtol · the largest. */
-  pinv: { rtol: number };
+  /**
+   * The pseudo-inverse [..., n, m] of A [..., m, n]; inputs [A, rtol [...]]: singular values
+   * ≤ rtol · the largest are dropped.
+   */
+  pinv: None;
   // -- Fourier transform -------------------------------------------------------
   /**
    * The DFT of complex rows along the last axis, as [re, im] -> [re, im] of one shape:

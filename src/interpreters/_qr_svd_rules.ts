@@ -23,7 +23,7 @@ import type { Aval } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
 import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import * as lax from "../core/_lax.ts";
-import { fmtShape, sizeOf } from "../core/_shape.ts";
+import { fmtShape, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { qrKernel, svdKernel } from "../kernels/_qr_svd.ts";
 import {
   type EvalRule,
@@ -72,9 +72,16 @@ export const qrSvdShapeRules: { [P in QrSvdPrimitive]: ShapeRule<P> } = {
       { shape: [...batch, fullMatrices ? n : k, n], dtype: a.dtype },
     ];
   },
-  pinv: ([a]) => {
+  pinv: ([a, rtol]) => {
     const [m, n] = matrixAval("pinv", a);
-    return [{ shape: [...a.shape.slice(0, -2), n, m], dtype: a.dtype }];
+    const batch = a.shape.slice(0, -2);
+    if (rtol.dtype !== a.dtype || !shapesEqual(rtol.shape, batch)) {
+      throw new TypeError(
+        `pinv: rtol must be ${a.dtype}${fmtShape(batch)} (one per matrix of ` +
+          `${fmtShape(a.shape)}), got ${rtol.dtype}${fmtShape(rtol.shape)}.`,
+      );
+    }
+    return [{ shape: [...batch, n, m], dtype: a.dtype }];
   },
 };
 
@@ -84,14 +91,14 @@ export const qrSvdShapeRules: { [P in QrSvdPrimitive]: ShapeRule<P> } = {
 function perMatrix(
   a: ArrayValue,
   outs: Aval[],
-  kernel: (x: Float64Array, m: number, n: number) => Float64Array[],
+  kernel: (x: Float64Array, m: number, n: number, i: number) => Float64Array[],
 ): ArrayValue[] {
   const [m, n] = [a.shape[a.ndim - 2], a.shape[a.ndim - 1]];
   const count = sizeOf(a.shape.slice(0, -2));
   const bufs = outs.map((o) => allocate(o.dtype, sizeOf(o.shape)));
   for (let i = 0; i < count; i++) {
     const x = Float64Array.from(a[DATA].subarray(i * m * n, (i + 1) * m * n));
-    kernel(x, m, n).forEach((r, k) => bufs[k].set(r, i * r.length));
+    kernel(x, m, n, i).forEach((r, k) => bufs[k].set(r, i * r.length));
   }
   return outs.map((o, k) => new ArrayValue(bufs[k], o.shape, o.dtype));
 }
@@ -104,11 +111,11 @@ export const qrSvdEvalRules: { [P in QrSvdPrimitive]: EvalRule<P> } = {
       const [s, u, vt] = svdKernel(x, m, n, params.fullMatrices);
       return params.computeUv ? [s, u, vt] : [s];
     }),
-  pinv: ([a], params) =>
-    perMatrix(a, qrSvdShapeRules.pinv([a], params), (x, m, n) => {
+  pinv: ([a, rtol], params) =>
+    perMatrix(a, qrSvdShapeRules.pinv([a, rtol], params), (x, m, n, i) => {
       // A⁺ = V diag(1/s) Uᵀ over s > rtol · s₀
       const [s, u, vt] = svdKernel(x, m, n, false);
-      const k = s.length, cut = params.rtol * (s[0] ?? 0);
+      const k = s.length, cut = Number(rtol[DATA][i]) * (s[0] ?? 0);
       const p = new Float64Array(n * m);
       for (let l = 0; l < k; l++) {
         if (!(s[l] > cut)) continue;
@@ -246,8 +253,8 @@ export const qrSvdJvpRules: { [P in QrSvdPrimitive]: JvpRule<P> } = {
     return [outs, [ds, du, mT(dv)]];
   },
   // Ṗ = −P Ȧ P + P Pᵀ Ȧᵀ (I − A P) + (I − P A) Ȧᵀ Pᵀ P, multiplied in the cheaper order
-  pinv: ([a], [t], params) => {
-    const p = bind1("pinv", [a], params);
+  pinv: ([a, rtol], [t], params) => {
+    const p = bind1("pinv", [a, rtol], params);
     if (!t) return [[p], [null]];
     const [m, n] = [a.shape[a.ndim - 2], a.shape[a.ndim - 1]];
     const mm = lax.matmul, tt = mT(t), pt = mT(p);

@@ -190,8 +190,11 @@ function tolerance(op: string, what: string, t: unknown, like: NDArray): NDArray
 
 /** Options of `pinv`. */
 export interface PinvOptions {
-  /** Singular values ≤ rtol · the largest count as 0 (default 10 · max(m, n) · eps). */
-  rtol?: number;
+  /**
+   * Singular values ≤ rtol · the largest count as 0 (default 10 · max(m, n) · eps); a number
+   * or one per matrix (an array of the batch shape).
+   */
+  rtol?: number | NDArray;
   /** A is symmetric (read as (A + Aᵀ)/2). */
   hermitian?: boolean;
 }
@@ -201,7 +204,7 @@ export interface PinvOptions {
  * `rtol` times the largest. Its derivative is Golub and Pereyra's formula (as JAX's),
  * defined also where singular values repeat.
  * @param a Matrices [..., m, n].
- * @param options `rtol` (or a number: the rtol), `hermitian`.
+ * @param options `rtol` (or a number or array: the rtol), `hermitian`.
  * @returns A⁺, shape [..., n, m].
  * @example
  * ```ts
@@ -211,16 +214,13 @@ export interface PinvOptions {
  * assert.deepEqual(p.toArray(), [[1, 0, 0], [0, 0.5, 0]]);
  * ```
  */
-export function pinv(a: ArrayLike, options: PinvOptions | number = {}): NDArray {
+export function pinv(a: ArrayLike, options: PinvOptions | number | NDArray = {}): NDArray {
   const op = "np.linalg.pinv";
-  const opts: PinvOptions = typeof options === "number" ? { rtol: options } : options;
+  const opts: PinvOptions = isOptionsObject(options) ? options : { rtol: options };
   checkOptions(op, opts, ["rtol", "hermitian"]);
   let m = generalMatrices("pinv", a);
   const [rows, cols] = m.shape.slice(-2);
-  const rtol = opts.rtol === undefined
-    ? 10 * Math.max(rows, cols) * eps(m.dtype)
-    : checkNumber(op, "rtol", opts.rtol);
-  if (Number.isNaN(rtol)) throw new RangeError(`${op}: rtol must not be NaN.`);
+  const rtol = tolerance(op, "rtol", opts.rtol ?? 10 * Math.max(rows, cols) * eps(m.dtype), m);
   if (checkBool(op, "hermitian", opts.hermitian ?? false)) {
     if (rows !== cols) {
       throw new TypeError(
@@ -229,7 +229,7 @@ export function pinv(a: ArrayLike, options: PinvOptions | number = {}): NDArray 
     }
     m = lax.scale(lax.add(m, mT(m)), 0.5);
   }
-  return bind1("pinv", [m], { rtol });
+  return bind1("pinv", [m, rtol], {});
 }
 
 /** Options of `matrixRank`. */
