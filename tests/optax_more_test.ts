@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
+  checkGrads,
   createWorkerPool,
   grad,
   jit,
@@ -288,6 +289,15 @@ describe("optim.microbatch()", () => {
     assertAllClose(g, np.array(fixture.microbatch_grad as number[]), { rtol: 1e-5, atol: 1e-7 });
     assertAllClose(g, grad(loss)(w, xs), { rtol: 1e-5, atol: 1e-7 });
     assertAllClose(jit(m)(w, xs), loss(w, xs), { rtol: 1e-6 });
+  });
+
+  it("optim.microbatch() passes checkGrads to second order (float64 finite differences, fwd and rev)", () => {
+    const loss = (w: NDArray, z: NDArray) => np.mean(np.tanh(np.matmul(z, w)).square());
+    const m = optim.microbatch(loss, 1, 2, { accumulator: "runningMean" });
+    const z64 = xs.astype("float64");
+    checkGrads((w: NDArray) => m(w, z64), [np.array([0.5, -1], { dtype: "float64" })], {
+      order: 2,
+    });
   });
 
   it("optim.microbatch() refuses a batch its microbatch size does not divide", () => {
