@@ -178,7 +178,7 @@ describe("optim: L-BFGS, line searches, Polyak SGD, SM3 and more wrappers", () =
     });
   }
 
-  it("the wrappers pass update's extra args on: polyakSgd inside applyIfFinite, masked, injectHyperparams", () => {
+  it("the wrappers pass update's extra args on: polyakSgd inside applyIfFinite, masked, injectHyperparams, namedChain, flatten", () => {
     const wrapped = [
       optim.applyIfFinite(optim.polyakSgd(), 2),
       optim.masked(optim.polyakSgd(), { w: true, b: true }),
@@ -186,6 +186,7 @@ describe("optim: L-BFGS, line searches, Polyak SGD, SM3 and more wrappers", () =
         max: 1,
       }),
       optim.namedChain(["polyak", optim.polyakSgd()]),
+      optim.flatten(optim.polyakSgd()),
     ];
     for (const opt of wrapped) {
       const [got] = run(opt, { extra: true });

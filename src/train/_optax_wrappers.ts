@@ -575,11 +575,12 @@ export function flatten(inner: GradientTransformation): GradientTransformation {
   };
   return {
     init: (params) => inner.init(ravel(params)),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       const [u, next] = inner.update(
         ravel(updates),
         state,
         params === undefined ? undefined : ravel(params),
+        extra,
       );
       return [unravel(u as NDArray, updates), next];
     },
