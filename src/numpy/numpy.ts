@@ -567,6 +567,8 @@ export * from "./_scan_sort.ts";
 export * from "./_more_math.ts";
 export * from "./_sequences.ts";
 export * from "./_index_helpers.ts";
+export * from "./_more_stats.ts";
+export * from "./_more_arrays.ts";
 
 installMethods({
   unary: unaryOp,
