@@ -149,6 +149,74 @@ describe("np index helpers match JAX", () => {
   });
 });
 
+describe("np nan-quantiles, gradient, unwrap, products and array edits match JAX", () => {
+  const cases: [string, F, { noFiniteDifferences?: boolean; int?: boolean }?][] = [
+    // (the all-NaN row gives NaN, where finite differences say nothing; JAX's gradient is checked)
+    ["nanquantile", (a) => np.nanquantile(a, [0.1, 0.5, 0.9], { axis: 1 }), {
+      noFiniteDifferences: true,
+    }],
+    ["nanmedian", (a) => np.nanmedian(a.index([0, 2]))],
+    ["nanpercentile", (a) => np.nanpercentile(a.index([0, 2]), 30, { axis: 1, keepdims: true })],
+    ["gradient", (a) => np.gradient(a, 0.5, 0)],
+    ["gradient1", (a) => np.gradient(a)],
+    ["unwrap", (a) => np.unwrap(a)],
+    ["unwrapPeriod", (a) => np.unwrap(a, 2, -1, 4)],
+    ["around", (a) => np.around(a, 2)],
+    ["aroundNeg", (a) => np.around(a, -1)],
+    ["histogramBinEdges", (a) => np.histogramBinEdges(a, 5)],
+    ["lexsort", (a) => np.lexsort([a.index(0), a.index(1)])],
+    ["matvec", (a, v) => np.matvec(a, v)],
+    ["vecmat", (v, a) => np.vecmat(v, a)],
+    ["vecdot", (a, b) => np.vecdot(a, b, 0)],
+    ["insert", (a, v) => np.insert(a, 1, v, 1)],
+    ["insertFlat", (a, v) => np.insert(a, -2, v)],
+    ["delete", (a) => np.delete(a, [0, 2], 1)],
+    ["fillDiagonal", (a) => np.fillDiagonal(a, 9)],
+    [
+      "choose",
+      (a, b, c) => np.choose(np.array([[0, 1, 2], [2, 1, 0]], { dtype: "int32" }), [a, b, c]),
+    ],
+    ["chooseWrap", (a, b) => np.choose(i32([0, 3, -1]), [a, b], "wrap")],
+    ["diagflat", (a) => np.diagflat(a, -1)],
+    ["rollaxis", (a) => np.rollaxis(a, 2, 1)],
+  ];
+  for (const [name, f, o] of cases) {
+    it(`np.${name.replace(/1$|Period|Neg|Flat|Wrap/, "")}() matches JAX (${name})`, () =>
+      checkFixture(`more.${name}`, f, { ...o, rtol: 1e-12, atol: 1e-12 }));
+  }
+  it("np.fillDiagonal() with wrap restarts below a tall matrix, as NumPy", () => {
+    const c = fixture("more.fillDiagonalWrap");
+    const a = np.array(c.args[0] as number[][], { dtype: "float64" });
+    assert.deepEqual(
+      np.fillDiagonal(a, np.array([7, 8], { dtype: "float64" }), true).toArray(),
+      c.out,
+    );
+  });
+  it("np.partition() and argpartition() put the k-th element in place with no larger one before it", () => {
+    const x = np.array([[5, 1, 4, 2, 3, 0], [0, 9, 8, 7, 1, 2]], { dtype: "float64" });
+    for (const k of [0, 2, -1]) {
+      const p = np.partition(x, k, 1), ip = np.argpartition(x, k, 1);
+      const rows = p.toArray() as number[][], sortedRows = np.sort(x, 1).toArray() as number[][];
+      const kk = k < 0 ? k + 6 : k;
+      rows.forEach((r, i) => {
+        assert.equal(r[kk], sortedRows[i][kk]);
+        assert.ok(
+          r.slice(0, kk).every((v) => v <= r[kk]) && r.slice(kk + 1).every((v) => v >= r[kk]),
+        );
+      });
+      assert.deepEqual(np.takeAlongAxis(x, ip, 1).toArray(), p.toArray());
+    }
+  });
+  it("np.unstack(), arrayEquiv() and copy() behave as NumPy", () => {
+    const x = np.arange(6).reshape([2, 3]);
+    assert.deepEqual(np.stack(np.unstack(x, 1), 1).toArray(), x.toArray());
+    assert.equal(np.arrayEquiv(x, x.add(0)).itemBool(), true);
+    assert.equal(np.arrayEquiv(x, x.add(1)).itemBool(), false);
+    assert.equal(np.arrayEquiv(x, np.ones([3, 2])).itemBool(), false);
+    assert.deepEqual(np.copy(x).toArray(), x.toArray());
+  });
+});
+
 describe("np compositions reject bad input with a clear error", () => {
   it("names the function and what was wrong", () => {
     assert.throws(
@@ -179,5 +247,19 @@ describe("np compositions reject bad input with a clear error", () => {
     assert.throws(() => np.nanvar(np.ones([2]), { ddof: -1 }), RangeError);
     assert.throws(() => np.polyder(np.ones([3]), 1.5), /m must be an integer/);
     assert.throws(() => np.vsplit(np.ones([4]), 2), /at least 2 axes/);
+    assert.throws(() => np.nanquantile(np.ones([3]), 1.5), RangeError);
+    assert.throws(
+      () => np.nanquantile(np.ones([3, 3]), 0.5, { axis: [0, 1] } as never),
+      /one axis or null/,
+    );
+    assert.throws(() => np.gradient(np.ones([1])), /at least 2 samples/);
+    assert.throws(() => np.lexsort([np.ones([2]), np.ones([3])]), /one shape/);
+    assert.throws(() => np.partition(np.ones([3]), 3), RangeError);
+    assert.throws(() => np.matvec(np.ones([2, 3]), np.ones([2])), /matrices \[..., m, n\]/);
+    assert.throws(() => np.choose(i32([0, 2]), [np.ones([2]), np.ones([2])]), RangeError);
+    assert.throws(() => np.delete(np.ones([3]), 3), RangeError);
+    assert.throws(() => np.insert(np.ones([3]), 5, 1), RangeError);
+    assert.throws(() => np.fillDiagonal(np.ones([2, 3, 3]), 1), /all axes equal/);
+    assert.throws(() => np.histogramBinEdges(np.ones([3]), 4, [2, 1]), RangeError);
   });
 });
