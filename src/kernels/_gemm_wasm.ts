@@ -248,17 +248,58 @@ function emitPackAlongDepth(mb: ModuleBuilder, name: string, w: number, kcMax: n
 }
 
 /**
- * `packAlongRows(src, sp, rows, k, dst, rowsPad, kp)`, si = 4 bytes: depth
- * step by depth step, copying each run of w consecutive rows into its strip
- * with v128 moves.
+ * `packAlongRows(src, sp, rows, k, dst, rowsPad, kp)`, si = 4 bytes: DEPTH
+ * depth steps at a time, copying each run of w consecutive rows of those steps
+ * into its strip with v128 moves, then the remaining steps one at a time.
+ * Taking several steps per visit of a strip writes whole cache lines of the
+ * panel at once: one step per visit wrote w floats into each strip in turn,
+ * strips kc·w·4 bytes apart (a power of two when kc is), so every line was
+ * evicted between its two halves and read for ownership twice (B's packing,
+ * which runs on the calling thread before the split, was 8× a memcpy at n = 1024).
  */
 function emitPackAlongRows(mb: ModuleBuilder, name: string, w: number, kcMax: number): void {
   const I = ValType.i32;
   const c = mb.func([I, I, I, I, I, I, I], [], name);
   const SRC = 0, SP = 1, ROWS = 2, K = 3, DST = 4, ROWSPAD = 5, KP = 6;
+  const DEPTH = 4;
   const pc = c.local(I), kc = c.local(I), pn = c.local(I), blk = c.local(I);
-  const p = c.local(I), d = c.local(I), s = c.local(I), fullEnd = c.local(I);
+  const p = c.local(I), d = c.local(I), fullEnd = c.local(I);
   const sEnd = c.local(I), stripBytes = c.local(I);
+  const s: number[] = [];
+  for (let q = 0; q < DEPTH; q++) s.push(c.local(I));
+  // copies steps [p, p + steps) of every strip; s[q] walks source row pc + p + q
+  const steps = (count: number) => {
+    c.get(blk).get(p).i32(w * 4).i32Mul().i32Add().set(d);
+    c.get(SRC).get(pc).get(p).i32Add().get(SP).i32Mul().i32Add().set(s[0]);
+    for (let q = 1; q < count; q++) c.get(s[q - 1]).get(SP).i32Add().set(s[q]);
+    c.get(s[0]).get(ROWS).i32(w).i32DivU().i32(w * 4).i32Mul().i32Add().set(fullEnd);
+    c.get(s[0]).get(ROWS).i32(2).i32Shl().i32Add().set(sEnd);
+    c.block().loop(); // full strips
+    {
+      c.get(s[0]).get(fullEnd).i32GeU().brIf(1);
+      for (let q = 0; q < count; q++) {
+        const base = q * w * 4;
+        let o = 0;
+        for (; o + 4 <= w; o += 4) c.get(d).get(s[q]).v128Load(o * 4).v128Store(base + o * 4);
+        for (; o < w; o++) c.get(d).get(s[q]).f32Load(o * 4).f32Store(base + o * 4);
+        c.get(s[q]).i32(w * 4).i32Add().set(s[q]);
+      }
+      c.get(d).get(stripBytes).i32Add().set(d);
+      c.br(0);
+    }
+    c.end().end();
+    c.block().loop(); // the partial last strip
+    {
+      c.get(s[0]).get(sEnd).i32GeU().brIf(1);
+      for (let q = 0; q < count; q++) {
+        c.get(d).get(s[q]).f32Load().f32Store(q * w * 4);
+        c.get(s[q]).i32(4).i32Add().set(s[q]);
+      }
+      c.get(d).i32(4).i32Add().set(d);
+      c.br(0);
+    }
+    c.end().end();
+  };
   c.i32(0).set(pc);
   c.loop(); // ---- k-blocks
   {
@@ -266,35 +307,22 @@ function emitPackAlongRows(mb: ModuleBuilder, name: string, w: number, kcMax: nu
     c.get(kc).i32(w * 4).i32Mul().set(stripBytes);
     c.get(DST).get(pc).get(ROWSPAD).i32Mul().i32(2).i32Shl().i32Add().set(blk);
     c.i32(0).set(p);
-    c.loop(); // ---- depth steps
+    c.block().loop(); // ---- DEPTH steps at a time
     {
-      c.get(blk).get(p).i32(w * 4).i32Mul().i32Add().set(d);
-      c.get(SRC).get(pc).get(p).i32Add().get(SP).i32Mul().i32Add().tee(s);
-      c.get(ROWS).i32(w).i32DivU().i32(w * 4).i32Mul().i32Add().set(fullEnd);
-      c.get(s).get(ROWS).i32(2).i32Shl().i32Add().set(sEnd);
-      c.block().loop(); // full strips
-      {
-        c.get(s).get(fullEnd).i32GeU().brIf(1);
-        let o = 0;
-        for (; o + 4 <= w; o += 4) c.get(d).get(s).v128Load(o * 4).v128Store(o * 4);
-        for (; o < w; o++) c.get(d).get(s).f32Load(o * 4).f32Store(o * 4);
-        c.get(d).get(stripBytes).i32Add().set(d);
-        c.get(s).i32(w * 4).i32Add().set(s);
-        c.br(0);
-      }
-      c.end().end();
-      c.block().loop(); // the partial last strip
-      {
-        c.get(s).get(sEnd).i32GeU().brIf(1);
-        c.get(d).get(s).f32Load().f32Store();
-        c.get(d).i32(4).i32Add().set(d);
-        c.get(s).i32(4).i32Add().set(s);
-        c.br(0);
-      }
-      c.end().end();
-      c.get(p).i32(1).i32Add().tee(p).get(pn).i32LtU().brIf(0);
+      c.get(pn).get(p).i32(DEPTH).i32Add().i32LtU().brIf(1);
+      steps(DEPTH);
+      c.get(p).i32(DEPTH).i32Add().set(p);
+      c.br(0);
     }
-    c.end();
+    c.end().end();
+    c.block().loop(); // ---- the remaining steps
+    {
+      c.get(p).get(pn).i32GeU().brIf(1);
+      steps(1);
+      c.get(p).i32(1).i32Add().set(p);
+      c.br(0);
+    }
+    c.end().end();
     c.get(pc).i32(kcMax).i32Add().tee(pc).get(K).i32LtU().brIf(0);
   }
   c.end();
