@@ -121,6 +121,13 @@ function describeF32Kernel(name: string, kernel: F32Kernel): void {
       }
     });
 
+    it("matches the reference when k spans several depth blocks and ends in a ragged one", () => {
+      // 1031 = 2·512 + 7: the packers copy 4 depth steps at a time, then the rest one by one
+      for (const [transA, transB] of FLAGS) {
+        checkAgainstReference(Float32Array, kernel, 13, 1031, 19, transA, transB, f32Tol(1031));
+      }
+    });
+
     it("matches the reference on the shapes of an MLP layer and its backprop", () => {
       // forward x·W, weight gradient xᵀ·dy, input gradient dy·Wᵀ
       checkAgainstReference(Float32Array, kernel, 64, 784, 96, false, false, f32Tol(784));
