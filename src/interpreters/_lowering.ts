@@ -11,7 +11,14 @@
  * rounding, not bit for bit (as XLA's fusion). sin and cos use faster float32
  * implementations on float32-rounded arguments.
  */
-import type { DType } from "../core/_dtype.ts";
+import {
+  type DType,
+  intRange,
+  isFloat,
+  isInteger,
+  roundBfloat16,
+  roundFloat16,
+} from "../core/_dtype.ts";
 import {
   type BinaryPrimitive,
   COMPARE_PRIMITIVES,
@@ -127,16 +134,16 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   add: ([x, y]) => `(${x} + ${y})`,
   sub: ([x, y]) => `(${x} - ${y})`,
   // int32 products wrap like Math.imul, as the eager kernel does
-  mul: ([x, y], c) => (c.outDtype === "int32" ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
+  mul: ([x, y], c) => (isInteger(c.outDtype) ? `Math.imul(${x}, ${y})` : `(${x} * ${y})`),
   // int32 division and remainder as XLA's (x / 0 = −1, x rem 0 = x), as the eager kernels
-  div: ([x, y], c) => (c.outDtype === "int32" ? `H.intDiv(${x}, ${y})` : `(${x} / ${y})`),
+  div: ([x, y], c) => (isInteger(c.outDtype) ? `H.intDiv(${x}, ${y})` : `(${x} / ${y})`),
   // int32 powers wrap modulo 2^32, as the eager kernel does
-  pow: ([x, y], c) => (c.outDtype === "int32" ? `H.intPow(${x}, ${y})` : `Math.pow(${x}, ${y})`),
+  pow: ([x, y], c) => (isInteger(c.outDtype) ? `H.intPow(${x}, ${y})` : `Math.pow(${x}, ${y})`),
   // NaN propagates from either side (x !== x tests for NaN)
   max: ([x, y]) => `(${x} > ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   min: ([x, y]) => `(${x} < ${y} || ${x} !== ${x} ? ${x} : ${y})`,
   atan2: ([x, y]) => `Math.atan2(${x}, ${y})`,
-  rem: ([x, y], c) => (c.outDtype === "int32" ? `H.intRem(${x}, ${y})` : `(${x} % ${y})`),
+  rem: ([x, y], c) => (isInteger(c.outDtype) ? `H.intRem(${x}, ${y})` : `(${x} % ${y})`),
   and: ([x, y]) => `(${x} & ${y})`,
   or: ([x, y]) => `(${x} | ${y})`,
   xor: ([x, y]) => `(${x} ^ ${y})`,
@@ -149,9 +156,10 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   select: ([p, t, f]) => `(${p} ? ${t} : ${f})`,
   convert: ([x], { inDtype, outDtype }) => {
     if (outDtype === "bool") return `(${x} !== 0 ? 1 : 0)`;
-    if (outDtype === "int32" && inDtype !== "int32" && inDtype !== "bool") {
+    if (isInteger(outDtype) && isFloat(inDtype)) {
       // float -> int truncates toward zero and saturates; NaN becomes 0
-      return `(${x} !== ${x} ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(${x}))))`;
+      const [lo, hi] = intRange(outDtype);
+      return `(${x} !== ${x} ? 0 : Math.max(${lo}, Math.min(${hi}, Math.trunc(${x}))))`;
     }
     return x;
   },
@@ -192,6 +200,8 @@ export const LOWERING_HELPERS = {
   cos: cosF32,
   sincos: sinCosF32,
   SC,
+  f16: roundFloat16,
+  bf16: roundBfloat16,
 };
 
 export function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DType): string {
@@ -202,13 +212,30 @@ export function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DT
     case "float64":
       return expr;
     case "int32":
-      return prim === "convert" ? expr : `(${expr} | 0)`;
+      return prim === "convert" && (isFloat(inDtype) || inDtype === "bool")
+        ? expr
+        : `(${expr} | 0)`;
     case "bool":
       return prim === "convert" ? expr : `(${expr} & 255)`;
-    default:
-      // jit's fusion pass leaves the other dtypes to the eager kernels
-      throw new TypeError(`jit: internal: no fused lowering for ${prim} on ${outDtype}.`);
+    // the narrow types wrap (or round) after every op, as their eager stores do; a float
+    // converted to an integer is already in range (saturated)
+    case "float16":
+      return `H.f16(${expr})`;
+    case "bfloat16":
+      return `H.bf16(${expr})`;
   }
+  if (prim === "convert" && isFloat(inDtype)) return expr;
+  switch (outDtype) {
+    case "int16":
+      return `(${expr} << 16 >> 16)`;
+    case "int8":
+      return `(${expr} << 24 >> 24)`;
+    case "uint8":
+      return `(${expr} & 255)`;
+    case "uint32":
+      return `(${expr} >>> 0)`;
+  }
+  throw new TypeError(`jit: internal: no fused lowering for ${prim} on ${outDtype}.`);
 }
 
 // ---- f32x4 (WebAssembly SIMD) lowerings ------------------------------------------

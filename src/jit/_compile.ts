@@ -164,15 +164,16 @@ const REACH_BUDGET = 256;
  * `fuseReductions: false` leaves every reduction to its eager kernel.
  */
 /**
- * Fused loops keep values in doubles and wrap or round only as float32/float64/int32/bool
- * stores do; an equation touching another dtype (float16/bfloat16 round on every op, int8 and
- * friends wrap on every op) runs its eager kernel instead, so jit equals eager there.
+ * Fused loops wrap integers and round float16/bfloat16 after every op (`wrap` in
+ * `_lowering.ts`), as the eager stores do. A fused reduction accumulates in doubles, which
+ * the eager float16/bfloat16 and narrow integer sums do not (they accumulate in their
+ * float32 or integer storage), so those sums run their eager kernel: jit equals eager there.
  */
 function fusibleDtypes(e: Eqn): boolean {
-  const ok = (v: Var) => FUSED_DTYPES.has(v.aval.dtype);
-  return e.inputs.every(ok) && e.outputs.every(ok);
+  if (e.prim !== "reduce_sum") return true;
+  return [...e.inputs, ...e.outputs].every((v) => WIDE_SUMS.has(v.aval.dtype));
 }
-const FUSED_DTYPES: ReadonlySet<string> = new Set(["float32", "float64", "int32", "bool"]);
+const WIDE_SUMS: ReadonlySet<string> = new Set(["float32", "float64", "int32", "bool"]);
 
 export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const n = eqns.length;
