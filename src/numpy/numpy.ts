@@ -569,6 +569,7 @@ export * from "./_sequences.ts";
 export * from "./_index_helpers.ts";
 export * from "./_more_stats.ts";
 export * from "./_more_arrays.ts";
+export * from "./_sets.ts";
 
 installMethods({
   unary: unaryOp,
