@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type NDArray, np } from "../mod.ts";
+import { jit, type NDArray, np } from "../mod.ts";
 import { checkFixture, fixture } from "./_numpy_fixtures.ts";
 import { assertAllClose, type Nested } from "./_helpers.ts";
 
@@ -214,6 +214,26 @@ describe("np nan-quantiles, gradient, unwrap, products and array edits match JAX
     assert.equal(np.arrayEquiv(x, x.add(1)).itemBool(), false);
     assert.equal(np.arrayEquiv(x, np.ones([3, 2])).itemBool(), false);
     assert.deepEqual(np.copy(x).toArray(), x.toArray());
+  });
+});
+
+describe("np set operations match JAX (static size, jit, vmap)", () => {
+  const cases: [string, F][] = [
+    ["union1d", (a, b) => np.union1d(a, b, { size: 8 })],
+    ["intersect1d", (a, b) => np.intersect1d(a, b, { size: 4 })],
+    ["setdiff1d", (a, b) => np.setdiff1d(a, b, { size: 4, fillValue: -1 })],
+    ["setxor1d", (a, b) => np.setxor1d(a, b, { size: 6 })],
+  ];
+  for (const [name, f] of cases) {
+    it(`np.${name}() matches JAX`, () => checkFixture(`more.${name}`, f));
+  }
+  it("np.intersect1d() without size works eagerly and asks for one under jit", () => {
+    const a = np.array([5, 1, 3, 3]), b = np.array([3, 4, 1]);
+    assert.deepEqual(np.intersect1d(a, b).toArray(), [1, 3]);
+    assert.throws(
+      () => jit((x: NDArray) => np.intersect1d(x, b))(a),
+      /np.intersect1d: .*static \{ size \}/,
+    );
   });
 });
 
