@@ -471,8 +471,10 @@ export function where(
  */
 export function clip(x: ArrayLike, lo: ArrayLike | null, hi: ArrayLike | null): NDArray {
   let out = asArrayValue("np.clip", x);
-  if (lo !== null && lo !== undefined) out = maximum(out, asArrayValue("np.clip", lo));
-  if (hi !== null && hi !== undefined) out = minimum(out, asArrayValue("np.clip", hi));
+  // a JS number bound is a weak scalar, as in np.maximum: clip(float16, 0, 1) stays float16
+  const bound = (b: ArrayLike) => typeof b === "number" ? b : asArrayValue("np.clip", b);
+  if (lo !== null && lo !== undefined) out = maximum(out, bound(lo));
+  if (hi !== null && hi !== undefined) out = minimum(out, bound(hi));
   return out;
 }
 
