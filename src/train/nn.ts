@@ -9,7 +9,7 @@
  * @module
  */
 import { checkChoice, checkInt, checkNumber, checkOptions, show } from "../core/_validate.ts";
-import type { DType } from "../core/_dtype.ts";
+import { type DType, isFloat } from "../core/_dtype.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
@@ -205,7 +205,14 @@ function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | numbe
   if (!(x instanceof NDArray)) {
     throw new TypeError(`${op}: expected an array, got ${show(x)}.`);
   }
-  const xf = x.dtype === "float32" || x.dtype === "float64" ? x : x.astype("float32");
+  if (x.dtype === "bool") {
+    throw new TypeError(
+      `${op}: not defined for bool arrays (as jax.nn); convert with x.astype("float32") first.`,
+    );
+  }
+  // floats keep their dtype (float16/bfloat16 compute in float32 and round each step, as
+  // jax.nn); integers and bools are promoted to float32 as jnp.exp promotes them
+  const xf = isFloat(x.dtype) ? x : x.astype("float32");
   // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
   // subtraction is exact near the max and the log is O(log n), so large logits
   // (1e4 in float32) keep full precision, unlike x − logsumexp(x) rounded at |x|
