@@ -313,6 +313,8 @@ function matmulAs(op: string, a: NDArray, b: NDArray): NDArray {
   x = broadcastToShape(x, [...batch, ...x.shape.slice(-2)]);
   y = broadcastToShape(y, [...batch, ...y.shape.slice(-2)]);
   let out = lax.matmul(x, y);
+  // bool @ bool is bool, as jnp: any over k of (a and b), i.e. the int32 count ≠ 0
+  if (a.dtype === "bool" && b.dtype === "bool") out = lax.binary("ne", out, lax.full(out, 0));
   if (vecA || vecB) {
     const shape = [...batch];
     if (!vecA) shape.push(x.shape[x.ndim - 2]);
