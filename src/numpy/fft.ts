@@ -15,7 +15,6 @@
  */
 import * as lax from "../core/_lax.ts";
 import { bind, bind1 } from "../core/_trace.ts";
-import { isFloat } from "../core/_dtype.ts";
 import { type ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { fmtShape, normalizeAxis } from "../core/_shape.ts";
@@ -57,10 +56,10 @@ function pair(op: string, x: ComplexLike): ComplexPair {
   return [re, im];
 }
 
-/** A real float input (ints and bools become float32). */
+/** A real input as float32 or float64 (ints, bools, float16 and bfloat16 become float32, as the complex path). */
 function real(op: string, x: ArrayLike): NDArray {
   let a = asArrayValue(`np.fft.${op}`, x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  if (a.dtype !== "float64") a = lax.convert(a, "float32");
   if (a.ndim === 0) throw new TypeError(`np.fft.${op}: needs at least one axis, got a scalar.`);
   return a;
 }
