@@ -1,0 +1,162 @@
+/**
+ * Dtype sweep: common public functions of np, np.fft, nn and the transforms, called on
+ * small fixed inputs of every storage dtype (edges included: int8 −128/127, uint8 255,
+ * float16 65504, subnormals, NaN, inf), against JAX's results and result dtypes recorded by
+ * tests/fixtures/gen_dtype_sweep.py. Where JAX rejects a call, difftrace must either throw a
+ * clean TypeError/RangeError naming the function and the dtype, or be listed in EXTENDS (a
+ * deliberate, documented extension) and then agree with the float32 answer.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { type DType, grad, jit, type NDArray, nn, np, vmap } from "../mod.ts";
+import { rejects } from "./_helpers.ts";
+
+type Enc = number | "nan" | "inf" | "-inf";
+interface Case {
+  fn: string;
+  dtype: DType;
+  out?: { dtype: string; shape: number[]; values: Enc[] };
+  error?: string;
+}
+interface Fixture {
+  inputs: Record<string, [Enc[][], Enc[][]]>;
+  small: Record<string, Enc[][]>;
+  cases: Case[];
+}
+const fixture: Fixture = JSON.parse(
+  readFileSync(new URL("./fixtures/dtype_sweep.json", import.meta.url), "utf8"),
+);
+
+const decode = (v: Enc): number =>
+  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v;
+const make = (rows: Enc[][], dtype: DType): NDArray =>
+  np.array(rows.map((r) => r.map(decode)), { dtype });
+
+type Call = (x: NDArray, y: NDArray, s: NDArray) => NDArray;
+const pad11: [[number, number], [number, number]] = [[1, 1], [1, 1]];
+
+/** difftrace's spelling of each fixture function (same names as the generator's CASES). */
+export const CALLS: Record<string, Call> = {
+  neg: (x) => np.neg(x),
+  abs: (x) => np.abs(x),
+  sign: (x) => np.sign(x),
+  square: (x) => np.square(x),
+  add: (x, y) => np.add(x, y),
+  sub: (x, y) => np.sub(x, y),
+  mul: (x, y) => np.mul(x, y),
+  addScalar: (x) => np.add(x, 3),
+  floorDivide: (x, y) => np.floorDivide(x, y),
+  remainder: (x, y) => np.remainder(x, y),
+  maximum: (x, y) => np.maximum(x, y),
+  minimum: (x, y) => np.minimum(x, y),
+  exp: (_x, _y, s) => np.exp(s),
+  sqrt: (_x, _y, s) => np.sqrt(s.dtype === "bool" ? s : np.abs(s)),
+  greater: (x, y) => np.greater(x, y),
+  equal: (x, y) => np.equal(x, y),
+  where: (x, y) => np.where(np.greater(x, y), x, y),
+  clip: (x) => np.clip(x, 1, 100),
+  sum: (x) => np.sum(x),
+  sumAxis0: (x) => np.sum(x, { axis: 0 }),
+  mean: (_x, _y, s) => np.mean(s),
+  max: (x) => np.max(x),
+  minAxis1: (x) => np.min(x, { axis: 1 }),
+  argmax: (x) => np.argmax(x),
+  argminAxis1: (x) => np.argmin(x, { axis: 1 }),
+  prod: (_x, _y, s) => np.prod(s),
+  cumsumAxis1: (x) => np.cumsum(x, 1),
+  cumprodAxis1: (_x, _y, s) => np.cumprod(s, 1),
+  any: (x) => np.any(x),
+  var: (_x, _y, s) => np.variance(s),
+  logsumexp: (_x, _y, s) => np.logsumexp(s),
+  softmax: (_x, _y, s) => nn.softmax(s),
+  sort: (x) => np.sort(x, 1),
+  argsort: (x) => np.argsort(x, 1),
+  topK: (_x, _y, s) => np.topK(s, 2)[0],
+  unique: (_x, _y, s) => np.unique(np.concatenate([s.reshape([6]), s.reshape([6])])),
+  take: (x) => np.take(x, [2, 0], 1),
+  atSet: (x, y) => x.at(0, 1).set(y.index(1, 0)),
+  atAdd: (x, y) => x.at(1).add(y.index(0)),
+  pad: (x) => np.pad(x, 1),
+  concatenate: (x, y) => np.concatenate([x, y], 0),
+  stack: (x, y) => np.stack([x, y]),
+  matmul: (_x, _y, s) => np.matmul(s, s.transpose(1, 0)),
+  einsum: (_x, _y, s) => np.einsum("ij,kj->ik", s, s),
+  maxPool2d: (x) => nn.maxPool2d(x.reshape([1, 2, 3, 1]), 2, { stride: 1, padding: pad11 }),
+  avgPool2d: (_x, _y, s) => nn.avgPool2d(s.reshape([1, 2, 3, 1]), 2, { stride: 1, padding: pad11 }),
+  rfftRe: (_x, _y, s) => np.fft.rfft(s.index(0))[0],
+  rfftIm: (_x, _y, s) => np.fft.rfft(s.index(0))[1],
+  gradSumSquares: (_x, _y, s) => grad((a: NDArray) => np.sum(np.mul(a, a)))(s),
+  jitWrap: (x, y) => jit((a: NDArray, b: NDArray) => a.mul(b).add(a).sub(b.mul(3)))(x, y),
+  vmapSum: (x) => vmap((a: NDArray) => np.sum(a))(x),
+  vmapCumsum: (x) => vmap((a: NDArray) => np.cumsum(a))(x),
+};
+
+/** Where JAX rejects and difftrace deliberately computes (README, dtypes): fn → why. */
+const EXTENDS: Record<string, string> = {
+  // jnp.fft.rfft rejects half-precision input (jnp.fft.fft takes it); difftrace's fft functions
+  // all compute float16/bfloat16 in float32.
+  "rfftRe float16": "float32",
+  "rfftRe bfloat16": "float32",
+  "rfftIm float16": "float32",
+  "rfftIm bfloat16": "float32",
+};
+
+/** The name a rejection's message must contain, where it differs from the fixture's fn. */
+const NAMES: Record<string, string> = { gradSumSquares: "grad" };
+
+/** Relative tolerance by result dtype: float32 kernels may differ from XLA's by a few ulps. */
+const RTOL: Record<string, number> = { float16: 2e-3, bfloat16: 1.6e-2, float32: 2e-6 };
+
+function assertMatches(r: NDArray, out: NonNullable<Case["out"]>, label: string): void {
+  assert.equal(r.dtype, out.dtype, `${label}: result dtype`);
+  assert.deepEqual([...r.shape], out.shape, `${label}: result shape`);
+  const got = Array.from(r.toTypedArray(), Number);
+  const rtol = RTOL[out.dtype] ?? 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = decode(out.values[i]), a = got[i];
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : !Number.isFinite(e)
+      ? a === e
+      : Math.abs(a - e) <= rtol * Math.abs(e) + (rtol > 0 ? 1e-6 : 0);
+    assert.ok(ok, `${label}: element ${i} is ${a}, JAX gives ${e} (all: ${got.join(", ")})`);
+  }
+}
+
+function inputsOf(dtype: DType): [NDArray, NDArray, NDArray] {
+  const [x, y] = fixture.inputs[dtype];
+  return [make(x, dtype), make(y, dtype), make(fixture.small[dtype], dtype)];
+}
+
+const byFn = new Map<string, Case[]>();
+for (const c of fixture.cases) byFn.set(c.fn, [...(byFn.get(c.fn) ?? []), c]);
+
+describe("dtype sweep against JAX", () => {
+  it("covers every function the fixture records", () => {
+    assert.deepEqual([...byFn.keys()].filter((k) => !(k in CALLS)), []);
+  });
+  for (const [fn, cases] of byFn) {
+    it(`${fn} agrees with JAX on every dtype (value and result dtype) or rejects cleanly`, () => {
+      for (const c of cases) {
+        const label = `${fn} on ${c.dtype}`;
+        const [x, y, s] = inputsOf(c.dtype);
+        if (c.out) {
+          let r: NDArray;
+          try {
+            r = CALLS[fn](x, y, s);
+          } catch (e) {
+            assert.fail(`${label}: JAX computes, difftrace throws ${String(e)}`);
+          }
+          assertMatches(r, c.out, label);
+        } else if (EXTENDS[`${fn} ${c.dtype}`]) {
+          const ref = cases.find((k) => k.dtype === EXTENDS[`${fn} ${c.dtype}`])!;
+          assertMatches(CALLS[fn](x, y, s), ref.out!, `${label} (as float32)`);
+        } else {
+          const msg = rejects(() => CALLS[fn](x, y, s), TypeError, NAMES[fn] ?? fn);
+          assert.match(msg, new RegExp(c.dtype), `${label}: the error names the dtype: ${msg}`);
+        }
+      }
+    });
+  }
+});
