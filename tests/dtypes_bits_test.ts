@@ -114,3 +114,20 @@ describe("np.finfo() and np.iinfo()", () => {
     assert.throws(() => np.finfo("half" as DType), /unknown dtype/);
   });
 });
+
+describe("np.canCast() and np.isdtype()", () => {
+  it("np.canCast() is jnp.can_cast over all ten dtypes (table from JAX)", () => {
+    const dts: DType[] = F.dtypes;
+    assert.deepEqual(dts.map((a) => dts.map((b) => np.canCast(a, b))), F.canCast);
+  });
+  it("np.isdtype() tests kinds, dtypes and lists as jnp.isdtype", () => {
+    assert.equal(np.isdtype("int8", "signed integer"), true);
+    assert.equal(np.isdtype("uint32", "signed integer"), false);
+    assert.equal(np.isdtype("bfloat16", "real floating"), true);
+    assert.equal(np.isdtype("bool", "numeric"), false);
+    assert.equal(np.isdtype("uint8", ["bool", "unsigned integer"]), true);
+    assert.equal(np.isdtype("float16", "float16"), true);
+    assert.throws(() => np.isdtype("int8", "integer"), /np\.isdtype: unknown kind "integer"/);
+    assert.throws(() => np.canCast("int8", "int64" as DType), /np\.canCast: unknown dtype/);
+  });
+});

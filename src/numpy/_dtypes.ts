@@ -1,14 +1,17 @@
 /**
- * Machine limits of the dtypes, as `jnp.finfo` and `jnp.iinfo`: the constants of each float
- * format (fraction bits p, exponents emin..emax) and the range of each integer type.
+ * Facts about the dtypes: machine limits as `jnp.finfo` and `jnp.iinfo` (the constants of each
+ * float format: fraction bits p, exponents emin..emax; the range of each integer type), safe
+ * casting as `jnp.can_cast`, and kinds as `jnp.isdtype`.
  */
 import {
   bitWidth,
   type DType,
   finiteMax,
   intRange,
+  isDType,
   isFloat,
   isInteger,
+  isUnsigned,
   storeRounding,
 } from "../core/_dtype.ts";
 import { dtypeArg } from "./_args.ts";
@@ -125,4 +128,89 @@ export function iinfo(dtype: DType | { readonly dtype: DType }): IInfo {
   }
   const [min, max] = intRange(d);
   return Object.freeze({ dtype: d, bits: bitWidth(d), min, max });
+}
+
+/** Significand bits (with the implicit one) of each float format: the integers it holds exactly. */
+const SIGNIFICAND: Partial<Record<DType, number>> = {
+  float16: 11,
+  bfloat16: 8,
+  float32: 24,
+  float64: 53,
+};
+
+/**
+ * Whether every value of `from` converts to `to` without change, as `jnp.can_cast` (NumPy's
+ * "safe" casting): bool to anything; an integer to an integer that holds its range, or to a
+ * float whose significand holds its bits (uint8 → float16, int32 → float64 only); a float to
+ * a wider float of the same family (float16 → bfloat16 is not safe, nor the reverse).
+ * @param from The source dtype.
+ * @param to The target dtype.
+ * @returns True when the conversion is safe.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(np.canCast("uint8", "int16"), true);
+ * assert.equal(np.canCast("int32", "float32"), false);
+ * ```
+ */
+export function canCast(from: DType, to: DType): boolean {
+  const a = dtypeArg("np.canCast", from), b = dtypeArg("np.canCast", to);
+  if (a === b || a === "bool") return true;
+  if (b === "bool") return false;
+  if (isFloat(a)) {
+    // a wider float holds every value, except between float16 and bfloat16
+    return isFloat(b) && SIGNIFICAND[b]! >= SIGNIFICAND[a]! && bitWidth(b) > bitWidth(a);
+  }
+  const bits = bitWidth(a), unsigned = isUnsigned(a);
+  if (isFloat(b)) return SIGNIFICAND[b]! >= bits;
+  if (isUnsigned(b)) return unsigned && bitWidth(b) >= bits;
+  return bitWidth(b) > bits || (!unsigned && bitWidth(b) >= bits);
+}
+
+/** The kinds `isdtype` knows, as the Array API names them. */
+const KINDS: Record<string, (d: DType) => boolean> = {
+  "bool": (d) => d === "bool",
+  "signed integer": (d) => isInteger(d) && !isUnsigned(d),
+  "unsigned integer": isUnsigned,
+  "integral": isInteger,
+  "real floating": isFloat,
+  "complex floating": () => false,
+  "numeric": (d) => d !== "bool",
+};
+
+/**
+ * Whether `dtype` is of `kind`, as `jnp.isdtype`: a kind name (`"bool"`, `"signed integer"`,
+ * `"unsigned integer"`, `"integral"`, `"real floating"`, `"complex floating"`,
+ * `"numeric"`), a dtype name, or a list of these (any may match).
+ * @param dtype The dtype to test.
+ * @param kind A kind, a dtype, or a list of them.
+ * @returns True when `dtype` is of the kind.
+ * @example
+ * ```ts
+ * import { np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(np.isdtype("bfloat16", "real floating"), true);
+ * assert.equal(np.isdtype("uint8", ["bool", "signed integer"]), false);
+ * ```
+ */
+export function isdtype(dtype: DType, kind: string | readonly string[]): boolean {
+  const d = dtypeArg("np.isdtype", dtype);
+  const kinds = typeof kind === "string" ? [kind] : kind;
+  if (!Array.isArray(kinds) || kinds.length === 0) {
+    throw new TypeError(
+      `np.isdtype: kind must be a kind name, a dtype or a non-empty list of them.`,
+    );
+  }
+  return kinds.some((k) => {
+    if (typeof k === "string" && k in KINDS) return KINDS[k](d);
+    if (isDType(k)) return k === d;
+    throw new TypeError(
+      `np.isdtype: unknown kind ${JSON.stringify(k)}; use a dtype or one of ${
+        Object.keys(KINDS).join(", ")
+      }.`,
+    );
+  });
 }
