@@ -100,10 +100,13 @@ const quartiles = (xs: number[]) => {
 for (let i = 0; i < 15; i++) run();
 const modes = splitAb ? ["one thread", "split"] : ["-"];
 const walls = modes.map(() => [] as number[]), cpus = modes.map(() => [] as number[]);
-const parallel = splitAb
-  ? await import(`${root}/src/kernels/_parallel.ts`) as typeof import("../src/kernels/_parallel.ts")
-  : null;
-if (parallel) await parallel.helpersReady(20_000);
+const parallelModule = await import(
+  `${root}/src/kernels/_parallel.ts`
+) as typeof import("../src/kernels/_parallel.ts");
+// timed calls start once the helper threads are up (they start asynchronously)
+await parallelModule.helpersReady(20_000);
+for (let i = 0; i < 5; i++) run();
+const parallel = splitAb ? parallelModule : null;
 for (let r = 0; r < reps; r++) {
   for (let m = 0; m < modes.length; m++) {
     parallel?.setThreads(m === 0 ? 1 : 2);

@@ -109,6 +109,30 @@ describe("parallel float32 matmul", { skip: !canRun }, () => {
     assert.ok(parallelStats.helperChunks > before, "the helper never claimed a chunk");
   });
 
+  it("matmulF32Parallel() hands off hundreds of jobs in a row, helpers awake or asleep, without a lost wake-up", async () => {
+    // postJob() notifies only a helper counted asleep, and a helper's last chunk notifies
+    // only a caller flagged asleep: a lost wake-up leaves the caller asleep until its
+    // seconds-long timeout (or the helper until the next job's notify, the caller doing
+    // every chunk meanwhile)
+    const { jobs, helperChunks, helperWakes, callerSleeps, callerTimeouts } = parallelStats;
+    const cases: Case[] = [
+      { m: 64, k: 128, n: 128, transA: false, transB: false },
+      { m: 256, k: 256, n: 256, transA: false, transB: false },
+    ];
+    for (let i = 0; i < 300; i++) {
+      compare(cases[i % 2], 1000 + (i % 7));
+      // back to back, or after a pause long enough for the helper to fall asleep
+      if (i % 4 === 3) await new Promise((r) => setTimeout(r, i % 8 === 7 ? 2 : 0));
+    }
+    assert.equal(matmulThreads(), 2, "a hand-off stalled and the parallel path turned off");
+    assert.equal(parallelStats.callerTimeouts, callerTimeouts, "the caller missed a wake-up");
+    assert.equal(parallelStats.jobs, jobs + 300);
+    assert.ok(parallelStats.helperChunks > helperChunks, "the helper never claimed a chunk");
+    // both sleeping paths were taken (so the wake-ups above were tested, not skipped)
+    assert.ok(parallelStats.helperWakes > helperWakes, "no job had to wake a sleeping helper");
+    assert.ok(parallelStats.callerSleeps > callerSleeps, "the caller never slept on a helper");
+  });
+
   it("matmulF32Parallel() with two helpers (three threads) equals the one-thread kernel", async () => {
     setMatmulThreads(3);
     try {

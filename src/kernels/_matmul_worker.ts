@@ -8,7 +8,16 @@
  * @module
  */
 import { type GemmExports, gemmModuleBytes } from "./matmul.ts";
-import { EXIT, type HelperInit, KIND, MEMORY_LIMITS, READY, runChunks, SEQ } from "./_parallel.ts";
+import {
+  EXIT,
+  type HelperInit,
+  helperWait,
+  KIND,
+  MEMORY_LIMITS,
+  READY,
+  runChunks,
+  SEQ,
+} from "./_parallel.ts";
 import { helperMapRun, runMapChunks } from "./_parallel_map.ts";
 
 interface HelperScope {
@@ -30,11 +39,11 @@ scope.onmessage = (event: MessageEvent) => {
     let seen = Atomics.load(ctl, SEQ);
     Atomics.store(ctl, READY + index, 1);
     while (Atomics.load(ctl, EXIT) === 0) {
-      Atomics.wait(ctl, SEQ, seen, 10_000);
+      helperWait(ctl, seen, 10_000);
       const seq = Atomics.load(ctl, SEQ);
       if (seq === seen || Atomics.load(ctl, EXIT) !== 0) continue;
       seen = seq;
-      if (Atomics.load(ctl, KIND) === 1) runMapChunks(helperMapRun(memory, ctl), ctl, seq, true);
+      if (Atomics.load(ctl, KIND) === 1) runMapChunks(helperMapRun(memory, ctl), ctl, seq);
       else runChunks(ex, ctl, index, seq);
     }
     Atomics.store(ctl, READY + index, 0);

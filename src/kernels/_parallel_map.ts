@@ -18,9 +18,9 @@
  */
 import {
   awaitChunks,
+  chunkDone,
   CLAIM,
   type Engine,
-  FINISHED,
   KIND,
   MAP_FIELDS,
   markUsed,
@@ -70,9 +70,9 @@ function instantiate(bytes: Uint8Array, memory: WebAssembly.Memory): MapRun {
 
 /**
  * Claims and runs chunks of the elementwise job `seq` until none is left; returns how many
- * this thread ran. `notify`: wake the caller after each (helpers do; the caller need not).
+ * this thread ran.
  */
-export function runMapChunks(run: MapRun, ctl: Int32Array, seq: number, notify: boolean): number {
+export function runMapChunks(run: MapRun, ctl: Int32Array, seq: number): number {
   const tag = (seq & 0x7fff) << 16;
   const chunk = ctl[M_CHUNK], total = ctl[M_TOTAL];
   const nChunks = Math.ceil(total / chunk);
@@ -87,8 +87,7 @@ export function runMapChunks(run: MapRun, ctl: Int32Array, seq: number, notify: 
     args[1] = Math.min(total, args[0] + chunk);
     if (run(...args)) Atomics.or(ctl, M_BAD, 1);
     done++;
-    Atomics.add(ctl, FINISHED, 1);
-    if (notify) Atomics.notify(ctl, FINISHED);
+    chunkDone(ctl, nChunks);
   }
 }
 
@@ -174,7 +173,7 @@ export function mapRun(mod: MapModule, total: number, bases: readonly number[]):
   bases.forEach((b, k) => ctl[M_ARGS + k] = b);
   const t0 = performance.now();
   const seq = postJob(e);
-  const mine = runMapChunks(mod.run!, ctl, seq, false);
+  const mine = runMapChunks(mod.run!, ctl, seq);
   if (!awaitChunks(ctl, nChunks, t0)) return -1;
   const msPerByte = (performance.now() - t0) / total;
   if (msPerByte > 2 * bestMsPerByte) backoff = BACKOFF_JOBS;
