@@ -4,7 +4,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { makeRng } from "./_helpers.ts";
 import { matmulInto, matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
-import { helpersReady, matmulF32Parallel, parallelStats } from "../src/kernels/_parallel.ts";
+import {
+  helpersReady,
+  matmulF32Parallel,
+  parallelStats,
+  setHelperSpinUs,
+} from "../src/kernels/_parallel.ts";
 import { matmulF32Wasm } from "../src/kernels/matmul.ts";
 
 function randomF32(n: number, next: () => number): Float32Array {
@@ -119,11 +124,15 @@ describe("parallel float32 matmul", { skip: !canRun }, () => {
       { m: 64, k: 128, n: 128, transA: false, transB: false },
       { m: 256, k: 256, n: 256, transA: false, transB: false },
     ];
+    const spinBefore = setHelperSpinUs(0);
     for (let i = 0; i < 300; i++) {
+      // the second half with helpers polling 200 µs for the next job before they sleep
+      if (i === 150) setHelperSpinUs(200);
       compare(cases[i % 2], 1000 + (i % 7));
       // back to back, or after a pause long enough for the helper to fall asleep
       if (i % 4 === 3) await new Promise((r) => setTimeout(r, i % 8 === 7 ? 2 : 0));
     }
+    setHelperSpinUs(spinBefore);
     assert.equal(matmulThreads(), 2, "a hand-off stalled and the parallel path turned off");
     assert.equal(parallelStats.callerTimeouts, callerTimeouts, "the caller missed a wake-up");
     assert.equal(parallelStats.jobs, jobs + 300);

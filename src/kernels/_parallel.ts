@@ -85,7 +85,9 @@ export const MAP_FIELDS = KIND + 1;
 export const ASLEEP = MAP_FIELDS + 32;
 /** 1 while the caller is asleep (or about to sleep) on FINISHED. */
 const CALLER_ASLEEP = ASLEEP + 1;
-const CTL_LENGTH = CALLER_ASLEEP + 1;
+/** How long helpers poll for the next job before sleeping, µs (see {@link helperWait}). */
+const SPIN_US = CALLER_ASLEEP + 1;
+const CTL_LENGTH = SPIN_US + 1;
 
 /** Shared memory limits, in 64 KiB pages (max 2 GiB, the kernel's i32 addressing). */
 export const MEMORY_LIMITS = { initial: 1, maximum: 32768 };
@@ -141,11 +143,25 @@ export function chunkDone(ctl: Int32Array, nChunks: number): void {
   }
 }
 
+const pause = (Atomics as { pause?: () => void }).pause?.bind(Atomics) ?? (() => {});
+
 /**
- * In a helper: blocks until SEQ differs from `seen` (or `timeoutMs` passes), announcing
- * itself in ASLEEP meanwhile so that {@link postJob} knows to wake it.
+ * In a helper: returns once SEQ differs from `seen` (or `timeoutMs` passes). It first polls
+ * SEQ for SPIN_US µs (0 by default, see `spinUs`): a training step posts its products and
+ * loops tens to hundreds of µs apart, and a helper caught awake costs the caller no
+ * `Atomics.notify` (a system call that, on a busy machine, may hand the caller's core to the
+ * woken helper) and no wake-up latency. Then it sleeps, announcing itself in ASLEEP so that
+ * {@link postJob} knows to wake it (a job posted meanwhile makes the wait return at once).
  */
 export function helperWait(ctl: Int32Array, seen: number, timeoutMs: number): void {
+  const spin = Atomics.load(ctl, SPIN_US) / 1000;
+  if (spin > 0) {
+    const end = performance.now() + spin;
+    while (Atomics.load(ctl, SEQ) === seen && Atomics.load(ctl, EXIT) === 0) {
+      pause();
+      if (performance.now() >= end) break;
+    }
+  }
   Atomics.add(ctl, ASLEEP, 1);
   Atomics.wait(ctl, SEQ, seen, timeoutMs);
   Atomics.sub(ctl, ASLEEP, 1);
@@ -169,6 +185,20 @@ export interface Engine {
 }
 
 const IDLE_MS = 500;
+/**
+ * How long a helper polls for the next job before it sleeps, µs; see {@link helperWait}.
+ * Off: on the shared 2-core machine (load 10–15) polling 200 or 1000 µs cost CPU time per
+ * MLP step (Bun 9.5 → 10.0–10.4 / 11.8–12.4 ms; Deno 6.3–6.8 → 6.9–7.7 / 8.4–9.5) for no
+ * wall-time gain; a quiet machine was not available to measure it.
+ */
+let spinUs = 0;
+/** Sets how long helpers poll for the next job before sleeping (0: never); returns the old. For benchmarks. */
+export function setHelperSpinUs(us: number): number {
+  const was = spinUs;
+  spinUs = us;
+  if (engine?.ctl) Atomics.store(engine.ctl, SPIN_US, us);
+  return was;
+}
 /**
  * Chunking, measured on 2 cores (Deno and Bun): 1, 2 or 4 chunks per thread
  * are within noise of each other on an idle machine; more chunks rebalance
@@ -321,6 +351,7 @@ function startHelpers(e: Engine): void {
   }
   const ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
   e.ctl = ctl;
+  ctl[SPIN_US] = spinUs;
   e.ctlThreads = threads;
   e.seq = 0;
   for (let t = 1; t < threads; t++) {
