@@ -183,7 +183,6 @@ for (const p of ELEMENTWISE) {
   if (!(p in LOWERINGS)) throw new Error(`internal: jit has no lowering for ${p}.`);
 }
 
-/** Wraps a scalar expression so it holds exactly what an array of `dtype` would store. */
 /** The scalar helpers the templates call as `H.name(...)`; generated code receives this object. */
 export const LOWERING_HELPERS = {
   logistic,
@@ -204,6 +203,7 @@ export const LOWERING_HELPERS = {
   bf16: roundBfloat16,
 };
 
+/** Wraps a scalar expression so it holds exactly what an array of `outDtype` would store. */
 export function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DType): string {
   if (EXACT.has(prim)) return expr;
   if (prim === "convert" && inDtype === outDtype) return expr;
