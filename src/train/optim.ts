@@ -46,6 +46,7 @@ export * from "./_optax_linesearch.ts";
 export * from "./_optax_zoom.ts";
 export * from "./_optax_more_wrappers.ts";
 export * from "./_optax_microbatch.ts";
+export * from "./_optax_plateau.ts";
 
 /**
  * Adds the updates to the parameters, keeping each parameter's dtype.
