@@ -57,7 +57,8 @@ export function hardTanh(x: NDArray): NDArray {
  */
 export function relu6(x: NDArray): NDArray {
   // as JAX: slope 1 strictly inside (0, 6), 0 at both kinks
-  const inside = np.logicalAnd(np.greater(x, 0), np.less(x, 6));
+  // (NaN is neither ≤ 0 nor ≥ 6, so it takes the x branch and propagates, as JAX's min/max)
+  const inside = np.logicalNot(np.logicalOr(np.lessEqual(x, 0), np.greaterEqual(x, 6)));
   return np.where(inside, x, np.where(np.greaterEqual(x, 6), 6, 0)).astype(x.dtype);
 }
 

@@ -41,7 +41,8 @@ function checkActivationInput(op: string, x: unknown): void {
  */
 export function relu(x: NDArray): NDArray {
   checkActivationInput("nn.relu", x);
-  return np.where(np.greater(x, 0), x, 0);
+  // x where not (x ≤ 0): NaN propagates, as max(x, 0) in JAX; the derivative at 0 is 0
+  return np.where(np.logicalNot(np.lessEqual(x, 0)), x, 0);
 }
 
 /**
