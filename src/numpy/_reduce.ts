@@ -345,7 +345,13 @@ function promoteTwo(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
  * ```
  */
 export function dot(a: NDArray, b: NDArray): NDArray {
-  const [x, y] = promoteTwo("np.dot", a, b);
+  const a0 = asArrayValue("np.dot", a), b0 = asArrayValue("np.dot", b);
+  if (a0.dtype === "bool" && b0.dtype === "bool") {
+    // bool · bool is bool, as jnp: the int32 count of a∧b terms ≠ 0
+    const count = dot(lax.convert(a0, "int32"), lax.convert(b0, "int32"));
+    return lax.binary("ne", count, lax.full(count, 0));
+  }
+  const [x, y] = promoteTwo("np.dot", a0, b0);
   if (x.ndim === 0 || y.ndim === 0) return lax.mul(...promoteBroadcast(x, y));
   if (y.ndim <= 2) return matmulAs("np.dot", x, y);
   // a[..., k] · b[..., k, n]: contract a's last axis with b's second-to-last
