@@ -8,6 +8,7 @@
  */
 import { bind, bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
+import { linalgFloat } from "./_linalg_dtype.ts";
 import { type DType, isFloat } from "../core/_dtype.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, promote } from "./_base.ts";
@@ -31,8 +32,7 @@ export function eps(dtype: DType): number {
 
 /** x as float matrices [..., m, n] (integers and bools become float32). */
 export function generalMatrices(op: string, x: ArrayLike): NDArray {
-  let a = asArrayValue(`np.linalg.${op}`, x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const a = linalgFloat(`np.linalg.${op}`, asArrayValue(`np.linalg.${op}`, x));
   if (a.ndim < 2) {
     throw new TypeError(
       `np.linalg.${op}: needs matrices [..., m, n] (at least 2 axes), got shape ` +
@@ -265,7 +265,8 @@ export function matrixRank(a: ArrayLike, options: MatrixRankOptions | number = {
     throw new TypeError(`${op}: give rtol or tol (the same threshold), not both.`);
   }
   let x = asArrayValue(op, a);
-  if (!isFloat(x.dtype)) x = lax.convert(x, "float32");
+  if (x.ndim >= 2) x = linalgFloat(op, x);
+  else if (!isFloat(x.dtype)) x = lax.convert(x, "float32");
   if (x.ndim < 2) {
     const nonzero = lax.convert(lax.binary("ne", x, lax.full(x, 0)), "int32");
     const count = lax.reduceSum(nonzero, [...Array(x.ndim).keys()]);
@@ -313,7 +314,7 @@ export function lstsq(
 ): [NDArray, NDArray, NDArray, NDArray] {
   const op = "np.linalg.lstsq";
   const [m0, b0] = promote(op, [a, b]);
-  const mat = isFloat(m0.dtype) ? m0 : lax.convert(m0, "float32");
+  const mat = linalgFloat(op, m0);
   const rhs0 = lax.convert(b0, mat.dtype);
   if (mat.ndim !== 2) {
     throw new TypeError(

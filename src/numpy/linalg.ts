@@ -14,7 +14,7 @@
  */
 import { bind, bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import { isFloat } from "../core/_dtype.ts";
+import { linalgFloat } from "./_linalg_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes, sizeOf } from "../core/_shape.ts";
@@ -41,8 +41,7 @@ export {
 export type { MatrixRankOptions, PinvOptions, QrMode, SvdOptions } from "./_linalg_svd.ts";
 
 function matrices(op: string, x: ArrayLike): NDArray {
-  let a = asArrayValue(`np.linalg.${op}`, x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const a = linalgFloat(`np.linalg.${op}`, asArrayValue(`np.linalg.${op}`, x));
   const n = a.shape[a.ndim - 1];
   if (a.ndim < 2 || a.shape[a.ndim - 2] !== n) {
     throw new TypeError(
@@ -307,8 +306,7 @@ function lastAt(x: NDArray, i: number): NDArray {
  */
 export function cond(x: ArrayLike, p: CondOrder = null): NDArray {
   const op = "np.linalg.cond";
-  let a = asArrayValue(op, x);
-  if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  const a = linalgFloat(op, asArrayValue(op, x));
   if (a.ndim < 2 || a.shape[a.ndim - 1] === 0 || a.shape[a.ndim - 2] === 0) {
     throw new TypeError(`${op}: needs non-empty matrices [..., m, n], got ${fmtShape(a.shape)}.`);
   }
