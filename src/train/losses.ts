@@ -425,3 +425,4 @@ export * from "./_losses_ctc.ts";
 export * from "./_losses_fenchel.ts";
 export * from "./_losses_ranking.ts";
 export * from "./_losses_dice.ts";
+export * from "./_losses_poisson.ts";
