@@ -203,12 +203,21 @@ export const LOWERING_HELPERS = {
   bf16: roundBfloat16,
 };
 
+/** Input dtypes whose values a float32 cannot all hold exactly. */
+const CONVERT_ROUNDS_TO_F32: ReadonlySet<DType> = new Set<DType>(["float64", "int32", "uint32"]);
+
 /** Wraps a scalar expression so it holds exactly what an array of `outDtype` would store. */
 export function wrap(prim: Primitive, expr: string, inDtype: DType, outDtype: DType): string {
   if (EXACT.has(prim)) return expr;
   if (prim === "convert" && inDtype === outDtype) return expr;
   switch (outDtype) {
-    case "float32": // intermediates stay in double precision; stores round to float32
+    case "float32":
+      // intermediates stay in double precision and stores round to float32, but a convert
+      // from a wider type (int32 2147483647 → 2147483648) is itself a rounding: XLA and eager
+      // round there, and a sum of the converted values must see the rounded ones
+      return prim === "convert" && CONVERT_ROUNDS_TO_F32.has(inDtype)
+        ? `Math.fround(${expr})`
+        : expr;
     case "float64":
       return expr;
     case "int32":
