@@ -8,7 +8,7 @@
  * Users run scripts with `deno run` / `bun run`, which do not type-check, so
  * these checks are what stands between a typo and a silently wrong number.
  */
-import type { DType } from "./_dtype.ts";
+import { type DType, STORAGE_BYTES } from "./_dtype.ts";
 import { fmtShape, type Shape } from "./_shape.ts";
 
 /** A short description of any value, for error messages. */
@@ -180,20 +180,6 @@ export function checkChoice<T extends string>(
  */
 export const MAX_ELEMENTS: number = 2 ** 31 - 1;
 
-// bytes per element as stored (float16/bfloat16 are held in a Float32Array)
-const BYTES: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  float16: 4,
-  bfloat16: 4,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  uint32: 4,
-  bool: 1,
-};
-
 function fmtBytes(n: number): string {
   const units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"];
   let u = 0;
@@ -212,7 +198,9 @@ export function checkAllocation(op: string, shape: Shape, dtype: DType): void {
   if (n > MAX_ELEMENTS) {
     throw new RangeError(
       `${op}: the result of shape ${fmtShape(shape)} would have ${n.toPrecision(4)} elements ` +
-        `(${fmtBytes(n * BYTES[dtype])} as ${dtype}), more than the limit of ${MAX_ELEMENTS} ` +
+        `(${
+          fmtBytes(n * STORAGE_BYTES[dtype])
+        } as ${dtype}), more than the limit of ${MAX_ELEMENTS} ` +
         `elements per array. Use a smaller shape, or process the data in batches.`,
     );
   }

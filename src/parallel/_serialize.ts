@@ -15,7 +15,7 @@
  */
 import type { Aval } from "../core/_trace.ts";
 import { Tracer } from "../core/_trace.ts";
-import type { DType, TypedArray } from "../core/_dtype.ts";
+import { type DType, STORAGE_BYTES, type TypedArray } from "../core/_dtype.ts";
 import { Jaxpr, LazyJaxpr, Var } from "../core/_ir.ts";
 import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
@@ -51,18 +51,7 @@ export interface WireJaxpr {
 }
 
 /** Bytes per element of each dtype's typed array (float16/bfloat16 travel as their float32 storage). */
-export const BYTES: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  float16: 4,
-  bfloat16: 4,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  uint32: 4,
-  bool: 1,
-};
+export const BYTES: Readonly<Record<DType, number>> = STORAGE_BYTES;
 
 /** True when this runtime can share memory between threads. */
 export const HAS_SHARED_MEMORY: boolean = typeof SharedArrayBuffer === "function";
