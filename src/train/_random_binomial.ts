@@ -18,21 +18,16 @@ import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { broadcastShapes } from "../core/_shape.ts";
-import { checkFloat, checkKey, checkShape, concrete, concreteKey } from "./_random_core.ts";
+import {
+  checkFloat,
+  checkKey,
+  checkShape,
+  concrete,
+  concreteKey,
+  uniforms,
+} from "./_random_core.ts";
 
 type Key = [number, number];
-
-/** `n` uniforms in [0, 1) from a key, as `uniform(key, (n,), dtype)`. */
-function uniforms(k: Key, n: number, dtype: DType): number[] {
-  if (dtype === "float32") {
-    return Array.from(concrete.bits(k[0], k[1], n), (w) => (w >>> 9) * 2 ** -23);
-  }
-  const w = concrete.bits64(k[0], k[1], n);
-  return Array.from(
-    { length: n },
-    (_, i) => (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52,
-  );
-}
 
 /** Rounding to the working dtype. */
 const rounder = (dtype: DType): (x: number) => number =>

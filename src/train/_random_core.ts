@@ -169,6 +169,21 @@ export function uniformIn(
   return np.maximum(lo, np.add(np.mul(u, np.sub(hi, lo)), lo));
 }
 
+/**
+ * `n` uniforms in [0, 1) from a concrete key, as `uniform(key, (n,), dtype)`: the top 23
+ * (float32) or 52 (float64) bits of the key's random words as the mantissa.
+ */
+export function uniforms(k: readonly [number, number], n: number, dtype: DType): number[] {
+  if (dtype === "float32") {
+    return Array.from(concrete.bits(k[0], k[1], n), (w) => (w >>> 9) * 2 ** -23);
+  }
+  const w = concrete.bits64(k[0], k[1], n);
+  return Array.from(
+    { length: n },
+    (_, i) => (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52,
+  );
+}
+
 /** A concrete key's two words, or a TypeError naming `op` when the key is traced. */
 export function concreteKey(op: string, key: NDArray): [number, number] {
   let v: ArrayValue;

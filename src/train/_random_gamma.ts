@@ -18,7 +18,14 @@ import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { bitsToNormalF32 } from "../kernels/sampling.ts";
 import { ndtri } from "../kernels/special.ts";
 import * as np from "../numpy/numpy.ts";
-import { checkFloat, checkKey, checkShape, concrete, concreteKey } from "./_random_core.ts";
+import {
+  checkFloat,
+  checkKey,
+  checkShape,
+  concrete,
+  concreteKey,
+  uniforms,
+} from "./_random_core.ts";
 import { standardNormal } from "./_random_normal.ts";
 
 /** A key array from two words. */
@@ -38,18 +45,6 @@ function uniformOne(k: Key, dtype: DType): number {
   if (dtype === "float32") return (concrete.bits(k[0], k[1], 1)[0] >>> 9) * 2 ** -23;
   const w = concrete.bits64(k[0], k[1], 1);
   return (w[0] * 2 ** 20 + (w[1] >>> 12)) * 2 ** -52;
-}
-
-/** `n` uniforms in [0, 1) from a key, as `uniform(key, (n,))`. */
-function uniforms(k: Key, n: number, dtype: DType): number[] {
-  if (dtype === "float32") {
-    return Array.from(concrete.bits(k[0], k[1], n), (w) => (w >>> 9) * 2 ** -23);
-  }
-  const w = concrete.bits64(k[0], k[1], n);
-  return Array.from(
-    { length: n },
-    (_, i) => (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52,
-  );
 }
 
 /** One standard normal from a key, as `normal(key, ())`. */
