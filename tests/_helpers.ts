@@ -181,7 +181,7 @@ export { numericalJvp } from "../src/transforms/_finite_differences.ts";
 // ---- clean errors ------------------------------------------------------------------------
 
 /** Engine messages that mean a check is missing: a test fails when an error contains one. */
-const ENGINE_TEXT =
+export const ENGINE_TEXT: RegExp =
   /is not a function|Cannot read propert|Invalid typed array length|Maximum call stack|Array buffer allocation failed|is not iterable|Cannot convert|Cannot mix BigInt|undefined is not an object|null is not an object/;
 
 /** Asserts that `f` throws `type` naming `op`, without engine text; returns the message. */

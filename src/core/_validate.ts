@@ -10,6 +10,7 @@
  */
 import { type DType, STORAGE_BYTES } from "./_dtype.ts";
 import { fmtShape, type Shape } from "./_shape.ts";
+import { NDArray } from "./_ndarray.ts";
 
 /** A short description of any value, for error messages. */
 export function show(x: unknown): string {
@@ -231,4 +232,45 @@ export function checkShapeArg(op: string, shape: unknown, what = "shape"): numbe
     out[i] = d;
   }
   return out;
+}
+
+/** " (was it left out?)" for a missing argument, "" otherwise. */
+function leftOut(x: unknown): string {
+  return x === undefined ? " (was it left out?)" : "";
+}
+
+/**
+ * Checks that a required array argument is an NDArray (a concrete array or a
+ * tracer): a missing argument or a JS list is a TypeError naming `op` and
+ * `what`, instead of an engine error further down.
+ */
+export function requireArray(op: string, what: string, x: unknown): asserts x is NDArray {
+  if (x instanceof NDArray) return;
+  throw new TypeError(
+    `${op}: ${what} must be an array, got ${show(x)}${leftOut(x)}; pass an NDArray ` +
+      `(wrap lists and numbers in np.array(...)).`,
+  );
+}
+
+/**
+ * Checks an axes argument that must be a JS list (or, with `allowInt`, one
+ * integer): an NDArray or a missing value is a TypeError saying to pass plain
+ * integers. Returns the axes as a fresh list (entries are checked by the caller).
+ */
+export function requireList(op: string, what: string, x: unknown, allowInt = true): unknown[] {
+  if (Array.isArray(x)) return x.slice();
+  if (allowInt && typeof x === "number") return [x];
+  const arr = x instanceof NDArray ? " (an array: pass a JS list of numbers, e.g. [0, 1])" : "";
+  throw new TypeError(
+    `${op}: ${what} must be ${allowInt ? "an integer or " : ""}a list of integers, got ` +
+      `${show(x)}${leftOut(x)}${arr}.`,
+  );
+}
+
+/** Checks that a required callback is a function. */
+export function requireFunction(op: string, what: string, x: unknown): void {
+  if (typeof x === "function") return;
+  throw new TypeError(
+    `${op}: ${what} must be a function, got ${show(x)}${leftOut(x)}; pass a function.`,
+  );
 }

@@ -9,7 +9,7 @@ import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastToShape } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis } from "../core/_shape.ts";
-import { checkInt, checkOptions, show } from "../core/_validate.ts";
+import { checkInt, checkOptions, requireList, show } from "../core/_validate.ts";
 import { concatenate } from "./_structure.ts";
 import { sum } from "./_reduce.ts";
 
@@ -163,7 +163,7 @@ export function columnStack(xs: readonly ArrayLike[]): NDArray {
  * ```
  */
 export function tile(x: ArrayLike, reps: number | readonly number[]): NDArray {
-  const r = typeof reps === "number" ? [reps] : [...reps];
+  const r = requireList("np.tile", "reps", reps) as number[];
   r.forEach((v) => checkInt("np.tile", "each repetition", v, 0));
   let a = asArrayValue("np.tile", x);
   const n = Math.max(a.ndim, r.length);
@@ -200,7 +200,9 @@ export function repeat(
   }
   const ax = normalizeAxis("np.repeat", axis, a.ndim);
   const n = a.shape[ax];
-  const counts = typeof repeats === "number" ? Array(n).fill(repeats) : [...repeats];
+  const counts = typeof repeats === "number"
+    ? Array(n).fill(repeats)
+    : requireList("np.repeat", "repeats", repeats) as number[];
   if (counts.length !== n) {
     throw new TypeError(
       `np.repeat: ${counts.length} repeat counts for an axis of length ${n} (give one number ` +
@@ -354,10 +356,10 @@ export function moveaxis(
   destination: number | readonly number[],
 ): NDArray {
   const a = asArrayValue("np.moveaxis", x);
-  const src = (typeof source === "number" ? [source] : [...source]).map((s) =>
+  const src = (requireList("np.moveaxis", "source", source) as number[]).map((s) =>
     normalizeAxis("np.moveaxis", s, a.ndim)
   );
-  const dst = (typeof destination === "number" ? [destination] : [...destination]).map((s) =>
+  const dst = (requireList("np.moveaxis", "destination", destination) as number[]).map((s) =>
     normalizeAxis("np.moveaxis", s, a.ndim)
   );
   if (src.length !== dst.length || new Set(src).size !== src.length) {

@@ -6,7 +6,7 @@
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { normalizeAxis } from "../core/_shape.ts";
-import { checkInt } from "../core/_validate.ts";
+import { checkInt, requireList } from "../core/_validate.ts";
 import { roll } from "./_arrange.ts";
 
 /**
@@ -59,7 +59,9 @@ export function rfftfreq(n: number, d = 1): NDArray {
  */
 export function fftshift(x: ArrayLike, axes?: readonly number[]): NDArray {
   const a = asArrayValue("np.fft.fftshift", x);
-  const list = axes ?? [...Array(a.ndim).keys()];
+  const list = axes === undefined
+    ? [...Array(a.ndim).keys()]
+    : requireList("np.fft.fftshift", "axes", axes) as number[];
   return roll(
     a,
     list.map((ax) => Math.floor(a.shape[normalizeAxis("np.fft.fftshift", ax, a.ndim)] / 2)),
@@ -81,7 +83,9 @@ export function fftshift(x: ArrayLike, axes?: readonly number[]): NDArray {
  */
 export function ifftshift(x: ArrayLike, axes?: readonly number[]): NDArray {
   const a = asArrayValue("np.fft.ifftshift", x);
-  const list = axes ?? [...Array(a.ndim).keys()];
+  const list = axes === undefined
+    ? [...Array(a.ndim).keys()]
+    : requireList("np.fft.ifftshift", "axes", axes) as number[];
   return roll(
     a,
     list.map((ax) => -Math.floor(a.shape[normalizeAxis("np.fft.ifftshift", ax, a.ndim)] / 2)),

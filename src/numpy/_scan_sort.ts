@@ -9,7 +9,7 @@ import { type DType, isFloat } from "../core/_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { normalizeAxes, normalizeAxis } from "../core/_shape.ts";
-import { checkInt, checkOptions, show } from "../core/_validate.ts";
+import { checkInt, checkOptions, requireList, show } from "../core/_validate.ts";
 import { dtypeArg } from "./_args.ts";
 import { takeAlongAxis } from "./_indexing.ts";
 import { logaddexp } from "./_math.ts";
@@ -363,7 +363,7 @@ function quantileImpl(
   if (!["linear", "lower", "higher", "nearest", "midpoint"].includes(method)) {
     throw new TypeError(`${name}: unknown method ${show(method)}.`);
   }
-  const qs = typeof q === "number" ? [q] : [...q];
+  const qs = requireList(name, "q", q) as number[];
   for (const v of qs) {
     if (typeof v !== "number" || !(v >= 0 && v <= scale)) {
       throw new RangeError(`${name}: q must be in [0, ${scale}], got ${show(v)}.`);

@@ -12,7 +12,14 @@ import {
   shapesEqual,
   sizeOf,
 } from "../core/_shape.ts";
-import { checkChoice, checkInt, checkOptions, checkShapeArg, show } from "../core/_validate.ts";
+import {
+  checkChoice,
+  checkInt,
+  checkOptions,
+  checkShapeArg,
+  requireArray,
+  show,
+} from "../core/_validate.ts";
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
 
@@ -536,5 +543,6 @@ function padByIndex(a: NDArray, ax: number, lo: number, hi: number, mode: PadMod
  * ```
  */
 export function stopGradient(x: NDArray): NDArray {
+  requireArray("np.stopGradient", "x", x);
   return bind1("stop_gradient", [x], {});
 }

@@ -7,7 +7,7 @@
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { flatten, type TreeDef } from "../core/tree.ts";
-import { show } from "../core/_validate.ts";
+import { checkShapeArg, requireArray, show } from "../core/_validate.ts";
 
 /** Where leaf `i` of `def` sits, as a path like `.layers[0].w`. */
 export function leafPath(def: TreeDef, i: number): string {
@@ -105,5 +105,25 @@ export function checkState(
   }
   for (const k of treeKeys) {
     checkSameTree(`optim.${op}`, `the state's ${k}`, s[k], "the updates", updates);
+  }
+}
+
+/**
+ * Checks the arguments of an initializer call `init(key, shape)`: a missing or
+ * non-array key is a TypeError that also shows the calling convention, since
+ * `nn.glorotNormal(x)` (an initializer used as a factory) is the usual slip.
+ */
+export function checkInitArgs(op: string, key: unknown, shape: unknown): void {
+  const usage = `; an initializer is called as ${op}(random.key(0), [fanIn, fanOut])`;
+  if (key === undefined || shape === undefined) {
+    throw new TypeError(
+      `${op}: needs a key and a shape, got ${key === undefined ? "no key" : "no shape"}${usage}.`,
+    );
+  }
+  try {
+    requireArray(op, "key", key);
+    checkShapeArg(op, shape);
+  } catch (e) {
+    throw new TypeError(`${(e as Error).message.replace(/\.$/, "")}${usage}.`);
   }
 }

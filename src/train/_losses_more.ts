@@ -9,7 +9,7 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
-import { checkOptions } from "../core/_validate.ts";
+import { checkOptions, requireArray } from "../core/_validate.ts";
 
 /** How a loss reduces its per-example losses (as in `losses.ts`). */
 type Reduction = "mean" | "sum" | "none";
@@ -45,6 +45,8 @@ function reduce(
 }
 
 function same(op: string, a: NDArray, b: NDArray, what = "targets"): void {
+  requireArray(`losses.${op}`, "the first argument", a);
+  requireArray(`losses.${op}`, what, b);
   if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new TypeError(
       `losses.${op}: predictions have shape ${fmtShape(a.shape)} but ${what} have shape ` +
@@ -54,6 +56,7 @@ function same(op: string, a: NDArray, b: NDArray, what = "targets"): void {
 }
 
 function classAxis(op: string, x: NDArray): void {
+  requireArray(`losses.${op}`, "the first argument", x);
   if (x.ndim === 0) {
     throw new TypeError(`losses.${op}: needs a class axis (the last one), got a scalar.`);
   }
@@ -78,6 +81,7 @@ function logSoftmax(z: NDArray): NDArray {
 
 /** One-hot rows for int32 labels over `classes`. */
 function oneHotLabels(op: string, labels: NDArray, scores: NDArray): NDArray {
+  requireArray(`losses.${op}`, "labels", labels);
   if (labels.dtype !== "int32") {
     throw new TypeError(`losses.${op}: labels must be int32 class indices, got ${labels.dtype}.`);
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { requireArray } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -22,6 +23,7 @@ const softplusOf = (x: NDArray) => np.logaddexp(x, 0);
  * ```
  */
 export function logSigmoid(x: NDArray): NDArray {
+  requireArray("nn.logSigmoid", "x", x);
   // −log1p(e^−x) for x ≥ 0, x − log1p(eˣ) below: each branch sees only its own side, so no overflow
   const pos = np.greaterEqual(x, 0);
   const xa = np.where(pos, x, 0), xb = np.where(pos, 0, x);
@@ -40,6 +42,7 @@ export function logSigmoid(x: NDArray): NDArray {
  * ```
  */
 export function hardTanh(x: NDArray): NDArray {
+  requireArray("nn.hardTanh", "x", x);
   // as JAX: slope 1 on the closed interval [−1, 1]
   return np.where(np.greater(x, 1), 1, np.where(np.less(x, -1), -1, x)).astype(x.dtype);
 }
@@ -56,6 +59,7 @@ export function hardTanh(x: NDArray): NDArray {
  * ```
  */
 export function relu6(x: NDArray): NDArray {
+  requireArray("nn.relu6", "x", x);
   // as JAX: slope 1 strictly inside (0, 6), 0 at both kinks
   // (NaN is neither ≤ 0 nor ≥ 6, so it takes the x branch and propagates, as JAX's min/max)
   const inside = np.logicalNot(np.logicalOr(np.lessEqual(x, 0), np.greaterEqual(x, 6)));
@@ -74,6 +78,7 @@ export function relu6(x: NDArray): NDArray {
  * ```
  */
 export function hardSigmoid(x: NDArray): NDArray {
+  requireArray("nn.hardSigmoid", "x", x);
   return relu6(x.add(3)).div(6);
 }
 
@@ -89,6 +94,7 @@ export function hardSigmoid(x: NDArray): NDArray {
  * ```
  */
 export function hardSwish(x: NDArray): NDArray {
+  requireArray("nn.hardSwish", "x", x);
   return x.mul(hardSigmoid(x));
 }
 
@@ -106,6 +112,7 @@ const SELU_ALPHA = 1.6732632423543772, SELU_SCALE = 1.0507009873554805;
  * ```
  */
 export function selu(x: NDArray): NDArray {
+  requireArray("nn.selu", "x", x);
   return np.where(np.greater(x, 0), x, np.expm1(x).mul(SELU_ALPHA)).mul(SELU_SCALE);
 }
 
@@ -122,6 +129,7 @@ export function selu(x: NDArray): NDArray {
  * ```
  */
 export function celu(x: NDArray, options: { alpha?: number } = {}): NDArray {
+  requireArray("nn.celu", "x", x);
   const a = options.alpha ?? 1;
   return np.where(np.greater(x, 0), x, np.expm1(x.div(a)).mul(a));
 }
@@ -139,6 +147,7 @@ export function celu(x: NDArray, options: { alpha?: number } = {}): NDArray {
  * ```
  */
 export function glu(x: NDArray, options: { axis?: number } = {}): NDArray {
+  requireArray("nn.glu", "x", x);
   const axis = options.axis ?? -1;
   const ax = axis < 0 ? axis + x.ndim : axis;
   if (!(ax >= 0 && ax < x.ndim) || x.shape[ax] % 2 !== 0) {
@@ -162,6 +171,7 @@ export function glu(x: NDArray, options: { axis?: number } = {}): NDArray {
  * ```
  */
 export function mish(x: NDArray): NDArray {
+  requireArray("nn.mish", "x", x);
   return x.mul(np.tanh(softplusOf(x)));
 }
 
@@ -177,6 +187,7 @@ export function mish(x: NDArray): NDArray {
  * ```
  */
 export function softSign(x: NDArray): NDArray {
+  requireArray("nn.softSign", "x", x);
   return x.div(np.abs(x).add(1));
 }
 
@@ -193,6 +204,7 @@ export function softSign(x: NDArray): NDArray {
  * ```
  */
 export function squarePlus(x: NDArray, options: { b?: number } = {}): NDArray {
+  requireArray("nn.squarePlus", "x", x);
   return x.add(np.sqrt(x.square().add(options.b ?? 4))).div(2);
 }
 
@@ -213,6 +225,7 @@ export function standardize(
   x: NDArray,
   options: { axis?: number | number[]; epsilon?: number } = {},
 ): NDArray {
+  requireArray("nn.standardize", "x", x);
   const axis = options.axis ?? -1;
   const mean = np.mean(x, { axis, keepdims: true });
   const variance = np.mean(x.square(), { axis, keepdims: true }).sub(mean.square());
@@ -265,6 +278,7 @@ export function identity(x: NDArray): NDArray {
  * ```
  */
 export function log1mexp(x: NDArray): NDArray {
+  requireArray("nn.log1mexp", "x", x);
   const small = np.less(x, Math.LN2);
   const xs = np.where(small, x, 1), xl = np.where(small, 1, x);
   return np.where(small, np.log(np.expm1(xs.neg()).neg()), np.log1p(np.exp(xl.neg()).neg()));
@@ -286,6 +300,7 @@ export function logmeanexp(
   x: NDArray,
   options: { axis?: number | number[]; keepdims?: boolean } = {},
 ): NDArray {
+  requireArray("nn.logmeanexp", "x", x);
   const axes = options.axis === undefined
     ? x.shape.map((_, i) => i)
     : [options.axis].flat().map((a) => (a < 0 ? a + x.ndim : a));
@@ -305,6 +320,7 @@ export function logmeanexp(
  * ```
  */
 export function sparsePlus(x: NDArray): NDArray {
+  requireArray("nn.sparsePlus", "x", x);
   const mid = x.add(1).square().div(4);
   return np.where(np.lessEqual(x, -1), 0, np.where(np.greaterEqual(x, 1), x, mid)).astype(x.dtype);
 }
@@ -321,6 +337,7 @@ export function sparsePlus(x: NDArray): NDArray {
  * ```
  */
 export function sparseSigmoid(x: NDArray): NDArray {
+  requireArray("nn.sparseSigmoid", "x", x);
   // ½·clip(x + 1, 0, 2), as JAX (so the slope at ±1 is ¼, clip's half-slope at a tie)
   return np.clip(x.add(1), 0, 2).mul(0.5);
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { requireArray } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
@@ -51,6 +52,9 @@ export function dotProductAttention(
   value: NDArray,
   options: AttentionOptions = {},
 ): NDArray {
+  requireArray("nn.dotProductAttention", "query", query);
+  requireArray("nn.dotProductAttention", "key", key);
+  requireArray("nn.dotProductAttention", "value", value);
   const unbatched = query.ndim === 3;
   const q = unbatched ? np.expandDims(query, 0) : query;
   const k = unbatched ? np.expandDims(key, 0) : key;

@@ -9,6 +9,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
+import { checkInitArgs } from "./_checks.ts";
 
 // ---- initializers --------------------------------------------------------------------
 
@@ -40,6 +41,7 @@ export function glorotUniform(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.glorotUniform", key, shape);
   const [fanIn, fanOut] = fans(shape);
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return random.uniform(key, shape, { dtype: options.dtype, minval: -limit, maxval: limit });
@@ -65,6 +67,7 @@ export function heNormal(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.heNormal", key, shape);
   return varianceScaling(key, shape, 2, options.dtype);
 }
 
@@ -87,6 +90,7 @@ export function lecunNormal(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.lecunNormal", key, shape);
   return varianceScaling(key, shape, 1, options.dtype);
 }
 

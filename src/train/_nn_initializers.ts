@@ -11,6 +11,7 @@ import type { DType } from "../core/_dtype.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
+import { checkInitArgs } from "./_checks.ts";
 
 /** An initializer: a key and a shape to an array. */
 export type Initializer = (
@@ -59,6 +60,7 @@ export function varianceScaling(
     );
   }
   return (key, shape, options = {}) => {
+    checkInitArgs("nn.varianceScaling(...) initializer", key, shape);
     const dtype = options.dtype ?? "float32";
     const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
     const fanIn = shape.length < 2 ? (shape[0] ?? 1) : shape[shape.length - 2] * receptive;
@@ -144,6 +146,7 @@ export function glorotNormal(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.glorotNormal", key, shape);
   return named(1, "fanAvg", "truncatedNormal")(key, shape, options);
 }
 
@@ -165,6 +168,7 @@ export function heUniform(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.heUniform", key, shape);
   return named(2, "fanIn", "uniform")(key, shape, options);
 }
 
@@ -186,5 +190,6 @@ export function lecunUniform(
   shape: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkInitArgs("nn.lecunUniform", key, shape);
   return named(1, "fanIn", "uniform")(key, shape, options);
 }

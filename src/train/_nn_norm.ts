@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { requireArray, show } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -42,6 +43,7 @@ function affine(y: NDArray, o: NormOptions): NDArray {
  * ```
  */
 export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
+  requireArray("nn.layerNorm", "x", x);
   const mean = np.mean(x, { axis: -1, keepdims: true });
   const variance = np.maximum(
     np.mean(x.square(), { axis: -1, keepdims: true }).sub(mean.square()),
@@ -64,6 +66,7 @@ export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
  * ```
  */
 export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number } = {}): NDArray {
+  requireArray("nn.rmsNorm", "x", x);
   const ms = np.mean(x.square(), { axis: -1, keepdims: true });
   return affine(x.mul(np.rsqrt(ms.add(options.epsilon ?? 1e-6))), options);
 }
@@ -85,6 +88,7 @@ export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number
  * ```
  */
 export function groupNorm(x: NDArray, numGroups: number, options: NormOptions = {}): NDArray {
+  requireArray("nn.groupNorm", "x", x);
   const c = x.shape[x.ndim - 1];
   if (x.ndim < 2 || !Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
     throw new TypeError(
@@ -136,6 +140,16 @@ export function batchNorm(
   state: BatchNormState,
   options: NormOptions & { training?: boolean; momentum?: number } = {},
 ): [NDArray, BatchNormState] {
+  requireArray("nn.batchNorm", "x", x);
+  if (state === null || typeof state !== "object" || Array.isArray(state) || "shape" in state) {
+    throw new TypeError(
+      `nn.batchNorm: state must be the running statistics {mean, var}, got ${show(state)}` +
+        `${state === undefined ? " (was it left out?)" : ""}; start from ` +
+        `{mean: np.zeros([features]), var: np.ones([features])}.`,
+    );
+  }
+  requireArray("nn.batchNorm", "state.mean", state.mean);
+  requireArray("nn.batchNorm", "state.var", state.var);
   const eps = options.epsilon ?? 1e-5;
   if (options.training === false) {
     return [affine(x.sub(state.mean).mul(np.rsqrt(state.var.add(eps))), options), state];

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { checkOptions } from "../core/_validate.ts";
+import { checkOptions, requireArray } from "../core/_validate.ts";
 import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
@@ -67,6 +67,8 @@ function reduce(
 }
 
 function checkSameShape(op: string, a: NDArray, b: NDArray, what = "targets"): void {
+  requireArray(`losses.${op}`, "the first argument", a);
+  requireArray(`losses.${op}`, what, b);
   const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
   if (!same) {
     throw new TypeError(
@@ -77,6 +79,7 @@ function checkSameShape(op: string, a: NDArray, b: NDArray, what = "targets"): v
 }
 
 function checkHasClassAxis(op: string, logits: NDArray): void {
+  requireArray(`losses.${op}`, "logits", logits);
   if (logits.ndim === 0) {
     throw new TypeError(
       `losses.${op}: logits need a class axis (the last one), got a scalar; pass shape [..., classes].`,
@@ -155,6 +158,7 @@ export function softmaxCrossEntropyWithIntegerLabels(
 ): NDArray {
   const op = "softmaxCrossEntropyWithIntegerLabels";
   checkHasClassAxis(op, logits);
+  requireArray(`losses.${op}`, "labels", labels);
   if (labels.dtype !== "int32") {
     throw new TypeError(
       `losses.${op}: labels must be int32 class indices, got dtype ${labels.dtype}; use ` +
@@ -406,6 +410,7 @@ export function hingeLoss(
  * ```
  */
 export function smoothLabels(labels: NDArray, alpha: number): NDArray {
+  requireArray("losses.smoothLabels", "labels", labels);
   if (labels.ndim === 0) {
     throw new TypeError(
       `losses.smoothLabels: labels need a class axis (the last one), got a scalar.`,
