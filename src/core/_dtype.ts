@@ -131,6 +131,38 @@ export function intRange(dtype: DType): readonly [min: number, max: number] {
   throw new TypeError(`intRange: ${dtype} is not an integer dtype.`);
 }
 
+/**
+ * A JS number stored as `dtype` the way JAX stores a Python scalar (`jnp.full`, `.at[].set`,
+ * weak operands): an integer value wraps modulo 2ⁿ (int8 300 is 44, uint8 −1 is 255), a
+ * fractional value truncates toward zero and saturates at the range (NaN → 0), bool is v ≠ 0.
+ */
+export function scalarAs(dtype: DType, value: number): number {
+  if (dtype === "bool") return value !== 0 ? 1 : 0;
+  if (!isInteger(dtype)) return value;
+  if (Number.isNaN(value)) return 0;
+  const [lo, hi] = intRange(dtype);
+  if (!Number.isInteger(value)) return Math.max(lo, Math.min(hi, Math.trunc(value)));
+  const cell = allocate(dtype, 1);
+  cell[0] = value; // typed-array stores of integers wrap modulo 2ⁿ
+  return cell[0];
+}
+
+/**
+ * Throws a RangeError unless the JS number `value` (truncated toward zero) fits integer `dtype`,
+ * as `jnp.array` raises OverflowError for an out-of-bounds Python scalar.
+ */
+export function checkScalarFits(op: string, dtype: DType, value: number): void {
+  if (!isInteger(dtype) || dtype === "bool" || Number.isNaN(value)) return;
+  const [lo, hi] = intRange(dtype);
+  const t = Math.trunc(value);
+  if (t < lo || t > hi) {
+    throw new RangeError(
+      `${op}: ${value} is out of range for ${dtype} [${lo}, ${hi}] (JAX raises OverflowError). ` +
+        `Pick a wider dtype, or build it wider and convert with .astype("${dtype}") to wrap.`,
+    );
+  }
+}
+
 /** The largest finite value of a float dtype. */
 export function finiteMax(dtype: DType): number {
   switch (dtype) {

@@ -6,6 +6,7 @@
  * positions add up).
  */
 import { bind1 } from "../core/_trace.ts";
+import { isInteger, scalarAs } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import {
   type ArrayLike,
@@ -374,7 +375,18 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
   const flat = flatPositions(a, parsed);
   const n = a.size;
   const values = (op: string, v: ArrayLike) => {
-    let u = asArrayValue(`at(...).${op}`, v);
+    // a JS number is stored in an integer array as jnp stores a Python scalar (wraps); JAX
+    // raises for an integer outside int32 (a weak scalar is int32 without x64)
+    if (typeof v === "number" && Number.isInteger(v) && (v < -(2 ** 31) || v >= 2 ** 31)) {
+      throw new RangeError(
+        `at(...).${op}: ${v} is outside int32's range [-2147483648, 2147483647], where a JS ` +
+          `number used as an update lives (JAX raises OverflowError). Pass an array of the ` +
+          `target dtype instead, e.g. np.array([v]).astype(x.dtype).`,
+      );
+    }
+    let u = typeof v === "number" && isInteger(a.dtype) && a.dtype !== "bool"
+      ? ArrayValue.scalar(scalarAs(a.dtype, v), a.dtype)
+      : asArrayValue(`at(...).${op}`, v);
     u = lax.convert(u, a.dtype);
     const shape = broadcastShapes(`at(...).${op}`, u.shape, flat.shape);
     if (shape.length !== flat.shape.length || shape.some((d, i) => d !== flat.shape[i])) {

@@ -8,11 +8,13 @@
  */
 import {
   allocate,
+  checkScalarFits,
   type DType,
   dtypeOfTypedArray,
   intRange,
   isInteger,
   roundFloat16Direct,
+  scalarAs,
   type TypedArray,
 } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
@@ -98,6 +100,7 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
           }.`,
         );
       }
+      if (dtype !== undefined && typeof x === "number") checkScalarFits("np.array", dtype, x);
       out[k++] = Number(x);
       return;
     }
@@ -336,15 +339,8 @@ function fillAs(
     ? "bool"
     : checkDType(op, opts.dtype);
   checkAllocation(op, shape, dtype);
-  const v = Number(value);
-  // store what a conversion to dtype would: bool is 0/1, integers truncate and saturate
-  const [lo, hi] = isInteger(dtype) ? intRange(dtype) : [-Infinity, Infinity];
-  const stored = dtype === "bool"
-    ? (v !== 0 ? 1 : 0)
-    : isInteger(dtype)
-    ? (Number.isNaN(v) ? 0 : Math.max(lo, Math.min(hi, Math.trunc(v))))
-    : v;
-  return lax.full({ shape, dtype }, stored);
+  // as jnp.full stores a Python scalar: integer values wrap, fractions truncate and saturate
+  return lax.full({ shape, dtype }, scalarAs(dtype, Number(value)));
 }
 
 /**
