@@ -65,6 +65,8 @@ const DELEGATES: Record<string, string> = {
   "losses.l2Loss": "np.square", // ½ squaredError
   "losses.squaredError": "np.square", // (p − t)²
   "losses.logCosh": "np.abs", // stable log cosh via |x|
+  "optim.injectStatefulHyperparams": "optim.injectHyperparams", // same body
+  "optim.partition": "optim.multiTransform", // alias
   "optim.rprop": "optim.scaleByRprop", // chain(scaleByRprop, ...)
   "random.pareto": "random.exponential", // exp(exponential / b)
   "random.weibullMin": "random.exponential", // exponential^(1/c)·scale
@@ -76,29 +78,7 @@ const DELEGATES: Record<string, string> = {
  * Functions skipped entirely, each with its reason. `TODO(engine text)` entries
  * are known leaks still to fix: remove the entry when it is fixed.
  */
-const SKIP: Record<string, string> = {
-  "np.broadcastArrays": "TODO(engine text): () gives 'Invalid array length'",
-  "np.broadcastShapes": "TODO(engine text): () gives 'Invalid array length'",
-  "nn.varianceScaling":
-    "TODO(engine text): (x) converts the array to a number; the error does not name the function",
-  "losses.smoothLabels":
-    "TODO(engine text): (x, x) converts the array alpha to a number; the error does not name it",
-  "optim.injectHyperparams": "TODO(engine text): () gives 'Cannot convert undefined or null'",
-  "optim.injectStatefulHyperparams":
-    "TODO(engine text): () gives 'Cannot convert undefined or null'",
-  "optim.monitor": "TODO(engine text): () gives 'Cannot convert undefined or null'",
-  "optim.multiTransform": "TODO(engine text): () gives 'Cannot convert undefined or null'",
-  "optim.partition": "TODO(engine text): () gives 'Cannot convert undefined or null'",
-  "schedules.cosineOnecycle": "TODO(engine text): () gives 'Cannot destructure property'",
-  "schedules.linearOnecycle": "TODO(engine text): () gives 'Cannot destructure property'",
-  "schedules.polynomial": "TODO(engine text): () gives 'Cannot destructure property'",
-  "schedules.warmupExponentialDecay": "TODO(engine text): () gives 'Cannot destructure property'",
-  "schedules.warmupConstant": "TODO(engine text): () gives 'Cannot read properties of undefined'",
-  "schedules.joinSchedules": "TODO(engine text): () gives 'Cannot read properties of undefined'",
-  "schedules.sgdr": "TODO(engine text): (x) gives 'cycles.map is not a function'",
-  "tree.keystr": "TODO(engine text): (x) gives 'path.map is not a function'",
-  "tree.mapWithPath": "TODO(engine text): (x, x) gives 'f is not a function'",
-};
+const SKIP: Record<string, string> = {};
 
 const x = np.array([1, 2, 3], { dtype: "float32" });
 const ARG_LISTS: [string, unknown[]][] = [
@@ -197,5 +177,7 @@ describe("the fixed argument errors say what to do", () => {
     assert.deepEqual(np.fft.fftshift(np.array([0, 1, 2, 3]), [0]).toArray(), [2, 3, 0, 1]);
     assert.deepEqual(np.tile(np.array([1, 2]), 2).toArray(), [1, 2, 1, 2]);
     assert.deepEqual(nn.glorotNormal(random.key(0), [2, 3]).shape, [2, 3]);
+    assert.deepEqual(np.broadcastShapes(), []); // as NumPy: no shapes broadcast to a scalar
+    assert.deepEqual(np.broadcastArrays(), []);
   });
 });

@@ -31,7 +31,7 @@ export function fmtShape(shape: Shape): string {
 
 /** NumPy broadcasting of several shapes; `op` names the caller in the error. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  const rank = Math.max(...shapes.map((s) => s.length));
+  const rank = Math.max(0, ...shapes.map((s) => s.length)); // no shapes: a scalar
   const out = new Array<number>(rank).fill(1);
   for (const s of shapes) {
     for (let i = 0; i < s.length; i++) {

@@ -267,6 +267,17 @@ export function requireList(op: string, what: string, x: unknown, allowInt = tru
   );
 }
 
+/**
+ * Checks that a required argument is a plain object (a record of named
+ * settings, transforms or hyperparameters); `like` shows its form in the message.
+ */
+export function requireRecord(op: string, what: string, x: unknown, like: string): void {
+  if (isPlainObject(x)) return;
+  throw new TypeError(
+    `${op}: ${what} must be an object like ${like}, got ${show(x)}${leftOut(x)}.`,
+  );
+}
+
 /** Checks that a required callback is a function. */
 export function requireFunction(op: string, what: string, x: unknown): void {
   if (typeof x === "function") return;

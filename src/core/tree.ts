@@ -15,6 +15,7 @@
  * @module
  */
 import type { NDArray } from "./_ndarray.ts";
+import { requireFunction, requireList } from "./_validate.ts";
 
 /** A pytree whose leaves are arrays: the shape of parameters, gradients and optimizer states. */
 export type ArrayTree =
@@ -527,6 +528,7 @@ export type KeyPath = readonly PathKey[];
  * ```
  */
 export function keystr(path: KeyPath): string {
+  requireList("tree.keystr", "path", path, false);
   return path.map((k) =>
     k.kind === "attr"
       ? `.${k.name}`
@@ -601,6 +603,7 @@ export function mapWithPath<T>(
   tree: T,
   ...rest: T[]
 ): T {
+  requireFunction("tree.mapWithPath", "f", f);
   const pairs = flattenWithPath(tree);
   const def = structure(tree);
   const others = rest.map((r, k) => {

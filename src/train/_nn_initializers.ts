@@ -12,6 +12,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
 import { checkInitArgs } from "./_checks.ts";
+import { checkNumber } from "../core/_validate.ts";
 
 /** An initializer: a key and a shape to an array. */
 export type Initializer = (
@@ -48,6 +49,7 @@ export function varianceScaling(
   mode: FanMode,
   distribution: InitDistribution,
 ): Initializer {
+  checkNumber("nn.varianceScaling", "scale", scale);
   if (!(scale > 0)) {
     throw new RangeError(`nn.varianceScaling: scale must be positive, got ${scale}.`);
   }

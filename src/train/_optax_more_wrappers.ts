@@ -13,6 +13,7 @@
 import { NDArray } from "../core/_ndarray.ts";
 import { flatten, leaves, map, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
+import { requireRecord } from "../core/_validate.ts";
 import { cond } from "../transforms/control_flow.ts";
 import type { ExtraArgs, GradientTransformation } from "./_gradient_transformations.ts";
 import { type LabelSpec, masked, multiTransform } from "./_optax_wrappers.ts";
@@ -438,6 +439,7 @@ export function monitor(
   readonly measurements: Record<string, unknown>;
   readonly measureStates: unknown[];
 }> {
+  requireRecord("optim.monitor", "measures", measures, "{name: transformation or function}");
   const names = Object.keys(measures);
   const asTransform = names.map((n) => {
     const m = measures[n];

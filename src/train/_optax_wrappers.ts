@@ -12,6 +12,7 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import { flatten as flattenTree, leaves, map, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
+import { requireFunction, requireRecord } from "../core/_validate.ts";
 import type {
   ExtraArgs,
   GradientTransformation,
@@ -58,6 +59,13 @@ export function injectHyperparams<H extends string>(
   factory: (hyperparams: Record<H, Hyperparam>) => GradientTransformation,
   hyperparams: Record<H, ScalarOrSchedule>,
 ): GradientTransformation<InjectHyperparamsState> {
+  requireFunction("optim.injectHyperparams", "factory", factory);
+  requireRecord(
+    "optim.injectHyperparams",
+    "hyperparams",
+    hyperparams,
+    "{learningRate: 1e-3} (numbers or schedules)",
+  );
   const names = Object.keys(hyperparams) as H[];
   for (const n of names) {
     const v = hyperparams[n];
@@ -179,6 +187,12 @@ export function multiTransform(
   transforms: Record<string, GradientTransformation>,
   labels: LabelSpec,
 ): GradientTransformation<{ readonly innerStates: Record<string, unknown> }> {
+  requireRecord(
+    "optim.multiTransform",
+    "transforms",
+    transforms,
+    "{label: transformation}",
+  );
   const names = Object.keys(transforms);
   return {
     init(params) {

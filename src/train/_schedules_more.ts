@@ -7,6 +7,7 @@
  */
 import { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
+import { requireList, requireRecord } from "../core/_validate.ts";
 import {
   exponentialDecay,
   type ExponentialDecayOptions,
@@ -61,6 +62,12 @@ export interface PolynomialOptions {
  * ```
  */
 export function polynomial(options: PolynomialOptions): Schedule {
+  requireRecord(
+    "schedules.polynomial",
+    "options",
+    options,
+    "{initValue, endValue, power, transitionSteps}",
+  );
   const { initValue, endValue, power, transitionSteps } = options;
   finite("polynomial", "initValue", initValue);
   finite("polynomial", "endValue", endValue);
@@ -164,6 +171,7 @@ export interface OnecycleOptions {
  * ```
  */
 export function cosineOnecycle(options: OnecycleOptions): Schedule {
+  requireRecord("schedules.cosineOnecycle", "options", options, "{transitionSteps, peakValue}");
   const { transitionSteps, peakValue, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 } =
     options;
   if (!(transitionSteps > 0)) {
@@ -192,6 +200,7 @@ export function cosineOnecycle(options: OnecycleOptions): Schedule {
  * ```
  */
 export function linearOnecycle(options: OnecycleOptions & { pctFinal?: number }): Schedule {
+  requireRecord("schedules.linearOnecycle", "options", options, "{transitionSteps, peakValue}");
   const {
     transitionSteps,
     peakValue,
@@ -228,6 +237,15 @@ export function linearOnecycle(options: OnecycleOptions & { pctFinal?: number })
  * ```
  */
 export function sgdr(cycles: readonly WarmupCosineDecayOptions[]): Schedule {
+  requireList("schedules.sgdr", "cycles", cycles, false);
+  cycles.forEach((c, i) =>
+    requireRecord(
+      "schedules.sgdr",
+      `cycle ${i}`,
+      c,
+      "{initValue, peakValue, warmupSteps, decaySteps}",
+    )
+  );
   if (cycles.length === 0) throw new TypeError(`schedules.sgdr: needs at least one cycle.`);
   const boundaries: number[] = [];
   let at = 0;
@@ -254,6 +272,12 @@ export function sgdr(cycles: readonly WarmupCosineDecayOptions[]): Schedule {
 export function warmupConstant(
   options: { initValue: number; peakValue: number; warmupSteps: number },
 ): Schedule {
+  requireRecord(
+    "schedules.warmupConstant",
+    "options",
+    options,
+    "{initValue, peakValue, warmupSteps}",
+  );
   return linear({
     initValue: options.initValue,
     endValue: options.peakValue,
@@ -285,6 +309,12 @@ export function warmupExponentialDecay(
     warmupSteps: number;
   },
 ): Schedule {
+  requireRecord(
+    "schedules.warmupExponentialDecay",
+    "options",
+    options,
+    "{initValue, peakValue, warmupSteps, transitionSteps, decayRate}",
+  );
   const { initValue, peakValue, warmupSteps, ...decay } = options;
   return joinSchedules([
     linear({ initValue, endValue: peakValue, transitionSteps: warmupSteps }),

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { checkOptions, requireArray } from "../core/_validate.ts";
+import { checkNumber, checkOptions, requireArray } from "../core/_validate.ts";
 import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
@@ -416,6 +416,7 @@ export function smoothLabels(labels: NDArray, alpha: number): NDArray {
       `losses.smoothLabels: labels need a class axis (the last one), got a scalar.`,
     );
   }
+  checkNumber("losses.smoothLabels", "alpha", alpha);
   if (!(alpha >= 0 && alpha <= 1)) {
     throw new RangeError(`losses.smoothLabels: alpha must lie in [0, 1], got ${alpha}.`);
   }

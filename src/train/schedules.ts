@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkOptions, show } from "../core/_validate.ts";
+import { checkOptions, requireList, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -387,6 +387,8 @@ export function joinSchedules(
   schedules: readonly Schedule[],
   boundaries: readonly number[],
 ): Schedule {
+  requireList("schedules.joinSchedules", "schedules", schedules, false);
+  requireList("schedules.joinSchedules", "boundaries", boundaries, false);
   if (schedules.length !== boundaries.length + 1 || schedules.length === 0) {
     throw new TypeError(
       `schedules.joinSchedules: needs one more schedule than boundaries, got ` +
