@@ -19,6 +19,7 @@ import * as np from "../numpy/numpy.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { broadcastShapes } from "../core/_shape.ts";
 import {
+  checkArity,
   checkFloat,
   checkKey,
   checkShape,
@@ -223,6 +224,7 @@ export function binomial(
   shape?: readonly number[],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkArity("binomial", arguments.length, 5);
   const op = "binomial";
   checkKey(op, key);
   checkParam(op, "n", n);
@@ -271,6 +273,7 @@ export function multinomial(
   p: NDArray,
   options: { shape?: readonly number[]; dtype?: DType } = {},
 ): NDArray {
+  checkArity("multinomial", arguments.length, 4);
   const op = "multinomial";
   checkKey(op, key);
   checkParam(op, "n", n);

@@ -80,6 +80,16 @@ evalHooks.randomBits = (key, { shape, foldIn, legacy, mode }) => {
   return new ArrayValue(asInt32(words), shape, "int32");
 };
 
+/** Throws a TypeError when a sampler is called with more arguments than it takes. */
+export function checkArity(op: string, given: number, max: number): void {
+  if (given > max) {
+    throw new TypeError(
+      `random.${op}: takes at most ${max} arguments, got ${given}; the extra ones would be ` +
+        `ignored. Pass options (dtype, axis, ...) in the options object.`,
+    );
+  }
+}
+
 /** Throws unless `key` is an int32[2] key. */
 export function checkKey(op: string, key: NDArray): NDArray {
   if (!(key instanceof NDArray) || key.dtype !== "int32" || key.ndim !== 1 || key.shape[0] !== 2) {

@@ -19,6 +19,7 @@ import { bitsToNormalF32 } from "../kernels/sampling.ts";
 import { ndtri } from "../kernels/special.ts";
 import * as np from "../numpy/numpy.ts";
 import {
+  checkArity,
   checkFloat,
   checkKey,
   checkShape,
@@ -185,6 +186,7 @@ export function gamma(
   shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("gamma", arguments.length, 4);
   const { s, dtype } = resolve("gamma", key, shape, [a], options.dtype);
   return out(gammaValues("gamma", key, a, s, dtype, false), s, dtype);
 }
@@ -212,6 +214,7 @@ export function loggamma(
   shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("loggamma", arguments.length, 4);
   const { s, dtype } = resolve("loggamma", key, shape, [a], options.dtype);
   return out(gammaValues("loggamma", key, a, s, dtype, true), s, dtype);
 }
@@ -242,6 +245,7 @@ export function beta(
   shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("beta", arguments.length, 5);
   const { s, dtype } = resolve("beta", key, shape, [a, b], options.dtype);
   const r = rounder(dtype);
   const [ka, kb] = concrete.split(...concreteKey("beta", key), 2);
@@ -282,6 +286,7 @@ export function dirichlet(
   shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("dirichlet", arguments.length, 4);
   checkKey("dirichlet", key);
   if (!(alpha instanceof NDArray) || alpha.ndim < 1) {
     throw new TypeError(`random.dirichlet: alpha must be an array with at least one axis.`);
@@ -327,6 +332,7 @@ export function chisquare(
   shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("chisquare", arguments.length, 4);
   const { s, dtype } = resolve("chisquare", key, shape, [df], options.dtype);
   const r = rounder(dtype);
   const half = typeof df === "number" ? r(r(df) / 2) : np.div(df.astype(dtype), 2);
@@ -357,6 +363,7 @@ export function t(
   shape: readonly number[] = [],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("t", arguments.length, 4);
   const { s, dtype } = resolve("t", key, shape, [df], options.dtype);
   const r = rounder(dtype);
   const [kn, kg] = concrete.split(...concreteKey("t", key), 2);
@@ -392,6 +399,7 @@ export function f(
   shape: readonly number[] = [],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("f", arguments.length, 5);
   const { s, dtype } = resolve("f", key, shape, [], options.dtype);
   const r = rounder(dtype);
   const [kd, kn] = concrete.split(...concreteKey("f", key), 2);
@@ -426,6 +434,7 @@ export function generalizedNormal(
   shape: readonly number[] = [],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("generalizedNormal", arguments.length, 4);
   const { s, dtype } = resolve("generalizedNormal", key, shape, [], options.dtype);
   return out(generalizedNormalValues(key, p, s, dtype), s, dtype);
 }
@@ -473,6 +482,7 @@ export function ball(
   shape: readonly number[] = [],
   options: GammaOptions = {},
 ): NDArray {
+  checkArity("ball", arguments.length, 5);
   const { s, dtype } = resolve("ball", key, shape, [], options.dtype);
   if (!Number.isInteger(d) || d < 1) {
     throw new RangeError(`random.ball: d must be a positive integer, got ${d}.`);
@@ -533,6 +543,7 @@ function lgamma(x: number): number {
  * ```
  */
 export function poisson(key: NDArray, lam: number | NDArray, shape?: readonly number[]): NDArray {
+  checkArity("poisson", arguments.length, 3);
   const { s } = resolve("poisson", key, shape, [lam], "float32");
   const r = Math.fround;
   const lams = paramValues("poisson", lam, s).map(r);

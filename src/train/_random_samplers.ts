@@ -9,8 +9,10 @@
 import type { DType } from "../core/_dtype.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
+import { checkOptions } from "../core/_validate.ts";
 import {
   bits32,
+  checkArity,
   checkKey,
   checkShape,
   floatArgs,
@@ -54,6 +56,8 @@ function mulMod32(a: NDArray, m: number): NDArray {
  * @param shape The sample shape.
  * @param minval Smallest value (inclusive).
  * @param maxval Largest value (exclusive); maxval ≤ minval gives minval.
+ * @param options `dtype`: only `"int32"` (the default) so far; JAX draws 8- and 16-bit words
+ *   for the narrow dtypes, which difftrace does not reproduce yet, so those throw.
  * @returns int32 samples.
  *
  * @example
@@ -70,7 +74,17 @@ export function randint(
   shape: readonly number[],
   minval: number,
   maxval: number,
+  options: { dtype?: DType } = {},
 ): NDArray {
+  checkArity("randint", arguments.length, 5);
+  checkOptions("random.randint", options, ["dtype"]);
+  if (options.dtype !== undefined && options.dtype !== "int32") {
+    throw new TypeError(
+      `random.randint: dtype ${JSON.stringify(options.dtype)} is not supported; only "int32" ` +
+        `is (JAX draws narrower words for int8/int16/uint8, so converting int32 draws would not ` +
+        `give JAX's samples). Draw int32 and use .astype(...) if JAX's exact draws do not matter.`,
+    );
+  }
   checkKey("randint", key);
   const s = checkShape("randint", shape);
   if (!Number.isInteger(minval) || !Number.isInteger(maxval)) {
@@ -115,6 +129,7 @@ export function exponential(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("exponential", arguments.length, 3);
   const { s, dtype } = floatArgs("exponential", key, shape, options);
   return np.neg(np.log1p(np.neg(uniform01(key, s, dtype))));
 }
@@ -141,6 +156,7 @@ export function laplace(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("laplace", arguments.length, 3);
   const { s, dtype } = floatArgs("laplace", key, shape, options);
   const epsneg = dtype === "float32" ? 2 ** -24 : 2 ** -53;
   const u = uniformIn(key, s, dtype, -1 + epsneg, 1);
@@ -169,6 +185,7 @@ export function logistic(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("logistic", arguments.length, 3);
   const { s, dtype } = floatArgs("logistic", key, shape, options);
   const x = uniformIn(key, s, dtype, dtype === "float32" ? F32_TINY : F64_TINY, 1);
   return np.sub(np.log(x), np.log1p(np.neg(x)));
@@ -197,6 +214,7 @@ export function cauchy(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("cauchy", arguments.length, 3);
   const { s, dtype } = floatArgs("cauchy", key, shape, options);
   const u = uniformIn(key, s, dtype, dtype === "float32" ? 2 ** -23 : 2 ** -52, 1);
   return np.tan(np.mul(np.sub(u, 0.5), Math.PI));
@@ -219,6 +237,7 @@ export function cauchy(
  * ```
  */
 export function rademacher(key: NDArray, shape: readonly number[] = []): NDArray {
+  checkArity("rademacher", arguments.length, 2);
   checkKey("rademacher", key);
   const b = np.less(uniform01(key, checkShape("rademacher", shape), "float32"), 0.5);
   return np.sub(np.mul(b.astype("int32"), 2), 1).astype("int32");
@@ -247,6 +266,7 @@ export function pareto(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("pareto", arguments.length, 4);
   return np.exp(np.div(exponential(key, shape, options), b));
 }
 
@@ -274,6 +294,7 @@ export function rayleigh(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("rayleigh", arguments.length, 4);
   const { s, dtype } = floatArgs("rayleigh", key, shape, options);
   return np.mul(scale, np.sqrt(np.mul(np.log(uniform01(key, s, dtype)), -2)));
 }
@@ -304,6 +325,7 @@ export function weibullMin(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("weibullMin", arguments.length, 5);
   const e = exponential(key, shape, options);
   return np.mul(np.pow(e, np.div(1, concentration)), scale);
 }
@@ -331,6 +353,7 @@ export function lognormal(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("lognormal", arguments.length, 4);
   const { s, dtype } = floatArgs("lognormal", key, shape, options);
   return np.exp(np.mul(standardNormal(key, s, dtype), sigma));
 }
@@ -357,6 +380,7 @@ export function maxwell(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("maxwell", arguments.length, 3);
   const { s, dtype } = floatArgs("maxwell", key, shape, options);
   const z = standardNormal(key, [...s, 3], dtype);
   return np.sqrt(np.sum(np.mul(z, z), { axis: -1 }));
@@ -388,6 +412,7 @@ export function doubleSidedMaxwell(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("doubleSidedMaxwell", arguments.length, 5);
   const { s, dtype } = floatArgs("doubleSidedMaxwell", key, shape, options);
   const [km, kr] = split2(key);
   const m = maxwell(km, s, { dtype });
@@ -420,6 +445,7 @@ export function wald(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("wald", arguments.length, 4);
   const { s, dtype } = floatArgs("wald", key, shape, options);
   const [k1, k2] = split2(key);
   const v = standardNormal(k1, s, dtype);
@@ -450,6 +476,7 @@ export function wald(
  * ```
  */
 export function geometric(key: NDArray, p: number, shape: readonly number[] = []): NDArray {
+  checkArity("geometric", arguments.length, 3);
   checkKey("geometric", key);
   const s = checkShape("geometric", shape);
   const u = uniform01(key, s, "float32");
@@ -485,6 +512,7 @@ export function triangular(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("triangular", arguments.length, 6);
   const { s, dtype } = floatArgs("triangular", key, shape, options);
   if (!(left <= mode && mode <= right && left < right)) {
     throw new RangeError(

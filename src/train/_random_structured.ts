@@ -10,6 +10,7 @@ import type { DType } from "../core/_dtype.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import {
+  checkArity,
   checkFloat,
   checkKey,
   checkShape,
@@ -48,6 +49,7 @@ export function choice(
   shape: readonly number[] = [],
   options: { replace?: boolean; p?: NDArray | readonly number[]; axis?: number } = {},
 ): NDArray {
+  checkArity("choice", arguments.length, 4);
   checkKey("choice", key);
   const s = checkShape("choice", shape);
   const replace = options.replace ?? true;
@@ -198,6 +200,7 @@ export function orthogonal(
   n: number,
   options: { shape?: readonly number[]; m?: number; dtype?: DType } = {},
 ): NDArray {
+  checkArity("orthogonal", arguments.length, 3);
   checkKey("orthogonal", key);
   concreteKey("orthogonal", key);
   const m = options.m ?? n;
@@ -257,6 +260,7 @@ export function multivariateNormal(
   shape: readonly number[] = [],
   options: FloatOptions = {},
 ): NDArray {
+  checkArity("multivariateNormal", arguments.length, 5);
   const { s, dtype } = floatArgs("multivariateNormal", key, shape, options);
   const n = mean.shape[mean.ndim - 1];
   if (mean.ndim !== 1 || cov.ndim !== 2 || cov.shape[0] !== n || cov.shape[1] !== n) {

@@ -25,6 +25,7 @@ import { seedKey } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   bits32,
+  checkArity,
   checkFloat,
   checkKey,
   checkShape,
@@ -130,6 +131,7 @@ export function key(seed: number): NDArray {
  * ```
  */
 export function split(key: NDArray, num = 2): NDArray[] {
+  checkArity("split", arguments.length, 2);
   checkKey("split", key);
   if (!Number.isInteger(num) || num < 1) {
     throw new RangeError(`random.split: num must be a positive integer, got ${num}.`);
@@ -155,6 +157,7 @@ export function split(key: NDArray, num = 2): NDArray[] {
  * ```
  */
 export function foldIn(key: NDArray, data: number): NDArray {
+  checkArity("foldIn", arguments.length, 2);
   checkKey("foldIn", key);
   if (!Number.isInteger(data)) {
     throw new TypeError(`random.foldIn: data must be an integer, got ${data}.`);
@@ -180,6 +183,7 @@ export function foldIn(key: NDArray, data: number): NDArray {
  * ```
  */
 export function bits(key: NDArray, shape: readonly number[] = []): NDArray {
+  checkArity("bits", arguments.length, 2);
   checkKey("bits", key);
   return bits32(key, checkShape("bits", shape));
 }
@@ -208,6 +212,7 @@ export function uniform(
   shape: readonly number[] | number = [],
   options: { dtype?: DType; minval?: number | NDArray; maxval?: number | NDArray } = {},
 ): NDArray {
+  checkArity("uniform", arguments.length, 3);
   checkKey("uniform", key);
   checkOptions("random.uniform", options, ["dtype", "minval", "maxval"]);
   if (options.minval !== undefined) checkFinite("random.uniform", "minval", options.minval);
@@ -242,6 +247,7 @@ export function normal(
   shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkArity("normal", arguments.length, 3);
   checkKey("normal", key);
   checkOptions("random.normal", options, ["dtype"]);
   const s = checkShape("normal", shape);
@@ -276,6 +282,7 @@ export function truncatedNormal(
   shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkArity("truncatedNormal", arguments.length, 5);
   checkKey("truncatedNormal", key);
   checkOptions("random.truncatedNormal", options, ["dtype"]);
   checkNumber("random.truncatedNormal", "lower", lower);
@@ -318,6 +325,7 @@ export function bernoulli(
   p: number | NDArray = 0.5,
   shape?: readonly number[] | number,
 ): NDArray {
+  checkArity("bernoulli", arguments.length, 3);
   checkKey("bernoulli", key);
   if (typeof p !== "number" && !(p instanceof NDArray)) {
     throw new TypeError(`random.bernoulli: p must be a number or an array, got ${show(p)}.`);
@@ -351,6 +359,7 @@ export function gumbel(
   shape: readonly number[] | number = [],
   options: { dtype?: DType } = {},
 ): NDArray {
+  checkArity("gumbel", arguments.length, 3);
   checkKey("gumbel", key);
   const s = checkShape("gumbel", shape);
   const dtype = checkFloat("gumbel", options.dtype ?? "float32");
@@ -382,6 +391,7 @@ export function categorical(
   logits: NDArray,
   options: { axis?: number; shape?: readonly number[] } = {},
 ): NDArray {
+  checkArity("categorical", arguments.length, 3);
   checkKey("categorical", key);
   checkOptions("random.categorical", options, ["axis", "shape"]);
   if (!(logits instanceof NDArray) || logits.ndim === 0) {
@@ -435,6 +445,7 @@ export function permutation(
   x: number | NDArray,
   options: { axis?: number; independent?: boolean } = {},
 ): NDArray {
+  checkArity("permutation", arguments.length, 3);
   checkKey("permutation", key);
   checkOptions("random.permutation", options, ["axis", "independent"]);
   if (typeof x === "number") {
@@ -496,6 +507,7 @@ function shuffleAlong(key: NDArray, op: string, x: NDArray, axis: number): NDArr
  * ```
  */
 export function shuffle(key: NDArray, x: NDArray, axis = 0): NDArray {
+  checkArity("shuffle", arguments.length, 3);
   checkKey("shuffle", key);
   if (!(x instanceof NDArray) || x.ndim === 0) {
     throw new TypeError(`random.shuffle: x must be an array with at least one axis.`);
