@@ -8,7 +8,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { losses, nn, np, optim, random, schedules, tree } from "../mod.ts";
+import * as difftrace from "../mod.ts";
+import { debug, io, lax, losses, nn, np, optim, random, schedules, tree } from "../mod.ts";
 import { ENGINE_TEXT } from "./_helpers.ts";
 
 /** Engine messages beyond the shared pattern that this sweep also refuses. */
@@ -24,6 +25,16 @@ const NAMESPACES: Record<string, object> = {
   schedules,
   random,
   tree,
+  lax,
+  debug,
+  io,
+  // the top-level functions (transforms, checkGrads, display helpers); createWorkerPool starts
+  // workers and has its own argument tests in the pool's files
+  difftrace: Object.fromEntries(
+    Object.entries(difftrace).filter(([k, v]) =>
+      typeof v === "function" && k !== "createWorkerPool"
+    ),
+  ),
 };
 
 /**
@@ -32,6 +43,7 @@ const NAMESPACES: Record<string, object> = {
  * the checking and its name is still an exported, documented function.
  */
 const DELEGATES: Record<string, string> = {
+  "lax.switchBranch": "lax.switch",
   "np.absolute": "np.abs", // alias
   "np.negative": "np.neg", // alias
   "np.allclose": "np.isclose", // allclose = all(isclose(...))
@@ -100,19 +112,32 @@ function exportedFunctions(): [string, (...args: unknown[]) => unknown][] {
   return out;
 }
 
-/** The problem with calling `f(...args)`, or undefined when it returns or throws cleanly. */
-function problem(qualified: string, f: (...args: unknown[]) => unknown, args: unknown[]) {
+/** What is wrong with an error thrown (or a promise rejected) by `qualified`, if anything. */
+function judge(qualified: string, f: (...args: unknown[]) => unknown, e: unknown) {
+  if (!(e instanceof Error)) return `threw a non-Error ${String(e)}`;
+  const m = e.message;
+  if (ENGINE_TEXT.test(m) || MORE_ENGINE_TEXT.test(m)) return `engine text: ${m}`;
+  const short = qualified.slice(qualified.lastIndexOf(".") + 1);
+  const names = [qualified, short, f.name, DELEGATES[qualified]].filter(Boolean) as string[];
+  if (!names.some((n) => m.includes(n))) return `does not name ${qualified}: ${m}`;
+  return undefined;
+}
+
+/**
+ * The problem with calling `f(...args)`, or undefined when it returns or throws cleanly;
+ * an async function (io.load) is judged by how its promise settles.
+ */
+async function problem(
+  qualified: string,
+  f: (...args: unknown[]) => unknown,
+  args: unknown[],
+): Promise<string | undefined> {
   try {
-    f(...args);
+    const r = f(...args);
+    if (r instanceof Promise) await r;
     return undefined;
   } catch (e) {
-    if (!(e instanceof Error)) return `threw a non-Error ${String(e)}`;
-    const m = e.message;
-    if (ENGINE_TEXT.test(m) || MORE_ENGINE_TEXT.test(m)) return `engine text: ${m}`;
-    const short = qualified.slice(qualified.lastIndexOf(".") + 1);
-    const names = [qualified, short, f.name, DELEGATES[qualified]].filter(Boolean) as string[];
-    if (!names.some((n) => m.includes(n))) return `does not name ${qualified}: ${m}`;
-    return undefined;
+    return judge(qualified, f, e);
   }
 }
 
@@ -126,12 +151,12 @@ describe("argument sweep over the public namespaces", () => {
     assert.ok(fns.length > 300, `only ${fns.length} functions found`);
   });
 
-  it("rejects missing, extra and undefined arguments with errors that name the function", () => {
+  it("rejects missing, extra and undefined arguments with errors that name the function", async () => {
     const bad: string[] = [];
     for (const [q, f] of fns) {
       if (q in SKIP) continue;
       for (const [label, args] of ARG_LISTS) {
-        const p = problem(q, f, args);
+        const p = await problem(q, f, args);
         if (p !== undefined) bad.push(`${q}${label}: ${p.slice(0, 200)}`);
       }
     }

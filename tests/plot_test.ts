@@ -160,6 +160,12 @@ describe("lineChart", () => {
     assert.ok(svg.includes("x &lt; y &amp; z"));
     assert.ok(!svg.includes("a<b"));
     assert.equal(escapeXml("it's\u0001"), "it&apos;s");
+    for (const bad of [undefined, 5, null, {}]) {
+      assert.throws(
+        () => escapeXml(bad as unknown as string),
+        /^TypeError: escapeXml: text must be a string/,
+      );
+    }
   });
 
   it("gives different charts different clip ids", () => {

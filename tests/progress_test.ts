@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { formatDuration, formatMetric, progressBar } from "../src/display/progress.ts";
+import { np } from "../mod.ts";
 
 /** A bar wired to a fake clock and a collecting writer. */
 function harness(options: { tty: boolean; total?: number; examplesPerStep?: number }) {
@@ -196,5 +197,20 @@ describe("progressBar at 80 columns", () => {
     });
     bar.update(5, { loss: 1 }, { force: true });
     assert.match(out[out.length - 1], /e \[#{5}\.{5}\] {3}5\/10 {2}loss 1/);
+  });
+  it("rejects a step or a metric that is not a number, naming the update", () => {
+    const bar = progressBar({ total: 10, write: () => {} });
+    assert.throws(
+      () => bar.update(undefined as unknown as number),
+      /progressBar\.update: step must be a number/,
+    );
+    assert.throws(
+      () => bar.update(1, { loss: np.array([1, 2]) as unknown as number }),
+      /progressBar\.update: metric "loss" must be a number/,
+    );
+    assert.throws(
+      () => formatMetric(undefined as unknown as number),
+      /^TypeError: formatMetric: value must be a number/,
+    );
   });
 });

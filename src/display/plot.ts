@@ -121,6 +121,12 @@ const LEGEND_MAX_CHARS = 28;
  * ```
  */
 export function escapeXml(text: string): string {
+  if (typeof text !== "string") {
+    throw new TypeError(
+      `escapeXml: text must be a string, got ${text === null ? "null" : typeof text}; ` +
+        "convert it first, e.g. escapeXml(String(value)).",
+    );
+  }
   return text
     // deno-lint-ignore no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")

@@ -172,6 +172,12 @@ export function formatDuration(seconds: number): string {
  * ```
  */
 export function formatMetric(value: number): string {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `formatMetric: value must be a number, got ${value === null ? "null" : typeof value}; ` +
+        "convert a one-element array with Number(x) first.",
+    );
+  }
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (value === 0) return "0";
@@ -337,6 +343,17 @@ export function progressBar(options: ProgressOptions): ProgressBar {
   return {
     update(step: number, newMetrics?: Record<string, number>, opts?: UpdateOptions): void {
       if (finished) return;
+      if (typeof step !== "number" || Number.isNaN(step)) {
+        throw new TypeError(`progressBar.update: step must be a number, got ${show(step)}.`);
+      }
+      for (const [k, v] of Object.entries(newMetrics ?? {})) {
+        if (typeof v !== "number") {
+          throw new TypeError(
+            `progressBar.update: metric "${k}" must be a number, got ${show(v)}; ` +
+              "convert a one-element array with Number(x) first.",
+          );
+        }
+      }
       const s = Math.max(0, Math.min(total, Math.floor(step)));
       const perStep = opts?.examples ?? options.examplesPerStep;
       if (opts?.examples !== undefined) sawExamples = true;

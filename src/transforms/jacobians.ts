@@ -253,5 +253,8 @@ export function hessian<A extends readonly unknown[], R, const N extends Argnums
   f: (...args: A) => R,
   options: JacobianOptions<N> | N = {},
 ): (...args: A) => Jacobian<Jacobian<R, GradsOf<A, N>>, GradsOf<A, N>> {
+  // checked here too, so that a misuse names hessian rather than the jacrev inside it
+  checkFunction("hessian", f);
+  gradOptions("hessian", options, ["argnums"]);
   return jacfwd(jacrev(f, options), options);
 }
