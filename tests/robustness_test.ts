@@ -366,7 +366,7 @@ describe("transforms: options and argnums", () => {
       "hessian with an unknown option",
       () => hessian(f, bad({ argnums: 0, x: 1 })),
       TypeError,
-      "jacrev",
+      "hessian",
     ],
     ["jvp with a bare primal", () => jvp((x: np.NDArray) => x, bad(a), bad(a)), TypeError, "jvp"],
     [

@@ -204,7 +204,7 @@ export function tensordot(
  * import assert from "node:assert/strict";
  * const y = np.linalg.multiDot([np.ones([10, 2]), np.ones([2, 10]), np.ones([10])]);
  * assert.deepEqual(y.shape, [10]);
- * assert.equal(y.toArray()[0], 20);
+ * assert.deepEqual(y.toArray(), Array(10).fill(20));
  * ```
  */
 export function multiDot(arrays: readonly ArrayLike[]): NDArray {
