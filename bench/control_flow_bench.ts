@@ -14,19 +14,9 @@
  */
 import { checkpoint, grad, jit, lax, makeJaxpr, type NDArray, np, random } from "../mod.ts";
 import { linearProgram } from "../src/transforms/autodiff.ts";
+import { STORAGE_BYTES } from "../src/core/_dtype.ts";
 
-const BYTES: Record<np.DType, number> = {
-  float32: 4,
-  float64: 8,
-  float16: 4,
-  bfloat16: 4,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  uint32: 4,
-  bool: 1,
-};
+const BYTES = STORAGE_BYTES;
 const rss = () =>
   (globalThis as { process?: { memoryUsage(): { rss: number } } }).process!
     .memoryUsage().rss;

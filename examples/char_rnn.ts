@@ -28,12 +28,19 @@ import {
   valueAndGrad,
 } from "../mod.ts";
 import { shuffledIndices } from "./_data.ts";
+import {
+  batchRows,
+  cleanShuffledWords,
+  encodeWords,
+  loadWords,
+  MAX_LEN,
+  SYMBOLS,
+  T,
+} from "./_words.ts";
 
-const SYMBOLS = ".abcdefghijklmnopqrstuvwxyz";
+export { loadWords };
+
 const V = SYMBOLS.length;
-/** Longest word kept; a sequence is the word plus one boundary symbol. */
-const MAX_LEN = 12;
-const T = MAX_LEN + 1;
 
 /** A GRU cell with an embedding and an output layer, as one pytree. */
 export class Gru {
@@ -74,20 +81,6 @@ function initGru(key: NDArray, embedDim: number, hidden: number): Gru {
     glorot(k[3], [hidden, V]),
     np.zeros([V]),
   );
-}
-
-/** Token arrays for a list of words: inputs `.word`, targets `word.`, mask of real positions. */
-function encode(words: readonly string[]) {
-  const n = words.length;
-  const x = new Int32Array(n * T), y = new Int32Array(n * T), mask = new Float32Array(n * T);
-  words.forEach((w, i) => {
-    for (let t = 0; t <= w.length; t++) {
-      x[i * T + t] = t === 0 ? 0 : SYMBOLS.indexOf(w[t - 1]);
-      y[i * T + t] = t === w.length ? 0 : SYMBOLS.indexOf(w[t]);
-      mask[i * T + t] = 1;
-    }
-  });
-  return { x, y, mask, n };
 }
 
 /** Per-position log-likelihoods summed over a batch: [loss sum, count] inputs [B, T]. */
@@ -144,13 +137,10 @@ export function trainCharRnn(options: CharRnnOptions = {}): CharRnnResult {
   const nWords = options.words ?? 40000, epochs = options.epochs ?? 2;
   const batch = options.batch ?? 128, hidden = options.hidden ?? 64;
   const verbose = options.verbose ?? true;
-  // deno-lint-ignore no-explicit-any
-  const all = (globalThis as any).__words as string[];
-  const clean = all.filter((w) => w.length >= 2 && w.length <= MAX_LEN && /^[a-z]+$/.test(w));
-  const order = shuffledIndices(clean.length, 7);
-  const heldOut = Array.from(order.subarray(0, 2000), (i) => clean[i]);
-  const train = Array.from(order.subarray(2000, 2000 + nWords), (i) => clean[i]);
-  const tr = encode(train), te = encode(heldOut);
+  const words = cleanShuffledWords("trainCharRnn");
+  const heldOut = words.slice(0, 2000);
+  const train = words.slice(2000, 2000 + nWords);
+  const tr = encodeWords(train), te = encodeWords(heldOut);
 
   // unigram baseline: the frequency of each target symbol in the training words
   const counts = new Float64Array(V);
@@ -171,21 +161,7 @@ export function trainCharRnn(options: CharRnnOptions = {}): CharRnnResult {
     });
   let model = initGru(random.key(0), 32, hidden);
   let state = opt.init(model);
-  const rows = (d: ReturnType<typeof encode>, idx: ArrayLike<number>) => {
-    const b = idx.length;
-    const x = new Int32Array(b * T), y = new Int32Array(b * T), mask = new Float32Array(b * T);
-    for (let i = 0; i < b; i++) {
-      const r = idx[i] * T;
-      x.set(d.x.subarray(r, r + T), i * T);
-      y.set(d.y.subarray(r, r + T), i * T);
-      mask.set(d.mask.subarray(r, r + T), i * T);
-    }
-    return [
-      np.array(x, { shape: [b, T] }),
-      np.array(y, { shape: [b, T] }),
-      np.array(mask, { shape: [b, T] }),
-    ] as const;
-  };
+  const rows = batchRows;
 
   // scan vs the loop unrolled in JS: trace size, trace+compile time, then time per step
   const compare = (unrolled: boolean) => {
@@ -261,16 +237,6 @@ export function trainCharRnn(options: CharRnnOptions = {}): CharRnnResult {
     scan: scanStats,
     unrolled: unrolledStats,
   };
-}
-
-/** Loads the word list once (a 3 MB JSON array) into a global the trainer reads. */
-export async function loadWords(): Promise<string[]> {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  g.__words ??= (await import("an-array-of-english-words/index.json", {
-    with: { type: "json" },
-  })).default;
-  return g.__words;
 }
 
 if (import.meta.main) {

@@ -54,15 +54,19 @@ import {
   valueAndGrad,
 } from "../mod.ts";
 import { shuffledIndices } from "./_data.ts";
-import { loadWords } from "./char_rnn.ts";
+import {
+  batchRows as rows,
+  cleanShuffledWords,
+  encodeWords as encode,
+  loadWords,
+  MAX_LEN,
+  SYMBOLS,
+  T,
+} from "./_words.ts";
 
 export { loadWords };
 
-const SYMBOLS = ".abcdefghijklmnopqrstuvwxyz";
 const V = SYMBOLS.length;
-/** Longest word kept; a sequence is the word plus one boundary symbol. */
-const MAX_LEN = 12;
-const T = MAX_LEN + 1;
 /** Words held out by both character models (the first of the shuffled list). */
 const HELD_OUT = 2000;
 
@@ -134,38 +138,6 @@ function transformer(config: TransformerConfig) {
       return head.apply(p.head, nn.layerNorm(h, p.finalNorm));
     },
   };
-}
-
-/** Token arrays for a list of words: inputs `.word`, targets `word.`, mask of real positions. */
-function encode(words: readonly string[]) {
-  const n = words.length;
-  const x = new Int32Array(n * T), y = new Int32Array(n * T), mask = new Float32Array(n * T);
-  words.forEach((w, i) => {
-    for (let t = 0; t <= w.length; t++) {
-      x[i * T + t] = t === 0 ? 0 : SYMBOLS.indexOf(w[t - 1]);
-      y[i * T + t] = t === w.length ? 0 : SYMBOLS.indexOf(w[t]);
-      mask[i * T + t] = 1;
-    }
-  });
-  return { x, y, mask, n };
-}
-type Encoded = ReturnType<typeof encode>;
-
-/** Rows `idx` of an encoded set as [B, T] arrays. */
-function rows(d: Encoded, idx: ArrayLike<number>): [NDArray, NDArray, NDArray] {
-  const b = idx.length;
-  const x = new Int32Array(b * T), y = new Int32Array(b * T), mask = new Float32Array(b * T);
-  for (let i = 0; i < b; i++) {
-    const r = idx[i] * T;
-    x.set(d.x.subarray(r, r + T), i * T);
-    y.set(d.y.subarray(r, r + T), i * T);
-    mask.set(d.mask.subarray(r, r + T), i * T);
-  }
-  return [
-    np.array(x, { shape: [b, T] }),
-    np.array(y, { shape: [b, T] }),
-    np.array(mask, { shape: [b, T] }),
-  ];
 }
 
 /** Options of `trainCharTransformer`. */
@@ -248,13 +220,9 @@ export function trainCharTransformer(options: CharTransformerOptions = {}): Char
   const seed = options.seed ?? 0;
 
   // the char-RNN's data: same filter, same shuffle, same held-out words
-  // deno-lint-ignore no-explicit-any
-  const all = (globalThis as any).__words as string[] | undefined;
-  if (all === undefined) throw new Error("char_transformer: call loadWords() first.");
-  const clean = all.filter((w) => w.length >= 2 && w.length <= MAX_LEN && /^[a-z]+$/.test(w));
-  const order = shuffledIndices(clean.length, 7);
-  const heldOut = Array.from(order.subarray(0, nHeld), (i) => clean[i]);
-  const train = Array.from(order.subarray(HELD_OUT, HELD_OUT + nWords), (i) => clean[i]);
+  const words = cleanShuffledWords("char_transformer");
+  const heldOut = words.slice(0, nHeld);
+  const train = words.slice(HELD_OUT, HELD_OUT + nWords);
   const tr = encode(train), te = encode(heldOut);
 
   // unigram baseline: the frequency of each target symbol in the training words
