@@ -77,3 +77,16 @@ export function batchRows(d: Encoded, idx: ArrayLike<number>): [NDArray, NDArray
     np.array(mask, { shape: [b, T] }),
   ];
 }
+
+/**
+ * The unigram baseline in nats per character: the cross-entropy on `test`'s real
+ * positions of each symbol's frequency among `train`'s targets.
+ */
+export function unigramBaseline(train: Encoded, test: Encoded): number {
+  const counts = new Float64Array(SYMBOLS.length);
+  let total = 0;
+  train.y.forEach((s, i) => train.mask[i] && (counts[s]++, total++));
+  let nats = 0, held = 0;
+  test.y.forEach((s, i) => test.mask[i] && (nats -= Math.log(counts[s] / total), held++));
+  return nats / held;
+}

@@ -36,6 +36,7 @@ import {
   MAX_LEN,
   SYMBOLS,
   T,
+  unigramBaseline,
 } from "./_words.ts";
 
 export { loadWords };
@@ -142,13 +143,7 @@ export function trainCharRnn(options: CharRnnOptions = {}): CharRnnResult {
   const train = words.slice(2000, 2000 + nWords);
   const tr = encodeWords(train), te = encodeWords(heldOut);
 
-  // unigram baseline: the frequency of each target symbol in the training words
-  const counts = new Float64Array(V);
-  let total = 0;
-  tr.y.forEach((s, i) => tr.mask[i] && (counts[s]++, total++));
-  let unigram = 0, held = 0;
-  te.y.forEach((s, i) => te.mask[i] && (unigram -= Math.log(counts[s] / total), held++));
-  const unigramNats = unigram / held;
+  const unigramNats = unigramBaseline(tr, te);
 
   const opt = optim.adam(0.01);
   const lossOf = (unrolled: boolean) => (m: Gru, x: NDArray, y: NDArray, mask: NDArray) =>

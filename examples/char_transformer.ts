@@ -62,6 +62,7 @@ import {
   MAX_LEN,
   SYMBOLS,
   T,
+  unigramBaseline,
 } from "./_words.ts";
 
 export { loadWords };
@@ -225,13 +226,7 @@ export function trainCharTransformer(options: CharTransformerOptions = {}): Char
   const train = words.slice(HELD_OUT, HELD_OUT + nWords);
   const tr = encode(train), te = encode(heldOut);
 
-  // unigram baseline: the frequency of each target symbol in the training words
-  const counts = new Float64Array(V);
-  let total = 0;
-  tr.y.forEach((s, i) => tr.mask[i] && (counts[s]++, total++));
-  let unigram = 0, held = 0;
-  te.y.forEach((s, i) => te.mask[i] && (unigram -= Math.log(counts[s] / total), held++));
-  const unigramNats = unigram / held;
+  const unigramNats = unigramBaseline(tr, te);
 
   const stepsPerEpoch = Math.floor(tr.n / batch);
   const miniSteps = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
@@ -311,7 +306,8 @@ export function trainCharTransformer(options: CharTransformerOptions = {}): Char
     const real = np.array(idx.map((_, j) => (i + j < te.n ? 1 : 0)), { dtype: "float32" });
     heldSum += evalSum(params, x, y, mask.mul(np.expandDims(real, 1))).item() as number;
   }
-  const heldOutNats = heldSum / held;
+  const heldPositions = te.mask.reduce((n, m) => n + m, 0);
+  const heldOutNats = heldSum / heldPositions;
 
   // sampling: feed each sampled symbol back until '.' (at most MAX_LEN letters)
   const nSamples = 10;
