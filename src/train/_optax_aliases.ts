@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { map } from "../core/tree.ts";
 import {
@@ -73,6 +74,7 @@ type Opt = GradientTransformation<unknown[]>;
  * ```
  */
 export function adabelief(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
+  checkOptions("optim.adabelief", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("adabelief", learningRate);
   return chain(scaleByBelief(options), scaleByLearningRate(learningRate));
 }
@@ -98,6 +100,7 @@ export function adadelta(
   learningRate: ScalarOrSchedule,
   options: { rho?: number; eps?: number; weightDecay?: number } = {},
 ): Opt {
+  checkOptions("optim.adadelta", options, ["rho", "eps", "weightDecay"]);
   checkLearningRate("adadelta", learningRate);
   return chain(
     decayed("adadelta", options.weightDecay ?? 0),
@@ -141,6 +144,17 @@ export function adafactor(
     factored?: boolean;
   } = {},
 ): Opt {
+  checkOptions("optim.adafactor", options, [
+    "minDimSizeToFactor",
+    "decayRate",
+    "decayOffset",
+    "multiplyByParameterScale",
+    "clippingThreshold",
+    "momentum",
+    "weightDecayRate",
+    "eps",
+    "factored",
+  ]);
   const txs: GradientTransformation[] = [
     scaleByFactoredRms({
       factored: options.factored,
@@ -191,6 +205,7 @@ export function adamaxw(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; weightDecay?: number } = {},
 ): Opt {
+  checkOptions("optim.adamaxw", options, ["b1", "b2", "eps", "weightDecay"]);
   checkLearningRate("adamaxw", learningRate);
   const { weightDecay = 1e-4, ...rest } = options;
   return chain(
@@ -227,6 +242,7 @@ export function adan(
     weightDecay?: number;
   } = {},
 ): Opt {
+  checkOptions("optim.adan", options, ["b1", "b2", "b3", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("adan", learningRate);
   const { weightDecay = 0, ...rest } = options;
   return chain(scaleByAdan(rest), decayed("adan", weightDecay), scaleByLearningRate(learningRate));
@@ -250,6 +266,7 @@ export function adan(
  * ```
  */
 export function amsgrad(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
+  checkOptions("optim.amsgrad", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("amsgrad", learningRate);
   return chain(scaleByAmsgrad(options), scaleByLearningRate(learningRate));
 }
@@ -273,6 +290,7 @@ export function amsgrad(learningRate: ScalarOrSchedule, options: AdamLikeOptions
  * ```
  */
 export function fromage(learningRate: number, options: { minNorm?: number } = {}): Opt {
+  checkOptions("optim.fromage", options, ["minNorm"]);
   checkLearningRate("fromage", learningRate);
   const mult = 1 / Math.sqrt(1 + learningRate * learningRate);
   return chain(
@@ -303,6 +321,7 @@ export function lamb(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
 ): Opt {
+  checkOptions("optim.lamb", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("lamb", learningRate);
   const { weightDecay = 0, eps = 1e-6, ...rest } = options;
   return chain(
@@ -341,6 +360,13 @@ export function lars(
     nesterov?: boolean;
   } = {},
 ): Opt {
+  checkOptions("optim.lars", options, [
+    "weightDecay",
+    "trustCoefficient",
+    "eps",
+    "momentum",
+    "nesterov",
+  ]);
   checkLearningRate("lars", learningRate);
   return chain(
     decayed("lars", options.weightDecay ?? 0),
@@ -367,6 +393,7 @@ export function lars(
  * ```
  */
 export function nadam(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
+  checkOptions("optim.nadam", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("nadam", learningRate);
   return chain(scaleByNadam({ ...options, nesterov: true }), scaleByLearningRate(learningRate));
 }
@@ -392,6 +419,7 @@ export function nadamw(
   learningRate: ScalarOrSchedule,
   options: AdamLikeOptions & { weightDecay?: number } = {},
 ): Opt {
+  checkOptions("optim.nadamw", options, ["b1", "b2", "eps", "epsRoot", "nesterov", "weightDecay"]);
   checkLearningRate("nadamw", learningRate);
   const { weightDecay = 1e-4, ...rest } = options;
   return chain(
@@ -424,6 +452,7 @@ export function noisySgd(
   key: NDArray,
   options: { eta?: number; gamma?: number } = {},
 ): Opt {
+  checkOptions("optim.noisySgd", options, ["eta", "gamma"]);
   checkLearningRate("noisySgd", learningRate);
   return chain(
     addNoise(options.eta ?? 0.01, options.gamma ?? 0.55, key),
@@ -452,6 +481,7 @@ export function novograd(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
 ): Opt {
+  checkOptions("optim.novograd", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("novograd", learningRate);
   return chain(scaleByNovograd({ eps: 1e-6, ...options }), scaleByLearningRate(learningRate));
 }
@@ -477,6 +507,7 @@ export function optimisticGradientDescent(
   learningRate: ScalarOrSchedule,
   options: { alpha?: number; beta?: number } = {},
 ): Opt {
+  checkOptions("optim.optimisticGradientDescent", options, ["alpha", "beta"]);
   checkLearningRate("optimisticGradientDescent", learningRate);
   return chain(scaleByOptimisticGradient(options), scaleByLearningRate(learningRate));
 }
@@ -501,6 +532,15 @@ export function optimisticAdam(
   learningRate: ScalarOrSchedule,
   options: AdamLikeOptions & { alpha?: number; beta?: number } = {},
 ): Opt {
+  checkOptions("optim.optimisticAdam", options, [
+    "b1",
+    "b2",
+    "eps",
+    "epsRoot",
+    "nesterov",
+    "alpha",
+    "beta",
+  ]);
   checkLearningRate("optimisticAdam", learningRate);
   const { alpha, beta, nesterov = true, ...rest } = options;
   return chain(
@@ -531,6 +571,7 @@ export function radam(
   learningRate: ScalarOrSchedule,
   options: AdamLikeOptions & { threshold?: number } = {},
 ): Opt {
+  checkOptions("optim.radam", options, ["b1", "b2", "eps", "epsRoot", "nesterov", "threshold"]);
   checkLearningRate("radam", learningRate);
   return chain(scaleByRadam(options), scaleByLearningRate(learningRate));
 }
@@ -555,6 +596,7 @@ export function rprop(
   learningRate: number,
   options: { etaMinus?: number; etaPlus?: number; minStepSize?: number; maxStepSize?: number } = {},
 ): Opt {
+  checkOptions("optim.rprop", options, ["etaMinus", "etaPlus", "minStepSize", "maxStepSize"]);
   return chain(scaleByRprop(learningRate, options), scale(-1));
 }
 
@@ -595,6 +637,7 @@ export function signSgd(learningRate: ScalarOrSchedule): Opt {
  * ```
  */
 export function signum(learningRate: ScalarOrSchedule, options: { beta?: number } = {}): Opt {
+  checkOptions("optim.signum", options, ["beta"]);
   checkLearningRate("signum", learningRate);
   return chain(
     ema(options.beta ?? 0.9, { debias: false }),
@@ -623,6 +666,7 @@ export function yogi(
   learningRate: ScalarOrSchedule,
   options: { b1?: number; b2?: number; eps?: number } = {},
 ): Opt {
+  checkOptions("optim.yogi", options, ["b1", "b2", "eps"]);
   checkLearningRate("yogi", learningRate);
   return chain(scaleByYogi(options), scaleByLearningRate(learningRate));
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { leaves, map } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
@@ -50,6 +51,7 @@ function safeNorm(x: NDArray, min: number): NDArray {
 export function scaleByTrustRatio(
   options: { minNorm?: number; trustCoefficient?: number; eps?: number } = {},
 ): GradientTransformation<null> {
+  checkOptions("optim.scaleByTrustRatio", options, ["minNorm", "trustCoefficient", "eps"]);
   const { minNorm = 0, trustCoefficient = 1, eps = 0 } = options;
   return {
     init: () => null,
@@ -89,6 +91,7 @@ export function scaleByTrustRatio(
 export function scaleByParamBlockNorm(
   options: { minScale?: number } = {},
 ): GradientTransformation<null> {
+  checkOptions("optim.scaleByParamBlockNorm", options, ["minScale"]);
   const minScale = options.minScale ?? 1e-3;
   return {
     init: () => null,
@@ -121,6 +124,7 @@ export function scaleByParamBlockNorm(
 export function scaleByParamBlockRms(
   options: { minScale?: number } = {},
 ): GradientTransformation<null> {
+  checkOptions("optim.scaleByParamBlockRms", options, ["minScale"]);
   const minScale = options.minScale ?? 1e-3;
   return {
     init: () => null,
@@ -180,6 +184,12 @@ export function scaleByRprop(
   learningRate: number,
   options: { etaMinus?: number; etaPlus?: number; minStepSize?: number; maxStepSize?: number } = {},
 ): GradientTransformation<{ readonly stepSizes: unknown; readonly prevUpdates: unknown }> {
+  checkOptions("optim.scaleByRprop", options, [
+    "etaMinus",
+    "etaPlus",
+    "minStepSize",
+    "maxStepSize",
+  ]);
   const { etaMinus = 0.5, etaPlus = 1.2, minStepSize = 1e-6, maxStepSize = 50 } = options;
   checkNumber("scaleByRprop", "learningRate", learningRate);
   return {
@@ -242,6 +252,7 @@ export function scaleByRprop(
 export function scaleByOptimisticGradient(
   options: { alpha?: number; beta?: number } = {},
 ): GradientTransformation<{ readonly isInitialStep: NDArray; readonly previousGradient: unknown }> {
+  checkOptions("optim.scaleByOptimisticGradient", options, ["alpha", "beta"]);
   const { alpha = 1, beta = 1 } = options;
   return {
     init: (params) => ({ isInitialStep: np.array(true), previousGradient: zerosLike(params) }),
@@ -287,6 +298,13 @@ export function scaleByFactoredRms(
 ): GradientTransformation<
   { readonly count: NDArray; readonly vRow: unknown; readonly vCol: unknown; readonly v: unknown }
 > {
+  checkOptions("optim.scaleByFactoredRms", options, [
+    "factored",
+    "decayRate",
+    "stepOffset",
+    "minDimSizeToFactor",
+    "eps",
+  ]);
   const {
     factored = true,
     decayRate = 0.8,
@@ -441,6 +459,7 @@ export function ema(
   decay: number,
   options: { debias?: boolean } = {},
 ): GradientTransformation<{ readonly count: NDArray; readonly ema: unknown }> {
+  checkOptions("optim.ema", options, ["debias"]);
   checkNumber("ema", "decay", decay, 0, 1);
   const useDebias = options.debias ?? true;
   return {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { map } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
@@ -77,6 +78,7 @@ export interface AdamLikeOptions {
  * ```
  */
 export function scaleByNadam(options: AdamLikeOptions = {}): GradientTransformation<MomentsState> {
+  checkOptions("optim.scaleByNadam", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = true } = options;
   checkNumber("scaleByNadam", "b1", b1, 0, 1);
   checkNumber("scaleByNadam", "b2", b2, 0, 1);
@@ -116,6 +118,7 @@ export function scaleByNadam(options: AdamLikeOptions = {}): GradientTransformat
  * ```
  */
 export function scaleByBelief(options: AdamLikeOptions = {}): GradientTransformation<MomentsState> {
+  checkOptions("optim.scaleByBelief", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16, nesterov = false } = options;
   checkNumber("scaleByBelief", "b1", b1, 0, 1);
   checkNumber("scaleByBelief", "b2", b2, 0, 1);
@@ -158,6 +161,14 @@ export function scaleByBelief(options: AdamLikeOptions = {}): GradientTransforma
 export function scaleByYogi(
   options: AdamLikeOptions & { initialAccumulatorValue?: number } = {},
 ): GradientTransformation<MomentsState> {
+  checkOptions("optim.scaleByYogi", options, [
+    "b1",
+    "b2",
+    "eps",
+    "epsRoot",
+    "nesterov",
+    "initialAccumulatorValue",
+  ]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-3, epsRoot = 0, initialAccumulatorValue = 1e-6 } = options;
   return {
     init: (params) => ({
@@ -205,6 +216,14 @@ export function scaleByYogi(
 export function scaleByRadam(
   options: AdamLikeOptions & { threshold?: number } = {},
 ): GradientTransformation<MomentsState> {
+  checkOptions("optim.scaleByRadam", options, [
+    "b1",
+    "b2",
+    "eps",
+    "epsRoot",
+    "nesterov",
+    "threshold",
+  ]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, threshold = 5, nesterov = false } =
     options;
   const roInf = 2 / (1 - b2) - 1;
@@ -261,6 +280,7 @@ export function scaleByRadam(
 export function scaleByAmsgrad(
   options: AdamLikeOptions = {},
 ): GradientTransformation<MomentsState & { readonly nuMax: unknown }> {
+  checkOptions("optim.scaleByAmsgrad", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
   return {
     init: (params) => ({
@@ -304,6 +324,7 @@ export function scaleByAmsgrad(
 export function scaleByAdadelta(
   options: { rho?: number; eps?: number } = {},
 ): GradientTransformation<{ readonly eG: unknown; readonly eX: unknown }> {
+  checkOptions("optim.scaleByAdadelta", options, ["rho", "eps"]);
   const { rho = 0.9, eps = 1e-6 } = options;
   checkNumber("scaleByAdadelta", "rho", rho, 0, 1);
   return {
@@ -351,6 +372,7 @@ export function scaleByAdan(
     readonly t: NDArray;
   }
 > {
+  checkOptions("optim.scaleByAdan", options, ["b1", "b2", "b3", "eps", "epsRoot"]);
   const { b1 = 0.98, b2 = 0.92, b3 = 0.99, eps = 1e-8, epsRoot = 1e-8 } = options;
   return {
     init: (params) => ({
@@ -413,6 +435,7 @@ export function scaleByAdan(
 export function scaleByNovograd(
   options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
 ): GradientTransformation<MomentsState> {
+  checkOptions("optim.scaleByNovograd", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   const { b1 = 0.9, b2 = 0.25, eps = 1e-8, epsRoot = 0, weightDecay = 0 } = options;
   return {
     init: (params) => ({

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { flatten as flattenTree, leaves, map, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
@@ -325,6 +326,7 @@ export function multiSteps(
   everyK: number,
   options: { useGradMean?: boolean; shouldSkipUpdateFn?: ShouldSkipUpdateFn } = {},
 ): GradientTransformation<MultiStepsState> {
+  checkOptions("optim.multiSteps", options, ["useGradMean", "shouldSkipUpdateFn"]);
   if (!Number.isInteger(everyK) || everyK < 1) {
     throw new RangeError(`optim.multiSteps: everyK must be a positive integer, got ${everyK}.`);
   }
