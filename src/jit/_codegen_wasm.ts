@@ -1,15 +1,30 @@
 /**
  * WebAssembly SIMD (f32x4) versions of jit's fused loops, for the float32
  * groups whose every op has an f32x4 lowering: add, sub, mul, div, neg, abs,
- * sqrt, max, min, stop_gradient (exact), comparisons and select (booleans as
- * lane masks inside the loop), exp, logistic, tanh, sin and cos (`_wasm_math.ts`:
- * approximations with a stated error, or the JS loop's own algorithm; left to
- * JS under `precision: "exact"`), and
- * broadcasts of size-1 arrays (splatted once before the loop). Anything else —
- * other transcendental ops, reductions, other broadcasts, other dtypes, boolean
- * results that leave the loop, small loops — keeps the JS loop
- * of `_codegen_js.ts`, which also stays the reference: the switch
- * {@link setJitWasm} picks between the two at run time.
+ * sqrt, max, min, stop_gradient (exact), exp, logistic, tanh, sin and cos
+ * (`_wasm_math.ts`: approximations with a stated error, or the JS loop's own
+ * algorithm; left to JS under `precision: "exact"`), and these:
+ * - bools as lane masks (all ones = true): comparisons of float32, and/or/xor of
+ *   masks and uniform bool constants (xor with true is logical not), select,
+ *   convert bool ↔ float32; bool arrays read as masks and bool results stored as
+ *   0/1 bytes.
+ * - broadcasts of size-1 arrays (splatted once before the loop) and of rows:
+ *   arrays broadcast along leading axes only (a bias [1, c] over [r, c]), read
+ *   at element i mod c; c, the period, a multiple of 4.
+ * - reduce_sum over leading axes only (a bias gradient: [r, c] → [c]), c a
+ *   multiple of 4: each vector's 4 lanes are widened to float64 and added into
+ *   the float64 accumulators of their period position, which stay in wasm
+ *   memory across chunks; each sum is rounded to float32 once at the end. That
+ *   is the JS loop's order and arithmetic (one float64 `+=` per element, row
+ *   by row, from +0), so the sums equal the JS loop's bit for bit whenever
+ *   the summed values are the same float32s (selects, masks, loaded values);
+ *   after rounding ops they sum the float32-rounded values, as eager does.
+ *   Other reductions (over all axes, over trailing or interleaved axes) would
+ *   need a different summation order with whole vectors, so they keep the JS
+ *   loop; so do groups whose rows and sums have different periods.
+ * Anything else — other transcendental ops, other broadcasts, other dtypes,
+ * small loops — keeps the JS loop of `_codegen_js.ts`, which also stays the
+ * reference: the switch {@link setJitWasm} picks between the two at run time.
  *
  * Each eligible group gets its own module, assembled at compile time with
  * `src/kernels/_wasm.ts`, and its own memory sized for the group: scalars, then
@@ -27,7 +42,7 @@
  *   max(x, y) = (x > y ∨ x ≠ x) ? x : y,  min(x, y) = (x < y ∨ x ≠ x) ? x : y.
  */
 import type { TypedArray } from "../core/_dtype.ts";
-import type { Eqn, Var } from "../core/_ir.ts";
+import type { Eqn, PrimitiveParams, Var } from "../core/_ir.ts";
 import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
 import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
 import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
@@ -39,7 +54,16 @@ import {
   mapModule,
   mapRun,
 } from "../kernels/_parallel_map.ts";
-import { APPROXIMATE, MASK_OPS, WASM_EXTRA } from "./_wasm_math.ts";
+import {
+  APPROXIMATE,
+  emitAccumulate,
+  emitConvert,
+  emitLoadBool,
+  emitStoreBool,
+  LOGIC_OPS,
+  MASK_OPS,
+  WASM_EXTRA,
+} from "./_wasm_math.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 
@@ -156,7 +180,29 @@ function uniform(x: ArrayValue): boolean {
 
 interface WasmExports {
   memory: WebAssembly.Memory;
-  run(bytes: number): number;
+  run(...args: number[]): number;
+}
+
+/** How a value lives in the loop: float32 lanes, or a lane mask (a bool: all ones = true). */
+type Kind = "float" | "mask";
+const kindOf = (v: Var): Kind | null =>
+  v.aval.dtype === "float32" ? "float" : v.aval.dtype === "bool" ? "mask" : null;
+
+/**
+ * The period of a smaller array walked along the loop: `lifted(j)` says that loop axis j
+ * is broadcast (for an input) or summed over (for a reduction). The row-major walk over
+ * `L` reads or accumulates element i mod M of the smaller array, M the product of the
+ * kept extents, exactly when every lifted axis of extent > 1 comes before every kept
+ * one; null otherwise.
+ */
+function periodOf(L: readonly number[], lifted: (j: number) => boolean): number | null {
+  let M = 1, kept = false;
+  for (let j = 0; j < L.length; j++) {
+    if (L[j] === 1) continue;
+    if (!lifted(j)) kept = true, M *= L[j];
+    else if (kept) return null;
+  }
+  return M;
 }
 
 /**
@@ -178,47 +224,100 @@ export function compileGroupWasm(
   const N = sizeOf(L);
   if (!hasSimd || N < minElements || N === 0) return null;
   const members = new Set<Var>();
-  const scalars: Var[] = []; // size-1 inputs, splatted
-  const arrays: Var[] = []; // full-shape inputs, loaded per iteration
-  const literals = new Map<Var, number>(); // uniform constants
-  const outputs: Var[] = [];
-  const addInput = (v: Var, scalar: boolean): boolean => {
-    if (v.aval.dtype !== "float32") return false;
-    if (scalars.includes(v) || arrays.includes(v) || literals.has(v)) return true;
-    const c = consts.get(v);
-    if (c && uniform(c)) literals.set(v, c[DATA][0]);
-    else if (scalar) scalars.push(v);
-    else arrays.push(v);
+  const masks = new Set<Var>(); // bool values (members and inputs), lane masks in the loop
+  const scalars: Var[] = []; // size-1 float32 inputs, splatted
+  const arrays: Var[] = []; // full-shape inputs (float32; bool ones load as masks)
+  const rows: Var[] = []; // float32 inputs broadcast along leading axes: element i mod period
+  const literals = new Map<Var, number>(); // uniform float32 constants
+  const flags = new Map<Var, boolean>(); // uniform bool constants
+  const outputs: Var[] = []; // full-shape results (float32; bool ones stored from masks)
+  const sums: { x: Var; out: Var }[] = []; // sums over leading axes into `period` float64s
+  let period = 0; // the one period of the group's rows and sums (0: none)
+  const setPeriod = (M: number | null): boolean => {
+    if (M === null || M % 4 !== 0 || (period !== 0 && period !== M)) return false;
+    period = M;
     return true;
   };
-  const masks = new Set<Var>(); // member booleans, kept as lane masks (never stored)
+  const known = (v: Var) =>
+    scalars.includes(v) || arrays.includes(v) || rows.includes(v) || literals.has(v) ||
+    flags.has(v);
+  /** Takes operand `v` as a `kind` value: a member, or an input of the loop's shape. */
+  const operand = (v: Var, kind: Kind): boolean => {
+    if (members.has(v)) return masks.has(v) === (kind === "mask");
+    if (kindOf(v) !== kind || !shapesEqual(v.aval.shape, L)) return false;
+    if (known(v)) return true;
+    const c = consts.get(v);
+    if (c && uniform(c)) {
+      kind === "mask" ? flags.set(v, c[DATA][0] !== 0) : literals.set(v, c[DATA][0]);
+    } else arrays.push(v);
+    if (kind === "mask") masks.add(v);
+    return true;
+  };
+  /**
+   * Takes the input of a broadcast: a uniform constant (float32 or bool), or a float32
+   * array splatted, by rows, or (nothing broadcast) whole.
+   */
+  const broadcastInput = (x: Var): boolean => {
+    if (members.has(x) || kindOf(x) === null) return false;
+    if (known(x)) return true;
+    const c = consts.get(x);
+    if (c && uniform(c)) {
+      if (x.aval.dtype === "bool") return masks.add(x), flags.set(x, c[DATA][0] !== 0), true;
+      return literals.set(x, c[DATA][0]), true;
+    }
+    if (x.aval.dtype !== "float32") return false;
+    const M = periodOf(L, (j) => x.aval.shape[j] === 1);
+    if (sizeOf(x.aval.shape) === 1) scalars.push(x);
+    else if (M === N) arrays.push(x);
+    else if (setPeriod(M)) rows.push(x);
+    else return false;
+    return true;
+  };
   const opOf = (prim: Eqn["prim"]) =>
     OPS[prim] ?? (exact && APPROXIMATE.has(prim) ? undefined : WASM_EXTRA[prim]);
+  /** The kinds of an elementwise equation's operands and result, or null: no f32x4 lowering. */
+  const signature = (e: Eqn): { ins: Kind[]; out: Kind } | null => {
+    const out = kindOf(e.outputs[0]);
+    if (out === null) return null;
+    if (e.prim === "convert") {
+      const x = kindOf(e.inputs[0]);
+      return x && { ins: [x], out };
+    }
+    if (e.prim === "select") {
+      return out === "float" ? { ins: ["mask", "float", "float"], out } : null;
+    }
+    if (MASK_OPS.has(e.prim)) return out === "mask" ? { ins: ["float", "float"], out } : null;
+    if (LOGIC_OPS.has(e.prim)) return out === "mask" ? { ins: ["mask", "mask"], out } : null;
+    return out === "float" && opOf(e.prim) ? { ins: e.inputs.map(() => "float"), out } : null;
+  };
   for (const m of unit.members) {
     const e = eqns[m];
     if (e.outputs.length !== 1) return null;
     const out = e.outputs[0];
-    if (!shapesEqual(out.aval.shape, L)) return null;
-    if (MASK_OPS.has(e.prim)) {
-      if (out.aval.dtype !== "bool" || needed(out)) return null;
-      masks.add(out);
-    } else if (out.aval.dtype !== "float32") return null;
-    if (e.prim === "broadcast") {
+    if (e.prim === "reduce_sum") {
+      // only sums over leading axes keep the JS loop's order with whole vectors
+      const { axes } = e.params as PrimitiveParams["reduce_sum"];
       const x = e.inputs[0];
-      if (members.has(x) || sizeOf(x.aval.shape) !== 1 || !addInput(x, true)) return null;
-    } else if (opOf(e.prim)) {
-      for (const [j, x] of e.inputs.entries()) {
-        // select's predicate must be a mask computed in the loop; nothing else takes a mask
-        const wantMask = e.prim === "select" && j === 0;
-        if (wantMask !== masks.has(x)) return null;
-        if (members.has(x)) continue;
-        if (!shapesEqual(x.aval.shape, L) || !addInput(x, false)) return null;
-      }
-    } else return null;
+      if (out.aval.dtype !== "float32" || !operand(x, "float")) return null;
+      if (!setPeriod(periodOf(L, (j) => axes.includes(j)))) return null;
+      if (sizeOf(out.aval.shape) !== period) return null;
+      sums.push({ x, out });
+      members.add(out);
+      continue;
+    }
+    if (!shapesEqual(out.aval.shape, L)) return null;
+    if (e.prim === "broadcast") {
+      if (!broadcastInput(e.inputs[0]) || kindOf(out) !== kindOf(e.inputs[0])) return null;
+      if (masks.has(e.inputs[0])) masks.add(out);
+    } else {
+      const sig = signature(e);
+      if (!sig || !e.inputs.every((x, j) => operand(x, sig.ins[j]))) return null;
+      if (sig.out === "mask") masks.add(out);
+    }
     members.add(out);
     if (needed(out)) outputs.push(out);
   }
-  if (outputs.length === 0) return null;
+  if (outputs.length + sums.length === 0) return null;
   // an approximated transcendental is worth SIMD at any size: count it as 10 cheap ops
   const ops = unit.members.reduce(
     (n, m) => n + (eqns[m].prim === "broadcast" ? 0 : APPROXIMATE.has(eqns[m].prim) ? 10 : 1),
@@ -226,23 +325,34 @@ export function compileGroupWasm(
   );
   if (N > WASM_CHEAP_MAX_ELEMENTS && ops < arrays.length + outputs.length) return null;
 
-  // memory: [scalars | array inputs | outputs], byte offsets, regions 16-byte aligned and
-  // one chunk long: a call streams the arrays through in chunks that stay in the caches
-  // (regions are a whole chunk even for shorter groups, so the module's bytes do not depend
-  // on N and one compiled instance serves every signature of the same structure)
+  // memory: [scalars | array inputs | outputs | rows, sums], byte offsets, regions 16-byte
+  // aligned. Arrays and outputs are one chunk long: a call streams them through in chunks
+  // that stay in the caches (a whole chunk even for shorter groups, so the module's bytes do
+  // not depend on N and one compiled instance serves every signature of the same
+  // structure). Rows (period float32s) and sums (period float64s, zeroed per call, kept
+  // across chunks) follow at run-time bases, the memory grown to fit.
   const N4 = Math.ceil(N / 4) * 4;
   const C = WASM_CHUNK_ELEMENTS;
   const base = new Map<Var, number>();
   let top = Math.ceil(scalars.length / 4) * 16;
   for (const v of [...arrays, ...outputs]) base.set(v, top), top += C * 4;
-  if (top > 0x40000000) return null; // keep far from wasm32's 4 GiB
   scalars.forEach((v, k) => base.set(v, k * 4));
+  const periodic = [
+    ...rows.map((_, k) => top + k * period * 4),
+    ...sums.map((_, k) => top + rows.length * period * 4 + k * period * 8),
+  ];
+  const memoryBytes = top + period * (4 * rows.length + 8 * sums.length);
+  if (memoryBytes > 0x40000000) return null; // keep far from wasm32's 4 GiB
+  const isBool = (v: Var) => v.aval.dtype === "bool";
+  const hasBools = [...arrays, ...outputs].some(isBool);
 
   /**
    * The loop's module. One thread (`shared` false): its own memory, regions at `base`,
-   * run(bytes) walks `bytes` of each region (a multiple of 16). Split across threads
-   * (`shared`): the helpers' shared memory (`_parallel_map.ts`), run(start, end, ...bases)
-   * walks bytes [start, end) of the regions at `bases` (scalars, arrays, outputs in order).
+   * run(bytes, at, periodBytes, ...periodicBases) walks `bytes` of each region (a multiple of
+   * 16), the rows and sums from byte `at` of their period, wrapping at `periodBytes`. Split
+   * across threads (`shared`; only groups without rows, sums or bools): the helpers' shared
+   * memory (`_parallel_map.ts`), run(start, end, ...bases) walks bytes [start, end) of the
+   * regions at `bases` (scalars, arrays, outputs in order).
    * Either returns 1 when some lane must be redone by the JS loop (see _wasm_math.ts).
    */
   const build = (shared: boolean): Uint8Array => {
@@ -252,74 +362,105 @@ export function compileGroupWasm(
     } else mb.memory(Math.max(1, Math.ceil(top / 65536)));
     const nBases = scalars.length + arrays.length + outputs.length;
     const c = mb.func(
-      new Array<ValType>(shared ? 2 + nBases : 1).fill(ValType.i32),
+      new Array<ValType>(shared ? 2 + nBases : 3 + periodic.length).fill(ValType.i32),
       [ValType.i32],
       "run",
     );
     const param = new Map([...scalars, ...arrays, ...outputs].map((v, k) => [v, 2 + k]));
+    const V = ValType.v128;
+    const i = c.local(ValType.i32), ib = c.local(ValType.i32), q = c.local(ValType.i32);
     // pushes the address of element i of v's region; the memarg offset to use with it
-    const addr = (v: Var, i: number | null): number => {
-      if (!shared) return i === null ? (c.i32(0), base.get(v)!) : (c.get(i), base.get(v)!);
-      if (i === null) c.get(param.get(v)!);
-      else c.get(i).get(param.get(v)!).i32Add();
+    // (bool regions hold one byte per element: byte i/4)
+    const addr = (v: Var, at: number | null): number => {
+      if (!shared) {
+        if (at === null) c.i32(0);
+        else c.get(isBool(v) ? ib : at);
+        return base.get(v)!;
+      }
+      if (at === null) c.get(param.get(v)!);
+      else c.get(at).get(param.get(v)!).i32Add();
       return 0;
     };
-    const V = ValType.v128;
-    const i = c.local(ValType.i32);
     const ctx = { bad: c.local(V), sincos: new Map<number, [number, number]>() };
     const local = new Map<Var, number>();
+    const fix = (v: Var) => local.set(v, c.local(V)).get(v)!;
     // before the loop: splat scalars and constants once
-    for (const v of scalars) c.v128Load32Splat(addr(v, null)).set(local.set(v, c.local(V)).get(v)!);
-    for (const [v, x] of literals) {
-      c.f32Const(x).f32x4Splat().set(local.set(v, c.local(V)).get(v)!);
-    }
+    for (const v of scalars) c.v128Load32Splat(addr(v, null)).set(fix(v));
+    for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(fix(v));
+    for (const [v, x] of flags) c.i32(x ? -1 : 0).i32x4Splat().set(fix(v));
     // the emitters' constants (exp's coefficients, …) are set here, before the loop
     c.hoistConstantsHere();
     if (shared) c.get(0).set(i);
     else c.i32(0).set(i);
     c.loop();
-    for (const v of arrays) c.v128Load(addr(v, i)).set(local.set(v, c.local(V)).get(v)!);
+    if (hasBools) c.get(i).i32(2).op(0x76).set(ib); // i32.shr_u: the byte index
+    for (const v of arrays) {
+      if (isBool(v)) emitLoadBool(c, addr(v, i));
+      else c.v128Load(addr(v, i));
+      c.set(fix(v));
+    }
+    // rows: element (param 1) of the period, at their base (params 3…)
+    rows.forEach((v, k) => c.get(1).get(3 + k).i32Add().v128Load(0).set(fix(v)));
     for (const m of unit.members) {
       const e = eqns[m];
       const out = e.outputs[0];
+      if (e.prim === "reduce_sum") {
+        // the float64 accumulators of this period position: base + 2 × (param 1)
+        const k = sums.findIndex((s) => s.out === out);
+        c.get(1).i32(1).i32Shl().get(3 + rows.length + k).i32Add().set(q);
+        emitAccumulate(c, q, local.get(e.inputs[0])!);
+        continue;
+      }
       const t = c.local(V);
-      if (e.prim === "broadcast") c.get(local.get(e.inputs[0])!);
-      else opOf(e.prim)!(c, e.inputs.map((x) => local.get(x)!), ctx);
+      const args = e.inputs.map((x) => local.get(x)!);
+      if (e.prim === "broadcast") c.get(args[0]);
+      else if (e.prim === "convert") {
+        emitConvert(c, args[0], kindOf(e.inputs[0])!, kindOf(out)!);
+      } else opOf(e.prim)!(c, args, ctx);
       c.set(t);
       local.set(out, t);
     }
     for (const v of outputs) {
       const offset = addr(v, i);
-      c.get(local.get(v)!).v128Store(offset);
+      if (isBool(v)) emitStoreBool(c, local.get(v)!, offset);
+      else c.get(local.get(v)!).v128Store(offset);
     }
+    // the period position moves on a vector, back to 0 at the period's end
+    if (period) c.i32(0).get(1).i32(16).i32Add().tee(1).get(1).get(2).i32Eq().select().set(1);
     c.get(i).i32(16).i32Add().tee(i).get(shared ? 1 : 0).i32LtU().brIf(0);
     c.end();
     c.get(ctx.bad).v128AnyTrue();
     return mb.build();
   };
   const ex = instanceOf(build(false));
-  // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK)
+  // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK) and no rows or
+  // sums (the threads would race on the accumulators) or bool regions
   const nBases = scalars.length + arrays.length + outputs.length;
   const split = N >= splitMin.elements && ops * N >= splitMin.work &&
-      nBases <= MAP_MAX_REGIONS
+      nBases <= MAP_MAX_REGIONS && !period && !hasBools
     ? sharedModuleOf(build(true))
     : null;
 
   const scalarSlots = scalars.map(slot);
-  const arrayIO = arrays.map((v) => [slot(v), base.get(v)! / 4] as const);
-  const outIO = outputs.map((v) => [slot(v), base.get(v)! / 4, fresh(v)] as const);
+  const arrayIO = arrays.map((v) => [slot(v), base.get(v)!, isBool(v)] as const);
+  const outIO = outputs.map((v) => [slot(v), base.get(v)!, fresh(v), isBool(v)] as const);
+  const rowSlots = rows.map(slot);
+  const sumIO = sums.map(({ out }) => [slot(out), fresh(out)] as const);
   const source = `wasm f32x4 loop over ${N} elements (${N4 / 4} vectors, chunks of ${C}): ` +
-    `${arrays.length} arrays + ${scalars.length} scalars in, ${outputs.length} out\n` +
-    `JS fallback:\n${js.source}`;
+    `${arrays.length} arrays + ${scalars.length} scalars + ${rows.length} rows in, ` +
+    `${outputs.length} out, ${sums.length} sums over leading axes` +
+    (period ? ` (period ${period})` : "") + `\nJS fallback:\n${js.source}`;
   return {
     source,
     make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step {
       const jsStep = js.make(shapes, scratch);
-      const mem = new Float32Array(ex.memory.buffer);
-      const outputArray = (s: number, isFresh: boolean) =>
-        isFresh
-          ? new Float32Array(N)
-          : (scratch[s] as Float32Array | undefined) ?? (scratch[s] = new Float32Array(N));
+      // views of the instance's memory (an ArrayBuffer: the memory is not shared)
+      const buffer = () => ex.memory.buffer as ArrayBuffer;
+      let f32 = new Float32Array(0), u8 = new Uint8Array(0), f64 = new Float64Array(0);
+      const outputArray = (s: number, isFresh: boolean, bool: boolean, n = N) => {
+        const alloc = () => (bool ? new Uint8Array(n) : new Float32Array(n));
+        return isFresh ? alloc() : scratch[s] ?? (scratch[s] = alloc());
+      };
       // regions of the split job: scalars (16 bytes each), then arrays and outputs (N4 floats
       // each, 64-byte aligned); byte offsets from the job's first free byte
       const regionBytes = Math.ceil(N4 / 16) * 64;
@@ -344,30 +485,59 @@ export function compileGroupWasm(
           return true;
         }
         for (let k = 0; k < outIO.length; k++) {
-          const [s, , isFresh] = outIO[k], o = outputArray(s, isFresh), from = b >> 2;
+          const [s, , isFresh] = outIO[k], o = outputArray(s, isFresh, false), from = b >> 2;
           o.set(view.subarray(from, from + N));
           env[s] = new ArrayValue(o, shapes[s], "float32");
           b += regionBytes;
         }
         return true;
       };
+      const args = [0, 0, period * 4, ...periodic];
       return (env) => {
         if (!enabled) return jsStep(env);
         if (split && splitStep(env)) return;
-        for (let k = 0; k < scalarSlots.length; k++) mem[k] = env[scalarSlots[k]][DATA][0];
-        const outs = outIO.map(([s, , isFresh]) => outputArray(s, isFresh));
+        // memory only grows (rows and sums of a longer period of the same structure):
+        // views are renewed when it has
+        const have = ex.memory.buffer.byteLength;
+        if (memoryBytes > have) ex.memory.grow(Math.ceil((memoryBytes - have) / 65536));
+        if (f32.buffer !== buffer()) {
+          f32 = new Float32Array(buffer());
+          u8 = new Uint8Array(buffer());
+          f64 = new Float64Array(buffer());
+        }
+        for (let k = 0; k < scalarSlots.length; k++) f32[k] = env[scalarSlots[k]][DATA][0];
+        for (let k = 0; k < rowSlots.length; k++) f32.set(env[rowSlots[k]][DATA], periodic[k] >> 2);
+        for (let k = 0; k < sumIO.length; k++) {
+          const at = periodic[rows.length + k] >> 3;
+          f64.fill(0, at, at + period);
+        }
+        const outs = outIO.map(([s, , isFresh, bool]) => outputArray(s, isFresh, bool));
         for (let off = 0; off < N; off += C) {
           const len = Math.min(C, N - off);
-          for (const [s, at] of arrayIO) mem.set(env[s][DATA].subarray(off, off + len), at);
+          for (const [s, at, bool] of arrayIO) {
+            if (bool) u8.set(env[s][DATA].subarray(off, off + len), at);
+            else f32.set(env[s][DATA].subarray(off, off + len), at >> 2);
+          }
+          args[0] = Math.ceil(len / 4) * 16;
+          if (period) args[1] = (off % period) * 4;
           // a lane the wasm loop cannot do: rerun the whole call as the JS loop
-          if (ex.run(Math.ceil(len / 4) * 16)) return jsStep(env);
+          if (ex.run(...args)) return jsStep(env);
           for (let k = 0; k < outIO.length; k++) {
-            const at = outIO[k][1];
-            outs[k].set(mem.subarray(at, at + len), off);
+            const [, at, , bool] = outIO[k];
+            const from = bool ? u8.subarray(at, at + len) : f32.subarray(at >> 2, (at >> 2) + len);
+            outs[k].set(from, off);
           }
         }
         for (let k = 0; k < outIO.length; k++) {
-          env[outIO[k][0]] = new ArrayValue(outs[k], shapes[outIO[k][0]], "float32");
+          const [s, , , bool] = outIO[k];
+          env[s] = new ArrayValue(outs[k], shapes[s], bool ? "bool" : "float32");
+        }
+        // each sum rounded once to float32, as the JS loop's `out.set(acc)`
+        for (let k = 0; k < sumIO.length; k++) {
+          const [s, isFresh] = sumIO[k], at = periodic[rows.length + k] >> 3;
+          const o = outputArray(s, isFresh, false, period);
+          o.set(f64.subarray(at, at + period));
+          env[s] = new ArrayValue(o, shapes[s], "float32");
         }
       };
     },

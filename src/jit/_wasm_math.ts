@@ -23,6 +23,9 @@
  *   Taylor series of tanh(x)/x to x¹⁸ (truncation < 0.1 ulp there); otherwise
  *   ±(1 − 2/(e^{2|x|} + 1)), where the result is ≥ 0.5 so the subtraction
  *   cancels nothing it needs.
+ * Masks: comparisons give lane masks; and/or/xor combine them bitwise (xor with a
+ *   true constant is logical not); convert turns masks into 1.0/0.0 and float32 into
+ *   masks (x ≠ 0); bool arrays load and store as one byte per lane (0 or 1).
  * sin and cos: the float64 algorithm of the JS loops (`_lowering.ts`), lane
  *   pair by lane pair in f64x2 (range reduction by k·π/2 with π/2 in two parts,
  *   Taylor polynomials on |r| ≤ π/4), rounded once to float32: the same results
@@ -239,7 +242,63 @@ export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   ge: (c, [x, y]) => c.get(x).get(y).f32x4Ge(),
   // select(p, t, f) = p ? t : f, with p a lane mask
   select: (c, [p, t, f]) => c.get(t).get(f).get(p).v128Bitselect(),
+  // logic on lane masks (bool operands): bitwise on all-ones / all-zeros lanes
+  and: (c, [x, y]) => c.get(x).get(y).v128And(),
+  or: (c, [x, y]) => c.get(x).get(y).v128Or(),
+  xor: (c, [x, y]) => c.get(x).get(y).simd(0x51), // v128.xor; with a true mask it is v128.not
 };
+
+/** Logic on bool operands: lane masks in, a lane mask out. */
+export const LOGIC_OPS: ReadonlySet<Primitive> = new Set<Primitive>(["and", "or", "xor"]);
+
+/**
+ * Pushes `convert` of local `x` between float32 and bool (lane masks):
+ *   bool → float32: 1.0 where true, +0 where false (the mask AND the bits of 1.0);
+ *   float32 → bool: x ≠ 0 (NaN is true, ±0 false), as the JS loop's `x !== 0`.
+ */
+export function emitConvert(
+  c: Code,
+  x: number,
+  from: "float" | "mask",
+  to: "float" | "mask",
+): void {
+  c.get(x);
+  if (from === "mask" && to === "float") c.f32x4Constant(1).v128And();
+  else if (from === "float" && to === "mask") c.f32x4Constant(0).f32x4Ne();
+}
+
+/**
+ * Pushes the lane mask of the 4 bool bytes at the address on the stack (+ `offset`):
+ * all ones where a byte is non-zero (v128.load32_zero, each byte spread over its lane,
+ * i32x4.ne 0).
+ */
+export function emitLoadBool(c: Code, offset: number): void {
+  c.simd(0x5c, [2, offset]).i32x4Constant(0);
+  c.i8x16Shuffle([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+  c.i32x4Constant(0).simd(0x38);
+}
+
+/**
+ * Stores lane mask `m` as 4 bool bytes (1 where true, 0 where false) at the address on
+ * the stack (+ `offset`): byte 0 of each lane gathered into the low 4 bytes, AND 1,
+ * v128.store32_lane.
+ */
+export function emitStoreBool(c: Code, m: number, offset: number): void {
+  c.get(m).get(m).i8x16Shuffle([0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12]);
+  c.i32x4Constant(0x01010101).v128And().v128Store32Lane(offset, 0);
+}
+
+/**
+ * Adds the float32 lanes of `x`, widened to float64, into the 4 float64 accumulators at
+ * byte address local `q` (lanes 0–1 at q, 2–3 at q + 16): exact widening, then one
+ * float64 addition per element, as the JS loop's `acc[k] += x`.
+ */
+export function emitAccumulate(c: Code, q: number, x: number): void {
+  c.get(q).get(q).v128Load(0).get(x).f64x2PromoteLowF32x4().f64x2Add().v128Store(0);
+  c.get(q).get(q).v128Load(16).get(x).get(x);
+  c.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+  c.f64x2PromoteLowF32x4().f64x2Add().v128Store(16);
+}
 
 /** Extra lowerings that are not eager's rounding (left to JS under `precision: "exact"`). */
 export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
