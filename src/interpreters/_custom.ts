@@ -20,7 +20,7 @@
  * with respect to one is an error that says to pass it as an argument.
  */
 import { bind, evalJaxpr } from "../core/_trace.ts";
-import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
 import {
   EFFECTFUL,
   type Eqn,
@@ -297,7 +297,9 @@ export function checkpointVmap(
 
 /** Runs the callback on concrete values; it has no outputs. */
 export function debugEval(args: ArrayValue[], { callback }: PrimitiveParams["debug_callback"]) {
-  callback(args);
+  // copies: inside jit an intermediate lives in a buffer the next call overwrites, and the
+  // callback may keep what it is given
+  callback(args.map((a) => new ArrayValue(a[DATA].slice(), a.shape, a.dtype)));
   return [];
 }
 

@@ -455,9 +455,14 @@ function plan(p: Program, exact: boolean): Executable {
         batch = shape.slice(0, -2).reduce((x, y) => x * y, 1);
       kernels++;
       sources.push(`kernel matmul${ta ? " transA" : ""}${tb ? " transB" : ""} ${fmtShape(shape)}`);
-      makers.push(() => (env) => {
+      // a product that stays inside the program writes into a buffer kept across calls (a
+      // fresh 784×256 float32 gradient cost its page faults every training step)
+      const keep = !escapes.has(e.outputs[0]);
+      makers.push((_, scratch) => (env) => {
         const A = env[a][DATA], B = env[b][DATA];
-        const C = allocate(dtype, batch * m * n);
+        const C = keep
+          ? (scratch[out] ??= allocate(dtype, batch * m * n))
+          : allocate(dtype, batch * m * n);
         for (let i = 0; i < batch; i++) {
           matmulInto(A, i * m * k, B, i * k * n, C, i * m * n, m, k, n, ta, tb);
         }
@@ -511,12 +516,27 @@ function plan(p: Program, exact: boolean): Executable {
         steps[i](env);
       }
       const out = new Array<ArrayValue>(outSlots.length);
-      for (let i = 0; i < outSlots.length; i++) out[i] = env[outSlots[i]];
+      for (let i = 0; i < outSlots.length; i++) out[i] = detached(env[outSlots[i]], scratch);
       return out;
     },
     describe: () => sources.join("\n"),
     stats: { loops, kernels, eqns: eqns.length, wasmLoops },
   };
+}
+
+/**
+ * `v`, or a copy of it when its storage is one of the program's scratch buffers (kept across
+ * calls, so the next call would overwrite it). The planner allocates fresh storage for what
+ * it sees reach the outputs, but a kernel may hand an operand back unchanged (a `cond` branch
+ * returning its operand, a `while` carry, a `scan` carry, a nested `jit`): such an output
+ * is caught here, by its buffer, so a result never changes under the caller's hands.
+ */
+function detached(v: ArrayValue, scratch: readonly (TypedArray | undefined)[]): ArrayValue {
+  const buffer = v[DATA].buffer;
+  for (let i = 0; i < scratch.length; i++) {
+    if (scratch[i]?.buffer === buffer) return new ArrayValue(v[DATA].slice(), v.shape, v.dtype);
+  }
+  return v;
 }
 
 /** How a program rounds float32 intermediates (see `jit`'s `precision` option). */
