@@ -150,6 +150,29 @@ describe("jit() runs bool masks, row broadcasts and leading-axis sums as wasm", 
     });
   });
 
+  it("compileGroupWasm() reads captured bool constants, uniform or not", () => {
+    withMin(1, () => {
+      const n = 4099, m = bools([n], 61);
+      const f: Fn = (x) => [
+        np.where(m, x, x.neg()),
+        np.where(np.logicalAnd(np.full([n], true), x.less(m.astype("float32"))), x, 0),
+      ];
+      check("captured", f, [f32([n], 62)], "all");
+    });
+  });
+
+  it("jit() with precision: exact runs mask groups as wasm, equal to eager", () => {
+    withMin(1, () => {
+      const f = (x: NDArray, b: NDArray) => {
+        const h = x.add(b);
+        return [np.where(np.logicalNot(h.lessEqual(0)), h, 0)];
+      };
+      const x = f32([64, 36], 63), b = f32([36], 64);
+      assertSame(jit(f, { precision: "exact" })(x, b)[0], f(x, b)[0], "exact");
+      assert.equal(compile(makeJaxpr(f)(x, b), { exact: true }).stats.wasmLoops, 1);
+    });
+  });
+
   it("compileGroupWasm() converts masks to 1.0/0.0 and float32 to masks (x ≠ 0, NaN true)", () => {
     withMin(1, () => {
       const f: Fn = (x, y) => [
@@ -213,6 +236,22 @@ describe("jit() runs bool masks, row broadcasts and leading-axis sums as wasm", 
       check("row period 8, sum period 128", (x, r) => [x.add(r).sum(0)], [x3, r8], "none");
       check("sum of a mask", (x) => [x.greater(0).sum(0)], [x], "none");
     });
+  });
+
+  it("compileGroupWasm() takes large select groups, which the JS loop runs as branches", () => {
+    const shape = [512, 256];
+    check("select", (g, m) => [np.where(m, g, 0)], [f32(shape, 71), bools(shape, 72)], "all");
+    check(
+      "select, sum",
+      (g, m) => {
+        const d = np.where(m, g, 0);
+        return [d, d.sum(0)];
+      },
+      [f32(shape, 73), bools(shape, 74)],
+      "all",
+    );
+    // a large add of two arrays still costs more to copy than it saves
+    check("add", (x, y) => [x.add(y)], [f32(shape, 75), f32(shape, 76)], "none");
   });
 
   it("compileGroupWasm() keeps rows and sums of any period in one shared instance", () => {

@@ -206,6 +206,30 @@ function periodOf(L: readonly number[], lifted: (j: number) => boolean): number 
 }
 
 /**
+ * A group's work per element for the size thresholds, in cheap ops. An approximated
+ * transcendental is worth SIMD at any size: it counts 10. Against the JS loop (`vsJs`) a
+ * select counts 3: the JS loop's `p ? t : f` is a branch, mispredicted on random masks
+ * (ReLU's), ~3 ns per element; and a sum 2 (the JS loop's `acc[k] += x`). Measured on a
+ * loaded machine (load 6–7, so ±30%), [2048, 256], Deno: a bias + ReLU group 0.9–1.0 ms
+ * wasm vs 4.2–6.4 ms JS, a lone select 0.8–1.4 vs 1.7–1.9 ms, a select + sum 1.1–1.2 vs
+ * 1.6–1.8 ms.
+ */
+function opWeight(eqns: readonly Eqn[], unit: Unit, vsJs: boolean): number {
+  let ops = 0;
+  for (const m of unit.members) {
+    const p = eqns[m].prim;
+    if (p === "broadcast") continue;
+    ops += APPROXIMATE.has(p) ? 10 : !vsJs ? 1 : p === "select" ? 3 : p === "reduce_sum" ? 2 : 1;
+  }
+  return ops;
+}
+
+/** What copying arrays in and out costs, in cheap ops per element: a bool array (1 byte) ¼. */
+function copyWeight(vars: readonly Var[]): number {
+  return vars.reduce((n, v) => n + (v.aval.dtype === "bool" ? 0.25 : 1), 0);
+}
+
+/**
  * The wasm version of a fused group, or null when the group is not eligible
  * (see the file header). `js` is the group's JS loop: the returned step runs
  * it instead while {@link setJitWasm} is off. Arguments as for `compileGroup`.
@@ -318,12 +342,11 @@ export function compileGroupWasm(
     if (needed(out)) outputs.push(out);
   }
   if (outputs.length + sums.length === 0) return null;
-  // an approximated transcendental is worth SIMD at any size: count it as 10 cheap ops
-  const ops = unit.members.reduce(
-    (n, m) => n + (eqns[m].prim === "broadcast" ? 0 : APPROXIMATE.has(eqns[m].prim) ? 10 : 1),
-    0,
-  );
-  if (N > WASM_CHEAP_MAX_ELEMENTS && ops < arrays.length + outputs.length) return null;
+  if (
+    N > WASM_CHEAP_MAX_ELEMENTS && opWeight(eqns, unit, true) < copyWeight([...arrays, ...outputs])
+  ) {
+    return null;
+  }
 
   // memory: [scalars | array inputs | outputs | rows, sums], byte offsets, regions 16-byte
   // aligned. Arrays and outputs are one chunk long: a call streams them through in chunks
@@ -436,6 +459,7 @@ export function compileGroupWasm(
   // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK) and no rows or
   // sums (the threads would race on the accumulators) or bool regions
   const nBases = scalars.length + arrays.length + outputs.length;
+  const ops = opWeight(eqns, unit, false);
   const split = N >= splitMin.elements && ops * N >= splitMin.work &&
       nBases <= MAP_MAX_REGIONS && !period && !hasBools
     ? sharedModuleOf(build(true))
