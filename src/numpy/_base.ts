@@ -4,6 +4,7 @@ import {
   DTYPES,
   isDType,
   isFloat,
+  isInteger,
   promoteTypes,
   weakScalarType,
 } from "../core/_dtype.ts";
@@ -56,6 +57,21 @@ export function promote(op: string, xs: readonly unknown[]): NDArray[] {
     }
   }
   const d = dtype;
+  if (isInteger(d) && d !== "bool") {
+    // a JS integer meeting integer arrays is parsed as int32 first, as JAX parses a Python
+    // int (x64 off): inside int32 it then wraps into the dtype (int8 + 300 adds 44); outside,
+    // JAX raises OverflowError, and wrapping silently would give a different number
+    for (const x of xs) {
+      if (typeof x === "number" && Number.isInteger(x) && (x < -(2 ** 31) || x >= 2 ** 31)) {
+        throw new RangeError(
+          `${op}: the JS number ${x} is outside int32's range [-2147483648, 2147483647], ` +
+            `where a number meeting ${d} arrays lives (JAX raises OverflowError). Pass an ` +
+            `array instead (np.array(${x}, { dtype: "float64" }) or another dtype that holds ` +
+            `it), or convert the array to a float dtype first.`,
+        );
+      }
+    }
+  }
   return xs.map((x) => x instanceof NDArray ? lax.convert(x, d) : ArrayValue.scalar(Number(x), d));
 }
 
