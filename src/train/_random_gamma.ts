@@ -16,7 +16,7 @@
 import type { DType } from "../core/_dtype.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { bitsToNormalF32 } from "../kernels/sampling.ts";
-import { ndtri } from "../kernels/special.ts";
+import { lgamma, ndtri } from "../kernels/special.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   checkArity,
@@ -499,27 +499,6 @@ export function ball(
     res.push(...row.map((x) => r(x / norm)));
   }
   return out(res, [...s, d], dtype);
-}
-
-/** log Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
-function lgamma(x: number): number {
-  const c = [
-    0.99999999999980993,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.32342877765313,
-    -176.61502916214059,
-    12.507343278686905,
-    -0.13857109526572012,
-    9.9843695780195716e-6,
-    1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
-  x -= 1;
-  let a = c[0];
-  const tt = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(tt) - tt + Math.log(a);
 }
 
 /**
