@@ -76,6 +76,14 @@ const CASES: [string, Fn, NDArray[]][] = [
       i32([6], 31, -50, 50),
     ],
   ],
+  [
+    "shifts, fused with an add (counts past the width and negative)",
+    (x, s) =>
+      np.leftShift(x, s).add(np.rightShift(x, s)).add(
+        np.rightShift(x.astype("uint32"), s.astype("uint32")).astype("int32"),
+      ),
+    [i32([8], 32, -1000, 1000), np.array([-1, 0, 1, 5, 31, 32, 33, 3], { dtype: "int32" })],
+  ],
   ["cholesky, lu-based solve and eigh", (a) => {
     const spd = np.matmul(a, a.T).add(np.eye(3));
     return np.linalg.cholesky(spd).add(np.linalg.solve(spd, a)).add(np.linalg.eigh(spd)[1].abs());

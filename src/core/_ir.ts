@@ -121,6 +121,13 @@ export interface PrimitiveParams {
   or: None;
   /** bitwise (int32) or logical (bool) exclusive or */
   xor: None;
+  // -- shifts: integer operands of one dtype (width w); a count outside [0, w) shifts all out --
+  /** x << s, the low w bits; 0 when s < 0 or s ≥ w */
+  shift_left: None;
+  /** the w-bit pattern of x >>> s, zeros fill in; 0 when s < 0 or s ≥ w */
+  shift_right_logical: None;
+  /** the w-bit pattern of x >> s, its top bit fills in; all sign bits when s < 0 or s ≥ w */
+  shift_right_arithmetic: None;
   // -- comparisons: two operands of one dtype -> bool ----------------------
   /** x == y */
   eq: None;
@@ -303,6 +310,18 @@ export const BINARY_PRIMITIVES = [
 ] as const satisfies readonly Primitive[];
 export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
 
+/**
+ * The bit shifts (XLA's `ShiftLeft`, `ShiftRightLogical`, `ShiftRightArithmetic`): elementwise
+ * and binary like the ops above, but integer-only and with per-width semantics, so each
+ * interpreter gives them their own rules.
+ */
+export const SHIFT_PRIMITIVES = [
+  "shift_left",
+  "shift_right_logical",
+  "shift_right_arithmetic",
+] as const satisfies readonly Primitive[];
+export type ShiftPrimitive = (typeof SHIFT_PRIMITIVES)[number];
+
 export const COMPARE_PRIMITIVES = [
   "eq",
   "ne",
@@ -323,6 +342,7 @@ export const EFFECTFUL: ReadonlySet<Primitive> = new Set<Primitive>(["debug_call
 export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([
   ...UNARY_PRIMITIVES,
   ...BINARY_PRIMITIVES,
+  ...SHIFT_PRIMITIVES,
   ...COMPARE_PRIMITIVES,
   "select",
   "convert",

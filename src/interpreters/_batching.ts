@@ -33,6 +33,7 @@ import {
   COMPARE_PRIMITIVES,
   type Primitive,
   type PrimitiveParams,
+  SHIFT_PRIMITIVES,
   UNARY_PRIMITIVES,
 } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
@@ -396,6 +397,7 @@ const structural = {
       Primitive,
       | typeof UNARY_PRIMITIVES[number]
       | typeof BINARY_PRIMITIVES[number]
+      | typeof SHIFT_PRIMITIVES[number]
       | typeof COMPARE_PRIMITIVES[number]
     >
   ]: VmapRule<P>;
@@ -407,7 +409,9 @@ function range(start: number, stop: number): number[] {
 
 export const vmapRules: { [P in Primitive]: VmapRule<P> } = {
   ...Object.fromEntries(
-    [...UNARY_PRIMITIVES, ...BINARY_PRIMITIVES, ...COMPARE_PRIMITIVES].map((p) => [
+    [...UNARY_PRIMITIVES, ...BINARY_PRIMITIVES, ...SHIFT_PRIMITIVES, ...COMPARE_PRIMITIVES].map((
+      p,
+    ) => [
       p,
       elementwise(p),
     ]),
@@ -416,6 +420,7 @@ export const vmapRules: { [P in Primitive]: VmapRule<P> } = {
       P in
         | typeof UNARY_PRIMITIVES[number]
         | typeof BINARY_PRIMITIVES[number]
+        | typeof SHIFT_PRIMITIVES[number]
         | typeof COMPARE_PRIMITIVES[number]
     ]: VmapRule<P>;
   },

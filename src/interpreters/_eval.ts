@@ -35,6 +35,7 @@ import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
 import { linalgEvalRules } from "./_linalg_rules.ts";
 import { fftEvalRules } from "./_fft_rules.ts";
+import { shiftEvalRules } from "./_shift_rules.ts";
 
 type EvalFn<Q> = (args: ArrayValue[], params: Q) => ArrayValue[];
 export type EvalRule<P extends Primitive> = EvalFn<PrimitiveParams[P]>;
@@ -633,6 +634,7 @@ export const evalRules: { [P in Primitive]: EvalRule<P> } = {
   ...rules,
   ...linalgEvalRules,
   ...fftEvalRules,
+  ...shiftEvalRules,
 };
 
 /** Validates with the shape rule, then evaluates eagerly. */

@@ -269,6 +269,10 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   and: zeroTangent("and"),
   or: zeroTangent("or"),
   xor: zeroTangent("xor"),
+  // integer results: no tangent
+  shift_left: zeroTangent("shift_left"),
+  shift_right_logical: zeroTangent("shift_right_logical"),
+  shift_right_arithmetic: zeroTangent("shift_right_arithmetic"),
   eq: zeroTangent("eq"),
   ne: zeroTangent("ne"),
   lt: zeroTangent("lt"),

@@ -25,10 +25,12 @@ import {
   type ComparePrimitive,
   ELEMENTWISE,
   type Primitive,
+  type ShiftPrimitive,
   type UnaryPrimitive,
 } from "../core/_ir.ts";
 import type { Code } from "../kernels/_wasm.ts";
 import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
+import { shiftExpr } from "./_shift_rules.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
@@ -37,6 +39,7 @@ import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 export type ElementwisePrimitive =
   | UnaryPrimitive
   | BinaryPrimitive
+  | ShiftPrimitive
   | ComparePrimitive
   | "select"
   | "convert"
@@ -147,6 +150,10 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   and: ([x, y]) => `(${x} & ${y})`,
   or: ([x, y]) => `(${x} | ${y})`,
   xor: ([x, y]) => `(${x} ^ ${y})`,
+  // the count rules and per-width patterns of _shift_rules.ts; `wrap` then wraps to the dtype
+  shift_left: ([x, s], c) => shiftExpr("shift_left", x, s, c.inDtype),
+  shift_right_logical: ([x, s], c) => shiftExpr("shift_right_logical", x, s, c.inDtype),
+  shift_right_arithmetic: ([x, s], c) => shiftExpr("shift_right_arithmetic", x, s, c.inDtype),
   eq: cmp("==="),
   ne: cmp("!=="),
   lt: cmp("<"),

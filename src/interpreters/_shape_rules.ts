@@ -16,6 +16,7 @@ import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts"
 import { controlShapeRules } from "./_shape_rules_control.ts";
 import { linalgShapeRules } from "./_linalg_rules.ts";
 import { fftShapeRules } from "./_fft_rules.ts";
+import { shiftShapeRules } from "./_shift_rules.ts";
 
 type ShapeFn<Q> = (avals: Aval[], params: Q) => Aval[];
 export type ShapeRule<P extends Primitive> = ShapeFn<PrimitiveParams[P]>;
@@ -192,6 +193,7 @@ const structural = {
   ...controlShapeRules,
   ...linalgShapeRules,
   ...fftShapeRules,
+  ...shiftShapeRules,
 } satisfies {
   [
     P in Exclude<

@@ -138,6 +138,41 @@ const logical =
     return e.node(intOp, x);
   };
 
+/**
+ * int32 shifts through ONNX BitShift, which takes unsigned operands only and leaves counts past
+ * the width undefined: the operands are cast to uint32 (the same 32 bits), a count outside
+ * [0, 32) is replaced before the shift and its result chosen after. The arithmetic shift is
+ * the logical one on x ≥ 0, and on x < 0 the complement of the logical shift of its complement
+ * (~x = −1 − x, non-negative there; ~(~x >>> s) = x >> s), a count past the width shifting by 31.
+ */
+const bitShift =
+  (kind: "left" | "logical" | "arithmetic") => ({ e, x, inAvals }: LowerArgs<Primitive>) => {
+    onnxElem(inAvals[0].dtype); // names the dtype when it is not exported
+    const U32 = 12, I32 = 6;
+    const s = x[1];
+    const [geZero] = e.node("GreaterOrEqual", [s, e.scalar(0, "int32")]);
+    const [below] = e.node("Less", [s, e.scalar(32, "int32")]);
+    const [ok] = e.node("And", [geZero, below]);
+    const count = (fallback: number) =>
+      e.node("Cast", e.node("Where", [ok, s, e.scalar(fallback, "int32")]), { to: { i: U32 } })[0];
+    const shift = (v: string, direction: string, by: string) =>
+      e.node("Cast", [
+        e.node("BitShift", [e.node("Cast", [v], { to: { i: U32 } })[0], by], {
+          direction: { s: direction },
+        })[0],
+      ], { to: { i: I32 } })[0];
+    if (kind !== "arithmetic") {
+      const r = shift(x[0], kind === "left" ? "LEFT" : "RIGHT", count(0));
+      return e.node("Where", [ok, r, e.scalar(0, "int32")]);
+    }
+    const minusOne = e.scalar(-1, "int32");
+    const [neg] = e.node("Less", [x[0], e.scalar(0, "int32")]);
+    const [flipped] = e.node("Sub", [minusOne, x[0]]);
+    const [mag] = e.node("Where", [neg, flipped, x[0]]);
+    const r = shift(mag, "RIGHT", count(31));
+    return e.node("Where", [neg, e.node("Sub", [minusOne, r])[0], r]);
+  };
+
 /** The ONNX lowering of every primitive. */
 export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   neg: op("Neg"),
@@ -178,6 +213,9 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   and: logical("And", "BitwiseAnd"),
   or: logical("Or", "BitwiseOr"),
   xor: logical("Xor", "BitwiseXor"),
+  shift_left: bitShift("left"),
+  shift_right_logical: bitShift("logical"),
+  shift_right_arithmetic: bitShift("arithmetic"),
   eq: op("Equal"),
   ne: ({ e, x }) => e.node("Not", e.node("Equal", x)),
   lt: op("Less"),

@@ -1,12 +1,13 @@
 /**
  * Bit-level `np` functions: shifts (`leftShift`, `rightShift` and their Array API names
  * `bitwiseLeftShift`, `bitwiseRightShift`, with `bitwiseInvert`), the population count
- * `bitwiseCount`, and `nextafter`. All are compositions of primitives: a shift by s is a
- * product or floor quotient by 2ˢ, the population count is the usual parallel bit sum written
- * with products, quotients and masks, and nextafter adds or takes one unit in the last place
- * found from the exponent of |x|.
+ * `bitwiseCount`, and `nextafter`. The shifts promote and broadcast their operands, then bind
+ * the shift primitives (as `lax.shiftLeft` etc. in `_lax_shifts.ts`); the others are compositions of primitives: the population
+ * count is the usual parallel bit sum written with products, quotients and masks, and
+ * nextafter adds or takes one unit in the last place found from the exponent of |x|.
  */
 import { bitWidth, type DType, isFloat, isUnsigned } from "../core/_dtype.ts";
+import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, promote } from "./_base.ts";
@@ -25,12 +26,6 @@ function shiftArgs(op: string, x1: ArrayLike, x2: ArrayLike): [NDArray, NDArray]
   return [x, s];
 }
 
-/** 0 ≤ s < the bit width of the dtype: the shifts that keep any bits. */
-function inRange(s: NDArray): NDArray {
-  const ok = b("lt", s, c(s, bitWidth(s.dtype)));
-  return isUnsigned(s.dtype) ? ok : b("and", ok, b("ge", s, c(s, 0)));
-}
-
 /**
  * x1 shifted left by x2 bits, as JAX's `left_shift`: x1·2^x2 wrapped to the dtype; a shift
  * by the bit width or more, or by a negative amount, gives 0.
@@ -46,17 +41,13 @@ function inRange(s: NDArray): NDArray {
  */
 export function leftShift(x1: ArrayLike, x2: ArrayLike): NDArray {
   const [x, s] = shiftArgs("leftShift", x1, x2);
-  const ok = inRange(s);
-  const safe = lax.select(ok, s, c(s, 0));
-  // 2^s and the product both wrap modulo 2³² (then the dtype's width), keeping the low bits
-  const shifted = lax.mul(x, b("pow", c(x, 2), safe));
-  return lax.select(ok, shifted, c(x, 0));
+  return bind1("shift_left", [x, s], {});
 }
 
 /**
  * x1 shifted right by x2 bits, as JAX's `right_shift`: arithmetic (floor(x1 / 2^x2), the
  * sign fills in) for signed dtypes, logical for unsigned ones; a shift by the bit width or
- * more gives 0, or −1 for a negative signed x1; a negative shift gives 0.
+ * more, or by a negative amount, gives 0, or −1 for a negative signed x1.
  * @param x1 The integers to shift.
  * @param x2 The shift amounts.
  * @returns The result, of the promoted integer dtype.
@@ -69,17 +60,8 @@ export function leftShift(x1: ArrayLike, x2: ArrayLike): NDArray {
  */
 export function rightShift(x1: ArrayLike, x2: ArrayLike): NDArray {
   const [x, s] = shiftArgs("rightShift", x1, x2);
-  const width = bitWidth(x.dtype);
-  // in float64 every 32-bit integer and 2^s is exact, and so is floor(x / 2^s)
-  const xf = lax.convert(x, "float64"), sf = lax.convert(s, "float64");
-  const big = b("ge", sf, c(sf, width));
-  const safe = lax.select(big, c(sf, 0), sf);
-  const q = u("floor", lax.div(xf, b("pow", c(xf, 2), safe)));
-  // past the width only the sign is left; a negative shift gives 0 (as XLA's shift)
-  const past = lax.select(b("lt", xf, c(xf, 0)), c(xf, -1), c(xf, 0));
-  let out = lax.select(big, past, q);
-  out = lax.select(b("lt", sf, c(sf, 0)), c(xf, 0), out);
-  return lax.convert(out, x.dtype);
+  const prim = isUnsigned(x.dtype) ? "shift_right_logical" : "shift_right_arithmetic";
+  return bind1(prim, [x, s], {});
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The `lax` namespace: structured control flow whose bodies are traced once and that every
- * transform handles (`scan`, `cond`, `switch`, `whileLoop`, `foriLoop`, `map`).
+ * transform handles (`scan`, `cond`, `switch`, `whileLoop`, `foriLoop`, `map`), and the bit
+ * shifts `shiftLeft`, `shiftRightLogical`, `shiftRightArithmetic`.
  *
  * Written with `export *` and a local declaration rather than a list of named re-exports,
  * because `deno doc` drops named re-exports inside a namespace module (tests/docs_test.ts).
@@ -10,6 +11,7 @@
 import { switchBranch } from "./control_flow.ts";
 
 export * from "./control_flow.ts";
+export * from "../numpy/_lax_shifts.ts";
 
 /**
  * Applies `branches[index]` to the operands (JAX's `lax.switch`); the index is clamped to the
