@@ -32,6 +32,7 @@ import {
   splitKeyPartitionable,
 } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
+import { shiftRightLogical } from "../numpy/_lax_shifts.ts";
 
 /** The name of a PRNG implementation (a Threefry-2x32 stream). */
 export type PRNGImpl = "threefry2x32" | "threefry2x32-legacy";
@@ -152,17 +153,21 @@ export function unsigned(b: NDArray): NDArray {
 /**
  * JAX's uniform floats in [0, 1): the top mantissa bits of a word (23 of 32
  * bits for float32, 52 of 64 for float64) as a float in [1, 2), minus 1.
+ *
+ * Written with integer shifts and converts, so a jitted sampler is int32 → shift → convert →
+ * float32 ops, a loop jit's wasm SIMD path runs (a float64 division and floor would keep it
+ * in JS).
  */
 export function uniform01(k: NDArray, shape: readonly number[], dtype: DType): NDArray {
   if (dtype === "float32") {
-    const u32 = unsigned(bits32(k, shape));
-    // top 23 bits: exact in float32, never 1
-    return lax.convert(np.mul(np.floor(np.div(u32, 512)), 2 ** -23), "float32");
+    // m = w >>> 9, the top 23 bits (< 2²³: exact in float32); m · 2⁻²³ is exact, never 1
+    const m = shiftRightLogical(bits32(k, shape), 9);
+    return np.mul(lax.convert(m, "float32"), 2 ** -23);
   }
   const [hiW, loW] = np.split(bits64(k, shape), 2, -1);
-  const hi = unsigned(hiW), lo = unsigned(loW);
+  const hi = unsigned(hiW);
   // m = top 52 bits = hi · 2^20 + (lo >>> 12), exact in float64
-  const m = np.add(np.mul(hi, 2 ** 20), np.floor(np.div(lo, 4096)));
+  const m = np.add(np.mul(hi, 2 ** 20), lax.convert(shiftRightLogical(loW, 12), "float64"));
   return np.reshape(np.mul(m, 2 ** -52), [...shape]);
 }
 
