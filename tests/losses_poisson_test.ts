@@ -174,3 +174,21 @@ describe("losses.poissonNllLoss refuses bad arguments", () => {
     );
   });
 });
+
+describe("losses.poissonNllLoss on the worker pool", () => {
+  it("pool.map() and pool.valueAndGrad() equal the eager loss and gradient", async () => {
+    const { createWorkerPool, valueAndGrad } = await import("../mod.ts");
+    await using pool = createWorkerPool({ size: 1 });
+    const logRates = f64(fx.logRates), counts = f64(fx.counts);
+    const loss = (z: NDArray, t: NDArray) => losses.poissonNllLoss(z, t, { full: true }).mean();
+    // one row per worker task: vmap over the rows of the rates and counts
+    const mapped = await pool.map((z: NDArray, t: NDArray) => losses.poissonNllLoss(z, t))(
+      logRates,
+      counts,
+    );
+    assertAllClose(mapped, losses.poissonNllLoss(logRates, counts), { rtol: 1e-12, atol: 1e-12 });
+    const [v, g] = await pool.valueAndGrad(loss)(logRates, counts);
+    const [v0, g0] = valueAndGrad(loss)(logRates, counts);
+    assertAllClose([v, g], [v0, g0], { rtol: 1e-12, atol: 1e-12 });
+  });
+});

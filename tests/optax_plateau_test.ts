@@ -142,3 +142,34 @@ describe("optim.reduceOnPlateau refuses bad arguments", () => {
     );
   });
 });
+
+describe("optim.reduceOnPlateau with the worker pool's value and gradient", () => {
+  it("sgd + reduceOnPlateau fed by pool.valueAndGrad() takes the same steps as valueAndGrad()", async () => {
+    const { createWorkerPool, valueAndGrad } = await import("../mod.ts");
+    await using pool = createWorkerPool({ size: 2 });
+    // least squares over a batch of rows, split between the workers
+    const loss = (w: NDArray, x: NDArray, y: NDArray) => np.matmul(x, w).sub(y).square().mean();
+    const x = np.array([[1, 2], [0.5, -1], [2, 0], [-1, 1], [0, 3], [1, 1]], { dtype: "float64" });
+    const y = np.array([1, 0, 2, -1, 3, 1], { dtype: "float64" });
+    const opt = optim.chain(
+      optim.sgd(0.4),
+      optim.reduceOnPlateau({ factor: 0.5, patience: 1, accumulationSize: 1 }),
+    );
+    const vg = pool.valueAndGrad(loss, { batchArgnums: [1, 2] });
+    let wp = np.zeros([2], { dtype: "float64" }), we = wp;
+    let sp = opt.init(wp), se = opt.init(we);
+    for (let i = 0; i < 8; i++) {
+      const [vP, gP] = await vg(wp, x, y);
+      const [vE, gE] = valueAndGrad(loss)(we, x, y);
+      const [uP, nP] = opt.update(gP, sp, wp, { value: vP });
+      const [uE, nE] = opt.update(gE, se, we, { value: vE });
+      [wp, sp, we, se] = [optim.applyUpdates(wp, uP), nP, optim.applyUpdates(we, uE), nE];
+    }
+    assert.ok(Math.abs((wp.toArray() as number[])[0] - (we.toArray() as number[])[0]) < 1e-9);
+    assert.ok(Math.abs((wp.toArray() as number[])[1] - (we.toArray() as number[])[1]) < 1e-9);
+    // the plateau state reached the same scale (the rate was cut at least once on this problem)
+    const scale = (s: unknown) => ((s as unknown[])[1] as optim.ReduceOnPlateauState).scale.item();
+    assert.equal(scale(sp), scale(se));
+    assert.ok((scale(se) as number) < 1, `scale ${scale(se)}`);
+  });
+});
