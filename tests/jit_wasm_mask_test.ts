@@ -12,25 +12,11 @@ import { grad, jit, type NDArray, nn, np, random } from "../mod.ts";
 import { assertAllClose, makeRng } from "./_helpers.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
-import {
-  setJitWasm,
-  setJitWasmMinElements,
-  setJitWasmSplitMin,
-  WASM_CHUNK_ELEMENTS,
-} from "../src/jit/_codegen_wasm.ts";
+import { setJitWasm, setJitWasmSplitMin, WASM_CHUNK_ELEMENTS } from "../src/jit/_codegen_wasm.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
+import { withMin } from "./_jit_wasm.ts";
 
 type Fn = (...args: NDArray[]) => NDArray[];
-
-/** Runs `body` with every fused group of at least `min` elements eligible for wasm. */
-function withMin<T>(min: number, body: () => T): T {
-  const was = setJitWasmMinElements(min);
-  try {
-    return body();
-  } finally {
-    setJitWasmMinElements(was);
-  }
-}
 
 /** The compiled program's loop counts: all fused loops, and those that are wasm. */
 function loops(f: Fn, args: NDArray[]): { loops: number; wasmLoops: number; text: string } {

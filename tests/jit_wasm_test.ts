@@ -12,23 +12,13 @@ import { compile } from "../src/jit/_compile.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import {
   setJitWasm,
-  setJitWasmMinElements,
   WASM_CHEAP_MAX_ELEMENTS,
   WASM_MIN_ELEMENTS,
 } from "../src/jit/_codegen_wasm.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
+import { withMin } from "./_jit_wasm.ts";
 
 type Fn = (...args: NDArray[]) => NDArray[];
-
-/** Runs `body` with every fused group of at least `min` elements eligible for wasm. */
-function withMin<T>(min: number, body: () => T): T {
-  const was = setJitWasmMinElements(min);
-  try {
-    return body();
-  } finally {
-    setJitWasmMinElements(was);
-  }
-}
 
 /** How many of the compiled program's fused loops are wasm loops. */
 const wasmLoops = (f: Fn, args: NDArray[]) => compile(makeJaxpr(f)(...args)).stats.wasmLoops;
