@@ -164,9 +164,10 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   convert: ([x], { inDtype, outDtype }) => {
     if (outDtype === "bool") return `(${x} !== 0 ? 1 : 0)`;
     if (isInteger(outDtype) && isFloat(inDtype)) {
-      // float -> int truncates toward zero and saturates; NaN becomes 0
+      // float -> int truncates toward zero and saturates; NaN becomes 0, and −0 (from
+      // −1 < x ≤ −0) becomes +0 (`+ 0`), as an integer store holds it
       const [lo, hi] = intRange(outDtype);
-      return `(${x} !== ${x} ? 0 : Math.max(${lo}, Math.min(${hi}, Math.trunc(${x}))))`;
+      return `(${x} !== ${x} ? 0 : Math.max(${lo}, Math.min(${hi}, Math.trunc(${x}))) + 0)`;
     }
     return x;
   },

@@ -22,6 +22,13 @@
  *   Other reductions (over all axes, over trailing or interleaved axes) would
  *   need a different summation order with whole vectors, so they keep the JS
  *   loop; so do groups whose rows and sums have different periods.
+ * - int32 and uint32 lanes (i32x4, the 32-bit patterns) for integers the group
+ *   converts: int32/uint32 array inputs and uniform constants, and/or/xor, shifts
+ *   by a constant count (a random word's `>>> 9`), converts to and from float32,
+ *   bool and each other (exact: `emitConvert` in `_wasm_math.ts`). Integer results
+ *   stay inside the loop (a group that must store one keeps the JS loop), so a
+ *   jitted dropout — random bits → shift → convert → compare, divide, select — is
+ *   one SIMD loop.
  * Anything else — other transcendental ops, other broadcasts, other dtypes,
  * small loops — keeps the JS loop of `_codegen_js.ts`, which also stays the
  * reference: the switch {@link setJitWasm} picks between the two at run time.
@@ -59,9 +66,12 @@ import {
   emitAccumulate,
   emitConvert,
   emitLoadBool,
+  emitShift,
   emitStoreBool,
+  type LaneKind,
   LOGIC_OPS,
   MASK_OPS,
+  SHIFT_OPS,
   WASM_EXTRA,
 } from "./_wasm_math.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
@@ -183,10 +193,19 @@ interface WasmExports {
   run(...args: number[]): number;
 }
 
-/** How a value lives in the loop: float32 lanes, or a lane mask (a bool: all ones = true). */
-type Kind = "float" | "mask";
-const kindOf = (v: Var): Kind | null =>
-  v.aval.dtype === "float32" ? "float" : v.aval.dtype === "bool" ? "mask" : null;
+/**
+ * How a value lives in the loop: float32 lanes, a lane mask (a bool: all ones = true), or
+ * the 32-bit patterns of int32 / uint32 lanes.
+ */
+type Kind = LaneKind;
+const KINDS: Partial<Record<string, Kind>> = {
+  float32: "float",
+  bool: "mask",
+  int32: "int",
+  uint32: "uint",
+};
+const kindOf = (v: Var): Kind | null => KINDS[v.aval.dtype] ?? null;
+const isIntKind = (k: Kind | null) => k === "int" || k === "uint";
 
 /**
  * The period of a smaller array walked along the loop: `lifted(j)` says that loop axis j
@@ -254,6 +273,7 @@ export function compileGroupWasm(
   const rows: Var[] = []; // float32 inputs broadcast along leading axes: element i mod period
   const literals = new Map<Var, number>(); // uniform float32 constants
   const flags = new Map<Var, boolean>(); // uniform bool constants
+  const ints = new Map<Var, number>(); // uniform int32/uint32 constants (a shift's count)
   const outputs: Var[] = []; // full-shape results (float32; bool ones stored from masks)
   const sums: { x: Var; out: Var }[] = []; // sums over leading axes into `period` float64s
   let period = 0; // the one period of the group's rows and sums (0: none)
@@ -264,16 +284,21 @@ export function compileGroupWasm(
   };
   const known = (v: Var) =>
     scalars.includes(v) || arrays.includes(v) || rows.includes(v) || literals.has(v) ||
-    flags.has(v);
+    flags.has(v) || ints.has(v);
+  /** Records a uniform constant of `kind`. */
+  const constant = (v: Var, kind: Kind, x: number) => {
+    if (kind === "mask") flags.set(v, x !== 0);
+    else if (kind === "float") literals.set(v, x);
+    else ints.set(v, x);
+  };
   /** Takes operand `v` as a `kind` value: a member, or an input of the loop's shape. */
   const operand = (v: Var, kind: Kind): boolean => {
-    if (members.has(v)) return masks.has(v) === (kind === "mask");
+    if (members.has(v)) return kindOf(v) === kind;
     if (kindOf(v) !== kind || !shapesEqual(v.aval.shape, L)) return false;
     if (known(v)) return true;
     const c = consts.get(v);
-    if (c && uniform(c)) {
-      kind === "mask" ? flags.set(v, c[DATA][0] !== 0) : literals.set(v, c[DATA][0]);
-    } else arrays.push(v);
+    if (c && uniform(c)) constant(v, kind, c[DATA][0]);
+    else arrays.push(v);
     if (kind === "mask") masks.add(v);
     return true;
   };
@@ -282,12 +307,13 @@ export function compileGroupWasm(
    * array splatted, by rows, or (nothing broadcast) whole.
    */
   const broadcastInput = (x: Var): boolean => {
-    if (members.has(x) || kindOf(x) === null) return false;
+    const kind = kindOf(x);
+    if (members.has(x) || kind === null) return false;
     if (known(x)) return true;
     const c = consts.get(x);
     if (c && uniform(c)) {
-      if (x.aval.dtype === "bool") return masks.add(x), flags.set(x, c[DATA][0] !== 0), true;
-      return literals.set(x, c[DATA][0]), true;
+      if (kind === "mask") masks.add(x);
+      return constant(x, kind, c[DATA][0]), true;
     }
     if (x.aval.dtype !== "float32") return false;
     const M = periodOf(L, (j) => x.aval.shape[j] === 1);
@@ -311,7 +337,9 @@ export function compileGroupWasm(
       return out === "float" ? { ins: ["mask", "float", "float"], out } : null;
     }
     if (MASK_OPS.has(e.prim)) return out === "mask" ? { ins: ["float", "float"], out } : null;
-    if (LOGIC_OPS.has(e.prim)) return out === "mask" ? { ins: ["mask", "mask"], out } : null;
+    if (LOGIC_OPS.has(e.prim)) return out !== "float" ? { ins: [out, out], out } : null;
+    // a shift's count must be a constant (checked by the caller)
+    if (SHIFT_OPS.has(e.prim)) return isIntKind(out) ? { ins: [out, out], out } : null;
     return out === "float" && opOf(e.prim) ? { ins: e.inputs.map(() => "float"), out } : null;
   };
   for (const m of unit.members) {
@@ -333,12 +361,16 @@ export function compileGroupWasm(
     if (e.prim === "broadcast") {
       if (!broadcastInput(e.inputs[0]) || kindOf(out) !== kindOf(e.inputs[0])) return null;
       if (masks.has(e.inputs[0])) masks.add(out);
+      if (ints.has(e.inputs[0])) ints.set(out, ints.get(e.inputs[0])!);
     } else {
       const sig = signature(e);
       if (!sig || !e.inputs.every((x, j) => operand(x, sig.ins[j]))) return null;
+      if (SHIFT_OPS.has(e.prim) && !ints.has(e.inputs[1])) return null;
       if (sig.out === "mask") masks.add(out);
     }
     members.add(out);
+    // integer lanes stay inside the loop: a group whose integers are needed keeps the JS loop
+    if (needed(out) && isIntKind(kindOf(out))) return null;
     if (needed(out)) outputs.push(out);
   }
   if (outputs.length + sums.length === 0) return null;
@@ -368,6 +400,7 @@ export function compileGroupWasm(
   if (memoryBytes > 0x40000000) return null; // keep far from wasm32's 4 GiB
   const isBool = (v: Var) => v.aval.dtype === "bool";
   const hasBools = [...arrays, ...outputs].some(isBool);
+  const hasInts = arrays.some((v) => isIntKind(kindOf(v)));
 
   /**
    * The loop's module. One thread (`shared` false): its own memory, regions at `base`,
@@ -411,6 +444,7 @@ export function compileGroupWasm(
     for (const v of scalars) c.v128Load32Splat(addr(v, null)).set(fix(v));
     for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(fix(v));
     for (const [v, x] of flags) c.i32(x ? -1 : 0).i32x4Splat().set(fix(v));
+    for (const [v, x] of ints) c.i32(x | 0).i32x4Splat().set(fix(v));
     // the emitters' constants (exp's coefficients, …) are set here, before the loop
     c.hoistConstantsHere();
     if (shared) c.get(0).set(i);
@@ -437,6 +471,7 @@ export function compileGroupWasm(
       const t = c.local(V);
       const args = e.inputs.map((x) => local.get(x)!);
       if (e.prim === "broadcast") c.get(args[0]);
+      else if (SHIFT_OPS.has(e.prim)) emitShift(c, e.prim, args[0], ints.get(e.inputs[1])!);
       else if (e.prim === "convert") {
         emitConvert(c, args[0], kindOf(e.inputs[0])!, kindOf(out)!);
       } else opOf(e.prim)!(c, args, ctx);
@@ -457,16 +492,20 @@ export function compileGroupWasm(
   };
   const ex = instanceOf(build(false));
   // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK) and no rows or
-  // sums (the threads would race on the accumulators) or bool regions
+  // sums (the threads would race on the accumulators) or bool or integer regions
   const nBases = scalars.length + arrays.length + outputs.length;
   const ops = opWeight(eqns, unit, false);
   const split = N >= splitMin.elements && ops * N >= splitMin.work &&
-      nBases <= MAP_MAX_REGIONS && !period && !hasBools
+      nBases <= MAP_MAX_REGIONS && !period && !hasBools && !hasInts
     ? sharedModuleOf(build(true))
     : null;
 
   const scalarSlots = scalars.map(slot);
-  const arrayIO = arrays.map((v) => [slot(v), base.get(v)!, isBool(v)] as const);
+  // how an input region is filled: bytes, float32s, or the 32-bit patterns of integers (a
+  // view of the array's own type, so the copy moves bits and converts nothing)
+  const viewOf = (v: Var) =>
+    isBool(v) ? "u8" : v.aval.dtype === "int32" ? "i32" : v.aval.dtype === "uint32" ? "u32" : "f32";
+  const arrayIO = arrays.map((v) => [slot(v), base.get(v)!, viewOf(v)] as const);
   const outIO = outputs.map((v) => [slot(v), base.get(v)!, fresh(v), isBool(v)] as const);
   const rowSlots = rows.map(slot);
   const sumIO = sums.map(({ out }) => [slot(out), fresh(out)] as const);
@@ -481,6 +520,7 @@ export function compileGroupWasm(
       // views of the instance's memory (an ArrayBuffer: the memory is not shared)
       const buffer = () => ex.memory.buffer as ArrayBuffer;
       let f32 = new Float32Array(0), u8 = new Uint8Array(0), f64 = new Float64Array(0);
+      let i32 = new Int32Array(0), u32 = new Uint32Array(0);
       const outputArray = (s: number, isFresh: boolean, bool: boolean, n = N) => {
         const alloc = () => (bool ? new Uint8Array(n) : new Float32Array(n));
         return isFresh ? alloc() : scratch[s] ?? (scratch[s] = alloc());
@@ -528,6 +568,8 @@ export function compileGroupWasm(
           f32 = new Float32Array(buffer());
           u8 = new Uint8Array(buffer());
           f64 = new Float64Array(buffer());
+          i32 = new Int32Array(buffer());
+          u32 = new Uint32Array(buffer());
         }
         for (let k = 0; k < scalarSlots.length; k++) f32[k] = env[scalarSlots[k]][DATA][0];
         for (let k = 0; k < rowSlots.length; k++) f32.set(env[rowSlots[k]][DATA], periodic[k] >> 2);
@@ -538,9 +580,11 @@ export function compileGroupWasm(
         const outs = outIO.map(([s, , isFresh, bool]) => outputArray(s, isFresh, bool));
         for (let off = 0; off < N; off += C) {
           const len = Math.min(C, N - off);
-          for (const [s, at, bool] of arrayIO) {
-            if (bool) u8.set(env[s][DATA].subarray(off, off + len), at);
-            else f32.set(env[s][DATA].subarray(off, off + len), at >> 2);
+          for (const [s, at, view] of arrayIO) {
+            const chunk = env[s][DATA].subarray(off, off + len);
+            if (view === "u8") u8.set(chunk, at);
+            else if (view === "f32") f32.set(chunk, at >> 2);
+            else (view === "i32" ? i32 : u32).set(chunk, at >> 2);
           }
           args[0] = Math.ceil(len / 4) * 16;
           if (period) args[1] = (off % period) * 4;

@@ -26,6 +26,9 @@
  * Masks: comparisons give lane masks; and/or/xor combine them bitwise (xor with a
  *   true constant is logical not); convert turns masks into 1.0/0.0 and float32 into
  *   masks (x ≠ 0); bool arrays load and store as one byte per lane (0 or 1).
+ * Integers (int32 and uint32: i32x4 lanes holding the 32-bit patterns): and/or/xor
+ *   bitwise, shifts by a constant count (`emitShift`: XLA's count rules decided when the
+ *   loop is built), converts (`emitConvert`; each is exact, see there).
  * sin and cos: the float64 algorithm of the JS loops (`_lowering.ts`), lane
  *   pair by lane pair in f64x2 (range reduction by k·π/2 with π/2 in two parts,
  *   Taylor polynomials on |r| ≤ π/4), rounded once to float32: the same results
@@ -248,23 +251,62 @@ export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   xor: (c, [x, y]) => c.get(x).get(y).simd(0x51), // v128.xor; with a true mask it is v128.not
 };
 
-/** Logic on bool operands: lane masks in, a lane mask out. */
+/** Logic on bool operands (lane masks in, a lane mask out), or bitwise on int32/uint32 lanes. */
 export const LOGIC_OPS: ReadonlySet<Primitive> = new Set<Primitive>(["and", "or", "xor"]);
 
+/** The shifts; in a loop their count is a constant (WebAssembly shifts all lanes by one i32). */
+export const SHIFT_OPS: ReadonlySet<Primitive> = new Set<Primitive>([
+  "shift_left",
+  "shift_right_logical",
+  "shift_right_arithmetic",
+]);
+
+/** How a value lives in a loop: float32 lanes, a lane mask (bool), int32 or uint32 lanes. */
+export type LaneKind = "float" | "mask" | "int" | "uint";
+
 /**
- * Pushes `convert` of local `x` between float32 and bool (lane masks):
- *   bool → float32: 1.0 where true, +0 where false (the mask AND the bits of 1.0);
- *   float32 → bool: x ≠ 0 (NaN is true, ±0 false), as the JS loop's `x !== 0`.
+ * Pushes local `x` (32-bit integer lanes) shifted by the constant `count` (of the same
+ * 32-bit dtype), with XLA's rules as in `_shift_rules.ts`: a count outside [0, 32) (a
+ * negative int32 count reads as a huge unsigned one) shifts every bit out, leaving 0, or the
+ * sign bits for the arithmetic shift (which is then a shift by 31).
  */
-export function emitConvert(
-  c: Code,
-  x: number,
-  from: "float" | "mask",
-  to: "float" | "mask",
-): void {
+export function emitShift(c: Code, prim: Primitive, x: number, count: number): void {
+  const inRange = count >>> 0 < 32;
+  if (prim === "shift_right_arithmetic") {
+    c.get(x).i32(inRange ? count : 31).i32x4ShrS();
+  } else if (!inRange) c.i32x4Constant(0);
+  else if (prim === "shift_left") c.get(x).i32(count).i32x4Shl();
+  else c.get(x).i32(count).simd(0xad); // i32x4.shr_u
+}
+
+/**
+ * Pushes `convert` of local `x` between the lane kinds, each as eager's store and the JS
+ * loop's wrap do it:
+ *   bool → float32: 1.0 where true, +0 where false (the mask AND the bits of 1.0);
+ *   float32 → bool: x ≠ 0 (NaN is true, ±0 false), as the JS loop's `x !== 0`;
+ *   int32 → float32: f32x4.convert_i32x4_s, rounded to nearest even (exact below 2²⁴), as
+ *     a Float32Array store of the number;
+ *   uint32 → float32: the high and low 16 bits converted (both exact), the high half
+ *     scaled by 2¹⁶ (exact), then one f32x4.add: the sum is x, rounded once — the correctly
+ *     rounded value, without relying on an engine's f32x4.convert_i32x4_u sequence;
+ *   float32 → int32 / uint32: truncated, saturated, NaN → 0 (i32x4.trunc_sat_f32x4_s/_u),
+ *     as the JS loop's `Math.max(lo, Math.min(hi, Math.trunc(x)))`;
+ *   int32 ↔ uint32: the same 32 bits; bool → integer: 1 or 0; integer → bool: x ≠ 0.
+ */
+export function emitConvert(c: Code, x: number, from: LaneKind, to: LaneKind): void {
+  const int = (k: LaneKind) => k === "int" || k === "uint";
   c.get(x);
   if (from === "mask" && to === "float") c.f32x4Constant(1).v128And();
   else if (from === "float" && to === "mask") c.f32x4Constant(0).f32x4Ne();
+  else if (from === "int" && to === "float") c.simd(0xfa); // f32x4.convert_i32x4_s
+  else if (from === "uint" && to === "float") {
+    c.i32x4Constant(0xffff).v128And().simd(0xfa); // the low half, exact
+    c.get(x).i32(16).simd(0xad).simd(0xfa); // the high half (i32x4.shr_u), exact
+    c.f32x4Constant(65536).f32x4Mul().f32x4Add();
+  } else if (from === "float" && to === "int") c.i32x4TruncSatF32x4S();
+  else if (from === "float" && to === "uint") c.simd(0xf9); // i32x4.trunc_sat_f32x4_u
+  else if (from === "mask" && int(to)) c.i32x4Constant(1).v128And();
+  else if (int(from) && to === "mask") c.i32x4Constant(0).simd(0x38); // i32x4.ne
 }
 
 /**
