@@ -12,7 +12,7 @@
  * difference to "call" is jit's dispatch (argument flattening, cache lookup) and the timer.
  */
 import { jit, losses, nn, np, optim, random, schedules, valueAndGrad } from "../mod.ts";
-import { type PlanProfile, setPlanProfile } from "../src/jit/_compile.ts";
+import { type PlanProfile, setPlanProfile } from "../src/jit/_profile.ts";
 import { mlpTrainStep } from "./_mlp_step.ts";
 
 const args = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, np } from "../mod.ts";
-import { type PlanProfile, setPlanProfile } from "../src/jit/_compile.ts";
+import { type PlanProfile, setPlanProfile } from "../src/jit/_profile.ts";
 
 describe("setPlanProfile", () => {
   it("times every step of programs compiled while it is set, and none compiled after", () => {

@@ -47,7 +47,7 @@ function int(n: number): number {
 }
 
 /** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
-function uniform(x: ArrayValue): boolean {
+export function uniform(x: ArrayValue): boolean {
   const d = x[DATA];
   for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return false;
   return d.length > 0;

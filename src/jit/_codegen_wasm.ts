@@ -51,16 +51,10 @@
 import type { TypedArray } from "../core/_dtype.ts";
 import type { Eqn, PrimitiveParams, Var } from "../core/_ir.ts";
 import { WASM_LOWERINGS as OPS } from "../interpreters/_lowering.ts";
-import type { GroupCode, Step, Unit } from "./_codegen_js.ts";
+import { type GroupCode, type Step, uniform, type Unit } from "./_codegen_js.ts";
 import { hasSimd, ModuleBuilder, ValType } from "../kernels/_wasm.ts";
 import { MEMORY_LIMITS } from "../kernels/_parallel.ts";
-import {
-  MAP_MAX_REGIONS,
-  mapBegin,
-  type MapModule,
-  mapModule,
-  mapRun,
-} from "../kernels/_parallel_map.ts";
+import { MAP_MAX_REGIONS, mapBegin, mapModule, mapRun } from "../kernels/_parallel_map.ts";
 import {
   APPROXIMATE,
   emitAccumulate,
@@ -75,6 +69,7 @@ import {
   WASM_EXTRA,
 } from "./_wasm_math.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { cacheByBytes } from "./_wasm_cache.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 
 /**
@@ -141,52 +136,16 @@ export function jitWasmEnabled(): boolean {
 }
 
 /**
- * Instances by module bytes, least recently used first, at most 256: groups of one
- * structure (ops, constants, inputs, outputs) share one compiled module and one
- * instance whatever their length, so a function jitted for many shapes compiles its
- * wasm once (JavaScriptCore took ~10 ms and kept ~50 KB per module). Sharing an
- * instance is safe: a call copies in, runs and copies out without yielding.
+ * Instances by module bytes (at most 256). Sharing an instance is safe: a call copies in,
+ * runs and copies out without yielding.
  */
-const instances = new Map<string, WasmExports>();
-function instanceOf(bytes: Uint8Array): WasmExports {
-  let key = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    key += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  let ex = instances.get(key);
-  if (ex) instances.delete(key);
-  else {
-    const module = new WebAssembly.Module(bytes as BufferSource);
-    ex = new WebAssembly.Instance(module).exports as unknown as WasmExports;
-    if (instances.size >= 256) instances.delete(instances.keys().next().value!);
-  }
-  instances.set(key, ex);
-  return ex;
-}
+const instanceOf = cacheByBytes((bytes) =>
+  new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource))
+    .exports as unknown as WasmExports
+);
 
-/** Shared-memory modules (split across threads) by their bytes, least recently used first, 256 at most. */
-const sharedModules = new Map<string, MapModule>();
-function sharedModuleOf(bytes: Uint8Array): MapModule {
-  let key = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    key += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  let m = sharedModules.get(key);
-  if (m) sharedModules.delete(key);
-  else {
-    m = mapModule(bytes);
-    if (sharedModules.size >= 256) sharedModules.delete(sharedModules.keys().next().value!);
-  }
-  sharedModules.set(key, m);
-  return m;
-}
-
-/** True when every element of `x` is the same value (bitwise, so NaN and -0 count). */
-function uniform(x: ArrayValue): boolean {
-  const d = x[DATA];
-  for (let i = 1; i < d.length; i++) if (!Object.is(d[i], d[0])) return false;
-  return d.length > 0;
-}
+/** Shared-memory modules (split across threads) by their bytes, at most 256. */
+const sharedModuleOf = cacheByBytes(mapModule);
 
 interface WasmExports {
   memory: WebAssembly.Memory;

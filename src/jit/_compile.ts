@@ -39,6 +39,7 @@ import { EFFECTFUL, ELEMENTWISE, type Primitive, type PrimitiveParams } from "..
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { compileGroup, type Step, type Unit } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";
+import { profileSteps } from "./_profile.ts";
 
 export { LOWERINGS } from "../interpreters/_lowering.ts";
 
@@ -348,21 +349,6 @@ export interface Executable {
 
 const ALIASING = new Set<Primitive>(["reshape", "stop_gradient"]);
 
-/** Milliseconds spent per plan step, by step label (see {@link setPlanProfile}). */
-export type PlanProfile = Map<string, { ms: number; calls: number }>;
-let profile: PlanProfile | null = null;
-
-/**
- * From now on, programs compiled while `into` is set time each of their steps into it
- * (label: the program's order number, the step's index and first description line); null
- * stops it for programs compiled later. Wrapping happens at plan time, so programs
- * compiled without a profile pay nothing. For `bench/jit_profile.ts`.
- */
-export function setPlanProfile(into: PlanProfile | null): void {
-  profile = into;
-}
-let planned = 0;
-
 /** Plans a simplified program: slots, fused loops, kernels; returns the executable. */
 function plan(p: Program, exact: boolean): Executable {
   const { eqns } = p;
@@ -488,22 +474,7 @@ function plan(p: Program, exact: boolean): Executable {
   for (const [v, s] of slots) shapes[s] = v.aval.shape;
   const scratch: TypedArray[] = new Array(nSlots);
   for (const m of makers) steps.push(m(shapes, scratch));
-  const prof = profile;
-  if (prof) {
-    const labels = sources.filter((t) => !t.startsWith("(transpose read"));
-    const program = planned++;
-    steps.forEach((step, i) => {
-      const label = `#${program}.${i} ${labels[i].split("\n")[0]}`;
-      const cell = { ms: 0, calls: 0 };
-      prof.set(label, cell);
-      steps[i] = (env) => {
-        const t = performance.now();
-        step(env);
-        cell.ms += performance.now() - t;
-        cell.calls++;
-      };
-    });
-  }
+  profileSteps(steps, sources.filter((t) => !t.startsWith("(transpose read")));
   const template: ArrayValue[] = new Array(nSlots);
   for (const [v, c] of p.consts) template[slots.get(v)!] = c;
   const nIn = p.invars.length;
