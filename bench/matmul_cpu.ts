@@ -4,6 +4,7 @@
  * GFLOP/s there moves by ±50% with the load, GFLOP per CPU-second by a few percent.
  *
  *     deno run -A bench/matmul_cpu.ts [--root DIR[,DIR...]] [--sizes 512,1024] [--rounds 7]
+ *       [--shapes 128x784x256,784x128x256:a]   (m×k×n; :a / :b / :ab stored transposed)
  *     bun run bench/matmul_cpu.ts ...
  *
  * Each tree in `--root` (default: this checkout; e.g. `git archive` of a base commit unpacked
@@ -59,19 +60,30 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const fmt = (xs: number[]) =>
   `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
 
-const cases: [string, number, boolean, boolean][] = [];
-for (const n of sizes) cases.push([`n=${n}`, n, false, false]);
-cases.push(["n=512 Aᵀ", 512, true, false], ["n=512 Bᵀ", 512, false, true]);
+// --shapes MxKxN[:a|:b|:ab] (op(A) m×k, op(B) k×n; a/b: stored transposed), e.g. the MLP's
+// 128x784x256,784x128x256:a,128x256x784:b; replaces the square sizes
+const shapes = flag("shapes")?.split(",");
+const cases: [string, number, number, number, boolean, boolean][] = [];
+if (shapes) {
+  for (const sh of shapes) {
+    const [dims, t = ""] = sh.split(":");
+    const [m, k, n] = dims.split("x").map(Number);
+    cases.push([sh, m, k, n, t.includes("a"), t.includes("b")]);
+  }
+} else {
+  for (const n of sizes) cases.push([`n=${n}`, n, n, n, false, false]);
+  cases.push(["n=512 Aᵀ", 512, 512, 512, true, false], ["n=512 Bᵀ", 512, 512, 512, false, true]);
+}
 console.log(`roots: ${roots.map((r, i) => `#${i} ${r}`).join(", ")}`);
 console.log(
-  "case        side  CPU GF/s 1t        CPU GF/s 2t        wall GF/s 1t      wall GF/s 2t",
+  "case            side  CPU GF/s 1t        CPU GF/s 2t        wall GF/s 1t      wall GF/s 2t",
 );
-for (const [name, n, ta, tb] of cases) {
-  const a = filled(n * n, 1), b = filled(n * n, 2), c = new Float32Array(n * n);
-  const flops = 2 * n ** 3;
+for (const [name, m, k, n, ta, tb] of cases) {
+  const a = filled(m * k, 1), b = filled(k * n, 2), c = new Float32Array(m * n);
+  const flops = 2 * m * k * n;
   const reps = Math.max(1, Math.round(1e9 / flops));
   const runs = sides.flatMap((s) => [s.one, s.two]).map((f) => ({
-    f: () => f(a, 0, b, 0, c, 0, n, n, n, ta, tb),
+    f: () => f(a, 0, b, 0, c, 0, m, k, n, ta, tb),
     cpu: [] as number[],
     wall: [] as number[],
   }));
@@ -88,7 +100,7 @@ for (const [name, n, ta, tb] of cases) {
   sides.forEach((s, i) => {
     const [one, two] = [runs[2 * i], runs[2 * i + 1]];
     console.log(
-      `${name.padEnd(11)} ${s.name.padEnd(5)} ${fmt(one.cpu).padEnd(18)} ${
+      `${name.padEnd(15)} ${s.name.padEnd(5)} ${fmt(one.cpu).padEnd(18)} ${
         fmt(two.cpu).padEnd(18)
       } ${fmt(one.wall).padEnd(17)} ${fmt(two.wall)}`,
     );

@@ -72,12 +72,22 @@ export interface GemmConfig {
   splatByAdd?: boolean;
 }
 
-/** Emits `gemm(ap, bp, c, mp, np, kp)` (byte addresses; mp, np, kp padded counts). */
-function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
+/**
+ * Emits `gemm(ap, bp, c, mp, np, kp)` (byte addresses; mp, np, kp padded counts), C's rows
+ * np floats apart; with `withLdc`, `gemmCols(ap, bp, c, mp, np, kp, ldc)`: the same loop nest
+ * over a panel of np columns packed on its own (np·kc floats per k-block) whose C rows are
+ * ldc floats apart, i.e. columns [j0, j0 + np) of a wider C when c points at its column j0.
+ * Both run every C element through the same micro-kernel steps in the same order.
+ */
+function emitGemm(mb: ModuleBuilder, g: GemmConfig, withLdc: boolean): void {
   const I = ValType.i32;
   const V = ValType.v128;
-  const c = mb.func([I, I, I, I, I, I], [], "gemm");
-  const AP = 0, BP = 1, CP = 2, MP = 3, NP = 4, KP = 5;
+  const c = mb.func(
+    withLdc ? [I, I, I, I, I, I, I] : [I, I, I, I, I, I],
+    [],
+    withLdc ? "gemmCols" : "gemm",
+  );
+  const AP = 0, BP = 1, CP = 2, MP = 3, NP = 4, KP = 5, LDC = 6;
   const pc = c.local(I), kc = c.local(I), ic = c.local(I), icEnd = c.local(I);
   const jr = c.local(I), ir = c.local(I), aBlk = c.local(I), bBlk = c.local(I);
   const bStrip = c.local(I), aPtr = c.local(I), bPtr = c.local(I), aEnd = c.local(I);
@@ -95,7 +105,7 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
     if (r > 0) c.get(ldc).i32(r).i32Mul().i32Add();
   };
 
-  c.get(NP).i32(2).i32Shl().set(ldc);
+  c.get(withLdc ? LDC : NP).i32(2).i32Shl().set(ldc); // bytes between C's rows
   c.i32(0).set(pc);
   c.loop(); // ---- pc: k-blocks
   {
@@ -123,7 +133,7 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
           c.get(aBlk).get(ir).get(kc).i32Mul().i32(2).i32Shl().i32Add().tee(aPtr);
           c.get(kc).i32(g.mr * 4).i32Mul().i32Add().set(aEnd);
           c.get(bStrip).set(bPtr);
-          c.get(CP).get(ir).get(NP).i32Mul().get(jr).i32Add().i32(2).i32Shl().i32Add().set(cPtr);
+          c.get(CP).get(ir).get(ldc).i32Mul().i32Add().get(jr).i32(2).i32Shl().i32Add().set(cPtr);
           // the first k-block starts from zero, the others from the partial C
           c.get(pc).i32Eqz().if();
           for (const t of acc) c.v128Zero().set(t);
@@ -181,6 +191,9 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
   c.end();
 }
 
+/** `v128.store64_lane` (not among `_wasm.ts`'s named ops). */
+const STORE64_LANE = 0x5b;
+
 /**
  * The packers below copy an operand X (op(A) as rows i, or op(B)ᵀ as rows j;
  * X(i, p) at byte address src + i·si + p·sp) into `w`-row strips per k-block
@@ -188,60 +201,120 @@ function emitGemm(mb: ModuleBuilder, g: GemmConfig): void {
  * elements; the wrapper zeroes the buffer first when there is padding.
  * Which one runs depends on which index is contiguous in the source.
  *
- * `packAlongDepth(src, si, rows, k, dst, rowsPad, kp)`, sp = 4 bytes: row by
- * row, reading 4 consecutive p at once and scattering them with lane stores.
+ * `packAlongDepth(src, si, rows, k, dst, rowsPad, kp)`, sp = 4 bytes: a full
+ * strip of w rows 4 depth steps at a time, reading 4 consecutive p of each row
+ * (w v128 loads) and transposing them in registers with shuffles, so that each
+ * depth step's w floats leave in v128 stores (4 rows at a time; a 64-bit lane
+ * store for 2 rows left, lane stores for 1 or 3); the remaining steps, and the
+ * rows of a partial last strip, one float at a time. (Scattering each row's 4
+ * floats with lane stores, as this did before, packed 2–2.5× slower.)
  */
 function emitPackAlongDepth(mb: ModuleBuilder, name: string, w: number, kcMax: number): void {
-  const I = ValType.i32;
+  const I = ValType.i32, V = ValType.v128;
   const c = mb.func([I, I, I, I, I, I, I], [], name);
   const SRC = 0, SI = 1, ROWS = 2, K = 3, DST = 4, ROWSPAD = 5, KP = 6;
   const pc = c.local(I), kc = c.local(I), pn = c.local(I), strip = c.local(I);
-  const i = c.local(I), r = c.local(I), d = c.local(I), s = c.local(I), s4End = c.local(I);
-  const sEnd = c.local(I), stripBytes = c.local(I);
-  const v = c.local(ValType.v128);
+  const i = c.local(I), d = c.local(I), p = c.local(I), p4 = c.local(I);
+  const stripBytes = c.local(I), fullRows = c.local(I);
+  const s: number[] = [], v: number[] = [], t: number[] = [];
+  for (let r = 0; r < w; r++) s.push(c.local(I)), v.push(c.local(V));
+  for (let q = 0; q < 4; q++) t.push(c.local(V));
+  // i8x16.shuffle lanes picking f32 lanes (0–3 of the first operand, 4–7 of the second)
+  const shuffle = (f: number[]) =>
+    c.i8x16Shuffle(f.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]));
+  c.get(ROWS).i32(w).i32DivU().i32(w).i32Mul().set(fullRows);
   c.i32(0).set(pc);
   c.loop(); // ---- k-blocks
   {
     emitMinKc(c, KP, K, pc, kc, pn, kcMax);
     c.get(kc).i32(w * 4).i32Mul().set(stripBytes);
+    c.get(pn).i32(-4).i32And().set(p4);
     c.get(DST).get(pc).get(ROWSPAD).i32Mul().i32(2).i32Shl().i32Add().set(strip);
     c.i32(0).set(i);
-    c.i32(0).set(r);
-    c.loop(); // ---- rows
+    c.block().loop(); // ---- full strips
     {
-      c.get(strip).get(r).i32(2).i32Shl().i32Add().set(d);
-      c.get(SRC).get(i).get(SI).i32Mul().i32Add().get(pc).i32(2).i32Shl().i32Add().tee(s);
-      c.get(pn).i32(-4).i32And().i32(2).i32Shl().i32Add().set(s4End);
-      c.get(s).get(pn).i32(2).i32Shl().i32Add().set(sEnd);
+      c.get(i).get(fullRows).i32GeU().brIf(1);
+      c.get(SRC).get(i).get(SI).i32Mul().i32Add().get(pc).i32(2).i32Shl().i32Add().set(s[0]);
+      for (let r = 1; r < w; r++) c.get(s[r - 1]).get(SI).i32Add().set(s[r]);
+      c.get(strip).set(d);
+      c.i32(0).set(p);
       c.block().loop(); // 4 depth steps at a time
       {
-        c.get(s).get(s4End).i32GeU().brIf(1);
-        c.get(s).v128Load().set(v);
-        for (let l = 0; l < 4; l++) c.get(d).get(v).v128Store32Lane(l * w * 4, l);
+        c.get(p).get(p4).i32GeU().brIf(1);
+        for (let r = 0; r < w; r++) {
+          c.get(s[r]).v128Load().set(v[r]);
+          c.get(s[r]).i32(16).i32Add().set(s[r]);
+        }
+        // rows g..g+3, a 4×4 transpose: t0 = (g0 g+1_0 g0' ...) interleaves rows g and g+1
+        // at steps 0–1, t1 at steps 2–3, t2/t3 rows g+2 and g+3; then step q's 4 floats
+        let g = 0;
+        for (; g + 4 <= w; g += 4) {
+          c.get(v[g]).get(v[g + 1]), shuffle([0, 4, 1, 5]), c.set(t[0]);
+          c.get(v[g]).get(v[g + 1]), shuffle([2, 6, 3, 7]), c.set(t[1]);
+          c.get(v[g + 2]).get(v[g + 3]), shuffle([0, 4, 1, 5]), c.set(t[2]);
+          c.get(v[g + 2]).get(v[g + 3]), shuffle([2, 6, 3, 7]), c.set(t[3]);
+          for (let q = 0; q < 4; q++) {
+            const [x, y] = q < 2 ? [t[0], t[2]] : [t[1], t[3]];
+            c.get(d).get(x).get(y), shuffle(q % 2 ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+            c.v128Store((q * w + g) * 4);
+          }
+        }
+        if (w - g === 2) {
+          // the last two rows: (g_q, g+1_q) is one 64-bit lane of an interleave
+          for (const [half, lanes] of [[0, [0, 4, 1, 5]], [1, [2, 6, 3, 7]]] as const) {
+            c.get(v[g]).get(v[g + 1]), shuffle([...lanes]), c.set(t[half]);
+            for (let l = 0; l < 2; l++) {
+              c.get(d).get(t[half]).simd(STORE64_LANE, [3, ((2 * half + l) * w + g) * 4]).op(l);
+            }
+          }
+        } else {
+          // one or three rows left: each lane on its own
+          for (let r = g; r < w; r++) {
+            for (let q = 0; q < 4; q++) c.get(d).get(v[r]).v128Store32Lane((q * w + r) * 4, q);
+          }
+        }
         c.get(d).i32(4 * w * 4).i32Add().set(d);
-        c.get(s).i32(16).i32Add().set(s);
+        c.get(p).i32(4).i32Add().set(p);
         c.br(0);
       }
       c.end().end();
-      c.block().loop(); // remaining depth steps
+      c.block().loop(); // remaining depth steps, one float per row
       {
-        c.get(s).get(sEnd).i32GeU().brIf(1);
-        c.get(d).get(s).f32Load().f32Store();
+        c.get(p).get(pn).i32GeU().brIf(1);
+        for (let r = 0; r < w; r++) {
+          c.get(d).get(s[r]).f32Load().f32Store(r * 4);
+          c.get(s[r]).i32(4).i32Add().set(s[r]);
+        }
         c.get(d).i32(w * 4).i32Add().set(d);
-        c.get(s).i32(4).i32Add().set(s);
+        c.get(p).i32(1).i32Add().set(p);
         c.br(0);
       }
       c.end().end();
-      // next row: r = (r + 1) mod w, moving to the next strip on wrap
-      c.get(r).i32(1).i32Add().set(r);
-      c.block();
-      c.get(r).i32(w).i32Ne().brIf(0);
-      c.i32(0).set(r);
       c.get(strip).get(stripBytes).i32Add().set(strip);
-      c.end();
-      c.get(i).i32(1).i32Add().tee(i).get(ROWS).i32LtU().brIf(0);
+      c.get(i).i32(w).i32Add().set(i);
+      c.br(0);
     }
-    c.end();
+    c.end().end();
+    c.block().loop(); // ---- rows of the partial last strip, one float at a time
+    {
+      c.get(i).get(ROWS).i32GeU().brIf(1);
+      c.get(SRC).get(i).get(SI).i32Mul().i32Add().get(pc).i32(2).i32Shl().i32Add().set(s[0]);
+      c.get(strip).get(i).get(fullRows).i32Sub().i32(2).i32Shl().i32Add().set(d);
+      c.i32(0).set(p);
+      c.block().loop();
+      {
+        c.get(p).get(pn).i32GeU().brIf(1);
+        c.get(d).get(s[0]).f32Load().f32Store();
+        c.get(d).i32(w * 4).i32Add().set(d);
+        c.get(s[0]).i32(4).i32Add().set(s[0]);
+        c.get(p).i32(1).i32Add().set(p);
+        c.br(0);
+      }
+      c.end().end();
+      c.get(i).i32(1).i32Add().set(i);
+      c.br(0);
+    }
+    c.end().end();
     c.get(pc).i32(kcMax).i32Add().tee(pc).get(K).i32LtU().brIf(0);
   }
   c.end();
@@ -362,7 +435,7 @@ export type MatmulF32Fn = (
 ) => void;
 
 /**
- * The kernel module's bytes: `gemm` and the four packers over one memory, its
+ * The kernel module's bytes: `gemm`, `gemmCols` and the four packers over one memory, its
  * own (16 pages to start), or, given `shared` limits in pages, a shared
  * memory imported as `env.memory` (the multi-threaded path of
  * `_parallel.ts` instantiates it once per thread over the same memory).
@@ -374,7 +447,8 @@ export function gemmModuleBytes(
   const mb = new ModuleBuilder();
   if (shared) mb.importMemory("env", "memory", shared.initial, shared.maximum, true);
   else mb.memory(16);
-  emitGemm(mb, g);
+  emitGemm(mb, g, false);
+  emitGemm(mb, g, true);
   emitPackAlongDepth(mb, "packADepth", g.mr, g.kc);
   emitPackAlongRows(mb, "packARows", g.mr, g.kc);
   emitPackAlongDepth(mb, "packBDepth", g.nr, g.kc);
@@ -455,6 +529,16 @@ export type PackFn = (
 export interface GemmExports {
   memory: WebAssembly.Memory;
   gemm(ap: number, bp: number, c: number, mp: number, np: number, kp: number): void;
+  /** `gemm` over a separately packed panel of np columns, C's rows ldc floats apart. */
+  gemmCols(
+    ap: number,
+    bp: number,
+    c: number,
+    mp: number,
+    np: number,
+    kp: number,
+    ldc: number,
+  ): void;
   packADepth: PackFn;
   packARows: PackFn;
   packBDepth: PackFn;

@@ -1,16 +1,19 @@
 /**
  * Multi-threaded float32 matmul, synchronous: C[m×n] = op(A)·op(B) with the
- * rows of C split between the calling thread and helper Web Workers.
+ * rows or the columns of C split between the calling thread and helper Web Workers.
  *
  * Every thread instantiates the same WebAssembly kernel (`matmul.ts`,
  * `gemmModuleBytes`) over one shared `WebAssembly.Memory`. The caller copies
- * A and B into it and packs B once; the rows of C are then cut into chunks of
- * `chunk` rows (a multiple of the kernel's MR), which the caller and the
- * helpers claim one at a time from a shared counter. For its chunk a thread
- * packs those rows of op(A) into its own panel and runs `gemm` on them, writing
- * C's rows [r0, r0 + chunk) in place. Each element of C is computed by the
- * same micro-kernel steps, in the same order, as in the one-thread kernel,
- * so the results are the same. The caller claims chunks too, so a helper that
+ * A and B into it. Split by rows (m > n), it packs B once; the rows of C are
+ * cut into chunks of `chunk` rows (a multiple of the kernel's MR), which the
+ * caller and the helpers claim one at a time from a shared counter. For its
+ * chunk a thread packs those rows of op(A) into its own panel and runs `gemm`
+ * on them, writing C's rows [r0, r0 + chunk) in place. Split by columns
+ * (m ≤ n, as BLIS splits its jc/jr loops), the caller packs A once and a chunk
+ * is `chunk` columns (a multiple of NR): the thread packs those columns of op(B)
+ * (so B's packing runs in parallel) and runs `gemmCols` on them. Either way
+ * each element of C is computed by the same micro-kernel steps, in the same
+ * order, as in the one-thread kernel, so the results are the same. The caller claims chunks too, so a helper that
  * is slow to wake (or not started yet) only means the caller does more of them;
  * it then blocks in `Atomics.wait` until the chunks the helpers claimed are done.
  *
@@ -74,7 +77,7 @@ const P_TRANS_A = 4, P_RAW_A = 5, P_M = 6, P_K = 7, P_KP = 8, P_BP = 9, P_C = 10
 const P_CHUNK = 12, P_NCHUNKS = 13, P_AP = 14, P_AP_STRIDE = 15, P_THREADS = 16;
 /** READY + t: helper t (1-based) waits for jobs. */
 export const READY = 17;
-const MR = defaultGemmConfig.mr;
+const MR = defaultGemmConfig.mr, NR = defaultGemmConfig.nr;
 /** Threads in all, the caller included. */
 const MAX_THREADS = 8;
 /** What the job is: 0 a matmul (the fields above), 1 an elementwise loop (`_parallel_map.ts`). */
@@ -87,7 +90,9 @@ export const ASLEEP = MAP_FIELDS + 32;
 const CALLER_ASLEEP = ASLEEP + 1;
 /** How long helpers poll for the next job before sleeping, µs (see {@link helperWait}). */
 const SPIN_US = CALLER_ASLEEP + 1;
-const CTL_LENGTH = SPIN_US + 1;
+/** 1: the job splits C's columns (see {@link runColumnChunk}); raw B's address, n, transB. */
+const P_COLS = SPIN_US + 1, P_RAW_B = SPIN_US + 2, P_N = SPIN_US + 3, P_TRANS_B = SPIN_US + 4;
+const CTL_LENGTH = P_TRANS_B + 1;
 
 /** Shared memory limits, in 64 KiB pages (max 2 GiB, the kernel's i32 addressing). */
 export const MEMORY_LIMITS = { initial: 1, maximum: 32768 };
@@ -112,11 +117,18 @@ export function runChunks(ex: GemmExports, ctl: Int32Array, t: number, seq: numb
   const bp = ctl[P_BP], c = ctl[P_C], np = ctl[P_NP], chunk = ctl[P_CHUNK];
   const nChunks = ctl[P_NCHUNKS];
   const apStride = ctl[P_AP_STRIDE];
+  const cols = ctl[P_COLS] !== 0;
   let done = 0;
   for (;;) {
     const v = Atomics.load(ctl, CLAIM);
     if ((v & 0x7fff0000) !== tag || (v & 0xffff) >= nChunks) return done;
     if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
+    if (cols) {
+      runColumnChunk(ex, ctl, v & 0xffff);
+      done++;
+      chunkDone(ctl, nChunks);
+      continue;
+    }
     const r0 = (v & 0xffff) * chunk;
     const rows = Math.min(chunk, m - r0);
     // the last chunk may be shorter: it gets a panel of its own (panel `threads`), whose
@@ -131,6 +143,25 @@ export function runChunks(ex: GemmExports, ctl: Int32Array, t: number, seq: numb
     done++;
     chunkDone(ctl, nChunks);
   }
+}
+
+/**
+ * Column split: chunk `idx` is C's columns [j0, j0 + chunk), chunk a multiple of NR. The
+ * thread packs those columns of op(B) into a panel of their own (at j0·kp floats in the
+ * packed-B region, which these panels tile) and runs `gemmCols` over it and all of packed A
+ * (packed by the caller before the job), writing C[:, j0 .. j0 + chunk) in place.
+ */
+function runColumnChunk(ex: GemmExports, ctl: Int32Array, idx: number): void {
+  const k = ctl[P_K], kp = ctl[P_KP], n = ctl[P_N], np = ctl[P_NP], chunk = ctl[P_CHUNK];
+  const j0 = idx * chunk;
+  const cols = Math.min(chunk, n - j0);
+  const npc = Math.ceil(cols / NR) * NR;
+  const bp = ctl[P_BP] + j0 * kp * 4, rawB = ctl[P_RAW_B];
+  // op(B)ᵀ rows j0.. (columns of op(B)): j is contiguous unless transB
+  if (ctl[P_TRANS_B] !== 0) ex.packBDepth(rawB + j0 * k * 4, k * 4, cols, k, bp, npc, kp);
+  else ex.packBRows(rawB + j0 * 4, n * 4, cols, k, bp, npc, kp);
+  const mp = Math.ceil(ctl[P_M] / MR) * MR;
+  ex.gemmCols(ctl[P_AP], bp, ctl[P_C] + j0 * 4, mp, npc, kp, np);
 }
 
 /**
@@ -231,6 +262,7 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
  */
 export const parallelStats = {
   jobs: 0,
+  columnJobs: 0,
   helperChunks: 0,
   helperWakes: 0,
   callerSleeps: 0,
@@ -474,44 +506,63 @@ export function matmulF32Parallel(
   if (e === null) return false;
   const ctl = e.ctl!;
 
-  // chunks: CHUNKS_PER_THREAD per thread (so a helper that wakes late, or a core taken by
-  // another process, costs little), at least CHUNK_MIN_WORK multiply-adds each, rows a
-  // multiple of MR
-  const minRows = Math.ceil(CHUNK_MIN_WORK / (k * n));
-  const strips = Math.ceil(m / mr);
-  const chunk = mr *
-    Math.max(Math.ceil(strips / (CHUNKS_PER_THREAD * threads)), Math.ceil(minRows / mr));
-  const nChunks = Math.ceil(m / chunk);
-  if (nChunks < 2 || nChunks > 0xffff) return false;
-
-  // shared memory (float indices): [Bp | C | raw A | raw B | Ap × (threads + 1)]
   const np = Math.ceil(n / nr) * nr;
   const kp = Math.ceil(k / unroll) * unroll;
+  const mp = Math.ceil(m / mr) * mr;
+  // chunks: CHUNKS_PER_THREAD per thread (so a helper that wakes late, or a core taken by
+  // another process, costs little), at least CHUNK_MIN_WORK multiply-adds each, rows a
+  // multiple of MR (columns a multiple of NR when the columns are split)
+  const chunking = (len: number, w: number, across: number) => {
+    const minLen = Math.ceil(CHUNK_MIN_WORK / (k * across));
+    const chunk = w * Math.max(
+      Math.ceil(Math.ceil(len / w) / (CHUNKS_PER_THREAD * threads)),
+      Math.ceil(minLen / w),
+    );
+    return [chunk, Math.ceil(len / chunk)];
+  };
+  let cols = splitColumns(m, n);
+  let [chunk, nChunks] = cols ? chunking(n, nr, m) : chunking(m, mr, n);
+  if (cols && nChunks < 2 && splitMode === "auto") {
+    cols = false;
+    [chunk, nChunks] = chunking(m, mr, n);
+  }
+  if (nChunks < 2 || nChunks > 0xffff) return false;
+
+  // shared memory (float indices): [Bp | C | raw A | raw B | Ap × panels]: one A panel per
+  // thread and one for a short last chunk, or (columns split) one for all of A
   const bpF = 0;
   const cF = align16(bpF + np * kp);
-  const rawA = align16(cF + Math.ceil(m / mr) * mr * np);
+  const rawA = align16(cF + mp * np);
   const rawB = align16(rawA + m * k);
   const apF = align16(rawB + k * n);
-  const apStride = align16(chunk * kp);
-  // one A panel per thread, and one for a short last chunk
-  const endBytes = (apF + (threads + 1) * apStride) * 4;
-  const view = memoryOf(e, endBytes);
+  const apStride = align16((cols ? mp : chunk) * kp);
+  const panels = cols ? 1 : threads + 1;
+  const view = memoryOf(e, (apF + panels * apStride) * 4);
   if (view === null) return false;
   const t0 = performance.now();
   view.set(a.subarray(aOff, aOff + m * k), rawA);
   view.set(b.subarray(bOff, bOff + k * n), rawB);
-  if (np !== n || kp !== k) view.fill(0, bpF, bpF + np * kp);
-  // the k padding of every A panel stays zero: chunks write only real depth steps
-  if (kp !== k) view.fill(0, apF, apF + (threads + 1) * apStride);
+  // packers write only real elements: the k padding must be zero (padded rows of A and
+  // columns of B reach only C's padding)
+  if (kp !== k || (!cols && np !== n)) view.fill(0, bpF, bpF + np * kp);
+  if (kp !== k) view.fill(0, apF, apF + panels * apStride);
   const ex = e.ex;
-  if (transB) ex.packBDepth(rawB * 4, k * 4, n, k, bpF * 4, np, kp);
+  // op(A) is [m×k] with i contiguous when transA; op(B)ᵀ is [n×k] with j contiguous unless
+  // transB. Split columns: all of A now, B by the chunks; split rows: all of B now, A by the chunks
+  if (cols && transA) ex.packARows(rawA * 4, m * 4, m, k, apF * 4, mp, kp);
+  else if (cols) ex.packADepth(rawA * 4, k * 4, m, k, apF * 4, mp, kp);
+  else if (transB) ex.packBDepth(rawB * 4, k * 4, n, k, bpF * 4, np, kp);
   else ex.packBRows(rawB * 4, n * 4, n, k, bpF * 4, np, kp);
 
   ctl[KIND] = 0;
+  ctl[P_COLS] = cols ? 1 : 0;
   ctl[P_TRANS_A] = transA ? 1 : 0;
+  ctl[P_TRANS_B] = transB ? 1 : 0;
   ctl[P_RAW_A] = rawA * 4;
+  ctl[P_RAW_B] = rawB * 4;
   ctl[P_M] = m;
   ctl[P_K] = k;
+  ctl[P_N] = n;
   ctl[P_KP] = kp;
   ctl[P_BP] = bpF * 4;
   ctl[P_C] = cF * 4;
@@ -525,6 +576,7 @@ export function matmulF32Parallel(
   const mine = runChunks(ex, ctl, 0, seq);
   if (!awaitChunks(ctl, nChunks, t0)) return false;
   parallelStats.jobs++;
+  if (cols) parallelStats.columnJobs++;
   parallelStats.helperChunks += nChunks - mine;
   if (np === n) {
     out.set(view.subarray(cF, cF + m * n), outOff);
@@ -536,6 +588,29 @@ export function matmulF32Parallel(
   }
   markUsed();
   return true;
+}
+
+/** Which way products are split: by the shape (see {@link splitColumns}), or forced (tests, benchmarks). */
+let splitMode: "auto" | "rows" | "columns" = "auto";
+/** Sets how products are split between threads; returns the previous mode. For tests and benchmarks. */
+export function setSplitMode(mode: "auto" | "rows" | "columns"): "auto" | "rows" | "columns" {
+  const was = splitMode;
+  splitMode = mode;
+  return was;
+}
+
+/**
+ * Whether a product splits C's columns rather than its rows. The calling thread packs one
+ * operand whole before the split (B for a row split: every row chunk uses all of it; A for
+ * a column split), and each chunk streams all of that packed operand through its cache, so
+ * the split cuts the larger of the two: columns when m ≤ n. Packing is ≈ 1–3% of a
+ * product's work, e.g. one thread, [64×784]·[784×512]: packing A 8 µs, B 46 µs, the kernel
+ * 935 µs; both splits take the same CPU time (the micro-kernel runs the same tiles), so the
+ * gain is the serial part, and each thread's columns of packed B staying in its own L2.
+ */
+function splitColumns(m: number, n: number): boolean {
+  if (splitMode !== "auto") return splitMode === "columns";
+  return m <= n;
 }
 
 // ---- shared by every kind of job ----------------------------------------------------
