@@ -5,6 +5,7 @@
  *
  *     deno run -A bench/matmul_cpu.ts [--root DIR[,DIR...]] [--sizes 512,1024] [--rounds 7]
  *       [--shapes 128x784x256,784x128x256:a]   (m×k×n; :a / :b / :ab stored transposed)
+ *       [--splits rows,columns]   (one side per way `_parallel.ts` splits a product; default auto)
  *     bun run bench/matmul_cpu.ts ...
  *
  * Each tree in `--root` (default: this checkout; e.g. `git archive` of a base commit unpacked
@@ -29,6 +30,7 @@ const flag = (name: string) => {
 const roots = (flag("root") ?? new URL("..", import.meta.url).pathname).split(",");
 const sizes = (flag("sizes") ?? "512,1024,2048").split(",").map(Number);
 const rounds = Number(flag("rounds") ?? 7);
+const splits = (flag("splits") ?? "auto").split(",") as ("auto" | "rows" | "columns")[];
 
 type Kernel = typeof import("../src/kernels/matmul.ts").matmulF32;
 const sides: { name: string; one: Kernel; two: Kernel }[] = [];
@@ -41,10 +43,20 @@ for (const [i, r] of roots.entries()) {
     `${url}/src/kernels/_parallel.ts`
   ) as typeof import("../src/kernels/_parallel.ts");
   if (!(await par.helpersReady())) console.log(`${r}: helpers did not start (2t = 1 thread)`);
-  const two: Kernel = (...args) => {
-    if (!par.matmulF32Parallel(...args)) mm.matmulF32(...args);
-  };
-  sides.push({ name: roots.length > 1 ? `#${i}` : "", one: mm.matmulF32, two });
+  // --splits rows,columns: one side per way of splitting (a tree without setSplitMode: auto)
+  for (const split of splits) {
+    const set = split === "auto" ? undefined : par.setSplitMode;
+    const two: Kernel = (...args) => {
+      const was = set?.(split);
+      try {
+        if (!par.matmulF32Parallel(...args)) mm.matmulF32(...args);
+      } finally {
+        if (was !== undefined) set?.(was);
+      }
+    };
+    const name = `${roots.length > 1 ? `#${i}` : ""}${splits.length > 1 ? split.slice(0, 4) : ""}`;
+    sides.push({ name, one: mm.matmulF32, two });
+  }
 }
 
 function filled(n: number, seed: number): Float32Array {
@@ -76,7 +88,7 @@ if (shapes) {
 }
 console.log(`roots: ${roots.map((r, i) => `#${i} ${r}`).join(", ")}`);
 console.log(
-  "case            side  CPU GF/s 1t        CPU GF/s 2t        wall GF/s 1t      wall GF/s 2t",
+  "case            side     CPU GF/s 1t        CPU GF/s 2t        wall GF/s 1t      wall GF/s 2t",
 );
 for (const [name, m, k, n, ta, tb] of cases) {
   const a = filled(m * k, 1), b = filled(k * n, 2), c = new Float32Array(m * n);
@@ -100,7 +112,7 @@ for (const [name, m, k, n, ta, tb] of cases) {
   sides.forEach((s, i) => {
     const [one, two] = [runs[2 * i], runs[2 * i + 1]];
     console.log(
-      `${name.padEnd(15)} ${s.name.padEnd(5)} ${fmt(one.cpu).padEnd(18)} ${
+      `${name.padEnd(15)} ${s.name.padEnd(8)} ${fmt(one.cpu).padEnd(18)} ${
         fmt(two.cpu).padEnd(18)
       } ${fmt(one.wall).padEnd(17)} ${fmt(two.wall)}`,
     );
