@@ -120,14 +120,13 @@ describe("float32 matmul split by columns", { skip: !canRun }, () => {
     }
   });
 
-  it("matmulF32Parallel() splits columns when m ≤ n and rows otherwise", () => {
-    assert.equal(compare([128, 784, 256], false, false, "auto", 1), true);
-    assert.equal(compare([64, 784, 512], false, true, "auto", 2), true);
-    assert.equal(compare([256, 256, 256], false, false, "auto", 3), true);
-    assert.equal(compare([784, 128, 256], true, false, "auto", 4), false);
-    assert.equal(compare([300, 200, 64], false, false, "auto", 5), false);
-    // too few columns for two chunks of NR: rows
-    assert.equal(compare([60, 2000, 8], false, false, "auto", 6), false);
+  it("matmulF32Parallel() splits columns when n ≥ 6·m and rows otherwise", () => {
+    assert.equal(compare([64, 784, 512], false, false, "auto", 1), true);
+    assert.equal(compare([64, 256, 512], false, true, "auto", 2), true);
+    assert.equal(compare([128, 256, 768], false, false, "auto", 3), true);
+    assert.equal(compare([128, 784, 256], false, false, "auto", 4), false);
+    assert.equal(compare([256, 256, 256], false, false, "auto", 5), false);
+    assert.equal(compare([784, 128, 256], true, false, "auto", 6), false);
   });
 
   it("matmulF32Parallel() split by columns keeps infinities and NaNs of B in their own columns", () => {

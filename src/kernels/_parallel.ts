@@ -4,12 +4,12 @@
  *
  * Every thread instantiates the same WebAssembly kernel (`matmul.ts`,
  * `gemmModuleBytes`) over one shared `WebAssembly.Memory`. The caller copies
- * A and B into it. Split by rows (m > n), it packs B once; the rows of C are
+ * A and B into it. Split by rows (the default), it packs B once; the rows of C are
  * cut into chunks of `chunk` rows (a multiple of the kernel's MR), which the
  * caller and the helpers claim one at a time from a shared counter. For its
  * chunk a thread packs those rows of op(A) into its own panel and runs `gemm`
  * on them, writing C's rows [r0, r0 + chunk) in place. Split by columns
- * (m ≤ n, as BLIS splits its jc/jr loops), the caller packs A once and a chunk
+ * (n ≥ 6·m, as BLIS splits its jc/jr loops; see `splitColumns`), the caller packs A once and a chunk
  * is `chunk` columns (a multiple of NR): the thread packs those columns of op(B)
  * (so B's packing runs in parallel) and runs `gemmCols` on them. Either way
  * each element of C is computed by the same micro-kernel steps, in the same
@@ -600,17 +600,19 @@ export function setSplitMode(mode: "auto" | "rows" | "columns"): "auto" | "rows"
 }
 
 /**
- * Whether a product splits C's columns rather than its rows. The calling thread packs one
- * operand whole before the split (B for a row split: every row chunk uses all of it; A for
- * a column split), and each chunk streams all of that packed operand through its cache, so
- * the split cuts the larger of the two: columns when m ≤ n. Packing is ≈ 1–3% of a
- * product's work, e.g. one thread, [64×784]·[784×512]: packing A 8 µs, B 46 µs, the kernel
- * 935 µs; both splits take the same CPU time (the micro-kernel runs the same tiles), so the
- * gain is the serial part, and each thread's columns of packed B staying in its own L2.
+ * Whether a product splits C's columns rather than its rows: when C is at least 6 times as
+ * wide as it is tall. Each row chunk streams all of packed B (a column chunk: all of packed
+ * A, with its own columns of B staying in its core's L2), and the calling thread packs the
+ * operand that is not split before the job. Measured, wall GFLOP/s on 2 threads at load ≈ 1
+ * (`bench/matmul_cpu.ts --splits rows,columns`, median of 9–11 alternating rounds), rows →
+ * columns: m×k×n = 128×512×768 69 → 81, 128×256×784 (Bᵀ) 66 → 81, 64×256×512 (Bᵀ) 48 → 59,
+ * 64×784×512 61–45 → 65–69, 256×256×1536 50 → 50; but n/m ≤ 5 mostly favours rows:
+ * 128×512×512 61 → 57, 100×512×512 67 → 56, 64×512×320 63 → 56, 256×512×1024 63 → 59,
+ * 64×512×256 48 → 43, 128×784×256 71–75 → 71–72.
  */
 function splitColumns(m: number, n: number): boolean {
   if (splitMode !== "auto") return splitMode === "columns";
-  return m <= n;
+  return n >= 6 * m;
 }
 
 // ---- shared by every kind of job ----------------------------------------------------
