@@ -203,3 +203,31 @@ export function rejects(
   });
   return message;
 }
+
+/** `n` float32 values drawn from `next`. */
+export function randomF32(n: number, next: () => number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = next();
+  return x;
+}
+
+/**
+ * Asserts float32 results equal bit for bit, any NaN matching any NaN (and equal shapes, for
+ * arrays); the message names the first differing element.
+ */
+export function assertSameF32(
+  actual: NDArray | Float32Array,
+  expected: NDArray | Float32Array,
+  what: string,
+): void {
+  if (!(actual instanceof Float32Array) && !(expected instanceof Float32Array)) {
+    assert.deepEqual(actual.shape, expected.shape, what);
+  }
+  const a = actual instanceof Float32Array ? actual : actual.toTypedArray();
+  const e = expected instanceof Float32Array ? expected : expected.toTypedArray();
+  assert.equal(a.length, e.length, what);
+  for (let i = 0; i < e.length; i++) {
+    if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
+    if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+  }
+}

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, np } from "../mod.ts";
-import { makeRng } from "./_helpers.ts";
+import { assertSameF32, makeRng } from "./_helpers.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import { setJitWasm, setJitWasmMinElements, setJitWasmSplitMin } from "../src/jit/_codegen_wasm.ts";
 import { mapStats, resetMapBackoff } from "../src/kernels/_parallel_map.ts";
@@ -23,18 +23,6 @@ function f32(n: number, seed: number): NDArray {
   const d = Float32Array.from({ length: n }, () => rng() * 8 - 4);
   for (let i = 0; i < n; i += 7) d[i] = odd[Math.floor(rng() * odd.length)];
   return np.array(d, { shape: [n], dtype: "float32" });
-}
-
-/** Bitwise equality of float32 results (any NaN matches any NaN). */
-function assertSameF32(actual: NDArray, expected: NDArray, message: string): void {
-  assert.deepEqual(actual.shape, expected.shape, message);
-  const a = actual.toTypedArray(), e = expected.toTypedArray();
-  for (let i = 0; i < e.length; i++) {
-    if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
-    if (!Object.is(a[i], e[i])) {
-      assert.fail(`${message}: element ${i} is ${a[i]}, expected ${e[i]}`);
-    }
-  }
 }
 
 /** `f` jitted afresh on one thread (the helpers kept for later). */

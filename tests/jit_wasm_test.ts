@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, np, optim } from "../mod.ts";
-import { assertAllClose, makeRng, randomArray } from "./_helpers.ts";
+import { assertAllClose, assertSameF32, makeRng, randomArray } from "./_helpers.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import {
@@ -28,16 +28,6 @@ function assertAllWasm(f: Fn, args: NDArray[], message: string): void {
   const ex = compile(makeJaxpr(f)(...args));
   assert.ok(ex.stats.loops >= 1, message);
   assert.equal(ex.stats.wasmLoops, ex.stats.loops, `${message}\n${ex.describe()}`);
-}
-
-/** Asserts float32 results equal bitwise, except that any NaN matches any NaN. */
-function assertSameF32(actual: NDArray, expected: NDArray, message: string): void {
-  assert.deepEqual(actual.shape, expected.shape, message);
-  const a = actual.toTypedArray(), e = expected.toTypedArray();
-  for (let i = 0; i < e.length; i++) {
-    if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
-    assert.ok(Object.is(a[i], e[i]), `${message}: element ${i} is ${a[i]}, eager gives ${e[i]}`);
-  }
 }
 
 /** float32 values in [-2, 2), with NaN, ±Inf and ±0 sprinkled in when `special`. */

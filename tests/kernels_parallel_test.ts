@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { makeRng } from "./_helpers.ts";
+import { assertSameF32, makeRng, randomF32 } from "./_helpers.ts";
 import { matmulInto, matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
 import {
   helpersReady,
@@ -11,22 +11,6 @@ import {
   setHelperSpinUs,
 } from "../src/kernels/_parallel.ts";
 import { matmulF32Wasm } from "../src/kernels/matmul.ts";
-
-function randomF32(n: number, next: () => number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = next();
-  return x;
-}
-
-/** Exact equality, NaN equal to NaN; the message names the first differing element. */
-function assertSameF32(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i])) {
-      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
-}
 
 interface Case {
   m: number;

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { makeRng } from "./_helpers.ts";
+import { assertSameF32, makeRng, randomF32 } from "./_helpers.ts";
 import { matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
 import {
   helpersReady,
@@ -20,22 +20,6 @@ import {
 // NR-aligned ranges of its columns, each thread packing its own columns of B) must give
 // the one-thread kernel's results bit for bit: every element of C goes through the same
 // micro-kernel steps in the same order.
-
-function randomF32(n: number, next: () => number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = next();
-  return x;
-}
-
-/** Exact equality, NaN equal to NaN; the message names the first differing element. */
-function assertSameF32(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i])) {
-      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
-}
 
 type Split = "rows" | "columns";
 
