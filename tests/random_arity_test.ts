@@ -10,17 +10,25 @@ describe("random samplers' arguments", () => {
     assert.throws(() => call(k, [3], 0, 10, "int8"), TypeError);
     assert.throws(() => call(k, [3], 0, 10, {}, 1), /random\.randint: takes at most 5 arguments/);
   });
-  it("random.randint() takes dtype int32 with the same draws and refuses the narrow dtypes", () => {
+  it("random.randint() takes dtype int32 with the same draws and refuses non-integer dtypes", () => {
     const a = random.randint(k, [8], -5, 50),
       b = random.randint(k, [8], -5, 50, { dtype: "int32" });
     assert.deepEqual(b.toArray(), a.toArray());
     assert.equal(b.dtype, "int32");
-    assert.throws(
-      () => random.randint(k, [8], 0, 5, { dtype: "int8" }),
-      /random\.randint: dtype "int8"/,
-    );
+    for (const dtype of ["float32", "bool", "float16"] as const) {
+      assert.throws(
+        () => random.randint(k, [8], 0, 5, { dtype }),
+        new RegExp(`random\\.randint: dtype "${dtype}" is not supported; pass one of int8`),
+      );
+    }
     const bad = { dtyp: "int32" } as unknown as { dtype?: "int32" };
     assert.throws(() => random.randint(k, [8], 0, 5, bad), TypeError);
+  });
+  it("random.randint() and random.bits() refuse bounds outside int32 and unsupported word dtypes", () => {
+    assert.throws(() => random.randint(k, [2], 0, 2 ** 31), /int32's range.*OverflowError/);
+    assert.throws(() => random.randint(k, [2], -(2 ** 31) - 1, 0, { dtype: "uint32" }), RangeError);
+    assert.throws(() => random.bits(k, [2], { dtype: "int32" }), /random\.bits: dtype "int32"/);
+    assert.throws(() => random.bits(k, [2], { dtype: "uint16" as never }), /uint16 and uint64/);
   });
   it("every sampler throws a TypeError naming itself when given one argument too many", () => {
     const calls: [string, (...a: unknown[]) => unknown, unknown[]][] = [

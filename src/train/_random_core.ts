@@ -124,6 +124,26 @@ export function bits32(k: NDArray, shape: readonly number[]): NDArray {
   return bind1("random_bits", [k], { shape: [...shape], ...legacyParam() });
 }
 
+/**
+ * `nbits`-bit words (8, 16 or 32) of the current stream as JAX draws them for
+ * `random.bits(key, shape, uint{nbits})`, as int32 values in [0, 2^nbits) (in [−2^31, 2^31)
+ * for 32, the same bits). Partitionable stream: the low bits of each 32-bit word. Legacy
+ * stream: ⌈n·nbits/32⌉ words, each cut into 32/nbits pieces, lowest bits first.
+ */
+export function bitsNarrow(k: NDArray, shape: readonly number[], nbits: 8 | 16 | 32): NDArray {
+  if (nbits === 32) return bits32(k, shape);
+  const mask = 2 ** nbits - 1;
+  if (!legacyParam().legacy) return np.bitwiseAnd(bits32(k, shape), mask);
+  const size = sizeOf(shape), per = 32 / nbits;
+  const words = bits32(k, [Math.ceil(size / per)]);
+  const pieces = Array.from(
+    { length: per },
+    (_, j) => np.bitwiseAnd(shiftRightLogical(words, nbits * j), mask),
+  );
+  const flat = np.reshape(np.stack(pieces, -1), [-1]);
+  return np.reshape(np.slice(flat, [[0, size]]), [...shape]);
+}
+
 /** 64-bit words as (high, low) int32 pairs on a trailing axis of 2. */
 export function bits64(k: NDArray, shape: readonly number[]): NDArray {
   return bind1("random_bits", [k], { shape: [...shape, 2], mode: "bits64", ...legacyParam() });

@@ -47,18 +47,31 @@ function mulMod32(a: NDArray, m: number): NDArray {
   return mod32(np.add(np.mul(modN(np.mul(ah, m), 65536), 65536), np.mul(al, m)));
 }
 
+/** The dtypes `randint` returns, with their ranges. */
+const RANDINT_DTYPES: Readonly<Record<string, { min: number; max: number }>> = {
+  int8: { min: -128, max: 127 },
+  uint8: { min: 0, max: 255 },
+  int16: { min: -32768, max: 32767 },
+  int32: { min: -2147483648, max: 2147483647 },
+  uint32: { min: 0, max: 4294967295 },
+};
+const I32_MIN = -2147483648, I32_MAX = 2147483647;
+const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
+
 /**
- * Uniform integers in `[minval, maxval)`, as JAX: two 32-bit words h, l per
- * sample, offset = ((h mod s)·(2³² mod s) + l mod s) mod s with s = maxval − minval
- * (uint32 arithmetic), so the bias is about s²/2⁶⁴.
+ * Uniform integers in `[minval, maxval)`, as JAX draws them for the same key: two 32-bit words
+ * h, l per sample, offset = ((h mod s)·(2³² mod s) + l mod s) mod s with s = maxval − minval in
+ * uint32 arithmetic, so the bias is about s²/2⁶⁴. As JAX (0.10.2), the bounds are read as int32;
+ * int8, uint8 and int16 are drawn as int32 with minval clipped to the dtype's range and maxval to
+ * its maximum + 1, then cast (so `randint(k, [3], 0, 256, { dtype: "uint8" })` covers every
+ * uint8); uint32 clips the bounds to its range. maxval ≤ minval gives minval.
  *
  * @param key A key.
  * @param shape The sample shape.
- * @param minval Smallest value (inclusive).
- * @param maxval Largest value (exclusive); maxval ≤ minval gives minval.
- * @param options `dtype`: only `"int32"` (the default) so far; JAX draws 8- and 16-bit words
- *   for the narrow dtypes, which difftrace does not reproduce yet, so those throw.
- * @returns int32 samples.
+ * @param minval Smallest value (inclusive), a whole number in int32's range.
+ * @param maxval Largest value (exclusive), a whole number in int32's range.
+ * @param options `dtype`: int32 (default), int16, int8, uint8 or uint32.
+ * @returns Samples of `dtype`.
  *
  * @example
  * ```ts
@@ -67,6 +80,8 @@ function mulMod32(a: NDArray, m: number): NDArray {
  *
  * const d = random.randint(random.key(0), [100], 1, 7).toArray() as number[];
  * assert.ok(d.every((x) => x >= 1 && x < 7));
+ * const bytes = random.randint(random.key(0), [4], 0, 256, { dtype: "uint8" });
+ * assert.equal(bytes.dtype, "uint8");
  * ```
  */
 export function randint(
@@ -78,11 +93,12 @@ export function randint(
 ): NDArray {
   checkArity("randint", arguments.length, 5);
   checkOptions("random.randint", options, ["dtype"]);
-  if (options.dtype !== undefined && options.dtype !== "int32") {
+  const dtype = options.dtype ?? "int32";
+  const d = Object.hasOwn(RANDINT_DTYPES, dtype) ? RANDINT_DTYPES[dtype] : undefined;
+  if (d === undefined) {
     throw new TypeError(
-      `random.randint: dtype ${JSON.stringify(options.dtype)} is not supported; only "int32" ` +
-        `is (JAX draws narrower words for int8/int16/uint8, so converting int32 draws would not ` +
-        `give JAX's samples). Draw int32 and use .astype(...) if JAX's exact draws do not matter.`,
+      `random.randint: dtype ${JSON.stringify(dtype)} is not supported; pass one of ` +
+        `${Object.keys(RANDINT_DTYPES).join(", ")} (JAX's randint draws integers only).`,
     );
   }
   checkKey("randint", key);
@@ -92,19 +108,33 @@ export function randint(
       `random.randint: minval and maxval must be integers, got ${minval} and ${maxval}.`,
     );
   }
-  const I32_MAX = 2147483647, I32_MIN = -2147483648;
-  const outOfRange = maxval > I32_MAX;
-  const lo = Math.min(Math.max(minval, I32_MIN), I32_MAX);
-  const hi = Math.min(Math.max(maxval, I32_MIN), I32_MAX);
+  if (Math.min(minval, maxval) < I32_MIN || Math.max(minval, maxval) > I32_MAX) {
+    throw new RangeError(
+      `random.randint: minval ${minval} and maxval ${maxval} must lie in int32's range ` +
+        `[${I32_MIN}, ${I32_MAX}], where JAX reads them (it raises OverflowError); bounds past ` +
+        `the dtype's own range are clipped.`,
+    );
+  }
+  // the dtype the words are drawn for: narrow ones as int32, with the bounds clipped first
+  let w = d;
+  if (d.max < 65536) {
+    minval = clamp(minval, d.min, d.max);
+    maxval = clamp(maxval, d.min, d.max + 1);
+    w = RANDINT_DTYPES.int32;
+  }
+  // maxval past the dtype's largest value (read as int32) makes the span one larger
+  const outOfRange = maxval > Math.min(w.max, I32_MAX);
+  const lo = clamp(minval, w.min, w.max), hi = clamp(maxval, w.min, w.max);
   let span = hi <= lo ? 1 : hi - lo;
   if (outOfRange && hi > lo) span += 1;
   const [k1, k2] = split2(key);
   const high = unsigned(bits32(k1, s)), low = unsigned(bits32(k2, s));
-  // JAX's multiplier: (2^16 mod s)² in uint32 (so wrapping mod 2^32), then mod s
+  // JAX's multiplier: (2^16 mod s)² in uint32 (so wrapping mod 2^32), then mod s; a span of
+  // 2^32 (the whole uint32 range) leaves every word as it is (mod 2^32 is the identity)
   const half = 65536 % span;
   const mult = ((half * half) % 4294967296) % span;
   const offset = modN(mod32(np.add(mulMod32(modN(high, span), mult), modN(low, span))), span);
-  return np.add(offset, lo).astype("int32");
+  return np.add(offset, lo).astype(dtype);
 }
 
 /**

@@ -20,11 +20,13 @@ import { checkFinite, checkNumber, checkOptions, show } from "../core/_validate.
 import type { DType } from "../core/_dtype.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { bind1 } from "../core/_trace.ts";
+import * as lax from "../core/_lax.ts";
 import { ndtr } from "../kernels/special.ts";
 import { seedKey } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   bits32,
+  bitsNarrow,
   checkArity,
   checkFloat,
   checkKey,
@@ -166,26 +168,45 @@ export function foldIn(key: NDArray, data: number): NDArray {
 }
 
 /**
- * Raw random 32-bit words of the stream, as JAX's `random.bits` (uint32 there;
- * int32 with the same bits here, since difftrace has no unsigned dtype).
+ * Raw random words of the stream, as JAX's `random.bits`: uint32 by default, or uint8 (JAX's
+ * 8-bit words: the low byte of each 32-bit word in the partitionable stream, four bytes of
+ * each word, lowest first, in the legacy one). JAX's uint16 and uint64 have no difftrace dtype.
  *
  * @param key A key.
  * @param shape The shape.
- * @returns int32 words.
+ * @param options `dtype`: "uint32" (default) or "uint8".
+ * @returns The words.
  *
  * @example
  * ```ts
  * import { random } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
  *
- * const w = random.bits(random.key(0), [2]).toArray() as number[];
- * assert.deepEqual(w.map((x) => x >>> 0), [4070199207, 4202968722]); // JAX's bits
+ * const w = random.bits(random.key(0), [2]);
+ * assert.equal(w.dtype, "uint32");
+ * assert.deepEqual(w.toArray(), [4070199207, 4202968722]); // JAX's bits
+ * assert.deepEqual(random.bits(random.key(0), [2], { dtype: "uint8" }).toArray(), [167, 146]);
  * ```
  */
-export function bits(key: NDArray, shape: readonly number[] = []): NDArray {
-  checkArity("bits", arguments.length, 2);
+export function bits(
+  key: NDArray,
+  shape: readonly number[] = [],
+  options: { dtype?: DType } = {},
+): NDArray {
+  checkArity("bits", arguments.length, 3);
+  checkOptions("random.bits", options, ["dtype"]);
+  const dtype = options.dtype ?? "uint32";
+  if (dtype !== "uint32" && dtype !== "uint8") {
+    throw new TypeError(
+      `random.bits: dtype ${JSON.stringify(dtype)} is not supported; pass "uint32" (the ` +
+        `default) or "uint8" (JAX's uint16 and uint64 have no difftrace dtype).`,
+    );
+  }
   checkKey("bits", key);
-  return bits32(key, checkShape("bits", shape));
+  const s = checkShape("bits", shape);
+  return dtype === "uint8"
+    ? lax.convert(bitsNarrow(key, s, 8), "uint8")
+    : lax.convert(bits32(key, s), "uint32");
 }
 
 /**
