@@ -47,6 +47,8 @@ export interface MapModule {
   readonly bytes: Uint8Array;
   run: MapRun | null;
   memory: WebAssembly.Memory | null;
+  /** This loop's fastest split job so far, ms per byte of range (see {@link slowSplitJob}). */
+  bestMsPerByte: number;
 }
 
 /** Jobs run split, and chunks the helpers did (for tests). */
@@ -60,7 +62,7 @@ export function resetMapBackoff(): void {
 let nextId = 1;
 /** A handle for the loop module `bytes` (see the file header); cheap, instantiated on first use. */
 export function mapModule(bytes: Uint8Array): MapModule {
-  return { id: nextId++, bytes, run: null, memory: null };
+  return { id: nextId++, bytes, run: null, memory: null, bestMsPerByte: Infinity };
 }
 
 function instantiate(bytes: Uint8Array, memory: WebAssembly.Memory): MapRun {
@@ -114,13 +116,23 @@ let pending: Engine | null = null;
  * taken by other processes, a split job is slower than one thread: waking the helper
  * can cost the caller its time slice (measured under load 12–14 on 2 cores: SELU over 1M
  * 2.5–2.8 ms median on one thread, 7.8–11 ms split, the helper doing 70% of the chunks).
- * A split job slower than twice the fastest one seen (per byte) starts a backoff of
- * BACKOFF_JOBS jobs on one thread, after which the split is tried again.
+ * A split job slower than twice the fastest one of the same loop (per byte) starts a backoff
+ * of BACKOFF_JOBS jobs on one thread, after which the split is tried again.
  */
 let backoff = 0;
 const BACKOFF_JOBS = 32;
-/** The fastest split job so far, ms per byte of range. */
-let bestMsPerByte = Infinity;
+
+/**
+ * Records a split job of `mod` that took `msPerByte`; true when it was slow: more than twice the
+ * fastest split job of the same loop. Loops are compared only with themselves: an exp loop
+ * costs several times a sum per byte, and measured against the fastest job of any loop it
+ * would start a backoff every time it ran after a cheap one.
+ */
+export function slowSplitJob(mod: MapModule, msPerByte: number): boolean {
+  const slow = msPerByte > 2 * mod.bestMsPerByte;
+  mod.bestMsPerByte = Math.min(mod.bestMsPerByte, msPerByte);
+  return slow;
+}
 
 /**
  * Prepares a split job of `mod` with `dataBytes` of regions: returns a view of the shared
@@ -176,8 +188,7 @@ export function mapRun(mod: MapModule, total: number, bases: readonly number[]):
   const mine = runMapChunks(mod.run!, ctl, seq);
   if (!awaitChunks(ctl, nChunks, t0)) return -1;
   const msPerByte = (performance.now() - t0) / total;
-  if (msPerByte > 2 * bestMsPerByte) backoff = BACKOFF_JOBS;
-  bestMsPerByte = Math.min(bestMsPerByte, msPerByte);
+  if (slowSplitJob(mod, msPerByte)) backoff = BACKOFF_JOBS;
   mapStats.jobs++;
   mapStats.helperChunks += nChunks - mine;
   markUsed();
