@@ -9,6 +9,8 @@
  */
 import { type GemmExports, gemmModuleBytes } from "./matmul.ts";
 import {
+  CLAIM,
+  CLAIMS_CLOSED,
   EXIT,
   type HelperInit,
   helperWait,
@@ -43,6 +45,12 @@ scope.onmessage = (event: MessageEvent) => {
       const seq = Atomics.load(ctl, SEQ);
       if (seq === seen || Atomics.load(ctl, EXIT) !== 0) continue;
       seen = seq;
+      // a job already closed or superseded (this helper woke late): nothing to claim, and its
+      // fields and module bytes may be half overwritten by the next job
+      const claim = Atomics.load(ctl, CLAIM);
+      if ((claim & 0x7fff0000) !== (seq & 0x7fff) << 16 || (claim & 0xffff) === CLAIMS_CLOSED) {
+        continue;
+      }
       if (Atomics.load(ctl, KIND) === 1) runMapChunks(helperMapRun(memory, ctl), ctl, seq);
       else runChunks(ex, ctl, index, seq);
     }

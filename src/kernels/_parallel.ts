@@ -505,6 +505,7 @@ export function matmulF32Parallel(
   const e = readyEngine();
   if (e === null) return false;
   const ctl = e.ctl!;
+  closeClaims(ctl);
 
   const np = Math.ceil(n / nr) * nr;
   const kp = Math.ceil(k / unroll) * unroll;
@@ -648,7 +649,26 @@ export function memoryOf(en: Engine, endBytes: number): Float32Array | null {
   return en.view;
 }
 
-/** Starts the job whose fields are written in the control block: wakes the helpers; returns its seq. */
+/** CLAIM while no job is open: a count of 0xffff, at or past every job's last chunk. */
+export const CLAIMS_CLOSED = 0xffff;
+
+/**
+ * Closes the control block to claims before a new job's fields and data are written. A helper
+ * woken for the previous job can be late: if it read the new job's fields (more chunks) while
+ * CLAIM still held the previous job's tag and final count, it could claim a chunk past the
+ * previous job's end and run it with the new job's half-written fields, racing the new job's
+ * own run of that chunk (a chunk-edge element of a split SELU came out wrong, about one full
+ * Bun test run in four). With CLAIM closed first, such a helper sees a count no job reaches,
+ * or the new job's tag, and claims nothing.
+ */
+export function closeClaims(ctl: Int32Array): void {
+  Atomics.store(ctl, CLAIM, CLAIMS_CLOSED);
+}
+
+/**
+ * Starts the job whose fields are written in the control block (after {@link closeClaims}):
+ * wakes the helpers; returns its seq.
+ */
 export function postJob(en: Engine): number {
   const ctl = en.ctl!;
   const seq = (en.seq + 1) & 0x3fffffff;

@@ -20,6 +20,7 @@ import {
   awaitChunks,
   chunkDone,
   CLAIM,
+  closeClaims,
   type Engine,
   KIND,
   MAP_FIELDS,
@@ -30,8 +31,10 @@ import {
   readyEngine,
 } from "./_parallel.ts";
 
-const M_ID = MAP_FIELDS, M_LEN = MAP_FIELDS + 1, M_CHUNK = MAP_FIELDS + 2;
-const M_TOTAL = MAP_FIELDS + 3, M_BAD = MAP_FIELDS + 4, M_NARGS = MAP_FIELDS + 5;
+const M_ID = MAP_FIELDS, M_LEN = MAP_FIELDS + 1;
+/** Control-block fields of an elementwise job: chunk bytes, total bytes, region count (tests use them). */
+export const M_CHUNK = MAP_FIELDS + 2, M_TOTAL = MAP_FIELDS + 3, M_NARGS = MAP_FIELDS + 5;
+const M_BAD = MAP_FIELDS + 4;
 const M_ARGS = MAP_FIELDS + 6;
 /** The most regions (bases) a loop module may take. */
 export const MAP_MAX_REGIONS = 24;
@@ -150,6 +153,8 @@ export function mapBegin(
   }
   const e = readyEngine();
   if (e === null) return null;
+  // before the module's bytes and the inputs overwrite the shared memory (see closeClaims)
+  closeClaims(e.ctl!);
   const at = align64(mod.bytes.length);
   if (at + dataBytes > MEMORY_LIMITS.maximum * 65536 - 65536) return null;
   const view = memoryOf(e, at + dataBytes);
