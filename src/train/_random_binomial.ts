@@ -25,14 +25,11 @@ import {
   checkShape,
   concrete,
   concreteKey,
+  rounder,
   uniforms,
 } from "./_random_core.ts";
 
 type Key = [number, number];
-
-/** Rounding to the working dtype. */
-const rounder = (dtype: DType): (x: number) => number =>
-  dtype === "float32" ? Math.fround : (x: number) => x;
 
 /** A parameter's values broadcast to `shape` (row-major), as plain numbers. */
 function values(op: string, x: number | NDArray, shape: readonly number[]): number[] {

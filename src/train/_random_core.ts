@@ -223,6 +223,11 @@ export function uniforms(k: readonly [number, number], n: number, dtype: DType):
   );
 }
 
+/** Rounding to a sampler's working dtype: `Math.fround` for float32, none for float64. */
+export function rounder(dtype: DType): (x: number) => number {
+  return dtype === "float32" ? Math.fround : (x: number) => x;
+}
+
 /** A concrete key's two words, or a TypeError naming `op` when the key is traced. */
 export function concreteKey(op: string, key: NDArray): [number, number] {
   let v: ArrayValue;

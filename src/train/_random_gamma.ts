@@ -25,6 +25,7 @@ import {
   checkShape,
   concrete,
   concreteKey,
+  rounder,
   uniforms,
 } from "./_random_core.ts";
 import { standardNormal } from "./_random_normal.ts";
@@ -35,11 +36,6 @@ function keyOf(k: Key): NDArray {
 }
 
 type Key = [number, number];
-
-/** Rounding to the working dtype. */
-function rounder(dtype: DType): (x: number) => number {
-  return dtype === "float32" ? Math.fround : (x: number) => x;
-}
 
 /** One uniform in [0, 1) from a key, as `uniform(key, ())`. */
 function uniformOne(k: Key, dtype: DType): number {
