@@ -41,6 +41,22 @@ export function asArrayValue(op: string, x: unknown): NDArray {
   );
 }
 
+/**
+ * Throws a RangeError naming `op` when `v` is a whole JS number outside int32. A JS integer
+ * meeting integer arrays is read as int32 first, as JAX reads a Python int (x64 off): inside
+ * int32 it then wraps into the dtype (int8 + 300 adds 44); outside, JAX raises OverflowError,
+ * and wrapping silently would give a different number. `where` says where the number is used,
+ * `instead` what to pass.
+ */
+export function checkWeakInt32(op: string, v: unknown, where: string, instead: string): void {
+  if (typeof v === "number" && Number.isInteger(v) && (v < -(2 ** 31) || v >= 2 ** 31)) {
+    throw new RangeError(
+      `${op}: the JS number ${v} is outside int32's range [-2147483648, 2147483647], where ` +
+        `${where} (JAX raises OverflowError). Pass an array instead (${instead}).`,
+    );
+  }
+}
+
 /** Converts operands to arrays of one dtype (weak JS scalars adopt the arrays' dtype). */
 export function promote(op: string, xs: readonly unknown[]): NDArray[] {
   let dtype: DType | undefined;
@@ -58,18 +74,14 @@ export function promote(op: string, xs: readonly unknown[]): NDArray[] {
   }
   const d = dtype;
   if (isInteger(d) && d !== "bool") {
-    // a JS integer meeting integer arrays is parsed as int32 first, as JAX parses a Python
-    // int (x64 off): inside int32 it then wraps into the dtype (int8 + 300 adds 44); outside,
-    // JAX raises OverflowError, and wrapping silently would give a different number
     for (const x of xs) {
-      if (typeof x === "number" && Number.isInteger(x) && (x < -(2 ** 31) || x >= 2 ** 31)) {
-        throw new RangeError(
-          `${op}: the JS number ${x} is outside int32's range [-2147483648, 2147483647], ` +
-            `where a number meeting ${d} arrays lives (JAX raises OverflowError). Pass an ` +
-            `array instead (np.array(${x}, { dtype: "float64" }) or another dtype that holds ` +
-            `it), or convert the array to a float dtype first.`,
-        );
-      }
+      checkWeakInt32(
+        op,
+        x,
+        `a number meeting ${d} arrays lives`,
+        `np.array(${String(x)}, { dtype: "float64" }) or another dtype that holds it, or ` +
+          `convert the array to a float dtype first`,
+      );
     }
   }
   return xs.map((x) => x instanceof NDArray ? lax.convert(x, d) : ArrayValue.scalar(Number(x), d));

@@ -16,7 +16,7 @@ import {
   type IndexItem,
   NDArray,
 } from "../core/_ndarray.ts";
-import { asArrayValue, broadcastToShape } from "./_base.ts";
+import { asArrayValue, broadcastToShape, checkWeakInt32 } from "./_base.ts";
 import { broadcastShapes, fmtShape, normalizeAxis, stridesOf } from "../core/_shape.ts";
 import { checkInt, show } from "../core/_validate.ts";
 import { coordinate, gatherFlat, wrapIndices } from "./_gather.ts";
@@ -375,15 +375,13 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
   const flat = flatPositions(a, parsed);
   const n = a.size;
   const values = (op: string, v: ArrayLike) => {
-    // a JS number is stored in an integer array as jnp stores a Python scalar (wraps); JAX
-    // raises for an integer outside int32 (a weak scalar is int32 without x64)
-    if (typeof v === "number" && Number.isInteger(v) && (v < -(2 ** 31) || v >= 2 ** 31)) {
-      throw new RangeError(
-        `at(...).${op}: ${v} is outside int32's range [-2147483648, 2147483647], where a JS ` +
-          `number used as an update lives (JAX raises OverflowError). Pass an array of the ` +
-          `target dtype instead, e.g. np.array([v]).astype(x.dtype).`,
-      );
-    }
+    // a JS number is stored in an integer array as jnp stores a Python scalar (wraps)
+    checkWeakInt32(
+      `at(...).${op}`,
+      v,
+      "a JS number used as an update lives",
+      "of the target dtype, e.g. np.array([v]).astype(x.dtype)",
+    );
     let u = typeof v === "number" && isInteger(a.dtype) && a.dtype !== "bool"
       ? ArrayValue.scalar(scalarAs(a.dtype, v), a.dtype)
       : asArrayValue(`at(...).${op}`, v);
