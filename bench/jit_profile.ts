@@ -11,9 +11,11 @@
  * synthetic inputs of the same shapes. The "plan" total is the sum of the timed steps; the
  * difference to "call" is jit's dispatch (argument flattening, cache lookup) and the timer.
  */
-import { jit, losses, nn, np, optim, random, schedules, valueAndGrad } from "../mod.ts";
+import * as lib from "../mod.ts";
+import { np } from "../mod.ts";
 import { type PlanProfile, setPlanProfile } from "../src/jit/_profile.ts";
 import { mlpTrainStep } from "./_mlp_step.ts";
+import { filled, mnistTrainStep } from "./_mnist_step.ts";
 
 const args = new Map<string, string>();
 const argv = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
@@ -22,9 +24,6 @@ for (let i = 0; i < argv.length; i += 2) args.set(argv[i].replace(/^--/, ""), ar
 const STEPS = Number(args.get("steps") ?? 300);
 const TOP = Number(args.get("top") ?? 20);
 const ONLY = (args.get("only") ?? "mlp,mnist").split(",");
-
-const filled = (n: number, seed: number) =>
-  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 0.5 + 0.5);
 
 /** Runs `call` STEPS times after a warm-up with a profile attached; prints the table. */
 function report(name: string, build: () => () => void): void {
@@ -65,30 +64,5 @@ if (ONLY.includes("mlp")) {
 }
 
 if (ONLY.includes("mnist")) {
-  report("MNIST demo step (784-512-256-10, dropout 0.2, batch 64)", () => {
-    const model = nn.mlp([784, 512, 256, 10], { dropout: 0.2 });
-    type Params = ReturnType<typeof model.init>;
-    const opt = optim.adam(schedules.cosineDecay({ initValue: 1e-3, decaySteps: 2500 }));
-    const root = random.key(0);
-    let params = model.init(random.foldIn(root, 0));
-    let state = opt.init(params);
-    const lossFn = (p: Params, x: np.NDArray, y: np.NDArray, key: np.NDArray) =>
-      losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x, { key }), y).mean();
-    const step = jit(
-      (p: Params, s: typeof state, x: np.NDArray, y: np.NDArray, key: np.NDArray) => {
-        const [loss, grads] = valueAndGrad(lossFn)(p, x, y, key);
-        const [updates, next] = opt.update(grads, s, p);
-        return [optim.applyUpdates(p, updates), next, loss] as const;
-      },
-    );
-    const x = np.array(filled(64 * 784, 2), { shape: [64, 784] });
-    const y = np.array(Int32Array.from({ length: 64 }, (_, i) => (i * 3) % 10));
-    let n = 0;
-    return () => {
-      const out = step(params, state, x, y, random.foldIn(root, 1 + n++));
-      params = out[0];
-      state = out[1];
-      out[2].item();
-    };
-  });
+  report("MNIST demo step (784-512-256-10, dropout 0.2, batch 64)", () => mnistTrainStep(lib));
 }

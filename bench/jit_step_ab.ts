@@ -24,9 +24,7 @@ import process from "node:process";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-
-type Lib = typeof import("../mod.ts");
-type NDArray = import("../mod.ts").np.NDArray;
+import { filled, type Lib, mnistTrainStep } from "./_mnist_step.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -35,9 +33,6 @@ const flag = (name: string) => {
 };
 const roots = (flag("root") ?? new URL("..", import.meta.url).pathname).split(",");
 const blocks = Number(flag("blocks") ?? 50);
-
-const filled = (n: number, seed: number) =>
-  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 0.5 + 0.5);
 
 interface Side {
   name: string;
@@ -57,40 +52,20 @@ async function load(spec: string): Promise<Side> {
   ) as typeof import("../src/kernels/_parallel.ts");
   if (!(await par.helpersReady(20_000))) console.log(`${spec}: helpers did not start`);
   if (split === "rows" || split === "columns") par.setSplitMode(split);
-  const { jit, losses, nn, np, optim, random, schedules, valueAndGrad } = lib;
+  const { np } = lib;
 
   const mlp = mlpTrainStep([784, 256, 256, 10]);
   let { params, state } = mlp;
   const x = np.array(filled(128 * 784, 1), { shape: [128, 784] });
   const y = np.array(Int32Array.from({ length: 128 }, (_, i) => (i * 7) % 10));
-
-  const model = nn.mlp([784, 512, 256, 10], { dropout: 0.2 });
-  type Params = ReturnType<typeof model.init>;
-  const opt = optim.adam(schedules.cosineDecay({ initValue: 1e-3, decaySteps: 2500 }));
-  const root = random.key(0);
-  let p2 = model.init(random.foldIn(root, 0));
-  let s2 = opt.init(p2);
-  const lossFn = (p: Params, x: NDArray, y: NDArray, key: NDArray) =>
-    losses.softmaxCrossEntropyWithIntegerLabels(model.apply(p, x, { key }), y).mean();
-  const step = jit((p: Params, s: typeof s2, x: NDArray, y: NDArray, key: NDArray) => {
-    const [loss, grads] = valueAndGrad(lossFn)(p, x, y, key);
-    const [updates, next] = opt.update(grads, s, p);
-    return [optim.applyUpdates(p, updates), next, loss] as const;
-  });
-  const x2 = np.array(filled(64 * 784, 2), { shape: [64, 784] });
-  const y2 = np.array(Int32Array.from({ length: 64 }, (_, i) => (i * 3) % 10));
-  let n = 0;
+  // this tree's step recipe, built from the side's library (older trees have no _mnist_step.ts)
+  const mnist = mnistTrainStep(lib);
   return {
     name: spec,
     mlp: () => {
       [params, state] = mlp.step(params, state, x, y);
     },
-    mnist: () => {
-      const out = step(p2, s2, x2, y2, random.foldIn(root, 1 + n++));
-      p2 = out[0];
-      s2 = out[1];
-      out[2].item();
-    },
+    mnist,
   };
 }
 
