@@ -407,6 +407,8 @@ function plan(p: Program, exact: boolean): Executable {
   const sources: string[] = [];
   const makers: ((shapes: (readonly number[])[], scratch: TypedArray[]) => Step)[] = [];
   let loops = 0, kernels = 0, wasmLoops = 0;
+  /** Variables an eager kernel step produces (see `mayAlias` below). */
+  const fromKernel = new Set<Var>();
   for (const u of units) {
     if (u.kind === "group") {
       const needed = (v: Var) => usedOutside.has(v), fresh = (v: Var) => escapes.has(v);
@@ -460,6 +462,7 @@ function plan(p: Program, exact: boolean): Executable {
       const outs = e.outputs.map(slot);
       const rule = evalRules[e.prim] as (a: ArrayValue[], q: unknown) => ArrayValue[];
       const params = e.params;
+      for (const o of e.outputs) fromKernel.add(o);
       kernels++;
       sources.push(`kernel ${e.prim} ${JSON.stringify(params, paramKey)}`);
       makers.push(() => (env) => {
@@ -469,6 +472,9 @@ function plan(p: Program, exact: boolean): Executable {
     }
   }
   const outSlots = p.outvars.map(slot);
+  // only an eager kernel's output can be an operand handed back (fused loops and products
+  // allocate what reaches the outputs afresh): those are checked against the scratch buffers
+  const mayAlias = p.outvars.map((v) => fromKernel.has(v));
   const nSlots = slots.size;
   const shapes: (readonly number[])[] = new Array(nSlots);
   for (const [v, s] of slots) shapes[s] = v.aval.shape;
@@ -487,7 +493,10 @@ function plan(p: Program, exact: boolean): Executable {
         steps[i](env);
       }
       const out = new Array<ArrayValue>(outSlots.length);
-      for (let i = 0; i < outSlots.length; i++) out[i] = detached(env[outSlots[i]], scratch);
+      for (let i = 0; i < outSlots.length; i++) {
+        const v = env[outSlots[i]];
+        out[i] = mayAlias[i] ? detached(v, scratch) : v;
+      }
       return out;
     },
     describe: () => sources.join("\n"),
