@@ -125,21 +125,15 @@ export function bits32(k: NDArray, shape: readonly number[]): NDArray {
 }
 
 /**
- * `nbits`-bit words (8, 16 or 32) of the current stream as JAX draws them for
- * `random.bits(key, shape, uint{nbits})`, as int32 values in [0, 2^nbits) (in [−2^31, 2^31)
- * for 32, the same bits). Partitionable stream: the low bits of each 32-bit word. Legacy
- * stream: ⌈n·nbits/32⌉ words, each cut into 32/nbits pieces, lowest bits first.
+ * 8-bit words of the current stream as JAX draws them for `random.bits(key, shape, uint8)`,
+ * as int32 values in [0, 256). Partitionable stream: the low byte of each 32-bit word. Legacy
+ * stream: ⌈n/4⌉ words, each cut into 4 bytes, lowest first.
  */
-export function bitsNarrow(k: NDArray, shape: readonly number[], nbits: 8 | 16 | 32): NDArray {
-  if (nbits === 32) return bits32(k, shape);
-  const mask = 2 ** nbits - 1;
-  if (!legacyParam().legacy) return np.bitwiseAnd(bits32(k, shape), mask);
-  const size = sizeOf(shape), per = 32 / nbits;
-  const words = bits32(k, [Math.ceil(size / per)]);
-  const pieces = Array.from(
-    { length: per },
-    (_, j) => np.bitwiseAnd(shiftRightLogical(words, nbits * j), mask),
-  );
+export function bits8(k: NDArray, shape: readonly number[]): NDArray {
+  if (!legacyParam().legacy) return np.bitwiseAnd(bits32(k, shape), 255);
+  const size = sizeOf(shape);
+  const words = bits32(k, [Math.ceil(size / 4)]);
+  const pieces = [0, 8, 16, 24].map((s) => np.bitwiseAnd(shiftRightLogical(words, s), 255));
   const flat = np.reshape(np.stack(pieces, -1), [-1]);
   return np.reshape(np.slice(flat, [[0, size]]), [...shape]);
 }

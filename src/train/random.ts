@@ -26,7 +26,7 @@ import { seedKey } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   bits32,
-  bitsNarrow,
+  bits8,
   checkArity,
   checkFloat,
   checkKey,
@@ -205,7 +205,7 @@ export function bits(
   checkKey("bits", key);
   const s = checkShape("bits", shape);
   return dtype === "uint8"
-    ? lax.convert(bitsNarrow(key, s, 8), "uint8")
+    ? lax.convert(bits8(key, s), "uint8")
     : lax.convert(bits32(key, s), "uint32");
 }
 
