@@ -11,8 +11,9 @@ import {
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
 import type { UnaryPrimitive } from "../core/_ir.ts";
-import { broadcastShapes, shapesEqual } from "../core/_shape.ts";
+import { broadcastShapes, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { checkShapeArg } from "../core/_validate.ts";
+import { eagerProgram } from "./_eager.ts";
 
 export function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return "float32";
@@ -117,11 +118,21 @@ const FLOAT_UNARY = new Set([
 ]);
 
 export function unaryOp(name: string, x: ArrayLike): NDArray {
-  let a = asArrayValue(`np.${name}`, x);
-  if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
-  if (a.dtype === "bool" && name !== "abs") {
+  const a = asArrayValue(`np.${name}`, x);
+  // float ops convert bools (and integers) to float32 first
+  if (a.dtype === "bool" && name !== "abs" && !FLOAT_UNARY.has(name)) {
     throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);
   }
+  return eagerProgram(`unary.${name}`, [a], a.size, UNARY_OF[name] ??= (y) => unaryOf(name, y)) ??
+    unaryOf(name, a);
+}
+
+/** One function per unary op name, so each compiled eager program keeps its function. */
+const UNARY_OF: Record<string, (x: NDArray) => NDArray> = {};
+
+/** The unary op `name` of a validated array. */
+function unaryOf(name: string, a: NDArray): NDArray {
+  if (FLOAT_UNARY.has(name) && !isFloat(a.dtype)) a = lax.convert(a, "float32");
   switch (name) {
     case "square":
       return lax.mul(a, a);
@@ -155,8 +166,24 @@ const BINARY_PRIM = {
 } as const;
 
 export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
+  const [p, q] = promote(`np.${name}`, [x, y]);
+  const size = sizeOf(broadcastShapes(`np.${name}`, p.shape, q.shape));
+  return eagerProgram(
+    `binary.${name}`,
+    [p, q],
+    size,
+    BINARY_OF[name] ??= (u, v) => binaryOf(name, u, v),
+  ) ??
+    binaryOf(name, p, q);
+}
+
+/** One function per binary op name, so each compiled eager program keeps its function. */
+const BINARY_OF: Record<string, (x: NDArray, y: NDArray) => NDArray> = {};
+
+/** The binary op `name` of two arrays of one dtype. */
+function binaryOf(name: string, x: NDArray, y: NDArray): NDArray {
   const prim = BINARY_PRIM[name as keyof typeof BINARY_PRIM];
-  let [a, b] = broadcastAll(`np.${name}`, promote(`np.${name}`, [x, y]));
+  let [a, b] = broadcastAll(`np.${name}`, [x, y]);
   if (a.dtype === "bool") {
     // bools as JAX: + is or, * is and (max and min on {0, 1}), − is an error, ** counts in int32
     switch (name) {

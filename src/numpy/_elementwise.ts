@@ -8,6 +8,8 @@ import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { nonzero, type SizeOptions } from "./_stats.ts";
 import { isOptionsObject } from "../core/_validate.ts";
+import { broadcastShapes, sizeOf } from "../core/_shape.ts";
+import { eagerProgram } from "./_eager.ts";
 import { asArrayValue, binaryOp, broadcastAll, checkDType, promote, unaryOp } from "./_base.ts";
 
 const unaryDoc = (name: string) => (x: ArrayLike): NDArray => unaryOp(name, x);
@@ -446,9 +448,15 @@ export function where(
     throw new TypeError("np.where: pass the condition alone, or the condition, x and y.");
   }
   x = x as ArrayLike;
-  let c = asArrayValue("np.where", condition);
-  if (c.dtype !== "bool") c = lax.binary("ne", c, lax.zerosLike(c));
+  const c = asArrayValue("np.where", condition);
   const [a, b] = promote("np.where", [x, y]);
+  const size = sizeOf(broadcastShapes("np.where", c.shape, a.shape, b.shape));
+  return eagerProgram("where", [c, a, b], size, select3) ?? select3(c, a, b);
+}
+
+/** where(c, a, b) of a condition and two arrays of one dtype. */
+function select3(c: NDArray, a: NDArray, b: NDArray): NDArray {
+  if (c.dtype !== "bool") c = lax.binary("ne", c, lax.zerosLike(c));
   const [cc, aa, bb] = broadcastAll("np.where", [c, a, b]);
   return lax.select(cc, aa, bb);
 }

@@ -1,0 +1,80 @@
+/**
+ * Eager elementwise ops on large arrays run as small compiled programs, one per op and
+ * input signature (dtypes and shapes), kept in a bounded cache: the op with its operands'
+ * broadcasts, compiled by jit with `precision: "exact"`. Results are bit-identical to the
+ * primitive-by-primitive evaluation (exact programs round every float32 value as the eager
+ * kernels do), but a scalar operand is read in place instead of first being broadcast into
+ * a full array, and float32 groups run as wasm SIMD loops, split across the helper threads
+ * when large (a comparison, a select, e^x).
+ *
+ * Only concrete operands take this path (under a transform the op is staged as before),
+ * only from `EAGER_PROGRAM_MIN_ELEMENTS` elements up (below it the call and the copies in
+ * and out of wasm memory cost what they save), and a signature is compiled the second time
+ * it is seen, so one-off shapes never pay for a compile.
+ */
+import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import { avalOf } from "../core/_ir.ts";
+import { traceToJaxpr } from "../interpreters/_staging.ts";
+import { compile, type Executable } from "../jit/_compile.ts";
+
+/** From this many output elements up, eager elementwise ops run as compiled programs. */
+export const EAGER_PROGRAM_MIN_ELEMENTS = 65536;
+/** Compiled programs kept (least recently used dropped first). */
+const CACHE_SIZE = 256;
+
+interface Entry {
+  seen: number;
+  program?: Executable;
+}
+const cache = new Map<string, Entry>();
+let enabled = true;
+/** Programs compiled and calls they ran, since the module loaded (for tests). */
+const stats = { compiled: 0, runs: 0 };
+
+/** How many eager programs were compiled, how many calls ran one, how many are cached (for tests). */
+export function eagerProgramStats(): { compiled: number; runs: number; cached: number } {
+  return { ...stats, cached: cache.size };
+}
+
+/** Turns the compiled eager path on or off (for tests and A/B benchmarks); returns the old setting. */
+export function setEagerPrograms(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/**
+ * `f(...args)` through a cached compiled program when every operand is a concrete array
+ * and the result has at least `EAGER_PROGRAM_MIN_ELEMENTS` elements; otherwise null, and
+ * the caller evaluates `f` itself. `op` names the operation (with `f`, it is part of the
+ * cache key: one `op` must always come with the same `f`); `size` is the result's size.
+ */
+export function eagerProgram(
+  op: string,
+  args: readonly NDArray[],
+  size: number,
+  f: (...xs: NDArray[]) => NDArray,
+): NDArray | null {
+  if (!enabled || size < EAGER_PROGRAM_MIN_ELEMENTS) return null;
+  let key = op;
+  for (const a of args) {
+    if (!(a instanceof ArrayValue)) return null;
+    key += `|${a.dtype}[${a.shape.join(",")}]`;
+  }
+  let entry = cache.get(key);
+  if (entry) {
+    cache.delete(key); // most recently used last
+    cache.set(key, entry);
+  } else {
+    cache.set(key, entry = { seen: 0 });
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  if (!entry.program) {
+    if (++entry.seen < 2) return null;
+    const jaxpr = traceToJaxpr(`np.${op}`, (xs) => [f(...xs)], args.map(avalOf));
+    entry.program = compile(jaxpr, { exact: true });
+    stats.compiled++;
+  }
+  stats.runs++;
+  return entry.program.run(args as ArrayValue[])[0];
+}
