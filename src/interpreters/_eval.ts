@@ -30,6 +30,7 @@ import { checkAllocation } from "../core/_validate.ts";
 import { shapesEqual, sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
+import { expF32 } from "../kernels/_exp.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
@@ -174,11 +175,22 @@ function perDtype(body: string, fn: unknown): (dtype: DType) => (...args: unknow
   };
 }
 
-function mapUnary(f: (x: number) => number) {
-  const loopFor = perDtype("for (let i = 0; i < n; i++) out[i] = f(a[i]);", f);
+/**
+ * The float32 kernels that differ from the float64 ones: exp runs the float64 sequence
+ * jit's wasm loops also run (`kernels/_exp.ts`), so eager and exact programs agree bit for bit.
+ */
+const FLOAT32_UNARY: Partial<Record<typeof UNARY_PRIMITIVES[number], (x: number) => number>> = {
+  exp: expF32,
+};
+
+function mapUnary(f: (x: number) => number, f32?: (x: number) => number) {
+  const body = "for (let i = 0; i < n; i++) out[i] = f(a[i]);";
+  const loopFor = perDtype(body, f);
+  const f32Loop = f32 ? specialise(body, f32) : undefined;
   return ([x]: ArrayValue[]): ArrayValue[] => {
     const out = allocate(x.dtype, x.size);
-    loopFor(x.dtype)(x[DATA], null, null, out, out.length);
+    const loop = x.dtype === "float32" && f32Loop ? f32Loop : loopFor(x.dtype);
+    loop(x[DATA], null, null, out, out.length);
     return [new ArrayValue(out, x.shape, x.dtype)];
   };
 }
@@ -620,7 +632,9 @@ const rules = {
 } satisfies Partial<{ [P in Primitive]: EvalRule<P> }>;
 
 export const evalRules: { [P in Primitive]: EvalRule<P> } = {
-  ...Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, mapUnary(unaryFns[p])])) as unknown as {
+  ...Object.fromEntries(
+    UNARY_PRIMITIVES.map((p) => [p, mapUnary(unaryFns[p], FLOAT32_UNARY[p])]),
+  ) as unknown as {
     [P in typeof UNARY_PRIMITIVES[number]]: EvalRule<P>;
   },
   ...Object.fromEntries(

@@ -32,6 +32,7 @@ import type { Code } from "../kernels/_wasm.ts";
 import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
 import { shiftExpr } from "./_shift_rules.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
+import { expF32 } from "../kernels/_exp.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
 
@@ -112,7 +113,8 @@ const cmp = (op: string): Lowering => ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`;
  */
 export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   neg: ([x]) => `(-${x})`,
-  exp: ([x]) => `Math.exp(${x})`,
+  // float32 results: the float64 sequence eager and the wasm loops share (kernels/_exp.ts)
+  exp: ([x], c) => (c.outDtype === "float32" ? `H.expF32(${x})` : `Math.exp(${x})`),
   log: ([x]) => `Math.log(${x})`,
   log1p: ([x]) => `Math.log1p(${x})`,
   expm1: ([x]) => `Math.expm1(${x})`,
@@ -194,6 +196,7 @@ for (const p of ELEMENTWISE) {
 /** The scalar helpers the templates call as `H.name(...)`; generated code receives this object. */
 export const LOWERING_HELPERS = {
   logistic,
+  expF32,
   intPow,
   intDiv,
   intRem,

@@ -66,6 +66,7 @@ import {
   LOGIC_OPS,
   MASK_OPS,
   SHIFT_OPS,
+  WASM_EXACT,
   WASM_EXTRA,
 } from "./_wasm_math.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
@@ -283,7 +284,10 @@ export function compileGroupWasm(
     return true;
   };
   const opOf = (prim: Eqn["prim"]) =>
-    OPS[prim] ?? (exact && APPROXIMATE.has(prim) ? undefined : WASM_EXTRA[prim]);
+    OPS[prim] ??
+      (exact
+        ? WASM_EXACT[prim] ?? (APPROXIMATE.has(prim) ? undefined : WASM_EXTRA[prim])
+        : WASM_EXTRA[prim]);
   /** The kinds of an elementwise equation's operands and result, or null: no f32x4 lowering. */
   const signature = (e: Eqn): { ins: Kind[]; out: Kind } | null => {
     const out = kindOf(e.outputs[0]);

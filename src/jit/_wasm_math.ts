@@ -38,6 +38,14 @@
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
 import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
+import {
+  EXP_F32_MAX,
+  EXP_F32_MIN,
+  EXP_INV_LN2,
+  EXP_LN2_HI,
+  EXP_LN2_LO,
+  EXP_P,
+} from "../kernels/_exp.ts";
 
 /** What an emitter may use besides its operands: `bad`, a v128 local OR-ed with lanes to redo in JS. */
 export interface EmitContext {
@@ -225,6 +233,63 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
   }
   c.get(cos ? pair[1] : pair[0]);
 }
+
+/** The exact sequence of `expF32` (kernels/_exp.ts) on one f64x2 local `h`; pushes the f64x2 result. */
+function expF64(c: Code, h: number): void {
+  const V = ValType.v128;
+  const k = c.local(V), hi = c.local(V), lo = c.local(V), r = c.local(V), t = c.local(V);
+  const cc = c.local(V);
+  const d = (v: number) => c.f64x2Constant(v);
+  // clamp with pmin/pmax, x first: a NaN passes through (as the JS comparisons let it)
+  c.get(h);
+  d(EXP_F32_MAX).simd(0xf6); // f64x2.pmin
+  d(EXP_F32_MIN).simd(0xf7); // f64x2.pmax
+  c.tee(hi);
+  d(EXP_INV_LN2).f64x2Mul().f64x2Nearest().set(k);
+  // hi = x − k·LN2_HI, lo = k·LN2_LO, r = hi − lo, t = r²
+  c.get(hi).get(k);
+  d(EXP_LN2_HI).f64x2Mul().f64x2Sub().set(hi);
+  c.get(k);
+  d(EXP_LN2_LO).f64x2Mul().set(lo);
+  c.get(hi).get(lo).f64x2Sub().tee(r).get(r).f64x2Mul().set(t);
+  // c = r − t·(P1 + t(P2 + t(P3 + t(P4 + t·P5)))), Horner's from the inside as expF32
+  const [p1, p2, p3, p4, p5] = EXP_P;
+  c.get(t);
+  d(p5).f64x2Mul();
+  for (const coef of [p4, p3, p2]) d(coef).f64x2Add().get(t).f64x2Mul();
+  d(p1).f64x2Add();
+  c.get(t).f64x2Mul().set(cc);
+  c.get(r).get(cc).f64x2Sub().set(cc);
+  // e^r = 1 − ((lo − r·c/(2 − c)) − hi)
+  d(1).get(lo).get(r).get(cc).f64x2Mul();
+  d(2).get(cc).f64x2Sub().f64x2Div().f64x2Sub().get(hi).f64x2Sub().f64x2Sub();
+  // × 2^k, built in the exponent bits: ((k + 1023) << 52)
+  c.get(k).simd(0xfc); // i32x4.trunc_sat_f64x2_s_zero
+  c.i32x4Constant(1023).i32x4Add().simd(0xc7); // i64x2.extend_low_i32x4_s
+  c.i32(52).simd(0xcb).f64x2Mul(); // i64x2.shl
+}
+
+/**
+ * Pushes e^x of float32 lanes as eager evaluation computes it (`expF32`): each lane pair in
+ * f64x2, rounded once to float32, so `precision: "exact"` programs keep exp in wasm.
+ */
+export function emitExpExact(c: Code, x: number): void {
+  const V = ValType.v128;
+  const h = c.local(V), lo = c.local(V);
+  c.get(x).f64x2PromoteLowF32x4().set(h);
+  expF64(c, h);
+  c.f32x4DemoteF64x2Zero().set(lo);
+  c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+  c.f64x2PromoteLowF32x4().set(h);
+  expF64(c, h);
+  c.f32x4DemoteF64x2Zero().set(h);
+  c.get(lo).get(h).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+}
+
+/** Lowerings that equal the eager kernels bit for bit though `APPROXIMATE` lists the op. */
+export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
+  exp: (c, [x]) => emitExpExact(c, x),
+};
 
 /**
  * The extra f32x4 lowerings. `approximate` says which are not exact to float32

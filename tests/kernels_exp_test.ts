@@ -1,0 +1,107 @@
+/**
+ * float32 e^x (src/kernels/_exp.ts): one float64 sequence that the eager kernel, exact
+ * programs' JS loops and their f64x2 wasm loops all run. Checked here against float64
+ * Math.exp: correct float32 rounding except next to a rounding boundary, and bit-identical
+ * results on every path.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { jit, type NDArray, np } from "../mod.ts";
+import { expF32 } from "../src/kernels/_exp.ts";
+import { compile } from "../src/jit/_compile.ts";
+import { makeJaxpr } from "../src/jit/jit.ts";
+import { hasSimd } from "../src/kernels/_wasm.ts";
+import { setEagerPrograms } from "../src/numpy/_eager.ts";
+import { assertSameF32, makeRng } from "./_helpers.ts";
+
+/** Float32 inputs: every exponent's patterns (2¹⁷), dense points of [−104, 89] (2¹⁷), edges. */
+function inputs(): Float32Array {
+  const n = 1 << 17, rng = makeRng(11);
+  const bits = Uint32Array.from({ length: n }, (_, i) => (i * 32768 + rng() * 32768) >>> 0);
+  const dense = Float32Array.from({ length: n }, () => -104 + rng() * 193);
+  const edges = [0, -0, NaN, Infinity, -Infinity, 1e-45, 88.72283, 88.72284, -87.33655];
+  const x = new Float32Array(2 * n + edges.length);
+  x.set(new Float32Array(bits.buffer)), x.set(dense, n), x.set(edges, 2 * n);
+  x.set([-103.97208, -103.9721, 0.34657359, -0.34657359, 1e-9, -1e-9], 2 * n - 6);
+  return x;
+}
+
+/** The spacing of float32 numbers at |v| (2⁻¹⁴⁹ in the denormal range). */
+function ulp32(v: number): number {
+  const a = Math.abs(v);
+  return a < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+describe("float32 exp (expF32)", () => {
+  const xs = inputs();
+
+  it("is within 1 float64 ulp of Math.exp wherever the float32 result is finite and nonzero", () => {
+    let checked = 0;
+    for (const x of xs) {
+      const e = Math.exp(x);
+      if (!(e > 2 ** -150 && e < 3.5e38)) continue;
+      assert.ok(Math.abs(expF32(x) - e) <= e * 2 ** -51, `exp(${x}): ${expF32(x)} vs ${e}`);
+      checked++;
+    }
+    assert.ok(checked > 100000, `${checked} points checked`);
+  });
+
+  it("rounds to the nearest float32 except within 2⁻⁵⁰·e^x of a rounding boundary", () => {
+    for (const x of xs) {
+      const r = Math.fround(expF32(x)), e = Math.exp(x);
+      if (Number.isNaN(x)) {
+        assert.ok(Number.isNaN(r));
+        continue;
+      }
+      if (Math.fround(e) === Infinity || Math.fround(e) === 0) {
+        assert.equal(r, Math.fround(e), `exp(${x})`);
+        continue;
+      }
+      assert.ok(Math.abs(r - e) <= ulp32(e) / 2 + e * 2 ** -50, `exp(${x}) = ${r}, e = ${e}`);
+    }
+  });
+
+  it("maps the special values as Math.exp does once rounded to float32: NaN, ±∞, ±0, the edges", () => {
+    assert.ok(Number.isNaN(expF32(NaN)));
+    // outside the clamp the float64 result is finite, but its float32 rounding is ∞ or 0
+    assert.equal(Math.fround(expF32(Infinity)), Infinity);
+    assert.equal(Math.fround(expF32(1e30)), Infinity);
+    assert.equal(Math.fround(expF32(-Infinity)), 0);
+    assert.equal(Math.fround(expF32(-1e30)), 0);
+    assert.equal(expF32(0), 1);
+    assert.equal(expF32(-0), 1);
+    for (const edge of [88.72283, 88.72284, -103.97208, -103.9721]) {
+      const x = Math.fround(edge);
+      assert.equal(Math.fround(expF32(x)), Math.fround(Math.exp(x)), `exp(${x})`);
+    }
+  });
+
+  it("is what eager np.exp stores for float32, on the primitive-by-primitive and compiled paths", () => {
+    const expected = xs.map((x) => expF32(x));
+    const was = setEagerPrograms(false);
+    try {
+      assertSameF32(np.exp(np.array(xs)), expected, "primitive by primitive");
+    } finally {
+      setEagerPrograms(was);
+    }
+    // the second call of a signature runs its compiled program
+    const x = np.array(xs);
+    np.exp(x);
+    assertSameF32(np.exp(x), expected, "compiled");
+  });
+
+  it(
+    'runs as a wasm loop under precision: "exact", bit-identical to eager',
+    { skip: !hasSimd },
+    () => {
+      const f = (x: NDArray) => x.exp().mul(2);
+      const x = np.array(xs);
+      assert.equal(compile(makeJaxpr(f)(x), { exact: true }).stats.wasmLoops, 1);
+      assertSameF32(
+        jit(f, { precision: "exact" })(x),
+        xs.map((v) => Math.fround(expF32(v)) * 2),
+        "exact jit",
+      );
+    },
+  );
+});
