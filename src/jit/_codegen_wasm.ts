@@ -187,8 +187,11 @@ function periodOf(L: readonly number[], lifted: (j: number) => boolean): number 
 /**
  * A group's work per element for the size thresholds, in cheap ops. An approximated
  * transcendental is worth SIMD at any size: it counts 10. Against the JS loop (`vsJs`) a
- * select counts 3: the JS loop's `p ? t : f` is a branch, mispredicted on random masks
- * (ReLU's), ~3 ns per element; and a sum 2 (the JS loop's `acc[k] += x`). Measured on a
+ * select or a comparison counts 5: the JS loop's `p ? t : f` and `x > y ? 1 : 0` are
+ * branches, mispredicted on random data (ReLU's masks), ~5 ns per element (over 1M
+ * uniform floats, Deno: a lone `greater` 5.1 ms as the JS loop, 0.4 ms in wasm; a lone
+ * select 4.5–6.8 ms as the JS loop), so they go to wasm even with three arrays to copy;
+ * and a sum 2 (the JS loop's `acc[k] += x`). Measured on a
  * loaded machine (load 6–7, so ±30%), [2048, 256], Deno: a bias + ReLU group 0.9–1.0 ms
  * wasm vs 4.2–6.4 ms JS, a lone select 0.8–1.4 vs 1.7–1.9 ms, a select + sum 1.1–1.2 vs
  * 1.6–1.8 ms.
@@ -198,7 +201,15 @@ function opWeight(eqns: readonly Eqn[], unit: Unit, vsJs: boolean): number {
   for (const m of unit.members) {
     const p = eqns[m].prim;
     if (p === "broadcast") continue;
-    ops += APPROXIMATE.has(p) ? 10 : !vsJs ? 1 : p === "select" ? 3 : p === "reduce_sum" ? 2 : 1;
+    ops += APPROXIMATE.has(p)
+      ? 10
+      : !vsJs
+      ? 1
+      : p === "select" || MASK_OPS.has(p)
+      ? 5
+      : p === "reduce_sum"
+      ? 2
+      : 1;
   }
   return ops;
 }

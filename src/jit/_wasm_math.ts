@@ -263,10 +263,10 @@ function expF64(c: Code, h: number): void {
   // e^r = 1 − ((lo − r·c/(2 − c)) − hi)
   d(1).get(lo).get(r).get(cc).f64x2Mul();
   d(2).get(cc).f64x2Sub().f64x2Div().f64x2Sub().get(hi).f64x2Sub().f64x2Sub();
-  // × 2^k, built in the exponent bits: ((k + 1023) << 52)
-  c.get(k).simd(0xfc); // i32x4.trunc_sat_f64x2_s_zero
-  c.i32x4Constant(1023).i32x4Add().simd(0xc7); // i64x2.extend_low_i32x4_s
-  c.i32(52).simd(0xcb).f64x2Mul(); // i64x2.shl
+  // × 2^k, whose bits are (k + 1023) << 52: k + (2⁵² + 1023) holds k + 1023 in its low
+  // mantissa bits (exactly, for |k| < 2⁵¹), and the shift moves them into the exponent
+  c.get(k);
+  d(2 ** 52 + 1023).f64x2Add().i32(52).simd(0xcb).f64x2Mul(); // i64x2.shl
 }
 
 /**
