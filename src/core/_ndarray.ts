@@ -206,7 +206,9 @@ export abstract class NDArray {
    * e.g. `Traced<float32[3]> in jit`.
    */
   toString(): string {
-    return formatArray(printable(this._value()));
+    const v = this._value();
+    if (donated.has(v)) return `Array(donated, ${this.dtype}[${this.shape.join(", ")}])`;
+    return formatArray(printable(v));
   }
   /** What `console.log` shows under Deno: the same text as `toString()`. */
   [Symbol.for("Deno.customInspect")](): string {
@@ -486,6 +488,52 @@ export abstract class NDArray {
  */
 export const DATA: unique symbol = Symbol("difftrace.data");
 
+// ---- donation: storage that one array alone wraps may be reused for an output ----------
+
+/**
+ * Buffers that exactly one ArrayValue wraps and that difftrace allocated for it (a compiled
+ * program's fresh outputs): when that array is donated (`jit`'s `donateArgnums`), a program
+ * may write an output into its buffer. The constructor drops a buffer from the set when a
+ * second ArrayValue wraps it, and read-outs copy, so nothing else can observe the reuse.
+ */
+const exclusive = new WeakSet<TypedArray>();
+/** Arrays given up by a donation: their storage access throws (see {@link markDonated}). */
+const donated = new WeakSet<ArrayValue>();
+
+/** Records that `v` alone wraps its buffer, which difftrace allocated for it. */
+export function markExclusive(v: ArrayValue): void {
+  exclusive.add(v[DATA]);
+}
+
+/** Whether `v` alone wraps its buffer (so a donation of `v` may reuse it). */
+export function isExclusive(v: ArrayValue): boolean {
+  return exclusive.has(v[DATA]);
+}
+
+/** Whether `v` was donated to a compiled call (and may no longer be read). */
+export function isDonated(v: NDArray): boolean {
+  return v instanceof ArrayValue && donated.has(v);
+}
+
+/**
+ * Invalidates an array donated to a call: its buffer may now hold an output, so every read
+ * of it (values, arithmetic, passing it to another call) throws `message` instead of
+ * returning what the output wrote there. Its shape and dtype stay readable.
+ */
+export function markDonated(v: ArrayValue, message: string): void {
+  if (donated.has(v)) return;
+  // (its buffer's exclusivity now belongs to the output that may have taken it)
+  donated.add(v);
+  const fail = (): never => {
+    throw new TypeError(message);
+  };
+  const trap = { get: fail, set: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail };
+  (v as { [DATA]: TypedArray })[DATA] = new Proxy(
+    new Float32Array(0),
+    trap,
+  ) as unknown as TypedArray;
+}
+
 /** What the formatter reads of a concrete array. */
 function printable(v: ArrayValue): Printable {
   return { data: v[DATA], shape: v.shape, dtype: v.dtype };
@@ -504,6 +552,8 @@ export class ArrayValue extends NDArray {
     }
     // float16/bfloat16: every store rounds to the format (a no-op when the kernel did)
     this[DATA] = roundStorage(dtype, data);
+    // a second wrapper of a buffer (a reshape shares it) makes it no longer donatable
+    if (exclusive.has(this[DATA])) exclusive.delete(this[DATA]);
     this.#shape = Object.freeze([...shape]);
     this.#dtype = dtype;
   }

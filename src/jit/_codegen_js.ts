@@ -90,8 +90,16 @@ function collapse(dims: readonly number[], accesses: number[][]): [number[], num
 
 export interface GroupCode {
   source: string;
-  /** Binds the loop to the executable's slot shapes and scratch buffers. */
-  make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step;
+  /**
+   * Binds the loop to the executable's slot shapes and scratch buffers. `given[s]`, when
+   * set for a call, is the buffer a fresh output of slot `s` is written into instead of a
+   * new one (a donated input's, see `_compile.ts`).
+   */
+  make(
+    shapes: readonly (readonly number[])[],
+    scratch: TypedArray[],
+    given: readonly (TypedArray | undefined)[],
+  ): Step;
 }
 
 /**
@@ -170,7 +178,9 @@ export function compileGroup(
     const alloc = `new ${ctorName(v.aval.dtype)}(${size})`;
     const s = int(slot(v));
     pre.push(
-      fresh(v) ? `const ${name} = ${alloc};` : `const ${name} = S[${s}] || (S[${s}] = ${alloc});`,
+      fresh(v)
+        ? `const ${name} = G[${s}] || ${alloc};`
+        : `const ${name} = S[${s}] || (S[${s}] = ${alloc});`,
     );
     outs.push(`env[${s}] = new A(${name}, SH[${s}], "${v.aval.dtype}");`);
     return name;
@@ -290,11 +300,12 @@ export function compileGroup(
     "S",
     "NUMS",
     "D",
+    "G",
     `"use strict";\nreturn function fused(env) {\n${source}\n};`,
   );
   return {
     source,
-    make: (shapes, scratch) =>
-      factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch, NUMS, DATA),
+    make: (shapes, scratch, given) =>
+      factory(HELPERS, Math.fround, K, ArrayValue, shapes, scratch, NUMS, DATA, given),
   };
 }

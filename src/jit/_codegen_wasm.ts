@@ -489,15 +489,15 @@ export function compileGroupWasm(
     (period ? ` (period ${period})` : "") + `\nJS fallback:\n${js.source}`;
   return {
     source,
-    make(shapes: readonly (readonly number[])[], scratch: TypedArray[]): Step {
-      const jsStep = js.make(shapes, scratch);
+    make(shapes, scratch, given): Step {
+      const jsStep = js.make(shapes, scratch, given);
       // views of the instance's memory (an ArrayBuffer: the memory is not shared)
       const buffer = () => ex.memory.buffer as ArrayBuffer;
       let f32 = new Float32Array(0), u8 = new Uint8Array(0), f64 = new Float64Array(0);
       let i32 = new Int32Array(0), u32 = new Uint32Array(0);
       const outputArray = (s: number, isFresh: boolean, bool: boolean, n = N) => {
         const alloc = () => (bool ? new Uint8Array(n) : new Float32Array(n));
-        return isFresh ? alloc() : scratch[s] ?? (scratch[s] = alloc());
+        return isFresh ? given[s] ?? alloc() : scratch[s] ?? (scratch[s] = alloc());
       };
       // regions of the split job: scalars (16 bytes each), then arrays and outputs (N4 floats
       // each, 64-byte aligned); byte offsets from the job's first free byte

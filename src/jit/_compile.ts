@@ -33,13 +33,14 @@ import { allocate, DTYPES, isDType, type TypedArray } from "../core/_dtype.ts";
 import { evalHooks, evalRules } from "../interpreters/_eval.ts";
 import { type Eqn, Jaxpr, Var } from "../core/_ir.ts";
 import { loopHooks } from "../interpreters/_higher_order.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { ArrayValue, DATA, markExclusive } from "../core/_ndarray.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { EFFECTFUL, ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { compileGroup, type Step, type Unit } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";
 import { profileSteps } from "./_profile.ts";
+import { donationSlots, lendBuffers } from "./_donate.ts";
 
 export { LOWERINGS } from "../interpreters/_lowering.ts";
 
@@ -340,7 +341,11 @@ export interface Executable {
    * Runs the plan; `shouldStop`, when given, is asked between steps and a true answer
    * abandons the run with an Error (the worker pool's cooperative abort).
    */
-  run(args: readonly ArrayValue[], shouldStop?: () => boolean): ArrayValue[];
+  run(
+    args: readonly ArrayValue[],
+    shouldStop?: () => boolean,
+    donate?: readonly boolean[],
+  ): ArrayValue[];
   /** The plan as text: kernels, and each fused loop's generated source. */
   describe(): string;
   /** How many fused loops (of which wasm SIMD loops) and eager kernels the plan runs. */
@@ -405,7 +410,11 @@ function plan(p: Program, exact: boolean): Executable {
 
   const steps: Step[] = [];
   const sources: string[] = [];
-  const makers: ((shapes: (readonly number[])[], scratch: TypedArray[]) => Step)[] = [];
+  const makers: ((
+    shapes: (readonly number[])[],
+    scratch: TypedArray[],
+    given: readonly (TypedArray | undefined)[],
+  ) => Step)[] = [];
   let loops = 0, kernels = 0, wasmLoops = 0;
   /** Variables an eager kernel step produces (see `mayAlias` below). */
   const fromKernel = new Set<Var>();
@@ -472,6 +481,16 @@ function plan(p: Program, exact: boolean): Executable {
     }
   }
   const outSlots = p.outvars.map(slot);
+  // outputs in buffers this call allocated for them alone (fused loops' and products'):
+  // a later donation of such an output may lend its buffer (see _donate.ts)
+  const producedBy = (v: Var) => {
+    const k = producer.get(v);
+    if (k === undefined) return false;
+    const u = units[unitOf.get(k)!];
+    return u.kind === "group" ? ELEMENTWISE.has(eqns[k].prim) : eqns[k].prim === "matmul";
+  };
+  const ownOutput = p.outvars.map(producedBy);
+  const donation = donationSlots(p.invars, p.outvars, eqns, units, slot, (v) => escapes.has(v));
   // only an eager kernel's output can be an operand handed back (fused loops and products
   // allocate what reaches the outputs afresh): those are checked against the scratch buffers
   const mayAlias = p.outvars.map((v) => fromKernel.has(v));
@@ -479,23 +498,30 @@ function plan(p: Program, exact: boolean): Executable {
   const shapes: (readonly number[])[] = new Array(nSlots);
   for (const [v, s] of slots) shapes[s] = v.aval.shape;
   const scratch: TypedArray[] = new Array(nSlots);
-  for (const m of makers) steps.push(m(shapes, scratch));
+  const given: (TypedArray | undefined)[] = new Array(nSlots).fill(undefined);
+  for (const m of makers) steps.push(m(shapes, scratch, given));
   profileSteps(steps, sources.filter((t) => !t.startsWith("(transpose read")));
   const template: ArrayValue[] = new Array(nSlots);
   for (const [v, c] of p.consts) template[slots.get(v)!] = c;
   const nIn = p.invars.length;
   return {
-    run(args, shouldStop) {
+    run(args, shouldStop, donate) {
       const env = template.slice();
       for (let i = 0; i < nIn; i++) env[i] = args[i];
-      for (let i = 0; i < steps.length; i++) {
-        if (shouldStop?.()) throw new Error("the run was stopped between plan steps.");
-        steps[i](env);
+      if (donate) lendBuffers(args, donate, donation, template, given);
+      try {
+        for (let i = 0; i < steps.length; i++) {
+          if (shouldStop?.()) throw new Error("the run was stopped between plan steps.");
+          steps[i](env);
+        }
+      } finally {
+        if (donate) given.fill(undefined);
       }
       const out = new Array<ArrayValue>(outSlots.length);
       for (let i = 0; i < outSlots.length; i++) {
         const v = env[outSlots[i]];
         out[i] = mayAlias[i] ? detached(v, scratch) : v;
+        if (ownOutput[i]) markExclusive(out[i]);
       }
       return out;
     },

@@ -17,8 +17,8 @@ import { checkOptions as checkKeys } from "../core/_validate.ts";
 import { bind, Tracer } from "../core/_trace.ts";
 import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import "./_compile.ts";
-import { NDArray } from "../core/_ndarray.ts";
+import { executableOf } from "./_compile.ts";
+import { ArrayValue, DATA, markDonated, NDArray } from "../core/_ndarray.ts";
 import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 
@@ -46,6 +46,19 @@ export interface JitOptions {
    * (slower). Ignored by `makeJaxpr`.
    */
   precision?: "default" | "exact";
+  /**
+   * Positional arguments whose arrays the caller gives up (JAX's `donate_argnums`): a
+   * compiled call may write its outputs into their buffers instead of new ones, which saves
+   * the allocation (and its page faults) in training loops that replace their parameters
+   * and optimizer state every step. After the call, every array leaf of a donated argument
+   * is invalid: reading it throws (its shape and dtype stay readable); use the outputs.
+   * A buffer is reused only where that cannot change a result (see the docs); otherwise
+   * the output gets a new buffer, and the donated array is invalidated all the same.
+   * Donation applies to calls on concrete arrays; under `grad`, `vmap` or an enclosing
+   * `jit` it is ignored and the arguments stay valid. Negative indices count from the end.
+   * Ignored by `makeJaxpr`.
+   */
+  donateArgnums?: number | readonly number[];
 }
 
 /** The default number of compiled signatures `jit` keeps per function. */
@@ -53,7 +66,7 @@ export const DEFAULT_JIT_CACHE_SIZE = 256;
 /** After this many traces of one jitted function, `jit` warns once (see `jit`). */
 const RETRACE_WARNING = 32;
 
-const OPTION_KEYS = ["staticArgnums", "cacheSize", "precision"] as const;
+const OPTION_KEYS = ["staticArgnums", "cacheSize", "precision", "donateArgnums"] as const;
 
 /** Validates an options object of `jit` / `makeJaxpr`: known keys, valid values. */
 function checkOptions(name: string, options: unknown): JitOptions {
@@ -164,19 +177,75 @@ function normalizeStatic(
   name: string,
   nums: JitOptions["staticArgnums"],
   nargs: number,
+  option = "staticArgnums",
 ): boolean[] {
   const flags = new Array<boolean>(nargs).fill(false);
   if (nums === undefined) return flags;
+  if (typeof nums !== "number" && !Array.isArray(nums)) {
+    throw new TypeError(
+      `${name}: ${option} must be an argument index or an array of them, got ${typeof nums}.`,
+    );
+  }
   for (const n of typeof nums === "number" ? [nums] : nums) {
     if (!Number.isInteger(n) || n < -nargs || n >= nargs) {
       throw new RangeError(
-        `${name}: staticArgnums ${JSON.stringify(nums)} is out of range for a call with ` +
+        `${name}: ${option} ${JSON.stringify(nums)} is out of range for a call with ` +
           `${nargs} argument(s).`,
       );
     }
     flags[n < 0 ? n + nargs : n] = true;
   }
   return flags;
+}
+
+/** The donated-argument flags of a call, checked against the static ones. */
+function normalizeDonate(
+  name: string,
+  nums: JitOptions["donateArgnums"],
+  isStatic: readonly boolean[],
+): boolean[] {
+  const flags = normalizeStatic(name, nums, isStatic.length, "donateArgnums");
+  const both = flags.findIndex((d, i) => d && isStatic[i]);
+  if (both >= 0) {
+    throw new TypeError(
+      `${name}: argument ${both} is both static (staticArgnums) and donated (donateArgnums); ` +
+        `a static argument is not an array to give up: remove it from one of them.`,
+    );
+  }
+  return flags;
+}
+
+/**
+ * Runs a compiled call on concrete arrays with donation: `donated[i]` says whether leaf i
+ * belongs to a donated argument. Each donated leaf is invalidated afterwards.
+ */
+function runDonated(
+  jaxpr: Jaxpr,
+  exact: boolean,
+  leaves: readonly ArrayValue[],
+  donated: readonly boolean[],
+  label: string,
+): NDArray[] {
+  const outs = executableOf(jaxpr, exact ? "exact" : undefined).run(leaves, undefined, donated);
+  // an input returned as it is comes back in a new wrapper of its buffer (as in JAX, the
+  // output is a new array; only the donated one becomes invalid)
+  for (let j = 0; j < outs.length; j++) {
+    const k = leaves.indexOf(outs[j]);
+    if (k >= 0 && donated[k]) {
+      const x = leaves[k];
+      outs[j] = new ArrayValue(x[DATA], x.shape, x.dtype);
+    }
+  }
+  leaves.forEach((x, i) => {
+    if (!donated[i]) return;
+    markDonated(
+      x,
+      `${label}: this ${x.dtype}[${x.shape.join(", ")}] array was donated to a call ` +
+        `(donateArgnums) and its buffer may now hold an output: use that call's outputs ` +
+        `instead, or leave the argument out of donateArgnums to keep it.`,
+    );
+  });
+  return outs;
 }
 
 interface Traced {
@@ -246,7 +315,9 @@ function closeOver(jaxpr: Jaxpr): { jaxpr: Jaxpr; closed: NDArray[] } {
  *
  * @param options `staticArgnums`: arguments that are not traced but select a compiled
  *   version; `cacheSize`: compiled signatures kept (default 256); `precision`: `"exact"`
- *   rounds every float32 intermediate as eager evaluation does (bit-identical results).
+ *   rounds every float32 intermediate as eager evaluation does (bit-identical results);
+ *   `donateArgnums`: arguments the caller gives up, whose buffers may hold the outputs
+ *   (JAX's `donate_argnums`; reading a donated array afterwards throws).
  * @returns A function with the same signature and results as `f`.
  *
  * @example
@@ -270,6 +341,15 @@ function closeOver(jaxpr: Jaxpr): { jaxpr: Jaxpr; closed: NDArray[] } {
  *
  * const power = jit((x: np.NDArray, n: number) => x.pow(n), { staticArgnums: [1] });
  * assert.deepEqual(power(np.array([2, 3]), 3).toArray(), [8, 27]);
+ *
+ * // a training loop that replaces its parameters can donate them: the update is written
+ * // into the old parameters' buffer, and the old array may no longer be read
+ * const sgd = jit((p: np.NDArray, g: np.NDArray) => p.sub(g.mul(0.1)), { donateArgnums: 0 });
+ * let p = sgd(np.array([1, 2]), np.array([1, 1]));
+ * const old = p;
+ * p = sgd(p, np.array([1, 1]));
+ * assert.ok(np.allclose(p, np.array([0.8, 1.8])));
+ * assert.throws(() => old.toArray(), /donated/);
  * ```
  */
 export function jit<A extends readonly unknown[], R>(
@@ -290,20 +370,29 @@ export function jit<A extends readonly unknown[], R>(
   let lastKey: string | undefined;
   let traces = 0;
   const staticFlags = new Map<number, boolean[]>();
+  const donateFlags = new Map<number, boolean[]>();
   return (...given: LiftArgs<A>): R => {
     let isStatic = staticFlags.get(given.length);
     if (!isStatic) {
       isStatic = normalizeStatic(name, opts.staticArgnums, given.length);
       staticFlags.set(given.length, isStatic);
     }
+    let donate = donateFlags.get(given.length);
+    if (!donate && opts.donateArgnums !== undefined) {
+      donate = normalizeDonate(name, opts.donateArgnums, isStatic);
+      donateFlags.set(given.length, donate);
+    }
     // JS numbers become float32 arrays, as Python scalars in JAX (static arguments stay)
     const flags = isStatic;
     const args = liftArgs(given, (i) => flags[i]);
     const leaves: NDArray[] = [];
     let key = "";
+    const donatedLeaves: boolean[] = [];
     for (let i = 0; i < args.length; i++) {
-      if (!isStatic[i]) key += signature(args[i], leaves, name, i) + ";";
-      else {
+      if (!isStatic[i]) {
+        key += signature(args[i], leaves, name, i) + ";";
+        if (donate) { while (donatedLeaves.length < leaves.length) donatedLeaves.push(donate[i]); }
+      } else {
         try {
           key += "=" + staticKey(args[i]) + ";";
         } catch (err) {
@@ -331,6 +420,13 @@ export function jit<A extends readonly unknown[], R>(
         if (cache.size > capacity) cache.delete(cache.keys().next().value!);
         if (++traces === RETRACE_WARNING) warnRetrace(label, traces, isStatic.includes(true));
       }
+    }
+    if (
+      donate && entry.closed.length === 0 && donatedLeaves.includes(true) &&
+      leaves.every((x) => x instanceof ArrayValue)
+    ) {
+      const outs = runDonated(entry.jaxpr, exact, leaves as ArrayValue[], donatedLeaves, label);
+      return unflatten<R>(entry.outDef, outs);
     }
     const inputs = entry.closed.length ? [...entry.closed, ...leaves] : leaves;
     const params = exact
