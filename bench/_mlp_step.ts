@@ -1,6 +1,7 @@
 /**
  * The MLP training step the benchmarks share: an MLP of `sizes` (ReLU),
- * softmax cross-entropy on integer labels, Adam, the whole step under `jit`.
+ * softmax cross-entropy on integer labels, Adam, the whole step under `jit` (with `donate`,
+ * the parameters and Adam's state are donated: `jit`'s `donateArgnums`).
  */
 import { jit, losses, nn, type np, optim, random, valueAndGrad } from "../mod.ts";
 
@@ -10,7 +11,7 @@ export type MlpParams = nn.DenseParams[];
 /** Builds the model, its parameters (fresh, or given), Adam's state and the jitted step. */
 export function mlpTrainStep(
   sizes: readonly number[],
-  options: { learningRate?: number; params?: MlpParams } = {},
+  options: { learningRate?: number; params?: MlpParams; donate?: boolean } = {},
 ) {
   const model = nn.mlp(sizes);
   const opt = optim.adam(options.learningRate ?? 1e-3);
@@ -22,6 +23,6 @@ export function mlpTrainStep(
     const [loss, g] = valueAndGrad(lossFn)(p, x, y);
     const [updates, next] = opt.update(g, s, p);
     return [optim.applyUpdates(p, updates), next, loss] as const;
-  });
+  }, options.donate ? { donateArgnums: [0, 1] } : {});
   return { model, params, state, step };
 }

@@ -96,13 +96,16 @@ export async function trainMnistMlp(options: TrainOptions = {}): Promise<TrainRe
   let params = model.init(random.foldIn(rootKey, 0));
   let state = opt.init(params);
 
-  // One compiled step: gradients by back-propagation, then Adam's update.
+  // One compiled step: gradients by back-propagation, then Adam's update. The parameters and
+  // the optimizer state are donated: each step writes the new ones into the old buffers
+  // (the old arrays are invalid afterwards, and the loop only keeps the new ones).
   const trainStep = jit(
     (p: Params, s: typeof state, x: np.NDArray, y: np.NDArray, key: np.NDArray) => {
       const [loss, grads] = valueAndGrad(lossFn)(p, x, y, key);
       const [updates, next] = opt.update(grads, s, p);
       return [optim.applyUpdates(p, updates), next, loss] as const;
     },
+    { donateArgnums: [0, 1] },
   );
 
   const lossCurve: TrainResult["lossCurve"] = [];
