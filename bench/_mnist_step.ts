@@ -28,7 +28,7 @@ export function mnistTrainStep(lib: Lib): () => void {
     const [loss, grads] = valueAndGrad(lossFn)(p, x, y, key);
     const [updates, next] = opt.update(grads, s, p);
     return [optim.applyUpdates(p, updates), next, loss] as const;
-  });
+  }, { donateArgnums: [0, 1] });
   const x = np.array(filled(64 * 784, 2), { shape: [64, 784] });
   const y = np.array(Int32Array.from({ length: 64 }, (_, i) => (i * 3) % 10));
   let n = 0;

@@ -251,7 +251,7 @@ describe("jit() runs bool masks, row broadcasts and leading-axis sums as wasm", 
   });
 
   it("compileGroupWasm() does not split groups with sums across threads", () => {
-    const was = setJitWasmSplitMin({ elements: 1, work: 1 });
+    const was = setJitWasmSplitMin({ elements: 1, work: 1, opsPerCopy: 0 });
     try {
       const f: Fn = (x, m) => [np.where(m, x.mul(x), 0).sum(0), x.abs().sqrt().add(x)];
       check("split", f, [f32([300, 256], 41), bools([300, 256], 42)], "all", false);

@@ -45,7 +45,7 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
   let ready = false, was: { elements: number; work: number }, wasMin: number;
   before(async () => {
     // every wasm group of ≥ 4 elements splits, so short lengths exercise the chunk edges
-    was = setJitWasmSplitMin({ elements: 4, work: 0 });
+    was = setJitWasmSplitMin({ elements: 4, work: 0, opsPerCopy: 0 });
     wasMin = setJitWasmMinElements(4);
     ready = await helpersReady(30_000);
   });
@@ -99,5 +99,23 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
     } finally {
       setJitWasm(wasm);
     }
+  });
+});
+
+describe("jit() keeps copy-bound wasm loops on one thread", { skip: !hasSimd }, () => {
+  it("Adam's update (13 ops over 7 arrays) runs on one thread; SELU (15 ops, 2 arrays) splits", async (t) => {
+    if (!(await helpersReady(30_000))) return t.skip("no helper thread started within 30 s");
+    const n = 784 * 512, w = f32(n, 5), g = f32(n, 6), m = f32(n, 7), v = f32(n, 8);
+    const adam: Fn = (p, g, m, v) => {
+      const m2 = m.mul(0.9).add(g.mul(0.1)), v2 = v.mul(0.999).add(g.mul(g).mul(0.001));
+      return [p.sub(m2.div(v2.abs().sqrt().add(1e-8)).mul(1e-3)), m2, v2];
+    };
+    resetMapBackoff();
+    let jobs = mapStats.jobs;
+    jit(adam)(w, g, m, v);
+    assert.equal(mapStats.jobs, jobs, "Adam's update was split");
+    jobs = mapStats.jobs;
+    jit(selu)(f32(1 << 20, 9), np.array(1.05, { dtype: "float32" }));
+    assert.ok(mapStats.jobs > jobs, "SELU was not split");
   });
 });
