@@ -1,13 +1,13 @@
 /**
- * float32 e^x (src/kernels/_exp.ts): one float64 sequence that the eager kernel, exact
- * programs' JS loops and their f64x2 wasm loops all run. Checked here against float64
- * Math.exp: correct float32 rounding except next to a rounding boundary, and bit-identical
- * results on every path.
+ * float32 e^x, σ(x) and tanh x (src/kernels/_exp.ts): float64 sequences that the eager
+ * kernels, exact programs' JS loops and their f64x2 wasm loops all run. Checked here against
+ * float64 Math: correct float32 rounding except next to a rounding boundary, and
+ * bit-identical results on every path.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, np } from "../mod.ts";
-import { expF32 } from "../src/kernels/_exp.ts";
+import { expF32, logisticF32, TANH_SMALL, tanhF32 } from "../src/kernels/_exp.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
@@ -104,4 +104,66 @@ describe("float32 exp (expF32)", () => {
       );
     },
   );
+});
+
+/** float64 σ(x) from Math.exp, without overflow. */
+const logistic = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+describe("float32 tanh and logistic (tanhF32, logisticF32)", () => {
+  const xs = inputs();
+  const cases = [
+    { name: "tanh", f: tanhF32, ref: Math.tanh, np: (x: NDArray) => x.tanh(), ulps: 8 },
+    { name: "logistic", f: logisticF32, ref: logistic, np: (x: NDArray) => np.sigmoid(x), ulps: 4 },
+  ];
+  for (const { name, f, ref, np: op, ulps } of cases) {
+    it(`${name} is within ${ulps} float64 ulp of Math wherever the float32 result is normal`, () => {
+      for (const x of xs) {
+        const e = ref(x);
+        if (!(Math.abs(e) >= 2 ** -126)) continue; // the exp clamp only moves far denormals
+        assert.ok(
+          Math.abs(f(x) - e) <= Math.abs(e) * ulps * 2 ** -52,
+          `${name}(${x}): ${f(x)} vs ${e}`,
+        );
+      }
+    });
+
+    it(`${name} rounds to the float32 of Math's value except within 2⁻⁴⁸ of a boundary`, () => {
+      for (const x of xs) {
+        const r = Math.fround(f(x)), e = ref(x);
+        if (Number.isNaN(x)) {
+          assert.ok(Number.isNaN(r), `${name}(NaN)`);
+          continue;
+        }
+        const tol = ulp32(e) / 2 + Math.abs(e) * 2 ** -48;
+        assert.ok(Math.abs(r - e) <= tol || r === Math.fround(e), `${name}(${x}) = ${r}, e = ${e}`);
+      }
+    });
+
+    it(`${name} is what eager stores, and exact programs compute it in wasm bit for bit`, () => {
+      const x = np.array(xs);
+      const expected = xs.map((v) => f(v));
+      const was = setEagerPrograms(false);
+      try {
+        assertSameF32(op(x), expected, `eager ${name}`);
+      } finally {
+        setEagerPrograms(was);
+      }
+      if (!hasSimd) return;
+      assert.equal(compile(makeJaxpr(op)(x), { exact: true }).stats.wasmLoops, 1);
+      assertSameF32(jit(op, { precision: "exact" })(x), expected, `exact jit ${name}`);
+    });
+  }
+
+  it("tanh keeps the sign of zero and saturates; both sides of TANH_SMALL agree with Math", () => {
+    assert.ok(Object.is(tanhF32(-0), -0) && Object.is(tanhF32(0), 0));
+    assert.equal(tanhF32(30), 1);
+    assert.equal(tanhF32(-Infinity), -1);
+    assert.ok(Number.isNaN(tanhF32(NaN)));
+    for (const x of [TANH_SMALL, Math.fround(TANH_SMALL), TANH_SMALL * (1 + 2 ** -20), 1e-30]) {
+      assert.equal(Math.fround(tanhF32(x)), Math.fround(Math.tanh(x)), `tanh(${x})`);
+    }
+    assert.equal(logisticF32(-0), 0.5);
+    assert.equal(Math.fround(logisticF32(-200)), 0);
+    assert.equal(logisticF32(Infinity), 1);
+  });
 });

@@ -30,7 +30,7 @@ import { checkAllocation } from "../core/_validate.ts";
 import { shapesEqual, sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
-import { expF32 } from "../kernels/_exp.ts";
+import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
@@ -176,11 +176,14 @@ function perDtype(body: string, fn: unknown): (dtype: DType) => (...args: unknow
 }
 
 /**
- * The float32 kernels that differ from the float64 ones: exp runs the float64 sequence
- * jit's wasm loops also run (`kernels/_exp.ts`), so eager and exact programs agree bit for bit.
+ * The float32 kernels that differ from the float64 ones: exp, logistic and tanh run the
+ * float64 sequences jit's wasm loops also run (`kernels/_exp.ts`), so eager and exact
+ * programs agree bit for bit.
  */
 const FLOAT32_UNARY: Partial<Record<typeof UNARY_PRIMITIVES[number], (x: number) => number>> = {
   exp: expF32,
+  logistic: logisticF32,
+  tanh: tanhF32,
 };
 
 function mapUnary(f: (x: number) => number, f32?: (x: number) => number) {

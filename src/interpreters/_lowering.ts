@@ -32,7 +32,7 @@ import type { Code } from "../kernels/_wasm.ts";
 import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
 import { shiftExpr } from "./_shift_rules.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
-import { expF32 } from "../kernels/_exp.ts";
+import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
 
@@ -122,10 +122,10 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   sin: ([x], c) => (c.outDtype === "float32" ? `H.sin(fr(${x}))` : `Math.sin(${x})`),
   cos: ([x], c) => (c.outDtype === "float32" ? `H.cos(fr(${x}))` : `Math.cos(${x})`),
   tan: ([x]) => `Math.tan(${x})`,
-  tanh: ([x]) => `Math.tanh(${x})`,
+  tanh: ([x], c) => (c.outDtype === "float32" ? `H.tanhF32(${x})` : `Math.tanh(${x})`),
   sqrt: ([x]) => `Math.sqrt(${x})`,
   rsqrt: ([x]) => `(1 / Math.sqrt(${x}))`,
-  logistic: ([x]) => `H.logistic(${x})`,
+  logistic: ([x], c) => (c.outDtype === "float32" ? `H.logisticF32(${x})` : `H.logistic(${x})`),
   abs: ([x]) => `Math.abs(${x})`,
   sign: ([x]) => `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x})`,
   floor: ([x]) => `Math.floor(${x})`,
@@ -197,6 +197,8 @@ for (const p of ELEMENTWISE) {
 export const LOWERING_HELPERS = {
   logistic,
   expF32,
+  logisticF32,
+  tanhF32,
   intPow,
   intDiv,
   intRem,

@@ -45,6 +45,7 @@ import {
   EXP_LN2_HI,
   EXP_LN2_LO,
   EXP_P,
+  TANH_SMALL,
 } from "../kernels/_exp.ts";
 
 /** What an emitter may use besides its operands: `bad`, a v128 local OR-ed with lanes to redo in JS. */
@@ -234,11 +235,23 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
   c.get(cos ? pair[1] : pair[0]);
 }
 
+/** Pushes c(r) = r − r²·(P1 + r²(P2 + r²(P3 + r²(P4 + r²·P5)))) (kernels/_exp.ts `core`). */
+function coreF64(c: Code, r: number): void {
+  const t = c.local(ValType.v128);
+  const d = (v: number) => c.f64x2Constant(v);
+  const [p1, p2, p3, p4, p5] = EXP_P;
+  c.get(r).get(r).f64x2Mul().tee(t);
+  d(p5).f64x2Mul();
+  for (const coef of [p4, p3, p2]) d(coef).f64x2Add().get(t).f64x2Mul();
+  d(p1).f64x2Add();
+  c.get(t).f64x2Mul();
+  c.set(t).get(r).get(t).f64x2Sub();
+}
+
 /** The exact sequence of `expF32` (kernels/_exp.ts) on one f64x2 local `h`; pushes the f64x2 result. */
 function expF64(c: Code, h: number): void {
   const V = ValType.v128;
-  const k = c.local(V), hi = c.local(V), lo = c.local(V), r = c.local(V), t = c.local(V);
-  const cc = c.local(V);
+  const k = c.local(V), hi = c.local(V), lo = c.local(V), r = c.local(V), cc = c.local(V);
   const d = (v: number) => c.f64x2Constant(v);
   // clamp with pmin/pmax, x first: a NaN passes through (as the JS comparisons let it)
   c.get(h);
@@ -246,20 +259,14 @@ function expF64(c: Code, h: number): void {
   d(EXP_F32_MIN).simd(0xf7); // f64x2.pmax
   c.tee(hi);
   d(EXP_INV_LN2).f64x2Mul().f64x2Nearest().set(k);
-  // hi = x − k·LN2_HI, lo = k·LN2_LO, r = hi − lo, t = r²
+  // hi = x − k·LN2_HI, lo = k·LN2_LO, r = hi − lo
   c.get(hi).get(k);
   d(EXP_LN2_HI).f64x2Mul().f64x2Sub().set(hi);
   c.get(k);
   d(EXP_LN2_LO).f64x2Mul().set(lo);
-  c.get(hi).get(lo).f64x2Sub().tee(r).get(r).f64x2Mul().set(t);
-  // c = r − t·(P1 + t(P2 + t(P3 + t(P4 + t·P5)))), Horner's from the inside as expF32
-  const [p1, p2, p3, p4, p5] = EXP_P;
-  c.get(t);
-  d(p5).f64x2Mul();
-  for (const coef of [p4, p3, p2]) d(coef).f64x2Add().get(t).f64x2Mul();
-  d(p1).f64x2Add();
-  c.get(t).f64x2Mul().set(cc);
-  c.get(r).get(cc).f64x2Sub().set(cc);
+  c.get(hi).get(lo).f64x2Sub().set(r);
+  coreF64(c, r);
+  c.set(cc);
   // e^r = 1 − ((lo − r·c/(2 − c)) − hi)
   d(1).get(lo).get(r).get(cc).f64x2Mul();
   d(2).get(cc).f64x2Sub().f64x2Div().f64x2Sub().get(hi).f64x2Sub().f64x2Sub();
@@ -269,26 +276,75 @@ function expF64(c: Code, h: number): void {
   d(2 ** 52 + 1023).f64x2Add().i32(52).simd(0xcb).f64x2Mul(); // i64x2.shl
 }
 
+/** `logisticF32`: e = exp(−|x|), then x ≥ 0 ? 1/(1 + e) : e/(1 + e). */
+function logisticF64(c: Code, h: number): void {
+  const V = ValType.v128;
+  const a = c.local(V), e = c.local(V);
+  c.get(h).f64x2Abs().f64x2Neg().set(a);
+  expF64(c, a);
+  c.set(e);
+  c.f64x2Constant(1).f64x2Constant(1).get(e).f64x2Add().f64x2Div();
+  c.get(e).f64x2Constant(1).get(e).f64x2Add().f64x2Div();
+  c.get(h).f64x2Constant(0).f64x2Ge().v128Bitselect();
+}
+
+/** `tanhF32`: m/(m + 2) with m = e^{2a} − 1 from the core for a ≤ TANH_SMALL, else 1 − 2/(e^{2a} + 1). */
+function tanhF64(c: Code, h: number): void {
+  const V = ValType.v128;
+  const a = c.local(V), r = c.local(V), m = c.local(V), e = c.local(V), small = c.local(V);
+  const d = (v: number) => c.f64x2Constant(v);
+  c.get(h).f64x2Abs().tee(a).get(a).f64x2Add().set(r); // r = 2a
+  // small: m = 2r/(2 − c(r)), y = m/(m + 2)
+  c.get(r).get(r).f64x2Add();
+  d(2);
+  coreF64(c, r);
+  c.f64x2Sub().f64x2Div().set(m);
+  c.get(m).get(m);
+  d(2).f64x2Add().f64x2Div().set(small);
+  // large: y = 1 − 2/(e^{2a} + 1)
+  expF64(c, r);
+  c.set(e);
+  d(1);
+  d(2).get(e);
+  d(1).f64x2Add().f64x2Div().f64x2Sub();
+  // pick by a ≤ TANH_SMALL (false for NaN: the large branch's NaN), then x's sign
+  c.set(e).get(small).get(e).get(a);
+  d(TANH_SMALL).simd(0x4b); // f64x2.le
+  c.v128Bitselect();
+  c.get(h);
+  d(-0).v128And().v128Or();
+}
+
+/** Pushes `f` (an f64x2 sequence on a local) of each float32 lane, rounded once to float32. */
+function pairwise(c: Code, x: number, f: (c: Code, h: number) => void): void {
+  const V = ValType.v128;
+  const h = c.local(V), lo = c.local(V);
+  c.get(x).f64x2PromoteLowF32x4().set(h);
+  f(c, h);
+  c.f32x4DemoteF64x2Zero().set(lo);
+  c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+  c.f64x2PromoteLowF32x4().set(h);
+  f(c, h);
+  c.f32x4DemoteF64x2Zero().set(h);
+  c.get(lo).get(h).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+}
+
 /**
  * Pushes e^x of float32 lanes as eager evaluation computes it (`expF32`): each lane pair in
  * f64x2, rounded once to float32, so `precision: "exact"` programs keep exp in wasm.
  */
 export function emitExpExact(c: Code, x: number): void {
-  const V = ValType.v128;
-  const h = c.local(V), lo = c.local(V);
-  c.get(x).f64x2PromoteLowF32x4().set(h);
-  expF64(c, h);
-  c.f32x4DemoteF64x2Zero().set(lo);
-  c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
-  c.f64x2PromoteLowF32x4().set(h);
-  expF64(c, h);
-  c.f32x4DemoteF64x2Zero().set(h);
-  c.get(lo).get(h).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  pairwise(c, x, expF64);
 }
 
-/** Lowerings that equal the eager kernels bit for bit though `APPROXIMATE` lists the op. */
+/**
+ * Lowerings that equal the eager kernels bit for bit though `APPROXIMATE` lists the op: the
+ * float64 sequences of kernels/_exp.ts, lane pair by lane pair.
+ */
 export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExpExact(c, x),
+  logistic: (c, [x]) => pairwise(c, x, logisticF64),
+  tanh: (c, [x]) => pairwise(c, x, tanhF64),
 };
 
 /**

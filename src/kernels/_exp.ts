@@ -1,5 +1,5 @@
 /**
- * e^x for float32 results, as one sequence of float64 operations that the JS kernels and
+ * e^x (and σ(x), tanh x built on it) for float32 results, as one sequence of float64 operations that the JS kernels and
  * the f64x2 WebAssembly loops (`src/jit/_wasm_math.ts`, `emitExpExact`) both run, so eager
  * evaluation, `precision: "exact"` programs and their wasm loops agree bit for bit, on
  * every engine (V8's and JavaScriptCore's Math.exp differ from each other in the last
@@ -41,6 +41,12 @@ const POW2_OFFSET = 200;
 const POW2 = Float64Array.from({ length: 401 }, (_, i) => 2 ** (i - POW2_OFFSET));
 const [P1, P2, P3, P4, P5] = EXP_P;
 
+/** c(r) = r − r²·P(r²), the rational core: e^r = 1 + r + r·c/(2 − c), e^r − 1 = 2r/(2 − c). */
+function core(r: number): number {
+  const t = r * r;
+  return r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+}
+
 /**
  * e^x as a float64 whose float32 rounding is the float32 e^x (see the module comment);
  * store it into a Float32Array, or `Math.fround` it.
@@ -50,7 +56,34 @@ export function expF32(x: number): number {
   const xc = x > EXP_F32_MAX ? EXP_F32_MAX : x < EXP_F32_MIN ? EXP_F32_MIN : x;
   const k = (xc * EXP_INV_LN2 + ROUND52) - ROUND52;
   const hi = xc - k * EXP_LN2_HI, lo = k * EXP_LN2_LO;
-  const r = hi - lo, t = r * r;
-  const c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  const r = hi - lo, c = core(r);
   return (1 - ((lo - (r * c) / (2 - c)) - hi)) * POW2[k + POW2_OFFSET];
+}
+
+/**
+ * σ(x) = 1/(1 + e^−x) for float32 results, from e = expF32(−|x|): 1/(1 + e) for x ≥ 0,
+ * e/(1 + e) below (no overflow; relative accuracy on both tails, ~2 float64 ulp).
+ */
+export function logisticF32(x: number): number {
+  const e = expF32(-Math.abs(x));
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+/** Below this |x|, tanh uses e^{2|x|} − 1 from the rational core (2|x| ≤ ½ ln 2). */
+export const TANH_SMALL = 0.17328679513998632;
+
+/**
+ * tanh(x) for float32 results: with a = |x| and m = e^{2a} − 1, tanh a = m/(m + 2). For
+ * a ≤ TANH_SMALL, m = 2r/(2 − c(r)) with r = 2a (no cancellation, a few float64 ulp);
+ * above, tanh a = 1 − 2/(e^{2a} + 1), which cancels at most 3 bits there. The sign of x
+ * is restored (tanh(−0) = −0); NaN stays NaN.
+ */
+export function tanhF32(x: number): number {
+  const a = Math.abs(x);
+  let y: number;
+  if (a <= TANH_SMALL) {
+    const r = 2 * a, m = (2 * r) / (2 - core(r));
+    y = m / (m + 2);
+  } else y = 1 - 2 / (expF32(2 * a) + 1);
+  return x < 0 || Object.is(x, -0) ? -y : x !== x ? x : y;
 }
