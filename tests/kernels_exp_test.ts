@@ -1,5 +1,5 @@
 /**
- * float32 e^x, σ(x) and tanh x (src/kernels/_exp.ts): float64 sequences that the eager
+ * float32 e^x, σ(x), tanh x (src/kernels/_exp.ts) and log x (_log.ts): float64 sequences that the eager
  * kernels, exact programs' JS loops and their f64x2 wasm loops all run. Checked here against
  * float64 Math: correct float32 rounding except next to a rounding boundary, and
  * bit-identical results on every path.
@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, np } from "../mod.ts";
 import { expF32, logisticF32, TANH_SMALL, tanhF32 } from "../src/kernels/_exp.ts";
+import { logF32 } from "../src/kernels/_log.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
@@ -109,16 +110,21 @@ describe("float32 exp (expF32)", () => {
 /** float64 σ(x) from Math.exp, without overflow. */
 const logistic = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
-describe("float32 tanh and logistic (tanhF32, logisticF32)", () => {
+describe("float32 tanh, logistic and log (tanhF32, logisticF32, logF32)", () => {
   const xs = inputs();
   const cases = [
     { name: "tanh", f: tanhF32, ref: Math.tanh, np: (x: NDArray) => x.tanh(), ulps: 8 },
     { name: "logistic", f: logisticF32, ref: logistic, np: (x: NDArray) => np.sigmoid(x), ulps: 4 },
+    { name: "log", f: logF32, ref: Math.log, np: (x: NDArray) => x.log(), ulps: 2 },
   ];
   for (const { name, f, ref, np: op, ulps } of cases) {
     it(`${name} is within ${ulps} float64 ulp of Math wherever the float32 result is normal`, () => {
       for (const x of xs) {
         const e = ref(x);
+        if (e === Infinity || e === -Infinity) {
+          assert.equal(f(x), e, `${name}(${x})`);
+          continue;
+        }
         if (!(Math.abs(e) >= 2 ** -126)) continue; // the exp clamp only moves far denormals
         assert.ok(
           Math.abs(f(x) - e) <= Math.abs(e) * ulps * 2 ** -52,
@@ -130,8 +136,8 @@ describe("float32 tanh and logistic (tanhF32, logisticF32)", () => {
     it(`${name} rounds to the float32 of Math's value except within 2⁻⁴⁸ of a boundary`, () => {
       for (const x of xs) {
         const r = Math.fround(f(x)), e = ref(x);
-        if (Number.isNaN(x)) {
-          assert.ok(Number.isNaN(r), `${name}(NaN)`);
+        if (Number.isNaN(e)) {
+          assert.ok(Number.isNaN(r), `${name}(${x}) = ${r}, expected NaN`);
           continue;
         }
         const tol = ulp32(e) / 2 + Math.abs(e) * 2 ** -48;
@@ -154,7 +160,7 @@ describe("float32 tanh and logistic (tanhF32, logisticF32)", () => {
     });
   }
 
-  it("tanh keeps the sign of zero and saturates; both sides of TANH_SMALL agree with Math", () => {
+  it("tanh keeps the sign of zero and saturates, log maps 0, ∞ and negatives; edges agree with Math", () => {
     assert.ok(Object.is(tanhF32(-0), -0) && Object.is(tanhF32(0), 0));
     assert.equal(tanhF32(30), 1);
     assert.equal(tanhF32(-Infinity), -1);
@@ -165,5 +171,14 @@ describe("float32 tanh and logistic (tanhF32, logisticF32)", () => {
     assert.equal(logisticF32(-0), 0.5);
     assert.equal(Math.fround(logisticF32(-200)), 0);
     assert.equal(logisticF32(Infinity), 1);
+    assert.equal(logF32(0), -Infinity);
+    assert.equal(logF32(-0), -Infinity);
+    assert.equal(logF32(Infinity), Infinity);
+    assert.ok(Number.isNaN(logF32(-1e-45)) && Number.isNaN(logF32(-Infinity)));
+    assert.equal(logF32(1), 0);
+    // the renormalisation boundary √2 and the smallest subnormal
+    for (const x of [Math.SQRT2, Math.fround(Math.SQRT2), Math.SQRT1_2, 1e-45, 3.4e38]) {
+      assert.equal(Math.fround(logF32(x)), Math.fround(Math.log(x)), `log(${x})`);
+    }
   });
 });

@@ -31,6 +31,7 @@ import { shapesEqual, sizeOf, stridesOf } from "../core/_shape.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { transposeInto } from "../kernels/transpose.ts";
 import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
+import { logF32 } from "../kernels/_log.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
@@ -176,14 +177,15 @@ function perDtype(body: string, fn: unknown): (dtype: DType) => (...args: unknow
 }
 
 /**
- * The float32 kernels that differ from the float64 ones: exp, logistic and tanh run the
- * float64 sequences jit's wasm loops also run (`kernels/_exp.ts`), so eager and exact
- * programs agree bit for bit.
+ * The float32 kernels that differ from the float64 ones: exp, logistic, tanh and log run
+ * the float64 sequences jit's wasm loops also run (`kernels/_exp.ts`, `kernels/_log.ts`), so
+ * eager and exact programs agree bit for bit.
  */
 const FLOAT32_UNARY: Partial<Record<typeof UNARY_PRIMITIVES[number], (x: number) => number>> = {
   exp: expF32,
   logistic: logisticF32,
   tanh: tanhF32,
+  log: logF32,
 };
 
 function mapUnary(f: (x: number) => number, f32?: (x: number) => number) {

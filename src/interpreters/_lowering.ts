@@ -33,6 +33,7 @@ import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
 import { shiftExpr } from "./_shift_rules.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
+import { logF32 } from "../kernels/_log.ts";
 
 // ---- the elementwise lowering table -------------------------------------------------
 
@@ -115,7 +116,7 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   neg: ([x]) => `(-${x})`,
   // float32 results: the float64 sequence eager and the wasm loops share (kernels/_exp.ts)
   exp: ([x], c) => (c.outDtype === "float32" ? `H.expF32(${x})` : `Math.exp(${x})`),
-  log: ([x]) => `Math.log(${x})`,
+  log: ([x], c) => (c.outDtype === "float32" ? `H.logF32(${x})` : `Math.log(${x})`),
   log1p: ([x]) => `Math.log1p(${x})`,
   expm1: ([x]) => `Math.expm1(${x})`,
   // the float32 sin/cos take float32 arguments (their range reduction relies on it)
@@ -199,6 +200,7 @@ export const LOWERING_HELPERS = {
   expF32,
   logisticF32,
   tanhF32,
+  logF32,
   intPow,
   intDiv,
   intRem,

@@ -38,6 +38,7 @@
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
 import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
+import { LOG_L, LOG_LN2_HI, LOG_LN2_LO } from "../kernels/_log.ts";
 import {
   EXP_F32_MAX,
   EXP_F32_MIN,
@@ -315,6 +316,70 @@ function tanhF64(c: Code, h: number): void {
   d(-0).v128And().v128Or();
 }
 
+/** A v128 constant with the 64-bit integer `v` (0 ≤ v < 2⁵²: a subnormal double) in both lanes. */
+function i64x2(c: Code, v: number): Code {
+  return c.f64x2Constant(new Float64Array(new BigInt64Array([BigInt(v)]).buffer)[0]);
+}
+
+/** `logF32` (kernels/_log.ts) on one f64x2 local `h`; pushes the f64x2 result. */
+function logF64(c: Code, h: number): void {
+  const V = ValType.v128;
+  const hx = c.local(V), m = c.local(V), i = c.local(V), k = c.local(V), f = c.local(V);
+  const hf = c.local(V), sl = c.local(V), z = c.local(V), w = c.local(V), r = c.local(V);
+  const d = (v: number) => c.f64x2Constant(v);
+  c.get(h).i32(32).simd(0xcd).tee(hx); // i64x2.shr_u: the high words
+  i64x2(c, 0xfffff).v128And().tee(m);
+  i64x2(c, 0x95f64).simd(0xce); // i64x2.add
+  i64x2(c, 0x100000).v128And().set(i);
+  // k = (hx >> 20) − 1023 + (i >> 20), as float64 (the low 32 bits of each lane)
+  c.get(hx).i32(20).simd(0xcd);
+  i64x2(c, 1023).simd(0xd1); // i64x2.sub
+  c.get(i).i32(20).simd(0xcd).simd(0xce);
+  c.set(k).get(k).get(k).i8x16Shuffle([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
+  c.simd(0xfe).set(k); // f64x2.convert_low_i32x4_s
+  // f = (x with high word m | (i ^ 0x3ff00000)) − 1
+  c.get(m).get(i);
+  i64x2(c, 0x3ff00000).simd(0x51).v128Or().i32(32).simd(0xcb); // v128.xor, i64x2.shl
+  c.get(h);
+  i64x2(c, 0xffffffff).v128And().v128Or();
+  d(1).f64x2Sub().set(f);
+  // hfsq = ½f·f, s = f/(2 + f), z = s², w = z²
+  d(0.5).get(f).f64x2Mul().get(f).f64x2Mul().set(hf);
+  c.get(f);
+  d(2).get(f).f64x2Add().f64x2Div().tee(sl).get(sl).f64x2Mul().tee(z).get(z).f64x2Mul().set(w);
+  // r = z·(L1 + w(L3 + w(L5 + w·L7))) + w·(L2 + w(L4 + w·L6))
+  const [l1, l2, l3, l4, l5, l6, l7] = LOG_L;
+  const horner = (coefs: number[]) => {
+    c.get(w);
+    d(coefs[0]).f64x2Mul();
+    for (const q of coefs.slice(1, -1)) d(q).f64x2Add().get(w).f64x2Mul();
+    d(coefs[coefs.length - 1]).f64x2Add();
+  };
+  c.get(z);
+  horner([l7, l5, l3, l1]);
+  c.f64x2Mul();
+  c.get(w);
+  horner([l6, l4, l2]);
+  c.f64x2Mul().f64x2Add().set(r);
+  // k·LN2_HI − ((hfsq − (s·(hfsq + r) + k·LN2_LO)) − f)
+  c.get(k);
+  d(LOG_LN2_HI).f64x2Mul();
+  c.get(hf).get(sl).get(hf).get(r).f64x2Add().f64x2Mul().get(k);
+  d(LOG_LN2_LO).f64x2Mul().f64x2Add().f64x2Sub().get(f).f64x2Sub().f64x2Sub();
+  // 0 < x < ∞, else: log 0 = −∞, log ∞ = ∞, NaN for x < 0 or NaN
+  d(-Infinity);
+  d(Infinity);
+  d(NaN);
+  c.get(h);
+  d(Infinity).f64x2Eq().v128Bitselect();
+  c.get(h);
+  d(0).f64x2Eq().v128Bitselect();
+  c.get(h);
+  d(0).simd(0x4a); // f64x2.gt
+  c.get(h);
+  d(Infinity).f64x2Lt().v128And().v128Bitselect();
+}
+
 /** Pushes `f` (an f64x2 sequence on a local) of each float32 lane, rounded once to float32. */
 function pairwise(c: Code, x: number, f: (c: Code, h: number) => void): void {
   const V = ValType.v128;
@@ -343,6 +408,7 @@ export function emitExpExact(c: Code, x: number): void {
  */
 export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExpExact(c, x),
+  log: (c, [x]) => pairwise(c, x, logF64),
   logistic: (c, [x]) => pairwise(c, x, logisticF64),
   tanh: (c, [x]) => pairwise(c, x, tanhF64),
 };
@@ -354,6 +420,8 @@ export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
  */
 export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExp(c, x),
+  // log has no faster approximation here: the exact float64 sequence in both modes
+  log: (c, [x]) => pairwise(c, x, logF64),
   logistic: (c, [x]) => emitLogistic(c, x),
   tanh: (c, [x]) => emitTanh(c, x),
   sin: (c, [x], ctx) => emitSinCos(c, x, false, ctx),
