@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { jit, type NDArray, np } from "../mod.ts";
+import { jit, lax, type NDArray, np } from "../mod.ts";
 import { assertSameF32, makeRng } from "./_helpers.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import { setJitWasm, setJitWasmMinElements, setJitWasmSplitMin } from "../src/jit/_codegen_wasm.ts";
@@ -80,6 +80,22 @@ describe("jit() splits large wasm loops across the helper threads", { skip: !has
     r1.forEach((r, i) => assertSameF32(r, eager[i], `out ${i}`));
     assert.notEqual(r1[0].toTypedArray(), r2[0].toTypedArray());
     assertSameF32(r2[0], r1[0], "second call");
+  });
+
+  it("a split loop reading int32 and uint32 arrays equals the one-thread loop", (t) => {
+    if (!ready) return t.skip("no helper thread started within 30 s");
+    const n = 3 * 16384 + 5, rng = makeRng(12);
+    const u = np.array(Uint32Array.from({ length: n }, () => (rng() * 2 ** 32) >>> 0));
+    const i = np.array(Int32Array.from({ length: n }, () => Math.floor((rng() - 0.5) * 2 ** 31)));
+    const f: Fn = (u, i) => [
+      lax.shiftRightLogical(u, 9).astype("float32").mul(2 ** -23).log()
+        .add(i.astype("float32").mul(1e-9).exp()),
+    ];
+    const jobs = mapStats.jobs;
+    resetMapBackoff();
+    const split = jit(f)(u, i);
+    assert.ok(mapStats.jobs > jobs, "the loop did not run split");
+    assertSameF32(split[0], oneThread(f, [u, i])[0], "split vs one thread");
   });
 
   it("a lane flagged in a helper's chunk reruns the whole call as the JS loop", (t) => {

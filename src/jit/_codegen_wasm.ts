@@ -219,7 +219,7 @@ function opWeight(eqns: readonly Eqn[], unit: Unit, vsJs: boolean): number {
   for (const m of unit.members) {
     const p = eqns[m].prim;
     if (p === "broadcast") continue;
-    ops += APPROXIMATE.has(p)
+    ops += APPROXIMATE.has(p) || p === "log"
       ? 10
       : !vsJs
       ? 1
@@ -392,7 +392,6 @@ export function compileGroupWasm(
   if (memoryBytes > 0x40000000) return null; // keep far from wasm32's 4 GiB
   const isBool = (v: Var) => v.aval.dtype === "bool";
   const hasBools = [...arrays, ...outputs].some(isBool);
-  const hasInts = arrays.some((v) => isIntKind(kindOf(v)));
 
   /**
    * The loop's module. One thread (`shared` false): its own memory, regions at `base`,
@@ -485,12 +484,12 @@ export function compileGroupWasm(
   const ex = instanceOf(build(false));
   // split across threads: groups with enough work (see WASM_SPLIT_MIN_WORK), enough of it
   // per array copied (WASM_SPLIT_MIN_OPS_PER_COPY), and no rows or sums (the threads would
-  // race on the accumulators) or bool or integer regions
+  // race on the accumulators) or bool regions (bytes, not 4-byte lanes)
   const nBases = scalars.length + arrays.length + outputs.length;
   const ops = opWeight(eqns, unit, false);
   const split = N >= splitMin.elements && ops * N >= splitMin.work &&
       ops >= splitMin.opsPerCopy * copyWeight([...arrays, ...outputs]) &&
-      nBases <= MAP_MAX_REGIONS && !period && !hasBools && !hasInts
+      nBases <= MAP_MAX_REGIONS && !period && !hasBools
     ? sharedModuleOf(build(true))
     : null;
 
@@ -523,6 +522,7 @@ export function compileGroupWasm(
       // each, 64-byte aligned); byte offsets from the job's first free byte
       const regionBytes = Math.ceil(N4 / 16) * 64;
       const splitBytes = scalars.length * 16 + (arrays.length + outputs.length) * regionBytes;
+      let ints: { buffer: ArrayBufferLike; i32: Int32Array; u32: Uint32Array } | undefined;
       const splitStep = (env: ArrayValue[]): boolean => {
         const job = split && mapBegin(split, splitBytes);
         if (!job) return false;
@@ -533,7 +533,21 @@ export function compileGroupWasm(
           view[(at >> 2) + k * 4] = env[scalarSlots[k]][DATA][0];
         }
         let b = at + scalars.length * 16;
-        for (const [s] of arrayIO) view.set(env[s][DATA], b >> 2), bases.push(b), b += regionBytes;
+        for (const [s, , kind] of arrayIO) {
+          // integer arrays copy their 32-bit patterns through a view of their own type
+          if (kind === "f32") view.set(env[s][DATA], b >> 2);
+          else {
+            if (ints?.buffer !== view.buffer) {
+              ints = {
+                buffer: view.buffer,
+                i32: new Int32Array(view.buffer),
+                u32: new Uint32Array(view.buffer),
+              };
+            }
+            (kind === "i32" ? ints.i32 : ints.u32).set(env[s][DATA], b >> 2);
+          }
+          bases.push(b), b += regionBytes;
+        }
         for (let k = 0; k < outIO.length; k++) bases.push(b + k * regionBytes);
         const r = mapRun(split!, N4 * 4, bases);
         if (r < 0) return false;

@@ -24,6 +24,7 @@ import * as lax from "../core/_lax.ts";
 import { ndtr } from "../kernels/special.ts";
 import { seedKey } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
+import { eagerProgram } from "../numpy/_eager.ts";
 import {
   bits32,
   bits8,
@@ -241,8 +242,25 @@ export function uniform(
   const s = checkShape("uniform", shape);
   const dtype = checkFloat("uniform", options.dtype ?? "float32");
   const lo = options.minval ?? 0, hi = options.maxval ?? 1;
-  if (lo === 0 && hi === 1) return uniform01(key, s, dtype);
+  if (lo === 0 && hi === 1) {
+    return sampled(`uniform01.${dtype}`, key, s, (k) => uniform01(k, s, dtype));
+  }
   return uniformIn(key, s, dtype, lo, hi);
+}
+
+/**
+ * `draw(key)` through a cached compiled program when the key is concrete and the sample is
+ * large (`eagerProgram`: bits, then one fused loop, instead of an eager op per step of the
+ * transform); bit-identical to `draw(key)` itself, which runs otherwise.
+ */
+function sampled(
+  what: string,
+  key: NDArray,
+  shape: readonly number[],
+  draw: (k: NDArray) => NDArray,
+): NDArray {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return eagerProgram(`random.${what}[${shape.join(",")}]`, [key], size, draw) ?? draw(key);
 }
 
 /**
@@ -273,7 +291,7 @@ export function normal(
   checkOptions("random.normal", options, ["dtype"]);
   const s = checkShape("normal", shape);
   const dtype = checkFloat("normal", options.dtype ?? "float32");
-  return standardNormal(key, s, dtype);
+  return sampled(`normal.${dtype}`, key, s, (k) => standardNormal(k, s, dtype));
 }
 
 /**
