@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, jit, type NDArray, np, vmap } from "../mod.ts";
+import { grad, jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
 import {
   EAGER_PROGRAM_MIN_ELEMENTS,
   eagerProgramStats,
@@ -157,6 +157,28 @@ describe("eager elementwise ops as compiled programs", () => {
       () => np.where(np.greater(x, 0), x, x.exp().mul(1.67).sub(1.67)).mul(1.05),
       "SELU",
     );
+  });
+
+  it("nn activations, softmax and random samplers run as one program each, bit for bit", () => {
+    const x = values("float32", 15), k = random.key(3);
+    const cases: [string, () => NDArray][] = [
+      ["gelu", () => nn.gelu(x)],
+      ["silu", () => nn.silu(x)],
+      ["softplus", () => nn.softplus(x)],
+      ["leakyRelu", () => nn.leakyRelu(x, { negativeSlope: 0.2 })],
+      ["elu", () => nn.elu(x, { alpha: 0.5 })],
+      ["softmax", () => nn.softmax(x)],
+      ["logSoftmax axis 0", () => nn.logSoftmax(x, { axis: 0 })],
+      ["normal", () => random.normal(k, [N, N])],
+      ["uniform", () => random.uniform(k, [N * N])],
+    ];
+    for (const [what, f] of cases) {
+      const expected = primitiveByPrimitive(f);
+      assertSame(f(), expected, `${what} (first call)`);
+      const before = eagerProgramStats().runs;
+      assertSame(f(), expected, `${what} (compiled)`);
+      assert.equal(eagerProgramStats().runs, before + 1, `${what}: not one compiled program`);
+    }
   });
 
   it("leaves traced operands to the transforms: grad, jit and vmap give the same values", () => {

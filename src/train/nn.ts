@@ -15,6 +15,7 @@ import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
 import { glorotUniform, heNormal, type Layer, lecunNormal } from "./_nn_init.ts";
+import { composite } from "./_composite.ts";
 
 // ---- activations ---------------------------------------------------------------------
 
@@ -59,6 +60,10 @@ export function relu(x: NDArray): NDArray {
  */
 export function gelu(x: NDArray): NDArray {
   checkActivationInput("nn.gelu", x);
+  return composite("nn.gelu", x, geluOf);
+}
+
+function geluOf(x: NDArray): NDArray {
   const inner = np.mul(np.add(x, np.mul(np.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return np.mul(np.mul(x, 0.5), np.add(np.tanh(inner), 1));
 }
@@ -76,7 +81,7 @@ export function gelu(x: NDArray): NDArray {
  */
 export function silu(x: NDArray): NDArray {
   checkActivationInput("nn.silu", x);
-  return np.mul(x, np.sigmoid(x));
+  return composite("nn.silu", x, (v) => np.mul(v, np.sigmoid(v)));
 }
 
 /**
@@ -124,6 +129,10 @@ export function tanh(x: NDArray): NDArray {
  */
 export function softplus(x: NDArray): NDArray {
   checkActivationInput("nn.softplus", x);
+  return composite("nn.softplus", x, softplusOf);
+}
+
+function softplusOf(x: NDArray): NDArray {
   // max(x, 0) + log1p(e^−|x|) with both kinks written as selects on x > 0, so the
   // gradient is σ(x) everywhere, σ(0) = ½ included (kink rules at 0 would not cancel)
   const positive = np.greater(x, 0);
@@ -150,7 +159,12 @@ export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}):
   if (options.negativeSlope !== undefined) {
     checkNumber("nn.leakyRelu", "negativeSlope", options.negativeSlope);
   }
-  return np.where(np.greater(x, 0), x, np.mul(x, options.negativeSlope ?? 0.01));
+  const slope = options.negativeSlope ?? 0.01;
+  return composite(
+    `nn.leakyRelu.${slope}`,
+    x,
+    (v) => np.where(np.greater(v, 0), v, np.mul(v, slope)),
+  );
 }
 
 /**
@@ -169,11 +183,13 @@ export function elu(x: NDArray, options: { alpha?: number } = {}): NDArray {
   checkOptions("nn.elu", options, ["alpha"]);
   checkActivationInput("nn.elu", x);
   if (options.alpha !== undefined) checkNumber("nn.elu", "alpha", options.alpha);
-  // expm1 of (x > 0 ? 0 : x): the unused branch never overflows, so its zero cotangent stays
-  // finite; at x = 0 the gradient is α (the left branch), as JAX
-  const positive = np.greater(x, 0);
-  const negative = np.mul(np.expm1(np.where(positive, 0, x)), options.alpha ?? 1);
-  return np.where(positive, x, negative);
+  const alpha = options.alpha ?? 1;
+  return composite(`nn.elu.${alpha}`, x, (v) => {
+    // expm1 of (x > 0 ? 0 : x): the unused branch never overflows, so its zero cotangent
+    // stays finite; at x = 0 the gradient is α (the left branch), as JAX
+    const positive = np.greater(v, 0);
+    return np.where(positive, v, np.mul(np.expm1(np.where(positive, 0, v)), alpha));
+  });
 }
 
 /**
@@ -214,13 +230,15 @@ function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | numbe
   // floats keep their dtype (float16/bfloat16 compute in float32 and round each step, as
   // jax.nn); integers and bools are promoted to float32 as jnp.exp promotes them
   const xf = isFloat(x.dtype) ? x : x.astype("float32");
-  // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
-  // subtraction is exact near the max and the log is O(log n), so large logits
-  // (1e4 in float32) keep full precision, unlike x − logsumexp(x) rounded at |x|
-  const mRaw = np.stopGradient(np.max(xf, { axis, keepdims: true }));
-  const m = np.where(np.equal(np.abs(mRaw), Infinity), 0, mRaw);
-  const shifted = np.sub(xf, m);
-  return np.sub(shifted, np.log(np.sum(np.exp(shifted), { axis, keepdims: true })));
+  return composite(`nn.logSoftmax.${axis}`, xf, (v) => {
+    // log softmax(x) = (x − m) − log Σ e^(x − m) for any constant m; with m = max(x) the
+    // subtraction is exact near the max and the log is O(log n), so large logits
+    // (1e4 in float32) keep full precision, unlike x − logsumexp(x) rounded at |x|
+    const mRaw = np.stopGradient(np.max(v, { axis, keepdims: true }));
+    const m = np.where(np.equal(np.abs(mRaw), Infinity), 0, mRaw);
+    const shifted = np.sub(v, m);
+    return np.sub(shifted, np.log(np.sum(np.exp(shifted), { axis, keepdims: true })));
+  });
 }
 
 /**
@@ -236,7 +254,11 @@ function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | numbe
  * ```
  */
 export function softmax(x: NDArray, options: { axis?: number } | number = {}): NDArray {
-  return np.exp(logSoftmaxAs("nn.softmax", x, options));
+  const axis = axisOption("nn.softmax", options);
+  if (!(x instanceof NDArray) || x.dtype === "bool") {
+    return np.exp(logSoftmaxAs("nn.softmax", x, axis));
+  }
+  return composite(`nn.softmax.${axis}`, x, (v) => np.exp(logSoftmaxAs("nn.softmax", v, axis)));
 }
 
 /**
