@@ -203,6 +203,24 @@ function periodOf(L: readonly number[], lifted: (j: number) => boolean): number 
 }
 
 /**
+ * The run of a column along the loop: `lifted(j)` says that loop axis j is broadcast. The
+ * row-major walk over `L` reads element ⌊i / K⌋ of the smaller array, K the product of the
+ * lifted extents, exactly when every lifted axis of extent > 1 comes after every kept one
+ * (a [M, 1] column across [M, K]: softmax's max and sum, a layer norm's mean); null
+ * otherwise.
+ */
+function innerOf(L: readonly number[], lifted: (j: number) => boolean): number | null {
+  let K = 1, kept = false;
+  for (let j = L.length - 1; j >= 0; j--) {
+    if (L[j] === 1) continue;
+    if (!lifted(j)) kept = true;
+    else if (kept) return null;
+    else K *= L[j];
+  }
+  return K;
+}
+
+/**
  * A group's work per element for the size thresholds, in cheap ops. An approximated
  * transcendental is worth SIMD at any size: it counts 10. Against the JS loop (`vsJs`) a
  * select or a comparison counts 5: the JS loop's `p ? t : f` and `x > y ? 1 : 0` are
@@ -260,19 +278,27 @@ export function compileGroupWasm(
   const scalars: Var[] = []; // size-1 float32 inputs, splatted
   const arrays: Var[] = []; // full-shape inputs (float32; bool ones load as masks)
   const rows: Var[] = []; // float32 inputs broadcast along leading axes: element i mod period
+  const cols: Var[] = []; // float32 inputs broadcast along trailing axes: element ⌊i / inner⌋
   const literals = new Map<Var, number>(); // uniform float32 constants
   const flags = new Map<Var, boolean>(); // uniform bool constants
   const ints = new Map<Var, number>(); // uniform int32/uint32 constants (a shift's count)
   const outputs: Var[] = []; // full-shape results (float32; bool ones stored from masks)
   const sums: { x: Var; out: Var }[] = []; // sums over leading axes into `period` float64s
   let period = 0; // the one period of the group's rows and sums (0: none)
+  let inner = 0; // the one run length of the group's columns (0: none)
   const setPeriod = (M: number | null): boolean => {
     if (M === null || M % 4 !== 0 || (period !== 0 && period !== M)) return false;
     period = M;
     return true;
   };
+  const setInner = (K: number | null): boolean => {
+    if (K === null || K < 4 || K % 4 !== 0 || (inner !== 0 && inner !== K)) return false;
+    inner = K;
+    return true;
+  };
   const known = (v: Var) =>
-    scalars.includes(v) || arrays.includes(v) || rows.includes(v) || literals.has(v) ||
+    scalars.includes(v) || arrays.includes(v) || rows.includes(v) || cols.includes(v) ||
+    literals.has(v) ||
     flags.has(v) || ints.has(v);
   /** Records a uniform constant of `kind`. */
   const constant = (v: Var, kind: Kind, x: number) => {
@@ -309,6 +335,7 @@ export function compileGroupWasm(
     if (sizeOf(x.aval.shape) === 1) scalars.push(x);
     else if (M === N) arrays.push(x);
     else if (setPeriod(M)) rows.push(x);
+    else if (setInner(innerOf(L, (j) => x.aval.shape[j] === 1))) cols.push(x);
     else return false;
     return true;
   };
@@ -388,7 +415,12 @@ export function compileGroupWasm(
     ...rows.map((_, k) => top + k * period * 4),
     ...sums.map((_, k) => top + rows.length * period * 4 + k * period * 8),
   ];
-  const memoryBytes = top + period * (4 * rows.length + 8 * sums.length);
+  const colLength = inner ? N / inner : 0;
+  const colBases = cols.map((_, k) =>
+    top + period * (4 * rows.length + 8 * sums.length) + k * Math.ceil(colLength / 4) * 16
+  );
+  const memoryBytes = top + period * (4 * rows.length + 8 * sums.length) +
+    cols.length * Math.ceil(colLength / 4) * 16;
   if (memoryBytes > 0x40000000) return null; // keep far from wasm32's 4 GiB
   const isBool = (v: Var) => v.aval.dtype === "bool";
   const hasBools = [...arrays, ...outputs].some(isBool);
@@ -408,8 +440,12 @@ export function compileGroupWasm(
       mb.importMemory("env", "memory", MEMORY_LIMITS.initial, MEMORY_LIMITS.maximum, true);
     } else mb.memory(Math.max(1, Math.ceil(top / 65536)));
     const nBases = scalars.length + arrays.length + outputs.length;
+    // one thread: run(bytes, at, periodBytes, ...periodicBases, colAt, colLeft, colRun,
+    // ...colBases): the columns' element at byte colAt, advancing every colRun vectors,
+    // colLeft vectors from now
+    const colParam = 3 + periodic.length;
     const c = mb.func(
-      new Array<ValType>(shared ? 2 + nBases : 3 + periodic.length).fill(ValType.i32),
+      new Array<ValType>(shared ? 2 + nBases : colParam + 3 + cols.length).fill(ValType.i32),
       [ValType.i32],
       "run",
     );
@@ -449,6 +485,10 @@ export function compileGroupWasm(
     }
     // rows: element (param 1) of the period, at their base (params 3…)
     rows.forEach((v, k) => c.get(1).get(3 + k).i32Add().v128Load(0).set(fix(v)));
+    // columns: one element splatted, at byte colAt (param) of their regions
+    cols.forEach((v, k) =>
+      c.get(colParam).get(colParam + 3 + k).i32Add().v128Load32Splat(0).set(fix(v))
+    );
     for (const m of unit.members) {
       const e = eqns[m];
       const out = e.outputs[0];
@@ -476,6 +516,13 @@ export function compileGroupWasm(
     }
     // the period position moves on a vector, back to 0 at the period's end
     if (period) c.i32(0).get(1).i32(16).i32Add().tee(1).get(1).get(2).i32Eq().select().set(1);
+    // the columns move on one element every colRun vectors
+    if (cols.length) {
+      c.get(colParam + 1).i32(1).i32Sub().tee(colParam + 1).i32Eqz().if();
+      c.get(colParam + 2).set(colParam + 1);
+      c.get(colParam).i32(4).i32Add().set(colParam);
+      c.end();
+    }
     c.get(i).i32(16).i32Add().tee(i).get(shared ? 1 : 0).i32LtU().brIf(0);
     c.end();
     c.get(ctx.bad).v128AnyTrue();
@@ -489,7 +536,7 @@ export function compileGroupWasm(
   const ops = opWeight(eqns, unit, false);
   const split = N >= splitMin.elements && ops * N >= splitMin.work &&
       ops >= splitMin.opsPerCopy * copyWeight([...arrays, ...outputs]) &&
-      nBases <= MAP_MAX_REGIONS && !period && !hasBools
+      nBases <= MAP_MAX_REGIONS && !period && !cols.length && !hasBools
     ? sharedModuleOf(build(true))
     : null;
 
@@ -503,7 +550,8 @@ export function compileGroupWasm(
   const rowSlots = rows.map(slot);
   const sumIO = sums.map(({ out }) => [slot(out), fresh(out)] as const);
   const source = `wasm f32x4 loop over ${N} elements (${N4 / 4} vectors, chunks of ${C}): ` +
-    `${arrays.length} arrays + ${scalars.length} scalars + ${rows.length} rows in, ` +
+    `${arrays.length} arrays + ${scalars.length} scalars + ${rows.length} rows + ` +
+    `${cols.length} columns in, ` +
     `${outputs.length} out, ${sums.length} sums over leading axes` +
     (period ? ` (period ${period})` : "") + `\nJS fallback:\n${js.source}`;
   return {
@@ -564,7 +612,9 @@ export function compileGroupWasm(
         }
         return true;
       };
-      const args = [0, 0, period * 4, ...periodic];
+      const colSlots = cols.map(slot);
+      const args = [0, 0, period * 4, ...periodic, 0, 0, inner / 4, ...colBases];
+      const colAt = 3 + periodic.length;
       return (env) => {
         if (!enabled) return jsStep(env);
         if (split && splitStep(env)) return;
@@ -581,6 +631,7 @@ export function compileGroupWasm(
         }
         for (let k = 0; k < scalarSlots.length; k++) f32[k] = env[scalarSlots[k]][DATA][0];
         for (let k = 0; k < rowSlots.length; k++) f32.set(env[rowSlots[k]][DATA], periodic[k] >> 2);
+        for (let k = 0; k < colSlots.length; k++) f32.set(env[colSlots[k]][DATA], colBases[k] >> 2);
         for (let k = 0; k < sumIO.length; k++) {
           const at = periodic[rows.length + k] >> 3;
           f64.fill(0, at, at + period);
@@ -596,6 +647,9 @@ export function compileGroupWasm(
           }
           args[0] = Math.ceil(len / 4) * 16;
           if (period) args[1] = (off % period) * 4;
+          if (inner) {
+            args[colAt] = Math.floor(off / inner) * 4, args[colAt + 1] = (inner - off % inner) / 4;
+          }
           // a lane the wasm loop cannot do: rerun the whole call as the JS loop
           if (ex.run(...args)) return jsStep(env);
           for (let k = 0; k < outIO.length; k++) {
