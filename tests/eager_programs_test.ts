@@ -14,7 +14,7 @@ import {
 } from "../src/numpy/_eager.ts";
 import { makeRng } from "./_helpers.ts";
 
-const N = 256; // [N, N] arrays: 65536 elements, the smallest size the path takes
+const N = 64; // [N, N] arrays: 4096 elements, the smallest size the path takes
 
 /** Runs `f` with the compiled eager path off. */
 function primitiveByPrimitive<T>(f: () => T): T {

@@ -17,8 +17,13 @@ import { avalOf } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import { compile, type Executable } from "../jit/_compile.ts";
 
-/** From this many output elements up, eager elementwise ops run as compiled programs. */
-export const EAGER_PROGRAM_MIN_ELEMENTS = 65536;
+/**
+ * From this many output elements up, eager elementwise ops run as compiled programs (jit's
+ * smallest wasm loop). Measured per call, Deno / Bun, 4096 float32 elements: x·2 35 / 47 µs
+ * op by op vs 13 / 13 µs as a program, x + y 28 / 18 vs 13 / 8, where(x > 0, x, y) 33 / 45 vs
+ * 7 / 8, e^x 75 / 35 vs 22 / 24 (at 1024 elements e^x is even).
+ */
+export const EAGER_PROGRAM_MIN_ELEMENTS = 4096;
 /** Compiled programs kept (least recently used dropped first). */
 const CACHE_SIZE = 256;
 
