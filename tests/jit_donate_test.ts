@@ -9,6 +9,7 @@ import {
   grad,
   jit,
   lax,
+  losses,
   type NDArray,
   nn,
   np,
@@ -18,7 +19,6 @@ import {
   valueAndGrad,
   vmap,
 } from "../mod.ts";
-import { losses } from "../mod.ts";
 import { DATA } from "../src/core/_ndarray.ts";
 import { makeRng } from "./_helpers.ts";
 
