@@ -64,7 +64,7 @@ function values(dtype: string, seed: number, shape: number[] = [N, N], edges = t
     }
     return np.array(xs, { dtype: dtype as "float32" }).reshape(shape);
   }
-  const ints = xs.map((v) => Math.round(v * 20) & (dtype === "uint8" ? 255 : -1));
+  const ints = xs.map((v) => Math.round(v * 20) & (dtype.startsWith("uint") ? 255 : -1));
   ints[3] = 0;
   return np.array(ints, { dtype: dtype as "int32" }).reshape(shape);
 }
@@ -94,7 +94,9 @@ describe("eager elementwise ops as compiled programs", () => {
     assert.equal(eagerProgramStats().runs, before);
   });
 
-  for (const dtype of ["float32", "float64", "int32", "float16", "uint8"]) {
+  for (
+    const dtype of ["float32", "float64", "int32", "float16", "uint8", "bfloat16", "int8", "uint32"]
+  ) {
     it(`binary ops on ${dtype} equal the primitive-by-primitive results, operands broadcast in place`, () => {
       const x = values(dtype, 2), y = values(dtype, 3);
       const row = values(dtype, 4, [N]), column = values(dtype, 5, [N, 1]);
