@@ -12,6 +12,7 @@ import { logF32 } from "../src/kernels/_log.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
+import { setJitWasm } from "../src/jit/_codegen_wasm.ts";
 import { setEagerPrograms } from "../src/numpy/_eager.ts";
 import { assertSameF32, makeRng } from "./_helpers.ts";
 
@@ -157,6 +158,12 @@ describe("float32 tanh, logistic and log (tanhF32, logisticF32, logF32)", () => 
       if (!hasSimd) return;
       assert.equal(compile(makeJaxpr(op)(x), { exact: true }).stats.wasmLoops, 1);
       assertSameF32(jit(op, { precision: "exact" })(x), expected, `exact jit ${name}`);
+      const wasm = setJitWasm(false);
+      try {
+        assertSameF32(jit(op, { precision: "exact" })(x), expected, `exact JS loop ${name}`);
+      } finally {
+        setJitWasm(wasm);
+      }
     });
   }
 

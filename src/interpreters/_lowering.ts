@@ -114,19 +114,18 @@ const cmp = (op: string): Lowering => ([x, y]) => `(${x} ${op} ${y} ? 1 : 0)`;
  */
 export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
   neg: ([x]) => `(-${x})`,
-  // float32 results: the float64 sequence eager and the wasm loops share (kernels/_exp.ts)
-  exp: ([x], c) => (c.outDtype === "float32" ? `H.expF32(${x})` : `Math.exp(${x})`),
-  log: ([x], c) => (c.outDtype === "float32" ? `H.logF32(${x})` : `Math.log(${x})`),
+  exp: ([x]) => `Math.exp(${x})`,
+  log: ([x]) => `Math.log(${x})`,
   log1p: ([x]) => `Math.log1p(${x})`,
   expm1: ([x]) => `Math.expm1(${x})`,
   // the float32 sin/cos take float32 arguments (their range reduction relies on it)
   sin: ([x], c) => (c.outDtype === "float32" ? `H.sin(fr(${x}))` : `Math.sin(${x})`),
   cos: ([x], c) => (c.outDtype === "float32" ? `H.cos(fr(${x}))` : `Math.cos(${x})`),
   tan: ([x]) => `Math.tan(${x})`,
-  tanh: ([x], c) => (c.outDtype === "float32" ? `H.tanhF32(${x})` : `Math.tanh(${x})`),
+  tanh: ([x]) => `Math.tanh(${x})`,
   sqrt: ([x]) => `Math.sqrt(${x})`,
   rsqrt: ([x]) => `(1 / Math.sqrt(${x}))`,
-  logistic: ([x], c) => (c.outDtype === "float32" ? `H.logisticF32(${x})` : `H.logistic(${x})`),
+  logistic: ([x]) => `H.logistic(${x})`,
   abs: ([x]) => `Math.abs(${x})`,
   sign: ([x]) => `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x})`,
   floor: ([x]) => `Math.floor(${x})`,
@@ -175,6 +174,21 @@ export const LOWERINGS: { [P in ElementwisePrimitive]: Lowering } = {
     return x;
   },
   stop_gradient: ([x]) => x,
+};
+
+/**
+ * The scalar functions of float32 ops whose eager kernel is not the float64 lowering above:
+ * exact programs (`precision: "exact"`, eager programs) call these, as eager evaluation does
+ * (exp, log, tanh and logistic: the float64 sequences of kernels/_exp.ts and _log.ts, which
+ * the wasm loops share; sin and cos: Math's). Default programs keep the faster lowerings.
+ */
+export const EXACT_FLOAT32: Partial<Record<Primitive, string>> = {
+  exp: "H.expF32",
+  log: "H.logF32",
+  tanh: "H.tanhF32",
+  logistic: "H.logisticF32",
+  sin: "Math.sin",
+  cos: "Math.cos",
 };
 
 /** Ops whose result is already exact in the operands' dtype (no rounding or wrapping needed). */

@@ -14,6 +14,7 @@
 import type { DType, TypedArray } from "../core/_dtype.ts";
 import {
   type ElementwisePrimitive,
+  EXACT_FLOAT32,
   LOWERING_HELPERS as HELPERS,
   LOWERINGS,
   wrap,
@@ -252,7 +253,7 @@ export function compileGroup(
       const outDtype = out.aval.dtype;
       if (exact && outDtype === "float32") {
         // round after every op, with the eager kernels' scalar functions
-        const f = e.prim === "sin" ? "Math.sin" : e.prim === "cos" ? "Math.cos" : null;
+        const f = EXACT_FLOAT32[e.prim];
         expr = `fr(${f ? `${f}(${args[0]})` : lower(args, { inDtype, outDtype })})`;
       } else expr = wrap(e.prim, lower(args, { inDtype, outDtype }), inDtype, outDtype);
     }
