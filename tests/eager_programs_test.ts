@@ -8,13 +8,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
 import {
+  EAGER_COMPILE_AFTER_ELEMENTS,
   EAGER_PROGRAM_MIN_ELEMENTS,
   eagerProgramStats,
   setEagerPrograms,
 } from "../src/numpy/_eager.ts";
 import { makeRng } from "./_helpers.ts";
 
-const N = 64; // [N, N] arrays: 4096 elements, the smallest size the path takes
+const N = 256; // [N, N] arrays: 65,536 elements, compiled at a signature's second call
 
 /** Runs `f` with the compiled eager path off. */
 function primitiveByPrimitive<T>(f: () => T): T {
@@ -87,11 +88,19 @@ const BINARY = [
 
 describe("eager elementwise ops as compiled programs", () => {
   it(`take arrays of ${EAGER_PROGRAM_MIN_ELEMENTS} elements and up, and skip smaller ones`, () => {
-    assert.equal(EAGER_PROGRAM_MIN_ELEMENTS, N * N);
-    const small = values("float32", 1, [N - 1, N]);
-    const before = eagerProgramStats().runs;
-    for (let i = 0; i < 3; i++) small.mul(2);
+    assert.equal(EAGER_PROGRAM_MIN_ELEMENTS, 4096);
+    const small = values("float32", 1, [63, 64]);
+    let before = eagerProgramStats().runs;
+    for (let i = 0; i < 40; i++) small.mul(2);
     assert.equal(eagerProgramStats().runs, before);
+    // 4096 elements: compiled once 2¹⁷ elements have gone through, at the 32nd call
+    const x = values("float32", 1, [64, 64]), expected = primitiveByPrimitive(() => x.mul(2));
+    before = eagerProgramStats().runs;
+    for (let i = 1; i <= 40; i++) {
+      assertSame(x.mul(2), expected, `call ${i}`);
+      const ran = eagerProgramStats().runs - before;
+      assert.equal(ran, Math.max(0, i - (EAGER_COMPILE_AFTER_ELEMENTS / 4096 - 1)), `call ${i}`);
+    }
   });
 
   for (
