@@ -6,6 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { jit, type NDArray, np } from "../mod.ts";
 import { expF32, logisticF32, TANH_SMALL, tanhF32 } from "../src/kernels/_exp.ts";
 import { logF32 } from "../src/kernels/_log.ts";
@@ -188,4 +189,44 @@ describe("float32 tanh, logistic and log (tanhF32, logisticF32, logF32)", () => 
       assert.equal(Math.fround(logF32(x)), Math.fround(Math.log(x)), `log(${x})`);
     }
   });
+});
+
+describe("float32 exp, log, tanh and logistic are the same on every engine", () => {
+  // float32_kernels.json: the kernels' float64 sequences run by Python (gen_float32_kernels.py)
+  const fixture = JSON.parse(
+    readFileSync(new URL("./fixtures/float32_kernels.json", import.meta.url), "utf8"),
+  ) as Record<string, (number | null)[]> & { x: number[] };
+  const xs = new Float32Array(Uint32Array.from(fixture.x).buffer);
+  const bitsOf = (v: Float32Array) => new Uint32Array(v.buffer, v.byteOffset, v.length);
+  const kernels = [
+    { name: "exp", f: expF32, op: (x: NDArray) => x.exp() },
+    { name: "log", f: logF32, op: (x: NDArray) => x.log() },
+    { name: "tanh", f: tanhF32, op: (x: NDArray) => x.tanh() },
+    { name: "logistic", f: logisticF32, op: (x: NDArray) => np.sigmoid(x) },
+  ];
+  for (const { name, f, op } of kernels) {
+    it(`${name} gives the float32 bits a Python float64 port of its sequence gives (gen_float32_kernels.py)`, () => {
+      const expected = fixture[name];
+      const scalar = bitsOf(xs.map((x) => f(x)));
+      // four copies (16,060 elements): the exact jit runs its wasm loop
+      const big = np.tile(np.array(xs), [4]), n = xs.length;
+      const eager = bitsOf(op(big).toTypedArray() as Float32Array);
+      const exact = bitsOf(jit(op, { precision: "exact" })(big).toTypedArray() as Float32Array);
+      const runs: [string, Uint32Array][] = [["kernel", scalar]];
+      for (let c = 0; c < 4; c++) {
+        runs.push(["eager", eager.subarray(c * n, (c + 1) * n)]);
+        runs.push(["exact jit", exact.subarray(c * n, (c + 1) * n)]);
+      }
+      expected.forEach((e, i) => {
+        for (const [what, got] of runs) {
+          if (e === null) {
+            assert.ok(
+              Number.isNaN(new Float32Array(got.buffer, got.byteOffset, got.length)[i]),
+              `${what} ${name}(${xs[i]})`,
+            );
+          } else assert.equal(got[i], e, `${what} ${name}(${xs[i]}): bits ${got[i]} vs ${e}`);
+        }
+      });
+    });
+  }
 });
