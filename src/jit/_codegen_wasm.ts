@@ -61,6 +61,7 @@ import {
   emitLoadBool,
   emitShift,
   emitStoreBool,
+  isIntLane,
   type LaneKind,
   LOGIC_OPS,
   MASK_OPS,
@@ -127,7 +128,6 @@ const KINDS: Partial<Record<string, Kind>> = {
   uint32: "uint",
 };
 const kindOf = (v: Var): Kind | null => KINDS[v.aval.dtype] ?? null;
-const isIntKind = (k: Kind | null) => k === "int" || k === "uint";
 
 /**
  * The wasm version of a fused group, or null when the group is not eligible
@@ -232,7 +232,7 @@ export function compileGroupWasm(
     if (MASK_OPS.has(e.prim)) return out === "mask" ? { ins: ["float", "float"], out } : null;
     if (LOGIC_OPS.has(e.prim)) return out !== "float" ? { ins: [out, out], out } : null;
     // a shift's count must be a constant (checked by the caller)
-    if (SHIFT_OPS.has(e.prim)) return isIntKind(out) ? { ins: [out, out], out } : null;
+    if (SHIFT_OPS.has(e.prim)) return isIntLane(out) ? { ins: [out, out], out } : null;
     return out === "float" && opOf(e.prim) ? { ins: e.inputs.map(() => "float"), out } : null;
   };
   for (const m of unit.members) {
@@ -263,7 +263,7 @@ export function compileGroupWasm(
     }
     members.add(out);
     // integer lanes stay inside the loop: a group whose integers are needed keeps the JS loop
-    if (needed(out) && isIntKind(kindOf(out))) return null;
+    if (needed(out) && isIntLane(kindOf(out))) return null;
     if (needed(out)) outputs.push(out);
   }
   if (outputs.length + sums.length === 0) return null;

@@ -38,7 +38,7 @@
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
 import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
-import { LOG_L, LOG_LN2_HI, LOG_LN2_LO } from "../kernels/_log.ts";
+import { LOG_L } from "../kernels/_log.ts";
 import {
   EXP_F32_MAX,
   EXP_F32_MIN,
@@ -203,6 +203,11 @@ function sinCosF64(c: Code, h: number): void {
   eq(1), eq(2), c.v128Or().v128Bitselect();
 }
 
+/** Shuffles a v128 so its high two 32-bit lanes come first (then promote/widen the low pair). */
+const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Joins the low 8 bytes of two v128s (two demoted pairs) into one f32x4. */
+const JOIN_PAIRS = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
 /**
  * Pushes sin(x) or cos(x) of float32 lanes, computed through two float64 pairs;
  * flags finite |x| ≥ 1e5. sin and cos of one operand share the work: the first
@@ -221,30 +226,36 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
     c.get(a).f32x4Constant(Infinity).f32x4Lt().v128And().get(ctx.bad).v128Or();
     c.set(ctx.bad);
     c.get(x).f64x2PromoteLowF32x4().set(lo);
-    c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+    c.get(x).get(x).i8x16Shuffle(HIGH_PAIR);
     c.f64x2PromoteLowF32x4().set(hi);
     sinCosF64(c, lo);
     c.f32x4DemoteF64x2Zero().set(cLo).f32x4DemoteF64x2Zero().set(sLo);
     sinCosF64(c, hi);
     // stack: sin(hi), cos(hi) → join each with its low half
-    const join = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
     c.f32x4DemoteF64x2Zero().set(a);
-    c.get(cLo).get(a).i8x16Shuffle(join).set(co);
+    c.get(cLo).get(a).i8x16Shuffle(JOIN_PAIRS).set(co);
     c.f32x4DemoteF64x2Zero().set(a);
-    c.get(sLo).get(a).i8x16Shuffle(join).set(s);
+    c.get(sLo).get(a).i8x16Shuffle(JOIN_PAIRS).set(s);
   }
   c.get(cos ? pair[1] : pair[0]);
+}
+
+/**
+ * Pushes the polynomial with `coefs` (highest degree first) at f64x2 local `x`, by Horner's
+ * rule in the JS kernels' order: ((x·c₀ + c₁)·x + …) + cₙ.
+ */
+function hornerF64(c: Code, x: number, coefs: readonly number[]): void {
+  c.get(x).f64x2Constant(coefs[0]).f64x2Mul();
+  for (const q of coefs.slice(1, -1)) c.f64x2Constant(q).f64x2Add().get(x).f64x2Mul();
+  c.f64x2Constant(coefs[coefs.length - 1]).f64x2Add();
 }
 
 /** Pushes c(r) = r − r²·(P1 + r²(P2 + r²(P3 + r²(P4 + r²·P5)))) (kernels/_exp.ts `core`). */
 function coreF64(c: Code, r: number): void {
   const t = c.local(ValType.v128);
-  const d = (v: number) => c.f64x2Constant(v);
   const [p1, p2, p3, p4, p5] = EXP_P;
-  c.get(r).get(r).f64x2Mul().tee(t);
-  d(p5).f64x2Mul();
-  for (const coef of [p4, p3, p2]) d(coef).f64x2Add().get(t).f64x2Mul();
-  d(p1).f64x2Add();
+  c.get(r).get(r).f64x2Mul().set(t);
+  hornerF64(c, t, [p5, p4, p3, p2, p1]);
   c.get(t).f64x2Mul();
   c.set(t).get(r).get(t).f64x2Sub();
 }
@@ -349,23 +360,17 @@ function logF64(c: Code, h: number): void {
   d(2).get(f).f64x2Add().f64x2Div().tee(sl).get(sl).f64x2Mul().tee(z).get(z).f64x2Mul().set(w);
   // r = z·(L1 + w(L3 + w(L5 + w·L7))) + w·(L2 + w(L4 + w·L6))
   const [l1, l2, l3, l4, l5, l6, l7] = LOG_L;
-  const horner = (coefs: number[]) => {
-    c.get(w);
-    d(coefs[0]).f64x2Mul();
-    for (const q of coefs.slice(1, -1)) d(q).f64x2Add().get(w).f64x2Mul();
-    d(coefs[coefs.length - 1]).f64x2Add();
-  };
   c.get(z);
-  horner([l7, l5, l3, l1]);
+  hornerF64(c, w, [l7, l5, l3, l1]);
   c.f64x2Mul();
   c.get(w);
-  horner([l6, l4, l2]);
+  hornerF64(c, w, [l6, l4, l2]);
   c.f64x2Mul().f64x2Add().set(r);
   // k·LN2_HI − ((hfsq − (s·(hfsq + r) + k·LN2_LO)) − f)
   c.get(k);
-  d(LOG_LN2_HI).f64x2Mul();
+  d(EXP_LN2_HI).f64x2Mul();
   c.get(hf).get(sl).get(hf).get(r).f64x2Add().f64x2Mul().get(k);
-  d(LOG_LN2_LO).f64x2Mul().f64x2Add().f64x2Sub().get(f).f64x2Sub().f64x2Sub();
+  d(EXP_LN2_LO).f64x2Mul().f64x2Add().f64x2Sub().get(f).f64x2Sub().f64x2Sub();
   // 0 < x < ∞, else: log 0 = −∞, log ∞ = ∞, NaN for x < 0 or NaN
   d(-Infinity);
   d(Infinity);
@@ -387,19 +392,11 @@ function pairwise(c: Code, x: number, f: (c: Code, h: number) => void): void {
   c.get(x).f64x2PromoteLowF32x4().set(h);
   f(c, h);
   c.f32x4DemoteF64x2Zero().set(lo);
-  c.get(x).get(x).i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+  c.get(x).get(x).i8x16Shuffle(HIGH_PAIR);
   c.f64x2PromoteLowF32x4().set(h);
   f(c, h);
   c.f32x4DemoteF64x2Zero().set(h);
-  c.get(lo).get(h).i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
-}
-
-/**
- * Pushes e^x of float32 lanes as eager evaluation computes it (`expF32`): each lane pair in
- * f64x2, rounded once to float32, so `precision: "exact"` programs keep exp in wasm.
- */
-export function emitExpExact(c: Code, x: number): void {
-  pairwise(c, x, expF64);
+  c.get(lo).get(h).i8x16Shuffle(JOIN_PAIRS);
 }
 
 /**
@@ -407,7 +404,7 @@ export function emitExpExact(c: Code, x: number): void {
  * float64 sequences of kernels/_exp.ts, lane pair by lane pair.
  */
 export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
-  exp: (c, [x]) => emitExpExact(c, x),
+  exp: (c, [x]) => pairwise(c, x, expF64),
   log: (c, [x]) => pairwise(c, x, logF64),
   logistic: (c, [x]) => pairwise(c, x, logisticF64),
   tanh: (c, [x]) => pairwise(c, x, tanhF64),
@@ -453,6 +450,9 @@ export const SHIFT_OPS: ReadonlySet<Primitive> = new Set<Primitive>([
 /** How a value lives in a loop: float32 lanes, a lane mask (bool), int32 or uint32 lanes. */
 export type LaneKind = "float" | "mask" | "int" | "uint";
 
+/** Whether lanes of `k` hold 32-bit integer patterns (int32 or uint32). */
+export const isIntLane = (k: LaneKind | null): boolean => k === "int" || k === "uint";
+
 /**
  * Pushes local `x` (32-bit integer lanes) shifted by the constant `count` (of the same
  * 32-bit dtype), with XLA's rules as in `_shift_rules.ts`: a count outside [0, 32) (a
@@ -483,7 +483,6 @@ export function emitShift(c: Code, prim: Primitive, x: number, count: number): v
  *   int32 ↔ uint32: the same 32 bits; bool → integer: 1 or 0; integer → bool: x ≠ 0.
  */
 export function emitConvert(c: Code, x: number, from: LaneKind, to: LaneKind): void {
-  const int = (k: LaneKind) => k === "int" || k === "uint";
   c.get(x);
   if (from === "mask" && to === "float") c.f32x4Constant(1).v128And();
   else if (from === "float" && to === "mask") c.f32x4Constant(0).f32x4Ne();
@@ -494,8 +493,8 @@ export function emitConvert(c: Code, x: number, from: LaneKind, to: LaneKind): v
     c.f32x4Constant(65536).f32x4Mul().f32x4Add();
   } else if (from === "float" && to === "int") c.i32x4TruncSatF32x4S();
   else if (from === "float" && to === "uint") c.simd(0xf9); // i32x4.trunc_sat_f32x4_u
-  else if (from === "mask" && int(to)) c.i32x4Constant(1).v128And();
-  else if (int(from) && to === "mask") c.i32x4Constant(0).simd(0x38); // i32x4.ne
+  else if (from === "mask" && isIntLane(to)) c.i32x4Constant(1).v128And();
+  else if (isIntLane(from) && to === "mask") c.i32x4Constant(0).simd(0x38); // i32x4.ne
 }
 
 /**
@@ -527,7 +526,7 @@ export function emitStoreBool(c: Code, m: number, offset: number): void {
 export function emitAccumulate(c: Code, q: number, x: number): void {
   c.get(q).get(q).v128Load(0).get(x).f64x2PromoteLowF32x4().f64x2Add().v128Store(0);
   c.get(q).get(q).v128Load(16).get(x).get(x);
-  c.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+  c.i8x16Shuffle(HIGH_PAIR);
   c.f64x2PromoteLowF32x4().f64x2Add().v128Store(16);
 }
 

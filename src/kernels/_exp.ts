@@ -1,6 +1,6 @@
 /**
  * e^x (and σ(x), tanh x built on it) for float32 results, as one sequence of float64 operations that the JS kernels and
- * the f64x2 WebAssembly loops (`src/jit/_wasm_math.ts`, `emitExpExact`) both run, so eager
+ * the f64x2 WebAssembly loops (`src/jit/_wasm_math.ts`, `expF64`) both run, so eager
  * evaluation, `precision: "exact"` programs and their wasm loops agree bit for bit, on
  * every engine (V8's and JavaScriptCore's Math.exp differ from each other in the last
  * float64 bit).

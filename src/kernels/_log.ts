@@ -15,9 +15,8 @@
  * subnormal step is needed. log 0 = −∞, log of a negative number or NaN is NaN, log ∞ = ∞.
  */
 
-/** ln 2 in two parts: LN2_HI·k is exact for |k| < 2¹¹. */
-export const LOG_LN2_HI = 6.93147180369123816490e-01;
-export const LOG_LN2_LO = 1.90821492927058770002e-10;
+import { EXP_LN2_HI as LN2_HI, EXP_LN2_LO as LN2_LO } from "./_exp.ts";
+
 /** The remainder polynomial's coefficients L1 … L7. */
 export const LOG_L = [
   6.666666666666735130e-01,
@@ -50,5 +49,5 @@ export function logF32(x: number): number {
   const f = F64[0] - 1;
   const hfsq = 0.5 * f * f, s = f / (2 + f), z = s * s, w = z * z;
   const r = z * (L1 + w * (L3 + w * (L5 + w * L7))) + w * (L2 + w * (L4 + w * L6));
-  return k * LOG_LN2_HI - ((hfsq - (s * (hfsq + r) + k * LOG_LN2_LO)) - f);
+  return k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f);
 }
