@@ -123,8 +123,7 @@ export function unaryOp(name: string, x: ArrayLike): NDArray {
   if (a.dtype === "bool" && name !== "abs" && !FLOAT_UNARY.has(name)) {
     throw new TypeError(`np.${name}: not defined for bool arrays; convert with astype first.`);
   }
-  return eagerProgram(`unary.${name}`, [a], a.size, UNARY_OF[name] ??= (y) => unaryOf(name, y)) ??
-    unaryOf(name, a);
+  return eagerProgram(`unary.${name}`, [a], a.size, UNARY_OF[name] ??= (y) => unaryOf(name, y));
 }
 
 /** One function per unary op name, so each compiled eager program keeps its function. */
@@ -172,7 +171,7 @@ export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
   ) {
     // a whole JS number ≥ 0 as the exponent: JAX's integer_pow (a Python int exponent)
     const n = y;
-    return eagerProgram(`ipow.${n}`, [p], p.size, (u) => integerPow(u, n)) ?? integerPow(p, n);
+    return eagerProgram(`ipow.${n}`, [p], p.size, (u) => integerPow(u, n));
   }
   const size = sizeOf(broadcastShapes(`np.${name}`, p.shape, q.shape));
   return eagerProgram(
@@ -180,8 +179,7 @@ export function binaryOp(name: string, x: ArrayLike, y: ArrayLike): NDArray {
     [p, q],
     size,
     BINARY_OF[name] ??= (u, v) => binaryOf(name, u, v),
-  ) ??
-    binaryOf(name, p, q);
+  );
 }
 
 /**

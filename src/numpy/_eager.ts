@@ -58,21 +58,22 @@ export function setEagerPrograms(on: boolean): boolean {
 }
 
 /**
- * `f(...args)` through a cached compiled program when every operand is a concrete array
- * and the result has at least `EAGER_PROGRAM_MIN_ELEMENTS` elements; otherwise null, and
- * the caller evaluates `f` itself. `op` names the operation (with `f`, it is part of the
- * cache key: one `op` must always come with the same `f`); `size` is the result's size.
+ * `f(...args)`: through a cached compiled program when every operand is a concrete array,
+ * the result has at least `EAGER_PROGRAM_MIN_ELEMENTS` elements and the signature has
+ * earned its compile; otherwise `f` evaluated op by op. `op` names the operation (with `f`,
+ * it is part of the cache key: one `op` must always come with the same `f`); `size` is the
+ * result's size.
  */
 export function eagerProgram(
   op: string,
   args: readonly NDArray[],
   size: number,
   f: (...xs: NDArray[]) => NDArray,
-): NDArray | null {
-  if (!enabled || size < EAGER_PROGRAM_MIN_ELEMENTS) return null;
+): NDArray {
+  if (!enabled || size < EAGER_PROGRAM_MIN_ELEMENTS) return f(...args);
   let key = op;
   for (const a of args) {
-    if (!(a instanceof ArrayValue)) return null;
+    if (!(a instanceof ArrayValue)) return f(...args);
     key += `|${a.dtype}[${a.shape.join(",")}]`;
   }
   let entry = cache.get(key);
@@ -84,7 +85,7 @@ export function eagerProgram(
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   }
   if (!entry.program) {
-    if (++entry.seen < 2 || entry.seen * size < EAGER_COMPILE_AFTER_ELEMENTS) return null;
+    if (++entry.seen < 2 || entry.seen * size < EAGER_COMPILE_AFTER_ELEMENTS) return f(...args);
     const jaxpr = traceToJaxpr(`np.${op}`, (xs) => [f(...xs)], args.map(avalOf));
     entry.program = compile(jaxpr, { exact: true });
     stats.compiled++;

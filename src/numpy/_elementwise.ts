@@ -451,7 +451,7 @@ export function where(
   const c = asArrayValue("np.where", condition);
   const [a, b] = promote("np.where", [x, y]);
   const size = sizeOf(broadcastShapes("np.where", c.shape, a.shape, b.shape));
-  return eagerProgram("where", [c, a, b], size, select3) ?? select3(c, a, b);
+  return eagerProgram("where", [c, a, b], size, select3);
 }
 
 /** where(c, a, b) of a condition and two arrays of one dtype. */

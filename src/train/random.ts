@@ -20,6 +20,7 @@ import { checkFinite, checkNumber, checkOptions, show } from "../core/_validate.
 import type { DType } from "../core/_dtype.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
 import { bind1 } from "../core/_trace.ts";
+import { sizeOf } from "../core/_shape.ts";
 import * as lax from "../core/_lax.ts";
 import { ndtr } from "../kernels/special.ts";
 import { seedKey } from "../kernels/threefry.ts";
@@ -259,8 +260,7 @@ function sampled(
   shape: readonly number[],
   draw: (k: NDArray) => NDArray,
 ): NDArray {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return eagerProgram(`random.${what}[${shape.join(",")}]`, [key], size, draw) ?? draw(key);
+  return eagerProgram(`random.${what}[${shape.join(",")}]`, [key], sizeOf(shape), draw);
 }
 
 /**
