@@ -510,11 +510,6 @@ export function isExclusive(v: ArrayValue): boolean {
   return exclusive.has(v[DATA]);
 }
 
-/** Whether `v` was donated to a compiled call (and may no longer be read). */
-export function isDonated(v: NDArray): boolean {
-  return v instanceof ArrayValue && donated.has(v);
-}
-
 /**
  * Invalidates an array donated to a call: its buffer may now hold an output, so every read
  * of it (values, arithmetic, passing it to another call) throws `message` instead of
