@@ -39,9 +39,13 @@ for (const [i, r] of roots.entries()) {
   const mm = await import(
     `${url}/src/kernels/matmul.ts`
   ) as typeof import("../src/kernels/matmul.ts");
-  const par = await import(
-    `${url}/src/kernels/_parallel.ts`
-  ) as typeof import("../src/kernels/_parallel.ts");
+  const par = {
+    ...await import(`${url}/src/kernels/_parallel.ts`),
+    // the split product moved to _parallel_matmul.ts; older trees (A/B bases) have it in _parallel.ts
+    ...await import(`${url}/src/kernels/_parallel_matmul.ts`).catch(() => ({})),
+  } as
+    & typeof import("../src/kernels/_parallel.ts")
+    & typeof import("../src/kernels/_parallel_matmul.ts");
   if (!(await par.helpersReady())) console.log(`${r}: helpers did not start (2t = 1 thread)`);
   // --splits rows,columns: one side per way of splitting (a tree without setSplitMode: auto)
   for (const split of splits) {

@@ -4,12 +4,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { assertSameF32, makeRng, randomF32 } from "./_helpers.ts";
 import { matmulInto, matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
-import {
-  helpersReady,
-  matmulF32Parallel,
-  parallelStats,
-  setHelperSpinUs,
-} from "../src/kernels/_parallel.ts";
+import { helpersReady, parallelStats, setHelperSpinUs } from "../src/kernels/_parallel.ts";
+import { matmulF32Parallel } from "../src/kernels/_parallel_matmul.ts";
 import { matmulF32Wasm } from "../src/kernels/matmul.ts";
 
 interface Case {

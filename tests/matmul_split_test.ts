@@ -2,12 +2,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { assertSameF32, makeRng, randomF32 } from "./_helpers.ts";
 import { matmulThreads, setMatmulThreads } from "../src/kernels/_dispatch.ts";
-import {
-  helpersReady,
-  matmulF32Parallel,
-  parallelStats,
-  setSplitMode,
-} from "../src/kernels/_parallel.ts";
+import { helpersReady, parallelStats } from "../src/kernels/_parallel.ts";
+import { matmulF32Parallel, setSplitMode } from "../src/kernels/_parallel_matmul.ts";
 import {
   defaultGemmConfig,
   type GemmConfig,

@@ -5,7 +5,8 @@
  */
 import type { TypedArray } from "../core/_dtype.ts";
 import { matmulF32, matmulF64 } from "./matmul.ts";
-import { getThreads, matmulF32Parallel, setThreads } from "./_parallel.ts";
+import { getThreads, setThreads } from "./_parallel.ts";
+import { matmulF32Parallel } from "./_parallel_matmul.ts";
 
 /**
  * From this many multiply-adds up, float32 products are split across threads

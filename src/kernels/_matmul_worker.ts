@@ -1,5 +1,5 @@
 /**
- * Helper thread of the multi-threaded float32 matmul (`_parallel.ts`): it
+ * Helper thread of the multi-threaded float32 kernels (`_parallel.ts`, `_parallel_matmul.ts`): it
  * instantiates the wasm kernel over the shared memory it is sent, reports
  * ready in the control block, then blocks in `Atomics.wait` for jobs and
  * computes the chunks of rows it claims, until the caller sets EXIT. Jobs of
@@ -17,9 +17,9 @@ import {
   KIND,
   MEMORY_LIMITS,
   READY,
-  runChunks,
   SEQ,
 } from "./_parallel.ts";
+import { runChunks } from "./_parallel_matmul.ts";
 import { helperMapRun, runMapChunks } from "./_parallel_map.ts";
 
 interface HelperScope {
