@@ -36,7 +36,7 @@
  *   sets the loop's `bad` flag and the call reruns as the JS loop.
  */
 import type { Code } from "../kernels/_wasm.ts";
-import { ValType } from "../kernels/_wasm.ts";
+import { hasRelaxedSimd, ValType } from "../kernels/_wasm.ts";
 import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
 import { LOG_L } from "../kernels/_log.ts";
 import {
@@ -63,35 +63,45 @@ const LN2_LO = 1.4286067653302870e-6; // ln 2 − LN2_HI
 
 const ROUNDER = 12582912; // 1.5·2²³: adding it rounds |t| < 2²² to an integer, ties to even
 
+/**
+ * Pushes a·b + c, each operand pushed by its callback: one f32x4.relaxed_madd where the
+ * engine has relaxed SIMD (fused where the CPU has FMA, so one rounding instead of two:
+ * never less accurate), else f32x4.mul then f32x4.add.
+ */
+function madd(c: Code, a: () => void, b: () => void, addend: () => void): void {
+  a(), b();
+  if (hasRelaxedSimd) addend(), c.f32x4RelaxedMadd();
+  else c.f32x4Mul(), addend(), c.f32x4Add();
+}
+
 /** Pushes e^x (x a v128 local of float32 lanes). */
 export function emitExp(c: Code, x: number): void {
   const V = ValType.v128;
   const xc = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), ki = c.local(V);
   const k1 = c.local(V);
-  const splat = (v: number) => c.f32x4Constant(v);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  const get = (l: number) => () => c.get(l);
   // clamp with pmin/pmax (one instruction each; x first, so a NaN x passes through)
   c.get(x);
-  splat(89).f32x4Pmin();
-  splat(-104).f32x4Pmax().tee(xc);
+  c.f32x4Constant(89).f32x4Pmin();
+  c.f32x4Constant(-104).f32x4Pmax().set(xc);
   // t = x·log₂e + 1.5·2²³ rounds k = nearest(x·log₂e) into t's low mantissa bits:
   // k = t − 1.5·2²³ (exact), and its integer is bits(t) − bits(1.5·2²³)
-  splat(LOG2E).f32x4Mul();
-  splat(ROUNDER).f32x4Add().tee(t);
-  splat(ROUNDER).f32x4Sub().set(k);
-  // r = (xc − k·LN2_HI) − k·LN2_LO
-  c.get(xc).get(k);
-  splat(LN2_HI).f32x4Mul().f32x4Sub().get(k);
-  splat(LN2_LO).f32x4Mul().f32x4Sub().set(r);
+  madd(c, get(xc), splat(LOG2E), splat(ROUNDER));
+  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
+  // r = (xc − k·LN2_HI) − k·LN2_LO (k·LN2_HI is exact, so fusing changes only the last step)
+  madd(c, get(k), splat(-LN2_HI), get(xc));
+  c.set(r);
+  madd(c, get(k), splat(-LN2_LO), get(r));
+  c.set(r);
   // p = 1 + (r + (r²(1/2 + r/6) + r⁴((1/24 + r/120) + r²(1/720 + r/5040)))), Estrin's
   // scheme: the dependent chain is half Horner's (the loop is latency-bound), and the
   // small terms are summed before r and 1, so each rounding is relative to its term
   const r2 = c.local(V), r4 = c.local(V);
   c.get(r).get(r).f32x4Mul().tee(r2).get(r2).f32x4Mul().set(r4);
-  const linear = (a: number, b: number) => splat(b).get(r).f32x4Mul().f32x4Constant(a).f32x4Add();
-  linear(1 / 2, 1 / 6).get(r2).f32x4Mul();
-  linear(1 / 24, 1 / 120);
-  linear(1 / 720, 1 / 5040);
-  c.get(r2).f32x4Mul().f32x4Add().get(r4).f32x4Mul().f32x4Add();
+  const linear = (a: number, b: number) => () => madd(c, get(r), splat(b), splat(a));
+  const low = () => madd(c, linear(1 / 720, 1 / 5040), get(r2), linear(1 / 24, 1 / 120));
+  madd(c, low, get(r4), () => (linear(1 / 2, 1 / 6)(), c.get(r2).f32x4Mul()));
   c.get(r).f32x4Add().f32x4Constant(1).f32x4Add();
   // × 2^k₁ × 2^k₂, each built as ((kᵢ + 127) << 23)
   c.get(t).i32x4Constant(0x4b400000).i32x4Sub().tee(ki).i32(1).i32x4ShrS().tee(k1);
@@ -138,12 +148,16 @@ export function emitTanh(c: Code, x: number): void {
   const z2 = c.local(V);
   const T = TANH_TAYLOR;
   c.get(x).get(x).f32x4Mul().tee(z).get(z).f32x4Mul().set(z2);
-  const pair = (k: number) =>
-    c.f32x4Constant(T[k + 1]).get(z).f32x4Mul().f32x4Constant(T[k]).f32x4Add();
-  pair(8);
-  for (const k of [6, 4, 2]) c.get(z2).f32x4Mul(), pair(k).f32x4Add();
-  c.get(z2).f32x4Mul();
-  c.f32x4Constant(T[1]).get(z).f32x4Mul().f32x4Add().f32x4Constant(1).f32x4Add();
+  const get = (l: number) => () => c.get(l);
+  const pair = (k: number) => () =>
+    madd(c, () => c.f32x4Constant(T[k + 1]), get(z), () => c.f32x4Constant(T[k]));
+  let q = pair(8);
+  for (const k of [6, 4, 2]) {
+    const inner = q;
+    q = () => madd(c, inner, get(z2), pair(k));
+  }
+  madd(c, q, get(z2), () => c.f32x4Constant(T[1]).get(z).f32x4Mul());
+  c.f32x4Constant(1).f32x4Add();
   c.get(x).f32x4Mul();
   // large: (1 − 2/(e^{2|x|} + 1)) with x's sign bit
   c.get(ax).get(ax).f32x4Add().set(t);
