@@ -13,10 +13,9 @@ import {
   type GradientTransformation,
   type ScalarOrSchedule,
   scale,
-  scaleByAdamax,
   scaleByLearningRate,
-  trace,
 } from "./_gradient_transformations.ts";
+import { scaleByAdamax, trace } from "./_gradient_moments.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
 import {
   type AdamLikeOptions,

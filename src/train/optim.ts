@@ -25,18 +25,21 @@ import {
   type GradientTransformation,
   identity,
   type ScalarOrSchedule,
+  scaleByLearningRate,
+} from "./_gradient_transformations.ts";
+import {
   scaleByAdam,
   scaleByAdamax,
-  scaleByLearningRate,
   scaleByLion,
   scaleByRms,
   scaleByRss,
   scaleByStddev,
   trace,
-} from "./_gradient_transformations.ts";
+} from "./_gradient_moments.ts";
 
 // `export *` (not a named list): deno doc drops named re-exports inside a namespace
 export * from "./_gradient_transformations.ts";
+export * from "./_gradient_moments.ts";
 export * from "./_optax_transforms.ts";
 export * from "./_optax_scaling.ts";
 export * from "./_optax_wrappers.ts";
