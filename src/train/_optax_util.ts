@@ -5,7 +5,7 @@
  */
 import { NDArray } from "../core/_ndarray.ts";
 import { leaves, map } from "../core/tree.ts";
-import type { ExtraArgs } from "./_gradient_transformations.ts";
+import type { ExtraArgs, GradientTransformation } from "./_gradient_transformations.ts";
 import { checkSameTree } from "./_checks.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -26,6 +26,18 @@ export function needParams(op: string, params: unknown): void {
   if (params === undefined) {
     throw new TypeError(`optim.${op}: update needs the params; call update(grads, state, params).`);
   }
+}
+
+/** u ← u + w·p (optax's add_decayed_weights; w may be negative, as Fromage needs). */
+export function decayed(op: string, w: number): GradientTransformation<null> {
+  return {
+    init: () => null,
+    update(updates, state, params) {
+      if (w === 0) return [updates, state];
+      needParams(op, params);
+      return [map((u, p) => u.add(p.mul(w)), updates, params as typeof updates), state];
+    },
+  };
 }
 
 /** m / (1 − decay^t), t the int32 count cast to m's dtype. */
