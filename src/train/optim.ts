@@ -43,6 +43,7 @@ export * from "./_gradient_moments.ts";
 export * from "./_optax_transforms.ts";
 export * from "./_optax_scaling.ts";
 export * from "./_optax_wrappers.ts";
+export * from "./_optax_step_wrappers.ts";
 export * from "./_optax_aliases_adam.ts";
 export * from "./_optax_aliases_sgd.ts";
 export * from "./_optax_aliases_rms.ts";
