@@ -6,7 +6,7 @@
  * cache-blocked plain JS.
  *
  * The float32 SIMD kernel itself (its blocking scheme, packing and code generation) is in
- * `_gemm_wasm.ts`; the two-thread split of large products is in `_parallel.ts`.
+ * `_gemm_wasm.ts`; the two-thread split of large products is in `_parallel_matmul.ts`.
  *
  * @module
  */
