@@ -1,7 +1,7 @@
 /**
  * Chooses the matmul kernel for a dtype: the WebAssembly SIMD / blocked JS
  * kernels of `matmul.ts` for floats (large float32 products across threads,
- * `_parallel.ts`), a plain loop for int32.
+ * `_parallel_matmul.ts`), a plain loop for int32.
  */
 import type { TypedArray } from "../core/_dtype.ts";
 import { matmulF32, matmulF64 } from "./matmul.ts";
