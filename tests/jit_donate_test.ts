@@ -52,10 +52,20 @@ function compareDonated(
 ): boolean {
   const plain = jit(f)(...make());
   const args = make(), donated = storage(args[0]);
-  const out = jit(f, { donateArgnums: 0 })(...args);
+  // the warning about a buffer no output can take must agree with what the call did
+  const warn = console.warn, warnings: string[] = [];
+  console.warn = (m: string) => void warnings.push(m);
+  let out: NDArray | NDArray[];
+  try {
+    out = jit(f, { donateArgnums: 0 })(...args);
+  } finally {
+    console.warn = warn;
+  }
   const [ps, ds] = [plain, out].map((o) => (Array.isArray(o) ? o : [o]));
   ps.forEach((p, i) => assertSame(ds[i], p, `${what}, output ${i}`));
-  return ds.some((d) => storage(d) === donated);
+  const reused = ds.some((d) => storage(d) === donated);
+  if (reused) assert.deepEqual(warnings, [], `${what}: warned though the buffer was reused`);
+  return reused;
 }
 
 describe("jit donateArgnums", () => {
@@ -237,5 +247,47 @@ describe("jit donateArgnums", () => {
     const out = jit((v: NDArray) => v.add(1), { donateArgnums: 0 })(p);
     assert.deepEqual(out.toArray(), new Array(16).fill(2));
     assert.throws(() => p.toArray(), /was donated/);
+  });
+  it("warns once per program when a donated array can hold no output, naming it", () => {
+    const warn = console.warn;
+    const messages: string[] = [];
+    console.warn = (m: string) => void messages.push(m);
+    try {
+      // the sum's output is a scalar: no output has x's size, so x's buffer is never reused
+      const f = jit((x: NDArray, y: NDArray) => [x.sum(), y.mul(2)], { donateArgnums: [0, 1] });
+      f(owned([8], 12), owned([3], 13));
+      f(owned([8], 14), owned([3], 15));
+      assert.equal(messages.length, 1, messages.join("\n"));
+      assert.match(messages[0], /1 donated buffer cannot hold any output/);
+      assert.match(messages[0], /float32\[8\] \(argument 0\)/);
+      assert.doesNotMatch(messages[0], /argument 1/);
+      assert.match(messages[0], /leave them out of donateArgnums/);
+      // a new input signature is a new program, checked again
+      f(owned([4], 16), owned([3], 17));
+      assert.equal(messages.length, 2);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  it("does not warn when every donated array can be reused (an Adam step)", () => {
+    const warn = console.warn;
+    const messages: string[] = [];
+    console.warn = (m: string) => void messages.push(m);
+    try {
+      const opt = optim.adam(1e-2);
+      let params = { w: owned([6, 4], 18), b: owned([4], 19) };
+      let state = opt.init(params);
+      const step = jit((p: typeof params, s: typeof state, x: NDArray) => {
+        const g = grad((q: typeof params) => x.matmul(q.w).add(q.b).tanh().sum())(p);
+        const [u, next] = opt.update(g, s, p);
+        return [optim.applyUpdates(p, u), next] as const;
+      }, { donateArgnums: [0, 1] });
+      const x = owned([5, 6], 20);
+      for (let i = 0; i < 2; i++) [params, state] = step(params, state, x);
+      assert.deepEqual(messages, []);
+    } finally {
+      console.warn = warn;
+    }
   });
 });

@@ -350,6 +350,8 @@ export interface Executable {
   describe(): string;
   /** How many fused loops (of which wasm SIMD loops) and eager kernels the plan runs. */
   readonly stats: { loops: number; kernels: number; eqns: number; wasmLoops: number };
+  /** Per input: whether an output may take its buffer when it is donated (or is the input). */
+  readonly donatable: readonly boolean[];
 }
 
 const ALIASING = new Set<Primitive>(["reshape", "stop_gradient"]);
@@ -527,6 +529,8 @@ function plan(p: Program, exact: boolean): Executable {
     },
     describe: () => sources.join("\n"),
     stats: { loops, kernels, eqns: eqns.length, wasmLoops },
+    // an input returned as it is comes back as an output over its own buffer
+    donatable: donation.map((d, i) => d.length > 0 || p.outvars.includes(p.invars[i])),
   };
 }
 

@@ -17,7 +17,7 @@ import { checkOptions as checkKeys } from "../core/_validate.ts";
 import { bind, Tracer } from "../core/_trace.ts";
 import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import { executableOf } from "./_compile.ts";
+import { type Executable, executableOf } from "./_compile.ts";
 import { ArrayValue, DATA, markDonated, NDArray } from "../core/_ndarray.ts";
 import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
@@ -53,7 +53,9 @@ export interface JitOptions {
    * and optimizer state every step. After the call, every array leaf of a donated argument
    * is invalid: reading it throws (its shape and dtype stay readable); use the outputs.
    * A buffer is reused only where that cannot change a result (see the docs); otherwise
-   * the output gets a new buffer, and the donated array is invalidated all the same.
+   * the output gets a new buffer, and the donated array is invalidated all the same. A
+   * donated leaf that no output of the program can ever take is named in a `console.warn`,
+   * once per compiled program (as JAX warns "Some donated buffers were not usable").
    * Donation applies to calls on concrete arrays; under `grad`, `vmap` or an enclosing
    * `jit` it is ignored and the arguments stay valid. Negative indices count from the end.
    * Ignored by `makeJaxpr`.
@@ -220,13 +222,12 @@ function normalizeDonate(
  * belongs to a donated argument. Each donated leaf is invalidated afterwards.
  */
 function runDonated(
-  jaxpr: Jaxpr,
-  exact: boolean,
+  ex: Executable,
   leaves: readonly ArrayValue[],
   donated: readonly boolean[],
   label: string,
 ): NDArray[] {
-  const outs = executableOf(jaxpr, exact ? "exact" : undefined).run(leaves, undefined, donated);
+  const outs = ex.run(leaves, undefined, donated);
   // an input returned as it is comes back in a new wrapper of its buffer (as in JAX, the
   // output is a new array; only the donated one becomes invalid)
   for (let j = 0; j < outs.length; j++) {
@@ -250,6 +251,8 @@ function runDonated(
 
 interface Traced {
   jaxpr: Jaxpr;
+  /** Whether a donated call has checked which donated leaves the program can reuse. */
+  donationChecked?: boolean;
   outDef: TreeDef;
   /** Traced values of enclosing transforms that `f` closed over: passed as leading arguments. */
   closed: NDArray[];
@@ -388,10 +391,15 @@ export function jit<A extends readonly unknown[], R>(
     const leaves: NDArray[] = [];
     let key = "";
     const donatedLeaves: boolean[] = [];
+    const leafArg: number[] = [];
     for (let i = 0; i < args.length; i++) {
       if (!isStatic[i]) {
         key += signature(args[i], leaves, name, i) + ";";
-        if (donate) { while (donatedLeaves.length < leaves.length) donatedLeaves.push(donate[i]); }
+        if (donate) {
+          while (donatedLeaves.length < leaves.length) {
+            donatedLeaves.push(donate[i]), leafArg.push(i);
+          }
+        }
       } else {
         try {
           key += "=" + staticKey(args[i]) + ";";
@@ -425,7 +433,12 @@ export function jit<A extends readonly unknown[], R>(
       donate && entry.closed.length === 0 && donatedLeaves.includes(true) &&
       leaves.every((x) => x instanceof ArrayValue)
     ) {
-      const outs = runDonated(entry.jaxpr, exact, leaves as ArrayValue[], donatedLeaves, label);
+      const ex = executableOf(entry.jaxpr, exact ? "exact" : undefined);
+      if (!entry.donationChecked) {
+        entry.donationChecked = true;
+        warnUnusableDonations(label, ex.donatable, leaves, donatedLeaves, leafArg);
+      }
+      const outs = runDonated(ex, leaves as ArrayValue[], donatedLeaves, label);
       return unflatten<R>(entry.outDef, outs);
     }
     const inputs = entry.closed.length ? [...entry.closed, ...leaves] : leaves;
@@ -435,6 +448,34 @@ export function jit<A extends readonly unknown[], R>(
     const outs = bind("jit_call", inputs, params);
     return unflatten<R>(entry.outDef, outs);
   };
+}
+
+/**
+ * Warns, once per compiled program, about donated leaves whose buffers no output can take
+ * (JAX warns likewise: "Some donated buffers were not usable"): donating them costs the
+ * caller the arrays and saves nothing.
+ */
+function warnUnusableDonations(
+  label: string,
+  donatable: readonly boolean[],
+  leaves: readonly NDArray[],
+  donated: readonly boolean[],
+  leafArg: readonly number[],
+): void {
+  const unusable = leaves.flatMap((x, i) =>
+    donated[i] && !donatable[i]
+      ? [`${x.dtype}[${x.shape.join(", ")}] (argument ${leafArg[i]})`]
+      : []
+  );
+  if (unusable.length === 0) return;
+  console.warn(
+    `${label}: ${unusable.length} donated buffer${unusable.length > 1 ? "s" : ""} cannot ` +
+      `hold any output of this program: ${unusable.join(", ")}. An output takes a donated ` +
+      `buffer when it is the input returned as it is, or when it has the input's dtype and ` +
+      `size and is computed elementwise after the input's last read (not where, say, a ` +
+      `later product still reads the input). Those arrays are invalidated all the same: leave them out of ` +
+      `donateArgnums. This warning is shown once per compiled program.`,
+  );
 }
 
 function warnRetrace(label: string, n: number, hasStatic: boolean): void {
