@@ -492,7 +492,15 @@ function plan(p: Program, exact: boolean): Executable {
     return u.kind === "group" ? ELEMENTWISE.has(eqns[k].prim) : eqns[k].prim === "matmul";
   };
   const ownOutput = p.outvars.map(producedBy);
-  const donation = donationSlots(p.invars, p.outvars, eqns, units, slot, (v) => escapes.has(v));
+  const donation = donationSlots(
+    p.invars,
+    p.outvars,
+    eqns,
+    units,
+    unitOf,
+    slot,
+    (v) => escapes.has(v),
+  );
   // only an eager kernel's output can be an operand handed back (fused loops and products
   // allocate what reaches the outputs afresh): those are checked against the scratch buffers
   const mayAlias = p.outvars.map((v) => fromKernel.has(v));

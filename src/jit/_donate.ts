@@ -24,23 +24,22 @@ import { type ArrayValue, DATA, isExclusive } from "../core/_ndarray.ts";
 import type { TypedArray } from "../core/_dtype.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 import type { Unit } from "./_codegen_js.ts";
-
-const RERUNS_AS_JS = new Set(["sin", "cos"]);
+import { RERUNS_AS_JS } from "./_wasm_math.ts";
 
 /**
  * For each input of the program, the slots of the outputs that may be written into its
- * buffer when it is donated (most often none or one), in plan order.
+ * buffer when it is donated (most often none or one), in plan order. `unitOf` maps an
+ * equation's index to its unit's.
  */
 export function donationSlots(
   invars: readonly Var[],
   outvars: readonly Var[],
   eqns: readonly Eqn[],
   units: readonly Unit[],
+  unitOf: ReadonlyMap<number, number>,
   slot: (v: Var) => number,
   fresh: (v: Var) => boolean,
 ): number[][] {
-  const unitOf = new Map<number, number>();
-  units.forEach((u, i) => u.members.forEach((m) => unitOf.set(m, i)));
   const outs = new Set(outvars);
   return invars.map((v) => {
     if (outs.has(v)) return [];

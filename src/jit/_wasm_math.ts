@@ -49,6 +49,12 @@ import {
   TANH_SMALL,
 } from "../kernels/_exp.ts";
 
+/**
+ * Primitives whose wasm lowering may set the loop's `bad` flag, after which the whole call
+ * reruns as the JS loop (sin and cos of finite |x| ≥ 10⁵, see `emitSinCos`).
+ */
+export const RERUNS_AS_JS: ReadonlySet<Primitive> = new Set<Primitive>(["sin", "cos"]);
+
 /** What an emitter may use besides its operands: `bad`, a v128 local OR-ed with lanes to redo in JS. */
 export interface EmitContext {
   bad: number;
