@@ -1,6 +1,6 @@
 /**
  * The fast paths added for speed give the same values as the plain ones: the eager
- * broadcast's fill and tiled copy (src/interpreters/_eval.ts) against an index-by-index
+ * broadcast's fill and tiled copy (src/interpreters/_eval_structural.ts) against an index-by-index
  * reference, the eager select's per-dtype loops against a plain loop, and wasm functions whose constants are hoisted out of their loop
  * (`Code.hoistConstantsHere`, src/kernels/_wasm.ts) against the same function unhoisted.
  */

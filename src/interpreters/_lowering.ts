@@ -29,7 +29,7 @@ import {
   type UnaryPrimitive,
 } from "../core/_ir.ts";
 import type { Code } from "../kernels/_wasm.ts";
-import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval.ts";
+import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval_elementwise.ts";
 import { shiftExpr } from "./_shift_rules.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";
 import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
