@@ -1,7 +1,8 @@
 /**
- * The IR, the lowest layer every interpreter shares: abstract values (shape and dtype), the
- * closed set of primitives with their static parameters, and programs (`Jaxpr`: variables,
- * equations, constants, outputs) with their printers.
+ * The IR, the lowest layer every interpreter shares: the closed set of primitives with their
+ * static parameters, and programs (`Jaxpr`: variables, equations, constants, outputs) with
+ * their printers. Abstract values (shape and dtype) live in `_aval.ts`, the named families of
+ * primitives (unary, binary, elementwise, ...) in `_primitive_families.ts`.
  *
  * A primitive is only a name; what it does lives in one table per interpreter in
  * `src/interpreters/` (shapes `_shape_rules.ts`, evaluation `_eval.ts`, JVP `_jvp.ts`,
@@ -18,30 +19,8 @@
  */
 import { type DType, isInteger } from "./_dtype.ts";
 import { ArrayValue, DATA, type NDArray } from "./_ndarray.ts";
-import { fmtShape } from "./_shape.ts";
+import { type Aval, fmtAval, shortAval } from "./_aval.ts";
 import { type DrawGraph, type DrawNode, renderDot, renderMermaid } from "./_jaxpr_draw.ts";
-
-// ---- abstract values ----------------------------------------------------------
-
-/** An abstract value: what a tracer knows about the array it stands for. */
-export interface Aval {
-  /** The size of each axis. */
-  readonly shape: readonly number[];
-  /** The element type. */
-  readonly dtype: DType;
-}
-
-export function avalOf(x: NDArray): Aval {
-  return { shape: x.shape, dtype: x.dtype };
-}
-
-export function fmtAval(a: Aval): string {
-  return `${a.dtype}${fmtShape(a.shape)}`;
-}
-
-export function fmtAvals(avals: readonly Aval[]): string {
-  return avals.map((a) => `${a.dtype}${fmtShape(a.shape)}`).join(", ");
-}
 
 // ---- the closed primitive set --------------------------------------------------
 
@@ -268,87 +247,6 @@ export interface PrimitiveParams {
 /** The name of a primitive. */
 export type Primitive = keyof PrimitiveParams;
 
-export const UNARY_PRIMITIVES = [
-  "neg",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sin",
-  "cos",
-  "tan",
-  "tanh",
-  "sqrt",
-  "rsqrt",
-  "logistic",
-  "abs",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "erf",
-  "erfc",
-  "erf_inv",
-  "lgamma",
-  "digamma",
-] as const satisfies readonly Primitive[];
-export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
-
-export const BINARY_PRIMITIVES = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "max",
-  "min",
-  "atan2",
-  "rem",
-  "and",
-  "or",
-  "xor",
-] as const satisfies readonly Primitive[];
-export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
-
-/**
- * The bit shifts (XLA's `ShiftLeft`, `ShiftRightLogical`, `ShiftRightArithmetic`): elementwise
- * and binary like the ops above, but integer-only and with per-width semantics, so each
- * interpreter gives them their own rules.
- */
-export const SHIFT_PRIMITIVES = [
-  "shift_left",
-  "shift_right_logical",
-  "shift_right_arithmetic",
-] as const satisfies readonly Primitive[];
-export type ShiftPrimitive = (typeof SHIFT_PRIMITIVES)[number];
-
-export const COMPARE_PRIMITIVES = [
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-] as const satisfies readonly Primitive[];
-export type ComparePrimitive = (typeof COMPARE_PRIMITIVES)[number];
-
-/**
- * Primitives with an effect (a callback): never folded, merged, removed as dead, or hoisted
- * out of a loop by a compiler pass.
- */
-export const EFFECTFUL: ReadonlySet<Primitive> = new Set<Primitive>(["debug_callback"]);
-
-/** Primitives computed independently per element (candidates for loop fusion). */
-export const ELEMENTWISE: ReadonlySet<Primitive> = new Set<Primitive>([
-  ...UNARY_PRIMITIVES,
-  ...BINARY_PRIMITIVES,
-  ...SHIFT_PRIMITIVES,
-  ...COMPARE_PRIMITIVES,
-  "select",
-  "convert",
-  "stop_gradient",
-]);
-
 // ---- programs -------------------------------------------------------------------
 
 /**
@@ -393,23 +291,6 @@ export interface Eqn<P extends Primitive = Primitive> {
   readonly params: PrimitiveParams[P];
   /** Result variables. */
   readonly outputs: readonly Var[];
-}
-
-const DTYPE_SHORT: Record<DType, string> = {
-  float32: "f32",
-  float64: "f64",
-  float16: "f16",
-  bfloat16: "bf16",
-  int32: "i32",
-  int16: "i16",
-  int8: "i8",
-  uint8: "u8",
-  uint32: "u32",
-  bool: "bool",
-};
-
-function shortAval(a: Aval): string {
-  return `${DTYPE_SHORT[a.dtype]}[${a.shape.join(",")}]`;
 }
 
 function varName(i: number): string {

@@ -6,7 +6,7 @@
 import { type Aval, bind1 } from "./_trace.ts";
 import { allocate, type DType } from "./_dtype.ts";
 import { ArrayValue, type NDArray } from "./_ndarray.ts";
-import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "./_ir.ts";
+import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "./_primitive_families.ts";
 import { sizeOf } from "./_shape.ts";
 
 export const unary = (p: UnaryPrimitive, x: NDArray): NDArray => bind1(p, [x], {});

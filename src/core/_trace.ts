@@ -11,15 +11,8 @@
  */
 import type { DType } from "./_dtype.ts";
 import { type ArrayValue, NDArray } from "./_ndarray.ts";
-import {
-  type Aval,
-  avalOf,
-  fmtAval,
-  type Jaxpr,
-  type Primitive,
-  type PrimitiveParams,
-  type Var,
-} from "./_ir.ts";
+import type { Jaxpr, Primitive, PrimitiveParams, Var } from "./_ir.ts";
+import { type Aval, avalOf, fmtAval } from "./_aval.ts";
 
 export { type Aval, avalOf, fmtAval };
 

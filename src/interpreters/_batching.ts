@@ -28,14 +28,13 @@ import { evalJaxpr } from "../core/_trace.ts";
 import type { Jaxpr } from "../core/_ir.ts";
 import { traceToJaxpr } from "./_staging.ts";
 import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
-  type Primitive,
-  type PrimitiveParams,
   SHIFT_PRIMITIVES,
   UNARY_PRIMITIVES,
-} from "../core/_ir.ts";
+} from "../core/_primitive_families.ts";
 import * as lax from "../core/_lax.ts";
 import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
 import { checkpointVmap, customVjpLinVmap, customVmap, debugVmap } from "./_custom.ts";

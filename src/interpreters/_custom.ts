@@ -21,14 +21,8 @@
  */
 import { bind, evalJaxpr } from "../core/_trace.ts";
 import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
-import {
-  EFFECTFUL,
-  type Eqn,
-  Jaxpr,
-  LazyJaxpr,
-  type PrimitiveParams,
-  type Var,
-} from "../core/_ir.ts";
+import { type Eqn, Jaxpr, LazyJaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
+import { EFFECTFUL } from "../core/_primitive_families.ts";
 import {
   avalsOf,
   type BackwardPass,

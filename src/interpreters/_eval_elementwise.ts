@@ -16,13 +16,12 @@ import {
   storeRounding,
 } from "../core/_dtype.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
-  type Primitive,
-  type PrimitiveParams,
   UNARY_PRIMITIVES,
-} from "../core/_ir.ts";
+} from "../core/_primitive_families.ts";
 import { expF32, logisticF32, tanhF32 } from "../kernels/_exp.ts";
 import { logF32 } from "../kernels/_log.ts";
 import { digamma, erf, erfc, erfinvF64, lgamma } from "../kernels/special.ts";

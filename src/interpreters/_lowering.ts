@@ -19,15 +19,15 @@ import {
   roundBfloat16,
   roundFloat16,
 } from "../core/_dtype.ts";
+import type { Primitive } from "../core/_ir.ts";
 import {
   type BinaryPrimitive,
   COMPARE_PRIMITIVES,
   type ComparePrimitive,
   ELEMENTWISE,
-  type Primitive,
   type ShiftPrimitive,
   type UnaryPrimitive,
-} from "../core/_ir.ts";
+} from "../core/_primitive_families.ts";
 import type { Code } from "../kernels/_wasm.ts";
 import { intDiv, intPow, intRem, logistic, roundHalfEven } from "./_eval_elementwise.ts";
 import { shiftExpr } from "./_shift_rules.ts";

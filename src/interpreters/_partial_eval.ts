@@ -16,7 +16,8 @@
  * with `effectsUnknown`, a callback stays in the unknown part (it must run once per iteration).
  * Variables are shared between the two parts: both are views of one program.
  */
-import { EFFECTFUL, type Eqn, Jaxpr, type Var } from "../core/_ir.ts";
+import { type Eqn, Jaxpr, type Var } from "../core/_ir.ts";
+import { EFFECTFUL } from "../core/_primitive_families.ts";
 
 /** The two parts of a partially evaluated jaxpr. */
 export interface PartialEval {

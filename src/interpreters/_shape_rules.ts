@@ -5,13 +5,12 @@
  */
 import type { Aval } from "../core/_trace.ts";
 import { isFloat } from "../core/_dtype.ts";
+import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import {
   BINARY_PRIMITIVES,
   COMPARE_PRIMITIVES,
-  type Primitive,
-  type PrimitiveParams,
   UNARY_PRIMITIVES,
-} from "../core/_ir.ts";
+} from "../core/_primitive_families.ts";
 import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { controlShapeRules } from "./_shape_rules_control.ts";
 import { linalgShapeRules } from "./_linalg_rules.ts";

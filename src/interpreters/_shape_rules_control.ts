@@ -5,7 +5,8 @@
  * first, with pytree paths in their messages; these rules guard programs built internally.
  */
 import type { Aval } from "../core/_trace.ts";
-import { fmtAvals, type Jaxpr, type PrimitiveParams } from "../core/_ir.ts";
+import type { Jaxpr, PrimitiveParams } from "../core/_ir.ts";
+import { fmtAvals } from "../core/_aval.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 
 type Rule<Q> = (avals: Aval[], params: Q) => Aval[];

@@ -9,7 +9,7 @@
  * time from the first input's leading axis (see `Emitter.shapeTensor`).
  */
 import type { DType } from "../core/_dtype.ts";
-import type { Aval } from "../core/_ir.ts";
+import type { Aval } from "../core/_aval.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import type { OnnxAttr, OnnxElem, OnnxNode, OnnxTensor } from "./_onnx_proto.ts";
 

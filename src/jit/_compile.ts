@@ -31,11 +31,11 @@
 import { Tracer } from "../core/_trace.ts";
 import { allocate, DTYPES, isDType, type TypedArray } from "../core/_dtype.ts";
 import { evalHooks, evalRules } from "../interpreters/_eval.ts";
-import { type Eqn, Jaxpr, Var } from "../core/_ir.ts";
+import { type Eqn, Jaxpr, type Primitive, type PrimitiveParams, Var } from "../core/_ir.ts";
 import { loopHooks } from "../interpreters/_higher_order.ts";
 import { ArrayValue, DATA, markExclusive } from "../core/_ndarray.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
-import { EFFECTFUL, ELEMENTWISE, type Primitive, type PrimitiveParams } from "../core/_ir.ts";
+import { EFFECTFUL, ELEMENTWISE } from "../core/_primitive_families.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { compileGroup, type Step, type Unit } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";

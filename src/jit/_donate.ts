@@ -19,7 +19,8 @@
  * At call time `lendBuffers` also requires that v alone wraps its buffer (`isExclusive`),
  * and that no other argument or constant of the call shares it.
  */
-import { ELEMENTWISE, type Eqn, type Var } from "../core/_ir.ts";
+import type { Eqn, Var } from "../core/_ir.ts";
+import { ELEMENTWISE } from "../core/_primitive_families.ts";
 import { type ArrayValue, DATA, isExclusive } from "../core/_ndarray.ts";
 import type { TypedArray } from "../core/_dtype.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";

@@ -37,7 +37,8 @@
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { hasRelaxedSimd, ValType } from "../kernels/_wasm.ts";
-import { COMPARE_PRIMITIVES, type Primitive } from "../core/_ir.ts";
+import type { Primitive } from "../core/_ir.ts";
+import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
 import { LOG_L } from "../kernels/_log.ts";
 import {
   EXP_F32_MAX,

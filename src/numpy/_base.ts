@@ -10,7 +10,7 @@ import {
 } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
-import type { UnaryPrimitive } from "../core/_ir.ts";
+import type { UnaryPrimitive } from "../core/_primitive_families.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { checkShapeArg } from "../core/_validate.ts";
 import { eagerProgram } from "./_eager.ts";

@@ -15,7 +15,7 @@
  * elements up, at the 32nd for 4,096-element arrays.
  */
 import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
-import { avalOf } from "../core/_ir.ts";
+import { avalOf } from "../core/_aval.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import { compile, type Executable } from "../jit/_compile.ts";
 

@@ -9,7 +9,7 @@
 import { intRange, isInteger } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import { ArrayValue, NDArray } from "../core/_ndarray.ts";
-import type { ShiftPrimitive } from "../core/_ir.ts";
+import type { ShiftPrimitive } from "../core/_primitive_families.ts";
 import { broadcastAll } from "./_base.ts";
 
 /** Binds a shift to operands of one integer dtype, broadcast to one shape. */

@@ -5,7 +5,11 @@
 import { isFloat } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
-import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "../core/_ir.ts";
+import type {
+  BinaryPrimitive,
+  ComparePrimitive,
+  UnaryPrimitive,
+} from "../core/_primitive_families.ts";
 import { asArrayValue, broadcastAll, promote } from "./_base.ts";
 
 /** One operand as a float array (integers and bools become float32, as JAX). */

@@ -6,7 +6,8 @@
  */
 import { Tracer } from "../core/_trace.ts";
 import { avalOf, fmtAval } from "../core/_trace.ts";
-import { type Aval, Jaxpr, Var } from "../core/_ir.ts";
+import { Jaxpr, Var } from "../core/_ir.ts";
+import type { Aval } from "../core/_aval.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { shapesEqual } from "../core/_shape.ts";
 import { flatten, flattenWithPath, keystr, type TreeDef } from "../core/tree.ts";

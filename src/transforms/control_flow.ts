@@ -11,7 +11,7 @@
  * @module
  */
 import { avalOf, bind, fmtAval } from "../core/_trace.ts";
-import type { Aval } from "../core/_ir.ts";
+import type { Aval } from "../core/_aval.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";

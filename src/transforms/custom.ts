@@ -16,7 +16,8 @@
  * @module
  */
 import { avalOf, bind, fmtAval } from "../core/_trace.ts";
-import { type Aval, LazyJaxpr } from "../core/_ir.ts";
+import { LazyJaxpr } from "../core/_ir.ts";
+import type { Aval } from "../core/_aval.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { normalizeArgnums } from "../core/_args.ts";
