@@ -25,6 +25,7 @@ import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { filled, type Lib, mnistTrainStep } from "./_mnist_step.ts";
+import { parallelOf } from "./_parallel_of.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -47,13 +48,7 @@ async function load(spec: string): Promise<Side> {
   const { mlpTrainStep } = await import(
     `${url}/bench/_mlp_step.ts`
   ) as typeof import("./_mlp_step.ts");
-  const par = {
-    ...await import(`${url}/src/kernels/_parallel.ts`),
-    // the split product moved to _parallel_matmul.ts; older trees (A/B bases) have it in _parallel.ts
-    ...await import(`${url}/src/kernels/_parallel_matmul.ts`).catch(() => ({})),
-  } as
-    & typeof import("../src/kernels/_parallel.ts")
-    & typeof import("../src/kernels/_parallel_matmul.ts");
+  const par = await parallelOf(url);
   if (!(await par.helpersReady(20_000))) console.log(`${spec}: helpers did not start`);
   if (split === "rows" || split === "columns") par.setSplitMode(split);
   const { np } = lib;

@@ -21,6 +21,7 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parallelOf } from "./_parallel_of.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -39,13 +40,7 @@ for (const [i, r] of roots.entries()) {
   const mm = await import(
     `${url}/src/kernels/matmul.ts`
   ) as typeof import("../src/kernels/matmul.ts");
-  const par = {
-    ...await import(`${url}/src/kernels/_parallel.ts`),
-    // the split product moved to _parallel_matmul.ts; older trees (A/B bases) have it in _parallel.ts
-    ...await import(`${url}/src/kernels/_parallel_matmul.ts`).catch(() => ({})),
-  } as
-    & typeof import("../src/kernels/_parallel.ts")
-    & typeof import("../src/kernels/_parallel_matmul.ts");
+  const par = await parallelOf(url);
   if (!(await par.helpersReady())) console.log(`${r}: helpers did not start (2t = 1 thread)`);
   // --splits rows,columns: one side per way of splitting (a tree without setSplitMode: auto)
   for (const split of splits) {
