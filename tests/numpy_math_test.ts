@@ -106,6 +106,17 @@ describe("np elementwise math edge cases", () => {
     assert.throws(() => np.bitwiseAnd(np.array([1.5]), 1), /np\.bitwiseAnd: needs integer or bool/);
     assert.throws(() => np.bitwiseNot(np.array([1.5])), TypeError);
   });
+  it("np.fmod() of integers by 0 is 0, as JAX's", () => {
+    // from JAX 0.10.2: jnp.fmod(jnp.array([7, -5, 0], d), jnp.array([2, 0, 0], d))
+    for (const dtype of ["int32", "int16", "int8"] as const) {
+      const x = np.array([7, -5, 0], dtype), y = np.array([2, 0, 0], dtype);
+      assert.deepEqual(np.fmod(x, y).toArray(), [1, 0, 0]);
+    }
+    assert.deepEqual(np.fmod(np.array([7, 5], "uint8"), np.array([2, 0], "uint8")).toArray(), [
+      1,
+      0,
+    ]);
+  });
   it("np.nanToNum() rejects unknown options", () => {
     assert.throws(
       () => np.nanToNum(np.array([1]), { nan: 0, foo: 1 } as never),

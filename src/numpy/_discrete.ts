@@ -82,7 +82,8 @@ export function trunc(x: ArrayLike): NDArray {
  */
 export function fmod(x1: ArrayLike, x2: ArrayLike): NDArray {
   const [x, y] = numericArgs("fmod", x1, x2);
-  return b("rem", x, y);
+  // an integer x fmod 0 is 0, as JAX's (the divisor 0 counts as 1)
+  return b("rem", x, isFloat(y.dtype) ? y : lax.select(b("eq", y, c(y, 0)), c(y, 1), y));
 }
 
 /**
