@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, type NDArray, np } from "../mod.ts";
+import { grad, jit, type NDArray, np } from "../mod.ts";
 import { checkFixture, fixture } from "./_numpy_fixtures.ts";
 import { assertAllClose } from "./_helpers.ts";
 
@@ -116,6 +116,15 @@ describe("np elementwise math edge cases", () => {
       1,
       0,
     ]);
+  });
+  it("np.floorDivide() of floats by 0 or ±Infinity matches JAX", () => {
+    // from JAX 0.10.2: jnp.floor_divide(x, y) (x / 0 is ±inf, 0 / 0 NaN, −1 // inf is −1)
+    const x = np.array([5, -5, 0, 1, -1, 3, Infinity, 5.5, -5.5]);
+    const y = np.array([0, 0, 0, Infinity, Infinity, -Infinity, 2, -0, -0]);
+    const expected = [Infinity, -Infinity, NaN, 0, -1, -1, NaN, -Infinity, Infinity];
+    assert.deepEqual(np.floorDivide(x, y).toArray(), expected);
+    assert.deepEqual(np.divmod(x, y)[0].toArray(), expected);
+    assert.deepEqual(jit(np.floorDivide)(x, y).toArray(), expected);
   });
   it("np.nanToNum() rejects unknown options", () => {
     assert.throws(

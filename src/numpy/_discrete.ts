@@ -151,8 +151,12 @@ export function floorDivide(x1: ArrayLike, x2: ArrayLike): NDArray {
     const fix = b("and", b("ne", u("sign", x), u("sign", y)), inexact);
     return lax.select(fix, lax.sub(q, c(q, 1)), q);
   }
-  // (x − mod(x, y)) / y is an exact integer
-  return u("round", lax.div(lax.sub(x, pythonMod(x, y)), y));
+  // JAX's (CPython's float_divmod): (x − fmod(x, y)) / y, less 1 where the remainder's sign
+  // differs from y's; x / 0 is ±inf (NaN for 0 / 0)
+  const r = b("rem", x, y);
+  const div = lax.div(lax.select(b("eq", y, c(y, 0)), x, lax.sub(x, r)), y);
+  const fix = b("and", b("ne", r, c(r, 0)), b("ne", u("sign", y), u("sign", r)));
+  return u("round", lax.select(fix, lax.sub(div, c(div, 1)), div));
 }
 
 /**
