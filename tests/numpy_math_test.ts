@@ -126,6 +126,10 @@ describe("np elementwise math edge cases", () => {
     assert.deepEqual(np.divmod(x, y)[0].toArray(), expected);
     assert.deepEqual(jit(np.floorDivide)(x, y).toArray(), expected);
   });
+  it("np.heaviside() keeps NaN, as JAX's", () => {
+    // from JAX 0.10.2: jnp.heaviside([-1, 0, 1, nan], 0.5) is [0, 0.5, 1, nan]
+    assert.deepEqual(np.heaviside(np.array([-1, 0, 1, NaN]), 0.5).toArray(), [0, 0.5, 1, NaN]);
+  });
   it("np.nanToNum() rejects unknown options", () => {
     assert.throws(
       () => np.nanToNum(np.array([1]), { nan: 0, foo: 1 } as never),

@@ -160,7 +160,7 @@ export function floorDivide(x1: ArrayLike, x2: ArrayLike): NDArray {
 }
 
 /**
- * 0 where x1 < 0, 1 where x1 > 0, and x2 where x1 = 0.
+ * 0 where x1 < 0, 1 where x1 > 0, x2 where x1 = 0, and NaN where x1 is NaN.
  * @param x1 The input.
  * @param x2 The value at 0.
  * @returns The result.
@@ -174,7 +174,9 @@ export function floorDivide(x1: ArrayLike, x2: ArrayLike): NDArray {
 export function heaviside(x1: ArrayLike, x2: ArrayLike): NDArray {
   const [x, h] = floatArgs("heaviside", x1, x2);
   const zero = c(x, 0);
-  return lax.select(b("lt", x, zero), zero, lax.select(b("gt", x, zero), c(x, 1), h));
+  // NaN stays NaN, as JAX's
+  const atZero = lax.select(b("ne", x, x), x, h);
+  return lax.select(b("lt", x, zero), zero, lax.select(b("gt", x, zero), c(x, 1), atZero));
 }
 
 // ---- floating-point predicates -----------------------------------------------------
