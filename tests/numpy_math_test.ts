@@ -130,6 +130,19 @@ describe("np elementwise math edge cases", () => {
     // from JAX 0.10.2: jnp.heaviside([-1, 0, 1, nan], 0.5) is [0, 0.5, 1, nan]
     assert.deepEqual(np.heaviside(np.array([-1, 0, 1, NaN]), 0.5).toArray(), [0, 0.5, 1, NaN]);
   });
+  it("np.round() and x.round() take decimals, as jnp.round (they ignored them)", () => {
+    // from JAX 0.10.2: jnp.round(x, 1), jnp.round(x, 39) and jnp.round(y, -1) in float32
+    const x = np.array([0.25, 0.35, 1.45, -0.15, 2.675, 1234.5678, 3.4e38]);
+    const r1 = [0.2, 0.4, 1.4, -0.2, 2.7, 1234.6, Infinity].map(Math.fround);
+    assert.deepEqual(np.round(x, 1).toArray(), r1);
+    assert.deepEqual(x.round(1).toArray(), r1);
+    assert.deepEqual(np.around(x, 1).toArray(), r1);
+    assert.deepEqual(np.round(x, 39).toArray(), x.toArray()); // 10³⁹ overflows float32: a no-op
+    const y = np.array([15, 25, 35, 149, -25]);
+    assert.deepEqual(np.round(y, -1).toArray(), [20, 20, 40, 150, -20]);
+    assert.deepEqual(np.round(y.astype("int32"), -1).toArray(), [20, 20, 40, 150, -20]);
+    assert.throws(() => np.round(x, 0.5), /np\.round: decimals must be an integer/);
+  });
   it("np.nanToNum() rejects unknown options", () => {
     assert.throws(
       () => np.nanToNum(np.array([1]), { nan: 0, foo: 1 } as never),

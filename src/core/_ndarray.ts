@@ -94,6 +94,7 @@ export interface MethodOps {
   at(x: NDArray, items: readonly IndexItem[]): AtIndexer;
   astype(x: NDArray, dtype: DType): NDArray;
   clip(x: NDArray, lo: ArrayLike | null, hi: ArrayLike | null): NDArray;
+  round(x: NDArray, decimals: number): NDArray;
 }
 
 let ops: MethodOps | undefined;
@@ -362,9 +363,9 @@ export abstract class NDArray {
   ceil(): NDArray {
     return m().unary("ceil", this);
   }
-  /** Element-wise rounding to the nearest integer, halves to even (as NumPy). */
-  round(): NDArray {
-    return m().unary("round", this);
+  /** Element-wise rounding to `decimals` decimal places (0 by default), halves to even (as NumPy). */
+  round(decimals = 0): NDArray {
+    return m().round(this, decimals);
   }
   /** Sum over `axis` (all by default). */
   sum(options?: ReduceArg): NDArray {

@@ -3,11 +3,11 @@
  * comparisons with NumPy broadcasting and JAX-style promotion, `where`,
  * `clip` and `astype`.
  */
-import type { DType } from "../core/_dtype.ts";
+import { type DType, finiteMax, isFloat } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { nonzero, type SizeOptions } from "./_stats.ts";
-import { isOptionsObject } from "../core/_validate.ts";
+import { checkInt, isOptionsObject } from "../core/_validate.ts";
 import { broadcastShapes, sizeOf } from "../core/_shape.ts";
 import { eagerProgram } from "./_eager.ts";
 import { asArrayValue, binaryOp, broadcastAll, checkDType, promote, unaryOp } from "./_base.ts";
@@ -231,17 +231,37 @@ export const floor: (x: ArrayLike) => NDArray = unaryDoc("floor");
  */
 export const ceil: (x: ArrayLike) => NDArray = unaryDoc("ceil");
 /**
- * Element-wise rounding, halves to even (as NumPy).
+ * Element-wise rounding to `decimals` decimal places, halves to even (as NumPy): as JAX's,
+ * round(x·10ᵈ)/10ᵈ with 10ᵈ in x's dtype, a no-op where 10ᵈ would overflow it. Integers are
+ * returned as they are for decimals ≥ 0 and rounded to tens, hundreds, ... below.
  * @param x The input.
- * @returns The result.
+ * @param decimals Decimal places (0 by default; negative rounds to tens, hundreds, ...).
+ * @returns The rounded values (x's dtype).
  * @example
  * ```ts
  * import { np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
  * assert.deepEqual(np.round(np.array([0.5, 1.5, 2.4])).toArray(), [0, 2, 2]);
+ * assert.deepEqual(np.round(np.array([1.25, 16], "float64"), 1).toArray(), [1.2, 16]);
+ * assert.deepEqual(np.round(np.array([15, 25], "int32"), -1).toArray(), [20, 20]);
  * ```
  */
-export const round: (x: ArrayLike) => NDArray = unaryDoc("round");
+export function round(x: ArrayLike, decimals = 0): NDArray {
+  checkInt("np.round", "decimals", decimals);
+  if (decimals === 0) return unaryOp("round", x);
+  const a = asArrayValue("np.round", x);
+  if (!isFloat(a.dtype) && decimals >= 0) return a;
+  if (isFloat(a.dtype) && decimals > Math.log10(finiteMax(a.dtype))) return a;
+  // float16 scales in float32 (as JAX's); integers in float64, which holds every int32
+  const f = a.dtype === "float16"
+    ? lax.convert(a, "float32")
+    : isFloat(a.dtype)
+    ? a
+    : lax.convert(a, "float64");
+  const factor = lax.full(f, 10 ** decimals);
+  const r = lax.div(lax.unary("round", lax.mul(f, factor)), factor);
+  return r.dtype === a.dtype ? r : lax.convert(r, a.dtype);
+}
 
 const binaryDoc = (name: string) => (x: ArrayLike, y: ArrayLike): NDArray => binaryOp(name, x, y);
 

@@ -16,6 +16,7 @@ import { takeAlongAxis } from "./_indexing.ts";
 import { isnan, mod } from "./_discrete.ts";
 import { max, min, sum } from "./_reduce.ts";
 import { concatenate, stack } from "./_structure.ts";
+import { round } from "./_elementwise.ts";
 
 function float(op: string, x: ArrayLike): NDArray {
   const a = asArrayValue(op, x);
@@ -231,7 +232,7 @@ export function unwrap(
 }
 
 /**
- * Rounds to `decimals` decimal places, halves to even (as round(x·10^d)/10^d).
+ * Same as `round` (NumPy's older name): rounds to `decimals` decimal places, halves to even.
  * @param x The input.
  * @param decimals Decimal places (negative rounds to tens, hundreds, ...).
  * @returns The rounded values (x's dtype).
@@ -243,14 +244,8 @@ export function unwrap(
  * ```
  */
 export function around(x: ArrayLike, decimals = 0): NDArray {
-  const a = asArrayValue("np.around", x);
   checkInt("np.around", "decimals", decimals);
-  if (!isFloat(a.dtype) && decimals >= 0) return a;
-  const f = isFloat(a.dtype) ? a : lax.convert(a, "float64");
-  const s = 10 ** decimals;
-  const rounded = lax.unary("round", lax.scale(f, s));
-  const r = lax.div(rounded, lax.full(rounded, s));
-  return r.dtype === a.dtype ? r : lax.convert(r, a.dtype);
+  return round(x, decimals);
 }
 
 /**

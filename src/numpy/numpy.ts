@@ -34,7 +34,7 @@ import * as shapeOps from "./_structure.ts";
 import * as linalg from "./linalg.ts";
 import * as reduceOps from "./_reduce.ts";
 import * as indexOps from "./_indexing.ts";
-import { astype, clip } from "./_elementwise.ts";
+import { astype, clip, round } from "./_elementwise.ts";
 import {
   type ArrayLike,
   ArrayValue,
@@ -596,4 +596,5 @@ installMethods({
   at: (x, items) => indexOps.at(x, ...items),
   astype,
   clip,
+  round,
 });
