@@ -177,6 +177,12 @@ describe("nn activations", () => {
     assert.deepEqual(g.toArray(), [0, 0, 1]);
   });
 
+  it("nn.leakyRelu() has derivative 1 at 0 (x ≥ 0 takes x, as JAX)", () => {
+    // from JAX 0.10.2: jax.grad(lambda x: jax.nn.leaky_relu(x).sum())([-1., 0., 1.])
+    const g = grad((x: NDArray) => nn.leakyRelu(x).sum())(np.array([-1, 0, 1]));
+    assert.deepEqual(g.toArray(), [Math.fround(0.01), 1, 1]);
+  });
+
   it("nn.softplus() stays finite at ±1000, with finite gradients", () => {
     for (const dtype of ["float32", "float64"] as const) {
       const x = np.array([-1000, 1000], { dtype });

@@ -142,7 +142,7 @@ function softplusOf(x: NDArray): NDArray {
 }
 
 /**
- * Leaky ReLU: x for x > 0, `negativeSlope`·x otherwise.
+ * Leaky ReLU: x for x ≥ 0, `negativeSlope`·x otherwise (so its derivative at 0 is 1, as JAX).
  * @param x The input.
  * @param options `negativeSlope` (default 0.01).
  * @returns The activation.
@@ -163,7 +163,7 @@ export function leakyRelu(x: NDArray, options: { negativeSlope?: number } = {}):
   return composite(
     `nn.leakyRelu.${slope}`,
     x,
-    (v) => np.where(np.greater(v, 0), v, np.mul(v, slope)),
+    (v) => np.where(np.greaterEqual(v, 0), v, np.mul(v, slope)),
   );
 }
 
