@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { jit, type NDArray, np } from "../mod.ts";
+import { grad, jit, type NDArray, np } from "../mod.ts";
 import { checkFixture, fixture } from "./_numpy_fixtures.ts";
 import { assertAllClose, type Nested } from "./_helpers.ts";
 
@@ -33,6 +33,16 @@ describe("np nan-reductions and elementwise compositions match JAX (values, jit,
     it(`np.${name}() matches JAX`, () =>
       checkFixture(`more.${name}`, f, { ...o, rtol: 1e-12, atol: 1e-12 }));
   }
+  it("np.fmax() and np.fmin() send a tie's gradient to y and pick y's zero, as JAX", () => {
+    // from JAX 0.10.2: jax.grad(lambda a, b: jnp.fmax(a, b).sum(), (0, 1))(x, y), and fmin
+    const x = np.array([NaN, 1, 2, NaN, 1, -0, 0]), y = np.array([0, NaN, 1, NaN, 1, 0, -0]);
+    assert.deepEqual(np.fmax(x, y).toArray(), [0, 1, 2, NaN, 1, 0, -0]);
+    assert.deepEqual(np.fmin(x, y).toArray(), [0, 1, 1, NaN, 1, 0, -0]);
+    const gMax = grad((a: NDArray, b: NDArray) => np.fmax(a, b).sum(), [0, 1])(x, y);
+    assert.deepEqual(gMax.map((g) => g.toArray()), [[0, 1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 1, 1, 1]]);
+    const gMin = grad((a: NDArray, b: NDArray) => np.fmin(a, b).sum(), [0, 1])(x, y);
+    assert.deepEqual(gMin.map((g) => g.toArray()), [[0, 1, 0, 1, 0, 0, 0], [1, 0, 1, 0, 1, 1, 1]]);
+  });
 });
 
 describe("np sequences and polynomials match JAX (values, jit, vmap, grad)", () => {

@@ -306,8 +306,10 @@ function fminmax(op: string, x: ArrayLike, y: ArrayLike, pick: "max" | "min"): N
   const [a, b] = promote(op, [x, y]);
   const shape = broadcastShape(op, a, b);
   const [aa, bb] = [lift(a, shape), lift(b, shape)];
-  // NaN only where both are NaN: take the other operand where one is NaN
-  return lax.select(isnan(aa), bb, lax.select(isnan(bb), aa, lax.binary(pick, aa, bb)));
+  // as JAX's where(x > y | isnan(y), x, y): y where x is NaN and at ties (so a tie's gradient
+  // goes to y), NaN only where both are
+  const mask = lax.binary("or", lax.binary(pick === "max" ? "gt" : "lt", aa, bb), isnan(bb));
+  return lax.select(mask, aa, bb);
 }
 
 /**
