@@ -93,6 +93,15 @@ describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)",
       checkFixture(name, f, { int: isInt });
     });
   }
+  it("np.searchsorted() places NaN after +Infinity, as JAX's total order", () => {
+    // from JAX 0.10.2: jnp.searchsorted(a, v) and side="right"
+    const a = np.array([1, 2, 2, 3]), v = np.array([2, 0, 5, NaN, -Infinity]);
+    assert.deepEqual(np.searchsorted(a, v).toArray(), [1, 0, 4, 4, 0]);
+    assert.deepEqual(np.searchsorted(a, v, { side: "right" }).toArray(), [3, 0, 4, 4, 0]);
+    const withNan = np.array([1, 2, NaN, NaN]), w = np.array([NaN, 3, Infinity]);
+    assert.deepEqual(np.searchsorted(withNan, w).toArray(), [2, 2, 2]);
+    assert.deepEqual(np.searchsorted(withNan, w, { side: "right" }).toArray(), [4, 2, 2]);
+  });
   it("np.bincount() with weights matches JAX's values and weight gradient", () => {
     checkFixture(
       "count.bincountW",

@@ -384,7 +384,8 @@ export function histogram(
 
 /**
  * Where to insert `v` into the sorted 1-D `a` to keep it sorted: the first such index
- * ("left", default) or the last ("right"). Compares every pair (O(len(a)·size(v))).
+ * ("left", default) or the last ("right"), NaN sorting after +inf as in `sort`. Compares every
+ * pair (O(len(a)·size(v))).
  * @param a A sorted 1-D array.
  * @param v The values to place.
  * @param options `side`.
@@ -416,7 +417,13 @@ export function searchsorted(
   const shape = [...sv.shape, n];
   const av = broadcastToShape(sa, shape);
   const vv = lax.broadcast(lax.reshape(sv, [...sv.shape, 1]), shape);
-  const hit = lax.binary(side === "left" ? "lt" : "le", av, vv);
+  let hit = lax.binary(side === "left" ? "lt" : "le", av, vv);
+  if (isFloat(av.dtype)) {
+    // JAX's total order: NaN sorts after +inf (a NaN v goes after every number in a)
+    const vNan = lax.binary("ne", vv, vv);
+    const extra = side === "left" ? lax.binary("and", vNan, lax.binary("eq", av, av)) : vNan;
+    hit = lax.binary("or", hit, extra);
+  }
   return sum(lax.convert(hit, "int32"), { axis: shape.length - 1 });
 }
 
