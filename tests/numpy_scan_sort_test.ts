@@ -102,6 +102,13 @@ describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)",
     assert.deepEqual(np.searchsorted(withNan, w).toArray(), [2, 2, 2]);
     assert.deepEqual(np.searchsorted(withNan, w, { side: "right" }).toArray(), [4, 2, 2]);
   });
+  it("np.unique() counts all NaNs as one value, as JAX's equal_nan", () => {
+    // from JAX 0.10.2: jnp.unique(x) and jax.jit(lambda x: jnp.unique(x, size=3))
+    const x = np.array([3, 1, NaN, 1, NaN, -0, 0, NaN]);
+    assert.deepEqual(np.unique(x).toArray(), [-0, 1, 3, NaN]);
+    const f = jit((v: NDArray) => np.unique(v, { size: 3 }));
+    assert.deepEqual(f(np.array([NaN, 2, NaN])).toArray(), [2, NaN, 2]);
+  });
   it("np.bincount() with weights matches JAX's values and weight gradient", () => {
     checkFixture(
       "count.bincountW",

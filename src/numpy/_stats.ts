@@ -557,7 +557,8 @@ export function flatnonzero(x: ArrayLike, options: SizeOptions = {}): NDArray {
 }
 
 /**
- * The sorted distinct values of the flattened array. Under a trace pass a static `size`;
+ * The sorted distinct values of the flattened array (all NaNs count as one, last). Under a trace
+ * pass a static `size`;
  * extra slots get `fillValue` (by default the smallest value).
  * @param x The input.
  * @param options `size`, `fillValue`.
@@ -576,13 +577,14 @@ export function unique(x: ArrayLike, options: SizeOptions = {}): NDArray {
   const n = s.shape[0];
   if (n === 0) return s;
   const first = lax.full({ shape: [1], dtype: "bool" }, 1);
-  const later = n > 1
-    ? lax.binary(
-      "ne",
-      bind1("slice", [s], { starts: [1], stops: [n], steps: [1] }),
-      bind1("slice", [s], { starts: [0], stops: [n - 1], steps: [1] }),
-    )
-    : lax.full({ shape: [0], dtype: "bool" }, 0);
+  let later: NDArray = lax.full({ shape: [n - 1], dtype: "bool" }, 0);
+  if (n > 1) {
+    const next = bind1("slice", [s], { starts: [1], stops: [n], steps: [1] });
+    const prev = bind1("slice", [s], { starts: [0], stops: [n - 1], steps: [1] });
+    later = lax.binary("ne", next, prev);
+    // NaNs (sorted last) count as one value, as JAX's equal_nan=True
+    if (isFloat(s.dtype)) later = lax.binary("and", later, lax.binary("eq", prev, prev));
+  }
   const isNew = bind1("concatenate", [first, later], { axis: 0 });
   const [pos, size] = truePositions("np.unique", isNew, options);
   const found = lax.binary("ge", pos, lax.full(pos, 0));
