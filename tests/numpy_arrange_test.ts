@@ -42,6 +42,16 @@ describe("np rearranging against JAX (values, jit, vmap, grad, finite difference
   }
 });
 
+describe("np.diff edge cases", () => {
+  it("np.diff() of bool is x[i + 1] ≠ x[i] and stays bool, as JAX", () => {
+    // from JAX 0.10.2: jnp.diff(b), jnp.diff(b, 2)
+    const b = np.array([true, false, false, true], "bool");
+    assert.equal(np.diff(b).dtype, "bool");
+    assert.deepEqual(np.diff(b).toArray(), [true, false, true]);
+    assert.deepEqual(np.diff(b, 2).toArray(), [true, true]);
+  });
+});
+
 describe("np rearranging: argument errors", () => {
   it("np.repeat() rejects a wrong number of counts and negative counts", () => {
     assert.throws(() => np.repeat(np.ones([3]), [1, 2]), /3 repeat counts|2 repeat counts/);

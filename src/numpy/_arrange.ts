@@ -568,7 +568,8 @@ export function meshgrid(
 }
 
 /**
- * The n-th discrete difference along `axis`: out[i] = x[i + 1] − x[i], n times.
+ * The n-th discrete difference along `axis`: out[i] = x[i + 1] − x[i] (for bool, x[i + 1] ≠ x[i]),
+ * n times.
  * @param x The input.
  * @param n How many times to difference (default 1).
  * @param axis The axis (default −1).
@@ -585,11 +586,12 @@ export function diff(x: ArrayLike, n = 1, axis = -1): NDArray {
   checkInt("np.diff", "n", n, 0);
   if (a.ndim === 0) throw new TypeError("np.diff: needs at least 1 axis, got a scalar.");
   const ax = normalizeAxis("np.diff", axis, a.ndim);
-  if (a.dtype === "bool") a = lax.convert(a, "int32");
+  // bool differences are x[i+1] ≠ x[i] (bool), as JAX's
+  const step = a.dtype === "bool" ? (p: NDArray, q: NDArray) => lax.binary("ne", p, q) : lax.sub;
   for (let k = 0; k < n; k++) {
     const len = a.shape[ax];
     if (len === 0) break;
-    a = lax.sub(sliceAxis(a, ax, 1, len), sliceAxis(a, ax, 0, len - 1));
+    a = step(sliceAxis(a, ax, 1, len), sliceAxis(a, ax, 0, len - 1));
   }
   return a;
 }
