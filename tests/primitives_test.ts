@@ -241,6 +241,19 @@ describe("reductions", () => {
     assertAllClose(np.variance(A(v)), ss / 4, { rtol: 1e-14 });
     assertAllClose(np.std(A(v), { ddof: 1 }), Math.sqrt(ss / 3), { rtol: 1e-14 });
   });
+
+  it("np.variance(), np.std() and np.nanvar() are NaN when ddof leaves no degrees of freedom", () => {
+    // from JAX 0.10.2: jnp.var([1, 2, 4], ddof=3 and 4) and jnp.nanvar([1, nan, 4], ddof=2) are nan
+    const x = np.array([1, 2, 4]);
+    for (const ddof of [3, 4]) {
+      assert.deepEqual(np.variance(x, { ddof }).toArray(), NaN);
+      assert.deepEqual(np.std(x, { ddof }).toArray(), NaN);
+    }
+    for (const ddof of [2, 3]) {
+      assert.deepEqual(np.nanvar(np.array([1, NaN, 4]), { ddof }).toArray(), NaN);
+    }
+    assert.deepEqual(np.nanvar(np.array([1, NaN, 4]), { ddof: 1 }).toArray(), 4.5);
+  });
 });
 
 describe("linear algebra", () => {

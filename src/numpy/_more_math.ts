@@ -72,7 +72,14 @@ export function nanvar(
   const count = sum(valid, keep);
   const mean = lax.broadcast(lax.div(sum(clean, keep), count), clean.shape);
   const d = lax.mul(lax.sub(clean, mean), valid);
-  const out = lax.div(sum(lax.mul(d, d), keep), lax.sub(count, lax.full(count, ddof)));
+  // NaN where no degrees of freedom are left (count ≤ ddof), as JAX's
+  const dof = lax.sub(count, lax.full(count, ddof));
+  const none = lax.binary("le", dof, lax.zerosLike(dof));
+  const s = sum(lax.mul(d, d), keep);
+  const out = lax.div(
+    lax.select(none, lax.full(s, NaN), s),
+    lax.select(none, lax.full(dof, 1), dof),
+  );
   return opt.keepdims ? out : lax.reshape(out, reducedShape(clean, opt.axis));
 }
 

@@ -246,7 +246,9 @@ export function variance(
   const mu = lax.broadcast(mean(a, { axis: axes, keepdims: true }), a.shape);
   const d = lax.sub(a, mu);
   const s = sum(lax.mul(d, d), { axis: axes, keepdims: opt.keepdims });
-  return lax.div(s, lax.full(s, n));
+  // no degrees of freedom left (ddof ≥ count): NaN, as JAX's
+  const v = lax.div(s, lax.full(s, Math.max(n, 0)));
+  return n > 0 ? v : lax.add(lax.mul(v, lax.zerosLike(v)), lax.full(v, NaN));
 }
 
 /**
