@@ -114,6 +114,18 @@ describe("constructors", () => {
     assert.deepEqual(np.linspace(2, 3, 0).shape, [0]);
   });
 
+  it("np.linspace() with an integer or bool dtype floors and saturates, as JAX", () => {
+    // from JAX 0.10.2: jnp.linspace(start, stop, num, dtype=...)
+    const lin = (a: number, b: number, n: number, dtype: np.DType) =>
+      np.linspace(a, b, n, { dtype }).toArray();
+    assert.deepEqual(lin(-7, 9, 7, "int32"), [-7, -5, -2, 1, 3, 6, 9]);
+    assert.deepEqual(lin(0, -10, 4, "int32"), [0, -4, -7, -10]);
+    assert.deepEqual(lin(0, 300, 4, "uint8"), [0, 100, 200, 255]);
+    assert.deepEqual(lin(-200, 200, 5, "int8"), [-128, -100, 0, 100, 127]);
+    assert.deepEqual(lin(-5, 5e9, 3, "uint32"), [0, 2500000000, 4294967295]);
+    assert.deepEqual(lin(0, 1, 3, "bool"), [false, true, true]);
+  });
+
   it("np.eye() makes identity matrices, rectangular and offset", () => {
     assert.deepEqual(np.eye(3).toArray(), [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
     assert.deepEqual(np.eye(2, 3, { k: 1 }).toArray(), [[0, 1, 0], [0, 0, 1]]);

@@ -12,6 +12,7 @@ import {
   type DType,
   dtypeOfTypedArray,
   intRange,
+  isFloat,
   isInteger,
   roundFloat16Direct,
   scalarAs,
@@ -493,12 +494,19 @@ export function linspace(
     );
   }
   const dtype = checkDType("np.linspace", options.dtype);
-  const div = (options.endpoint ?? true) ? num - 1 : num;
+  const endpoint = options.endpoint ?? true;
+  const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
-  const out = allocate(dtype, num);
+  const float = isFloat(dtype);
+  const out = float ? allocate(dtype, num) : new Float64Array(num);
   for (let i = 0; i < num; i++) out[i] = start + i * step;
-  if ((options.endpoint ?? true) && num > 1) out[num - 1] = stop;
-  return new ArrayValue(out, [num], dtype);
+  if (endpoint && num > 1) out[num - 1] = stop;
+  if (float) return new ArrayValue(out, [num], dtype);
+  // integer and bool results, as JAX's: float32 values, floored (integers only), then
+  // converted, saturating
+  const floor = dtype === "bool" ? (v: number) => v : Math.floor;
+  out.forEach((v, i) => (out[i] = floor(Math.fround(v))));
+  return lax.convert(new ArrayValue(out, [num], "float64"), dtype);
 }
 
 /**
