@@ -234,6 +234,13 @@ describe("reductions", () => {
     assertAllClose(grad((x: NDArray) => np.logsumexp(x))(A(v)), sm, { rtol: 1e-12 });
   });
 
+  it("np.logsumexp() of an empty axis is −Infinity, as JAX (log of an empty sum)", () => {
+    // from JAX 0.10.2: jax.nn.logsumexp(jnp.zeros([0])) and (jnp.zeros([2, 0]), axis=1)
+    assert.equal(np.logsumexp(np.zeros([0])).item(), -Infinity);
+    assert.deepEqual(np.logsumexp(np.zeros([2, 0]), { axis: 1 }).toArray(), [-Infinity, -Infinity]);
+    assert.deepEqual(grad((x: NDArray) => np.logsumexp(x))(np.zeros([0])).shape, [0]);
+  });
+
   it("np.variance() and np.std() match the JS reference, with ddof", () => {
     const v = [1, 2, 4, 7];
     const mu = 3.5;

@@ -209,7 +209,12 @@ export function logsumexp(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>):
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
   const axes = normalizeAxes("np.logsumexp", opt.axis, a.ndim);
   // m is a constant shift (stopped): the result does not depend on it mathematically
-  const mRaw = stopGradient(max(a, { axis: axes, keepdims: true }));
+  // an empty axis has no maximum: its shift is 0 and its result log(0) = −inf, as JAX's
+  const empty = axes.some((i) => a.shape[i] === 0);
+  const keptShape = a.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const mRaw = empty
+    ? lax.full({ shape: keptShape, dtype: a.dtype }, 0)
+    : stopGradient(max(a, { axis: axes, keepdims: true }));
   const m = lax.select(
     lax.binary("eq", lax.unary("abs", mRaw), lax.full(mRaw, Infinity)),
     lax.zerosLike(mRaw),
