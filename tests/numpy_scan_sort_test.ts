@@ -109,6 +109,13 @@ describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)",
     const f = jit((v: NDArray) => np.unique(v, { size: 3 }));
     assert.deepEqual(f(np.array([NaN, 2, NaN])).toArray(), [2, NaN, 2]);
   });
+  it("np.quantile() with method nearest takes the lower value at a half, as JAX", () => {
+    // from JAX 0.10.2: jnp.quantile([1, 2, 3, 4, 5], [0.125, 0.375, 0.625, 0.3], method="nearest")
+    const x = np.array([1, 2, 3, 4, 5]);
+    const q = np.quantile(x, [0.125, 0.375, 0.625, 0.3], { method: "nearest" });
+    assert.deepEqual(q.toArray(), [1, 2, 3, 2]);
+    assert.equal(np.quantile(np.array([1, 2, 3, 4]), 0.5, { method: "nearest" }).item(), 2);
+  });
   it("np.bincount() with weights matches JAX's values and weight gradient", () => {
     checkFixture(
       "count.bincountW",

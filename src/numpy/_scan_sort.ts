@@ -391,7 +391,7 @@ function quantileImpl(
     let r: NDArray;
     if (method === "lower") r = vlo;
     else if (method === "higher") r = vhi;
-    else if (method === "nearest") r = frac > 0.5 || (frac === 0.5 && lo % 2 === 1) ? vhi : vlo;
+    else if (method === "nearest") r = frac > 0.5 ? vhi : vlo; // a half goes down, as JAX's
     else if (method === "midpoint") r = lo === hi ? vlo : lax.scale(lax.add(vlo, vhi), 0.5);
     else r = frac === 0 ? vlo : lax.add(vlo, lax.scale(lax.sub(vhi, vlo), frac));
     r = lax.select(hasNan, lax.full(r, NaN), r);
