@@ -257,6 +257,9 @@ export const concrete = {
   },
 };
 
+/** Whether a uint64's low 32 bits come first in memory (every platform difftrace runs on). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * Row-major permutation state: `perm[f][i]` is the source index along the axis of
  * position i of fiber f. One sort round: each fiber is stably sorted by fresh
@@ -284,7 +287,19 @@ export function sortRounds(
       const outer = Math.floor(f / inner), within = f % inner;
       const at = (i: number) => (outer * n + i) * inner + within;
       const p = perms[f];
-      // position i currently holds element p[i]; its sort key is the word at position i
+      // position i currently holds element p[i]; its sort key is the word at position i,
+      // ties kept in position order (a stable sort, as JAX's)
+      if (LITTLE_ENDIAN) {
+        // (word, i) as one uint64, word in the high half: a native numeric sort orders by
+        // word, then position
+        const packed = new BigUint64Array(n), halves = new Uint32Array(packed.buffer);
+        for (let i = 0; i < n; i++) halves[2 * i] = i, halves[2 * i + 1] = words[at(i)];
+        packed.sort();
+        const next = new Int32Array(n);
+        for (let j = 0; j < n; j++) next[j] = p[halves[2 * j]];
+        perms[f] = next;
+        continue;
+      }
       const order = Array.from({ length: n }, (_, i) => i);
       order.sort((x, y) => words[at(x)] - words[at(y)] || x - y);
       perms[f] = Int32Array.from(order, (i) => p[i]);
