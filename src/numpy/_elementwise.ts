@@ -3,7 +3,8 @@
  * comparisons with NumPy broadcasting and JAX-style promotion, `where`,
  * `clip` and `astype`.
  */
-import { type DType, finiteMax, isFloat } from "../core/_dtype.ts";
+import type { DType } from "../core/_dtype.ts";
+import { roundAs } from "./_round.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { nonzero, type SizeOptions } from "./_stats.ts";
@@ -247,20 +248,7 @@ export const ceil: (x: ArrayLike) => NDArray = unaryDoc("ceil");
  * ```
  */
 export function round(x: ArrayLike, decimals = 0): NDArray {
-  checkInt("np.round", "decimals", decimals);
-  if (decimals === 0) return unaryOp("round", x);
-  const a = asArrayValue("np.round", x);
-  if (!isFloat(a.dtype) && decimals >= 0) return a;
-  if (isFloat(a.dtype) && decimals > Math.log10(finiteMax(a.dtype))) return a;
-  // float16 scales in float32 (as JAX's); integers in float64, which holds every int32
-  const f = a.dtype === "float16"
-    ? lax.convert(a, "float32")
-    : isFloat(a.dtype)
-    ? a
-    : lax.convert(a, "float64");
-  const factor = lax.full(f, 10 ** decimals);
-  const r = lax.div(lax.unary("round", lax.mul(f, factor)), factor);
-  return r.dtype === a.dtype ? r : lax.convert(r, a.dtype);
+  return roundAs("np.round", x, decimals);
 }
 
 const binaryDoc = (name: string) => (x: ArrayLike, y: ArrayLike): NDArray => binaryOp(name, x, y);

@@ -16,7 +16,7 @@ import { takeAlongAxis } from "./_indexing.ts";
 import { isnan, mod } from "./_discrete.ts";
 import { max, min, sum } from "./_reduce.ts";
 import { concatenate, stack } from "./_structure.ts";
-import { round } from "./_elementwise.ts";
+import { roundAs } from "./_round.ts";
 
 function float(op: string, x: ArrayLike): NDArray {
   const a = asArrayValue(op, x);
@@ -244,8 +244,7 @@ export function unwrap(
  * ```
  */
 export function around(x: ArrayLike, decimals = 0): NDArray {
-  checkInt("np.around", "decimals", decimals);
-  return round(x, decimals);
+  return roundAs("np.around", x, decimals);
 }
 
 /**
