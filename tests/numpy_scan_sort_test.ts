@@ -13,10 +13,88 @@ function lanesOf(x: NDArray, axis: number): number[][] {
 }
 
 describe("np.sort and np.argsort", () => {
-  it("np.argsort() is stable and puts NaN last in both directions", () => {
+  it("np.argsort() is stable and puts NaN last ascending and first descending, as JAX", () => {
     const x = np.array([2, NaN, 1, 2, 0]);
     assert.deepEqual(np.argsort(x).toArray(), [4, 2, 0, 3, 1]);
-    assert.deepEqual(np.argsort(x, -1, { descending: true }).toArray(), [0, 3, 2, 4, 1]);
+    // JAX 0.10.2: jnp.argsort([2, nan, 1, 2, 0], descending=True)
+    assert.deepEqual(np.argsort(x, -1, { descending: true }).toArray(), [1, 0, 3, 2, 4]);
+    assert.deepEqual(np.argsort(x, { descending: true }).toArray(), [1, 0, 3, 2, 4]);
+  });
+
+  it("np.argsort() and np.sort() order ±0, ±inf, NaN and integer extremes as JAX does", () => {
+    // every expected value below is JAX 0.10.2's (jax_enable_x64 for float64)
+    const y = [0, -0, NaN, 1.5, -Infinity, Infinity, -1.5, 1.5, -0, NaN];
+    for (const dtype of ["float32", "float64", "float16", "bfloat16"] as const) {
+      const a = np.array(y, { dtype });
+      assert.deepEqual(np.argsort(a).toArray(), [4, 6, 0, 1, 8, 3, 7, 5, 2, 9], dtype);
+      const desc = np.argsort(a, -1, { descending: true }).toArray();
+      assert.deepEqual(desc, [2, 9, 5, 3, 7, 0, 1, 8, 6, 4], dtype);
+      // a descending sort is the ascending one reversed: the zeros come out -0, -0, 0
+      const sorted = np.sort(a, { descending: true }).toArray() as number[];
+      assert.deepEqual(sorted.map((v) => Object.is(v, -0) ? "-0" : String(v)), [
+        "NaN",
+        "NaN",
+        "Infinity",
+        "1.5",
+        "1.5",
+        "-0",
+        "-0",
+        "0",
+        "-1.5",
+        "-Infinity",
+      ], dtype);
+    }
+    const i = np.array([3, -2147483648, 2147483647, 0, -1, 3, 0], { dtype: "int32" });
+    assert.deepEqual(np.argsort(i).toArray(), [1, 4, 3, 6, 0, 5, 2]);
+    assert.deepEqual(np.argsort(i, { descending: true }).toArray(), [2, 0, 5, 3, 6, 4, 1]);
+    const u = np.array([3, 4294967295, 0, 2147483648, 3], { dtype: "uint32" });
+    assert.deepEqual(np.argsort(u).toArray(), [2, 0, 4, 3, 1]);
+    assert.deepEqual(np.argsort(u, { descending: true }).toArray(), [1, 3, 0, 4, 2]);
+  });
+
+  it("np.argsort() of large lanes with many ties equals a stable reference sort, every dtype", () => {
+    const n = 3000;
+    const reference = (lane: number[], descending: boolean) => {
+      const big = (v: number) => (Number.isNaN(v) ? Infinity : v);
+      return lane.map((_, i) => i).sort((i, j) => {
+        const a = lane[i], b = lane[j];
+        if (Number.isNaN(a) || Number.isNaN(b)) {
+          const d = Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+          return (descending ? -d : d) || i - j;
+        }
+        return (descending ? big(b) - big(a) : big(a) - big(b)) || i - j;
+      });
+    };
+    const dtypes = ["float32", "float64", "int32", "int16", "int8", "uint8", "uint32"] as const;
+    for (const [k, dtype] of dtypes.entries()) {
+      let seed = 17 + k;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      const values = Array.from({ length: 2 * n }, () => {
+        const r = rand();
+        if (dtype.startsWith("float") && r < 0.02) return NaN;
+        if (dtype.startsWith("float")) {
+          return Math.round((rand() - 0.5) * 200) * (r < 0.5 ? 1e-3 : 1e30);
+        }
+        if (dtype === "uint8") return Math.floor(r * 256);
+        if (dtype === "int8") return Math.floor(r * 256) - 128;
+        if (dtype === "int16") return Math.floor(r * 500) - 250;
+        return dtype === "uint32" ? Math.floor(r * 4294967296) : Math.floor((r - 0.5) * 4294967295);
+      });
+      const x = np.array(values, { dtype }).reshape([2, n]);
+      const stored = x.toArray() as number[][];
+      for (const descending of [false, true]) {
+        const got = np.argsort(x, 1, { descending }).toArray() as number[][];
+        stored.forEach((lane, r) =>
+          assert.deepEqual(
+            got[r],
+            reference(lane, descending),
+            `${dtype} row ${r} desc ${descending}`,
+          )
+        );
+        const byColumns = np.argsort(x.transpose(), 0, { descending }).transpose().toArray();
+        assert.deepEqual(byColumns, got, `${dtype} along axis 0`);
+      }
+    }
   });
   it("np.sort() sorts every lane of any axis, as a JS sort does", () => {
     const x = randomArray([3, 4, 5], { seed: 3, dtype: "float64" });

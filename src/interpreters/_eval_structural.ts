@@ -7,6 +7,7 @@
  * Operands arrive validated by the shape rules; every rule returns fresh arrays (or, for
  * `reshape`, a new array sharing the immutable buffer).
  */
+import { argsortLane, sortKindOf } from "../kernels/sort.ts";
 import { allocate, type DType, type TypedArray } from "../core/_dtype.ts";
 import { ArrayValue, DATA } from "../core/_ndarray.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
@@ -355,25 +356,11 @@ export const structuralEvalRules = {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const outer = sizeOf(x.shape.slice(0, axis));
     const out = new Int32Array(x.size);
-    const d = x[DATA];
-    const perm = Array.from({ length: n }, (_, i) => i);
-    const lane = new Float64Array(n);
-    // NaN sorts after every number in both directions (as JAX); ties keep their order
-    const cmp = (i: number, j: number) => {
-      const a = lane[i], b = lane[j];
-      if (a !== a) return b !== b ? i - j : 1;
-      if (b !== b) return -1;
-      return (descending ? b - a : a - b) || i - j;
-    };
+    const d = x[DATA], kind = sortKindOf(d);
+    // stable; NaN last ascending and first descending, −0 = +0 (as JAX): kernels/sort.ts
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < inner; k++) {
-        const base = o * n * inner + k;
-        for (let i = 0; i < n; i++) {
-          lane[i] = d[base + i * inner];
-          perm[i] = i;
-        }
-        perm.sort(cmp);
-        for (let i = 0; i < n; i++) out[base + i * inner] = perm[i];
+        argsortLane(d, kind, o * n * inner + k, n, inner, descending, out);
       }
     }
     return [new ArrayValue(out, x.shape, "int32")];

@@ -9,14 +9,17 @@ import { type DType, isFloat } from "../core/_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue } from "./_base.ts";
 import { normalizeAxes, normalizeAxis } from "../core/_shape.ts";
-import { checkInt, checkOptions, requireList, show } from "../core/_validate.ts";
+import { checkInt, checkOptions, isOptionsObject, requireList, show } from "../core/_validate.ts";
 import { dtypeArg } from "./_args.ts";
 import { takeAlongAxis } from "./_indexing.ts";
 import { logaddexp } from "./_math.ts";
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {
-  /** Largest first (ties keep their order; NaN still last). */
+  /**
+   * Largest first, NaN first (as JAX): `argsort` keeps equal elements in index order;
+   * `sort` returns the ascending sort reversed.
+   */
   descending?: boolean;
   /** Accepted for JAX compatibility; sorting is always stable. */
   stable?: boolean;
@@ -27,6 +30,11 @@ function checkSortOptions(op: string, options: SortOptions): boolean {
     if (k !== "descending" && k !== "stable") {
       throw new TypeError(`np.${op}: unknown option "${k}"; use descending or stable.`);
     }
+  }
+  if (typeof options.descending !== "boolean" && options.descending !== undefined) {
+    throw new TypeError(
+      `np.${op}: descending must be true or false, got ${show(options.descending)}.`,
+    );
   }
   if (options.stable === false) {
     throw new RangeError(`np.${op}: only stable sorting is provided; omit stable or pass true.`);
@@ -42,9 +50,10 @@ function lanes(op: string, x: ArrayLike, axis: number | null): [NDArray, number]
 }
 
 /**
- * The indices that sort x along `axis` (stable: equal elements keep their order; NaN last).
+ * The indices that sort x along `axis` (stable: equal elements keep their order; NaN last,
+ * or first when descending, and −0 equal to +0, as JAX).
  * @param x The input.
- * @param axis The axis (default −1; null sorts the flattened array).
+ * @param axis The axis (default −1; null sorts the flattened array); or the options.
  * @param options `descending`.
  * @returns int32 indices of x's shape.
  * @example
@@ -56,18 +65,20 @@ function lanes(op: string, x: ArrayLike, axis: number | null): [NDArray, number]
  */
 export function argsort(
   x: ArrayLike,
-  axis: number | null = -1,
+  axis: number | null | SortOptions = -1,
   options: SortOptions = {},
 ): NDArray {
+  if (isOptionsObject(axis)) [axis, options] = [-1, axis as SortOptions];
   const descending = checkSortOptions("argsort", options);
-  const [a, ax] = lanes("argsort", x, axis);
+  const [a, ax] = lanes("argsort", x, axis as number | null);
   return bind1("argsort", [a], { axis: ax, descending });
 }
 
 /**
- * Sorts along `axis` (stable; NaN last). The gradient flows to each element's sorted position.
+ * Sorts along `axis` (stable; NaN last; descending: the ascending sort reversed, as JAX).
+ * The gradient flows to each element's sorted position.
  * @param x The input.
- * @param axis The axis (default −1; null sorts the flattened array).
+ * @param axis The axis (default −1; null sorts the flattened array); or the options.
  * @param options `descending`.
  * @returns The sorted array.
  * @example
@@ -77,10 +88,24 @@ export function argsort(
  * assert.deepEqual(np.sort(np.array([[3, 1, 2]])).toArray(), [[1, 2, 3]]);
  * ```
  */
-export function sort(x: ArrayLike, axis: number | null = -1, options: SortOptions = {}): NDArray {
+export function sort(
+  x: ArrayLike,
+  axis: number | null | SortOptions = -1,
+  options: SortOptions = {},
+): NDArray {
+  if (isOptionsObject(axis)) [axis, options] = [-1, axis as SortOptions];
   const descending = checkSortOptions("sort", options);
-  const [a, ax] = lanes("sort", x, axis);
-  return takeAlongAxis(a, bind1("argsort", [a], { axis: ax, descending }), ax);
+  const [a, ax] = lanes("sort", x, axis as number | null);
+  const sorted = takeAlongAxis(a, bind1("argsort", [a], { axis: ax, descending: false }), ax);
+  const n = a.shape[ax];
+  // JAX's descending sort is the ascending one reversed (NaN first; equal elements reversed)
+  if (!descending || n < 2) return sorted;
+  const reversed = new ArrayValue(
+    Int32Array.from({ length: n }, (_, i) => n - 1 - i),
+    [n],
+    "int32",
+  );
+  return bind1("take", [sorted, reversed], { axis: ax });
 }
 
 // ---- scans ------------------------------------------------------------------------------------
