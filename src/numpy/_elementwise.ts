@@ -8,7 +8,7 @@ import { roundAs } from "./_round.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { nonzero, type SizeOptions } from "./_stats.ts";
-import { checkInt, isOptionsObject } from "../core/_validate.ts";
+import { isOptionsObject } from "../core/_validate.ts";
 import { broadcastShapes, sizeOf } from "../core/_shape.ts";
 import { eagerProgram } from "./_eager.ts";
 import { asArrayValue, binaryOp, broadcastAll, checkDType, promote, unaryOp } from "./_base.ts";
