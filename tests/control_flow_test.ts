@@ -359,6 +359,28 @@ describe("lax.cond and lax.switch", () => {
     assertAllClose(g, [Math.cos(0.5) * 0.5 + Math.sin(0.5), Math.exp(0.5)], tight);
   });
 
+  it("grad() of vmap of cond ignores the NaN derivative of the branch an example does not take", () => {
+    // JAX 0.10.2 gives [1, 0.25] and 3 + 0.5/sqrt(3) = 3.288675134594813: the untaken branch
+    // sees its operands through stop_gradient
+    const f = (x: NDArray) =>
+      vmap((v: NDArray) => lax.cond(v.greater(0), (a: NDArray) => a.sqrt(), (a: NDArray) => a, v))(
+        x,
+      ).sum();
+    assertAllClose(grad(f)(f64([-1, 4])), [1, 0.25], tight);
+    const shared = (w: NDArray) =>
+      vmap((v: NDArray) =>
+        lax.cond(
+          v.greater(0),
+          (a: NDArray, b: NDArray) => a.mul(b),
+          (a: NDArray, b: NDArray) => b.sub(a).sqrt(),
+          v,
+          w,
+        )
+      )(f64([3, -1])).sum();
+    assertAllClose(grad(shared)(f64(2)), 3.288675134594813, tight);
+    assertAllClose(jit(grad(shared))(f64(2)), 3.288675134594813, tight);
+  });
+
   it("switch() picks by index, clamps a traced index, and differentiates the chosen branch", () => {
     const fs = [(x: NDArray) => x.add(1), (x: NDArray) => x.mul(x), (x: NDArray) => x.sin()];
     const s = (i: NDArray, x: NDArray) => lax.switch(i, fs, x);

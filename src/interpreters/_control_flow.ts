@@ -15,7 +15,7 @@ import { avalOf } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
 import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
 import { Jaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
-import { bind } from "../core/_trace.ts";
+import { bind, bind1 } from "../core/_trace.ts";
 import { evalJaxpr } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
 import { sizeOf } from "../core/_shape.ts";
@@ -432,10 +432,6 @@ export function condVmap(
     const outs = bind("cond", [index, ...args], { branches: batched });
     return [outs, union.map((u) => (u ? 0 : null))];
   }
-  const all = range(0, nOut).map(() => true);
-  const results = branches.map((br) =>
-    evalJaxpr(batchJaxpr(br, opsB, size, all, vmapFlat).jaxpr, args)
-  );
   const idxAval = { shape: [size], dtype: "int32" as const };
   const idx = moveaxis(index, dims[0], 0);
   const clamped = lax.binary(
@@ -443,15 +439,26 @@ export function condVmap(
     lax.binary("max", idx, lax.full(idxAval, 0)),
     lax.full(idxAval, branches.length - 1),
   );
+  const hits = branches.map((_, b) => lax.binary("eq", clamped, lax.full(idxAval, b)));
+  const maskLike = (hit: NDArray, x: NDArray) =>
+    lax.broadcast(lax.reshape(hit, [size, ...x.shape.slice(1).map(() => 1)]), x.shape);
+  // As JAX (jax#1052): every branch runs on every example, but a branch an example does not
+  // take sees that example's operands through stop_gradient, so a NaN derivative there (sqrt
+  // of a negative) cannot reach grad through the select. Shared operands are broadcast first.
+  const batchedArgs = args.map((x, i) =>
+    opsB[i] ? x : lax.broadcast(lax.reshape(x, [1, ...x.shape]), [size, ...x.shape])
+  );
+  const all = range(0, nOut).map(() => true);
+  const results = branches.map((br, b) =>
+    evalJaxpr(
+      batchJaxpr(br, batchedArgs.map(() => true), size, all, vmapFlat).jaxpr,
+      batchedArgs.map((x) => lax.select(maskLike(hits[b], x), x, bind1("stop_gradient", [x], {}))),
+    )
+  );
   const outs = range(0, nOut).map((k) => {
     let out = results[0][k];
     for (let b = 1; b < branches.length; b++) {
-      const hit = lax.binary("eq", clamped, lax.full(idxAval, b));
-      const mask = lax.broadcast(
-        lax.reshape(hit, [size, ...out.shape.slice(1).map(() => 1)]),
-        out.shape,
-      );
-      out = lax.select(mask, results[b][k], out);
+      out = lax.select(maskLike(hits[b], out), results[b][k], out);
     }
     return out;
   });
