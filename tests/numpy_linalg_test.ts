@@ -68,6 +68,36 @@ describe("np.linalg identities and errors", () => {
       order: 2,
     });
   });
+  it("grad of det at singular matrices is the adjugate, as JAX's, not NaN", () => {
+    // expected values from JAX 0.10.2 (jax.grad(jnp.linalg.det), float64)
+    const f64 = (x: number[][] | number[][][]) => np.array(x, { dtype: "float64" });
+    const gdet = grad((m: NDArray) => np.linalg.det(m).sum());
+    const tight = { rtol: 1e-12, atol: 1e-12 };
+    assertAllClose(gdet(f64([[0]])), [[1]], tight);
+    assertAllClose(gdet(f64([[[1, 2], [2, 4]], [[0, 0], [0, 0]]])), [
+      [[4, -2], [-2, 1]],
+      [[0, 0], [0, 0]],
+    ], tight);
+    assertAllClose(gdet(f64([[1, 2, 3], [2, 4, 6], [1, 1, 1]])), [
+      [-2, 4, -2],
+      [1, -2, 1],
+      [0, 0, 0],
+    ], tight);
+    // rank 3 of 4 (row 3 = row 0 + row 1) and rank 2 of 4
+    const r3 = f64([[4, 1, 0, 2], [1, 3, 1, 0], [0, 1, 5, 1], [5, 4, 1, 2]]);
+    assertAllClose(gdet(r3), [
+      [29, -14, 13, -51],
+      [29, -14, 13, -51],
+      [0, 0, 0, 0],
+      [-29, 14, -13, 51],
+    ], { rtol: 1e-12, atol: 1e-12 });
+    const r2 = f64([[1, 2, 3, 4], [2, 4, 6, 8], [3, 6, 9, 12], [0, 1, 1, 2]]);
+    assertAllClose(gdet(r2), np.zeros([4, 4]), tight);
+    // away from singular matrices: first and second derivatives of the custom rule
+    const a4 = f64([[4, 1, 0, 2], [1, 3, 1, 0], [0, 1, 5, 1], [2, 0, 1, 6]]);
+    assertAllClose(gdet(a4), np.linalg.inv(a4).T.mul(np.linalg.det(a4)), { rtol: 1e-12 });
+    checkGrads((m: NDArray) => np.linalg.det(m), [a4], { order: 2 });
+  });
   it("vmap over a batch of matrices equals the batched call", () => {
     const [g] = fixtureArgs("linalg.inv");
     assertAllClose(vmap(np.linalg.inv)(g), np.linalg.inv(g), { rtol: 1e-12 });

@@ -12,7 +12,9 @@
  *
  * @module
  */
-import { bind, bind1 } from "../core/_trace.ts";
+import { avalOf, bind, bind1 } from "../core/_trace.ts";
+import { LazyJaxpr } from "../core/_ir.ts";
+import { traceToJaxpr } from "../interpreters/_staging.ts";
 import * as lax from "../core/_lax.ts";
 import { linalgFloat } from "./_linalg_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
@@ -202,7 +204,8 @@ function parity(perm: NDArray, like: NDArray): NDArray {
 }
 
 /**
- * Determinants (LU: the product of U's diagonal times the permutation's sign).
+ * Determinants: the closed forms for n ≤ 3, else (LU) the product of U's diagonal times the
+ * permutation's sign, with JAX's derivative d det(A) = tr(adj(A) dA), finite at singular A.
  * @param a Matrices [..., n, n].
  * @returns det(A), shape [...].
  * @example
@@ -214,8 +217,103 @@ function parity(perm: NDArray, like: NDArray): NDArray {
  */
 export function det(a: ArrayLike): NDArray {
   const m = matrices("det", a);
+  const n = m.shape[m.ndim - 1];
+  // as JAX: autodiff of the closed forms gives the cofactors, singular or not
+  if (n <= 3) return smallDet(m, n);
+  const aval = avalOf(m);
+  const fun = traceToJaxpr("np.linalg.det", ([x]) => [luDet(x)], [aval]);
+  // d det(A) = tr(det(A) A⁻¹ dA) = tr(adj(A) dA), with adj(A) from cofactorSolve
+  const jvp = new LazyJaxpr(() =>
+    traceToJaxpr("np.linalg.det", ([x, t]) => {
+      const [y, z] = cofactorSolve(x, t);
+      return [y, lax.reduceSum(diagonalOf(z), [z.ndim - 2])];
+    }, [aval, aval])
+  );
+  return bind1("custom_jvp_call", [m], { fun, jvp, numConsts: 0 });
+}
+
+function luDet(m: NDArray): NDArray {
   const { u, perm } = luParts(m);
   return lax.mul(bind1("reduce_prod", [diagonalOf(u)], { axes: [m.ndim - 2] }), parity(perm, m));
+}
+
+/** det of [..., n, n] for n ≤ 3 by JAX's formulas (1 for n = 0). */
+function smallDet(m: NDArray, n: number): NDArray {
+  const at = (i: number, j: number) =>
+    lax.reduceSum(lax.mul(m, constMatrix(m, (r, c) => (r === i && c === j ? 1 : 0))), [
+      m.ndim - 2,
+      m.ndim - 1,
+    ]);
+  if (n === 0) return lax.full(avalOf(at(0, 0)), 1);
+  if (n === 1) return at(0, 0);
+  const prod = (...ij: [number, number][]) =>
+    ij.map(([i, j]) => at(i, j)).reduce((x, y) => lax.mul(x, y));
+  if (n === 2) return lax.sub(prod([0, 0], [1, 1]), prod([0, 1], [1, 0]));
+  const plus = [
+    prod([0, 0], [1, 1], [2, 2]),
+    prod([0, 1], [1, 2], [2, 0]),
+    prod([0, 2], [1, 0], [2, 1]),
+  ];
+  const minus = [
+    prod([0, 2], [1, 1], [2, 0]),
+    prod([0, 0], [1, 2], [2, 1]),
+    prod([0, 1], [1, 0], [2, 2]),
+  ];
+  return [...plus.slice(1), ...minus.map(lax.neg)].reduce(lax.add, plus[0]);
+}
+
+/**
+ * [det(A), det(A) A⁻¹ B] for square A and B, finite when A is singular (JAX's
+ * `_cofactor_solve`). With P A = L U, det(A) A⁻¹ B = det(A) U⁻¹ L⁻¹ P B. U's last pivot is
+ * replaced by 1 / (the product of the others times the permutation's sign), so solving with
+ * it divides by no zero pivot at rank n − 1, and the rows but the last are scaled by det(A).
+ * Below rank n − 1 the adjugate is 0, which the solve detects by a NaN or inf.
+ */
+function cofactorSolve(a: NDArray, b: NDArray): [NDArray, NDArray] {
+  const n = a.shape[a.ndim - 1];
+  const { l, u, p, perm } = luParts(a);
+  const d = diagonalOf(u);
+  const isLast = lax.broadcast(
+    lax.reshape(
+      new ArrayValue(Uint8Array.from({ length: n }, (_, j) => (j === n - 1 ? 1 : 0)), [n], "bool"),
+      [...Array(d.ndim - 1).fill(1), n],
+    ),
+    d.shape,
+  );
+  const headDet = lax.mul(
+    bind1("reduce_prod", [lax.select(isLast, lax.full(d, 1), d)], { axes: [d.ndim - 1] }),
+    parity(perm, a),
+  );
+  const det = lax.mul(headDet, lax.reduceSum(lax.select(isLast, d, lax.full(d, 0)), [d.ndim - 1]));
+  const corner = constMatrix(u, (i, j) => (i === n - 1 && j === n - 1 ? 1 : 0));
+  const expand = (x: NDArray) => lax.broadcast(lax.reshape(x, [...x.shape, 1, 1]), u.shape);
+  const u2 = lax.add(
+    lax.mul(u, lax.sub(lax.full(corner, 1), corner)),
+    lax.mul(corner, expand(lax.div(lax.full(headDet, 1), headDet))),
+  );
+  // x U2 = 1 has a NaN or inf exactly when another pivot is 0 too (rank < n − 1)
+  const probe = bind1("triangular_solve", [
+    u2,
+    lax.full({ shape: [...d.shape, 1], dtype: a.dtype }, 1),
+  ], {
+    lower: false,
+    transposeA: true,
+  });
+  const nonFinite = lax.binary("ne", lax.sub(probe, probe), lax.full(probe, 0));
+  const bad = lax.binary(
+    "gt",
+    lax.reduceSum(lax.convert(nonFinite, "int32"), [probe.ndim - 2, probe.ndim - 1]),
+    lax.full({ shape: d.shape.slice(0, -1), dtype: "int32" }, 0),
+  );
+  const badM = lax.broadcast(lax.reshape(bad, [...bad.shape, 1, 1]), b.shape);
+  const zeros = lax.full(b, 0);
+  let x = lax.select(badM, zeros, b);
+  x = bind1("triangular_solve", [l, lax.matmul(p, x)], { lower: true, transposeA: false });
+  // rows 0..n−2 times det(A); the last row keeps its scale
+  const lastRow = constMatrix(b, (i) => (i === n - 1 ? 1 : 0));
+  x = lax.mul(x, lax.add(lastRow, lax.mul(lax.sub(lax.full(lastRow, 1), lastRow), expand(det))));
+  x = bind1("triangular_solve", [u2, x], { lower: false, transposeA: false });
+  return [det, lax.select(badM, zeros, x)];
 }
 
 /**
