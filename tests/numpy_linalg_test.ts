@@ -98,6 +98,32 @@ describe("np.linalg identities and errors", () => {
     assertAllClose(gdet(a4), np.linalg.inv(a4).T.mul(np.linalg.det(a4)), { rtol: 1e-12 });
     checkGrads((m: NDArray) => np.linalg.det(m), [a4], { order: 2 });
   });
+  it("solve() reads a b of more than one axis as matrices and broadcasts batch axes, as JAX", () => {
+    // JAX 0.10.2: solve(a [3, 3, 3], b [3, 3]) solves each a[i] against the whole b, giving
+    // [3, 3, 3]; b [2, 3] against a [3, 3, 3] is an error; b [3] is one vector for every a[i]
+    const a = np.stack([0, 1, 2].map((i) => np.eye(3).astype("float64").mul(i + 1)));
+    const b = np.arange(9, { dtype: "float64" }).reshape([3, 3]);
+    const x = np.linalg.solve(a, b);
+    assert.deepEqual(x.shape, [3, 3, 3]);
+    assertAllClose(x, np.stack([b, b.div(2), b.div(3)]), { rtol: 1e-15 });
+    assert.throws(() => np.linalg.solve(a, np.ones([2, 3])), /np\.linalg\.solve: .*expandDims/);
+    assertAllClose(np.linalg.solve(a, np.ones([3])), [[1, 1, 1], [0.5, 0.5, 0.5], [
+      1 / 3,
+      1 / 3,
+      1 / 3,
+    ]], {
+      rtol: 1e-7,
+    });
+    const y = np.linalg.solve(a.slice([0, 1]), np.ones([2, 3, 2]));
+    assert.deepEqual(y.shape, [2, 3, 2]);
+    assertAllClose(y, np.ones([2, 3, 2]), { rtol: 1e-15 });
+    const g = grad((m: NDArray) =>
+      np.linalg.solve(m, np.ones([2, 3, 2], { dtype: "float64" })).sum()
+    )(
+      a.slice([0, 1]),
+    );
+    assertAllClose(g, np.ones([1, 3, 3]).mul(-4), { rtol: 1e-12 });
+  });
   it("vmap over a batch of matrices equals the batched call", () => {
     const [g] = fixtureArgs("linalg.inv");
     assertAllClose(vmap(np.linalg.inv)(g), np.linalg.inv(g), { rtol: 1e-12 });

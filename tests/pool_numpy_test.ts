@@ -65,7 +65,8 @@ describe("np functions of issue 13 in the worker pool (2 workers)", () => {
       const h = np.einsum("bij,jk->bik", xb, w);
       const [re, im] = np.fft.fft(h, null, 1);
       const a = np.matmul(np.swapaxes(h, 1, 2), h).add(eye3);
-      const s = np.linalg.solve(a, h.index(np.s(), 0));
+      // one vector per matrix: b is [batch, 3, 1] (a b of 2 axes would be one [3, k] matrix)
+      const s = np.linalg.solve(a, h.index(np.s(), 0).expandDims(-1)).squeeze(-1);
       return re.mul(re).add(im.mul(im)).mean().add(s.sum(1).mean());
     };
     const [v, g] = await pool.valueAndGrad(loss)(w, x);

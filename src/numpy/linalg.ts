@@ -18,8 +18,8 @@ import { traceToJaxpr } from "../interpreters/_staging.ts";
 import * as lax from "../core/_lax.ts";
 import { linalgFloat } from "./_linalg_dtype.ts";
 import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
-import { asArrayValue, promote } from "./_base.ts";
-import { fmtShape, normalizeAxes, sizeOf } from "../core/_shape.ts";
+import { asArrayValue, broadcastToShape, promote } from "./_base.ts";
+import { broadcastShapes, fmtShape, normalizeAxes, sizeOf } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
 import { svdvals } from "./_linalg_svd.ts";
 import { moveaxis } from "./_arrange.ts";
@@ -140,10 +140,11 @@ function luParts(a: NDArray): { l: NDArray; u: NDArray; p: NDArray; perm: NDArra
 }
 
 /**
- * Solves A x = b for square A (LU with partial pivoting). `b` is [..., n] (vectors) or
- * [..., n, k]; batch axes must match A's.
+ * Solves A x = b for square A (LU with partial pivoting). As in JAX (and NumPy 2), `b` is one
+ * vector [n] only when it has one axis, and otherwise matrices [..., n, k]; the batch axes of
+ * A and b broadcast.
  * @param a Matrices [..., n, n].
- * @param b Right-hand sides.
+ * @param b Right-hand sides: [n] or [..., n, k].
  * @returns x.
  * @example
  * ```ts
@@ -154,19 +155,28 @@ function luParts(a: NDArray): { l: NDArray; u: NDArray; p: NDArray; perm: NDArra
  * ```
  */
 export function solve(a: ArrayLike, b: ArrayLike): NDArray {
-  const [m, rhs0] = promote("np.linalg.solve", [matrices("solve", a), b]);
-  const vector = rhs0.ndim === m.ndim - 1;
-  const rhs = vector ? lax.reshape(rhs0, [...rhs0.shape, 1]) : rhs0;
-  if (rhs.ndim !== m.ndim || rhs.shape[rhs.ndim - 2] !== m.shape[m.ndim - 1]) {
+  const op = "np.linalg.solve";
+  const [m0, rhs0] = promote(op, [matrices("solve", a), b]);
+  const n = m0.shape[m0.ndim - 1];
+  const vector = rhs0.ndim === 1;
+  const rhs1 = vector ? lax.reshape(rhs0, [...rhs0.shape, 1]) : rhs0;
+  if (rhs1.ndim < 2 || rhs1.shape[rhs1.ndim - 2] !== n) {
+    const hint = rhs0.ndim === m0.ndim - 1 && rhs0.shape[rhs0.ndim - 1] === n
+      ? ` A b with more than one axis holds matrices [..., n, k] (JAX and NumPy 2); for one ` +
+        `vector per matrix, solve with b.expandDims(-1) and squeeze the last axis of the result.`
+      : "";
     throw new TypeError(
-      `np.linalg.solve: b of shape ${fmtShape(rhs0.shape)} does not match A ${fmtShape(m.shape)} ` +
-        `(b is [..., n] or [..., n, k] with A's batch axes).`,
+      `${op}: b of shape ${fmtShape(rhs0.shape)} does not match A ${fmtShape(m0.shape)} ` +
+        `(b is [n] or [..., n, k]).${hint}`,
     );
   }
+  const batch = broadcastShapes(op, m0.shape.slice(0, -2), rhs1.shape.slice(0, -2));
+  const m = broadcastToShape(m0, [...batch, n, n]);
+  const rhs = broadcastToShape(rhs1, [...batch, ...rhs1.shape.slice(-2)]);
   const { l, u, p } = luParts(m);
   const y = bind1("triangular_solve", [l, lax.matmul(p, rhs)], { lower: true, transposeA: false });
   const x = bind1("triangular_solve", [u, y], { lower: false, transposeA: false });
-  return vector ? lax.reshape(x, rhs0.shape) : x;
+  return vector ? lax.reshape(x, [...batch, n]) : x;
 }
 
 /**
