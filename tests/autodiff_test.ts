@@ -113,6 +113,19 @@ describe("pytrees and argnums", () => {
     assertAllClose(single[0], [10]);
   });
 
+  it("a negative argnum counts from the last argument, as in JAX", () => {
+    // JAX 0.10.2: grad(f, argnums=-1)(2., 3., 5.) = 6. and argnums=(-1, 0) gives (6., 15.)
+    const f = (a: NDArray, b: NDArray, c: NDArray) => a.mul(b).mul(c).sum();
+    assertAllClose(grad(f, { argnums: -1 })(A([2]), A([3]), A([5])) as NDArray, [6]);
+    const g = grad(f, { argnums: [-1, 0] })(A([2]), A([3]), A([5]));
+    assertAllClose(g[0], [6]);
+    assertAllClose(g[1], [15]);
+    assert.throws(
+      () => grad(f, { argnums: -4 })(A([2]), A([3]), A([5])),
+      /argnums -4 is out of range/,
+    );
+  });
+
   it("non-differentiated arguments may be anything, e.g. numbers and int arrays", () => {
     const f = (x: NDArray, k: number, idx: NDArray) => x.take(idx).mul(k).sum();
     const g = grad(f)(A([1, 2, 3]), 2, np.array([0, 0, 2], { dtype: "int32" }));

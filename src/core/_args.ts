@@ -35,7 +35,10 @@ export function checkDifferentiable(
   });
 }
 
-/** The argnums as a list, each checked against the number of arguments (RangeError). */
+/**
+ * The argnums as a list, each checked against the number of arguments (RangeError); a negative
+ * one counts from the end, as in JAX (`argnums: -1` is the last argument).
+ */
 export function normalizeArgnums(
   name: string,
   argnums: Argnums,
@@ -52,14 +55,14 @@ export function normalizeArgnums(
     if (typeof a !== "number" || !Number.isInteger(a)) {
       throw new TypeError(`${name}: ${option} must hold integers, got ${show(argnums)}.`);
     }
-    if (a < 0 || a >= nargs) {
+    if (a < -nargs || a >= nargs) {
       throw new RangeError(
         `${name}: ${option} ${JSON.stringify(argnums)} is out of range for a call with ${nargs} ` +
           `argument(s).`,
       );
     }
   }
-  return list;
+  return list.map((a) => (a < 0 ? a + nargs : a));
 }
 
 /** Checks that a transform was given a function (not, say, the result of calling one). */
