@@ -124,6 +124,12 @@ describe("np.linalg identities and errors", () => {
     );
     assertAllClose(g, np.ones([1, 3, 3]).mul(-4), { rtol: 1e-12 });
   });
+  it("norm() with ord Infinity of an empty vector is 0, as JAX", () => {
+    // JAX 0.10.2: jnp.linalg.norm(jnp.zeros((2, 0)), jnp.inf, axis=1, keepdims=True) = [[0], [0]]
+    assert.deepEqual(np.linalg.norm(np.zeros([0]), { ord: Infinity }).toArray(), 0);
+    const r = np.linalg.norm(np.zeros([2, 0]), { ord: Infinity, axis: 1, keepdims: true });
+    assert.deepEqual(r.toArray(), [[0], [0]]);
+  });
   it("vmap over a batch of matrices equals the batched call", () => {
     const [g] = fixtureArgs("linalg.inv");
     assertAllClose(vmap(np.linalg.inv)(g), np.linalg.inv(g), { rtol: 1e-12 });

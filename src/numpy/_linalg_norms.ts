@@ -65,7 +65,8 @@ export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
   if (ord === "fro" || ord === "nuc") {
     throw new TypeError(`np.linalg.norm: ord "${ord}" is for matrices (give two axes).`);
   }
-  if (ord === Infinity) return max(abs, o);
+  // max(|x|) of an empty axis is 0 (JAX: initial=0), which the sum gives with the right shape
+  if (ord === Infinity) return a.shape[axes[0]] === 0 ? sum(abs, o) : max(abs, o);
   if (ord === -Infinity) return min(abs, o);
   if (ord === 0) return sum(lax.convert(lax.binary("ne", a, lax.full(a, 0)), a.dtype), o);
   if (ord === 1) return sum(abs, o);
