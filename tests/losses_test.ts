@@ -144,6 +144,16 @@ describe("losses.softmaxCrossEntropyWithIntegerLabels", () => {
     assertAllClose(g, [[0.5, -0.5], [0, 0]]);
   });
 
+  it("softmaxCrossEntropyWithIntegerLabels() ignores a −∞ logit of another class", () => {
+    // optax 0.2.8: softmax_cross_entropy_with_integer_labels([[-inf, 0, 1]], [2]) = [0.31326163],
+    // gradient [[0, 0.26894143, -0.2689414]] (a masked-out class must not turn the loss into NaN)
+    const z = np.array([[-Infinity, 0, 1]]);
+    const labels = int32([2]);
+    assertAllClose(losses.softmaxCrossEntropyWithIntegerLabels(z, labels), [0.31326162815093994]);
+    const g = grad((a: NDArray) => losses.softmaxCrossEntropyWithIntegerLabels(a, labels).sum())(z);
+    assertAllClose(g, [[0, 0.2689414322376251, -0.26894140243530273]]);
+  });
+
   it("softmaxCrossEntropyWithIntegerLabels() traces under jit() with the labels as an input", () => {
     const z = f64([[1, 2, 3], [0.5, -1, 2]]);
     const labels = int32([2, 0]);

@@ -184,9 +184,10 @@ export function softmaxCrossEntropyWithIntegerLabels(
       }
     }
   }
-  // onehot_c = [label == c]; loss = logsumexp(z) − Σ_c onehot_c z_c
-  const onehot = np.equal(np.expandDims(labels, -1), np.arange(classes)).astype(logits.dtype);
-  const picked = np.sum(logits.mul(onehot), { axis: -1 });
+  // onehot_c = [label == c]; loss = logsumexp(z) − Σ_c [onehot_c] z_c, picked with a select
+  // so that a −∞ logit of another class adds 0, not 0 · (−∞) = NaN
+  const onehot = np.equal(np.expandDims(labels, -1), np.arange(classes));
+  const picked = np.sum(np.where(onehot, logits, 0), { axis: -1 });
   const perExample = np.logsumexp(logits, { axis: -1 }).sub(picked);
   return reduce(op, perExample, options);
 }
