@@ -63,6 +63,19 @@ describe("losses match optax (default: no reduction)", () => {
     }
   });
 
+  it("losses.sigmoidFocalLoss() has the gradient σ(z) − y at logits of exactly 0", () => {
+    // optax 0.2.8: grad of sigmoid_focal_loss(z, [0, 1, 1], gamma=0).sum() at z = [100, -100, 0]
+    // is [1, -1, -0.5]; with alpha=0.25, gamma=2 it is [0.75, -0.25, -0.0745717]
+    const z = np.array([100, -100, 0]);
+    const labels = np.array([0, 1, 1]);
+    const g0 = grad((a: NDArray) => losses.sigmoidFocalLoss(a, labels, { gamma: 0 }).sum())(z);
+    assertAllClose(g0, [1, -1, -0.5]);
+    const g2 = grad((a: NDArray) =>
+      losses.sigmoidFocalLoss(a, labels, { alpha: 0.25, gamma: 2 }).sum()
+    )(z);
+    assertAllClose(g2, [0.75, -0.25, -0.07457169890403748]);
+  });
+
   it("the new losses match finite differences and the JVP/VJP identity", () => {
     checkGrads((a: NDArray) => losses.logCosh(a, t(), { reduction: "sum" }), [p()]);
     checkGrads((a: NDArray) => losses.cosineDistance(a, t(), { reduction: "mean" }), [p()]);

@@ -10,6 +10,8 @@ import type { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { checkOptions, requireArray } from "../core/_validate.ts";
+import { logSigmoid } from "./_nn_activations.ts";
+import { softplus } from "./nn.ts";
 
 /** How a loss reduces its per-example losses (as in `losses.ts`). */
 type Reduction = "mean" | "sum" | "none";
@@ -67,11 +69,6 @@ function errors(op: string, predictions: NDArray, targets?: NDArray): NDArray {
   if (targets === undefined) return predictions;
   same(op, predictions, targets);
   return predictions.sub(targets);
-}
-
-/** log σ(z) = −softplus(−z), stable for any z. */
-function logSigmoid(z: NDArray): NDArray {
-  return np.neg(np.maximum(z.neg(), 0).add(np.log1p(np.exp(np.abs(z).neg()))));
 }
 
 /** log softmax over the last axis. */
@@ -264,8 +261,8 @@ export function sigmoidFocalLoss(
   same("sigmoidFocalLoss", logits, labels, "labels");
   const gamma = options.gamma ?? 2;
   const y = labels.astype(logits.dtype);
-  // ce = max(z, 0) − z y + log1p(e^−|z|)
-  const ce = np.maximum(logits, 0).sub(logits.mul(y)).add(np.log1p(np.exp(np.abs(logits).neg())));
+  // ce = softplus(z) − z y; softplus's kinks are selects, so d ce/dz = σ(z) − y at z = 0 too
+  const ce = softplus(logits).sub(logits.mul(y));
   // log(1 − p_t) = log((1 − y)·p + y·(1 − p)), from log σ(z) and log σ(−z)
   const logP = logSigmoid(logits), logQ = logSigmoid(logits.neg());
   const m = np.maximum(logP, logQ);
