@@ -132,6 +132,36 @@ describe("optim: optax's optimizers and wrappers", () => {
     assert.throws(() => opt.init({ w: np.zeros([1]), b: np.zeros([1]) }), /label "z"/);
   });
 
+  it("optim.masked() matches the mask to the params by key, not by position", () => {
+    // optax 0.2.8 raises "pytree structure error" for masked(scale(10), {"decay": True,
+    // "nodecay": False}) on params {"w", "b"}; a positional match would decay "b" instead
+    const opt = optim.masked(optim.scale(10), { decay: true, nodecay: false });
+    assert.throws(
+      () => opt.init({ w: np.ones([1]), b: np.ones([1]) }),
+      /optim\.masked: the labels do not match the params at the root: the params have keys \[b, w\]/,
+    );
+    const labels = optim.multiTransform({ a: optim.sgd(1) }, { v: "a", b: "a" });
+    assert.throws(() => labels.init({ w: np.ones([1]), b: np.ones([1]) }), /keys \[b, w\]/);
+  });
+
+  it("optim.masked() and optim.multiTransform() take a label tree that is a prefix of the params", () => {
+    // optax 0.2.8: masked(scale(10), {"enc": True, "dec": [False, None]}) scales every leaf
+    // under "enc" and none under "dec"
+    const p = { enc: { w: np.array([1, 2]), b: np.array([3]) }, dec: [np.array([4]), null] };
+    const opt = optim.masked(optim.scale(10), { enc: true, dec: [false, null] });
+    const [u] = opt.update(p, opt.init(p), p);
+    assert.deepEqual(u.enc.w.toArray(), [10, 20]);
+    assert.deepEqual(u.enc.b.toArray(), [30]);
+    assert.deepEqual((u.dec[0] as NDArray).toArray(), [4]);
+    const multi = optim.multiTransform(
+      { a: optim.scale(2), b: optim.scale(-1) },
+      { enc: { w: "a", b: "b" }, dec: "a" },
+    );
+    const [v] = multi.update(p, multi.init(p), p);
+    assert.deepEqual(v.enc.b.toArray(), [-3]);
+    assert.deepEqual((v.dec[0] as NDArray).toArray(), [8]);
+  });
+
   it("optim.multiSteps() rejects a non-positive everyK with a RangeError", () => {
     assert.throws(() => optim.multiSteps(optim.sgd(1), 0), RangeError);
   });

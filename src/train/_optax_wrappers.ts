@@ -8,9 +8,9 @@
  * @module
  */
 import type { NDArray } from "../core/_ndarray.ts";
-import { flatten as flattenTree, leaves, unflatten } from "../core/tree.ts";
+import { flatten as flattenTree, leaves, TreeDef, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
-import { requireFunction, requireRecord } from "../core/_validate.ts";
+import { requireFunction, requireRecord, show } from "../core/_validate.ts";
 import type {
   ExtraArgs,
   GradientTransformation,
@@ -111,31 +111,74 @@ export function injectHyperparams<H extends string>(
   };
 }
 
-/** Labels for the leaves of a tree: a tree of strings of the same structure, or a function of the params. */
+/**
+ * Labels for the leaves of a tree: a tree of strings (or booleans, for a mask) with the
+ * params' structure or a prefix of it (a label on a subtree labels all its leaves), or a
+ * function of the params that returns one.
+ */
 export type LabelSpec = unknown | ((params: unknown) => unknown);
 
-/** The labels of the leaves of `params`, in flattening order. */
+/**
+ * The labels of the leaves of `params`, in flattening order. The label tree is matched to
+ * the params node by node, as optax's `jax.tree.map(f, labels, params)`: keys and lengths
+ * must agree (a positional match would give a leaf another leaf's label), and a label at
+ * a subtree covers all of its leaves.
+ */
 function leafLabels(op: string, spec: LabelSpec, params: unknown): string[] {
   const tree = typeof spec === "function" ? (spec as (p: unknown) => unknown)(params) : spec;
-  const n = leaves(params).length;
+  const [, def] = flattenTree(params);
   const out: string[] = [];
-  const walk = (t: unknown): void => {
-    if (typeof t === "string" || typeof t === "boolean") out.push(String(t));
-    else if (Array.isArray(t)) t.forEach(walk);
-    else if (t !== null && typeof t === "object") {
-      for (const k of Object.keys(t as object).sort()) walk((t as Record<string, unknown>)[k]);
-    } else {
+  const mismatch = (path: string, why: string): TypeError =>
+    new TypeError(
+      `optim.${op}: the labels do not match the params at ${path || "the root"}: ${why}. ` +
+        `Give a tree of labels with the params' structure ${def} (or a prefix of it).`,
+    );
+  const walk = (t: unknown, d: TreeDef, path: string): void => {
+    if (typeof t === "string" || typeof t === "boolean") {
+      for (let i = 0; i < d.numLeaves; i++) out.push(String(t));
+      return;
+    }
+    if (d.kind === "leaf" || (t !== null && typeof t !== "object")) {
       throw new TypeError(
-        `optim.${op}: labels must be strings (or booleans for a mask), got ${t}.`,
+        `optim.${op}: labels must be strings (or booleans for a mask), got ${t} at ${
+          path || "the root"
+        }.`,
       );
     }
-  };
-  walk(tree);
-  if (out.length !== n) {
-    throw new TypeError(
-      `optim.${op}: the labels have ${out.length} leaves but the params have ${n}; give one label per leaf.`,
+    if (d.kind === "none") {
+      if (t === null || t === undefined) return;
+      throw mismatch(path, `the params have ${d.empty} there but the labels have ${show(t)}`);
+    }
+    if (d.kind === "custom") {
+      const [ls, td] = flattenTree(t);
+      if (!td.equals(d)) throw mismatch(path, `the labels have structure ${td}, the params ${d}`);
+      ls.forEach((l, i) => walk(l, new TreeDef("leaf"), `${path}[${i}]`));
+      return;
+    }
+    if (d.kind === "array") {
+      if (!Array.isArray(t) || t.length !== d.children.length) {
+        throw mismatch(
+          path,
+          `the params have a list of ${d.children.length}, the labels ${show(t)}`,
+        );
+      }
+      d.children.forEach((c, i) => walk(t[i], c, `${path}[${i}]`));
+      return;
+    }
+    const keys = t === null || Array.isArray(t) ? undefined : Object.keys(t).sort();
+    if (keys === undefined || keys.join("\u0000") !== d.keys.join("\u0000")) {
+      throw mismatch(
+        path,
+        `the params have keys [${d.keys.join(", ")}], the labels ${
+          keys === undefined ? show(t) : `[${keys.join(", ")}]`
+        }`,
+      );
+    }
+    d.children.forEach((c, i) =>
+      walk((t as Record<string, unknown>)[d.keys[i]], c, `${path}.${d.keys[i]}`)
     );
-  }
+  };
+  walk(tree, def, "");
   return out;
 }
 
