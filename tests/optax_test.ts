@@ -162,6 +162,23 @@ describe("optim: optax's optimizers and wrappers", () => {
     assert.deepEqual((v.dec[0] as NDArray).toArray(), [8]);
   });
 
+  it("optim.chain() and optim.scale() name a bad argument instead of failing inside", () => {
+    assert.throws(
+      () => optim.chain(optim.adam(0.1), 3 as unknown as optim.GradientTransformation),
+      /optim\.chain: argument 1 must be a gradient transformation/,
+    );
+    assert.throws(
+      () => optim.scale("2" as unknown as number),
+      /optim\.scale: factor must be a number/,
+    );
+    const sgd = optim.sgd(0.1);
+    const p = { a: np.zeros([2]) };
+    assert.throws(
+      () => sgd.update({ a: [1, 2] } as unknown as typeof p, sgd.init(p), p),
+      /optim\.scale: every leaf of the updates must be an array, but there is 1 at \.a\[0\]/,
+    );
+  });
+
   it("optim.multiSteps() rejects a non-positive everyK with a RangeError", () => {
     assert.throws(() => optim.multiSteps(optim.sgd(1), 0), RangeError);
   });

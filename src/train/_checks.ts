@@ -69,6 +69,18 @@ export function checkSameTree(
   }
 }
 
+/** Checks that every leaf of the updates is an array (a JS number or list is named, not crashed on). */
+export function checkUpdateLeaves(op: string, updates: unknown): void {
+  const [ls, def] = flatten(updates);
+  const i = ls.findIndex((l) => !((l as unknown) instanceof NDArray));
+  if (i >= 0) {
+    throw new TypeError(
+      `${op}: every leaf of the updates must be an array, but there is ${show(ls[i])} at ` +
+        `${leafPath(def, i)}; wrap it with np.array(...).`,
+    );
+  }
+}
+
 /**
  * Checks an optimizer state: a plain object with exactly `countKeys` (int32
  * scalars) and `treeKeys` (trees shaped like the updates). A state from another

@@ -12,7 +12,8 @@
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { leaves, map } from "../core/tree.ts";
-import { checkSameTree, checkState } from "./_checks.ts";
+import { checkSameTree, checkState, checkUpdateLeaves } from "./_checks.ts";
+import { show } from "../core/_validate.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
 
 /** A learning rate schedule as optimizers consume it: int32 step count → float rate. */
@@ -119,6 +120,16 @@ export function identity(): GradientTransformation<null> {
 export function chain(
   ...transforms: GradientTransformation[]
 ): GradientTransformation<unknown[]> {
+  transforms.forEach((t, i) => {
+    const ok = t !== null && typeof t === "object" && typeof t.init === "function" &&
+      typeof t.update === "function";
+    if (!ok) {
+      throw new TypeError(
+        `optim.chain: argument ${i} must be a gradient transformation { init, update } ` +
+          `(such as optim.adam(1e-3) or optim.clipByGlobalNorm(1)), got ${show(t)}.`,
+      );
+    }
+  });
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update(updates, state, params, extra) {
@@ -158,9 +169,15 @@ export function chain(
  * ```
  */
 export function scale(factor: number): GradientTransformation<null> {
+  if (typeof factor !== "number" || Number.isNaN(factor)) {
+    throw new TypeError(`optim.scale: factor must be a number, got ${show(factor)}.`);
+  }
   return {
     init: () => null,
-    update: (updates, state) => [map((u) => u.mul(factor), updates), state],
+    update(updates, state) {
+      checkUpdateLeaves("optim.scale", updates);
+      return [map((u) => u.mul(factor), updates), state];
+    },
   };
 }
 
@@ -186,6 +203,7 @@ export function scaleBySchedule(schedule: StepSchedule): GradientTransformation<
     init: () => ({ count: newCount() }),
     update(updates, state) {
       checkState("scaleBySchedule", state, updates, ["count"], []);
+      checkUpdateLeaves("optim.scaleBySchedule", updates);
       // u ← schedule(count) · u; count ← count + 1
       const factor = checkScheduleValue(schedule(state.count), state.count);
       const out = map((u) => u.mul(factor.astype(u.dtype)), updates);
