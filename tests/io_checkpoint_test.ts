@@ -153,6 +153,22 @@ describe("io checkpoints", () => {
     );
   });
 
+  it("saveCheckpoint() names a record that contains itself instead of overflowing the stack", async () => {
+    const state: Record<string, unknown> = { w: np.ones([1]), meta: { step: 1 } };
+    (state.meta as Record<string, unknown>).parent = state;
+    await assert.rejects(
+      io.saveCheckpoint(join(dir, "cycle.safetensors"), state),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /io\.saveCheckpoint: "meta\.parent" is one of its own ancestors \(a cycle\)/.test(
+          e.message,
+        ),
+    );
+    // the same object twice, side by side, is no cycle
+    const shared = { step: 2 };
+    await io.saveCheckpoint(join(dir, "shared.safetensors"), { a: shared, b: shared });
+  });
+
   it("loadCheckpoint() rejects a checkpoint whose record was tampered with", async () => {
     const path = join(dir, "tamper.safetensors");
     await io.saveCheckpoint(path, { w: np.ones([1]) });

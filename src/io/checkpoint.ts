@@ -49,9 +49,25 @@ function toSkeleton(
   x: unknown,
   path: string | null,
   tensors: { name: string; value: ArrayValue }[],
+  ancestors: Set<object> = new Set(),
 ): Skeleton {
   const join = (seg: string) => (path === null ? seg : `${path}.${seg}`);
   const here = path ?? "(the record)";
+  const inside = (node: object, build: () => Skeleton): Skeleton => {
+    // a container that holds itself would recurse until the stack runs out
+    if (ancestors.has(node)) {
+      throw new TypeError(
+        `${where}: "${here}" is one of its own ancestors (a cycle); a checkpoint holds ` +
+          `finite trees. Remove the back reference.`,
+      );
+    }
+    ancestors.add(node);
+    try {
+      return build();
+    } finally {
+      ancestors.delete(node);
+    }
+  };
   if (x instanceof NDArray) {
     const name = path ?? "";
     tensors.push({ name, value: concrete(where, x, name) });
@@ -65,7 +81,9 @@ function toSkeleton(
   if (typeof x === "string") return { s: x };
   if (typeof x === "boolean") return { b: x };
   if (Array.isArray(x)) {
-    return { a: x.map((c, i) => toSkeleton(where, c, join(String(i)), tensors)) };
+    return inside(x, () => ({
+      a: x.map((c, i) => toSkeleton(where, c, join(String(i)), tensors, ancestors)),
+    }));
   }
   const proto = typeof x === "object" ? Object.getPrototypeOf(x) : undefined;
   if (proto === Object.prototype || proto === null) {
@@ -75,11 +93,14 @@ function toSkeleton(
         `${where}: the key "__metadata__" is reserved by safetensors; rename it.`,
       );
     }
-    const o: Record<string, Skeleton> = {};
-    for (const k of keys) {
-      o[k] = toSkeleton(where, (x as Record<string, unknown>)[k], join(escapeKey(k)), tensors);
-    }
-    return { o };
+    return inside(x as object, () => {
+      const o: Record<string, Skeleton> = {};
+      for (const k of keys) {
+        const child = (x as Record<string, unknown>)[k];
+        o[k] = toSkeleton(where, child, join(escapeKey(k)), tensors, ancestors);
+      }
+      return { o };
+    });
   }
   throw new TypeError(
     `${where}: "${here}" is ${describe(x)}; a checkpoint holds arrays, numbers, strings, ` +
