@@ -99,6 +99,20 @@ describe("losses match optax (default: no reduction)", () => {
     assert.deepEqual(losses.softmaxCrossEntropy(p(), y()).shape, [2]);
   });
 
+  it("the optax losses name themselves for a missing or mismatched argument", () => {
+    for (const f of [losses.squaredError, losses.l2Loss, losses.logCosh]) {
+      assert.throws(
+        () => f(undefined as unknown as NDArray),
+        new RegExp(`losses\\.${f.name}: predictions must be an array, got undefined`),
+      );
+    }
+    assert.throws(() => losses.cosineDistance(p(), np.zeros([2])), /losses\.cosineDistance: /);
+    assert.throws(
+      () => losses.generalizedKlDivergence(p(), y(), { reduction: "avg" as "mean" }),
+      /losses\.generalizedKlDivergence: reduction must be/,
+    );
+  });
+
   it("the new losses reject unknown reductions and mismatched shapes", () => {
     assert.throws(
       () => losses.logCosh(p(), t(), { reduction: "avg" as "mean" }),

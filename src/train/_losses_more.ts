@@ -66,6 +66,7 @@ function classAxis(op: string, x: NDArray): void {
 
 /** The error p − t (or p alone when `targets` is omitted), shapes checked. */
 function errors(op: string, predictions: NDArray, targets?: NDArray): NDArray {
+  requireArray(`losses.${op}`, "predictions", predictions);
   if (targets === undefined) return predictions;
   same(op, predictions, targets);
   return predictions.sub(targets);
@@ -226,6 +227,8 @@ export function cosineDistance(
   targets: NDArray,
   options: ReductionOptions & { epsilon?: number } = {},
 ): NDArray {
+  same("cosineDistance", predictions, targets);
+  classAxis("cosineDistance", predictions);
   const sim = cosineSimilarity(
     predictions,
     targets,
@@ -329,12 +332,22 @@ export function convexKlDivergence(
   targets: NDArray,
   options: ReductionOptions = {},
 ): NDArray {
-  same("convexKlDivergence", logPredictions, targets);
-  classAxis("convexKlDivergence", logPredictions);
+  return convexKl("convexKlDivergence", logPredictions, targets, options);
+}
+
+/** Σ t (log t − log p) + p − t over the last axis, with errors naming `op`. */
+function convexKl(
+  op: string,
+  logPredictions: NDArray,
+  targets: NDArray,
+  options: ReductionOptions,
+): NDArray {
+  same(op, logPredictions, targets);
+  classAxis(op, logPredictions);
   const safeLogT = np.log(np.where(np.equal(targets, 0), 1, targets));
   const kl = targets.mul(safeLogT.sub(logPredictions));
   const per = kl.add(np.exp(logPredictions)).sub(targets);
-  return reduce("convexKlDivergence", np.sum(per, { axis: -1 }), options);
+  return reduce(op, np.sum(per, { axis: -1 }), options);
 }
 
 /**
@@ -359,7 +372,7 @@ export function generalizedKlDivergence(
   targets: NDArray,
   options: ReductionOptions = {},
 ): NDArray {
-  return convexKlDivergence(logPredictions, targets, options);
+  return convexKl("generalizedKlDivergence", logPredictions, targets, options);
 }
 
 /**
