@@ -234,6 +234,41 @@ describe("optim: transforms", () => {
   });
 });
 
+describe("optim: low-precision params", () => {
+  // optax 0.2.8: two updates with the gradient g = p² − 0.3 at p = [0.5, −1.25, 2]; optax
+  // divides by the bias correction in the moment's dtype and keeps every state leaf in it
+  const cases: [string, () => optim.GradientTransformation, Record<string, number[]>][] = [
+    ["adam", () => optim.adam(0.1), {
+      float16: [0.0999755859375, -0.099853515625, -0.09991455078125],
+      bfloat16: [0.099609375, -0.10009765625, -0.099609375],
+    }],
+    ["adamax", () => optim.adamax(0.1), {
+      float16: [0.0999755859375, -0.0999755859375, -0.0999755859375],
+      bfloat16: [0.099609375, -0.10009765625, -0.099609375],
+    }],
+    ["rprop", () => optim.rprop(0.1), {
+      float16: [0.0999755859375, -0.0999755859375, -0.0999755859375],
+      bfloat16: [0.10009765625, -0.10009765625, -0.10009765625],
+    }],
+  ];
+  for (const [name, make, want] of cases) {
+    it(`optim.${name}() keeps float16 and bfloat16 updates and state in their dtype, as optax`, () => {
+      for (const dtype of ["float16", "bfloat16"] as const) {
+        const opt = make();
+        const p = np.array([0.5, -1.25, 2], { dtype });
+        const g = p.mul(p).sub(0.3);
+        const [, s1] = opt.update(g, opt.init(p), p);
+        const [u, s2] = opt.update(g, s1, p);
+        assert.equal(u.dtype, dtype, `${name} ${dtype} update`);
+        for (const leaf of tree.leaves(s2)) {
+          assert.ok(leaf.dtype === dtype || leaf.dtype === "int32", `${name} ${dtype} state`);
+        }
+        assert.deepEqual(u.astype("float32").toArray(), want[dtype], `${name} ${dtype}`);
+      }
+    });
+  }
+});
+
 describe("optim: states", () => {
   const params = { w: np.array([[1, -0.5], [0.25, 2]]), b: np.array([0.1, -0.1]) };
   const loss = (p: typeof params) =>

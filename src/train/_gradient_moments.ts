@@ -17,7 +17,7 @@ import * as np from "../numpy/numpy.ts";
 import { map } from "../core/tree.ts";
 import { checkState } from "./_checks.ts";
 import type { GradientTransformation } from "./_gradient_transformations.ts";
-import { checkNumber as checkRate, fullLike, newCount, zerosLike } from "./_optax_util.ts";
+import { checkNumber as checkRate, debias, fullLike, newCount, zerosLike } from "./_optax_util.ts";
 
 /** The state of {@link scaleByAdam}: step count, first and second moment estimates. */
 export type ScaleByAdamState = {
@@ -30,8 +30,6 @@ export type ScaleByAdamState = {
 export type TraceState = { readonly trace: unknown };
 
 /** The count as a float array of `dtype`, for bias corrections. */
-const countAs = (count: NDArray, like: NDArray): NDArray =>
-  count.astype(like.dtype === "float64" ? "float64" : "float32");
 
 /**
  * Momentum (optax `trace`): `t ← g + decay · t`, emitting `t`, or
@@ -108,9 +106,7 @@ export function scaleByAdam(
       // u = m / (1 − b1^t) / (√(v / (1 − b2^t) + epsRoot) + eps)
       const out = map(
         (m, v) => {
-          const t = countAs(count, m);
-          const mHat = m.div(np.pow(b1, t).neg().add(1));
-          const vHat = v.div(np.pow(b2, t).neg().add(1));
+          const mHat = debias(m, b1, count), vHat = debias(v, b2, count);
           return mHat.div(np.sqrt(vHat.add(epsRoot)).add(eps));
         },
         mu,
@@ -157,7 +153,7 @@ export function scaleByAdamax(
       const count = state.count.add(1);
       // u = m / (1 − b1^t) / v
       const out = map(
-        (m, v) => m.div(np.pow(b1, countAs(count, m)).neg().add(1)).div(v),
+        (m, v) => debias(m, b1, count).div(v),
         mu,
         nu,
       );

@@ -206,7 +206,9 @@ export function scaleByRprop(
             np.equal(s, 0),
             step,
             np.clip(
-              step.mul(np.where(np.greater(s, 0), etaPlus, etaMinus)),
+              // the factor in step's dtype: JAX's where(s > 0, η+, η−) is weakly typed, so a
+              // float16/bfloat16 step size stays float16/bfloat16
+              step.mul(np.where(np.greater(s, 0), etaPlus, etaMinus).astype(step.dtype)),
               minStepSize,
               maxStepSize,
             ),

@@ -43,7 +43,9 @@ export function decayed(op: string, w: number): GradientTransformation<null> {
 /** m / (1 − decay^t), t the int32 count cast to m's dtype. */
 export function debias(m: NDArray, decay: number, t: NDArray): NDArray {
   const tt = t.astype(m.dtype === "float64" ? "float64" : "float32");
-  return m.div(np.pow(decay, tt).neg().add(1));
+  // 1 − decay^t in float32 (in float16 it would round to 0), then divide in m's own dtype, as
+  // optax's bias_correction: a float16/bfloat16 moment stays float16/bfloat16
+  return m.div(np.pow(decay, tt).neg().add(1).astype(m.dtype));
 }
 
 /** b m + (1 − b) g (optax's update_moment of order 1). */
