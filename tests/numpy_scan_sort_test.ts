@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, jit, type NDArray, np, vmap } from "../mod.ts";
+import { grad, jit, type NDArray, np, random, vmap } from "../mod.ts";
 import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 import { checkFixture } from "./_numpy_fixtures.ts";
 
@@ -216,5 +216,21 @@ describe("np selections need a static size inside transforms", () => {
   it("np.quantile() rejects q outside [0, 1] and unknown methods", () => {
     assert.throws(() => np.quantile(np.ones([3]), 1.5), RangeError);
     assert.throws(() => np.quantile(np.ones([3]), 0.5, { method: "cubic" as never }), TypeError);
+  });
+});
+
+describe("large inputs", () => {
+  it("np.bincount(), np.histogram(), random.dirichlet() and random.ball() take 300,000 values (no argument spread)", () => {
+    const n = 300000;
+    const counts = np.bincount(np.array(Int32Array.from({ length: n }, (_, i) => i % 7)));
+    assert.deepEqual(counts.toArray(), [42858, 42857, 42857, 42857, 42857, 42857, 42857]);
+    const [h] = np.histogram(
+      np.array(Float32Array.from({ length: n }, (_, i) => (i % 100) / 100)),
+      4,
+    );
+    assert.deepEqual(h.toArray(), [75000, 75000, 75000, 75000]);
+    const d = random.dirichlet(random.key(0), np.ones([n])).toArray() as number[];
+    assert.ok(Math.abs(d.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    assert.deepEqual(random.ball(random.key(1), n).shape, [n]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
-import { isFloat, isInteger } from "../core/_dtype.ts";
+import { isFloat, isInteger, type TypedArray } from "../core/_dtype.ts";
 import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
 import { asArrayValue, broadcastAll, broadcastToShape, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, stridesOf } from "../core/_shape.ts";
@@ -277,6 +277,21 @@ function intArg(op: string, x: ArrayLike): NDArray {
 }
 
 /**
+ * The smallest and largest of `data` (NaN if any is NaN), by a loop: `Math.max(...data)`
+ * passes every element as an argument and overflows the call stack on large arrays.
+ */
+function extremes(data: TypedArray): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== v) return [NaN, NaN];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
  * Counts of each value 0..length−1 in a 1-D int32 array (or sums of `weights`). `length` is
  * needed under a trace (as JAX); without it the length is max(x) + 1 (at least `minlength`).
  * Negative values are a RangeError; values ≥ length are dropped.
@@ -304,7 +319,7 @@ export function bincount(
     if (!(a instanceof ArrayValue)) {
       throw new TypeError("np.bincount: inside a transform, pass a static { length }.");
     }
-    length = Math.max(options.minlength ?? 0, a.size ? Math.max(...a[DATA]) + 1 : 0);
+    length = Math.max(options.minlength ?? 0, a.size ? extremes(a[DATA])[1] + 1 : 0);
   }
   checkInt("np.bincount", "length", length, 0);
   if (a instanceof ArrayValue && a[DATA].some((v) => v < 0)) {
@@ -356,8 +371,7 @@ export function histogram(
     if (!(x instanceof ArrayValue)) {
       throw new TypeError("np.histogram: inside a transform, pass a static range [lo, hi].");
     }
-    lo = x.size ? Math.min(...x[DATA]) : 0;
-    hi = x.size ? Math.max(...x[DATA]) : 1;
+    [lo, hi] = x.size ? extremes(x[DATA]) : [0, 1];
   }
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
     throw new RangeError(`np.histogram: range must be finite with lo <= hi, got [${lo}, ${hi}].`);

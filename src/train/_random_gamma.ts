@@ -296,10 +296,10 @@ export function dirichlet(
   const res: number[] = [];
   for (let i = 0; i < lg.length; i += k) {
     const row = lg.slice(i, i + k);
-    const m = Math.max(...row);
+    const m = row.reduce((a, b) => Math.max(a, b), -Infinity);
     const e = row.map((x) => r(Math.exp(r(x - m))));
     const sum = e.reduce((a, b) => r(a + b), 0);
-    res.push(...e.map((x) => r(x / sum)));
+    for (const x of e) res.push(r(x / sum));
   }
   return out(res, full, dtype);
 }
@@ -492,7 +492,7 @@ export function ball(
     const row = g.slice(i * d, (i + 1) * d);
     const sum = row.reduce((acc, x) => r(acc + r(Math.pow(Math.abs(x), p))), 0);
     const norm = r(Math.pow(r(sum + e[i]), r(1 / p)));
-    res.push(...row.map((x) => r(x / norm)));
+    for (const x of row) res.push(r(x / norm));
   }
   return out(res, [...s, d], dtype);
 }
