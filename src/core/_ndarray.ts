@@ -110,6 +110,65 @@ function m(): MethodOps {
 }
 
 /**
+ * JAX's remaining `Array` methods, installed by the numpy layer (`numpy/_array_methods.ts`):
+ * each is the `np` function of the same name (`var` is `np.variance`) with x first.
+ */
+export interface NDArray {
+  /** The array as one axis, row-major (`np.ravel`; arrays are immutable, so nothing is copied). */
+  flatten(): NDArray;
+  /** Same as `flatten`. */
+  ravel(): NDArray;
+  /** Standard deviation over `axis` (all by default); `ddof` in the options (`np.std`). */
+  std(options?: ReduceArg | (ReduceOptions & { ddof?: number })): NDArray;
+  /** Variance over `axis` (all by default); `ddof` in the options (`np.variance`). */
+  var(options?: ReduceArg | (ReduceOptions & { ddof?: number })): NDArray;
+  /** Whether every element is nonzero, over `axis` (all by default). */
+  all(options?: ReduceArg): NDArray;
+  /** Whether some element is nonzero, over `axis` (all by default). */
+  any(options?: ReduceArg): NDArray;
+  /** Peak to peak (max − min) over `axis` (all by default). */
+  ptp(options?: ReduceArg): NDArray;
+  /** Cumulative sum along `axis` (the flattened array by default, as JAX). */
+  cumsum(axis?: number | null): NDArray;
+  /** Cumulative product along `axis` (the flattened array by default, as JAX). */
+  cumprod(axis?: number | null): NDArray;
+  /** Sorted along `axis` (−1 by default); `descending` in the options (`np.sort`). */
+  sort(axis?: number | null, options?: { descending?: boolean; stable?: boolean }): NDArray;
+  /** The indices that sort along `axis` (−1 by default), stable (`np.argsort`). */
+  argsort(axis?: number | null, options?: { descending?: boolean; stable?: boolean }): NDArray;
+  /** Swaps two axes. */
+  swapaxes(axis1: number, axis2: number): NDArray;
+  /** The diagonal at `offset` of the (axis1, axis2) planes. */
+  diagonal(offset?: number, axis1?: number, axis2?: number): NDArray;
+  /** The sum of the diagonal at `offset` of the (axis1, axis2) planes. */
+  trace(offset?: number, axis1?: number, axis2?: number): NDArray;
+  /** Each element repeated `repeats` times along `axis` (the flattened array by default). */
+  repeat(repeats: number | readonly number[], axis?: number | null): NDArray;
+  /** The indices of the nonzero elements, one int32 array per axis (`np.nonzero`). */
+  nonzero(options?: { size?: number; fillValue?: number }): NDArray[];
+  /** The complex conjugate: the array itself (difftrace has no complex dtype). */
+  conj(): NDArray;
+  /** Same as `conj`. */
+  conjugate(): NDArray;
+  /** The real part: the array itself (difftrace has no complex dtype). */
+  readonly real: NDArray;
+  /** The imaginary part: zeros of the array's shape and dtype. */
+  readonly imag: NDArray;
+  /** The transpose of the last two axes (JAX's `mT`). */
+  readonly mT: NDArray;
+  /** An array with the same values (`np.copy`). */
+  copy(): NDArray;
+  /** The values as nested JS arrays (same as `toArray()`). */
+  tolist(): NestedArray;
+  /** Bytes per element of the dtype (JAX's: float16 2, float32 4, ...). */
+  readonly itemsize: number;
+  /** Bytes of all elements: size × itemsize. */
+  readonly nbytes: number;
+  /** Returns the array: difftrace computes synchronously, so it is always ready. */
+  blockUntilReady(): NDArray;
+}
+
+/**
  * An immutable n-dimensional array of one of the dtypes: `float32` (the default), `float64`,
  * `float16`, `bfloat16`, `int32`, `int16`, `int8`, `uint8`, `uint32` or `bool`.
  *

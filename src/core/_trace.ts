@@ -39,7 +39,8 @@ export abstract class Trace {
 }
 
 export abstract class Tracer extends NDArray {
-  abstract readonly trace: Trace;
+  /** The trace this tracer belongs to (`_trace`, so that `x.trace()` is NumPy's trace). */
+  abstract readonly _trace: Trace;
   abstract readonly aval: Aval;
   get shape(): readonly number[] {
     return this.aval.shape;
@@ -49,7 +50,7 @@ export abstract class Tracer extends NDArray {
   }
   /** `Traced<float32[3]> in jit`: a tracer has a type, not (always) a value. */
   override toString(): string {
-    return `Traced<${fmtAval(this.aval)}> in ${this.trace.main.name}`;
+    return `Traced<${fmtAval(this.aval)}> in ${this._trace.main.name}`;
   }
   /**
    * A number when the value is known while tracing (`grad`, `jvp`), for `if (x > 0)`;
@@ -63,16 +64,16 @@ export abstract class Tracer extends NDArray {
     } catch {
       throw new TypeError(
         `${this.toString()}: a traced array has no concrete value inside ` +
-          `${this.trace.main.name}(), so it cannot become a JS number (hint "${hint}") or ` +
+          `${this._trace.main.name}(), so it cannot become a JS number (hint "${hint}") or ` +
           `steer an if/else. Compute both branches and select with np.where(cond, a, b) (as ` +
-          `lax.cond / jnp.where in JAX), or move the test outside ${this.trace.main.name}().`,
+          `lax.cond / jnp.where in JAX), or move the test outside ${this._trace.main.name}().`,
       );
     }
     return value[Symbol.toPrimitive](hint);
   }
   /** Checks that this tracer's transform is still running. */
   assertAlive(): void {
-    const main = this.trace.main;
+    const main = this._trace.main;
     if (!main.alive) {
       throw new Error(
         `A traced array (${
@@ -129,7 +130,7 @@ function findTopTrace(args: readonly NDArray[]): Trace | null {
   for (const a of args) {
     if (a instanceof Tracer) {
       a.assertAlive();
-      if (top === null || a.trace.main.level > top.main.level) top = a.trace;
+      if (top === null || a._trace.main.level > top.main.level) top = a._trace;
     }
   }
   return top;
@@ -139,10 +140,10 @@ function findTopTrace(args: readonly NDArray[]): Trace | null {
 export function fullRaise(trace: Trace, x: NDArray): Tracer {
   if (!(x instanceof Tracer)) return trace.pure(x);
   x.assertAlive();
-  if (x.trace.main === trace.main) return x;
-  if (x.trace.main.level < trace.main.level) return trace.lift(x);
+  if (x._trace.main === trace.main) return x;
+  if (x._trace.main.level < trace.main.level) return trace.lift(x);
   throw new Error(
-    `internal: a tracer of ${x.trace.main.name}() (level ${x.trace.main.level}) reached ` +
+    `internal: a tracer of ${x._trace.main.name}() (level ${x._trace.main.level}) reached ` +
       `${trace.main.name}() (level ${trace.main.level}).`,
   );
 }

@@ -49,7 +49,7 @@ export type VmapRule<P extends Primitive> = VmapFn<PrimitiveParams[P]>;
 
 export class BatchTracer extends Tracer {
   readonly aval: Aval;
-  constructor(readonly trace: BatchTrace, readonly val: NDArray, readonly bdim: Dim) {
+  constructor(readonly _trace: BatchTrace, readonly val: NDArray, readonly bdim: Dim) {
     super();
     this.aval = bdim === null
       ? avalOf(val)
@@ -60,7 +60,7 @@ export class BatchTracer extends Tracer {
     // a value shared by every example is well defined
     if (this.bdim === null) return this.val._value();
     throw new TypeError(
-      `Cannot read the value of a batched array inside vmap(): it holds ${this.trace.axisSize} ` +
+      `Cannot read the value of a batched array inside vmap(): it holds ${this._trace.axisSize} ` +
         `different values (one ${fmtAval(this.aval)} per example), so a branch or loop on its ` +
         `contents (if, a ternary, item(), toArray()) cannot be mapped over the batch. Express the ` +
         `choice with np.where, or read the values after vmap returns.`,

@@ -24,7 +24,7 @@ export type JvpRule<P extends Primitive> = JvpFn<PrimitiveParams[P]>;
 
 export class JVPTracer extends Tracer {
   readonly aval: Aval;
-  constructor(readonly trace: JVPTrace, readonly primal: NDArray, readonly tangent: T) {
+  constructor(readonly _trace: JVPTrace, readonly primal: NDArray, readonly tangent: T) {
     super();
     this.aval = avalOf(primal);
   }

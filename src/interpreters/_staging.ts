@@ -14,14 +14,14 @@ import { type Eqn, Jaxpr, type Primitive, type PrimitiveParams, Var } from "../c
 import { shapeRules } from "./_shape_rules.ts";
 
 export class StagingTracer extends Tracer {
-  constructor(readonly trace: StagingTrace, readonly aval: Aval, readonly variable: Var) {
+  constructor(readonly _trace: StagingTrace, readonly aval: Aval, readonly variable: Var) {
     super();
   }
   _value(): ArrayValue {
     this.assertAlive();
     throw new TypeError(
       `Cannot read the value of a traced array (${fmtAval(this.aval)}) inside ` +
-        `${this.trace.main.name}(): while tracing, arrays stand for every possible value, so a ` +
+        `${this._trace.main.name}(): while tracing, arrays stand for every possible value, so a ` +
         `branch or loop on their contents (if, a ternary, item(), toArray()) cannot be recorded. ` +
         `Pass the value as a static argument with jit(f, { staticArgnums: [i] }), or express the ` +
         `choice with np.where.`,

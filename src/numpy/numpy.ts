@@ -36,6 +36,7 @@ import * as linalg from "./linalg.ts";
 import * as reduceOps from "./_reduce.ts";
 import * as indexOps from "./_indexing.ts";
 import { astype, clip, round } from "./_elementwise.ts";
+import "./_array_methods.ts";
 import {
   type ArrayLike,
   ArrayValue,

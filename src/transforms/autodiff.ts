@@ -76,7 +76,7 @@ function linearizeFlat(
       const aux = r.aux === undefined
         ? undefined
         : mapLeaves(r.aux, (leaf) =>
-          leaf instanceof JVPTracer && leaf.trace === jvp ? leaf.primal : leaf);
+          leaf instanceof JVPTracer && leaf._trace === jvp ? leaf.primal : leaf);
       return {
         outs: tracers.map((t) => t.primal),
         tangentsOut: tracers.map((t) => t.tangent ?? lax.zerosLike(t.aval)),
