@@ -46,6 +46,16 @@ describe("x.at() against JAX", () => {
   it("x.at().set() lets the last repeated index win, as NumPy", () => {
     assert.deepEqual(np.zeros([3]).at(int([1, 1])).set(np.array([5, 6])).toArray(), [0, 6, 0]);
   });
+  it("x.at().set() and .max() take 300,000 indices (no argument spread)", () => {
+    const n = 300000;
+    const idx = np.array(Int32Array.from({ length: n }, (_, i) => (i * 7) % n));
+    const set = np.zeros([n]).at(idx).set(np.arange(n).astype("float32")).toTypedArray();
+    assert.equal(set[7], 1);
+    assert.equal(set[(7 * (n - 1)) % n], n - 1);
+    const twice = np.array(Int32Array.from({ length: n }, (_, i) => i % 1000));
+    const max = np.zeros([1000]).at(twice).max(np.arange(n).astype("float32")).toTypedArray();
+    assert.equal(max[999], n - 1);
+  });
   it("x.at().set() and .add() work with indices batched by vmap", () => {
     const f = (x: NDArray, i: NDArray) => x.at(i).set(1).add(x.at(i).add(2));
     const xs = np.zeros([2, 4]), is = int([1, 3]);

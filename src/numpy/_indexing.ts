@@ -411,7 +411,8 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
       seen.set(p, r + 1);
       return r;
     });
-    const count = Math.max(0, ...seen.values());
+    let count = 0; // (a loop: spreading every target's count overflows the call stack)
+    for (const c of seen.values()) if (c > count) count = c;
     return Array.from({ length: count }, (_, r) => {
       const keep = new Uint8Array(flat.size), target = new Uint8Array(n);
       rank.forEach((k, j) => {
@@ -444,8 +445,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
     add: (v) => done(lax.add(xf, scatter(values("add", v)))),
     set: (v) => {
       const u = values("set", v);
-      const rs = rounds();
-      if (rs) {
+      if (flat instanceof ArrayValue) {
         // the last occurrence of each target wins
         const last = new Uint8Array(flat.size);
         const lastAt = new Map<number, number>();
