@@ -163,6 +163,8 @@ describe("io.exportOnnx checked by ONNX Runtime", () => {
         np.argmax(x, { axis: 1 }),
         np.argmin(x, { axis: 0 }),
         x.mean(),
+        np.cumsum(x, 1),
+        np.cumsum(x, 0, { reverse: true }),
       ],
       structure: [
         x.reshape([4, 2]),

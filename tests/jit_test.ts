@@ -102,6 +102,7 @@ const CASES: [string, Fn, NDArray[]][] = [
     return q.matmul(r).add(u.mul(s.expandDims(0)).matmul(vh)).add(np.linalg.pinv(a).T);
   }, [f32([3, 3], 44)]],
   ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
+  ["cumsum", (x) => np.cumsum(x, 1).add(np.cumsum(x, 2, { reverse: true })), [a234]],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
   ["mul", (x, y) => np.mul(x, y), [x23, y23]],

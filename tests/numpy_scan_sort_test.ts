@@ -127,6 +127,41 @@ describe("np.sort and np.argsort", () => {
   });
 });
 
+describe("np.cumsum (a primitive with an O(n) kernel)", () => {
+  it("np.cumsum() of float32 rounds each running sum once from float64", () => {
+    const n = 100000;
+    const xs = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 1e-3);
+    const got = np.cumsum(np.array(xs)).toTypedArray();
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      acc += xs[i];
+      assert.equal(got[i], Math.fround(acc), `element ${i}`);
+    }
+  });
+  it("np.cumsum() of integers wraps as the dtype does, in both directions", () => {
+    const big = np.array([2147483647, 1, 1], { dtype: "int32" });
+    assert.deepEqual(np.cumsum(big).toArray(), [2147483647, -2147483648, -2147483647]);
+    const u = np.array([4294967295, 2], { dtype: "uint32" });
+    assert.deepEqual(np.cumsum(u).toArray(), [4294967295, 1]);
+    const i8 = np.array([100, 100, -50], { dtype: "int8" });
+    assert.deepEqual(np.cumsum(i8, 0, { reverse: true }).toArray(), [-106, 50, -50]);
+    assert.deepEqual(np.cumsum(np.array([true, false, true])).toArray(), [1, 1, 2]);
+  });
+  it("np.cumsum() is linear: its VJP is the reverse running sum, checked by finite differences", () => {
+    const x = randomArray([3, 4, 5], { seed: 21, dtype: "float64" });
+    for (const axis of [0, 1, 2]) {
+      for (const reverse of [false, true]) {
+        checkGrads((v: NDArray) => np.cumsum(v, axis, { reverse }).mul(v.sin()), [x], { order: 2 });
+      }
+    }
+    const g = grad((v: NDArray) => np.cumsum(v).mul(np.arange(4).astype("float64")).sum())(
+      np.zeros([4], { dtype: "float64" }),
+    );
+    assert.deepEqual(g.toArray(), [6, 6, 5, 3]);
+    assert.throws(() => np.cumsum(x, 0, { reverse: 1 as unknown as boolean }), /reverse must be/);
+  });
+});
+
 describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)", () => {
   const differentiable: [string, F][] = [
     ["scan.cumsum", (a) => np.cumsum(a, 1)],

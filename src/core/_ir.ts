@@ -136,6 +136,8 @@ export interface PrimitiveParams {
   reduce_min: { axes: number[] };
   /** product over axes */
   reduce_prod: { axes: number[] };
+  /** Running sums along an axis (from its end when `reverse`); shape and dtype kept. */
+  cumsum: { axis: number; reverse: boolean };
   /** index of the maximum along an axis (int32) */
   argmax: { axis: number };
   /** index of the minimum along an axis (int32) */

@@ -31,6 +31,9 @@ export const transpose = (x: NDArray, perm: readonly number[]): NDArray =>
 export const broadcast = (x: NDArray, shape: readonly number[]): NDArray =>
   sameShape(x.shape, shape) ? x : bind1("broadcast", [x], { shape: [...shape] });
 export const matmul = (a: NDArray, b: NDArray): NDArray => bind1("matmul", [a, b], {});
+/** Running sums along `axis`, from its end when `reverse`. */
+export const cumsum = (x: NDArray, axis: number, reverse: boolean): NDArray =>
+  bind1("cumsum", [x], { axis, reverse });
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

@@ -274,6 +274,10 @@ const structural = {
   reduce_prod: reduction("reduce_prod"),
   argmax: argReduction("argmax"),
   argmin: argReduction("argmin"),
+  cumsum: ([x], [d], { axis, reverse }) => [
+    [bind1("cumsum", [x], { axis: shiftAxis(axis, d!), reverse })],
+    [d],
+  ],
   // sorting each example's lane: the batch axis stays where it is, the sorted axis shifts
   argsort: ([x], [d], { axis, descending }) => [
     [bind1("argsort", [x], { axis: shiftAxis(axis, d!), descending })],

@@ -351,6 +351,28 @@ export const structuralEvalRules = {
     }
     return [new ArrayValue(out, shape, u.dtype)];
   },
+  // running sums along the axis, one lane at a time: floats accumulate in float64 and
+  // round once per output (as the rest of difftrace's float32 sums); integers wrap as
+  // their dtype does (int32 arithmetic, then the store's own wrap for 8 and 16 bits)
+  cumsum: ([x], { axis, reverse }) => {
+    const n = x.shape[axis];
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const d = x[DATA], out = allocate(x.dtype, x.size);
+    const wrap = d instanceof Float32Array || d instanceof Float64Array
+      ? (v: number) => v
+      : d instanceof Uint32Array
+      ? (v: number) => v >>> 0
+      : (v: number) => v | 0;
+    const first = reverse ? n - 1 : 0, step = reverse ? -inner : inner;
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0; k < inner; k++) {
+        let at = o * n * inner + k + first * inner, acc = 0;
+        for (let i = 0; i < n; i++, at += step) out[at] = acc = wrap(acc + d[at]);
+      }
+    }
+    return [new ArrayValue(out, x.shape, x.dtype)];
+  },
   argsort: ([x], { axis, descending }) => {
     const n = x.shape[axis];
     const inner = sizeOf(x.shape.slice(axis + 1));

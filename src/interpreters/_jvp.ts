@@ -295,6 +295,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   stop_gradient: zeroTangent("stop_gradient"),
   // d Σx = Σ dx
   reduce_sum: linear("reduce_sum"),
+  cumsum: linear("cumsum"),
   reduce_max: reduceExtremum("reduce_max"),
   reduce_min: reduceExtremum("reduce_min"),
   // d Πx = Σ_i (Π_{j≠i} x_j) dx_i, with Π_{j≠i} x_j = (Π_{j<i} x_j)(Π_{j>i} x_j) built from

@@ -77,6 +77,12 @@ const structural = {
   reduce_prod: reduce,
   argmax: argReduce,
   argmin: argReduce,
+  cumsum: ([x], { axis }) => {
+    if (!(axis >= 0 && axis < x.shape.length)) {
+      throw new RangeError(`cumsum: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);
+    }
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
   argsort: ([x], { axis }) => {
     if (!(axis >= 0 && axis < x.shape.length)) {
       throw new RangeError(`argsort: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);

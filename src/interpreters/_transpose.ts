@@ -76,6 +76,8 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   convert: unaryLinear((ct, aval) => lax.convert(ct, aval.dtype)),
   // Σᵀ broadcasts back over the reduced axes
   reduce_sum: unaryLinear((ct, aval, { axes }) => lax.unreduce(ct, aval.shape, axes)),
+  // y_i = Σ_{j ≤ i} x_j, so x̄_j = Σ_{i ≥ j} ȳ_i: the running sum from the other end
+  cumsum: unaryLinear((ct, _aval, { axis, reverse }) => lax.cumsum(ct, axis, !reverse)),
   // (AB)ᵀ: Ā = C̄ Bᵀ, B̄ = Aᵀ C̄ (transposing the two minor axes)
   matmul: (ct, [a, b]) => {
     const swap = (x: NDArray) => {

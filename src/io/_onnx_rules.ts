@@ -245,6 +245,10 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   reduce_prod: reduce("ReduceProd", 18),
   argmax: argReduce("ArgMax"),
   argmin: argReduce("ArgMin"),
+  cumsum: ({ e, x, params }) =>
+    e.node("CumSum", [x[0], e.scalar(params.axis, "int32")], {
+      reverse: { i: params.reverse ? 1 : 0 },
+    }),
   argsort: { unsupported: "ONNX TopK does not promise a stable order for ties" },
   cholesky: { unsupported: "ONNX has no Cholesky factorisation" },
   triangular_solve: { unsupported: "ONNX has no triangular solve" },

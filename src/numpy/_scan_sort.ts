@@ -120,13 +120,17 @@ export interface ScanOptions {
 
 type Op = (a: NDArray, b: NDArray) => NDArray;
 
-/**
- * An inclusive scan by doubling (Hillis–Steele): after the step with shift s, y[i] combines
- * x[i − 2s + 1 .. i]; log2(n) steps of slice, op and concatenate, so the scan's derivative,
- * batching and compilation come from those primitives' rules. `op` must be associative.
- */
-function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOptions, f: Op): NDArray {
+/** A scan's operand: flattened for a null axis, at least 1-D, in the accumulation dtype. */
+function scanOperand(
+  op: string,
+  x: ArrayLike,
+  axis: number | null,
+  options: ScanOptions,
+): [NDArray, number] {
   checkOptions(`np.${op}`, options, ["reverse", "dtype"]);
+  if (options.reverse !== undefined && typeof options.reverse !== "boolean") {
+    throw new TypeError(`np.${op}: reverse must be true or false, got ${show(options.reverse)}.`);
+  }
   let a = asArrayValue(`np.${op}`, x);
   if (axis === null) {
     a = lax.reshape(a, [a.size]);
@@ -136,6 +140,17 @@ function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOption
   const ax = normalizeAxis(`np.${op}`, axis, a.ndim);
   if (options.dtype !== undefined) a = lax.convert(a, dtypeArg(`np.${op}`, options.dtype));
   else if (a.dtype === "bool") a = lax.convert(a, "int32");
+  return [a, ax];
+}
+
+/**
+ * An inclusive scan by doubling (Hillis–Steele): after the step with shift s, y[i] combines
+ * x[i − 2s + 1 .. i]; log2(n) steps of slice, op and concatenate, so the scan's derivative,
+ * batching and compilation come from those primitives' rules. `op` must be associative.
+ * (cumsum has a primitive of its own, linear, with an O(n) kernel.)
+ */
+function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOptions, f: Op): NDArray {
+  const [a, ax] = scanOperand(op, x, axis, options);
   const n = a.shape[ax];
   const part = (v: NDArray, lo: number, hi: number) =>
     bind1("slice", [v], {
@@ -178,7 +193,8 @@ export function cumsum(
   axis: number | null = null,
   options: ScanOptions = {},
 ): NDArray {
-  return scan("cumsum", x, axis, options, lax.add);
+  const [a, ax] = scanOperand("cumsum", x, axis, options);
+  return lax.cumsum(a, ax, options.reverse ?? false);
 }
 
 /**
