@@ -252,3 +252,41 @@ describe("jvp, linearize and vjp", () => {
     checkGrads(net, [p, randomArray([5, 3], { seed: 5 })], { order: 2 });
   });
 });
+
+describe("max and min gradients", () => {
+  // Expected values from JAX 0.10.2: jax.grad(jnp.maximum, argnums=(0, 1)) and jnp.minimum,
+  // and jax.grad(jnp.max) / jax.grad(jnp.min) on float32 inputs.
+  const N = NaN;
+  it("grad() of np.maximum and np.minimum gives 0 to both operands where either is NaN", () => {
+    const cases: [number, number, number[], number[]][] = [
+      // x, y, [d/dx, d/dy] of maximum, [d/dx, d/dy] of minimum
+      [1, N, [0, 0], [0, 0]],
+      [N, 1, [0, 0], [0, 0]],
+      [N, N, [0, 0], [0, 0]],
+      [2, 2, [0.5, 0.5], [0.5, 0.5]],
+      [1, 2, [0, 1], [1, 0]],
+      [3, 2, [1, 0], [0, 1]],
+    ];
+    for (const [x, y, gMax, gMin] of cases) {
+      for (const [f, want] of [[np.maximum, gMax], [np.minimum, gMin]] as const) {
+        const g = grad((a: NDArray, b: NDArray) => f(a, b), { argnums: [0, 1] })(
+          np.array(x),
+          np.array(y),
+        );
+        assert.deepEqual(g.map(num), want, `${f.name}(${x}, ${y})`);
+      }
+    }
+    // the JVP agrees: a NaN operand gets no tangent (JAX: jvp(maximum, (1., nan), (1., 0.))[1] == 0)
+    const [, t] = jvp((a: NDArray) => np.maximum(a, np.array(N)), [np.array(1)], [np.array(1)]);
+    assert.equal(num(t), 0);
+  });
+
+  it("grad() of np.max and np.min splits ties evenly and is NaN throughout when a NaN is present", () => {
+    const g = (f: (x: NDArray) => NDArray, x: number[]) => grad(f)(np.array(x)).toArray();
+    assert.deepEqual(g((x) => np.max(x), [1, N, 2]), [N, N, N]);
+    assert.deepEqual(g((x) => np.min(x), [N, N, 1]), [N, N, N]);
+    assert.deepEqual(g((x) => np.max(x), [2, 2, 1]), [0.5, 0.5, 0]);
+    assert.deepEqual(g((x) => np.min(x), [2, 2, 1]), [0, 0, 1]);
+    assertAllClose(g((x) => np.max(x), [1, 2, 2, 2]), [0, 1 / 3, 1 / 3, 1 / 3]);
+  });
+});

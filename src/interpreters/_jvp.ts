@@ -83,16 +83,19 @@ const zeroTangent = <P extends Primitive>(prim: P): JvpRule<P> => (primals, _t, 
   return [outs, outs.map(() => null)];
 };
 
-/** d max(x, y) = dx where x > y, dy where y > x, and their mean at ties (as JAX). */
+/** d max(x, y) = dx where x > y, dy where y > x, their mean at ties, 0 where x or y is NaN (as JAX). */
 const minMax = <P extends "max" | "min">(prim: P): JvpRule<P> => ([x, y], [tx, ty]) => {
   const out = lax.binary(prim, x, y);
   const a = instantiate(tx, x), b = instantiate(ty, y);
   const pick = prim === "max" ? "gt" : "lt";
+  // a tie (x == y) splits the tangent evenly; a NaN on either side compares false everywhere,
+  // so its tangent is 0, as in JAX (whose max/min JVP tests x == max(x, y), false for NaN)
   const half = lax.scale(lax.add(a, b), 0.5);
+  const tie = lax.select(lax.binary("eq", x, y), half, lax.zerosLike(avalOf(half)));
   const t = lax.select(
     lax.binary(pick, x, y),
     a,
-    lax.select(lax.binary(pick, y, x), b, half),
+    lax.select(lax.binary(pick, y, x), b, tie),
   );
   return [[out], [t]];
 };
