@@ -315,6 +315,26 @@ describe("vmap axes and structure", () => {
     );
     assertAllClose(outer(z, w), ref);
   });
+
+  it("vmap() with axisSize broadcasts when no input is mapped, as JAX's axis_size", () => {
+    // Expected values from JAX 0.10.2:
+    //   jax.vmap(lambda x: x * 2, in_axes=None, axis_size=3)(jnp.float32(1.5)) == [3., 3., 3.]
+    //   jax.vmap(lambda: jnp.float32(1.), axis_size=2)() == [1., 1.]
+    //   jax.vmap(lambda x: x * 2, in_axes=None, axis_size=0)(1.5).shape == (0,)
+    //   jax.vmap(lambda x: x * 2, axis_size=2)(jnp.ones(2)) == [2., 2.]
+    const twice = (x: NDArray) => x.mul(2);
+    assert.deepEqual(vmap(twice, { inAxes: null, axisSize: 3 })(np.array(1.5)).toArray(), [
+      3,
+      3,
+      3,
+    ]);
+    assert.deepEqual(vmap(() => np.array(1), { axisSize: 2 })().toArray(), [1, 1]);
+    assert.deepEqual(vmap(twice, { inAxes: null, axisSize: 0 })(np.array(1.5)).shape, [0]);
+    assert.deepEqual(vmap(twice, { axisSize: 2 })(np.ones([2])).toArray(), [2, 2]);
+    // outAxes places the broadcast batch axis like any other
+    const col = vmap(twice, { inAxes: null, outAxes: 1, axisSize: 2 })(np.array([1, 2, 3]));
+    assert.deepEqual(col.toArray(), [[2, 2], [4, 4], [6, 6]]);
+  });
 });
 
 describe("vmap with differentiation", () => {
@@ -423,6 +443,25 @@ describe("vmap errors", () => {
     assert.throws(() => vmap(f, { inAxes: [[0], 0] })(...args), /list of 1/);
     assert.throws(() => vmap(f, { inAxes: [null, null] })(...args), /no input is mapped/);
     assert.throws(() => vmap((x: string) => np.array(x.length))("abc"), /not an array/);
+  });
+
+  it("vmap() checks axisSize: a non-negative integer that agrees with the mapped inputs", () => {
+    const twice = (x: NDArray) => x.mul(2);
+    // JAX raises "vmap got inconsistent sizes for array axes to be mapped" for axis_size=3 with
+    // a mapped axis of size 2, and a TypeError for axis_size -1 or 2.5
+    assert.throws(
+      () => vmap(twice, { axisSize: 3 })(np.zeros([2])),
+      /vmap: mapped inputs must agree .* size 3 for the axisSize option and size 2/,
+    );
+    assert.throws(() => vmap(twice, { inAxes: null, axisSize: -1 }), RangeError);
+    assert.throws(
+      () => vmap(twice, { inAxes: null, axisSize: 2.5 }),
+      /vmap: axisSize must be an integer/,
+    );
+    assert.throws(
+      () => vmap(twice, { inAxes: null, axisSize: "2" as unknown as number }),
+      TypeError,
+    );
   });
 
   it("vmap() refuses to read the value of a batched array inside the mapped function", () => {

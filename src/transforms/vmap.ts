@@ -12,7 +12,7 @@ import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
 import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 import { axesOfLeaves, type AxisSpec, describe } from "../core/_axes.ts";
-import { checkOptions } from "../core/_validate.ts";
+import { checkInt, checkOptions } from "../core/_validate.ts";
 import { checkFunction } from "../core/_args.ts";
 
 export type { AxisSpec };
@@ -27,6 +27,12 @@ export interface VmapOptions {
   inAxes?: AxisSpec;
   /** Where the batch axis goes in the outputs (a number, or a prefix of the output tree). 0 by default. */
   outAxes?: AxisSpec;
+  /**
+   * The batch size (JAX's `axis_size`): a non-negative integer. Needed when no input
+   * is mapped (every `inAxes` entry `null`, or no arguments); otherwise it must equal
+   * the mapped inputs' size. Taken from the mapped inputs by default.
+   */
+  axisSize?: number;
 }
 
 function checkAxis(option: string, what: string, axis: number, rank: number): number {
@@ -56,6 +62,7 @@ function checkAxis(option: string, what: string, axis: number, rank: number): nu
  * @param options `inAxes` (default 0): the mapped axis of each input, `null` for
  *   inputs shared by all examples; `outAxes` (default 0): where the batch axis
  *   goes in each output. Both accept a number, `null`, or a pytree prefix.
+ *   `axisSize`: the batch size, needed when no input is mapped.
  * @returns The batched function.
  *
  * @example
@@ -70,13 +77,25 @@ function checkAxis(option: string, what: string, axis: number, rank: number): nu
  * const out = vmap(dot, { inAxes: [0, null] })(rows, w);
  * assert.deepEqual(out.toArray(), [21, 43, 65]);
  * ```
+ *
+ * @example With no mapped input, `axisSize` gives the batch size
+ * ```ts
+ * import { np, vmap } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const scaled = vmap((x: np.NDArray) => x.mul(2), { inAxes: null, axisSize: 3 });
+ * assert.deepEqual(scaled(np.array(1.5)).toArray(), [3, 3, 3]);
+ * ```
  */
 export function vmap<A extends readonly unknown[], R>(
   f: (...args: A) => R,
   options: VmapOptions = {},
 ): (...args: LiftArgs<A>) => R {
   checkFunction("vmap", f);
-  checkOptions("vmap", options, ["inAxes", "outAxes"]);
+  checkOptions("vmap", options, ["inAxes", "outAxes", "axisSize"]);
+  const axisSize = options.axisSize === undefined
+    ? undefined
+    : checkInt("vmap", "axisSize", options.axisSize, 0);
   // null is a meaningful axis (unmapped), so only undefined takes the default
   const inAxes = options.inAxes === undefined ? 0 : options.inAxes;
   const outAxes = options.outAxes === undefined ? 0 : options.outAxes;
@@ -92,8 +111,8 @@ export function vmap<A extends readonly unknown[], R>(
     }
     const [leaves, inDef] = flatten(args);
     const dims = axesOfLeaves("vmap", "inAxes", inAxes, args, "");
-    let size: number | undefined;
-    let sizeFrom = "";
+    let size: number | undefined = axisSize;
+    let sizeFrom = axisSize === undefined ? "" : "the axisSize option";
     const normalized = leaves.map((leaf, i) => {
       const d = dims[i];
       if (d === null) return null;
@@ -119,7 +138,7 @@ export function vmap<A extends readonly unknown[], R>(
     if (size === undefined) {
       throw new TypeError(
         `vmap: no input is mapped (inAxes is null for every array), so the batch size is ` +
-          `unknown. Map at least one array argument.`,
+          `unknown. Map at least one array argument, or give the batch size as the axisSize option.`,
       );
     }
     let outDef: TreeDef | undefined;
