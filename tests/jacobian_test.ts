@@ -136,3 +136,57 @@ describe("hessian", () => {
     assertAllClose(hyy, np.outer(x, x).mul(2));
   });
 });
+
+describe("hasAux in jacfwd, jacrev and hessian", () => {
+  // Expected values from JAX 0.10.2, with f = lambda x: (x**2, {"s": x.sum(), "n": 3}) at
+  // x = [1., 2.]: jax.jacfwd(f, has_aux=True)(x) and jax.jacrev(f, has_aux=True)(x) are both
+  // ([[2., 0.], [0., 4.]], {"n": 3, "s": 3.}); jax.hessian(lambda x: ((x**3).sum(), x.sum()),
+  // has_aux=True)(x) is ([[6., 0.], [0., 12.]], 3.); and jax.jacrev(lambda x, y: (x * y, y),
+  // argnums=(0, 1), has_aux=True)(x, 3.) is (([[3., 0.], [0., 3.]], [1., 2.]), 3.).
+  const f = (x: NDArray) => [x.square(), { s: x.sum(), n: 3 }] as const;
+  const x = np.array([1, 2]);
+
+  it("jacfwd() and jacrev() with hasAux return [jacobian, aux], aux undifferentiated", () => {
+    for (const jac of [jacfwd, jacrev]) {
+      const [j, aux] = jac(f, { hasAux: true })(x);
+      assert.deepEqual(j.toArray(), [[2, 0], [0, 4]], jac.name);
+      assert.equal(aux.n, 3);
+      assert.ok(aux.s instanceof np.NDArray);
+      assert.equal(aux.s.item(), 3);
+    }
+  });
+
+  it("hessian() and jacrev() with argnums and hasAux match JAX", () => {
+    const [h, s] = hessian((v: NDArray) => [v.pow(3).sum(), v.sum()] as const, { hasAux: true })(x);
+    assert.deepEqual(h.toArray(), [[6, 0], [0, 12]]);
+    assert.equal(s.item(), 3);
+    const g = (a: NDArray, b: NDArray) => [a.mul(b), b] as const;
+    const [[ja, jb], aux] = jacrev(g, { argnums: [0, 1], hasAux: true })(x, np.array(3));
+    assert.deepEqual(ja.toArray(), [[3, 0], [0, 3]]);
+    assert.deepEqual(jb.toArray(), [1, 2]);
+    assert.equal(aux.item(), 3);
+  });
+
+  it("jacfwd() with hasAux composes with grad: aux is a plain value at each level", () => {
+    // JAX: grad of v ↦ j.sum() + aux.sum(), (j, aux) = jacfwd(lambda u: (u**2, u), has_aux=True)(v),
+    // is [3., 3.]: 2 from the jacobian diag(2v), 1 from aux, still differentiable by the outer grad
+    let seen: unknown;
+    const outer = grad((v: NDArray) => {
+      const [j, aux] = jacfwd((u: NDArray) => [u.square(), u] as const, { hasAux: true })(v);
+      seen = aux;
+      return j.sum().add(aux.sum());
+    });
+    assert.deepEqual(outer(np.array([1, 2])).toArray(), [3, 3]);
+    assert.ok(seen instanceof np.NDArray);
+  });
+
+  it("jacfwd() and jacrev() with hasAux reject a function that does not return a pair", () => {
+    for (const [jac, name] of [[jacfwd, "jacfwd"], [jacrev, "jacrev"]] as const) {
+      assert.throws(
+        () => jac((v: NDArray) => v.square() as never, { hasAux: true })(x),
+        new RegExp(`${name}: with hasAux the function must return \\[output, aux\\]`),
+      );
+      assert.throws(() => jac(f, { hasAux: 1 as unknown as true }), /hasAux must be true or false/);
+    }
+  });
+});

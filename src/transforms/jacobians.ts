@@ -20,13 +20,16 @@ import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
 import { sizeOf } from "../core/_shape.ts";
 import { bind1 } from "../core/_trace.ts";
 import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
-import { liftArgs } from "../core/_lift.ts";
+import { type LiftArgs, liftArgs } from "../core/_lift.ts";
+import { JVPTracer } from "../interpreters/_jvp.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 
 /** Options of `jacfwd`, `jacrev` and `hessian`. */
-export interface JacobianOptions<N extends Argnums = Argnums> {
+export interface JacobianOptions<N extends Argnums = Argnums, H extends boolean = boolean> {
   /** Positional argument(s) to differentiate with respect to; 0 by default. */
   argnums?: N;
+  /** The function returns `[output, aux]`; `aux` is passed through undifferentiated. */
+  hasAux?: H;
 }
 
 /** The Jacobian's structure: the output tree `R` with each array replaced by the input tree `I`. */
@@ -62,19 +65,42 @@ function sliceAxis(x: NDArray, axis: number, start: number, count: number): NDAr
   });
 }
 
-/** Calls `f` with the differentiated arguments replaced, and flattens its output. */
+/**
+ * Calls `f` with the differentiated arguments replaced, and flattens its output. With
+ * `hasAux`, `f` returns `[output, aux]`: only the output is flattened, and `setAux` gets aux
+ * with the primal of every leaf traced by the differentiating JVP (the one `xs` belong to),
+ * so aux is a plain value, not differentiated (as in `grad`).
+ */
 function flatCall(
+  name: string,
   f: (...args: unknown[]) => unknown,
   args: readonly unknown[],
   nums: readonly number[],
   inDef: TreeDef,
   setOutDef: (d: TreeDef) => void,
+  setAux?: (aux: unknown) => void,
 ): (...xs: NDArray[]) => NDArray[] {
   return (...xs) => {
     const parts = unflatten<unknown[]>(inDef, xs);
     const full = args.slice();
     nums.forEach((n, i) => (full[n] = parts[i]));
-    const [outs, def] = flatten(f(...full));
+    let r = f(...full);
+    if (setAux) {
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new TypeError(
+          `${name}: with hasAux the function must return [output, aux], got ` +
+            `${Array.isArray(r) ? `an array of length ${r.length}` : typeof r}.`,
+        );
+      }
+      const trace = xs.find((x) => x instanceof JVPTracer)?.trace;
+      const [auxLeaves, auxDef] = flatten(r[1]);
+      setAux(unflatten(
+        auxDef,
+        auxLeaves.map((l) => (l instanceof JVPTracer && l.trace === trace ? l.primal : l)),
+      ));
+      r = r[0];
+    }
+    const [outs, def] = flatten(r);
     setOutDef(def);
     return outs;
   };
@@ -138,9 +164,10 @@ function jacobianImpl(
   name: string,
   core: JacobianCore,
   f: (...args: unknown[]) => unknown,
-  argnums: Argnums,
+  options: JacobianOptions | Argnums | undefined,
 ): (...args: unknown[]) => unknown {
   checkFunction(name, f);
+  const { argnums = 0, hasAux = false } = gradOptions(name, options, ["argnums", "hasAux"]);
   return (...given) => {
     const nums = normalizeArgnums(name, argnums, given.length);
     const args = liftArgs(given, (i) => !nums.includes(i));
@@ -149,13 +176,16 @@ function jacobianImpl(
     const [leaves, inDef] = flatten(uniq.map((n) => args[n]));
     const xs = checkDifferentiable(name, leaves, inDef);
     let outDef: TreeDef | undefined;
-    const fFlat = flatCall(f, args, uniq, inDef, (d) => (outDef = d));
+    let aux: unknown;
+    const setAux = hasAux ? (a: unknown) => (aux = a) : undefined;
+    const fFlat = flatCall(name, f, args, uniq, inDef, (d) => (outDef = d), setAux);
     const { blocks } = core(name, fFlat, xs);
     const perOut = blocks.map((row) => {
       const tree = unflatten<unknown[]>(inDef, row);
       return typeof argnums === "number" ? tree[0] : nums.map((n) => tree[uniq.indexOf(n)]);
     });
-    return unflatten(outDef!, perOut);
+    const jac = unflatten(outDef!, perOut);
+    return hasAux ? [jac, aux] : jac;
   };
 }
 
@@ -169,8 +199,10 @@ function jacobianImpl(
  * @typeParam R The output type of `f` (a pytree of arrays).
  * @typeParam N The `argnums` type.
  * @param f The function to differentiate.
- * @param options `argnums` (default 0): the argument(s) to differentiate with respect to.
- * @returns A function computing the Jacobian at its arguments.
+ * @param options `argnums` (default 0): the argument(s) to differentiate with respect to;
+ *   `hasAux` (default false): `f` returns `[output, aux]`, and the result is `[jacobian, aux]`
+ *   with `aux` passed through undifferentiated (as JAX's `has_aux`).
+ * @returns A function computing the Jacobian at its arguments (and `aux` with `hasAux`).
  *
  * @example
  * ```ts
@@ -181,17 +213,31 @@ function jacobianImpl(
  * const j = jacfwd(f)(np.array([1, 2]));
  * assert.deepEqual(j.toArray(), [[2, 0], [0, 4]]);
  * ```
+ *
+ * @example With `hasAux`, `f` returns `[output, aux]` and the result is `[jacobian, aux]`
+ * ```ts
+ * import { jacfwd, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (x: np.NDArray) => [x.mul(x), x.sum()] as const;
+ * const [j, total] = jacfwd(f, { hasAux: true })(np.array([1, 2]));
+ * assert.deepEqual(j.toArray(), [[2, 0], [0, 4]]);
+ * assert.equal(total.item(), 3); // aux is f's value, not differentiated
+ * ```
  */
+export function jacfwd<A extends readonly unknown[], R, Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [R, Aux],
+  options: JacobianOptions<N, true> & { hasAux: true },
+): (...args: LiftArgs<A>) => [Jacobian<R, GradsOf<A, NoInfer<N>>>, Aux];
 export function jacfwd<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> | N = {},
-): (...args: A) => Jacobian<R, GradsOf<A, N>> {
-  return jacobianImpl(
-    "jacfwd",
-    forwardCore,
-    f as unknown as (...args: unknown[]) => unknown,
-    gradOptions("jacfwd", options, ["argnums"]).argnums ?? 0,
-  ) as unknown as (...args: A) => Jacobian<R, GradsOf<A, N>>;
+  options?: JacobianOptions<N, false> | N,
+): (...args: A) => Jacobian<R, GradsOf<A, N>>;
+export function jacfwd(
+  f: (...args: never[]) => unknown,
+  options: JacobianOptions | Argnums = {},
+): (...args: unknown[]) => unknown {
+  return jacobianImpl("jacfwd", forwardCore, f as (...args: unknown[]) => unknown, options);
 }
 
 /**
@@ -203,8 +249,10 @@ export function jacfwd<A extends readonly unknown[], R, const N extends Argnums 
  * @typeParam R The output type of `f` (a pytree of arrays).
  * @typeParam N The `argnums` type.
  * @param f The function to differentiate.
- * @param options `argnums` (default 0): the argument(s) to differentiate with respect to.
- * @returns A function computing the Jacobian at its arguments.
+ * @param options `argnums` (default 0): the argument(s) to differentiate with respect to;
+ *   `hasAux` (default false): `f` returns `[output, aux]`, and the result is `[jacobian, aux]`
+ *   with `aux` passed through undifferentiated (as JAX's `has_aux`).
+ * @returns A function computing the Jacobian at its arguments (and `aux` with `hasAux`).
  *
  * @example
  * ```ts
@@ -215,17 +263,31 @@ export function jacfwd<A extends readonly unknown[], R, const N extends Argnums 
  * const j = jacrev((x: np.NDArray) => np.matmul(a, x))(np.ones([3]));
  * assert.deepEqual(j.toArray(), a.toArray()); // the Jacobian of x ↦ Ax is A
  * ```
+ *
+ * @example With `hasAux`, `f` returns `[output, aux]` and the result is `[jacobian, aux]`
+ * ```ts
+ * import { jacrev, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (x: np.NDArray) => [x.mul(x), { norm: x.square().sum() }] as const;
+ * const [j, aux] = jacrev(f, { hasAux: true })(np.array([1, 2]));
+ * assert.deepEqual(j.toArray(), [[2, 0], [0, 4]]);
+ * assert.equal(aux.norm.item(), 5);
+ * ```
  */
+export function jacrev<A extends readonly unknown[], R, Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [R, Aux],
+  options: JacobianOptions<N, true> & { hasAux: true },
+): (...args: LiftArgs<A>) => [Jacobian<R, GradsOf<A, NoInfer<N>>>, Aux];
 export function jacrev<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> | N = {},
-): (...args: A) => Jacobian<R, GradsOf<A, N>> {
-  return jacobianImpl(
-    "jacrev",
-    reverseCore,
-    f as unknown as (...args: unknown[]) => unknown,
-    gradOptions("jacrev", options, ["argnums"]).argnums ?? 0,
-  ) as unknown as (...args: A) => Jacobian<R, GradsOf<A, N>>;
+  options?: JacobianOptions<N, false> | N,
+): (...args: A) => Jacobian<R, GradsOf<A, N>>;
+export function jacrev(
+  f: (...args: never[]) => unknown,
+  options: JacobianOptions | Argnums = {},
+): (...args: unknown[]) => unknown {
+  return jacobianImpl("jacrev", reverseCore, f as (...args: unknown[]) => unknown, options);
 }
 
 /**
@@ -236,8 +298,9 @@ export function jacrev<A extends readonly unknown[], R, const N extends Argnums 
  * @typeParam R The output type of `f` (usually a scalar array).
  * @typeParam N The `argnums` type.
  * @param f The function, usually scalar-valued.
- * @param options `argnums` (default 0): the argument(s) to differentiate with respect to.
- * @returns A function computing the Hessian at its arguments.
+ * @param options `argnums` (default 0): the argument(s) to differentiate with respect to;
+ *   `hasAux` (default false): `f` returns `[output, aux]`, and the result is `[hessian, aux]`.
+ * @returns A function computing the Hessian at its arguments (and `aux` with `hasAux`).
  *
  * @example
  * ```ts
@@ -249,12 +312,30 @@ export function jacrev<A extends readonly unknown[], R, const N extends Argnums 
  * assert.deepEqual(h.toArray(), [[6, 0], [0, 12]]);
  * ```
  */
+export function hessian<A extends readonly unknown[], R, Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [R, Aux],
+  options: JacobianOptions<N, true> & { hasAux: true },
+): (...args: LiftArgs<A>) => [
+  Jacobian<Jacobian<R, GradsOf<A, NoInfer<N>>>, GradsOf<A, NoInfer<N>>>,
+  Aux,
+];
 export function hessian<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
-  options: JacobianOptions<N> | N = {},
-): (...args: A) => Jacobian<Jacobian<R, GradsOf<A, N>>, GradsOf<A, N>> {
+  options?: JacobianOptions<N, false> | N,
+): (...args: A) => Jacobian<Jacobian<R, GradsOf<A, N>>, GradsOf<A, N>>;
+export function hessian(
+  f: (...args: never[]) => unknown,
+  options: JacobianOptions | Argnums = {},
+): (...args: unknown[]) => unknown {
   // checked here too, so that a misuse names hessian rather than the jacrev inside it
-  checkFunction("hessian", f);
-  gradOptions("hessian", options, ["argnums"]);
-  return jacfwd(jacrev(f, options), options);
+  const g = f as (...args: unknown[]) => unknown;
+  checkFunction("hessian", g);
+  gradOptions("hessian", options, ["argnums", "hasAux"]);
+  // with hasAux, jacrev passes [jacobian, aux] on and jacfwd takes its aux as plain values
+  return jacobianImpl(
+    "jacfwd",
+    forwardCore,
+    jacobianImpl("jacrev", reverseCore, g, options),
+    options,
+  );
 }
