@@ -125,3 +125,51 @@ describe("np.fft at lengths the fast kernel handles differently (n = 1031 prime,
     }
   });
 });
+
+describe("np.fft of empty axes, as JAX", () => {
+  // Expected shapes from JAX 0.10.2 (float32 in, complex64 / float32 out): jnp.fft.fft/ifft of
+  // zeros(0) → (0,); fft over either axis of zeros((0, 4)) and (3, 0) keeps the shape; fft2,
+  // fftn, ifft2, ifftn of zeros((0, 4)) → (0, 4); rfft/rfftn/rfft2 of zeros((0, 4)) → (0, 3);
+  // irfft of zeros(0) → (0,), of ones(1) → (0,) (default n = 2(m − 1) ≤ 0), of zeros((0, 4)) →
+  // (0, 6), irfftn of zeros((3, 0)) → (3, 0); hfft of zeros(0) → (0,); fft(zeros(0), n=4) and
+  // irfft(zeros(0), n=4) are 4 zeros. JAX raises for rfft/ihfft/rfft2 over a length-0 axis and
+  // for an explicit n = 0 ("Shape should be positive").
+  const z = np.zeros([0]), z04 = np.zeros([0, 4]), z30 = np.zeros([3, 0]);
+  const shapes = ([re, im]: [NDArray, NDArray]) => [re.shape, im.shape];
+
+  it("np.fft.fft(), ifft(), fft2() and fftn() map an empty axis to an empty axis", () => {
+    assert.deepEqual(shapes(np.fft.fft(z)), [[0], [0]]);
+    assert.deepEqual(shapes(np.fft.ifft(z, null, -1, "ortho")), [[0], [0]]);
+    assert.deepEqual(shapes(np.fft.fft(z04, null, 0)), [[0, 4], [0, 4]]);
+    assert.deepEqual(shapes(np.fft.fft(z04)), [[0, 4], [0, 4]]);
+    assert.deepEqual(shapes(np.fft.ifft(z30, null, -1, "forward")), [[3, 0], [3, 0]]);
+    for (const f of [np.fft.fft2, np.fft.fftn, np.fft.ifft2, np.fft.ifftn]) {
+      assert.deepEqual(shapes(f(z04)), [[0, 4], [0, 4]], f.name);
+    }
+    assert.equal(np.fft.fft(z)[0].dtype, "float32");
+    assert.deepEqual(np.fft.fft(z, 4)[0].toArray(), [0, 0, 0, 0]);
+    assert.deepEqual(grad((x: NDArray) => np.fft.fft(x)[0].sum())(z).shape, [0]);
+  });
+
+  it("np.fft.rfft() of an empty batch and irfft()/hfft() of an empty or 1-long axis are empty", () => {
+    for (const f of [np.fft.rfft, np.fft.rfftn, np.fft.rfft2]) {
+      assert.deepEqual(shapes(f(z04)), [[0, 3], [0, 3]], f.name);
+    }
+    assert.deepEqual(np.fft.irfft(z).shape, [0]);
+    assert.deepEqual(np.fft.irfft(np.ones([1])).shape, [0]);
+    assert.deepEqual(np.fft.irfft(z04).shape, [0, 6]);
+    assert.deepEqual(np.fft.irfft2(z04).shape, [0, 6]);
+    assert.deepEqual(np.fft.irfftn(z30).shape, [3, 0]);
+    assert.deepEqual(np.fft.hfft(z).shape, [0]);
+    assert.deepEqual(np.fft.irfft(z, 4).toArray(), [0, 0, 0, 0]);
+  });
+
+  it("np.fft.rfft(), ihfft() and rfft2() over a length-0 axis, and an explicit n = 0, throw", () => {
+    assert.throws(() => np.fft.rfft(z), /np\.fft\.rfft: axis 0 of the input \[0\] has length 0/);
+    assert.throws(() => np.fft.ihfft(z), /np\.fft\.ihfft: .*length 0/);
+    assert.throws(() => np.fft.rfft2(z30), /np\.fft\.rfft2: .*length 0/);
+    assert.throws(() => np.fft.fft(z, 0), /np\.fft\.fft: n must be at least 1/);
+    assert.throws(() => np.fft.irfft(z, 0), /np\.fft\.irfft: n must be at least 1/);
+    assert.throws(() => np.fft.fftn(np.ones([3]), [0]), /np\.fft\.fftn: n must be at least 1/);
+  });
+});

@@ -131,6 +131,8 @@ function dft(
   norm: FftNorm | undefined,
 ): ComplexPair {
   const ax = normalizeAxis(`np.fft.${op}`, axis, re.ndim);
+  // an empty axis transforms to an empty axis, as in JAX (an explicit n must still be ≥ 1)
+  if (n == null && re.shape[ax] === 0) return [re, im];
   const len = n ?? re.shape[ax];
   checkInt(`np.fft.${op}`, "n", len, 1);
   const scale = normScale(op, norm, len, inverse);
@@ -152,6 +154,8 @@ function irfftAxis(
   norm: FftNorm | undefined,
 ): NDArray {
   const ax = normalizeAxis(`np.fft.${op}`, axis, re0.ndim);
+  // the default length 2(m − 1) is ≤ 0 for m ≤ 1: JAX gives an empty axis then
+  if (n == null && re0.shape[ax] <= 1) return cut(re0, ax, 0, 0);
   const len = n ?? 2 * (re0.shape[ax] - 1);
   checkInt(`np.fft.${op}`, "n", len, 1);
   const m = Math.floor(len / 2) + 1;
@@ -264,9 +268,28 @@ export function ifft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNor
  * ```
  */
 export function rfft(x: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
-  const a = real("rfft", x);
-  const ax = normalizeAxis("np.fft.rfft", axis, a.ndim);
-  const [re, im] = dft("rfft", [a, lax.full(a, 0)], n, ax, false, norm);
+  return rfftAxis("rfft", x, n, axis, norm);
+}
+
+/** `rfft` for `op` (rfft, ihfft, rfftn, rfft2), which its errors name. */
+function rfftAxis(
+  op: string,
+  x: ArrayLike,
+  n: number | null | undefined,
+  axis: number,
+  norm: FftNorm | undefined,
+): ComplexPair {
+  const a = real(op, x);
+  const ax = normalizeAxis(`np.fft.${op}`, axis, a.ndim);
+  if (n == null && a.shape[ax] === 0) {
+    // JAX raises here too: a length-0 signal has no n/2 + 1 = 1 non-negative frequency to return
+    throw new RangeError(
+      `np.fft.${op}: axis ${ax} of the input ${fmtShape(a.shape)} has length 0, and a real ` +
+        `FFT of an empty signal is undefined (JAX raises too). Give n ≥ 1 to zero-pad it, or ` +
+        `use np.fft.fft, which maps an empty axis to an empty axis.`,
+    );
+  }
+  const [re, im] = dft(op, [a, lax.full(a, 0)], n, ax, false, norm);
   const m = Math.floor(re.shape[ax] / 2) + 1;
   return [cut(re, ax, 0, m), cut(im, ax, 0, m)];
 }
@@ -330,7 +353,7 @@ export function hfft(x: ComplexLike, n?: number | null, axis = -1, norm?: FftNor
  * ```
  */
 export function ihfft(x: ArrayLike, n?: number | null, axis = -1, norm?: FftNorm): ComplexPair {
-  const [re, im] = rfft(x, n, axis, swapNorm(norm));
+  const [re, im] = rfftAxis("ihfft", x, n, axis, swapNorm(norm));
   return [re, lax.neg(im)];
 }
 
@@ -463,7 +486,7 @@ function realn(
   const [list, lens] = plan(op, a.ndim, s, axes);
   if (list.length === 0) throw new TypeError(`np.fft.${op}: needs at least one axis.`);
   const last = list.length - 1;
-  let out = rfft(a, lens[last], list[last], norm);
+  let out = rfftAxis(op, a, lens[last], list[last], norm);
   for (let i = 0; i < last; i++) out = dft(op, out, lens[i], list[i], false, norm);
   return out;
 }
