@@ -130,6 +130,30 @@ describe("np.linalg identities and errors", () => {
     const r = np.linalg.norm(np.zeros([2, 0]), { ord: Infinity, axis: 1, keepdims: true });
     assert.deepEqual(r.toArray(), [[0], [0]]);
   });
+  it("norm() of no elements: a maximum is 0, a minimum throws naming np.linalg.norm, as JAX", () => {
+    // JAX 0.10.2: jnp.linalg.norm of zeros((3, 0)) with ord 1 or inf, of zeros((0, 3)) with ord
+    // -1 or inf, and of zeros((3, 0)) with ord -inf (the minimum of 3 empty rows' sums) are 0.0;
+    // zeros(0) and zeros((0, 3)) with ord -inf, zeros((0, 3)) with ord -inf and axis 0, and
+    // zeros((3, 0)) with ord -1 raise "zero-size array to reduction operation min".
+    const n = (shape: number[], ord: number, axis?: number) =>
+      np.linalg.norm(np.zeros(shape), { ord, axis }).toArray();
+    for (
+      const [shape, ord] of [[[3, 0], 1], [[3, 0], Infinity], [[0, 3], -1], [[0, 3], Infinity]]
+    ) {
+      assert.equal(n(shape as number[], ord as number), 0, `${shape} ord ${ord}`);
+    }
+    assert.equal(n([3, 0], -Infinity), 0);
+    assert.deepEqual(n([0, 3], -Infinity, 1), []);
+    const empty = /np\.linalg\.norm: ord -?\w+ takes a minimum over an axis of length 0/;
+    assert.throws(
+      () => n([0], -Infinity),
+      (e: Error) => e instanceof RangeError && empty.test(e.message),
+    );
+    assert.throws(() => n([0, 3], -Infinity), empty);
+    assert.throws(() => n([0, 3], -Infinity, 0), empty);
+    assert.throws(() => n([3, 0], -1), empty);
+    assert.throws(() => np.linalg.vectorNorm(np.zeros([0]), { ord: -Infinity }), empty);
+  });
   it("vmap over a batch of matrices equals the batched call", () => {
     const [g] = fixtureArgs("linalg.inv");
     assertAllClose(vmap(np.linalg.inv)(g), np.linalg.inv(g), { rtol: 1e-12 });

@@ -67,7 +67,10 @@ export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
   }
   // max(|x|) of an empty axis is 0 (JAX: initial=0), which the sum gives with the right shape
   if (ord === Infinity) return a.shape[axes[0]] === 0 ? sum(abs, o) : max(abs, o);
-  if (ord === -Infinity) return min(abs, o);
+  if (ord === -Infinity) {
+    if (a.shape[axes[0]] === 0) throw emptyMinimum(a, ord);
+    return min(abs, o);
+  }
   if (ord === 0) return sum(lax.convert(lax.binary("ne", a, lax.full(a, 0)), a.dtype), o);
   if (ord === 1) return sum(abs, o);
   if (typeof ord !== "number" || Number.isNaN(ord)) {
@@ -75,6 +78,15 @@ export function norm(x: ArrayLike, options: NormOptions = {}): NDArray {
   }
   const s = sum(lax.binary("pow", abs, lax.full(abs, ord)), o);
   return lax.binary("pow", s, lax.full(s, 1 / ord));
+}
+
+/** The error for a negative-order norm of no elements, whose minimum is undefined (JAX raises). */
+function emptyMinimum(a: NDArray, ord: number): RangeError {
+  return new RangeError(
+    `np.linalg.norm: ord ${ord} takes a minimum over an axis of length 0 in shape ` +
+      `${fmtShape(a.shape)}, and the minimum of nothing is undefined (JAX raises too). Check ` +
+      `for empty inputs first, or use a non-negative ord.`,
+  );
 }
 
 /** √(Σx²) with a zero (not NaN) gradient at 0: the square root sees 1 there. */
@@ -101,8 +113,13 @@ function matrixNormOf(
     const inner = ord === 1 || ord === -1 ? r : c;
     const outer = inner === r ? c : r;
     const sums = sum(abs, { axis: inner });
-    const pick = ord > 0 ? max : min;
-    return finish(pick(sums, { axis: outer > inner ? outer - 1 : outer }), axes);
+    const o = { axis: outer > inner ? outer - 1 : outer };
+    // over no rows/columns the largest sum is 0 (JAX: initial=0) and the smallest undefined
+    if (a.shape[outer] === 0 && ord < 0) throw emptyMinimum(a, ord);
+    return finish(
+      ord < 0 ? min(sums, o) : a.shape[outer] === 0 ? sum(sums, o) : max(sums, o),
+      axes,
+    );
   }
   if (ord === 2 || ord === -2 || ord === "nuc") {
     // the largest or smallest singular value, or their sum
