@@ -425,6 +425,26 @@ describe("lax.cond and lax.switch", () => {
     assert.throws(() => lax.switch(3, [(x: NDArray) => x], np.ones([1])), RangeError);
     assert.throws(() => lax.switch(np.array(0), [(x: NDArray) => x], np.ones([1])), /int32 scalar/);
   });
+  it("cond() takes a JS number against float32 and refuses it against int32 or float16, as JAX", () => {
+    // A JS number is a float (a Python float in JAX, weakly typed float32). JAX 0.10.2:
+    // lax.cond(True, lambda: 1.0, lambda: jnp.float32(2)) is 1.0 (float32), while against
+    // jnp.int32(2) or jnp.float16(2) it raises "cond branches must have equal output types";
+    // so does int32 against float32 (Python int 1 against float32 too).
+    const p = np.array(true);
+    const r = lax.cond(p, () => 1 as unknown as NDArray, () => np.array(2));
+    assert.equal(r.dtype, "float32");
+    assert.equal(r.item(), 1);
+    for (const dtype of ["int32", "float16"] as const) {
+      assert.throws(
+        () => lax.cond(p, () => 1 as unknown as NDArray, () => np.array(2, { dtype })),
+        /lax\.cond: the branches disagree/,
+      );
+    }
+    assert.throws(
+      () => lax.cond(p, () => np.array(1, { dtype: "int32" }), () => np.array(2)),
+      /lax\.cond: the branches disagree/,
+    );
+  });
 });
 
 describe("lax.whileLoop, lax.foriLoop and lax.map", () => {
@@ -479,6 +499,34 @@ describe("lax.whileLoop, lax.foriLoop and lax.map", () => {
       );
     assert.equal(jit(sumTo)(np.array(5, { dtype: "int32" })).item(), 10);
     assert.equal(lax.foriLoop(5, 2, (_i, v: NDArray) => v.add(1), f64(0)).item(), 0);
+  });
+
+  it("foriLoop() takes bounds of any integer dtype, as JAX; mixed dtypes are a TypeError", () => {
+    // JAX 0.10.2: jax.jit(lambda a, b: lax.fori_loop(a, b, body, 0.))(lo, hi) with lo, hi int16,
+    // int8, uint8, uint32 (or 0 and int16(3)) gives 3.0 and an index of the bounds' dtype;
+    // int16 with int32 raises "lower and upper arguments to fori_loop must have equal types".
+    const count = (i: NDArray, c: NDArray) => c.add(1).add(i.mul(0).astype("float32"));
+    for (const dtype of ["int16", "int8", "uint8", "uint32", "int32"] as const) {
+      const [lo, hi] = [np.array(0, { dtype }), np.array(3, { dtype })];
+      assert.equal(lax.foriLoop(lo, hi, count, np.array(0)).item(), 3, dtype);
+      assert.equal(
+        jit((a: NDArray, b: NDArray) => lax.foriLoop(a, b, count, np.array(0)))(lo, hi).item(),
+        3,
+      );
+      const last = lax.foriLoop(0, hi, (i: NDArray, _c: NDArray) => i, np.array(0, { dtype }));
+      assert.equal(last.dtype, dtype);
+      assert.equal(last.item(), 2);
+    }
+    const i16 = np.array(3, { dtype: "int16" }), i32 = np.array(3, { dtype: "int32" });
+    assert.throws(
+      () => lax.foriLoop(i16, i32, count, np.array(0)),
+      /lax\.foriLoop: lower and upper must have the same dtype, got int16 and int32/,
+    );
+    assert.throws(
+      () => lax.foriLoop(-1, np.array(3, { dtype: "uint8" }), count, np.array(0)),
+      RangeError,
+    );
+    assert.throws(() => lax.foriLoop(0, np.array(3), count, np.array(0)), /integer scalar array/);
   });
 
   it("map() applies f slice by slice, like vmap", () => {

@@ -12,6 +12,7 @@
  */
 import { avalOf, bind, fmtAval } from "../core/_trace.ts";
 import type { Aval } from "../core/_aval.ts";
+import { isInteger } from "../core/_dtype.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
@@ -426,13 +427,14 @@ export function whileLoop<C>(condFn: (carry: C) => NDArray, bodyFn: (carry: C) =
 }
 
 /**
- * `for (i = lower; i < upper; i++) val = bodyFn(i, val)`, with `i` an int32 scalar array.
+ * `for (i = lower; i < upper; i++) val = bodyFn(i, val)`, with `i` an integer scalar array.
  * With number bounds the loop is a `scan` of `upper - lower` steps, so it is
- * reverse-differentiable; with array bounds it is a `whileLoop` (forward mode only).
+ * reverse-differentiable, and `i` is int32; with array bounds it is a `whileLoop` (forward mode
+ * only), and `i` has the bounds' integer dtype (any: int8 … uint32), as with JAX's traced bounds.
  *
  * @typeParam C The carried value (a pytree of arrays).
- * @param lower The first index (a JS integer or an int32 scalar array).
- * @param upper One past the last index.
+ * @param lower The first index (a JS integer or an integer scalar array).
+ * @param upper One past the last index (as `lower`; two arrays must share their dtype).
  * @param bodyFn `(i, val) => val`.
  * @param init The initial value.
  * @returns The final value.
@@ -463,14 +465,20 @@ export function foriLoop<C>(
       }
       return b;
     }
-    if (b instanceof NDArray && b.dtype === "int32" && b.ndim === 0) return b;
+    if (b instanceof NDArray && isInteger(b.dtype) && b.ndim === 0) return b;
     throw new TypeError(
-      `${name}: ${what} must be a JS integer or an int32 scalar array, got ${
+      `${name}: ${what} must be a JS integer or an integer scalar array, got ${
         b instanceof NDArray ? fmtAval(avalOf(b)) : typeof b
       }.`,
     );
   };
   const lo = bound(lower, "lower"), hi = bound(upper, "upper");
+  if (lo instanceof NDArray && hi instanceof NDArray && lo.dtype !== hi.dtype) {
+    throw new TypeError(
+      `${name}: lower and upper must have the same dtype, got ${lo.dtype} and ${hi.dtype} ` +
+        `(JAX raises too). Convert one with .astype(), or pass a JS integer for it.`,
+    );
+  }
   if (typeof lo === "number" && typeof hi === "number") {
     const [[, out]] = scan(
       ([i, v]: [NDArray, C]) =>
@@ -481,12 +489,21 @@ export function foriLoop<C>(
     );
     return out;
   }
-  const int = (b: number | NDArray) => typeof b === "number" ? np.array(b, { dtype: "int32" }) : b;
+  // a JS integer takes the array bound's dtype (a weak type in JAX), if it fits
+  const dtype = (lo instanceof NDArray ? lo : hi as NDArray).dtype;
+  const int = (b: number | NDArray, what: string) => {
+    if (typeof b !== "number") return b;
+    try {
+      return np.array(b, { dtype });
+    } catch {
+      throw new RangeError(`${name}: ${what} ${b} does not fit the other bound's dtype ${dtype}.`);
+    }
+  };
+  const one = np.array(1, { dtype });
   const [, , out] = whileLoop(
     ([i, n]: [NDArray, NDArray, C]) => i.less(n),
-    ([i, n, v]: [NDArray, NDArray, C]) =>
-      [i.add(np.array(1, { dtype: "int32" })), n, bodyFn(i, v)] as [NDArray, NDArray, C],
-    [int(lo), int(hi), init] as [NDArray, NDArray, C],
+    ([i, n, v]: [NDArray, NDArray, C]) => [i.add(one), n, bodyFn(i, v)] as [NDArray, NDArray, C],
+    [int(lo, "lower"), int(hi, "upper"), init] as [NDArray, NDArray, C],
   );
   return out;
 }
