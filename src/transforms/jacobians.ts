@@ -16,7 +16,8 @@ import {
 } from "../core/_args.ts";
 import { allocate, type DType } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { sizeOf } from "../core/_shape.ts";
 import { bind1 } from "../core/_trace.ts";
 import { placeBatchAxis, vmapFlat } from "../interpreters/_batching.ts";
@@ -229,6 +230,15 @@ export function jacfwd<A extends readonly unknown[], R, Aux, const N extends Arg
   f: (...args: A) => readonly [R, Aux],
   options: JacobianOptions<N, true> & { hasAux: true },
 ): (...args: LiftArgs<A>) => [Jacobian<R, GradsOf<A, NoInfer<N>>>, Aux];
+/**
+ * jacfwd without `hasAux`: see the overload above.
+ * @example
+ * ```ts
+ * import { jacfwd, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(jacfwd((x: np.NDArray) => x.mul(x))(np.array([1, 2])).toArray(), [[2, 0], [0, 4]]);
+ * ```
+ */
 export function jacfwd<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
   options?: JacobianOptions<N, false> | N,
@@ -279,6 +289,15 @@ export function jacrev<A extends readonly unknown[], R, Aux, const N extends Arg
   f: (...args: A) => readonly [R, Aux],
   options: JacobianOptions<N, true> & { hasAux: true },
 ): (...args: LiftArgs<A>) => [Jacobian<R, GradsOf<A, NoInfer<N>>>, Aux];
+/**
+ * jacrev without `hasAux`: see the overload above.
+ * @example
+ * ```ts
+ * import { jacrev, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(jacrev((x: np.NDArray) => x.mul(x))(np.array([1, 2])).toArray(), [[2, 0], [0, 4]]);
+ * ```
+ */
 export function jacrev<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
   options?: JacobianOptions<N, false> | N,
@@ -319,6 +338,15 @@ export function hessian<A extends readonly unknown[], R, Aux, const N extends Ar
   Jacobian<Jacobian<R, GradsOf<A, NoInfer<N>>>, GradsOf<A, NoInfer<N>>>,
   Aux,
 ];
+/**
+ * hessian without `hasAux`: see the overload above.
+ * @example
+ * ```ts
+ * import { hessian, np } from "@difftrace/difftrace";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(hessian((x: np.NDArray) => x.pow(3).sum())(np.array([1, 2])).toArray(), [[6, 0], [0, 12]]);
+ * ```
+ */
 export function hessian<A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
   options?: JacobianOptions<N, false> | N,
