@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { io, jit, np, tree } from "../mod.ts";
-import { type ArrayValue, DATA } from "../src/core/_ndarray.ts";
+import { DATA } from "../src/core/_ndarray.ts";
+import type { ArrayValue } from "../src/core/_array_value.ts";
 import { arrayOf, bitsOf, LOADS_AS, SPEC, toPythonTree } from "./fixtures/_io_spec.ts";
 
 const fixture = (name: string) =>

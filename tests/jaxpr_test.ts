@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { grad, jit, makeJaxpr, type NDArray, np } from "../mod.ts";
 import { evalJaxpr } from "../src/core/_trace.ts";
 import { compile } from "../src/jit/_compile.ts";
-import type { ArrayValue } from "../src/core/_ndarray.ts";
+import type { ArrayValue } from "../src/core/_array_value.ts";
 import { assertAllClose, randomArray } from "./_helpers.ts";
 
 const mlp = (p: { w1: NDArray; b1: NDArray; w2: NDArray }, x: NDArray, y: NDArray) =>

@@ -7,7 +7,7 @@ import { evalHooks } from "../src/interpreters/_eval.ts";
 import { evalJaxpr } from "../src/core/_trace.ts";
 import type { Jaxpr } from "../src/core/_ir.ts";
 import { traceToJaxpr } from "../src/interpreters/_staging.ts";
-import type { ArrayValue } from "../src/core/_ndarray.ts";
+import type { ArrayValue } from "../src/core/_array_value.ts";
 
 type Fn = (...args: NDArray[]) => NDArray;
 

@@ -18,7 +18,8 @@
  * (a higher-order primitive such as `jit_call` carries a `Jaxpr`).
  */
 import { type DType, isInteger } from "./_dtype.ts";
-import { ArrayValue, DATA, type NDArray } from "./_ndarray.ts";
+import { DATA, type NDArray } from "./_ndarray.ts";
+import { ArrayValue } from "./_array_value.ts";
 import { type Aval, fmtAval, shortAval } from "./_aval.ts";
 import { type DrawGraph, type DrawNode, renderDot, renderMermaid } from "./_jaxpr_draw.ts";
 

@@ -5,7 +5,8 @@
  */
 import { type Aval, bind1 } from "./_trace.ts";
 import { allocate, type DType } from "./_dtype.ts";
-import { ArrayValue, type NDArray } from "./_ndarray.ts";
+import type { NDArray } from "./_ndarray.ts";
+import { ArrayValue } from "./_array_value.ts";
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "./_primitive_families.ts";
 import { sizeOf } from "./_shape.ts";
 

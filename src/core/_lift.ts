@@ -5,7 +5,8 @@
  * `grad(np.tanh)(2)` and `vmap(f)([1, 2, 3])` work. A list that holds arrays (or is empty)
  * stays a pytree list; booleans and other leaves are left as they are.
  */
-import { ArrayValue, type NDArray } from "./_ndarray.ts";
+import type { NDArray } from "./_ndarray.ts";
+import { ArrayValue } from "./_array_value.ts";
 
 /** A JS number or a nested list of them: what a transform lifts to a float32 array. */
 export type NestedNumbers = number | readonly NestedNumbers[];

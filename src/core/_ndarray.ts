@@ -1,6 +1,6 @@
 /**
  * The array type. `NDArray` is the one public array type: concrete arrays
- * (`ArrayValue`, backed by a contiguous row-major typed array) and tracers (the
+ * (`ArrayValue` in `_array_value.ts`, backed by a contiguous row-major typed array) and tracers (the
  * stand-ins that transforms pass through user code) both extend it, so a user
  * function never knows which it holds.
  *
@@ -11,8 +11,8 @@
  * The chainable methods are thin delegates to the `np` functions; `numpy.ts`
  * installs them with `installMethods` so that this file has no import cycle.
  */
-import { allocate, type DType, roundStorage, storageMatches, type TypedArray } from "./_dtype.ts";
-import { fmtShape, type Shape, sizeOf } from "./_shape.ts";
+import type { DType, TypedArray } from "./_dtype.ts";
+import { fmtShape, sizeOf } from "./_shape.ts";
 import { formatArray, formatHtml, type Printable } from "./_format.ts";
 
 /** A nested JS array of numbers or booleans, as accepted by `np.array` and returned by `toArray()`. */
@@ -194,7 +194,7 @@ export abstract class NDArray {
    * The concrete value behind this array; tracers that have none throw an explanatory error.
    * @ignore
    */
-  abstract _value(): ArrayValue;
+  abstract _value(): ConcreteArray;
 
   /** The number of axes. */
   get ndim(): number {
@@ -234,7 +234,7 @@ export abstract class NDArray {
     }
     return v[DATA][0] !== 0;
   }
-  #single(op: string): ArrayValue {
+  #single(op: string): ConcreteArray {
     const v = this._value();
     if (v.size !== 1) {
       throw new TypeError(
@@ -267,7 +267,7 @@ export abstract class NDArray {
    */
   toString(): string {
     const v = this._value();
-    if (donated.has(v)) return `Array(donated, ${this.dtype}[${this.shape.join(", ")}])`;
+    if (donatedArrays.has(v)) return `Array(donated, ${this.dtype}[${this.shape.join(", ")}])`;
     return formatArray(printable(v));
   }
   /** What `console.log` shows under Deno: the same text as `toString()`. */
@@ -540,7 +540,6 @@ export abstract class NDArray {
   }
 }
 
-/** A concrete array: a contiguous row-major typed array, a shape and a dtype. Never mutated. */
 /**
  * The key of a concrete array's buffer. A module-private symbol rather than a public field, so
  * that code outside difftrace cannot reach (and mutate) an array's storage: arrays are values.
@@ -548,91 +547,24 @@ export abstract class NDArray {
  */
 export const DATA: unique symbol = Symbol("difftrace.data");
 
-// ---- donation: storage that one array alone wraps may be reused for an output ----------
+/** Arrays given up by a donation: their storage access throws (`markDonated`, in `_array_value.ts`). */
+export const donatedArrays: WeakSet<object> = new WeakSet();
 
 /**
- * Buffers that exactly one ArrayValue wraps and that difftrace allocated for it (a compiled
- * program's fresh outputs): when that array is donated (`jit`'s `donateArgnums`), a program
- * may write an output into its buffer. The constructor drops a buffer from the set when a
- * second ArrayValue wraps it, and read-outs copy, so nothing else can observe the reuse.
+ * What `_value()` returns: a concrete array's storage, shape and dtype (`ArrayValue`, in
+ * `_array_value.ts`, is the one implementation).
  */
-const exclusive = new WeakSet<TypedArray>();
-/** Arrays given up by a donation: their storage access throws (see {@link markDonated}). */
-const donated = new WeakSet<ArrayValue>();
-
-/** Records that `v` alone wraps its buffer, which difftrace allocated for it. */
-export function markExclusive(v: ArrayValue): void {
-  exclusive.add(v[DATA]);
-}
-
-/** Whether `v` alone wraps its buffer (so a donation of `v` may reuse it). */
-export function isExclusive(v: ArrayValue): boolean {
-  return exclusive.has(v[DATA]);
-}
-
-/**
- * Invalidates an array donated to a call: its buffer may now hold an output, so every read
- * of it (values, arithmetic, passing it to another call) throws `message` instead of
- * returning what the output wrote there. Its shape and dtype stay readable.
- */
-export function markDonated(v: ArrayValue, message: string): void {
-  if (donated.has(v)) return;
-  // (its buffer's exclusivity now belongs to the output that may have taken it)
-  donated.add(v);
-  const fail = (): never => {
-    throw new TypeError(message);
-  };
-  const trap = { get: fail, set: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail };
-  (v as { [DATA]: TypedArray })[DATA] = new Proxy(
-    new Float32Array(0),
-    trap,
-  ) as unknown as TypedArray;
+export interface ConcreteArray extends NDArray {
+  readonly [DATA]: TypedArray;
 }
 
 /** What the formatter reads of a concrete array. */
-function printable(v: ArrayValue): Printable {
+function printable(v: ConcreteArray): Printable {
   return { data: v[DATA], shape: v.shape, dtype: v.dtype };
 }
 
-export class ArrayValue extends NDArray {
-  readonly [DATA]: TypedArray;
-  readonly #shape: readonly number[];
-  readonly #dtype: DType;
-  constructor(data: TypedArray, shape: Shape, dtype: DType) {
-    super();
-    if (!storageMatches(dtype, data)) {
-      throw new TypeError(
-        `difftrace internal: a ${dtype} array cannot be stored in a ${data.constructor.name}.`,
-      );
-    }
-    // float16/bfloat16: every store rounds to the format (a no-op when the kernel did)
-    this[DATA] = roundStorage(dtype, data);
-    // a second wrapper of a buffer (a reshape shares it) makes it no longer donatable
-    if (exclusive.has(this[DATA])) exclusive.delete(this[DATA]);
-    this.#shape = Object.freeze([...shape]);
-    this.#dtype = dtype;
-  }
-  get shape(): readonly number[] {
-    return this.#shape;
-  }
-  get dtype(): DType {
-    return this.#dtype;
-  }
-  _value(): ArrayValue {
-    return this;
-  }
-  static zeros(shape: Shape, dtype: DType): ArrayValue {
-    return new ArrayValue(allocate(dtype, sizeOf(shape)), shape, dtype);
-  }
-  static scalar(value: number, dtype: DType): ArrayValue {
-    const data = allocate(dtype, 1);
-    data[0] = dtype === "bool" ? (value ? 1 : 0) : value;
-    return new ArrayValue(data, [], dtype);
-  }
-}
-
 /** The number inside a one-element array (bools as 0/1), for `Symbol.toPrimitive`. */
-function toNumber(v: ArrayValue, hint: string): number {
+function toNumber(v: ConcreteArray, hint: string): number {
   if (v.size !== 1) {
     throw new TypeError(
       `An array of shape ${fmtShape(v.shape)} cannot be converted to a JS number (hint ` +

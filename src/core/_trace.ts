@@ -10,7 +10,8 @@
  * using it raises an error that says how it escaped.
  */
 import type { DType } from "./_dtype.ts";
-import { type ArrayValue, NDArray } from "./_ndarray.ts";
+import { NDArray } from "./_ndarray.ts";
+import { type ArrayValue, concreteValue } from "./_array_value.ts";
 import type { Jaxpr, Primitive, PrimitiveParams, Var } from "./_ir.ts";
 import { type Aval, avalOf, fmtAval } from "./_aval.ts";
 
@@ -60,7 +61,7 @@ export abstract class Tracer extends NDArray {
     if (hint === "string") return this.toString();
     let value: ArrayValue;
     try {
-      value = this._value();
+      value = concreteValue(this);
     } catch {
       throw new TypeError(
         `${this.toString()}: a traced array has no concrete value inside ` +

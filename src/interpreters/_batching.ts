@@ -27,7 +27,8 @@ import { allocate } from "../core/_dtype.ts";
 import { evalJaxpr } from "../core/_trace.ts";
 import type { Jaxpr } from "../core/_ir.ts";
 import { traceToJaxpr } from "./_staging.ts";
-import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, concreteValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import {
   BINARY_PRIMITIVES,
@@ -58,7 +59,7 @@ export class BatchTracer extends Tracer {
   _value(): ArrayValue {
     this.assertAlive();
     // a value shared by every example is well defined
-    if (this.bdim === null) return this.val._value();
+    if (this.bdim === null) return concreteValue(this.val);
     throw new TypeError(
       `Cannot read the value of a batched array inside vmap(): it holds ${this._trace.axisSize} ` +
         `different values (one ${fmtAval(this.aval)} per example), so a branch or loop on its ` +

@@ -13,7 +13,8 @@
  */
 import { avalOf } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
+import { DATA, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { Jaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
 import { bind, bind1 } from "../core/_trace.ts";
 import { evalJaxpr } from "../core/_trace.ts";

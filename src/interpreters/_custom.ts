@@ -20,7 +20,8 @@
  * with respect to one is an error that says to pass it as an argument.
  */
 import { bind, evalJaxpr } from "../core/_trace.ts";
-import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
+import { DATA, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { type Eqn, Jaxpr, LazyJaxpr, type PrimitiveParams, type Var } from "../core/_ir.ts";
 import { EFFECTFUL } from "../core/_primitive_families.ts";
 import {

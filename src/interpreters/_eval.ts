@@ -15,7 +15,8 @@
  */
 import { installEvaluator } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import { shapeRules } from "./_shape_rules.ts";
 import { checkAllocation } from "../core/_validate.ts";

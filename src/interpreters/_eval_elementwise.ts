@@ -15,7 +15,8 @@ import {
   isInteger,
   storeRounding,
 } from "../core/_dtype.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import {
   BINARY_PRIMITIVES,

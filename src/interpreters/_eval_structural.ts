@@ -9,7 +9,8 @@
  */
 import { argsortLane, sortKindOf } from "../kernels/sort.ts";
 import { allocate, type DType, type TypedArray } from "../core/_dtype.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import { shapeRules } from "./_shape_rules.ts";
 import { shapesEqual, sizeOf, stridesOf } from "../core/_shape.ts";

@@ -13,7 +13,8 @@
 import { bind } from "../core/_trace.ts";
 import type { Aval } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import * as lax from "../core/_lax.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";
 import { fftRows } from "../kernels/fft.ts";

@@ -13,7 +13,8 @@
  * the loop (it runs once, before the first iteration).
  */
 import { type Aval, avalOf, evalJaxpr } from "../core/_trace.ts";
-import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import type { Jaxpr, Var } from "../core/_ir.ts";
 import * as lax from "../core/_lax.ts";
 import { traceToJaxpr } from "./_staging.ts";

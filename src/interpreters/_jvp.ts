@@ -8,7 +8,8 @@
 import { isFloat } from "../core/_dtype.ts";
 import { type Aval, avalOf, bind, fullRaise, Trace, Tracer, withMain } from "../core/_trace.ts";
 import { evalJaxpr } from "../core/_trace.ts";
-import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import type { UnaryPrimitive } from "../core/_primitive_families.ts";
 import * as lax from "../core/_lax.ts";
@@ -16,6 +17,7 @@ import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
 import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } from "./_custom.ts";
 import { linalgJvpRules } from "./_linalg_rules.ts";
 import { fftJvpRules } from "./_fft_rules.ts";
+import { concreteValue } from "../core/_array_value.ts";
 
 type T = NDArray | null;
 
@@ -30,7 +32,7 @@ export class JVPTracer extends Tracer {
   }
   _value(): ArrayValue {
     this.assertAlive();
-    return this.primal._value();
+    return concreteValue(this.primal);
   }
 }
 

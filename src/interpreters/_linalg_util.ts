@@ -7,7 +7,8 @@
 import type { Aval } from "../core/_trace.ts";
 import { bind, bind1 } from "../core/_trace.ts";
 import { allocate } from "../core/_dtype.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import * as lax from "../core/_lax.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 

@@ -17,7 +17,8 @@
  */
 import type { Aval } from "../core/_trace.ts";
 import { allocate, bitWidth, type DType, isInteger, isUnsigned } from "../core/_dtype.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { PrimitiveParams } from "../core/_ir.ts";
 import type { ShiftPrimitive } from "../core/_primitive_families.ts";
 import { fmtShape, shapesEqual } from "../core/_shape.ts";

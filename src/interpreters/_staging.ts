@@ -9,7 +9,8 @@
  * traced function happen once, at trace time.
  */
 import { type Aval, avalOf, fmtAval, fullRaise, Trace, Tracer, withMain } from "../core/_trace.ts";
-import type { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import { type Eqn, Jaxpr, type Primitive, type PrimitiveParams, Var } from "../core/_ir.ts";
 import { shapeRules } from "./_shape_rules.ts";
 

@@ -4,7 +4,8 @@
  * `--allow-read`/`--allow-write` for that path are needed) or elsewhere (node:fs/promises,
  * which Bun provides).
  */
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, concreteValue } from "../core/_array_value.ts";
 
 /** Throws a TypeError unless `options` is undefined or a plain object with only `allowed` keys. */
 export function checkOptions(
@@ -39,7 +40,7 @@ export function describe(x: unknown): string {
 export function concrete(where: string, leaf: NDArray, name: string): ArrayValue {
   if (leaf instanceof ArrayValue) return leaf;
   try {
-    return leaf._value();
+    return concreteValue(leaf);
   } catch {
     throw new TypeError(
       `${where}: the leaf "${name}" is a traced value (inside jit, grad or vmap); save ` +

@@ -17,7 +17,8 @@
  * Assumes a little-endian host (every platform Deno and Bun ship for).
  */
 import { bfloat16Bits, type DType, float16Bits, float16FromBits } from "../core/_dtype.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 
 /** The safetensors dtypes read here; all but I64, U64 and U16 are also written. */
 export const ST_DTYPES = {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import { flatten } from "../core/tree.ts";
 import { checkOptions, checkPath, concrete, describe, readBytes, writeBytes } from "./_common.ts";
 import { escapeKey, keyPaths } from "./_keypath.ts";

@@ -12,7 +12,8 @@
  * @module
  */
 import type { Jaxpr, Primitive, Var } from "../core/_ir.ts";
-import { type ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
+import { DATA, NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import { flatten, unflatten } from "../core/tree.ts";
 import { makeJaxpr } from "../jit/jit.ts";
 import * as np from "../numpy/numpy.ts";

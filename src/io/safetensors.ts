@@ -6,7 +6,8 @@
  * @module
  */
 import type { DType } from "../core/_dtype.ts";
-import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import type { ArrayValue } from "../core/_array_value.ts";
 import { flatten, unflatten } from "../core/tree.ts";
 import {
   checkCopy,

@@ -20,7 +20,8 @@ import {
   wrap,
 } from "../interpreters/_lowering.ts";
 import type { Eqn, PrimitiveParams, Var } from "../core/_ir.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { sizeOf, stridesOf } from "../core/_shape.ts";
 
 /** A unit of the plan: a fused group of equations (indices into `eqns`) or one kernel. */

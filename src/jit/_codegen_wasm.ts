@@ -69,7 +69,8 @@ import {
   WASM_EXACT,
   WASM_EXTRA,
 } from "./_wasm_math.ts";
-import { ArrayValue, DATA } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { cacheByBytes } from "./_wasm_cache.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 import {

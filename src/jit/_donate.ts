@@ -21,7 +21,8 @@
  */
 import type { Eqn, Var } from "../core/_ir.ts";
 import { ELEMENTWISE } from "../core/_primitive_families.ts";
-import { type ArrayValue, DATA, isExclusive } from "../core/_ndarray.ts";
+import { DATA } from "../core/_ndarray.ts";
+import { type ArrayValue, isExclusive } from "../core/_array_value.ts";
 import type { TypedArray } from "../core/_dtype.ts";
 import { shapesEqual, sizeOf } from "../core/_shape.ts";
 import type { Unit } from "./_codegen_js.ts";

@@ -18,7 +18,8 @@ import { bind, Tracer } from "../core/_trace.ts";
 import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import { type Executable, executableOf } from "./_compile.ts";
-import { ArrayValue, DATA, markDonated, NDArray } from "../core/_ndarray.ts";
+import { DATA, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, markDonated } from "../core/_array_value.ts";
 import { type LiftArgs, liftArgs } from "../core/_lift.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
 

@@ -4,7 +4,8 @@
  * `isclose`, `allclose`, `arrayEqual`, `ptp`, `identity`, `tri`.
  */
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, broadcastAll, promote } from "./_base.ts";
 import { checkInt, checkOptions } from "../core/_validate.ts";
 import { abs, neg } from "./_elementwise.ts";

@@ -6,7 +6,8 @@
  */
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, broadcastToShape } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis } from "../core/_shape.ts";
 import { checkInt, checkOptions, requireList, show } from "../core/_validate.ts";

@@ -9,7 +9,8 @@ import {
   weakScalarType,
 } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { UnaryPrimitive } from "../core/_primitive_families.ts";
 import { broadcastShapes, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { checkShapeArg } from "../core/_validate.ts";

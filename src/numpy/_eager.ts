@@ -14,7 +14,8 @@
  * compile (0.1–0.3 ms) is paid only where it pays back: at the second call from 65,536
  * elements up, at the 32nd for 4,096-element arrays.
  */
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { avalOf } from "../core/_aval.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
 import { compile, type Executable } from "../jit/_compile.ts";

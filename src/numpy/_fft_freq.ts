@@ -3,7 +3,8 @@
  * of an n-point transform and the shifts that centre the zero frequency.
  * @module
  */
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue } from "./_base.ts";
 import { normalizeAxis } from "../core/_shape.ts";
 import { checkInt, requireList } from "../core/_validate.ts";

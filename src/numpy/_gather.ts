@@ -2,7 +2,8 @@
 import { isInteger } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue } from "./_base.ts";
 import { sizeOf } from "../core/_shape.ts";
 

@@ -9,7 +9,8 @@
  * are primitives, so they work under jit and vmap.
  */
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, checkDType, promote } from "./_base.ts";
 import type { DType } from "../core/_dtype.ts";
 import { broadcastShapes as commonShape, fmtShape, normalizeAxis } from "../core/_shape.ts";

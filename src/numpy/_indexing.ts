@@ -8,14 +8,8 @@
 import { bind1 } from "../core/_trace.ts";
 import { isInteger, scalarAs } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
-import {
-  type ArrayLike,
-  ArrayValue,
-  type AtIndexer,
-  DATA,
-  type IndexItem,
-  NDArray,
-} from "../core/_ndarray.ts";
+import { type ArrayLike, type AtIndexer, DATA, type IndexItem, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, broadcastToShape, checkWeakInt32 } from "./_base.ts";
 import { broadcastShapes, fmtShape, normalizeAxis, stridesOf } from "../core/_shape.ts";
 import { checkInt, show } from "../core/_validate.ts";

@@ -8,7 +8,8 @@
  */
 import { intRange, isInteger } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import type { ShiftPrimitive } from "../core/_primitive_families.ts";
 import { broadcastAll } from "./_base.ts";
 

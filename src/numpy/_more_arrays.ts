@@ -5,7 +5,8 @@
  */
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, promote } from "./_base.ts";
 import { fmtShape, normalizeAxis } from "../core/_shape.ts";
 import { checkChoice, checkInt, show } from "../core/_validate.ts";

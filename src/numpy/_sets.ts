@@ -6,7 +6,8 @@
  */
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
-import { type ArrayLike, ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { promote } from "./_base.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { nonzero, type SizeOptions } from "./_stats.ts";

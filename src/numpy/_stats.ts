@@ -7,7 +7,8 @@
 import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
 import { isFloat, isInteger, type TypedArray } from "../core/_dtype.ts";
-import { type ArrayLike, ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { type ArrayLike, DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, broadcastAll, broadcastToShape, promote } from "./_base.ts";
 import { fmtShape, normalizeAxes, normalizeAxis, stridesOf } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";

@@ -2,7 +2,8 @@
 import { isFloat } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import * as lax from "../core/_lax.ts";
-import { type ArrayLike, ArrayValue, NDArray, type SliceSpec } from "../core/_ndarray.ts";
+import { type ArrayLike, NDArray, type SliceSpec } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, broadcastToShape, promote } from "./_base.ts";
 import {
   broadcastShapes,

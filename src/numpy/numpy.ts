@@ -39,7 +39,6 @@ import { astype, clip, round } from "./_elementwise.ts";
 import "./_array_methods.ts";
 import {
   type ArrayLike,
-  ArrayValue,
   DATA,
   installMethods,
   NDArray as ArrayType,
@@ -48,6 +47,7 @@ import {
   type ReduceOptions,
   type SliceSpec,
 } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 
 // declared here rather than re-exported by name, which deno doc drops from a namespace

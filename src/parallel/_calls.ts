@@ -6,7 +6,8 @@
 import { outputArrays } from "../core/_args.ts";
 import { type Aval, Tracer } from "../core/_trace.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import { type ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { type ArrayValue, concreteValue } from "../core/_array_value.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { serializeJaxpr, type WireArray, type WireJaxpr } from "./_serialize.ts";
 import { flatten, type TreeDef, unflatten } from "../core/tree.ts";
@@ -98,7 +99,7 @@ export function prepare(op: string, args: readonly unknown[], axes: (number | nu
         );
       }
     }
-    arrays.push(leaf._value());
+    arrays.push(concreteValue(leaf));
     dims.push(axis);
     key += `;${leaf.dtype}${fmtShape(leaf.shape)}@${axis}`;
   });

@@ -17,7 +17,8 @@ import type { Aval } from "../core/_trace.ts";
 import { Tracer } from "../core/_trace.ts";
 import { type DType, STORAGE_BYTES, type TypedArray } from "../core/_dtype.ts";
 import { Jaxpr, LazyJaxpr, Var } from "../core/_ir.ts";
-import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, concreteValue } from "../core/_array_value.ts";
 import type { Primitive, PrimitiveParams } from "../core/_ir.ts";
 import { sizeOf } from "../core/_shape.ts";
 
@@ -132,7 +133,7 @@ export function serializeJaxpr(jaxpr: Jaxpr, shared: boolean): WireJaxpr {
           `or pass the value as an argument.`,
       );
     }
-    return toWire(c._value(), shared);
+    return toWire(concreteValue(c), shared);
   });
   return {
     avals,

@@ -39,7 +39,8 @@
  * @module
  */
 import type { TypedArray } from "../core/_dtype.ts";
-import { ArrayValue, type NDArray } from "../core/_ndarray.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { sizeOf } from "../core/_shape.ts";
 import {
   allocBuffer,

@@ -8,7 +8,8 @@
  */
 import { checkOptions } from "../core/_validate.ts";
 import { isFloat } from "../core/_dtype.ts";
-import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 

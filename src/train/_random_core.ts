@@ -19,7 +19,8 @@ import { bind1 } from "../core/_trace.ts";
 import type { DType } from "../core/_dtype.ts";
 import { evalHooks } from "../interpreters/_eval.ts";
 import * as lax from "../core/_lax.ts";
-import { ArrayValue, DATA, NDArray } from "../core/_ndarray.ts";
+import { DATA, NDArray } from "../core/_ndarray.ts";
+import { ArrayValue, concreteValue } from "../core/_array_value.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 import {
   asInt32,
@@ -226,7 +227,7 @@ export function rounder(dtype: DType): (x: number) => number {
 export function concreteKey(op: string, key: NDArray): [number, number] {
   let v: ArrayValue;
   try {
-    v = key._value();
+    v = concreteValue(key);
   } catch {
     throw new TypeError(
       `random.${op}: needs a concrete key, got a traced int32[2] (inside jit or vmap); ` +

@@ -7,7 +7,8 @@
  * @module
  */
 import type { DType } from "../core/_dtype.ts";
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import * as np from "../numpy/numpy.ts";
 import {
   checkArity,

@@ -27,7 +27,8 @@
  * @module
  */
 import { checkNumber, checkOptions, requireArray } from "../core/_validate.ts";
-import { ArrayValue, DATA, type NDArray } from "../core/_ndarray.ts";
+import { DATA, type NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import { softplus } from "./nn.ts";

@@ -18,7 +18,8 @@
  */
 import { checkFinite, checkNumber, checkOptions, show } from "../core/_validate.ts";
 import type { DType } from "../core/_dtype.ts";
-import { ArrayValue, NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
 import { bind1 } from "../core/_trace.ts";
 import { sizeOf } from "../core/_shape.ts";
 import * as lax from "../core/_lax.ts";
