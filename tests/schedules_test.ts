@@ -120,9 +120,168 @@ describe("schedules", () => {
     assertAllClose(slope, -0.2827433388230814, { rtol: 1e-5 });
   });
 
+  // The expected values in the next tests come from optax 0.2.8 (JAX 0.10.2), evaluated at the
+  // float32 steps S, e.g. optax.warmup_cosine_decay_schedule(0., 1., 0, 10, 0.1)(jnp.float32(k)).
+  const S = [-3, -0.5, 0, 0.5, 2.5, 7, 12];
+  const atS = (s: schedules.Schedule): number[] => s(np.array(S)).toArray() as number[];
+
+  it("schedules accept zero-length warmups and transitions, as optax", () => {
+    // optax.warmup_cosine_decay_schedule(0.0, 1.0, 0, 10, 0.1): starts at the peak at step 0
+    const wcd = schedules.warmupCosineDecay({
+      initValue: 0,
+      peakValue: 1,
+      warmupSteps: 0,
+      decaySteps: 10,
+      endValue: 0.1,
+    });
+    assertAllClose(atS(wcd), [0, 0, 1, 0.99446, 0.868198, 0.285497, 0.1], { atol: 1e-6 });
+    // optax.linear_schedule(0.3, 1.0, 0) (with or without transition_begin=5): constant init_value
+    const flat = [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3];
+    assertAllClose(
+      atS(schedules.linear({ initValue: 0.3, endValue: 1, transitionSteps: 0 })),
+      flat,
+    );
+    const begun = schedules.linear({
+      initValue: 0.3,
+      endValue: 1,
+      transitionSteps: 0,
+      transitionBegin: 5,
+    });
+    assertAllClose(atS(begun), flat);
+    assert.deepEqual(begun(np.arange(3)).shape, [3]);
+    // optax.warmup_constant_schedule(0.2, 1.0, 0): linear_schedule with 0 steps, so init_value
+    assertAllClose(
+      atS(schedules.warmupConstant({ initValue: 0.2, peakValue: 1, warmupSteps: 0 })),
+      [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+    );
+    // optax.exponential_decay(0.7, 0, 0.5) and (0.7, 4, 0.0): constant init_value
+    const seven = [0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7];
+    assertAllClose(
+      atS(schedules.exponentialDecay({ initValue: 0.7, transitionSteps: 0, decayRate: 0.5 })),
+      seven,
+    );
+    assertAllClose(
+      atS(schedules.exponentialDecay({ initValue: 0.7, transitionSteps: 4, decayRate: 0 })),
+      seven,
+    );
+    // optax.polynomial_schedule(0.6, 0.1, 2, 0): init_value, here one per step
+    const poly = schedules.polynomial({
+      initValue: 0.6,
+      endValue: 0.1,
+      power: 2,
+      transitionSteps: 0,
+    });
+    assertAllClose(atS(poly), [0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]);
+    // optax.warmup_exponential_decay_schedule(0.0, 1.0, 0, 4, 0.5) and (0.0, 1.0, 0, 0, 0.5)
+    const wexp = schedules.warmupExponentialDecay({
+      initValue: 0,
+      peakValue: 1,
+      warmupSteps: 0,
+      transitionSteps: 4,
+      decayRate: 0.5,
+    });
+    assertAllClose(atS(wexp), [0, 0, 1, 0.917004, 0.64842, 0.297302, 0.125], { atol: 1e-6 });
+    const wexp0 = schedules.warmupExponentialDecay({
+      initValue: 0,
+      peakValue: 1,
+      warmupSteps: 0,
+      transitionSteps: 0,
+      decayRate: 0.5,
+    });
+    assertAllClose(atS(wexp0), [0, 0, 1, 1, 1, 1, 1]);
+    // optax.sgdr_schedule([dict(init_value=0., peak_value=1., warmup_steps=0, decay_steps=5)] * 2)
+    const cycle = { initValue: 0, peakValue: 1, warmupSteps: 0, decaySteps: 5 };
+    assertAllClose(
+      atS(schedules.sgdr([cycle, cycle])),
+      [0, 0, 1, 0.975528, 0.5, 0.654508, 0],
+      { atol: 1e-6 },
+    );
+  });
+
+  it("schedules match optax at negative and fractional steps", () => {
+    // optax.cosine_decay_schedule(1.0, 10, 0.1): min(count, 10) only, so step −3 follows the cosine
+    assertAllClose(
+      atS(schedules.cosineDecay({ initValue: 1, decaySteps: 10, alpha: 0.1 })),
+      [0.814503, 0.99446, 1, 0.99446, 0.868198, 0.285497, 0.1],
+      { atol: 1e-6 },
+    );
+    // optax.cosine_decay_schedule(1.0, 10, 0.1, 2.0)
+    assertAllClose(
+      atS(schedules.cosineDecay({ initValue: 1, decaySteps: 10, alpha: 0.1, exponent: 2 })),
+      [0.667239, 0.988954, 1, 0.988954, 0.755698, 0.138232, 0.1],
+      { atol: 1e-6 },
+    );
+    // optax.warmup_cosine_decay_schedule(0.2, 1.0, 4, 10, 0.1): the warmup holds before step 0
+    const wcd = schedules.warmupCosineDecay({
+      initValue: 0.2,
+      peakValue: 1,
+      warmupSteps: 4,
+      decaySteps: 10,
+      endValue: 0.1,
+    });
+    assertAllClose(atS(wcd), [0.2, 0.2, 0.2, 0.3, 0.7, 0.55, 0.1], { atol: 1e-6 });
+    // optax.linear_schedule(0.0, 1.0, 4, -2): a negative transition_begin falls back to 0
+    const neg = schedules.linear({
+      initValue: 0,
+      endValue: 1,
+      transitionSteps: 4,
+      transitionBegin: -2,
+    });
+    assertAllClose(atS(neg), [0, 0, 0, 0.125, 0.625, 1, 1]);
+    // optax.exponential_decay(1.0, 4, 0.5, transition_begin=-2): likewise
+    const expNeg = schedules.exponentialDecay({
+      initValue: 1,
+      transitionSteps: 4,
+      decayRate: 0.5,
+      transitionBegin: -2,
+    });
+    assertAllClose(atS(expNeg), [1, 1, 1, 0.917004, 0.64842, 0.297302, 0.125], { atol: 1e-6 });
+    // optax.exponential_decay(1.0, 4, 0.5, staircase=True, end_value=0.3)
+    const stairs = schedules.exponentialDecay({
+      initValue: 1,
+      transitionSteps: 4,
+      decayRate: 0.5,
+      staircase: true,
+      endValue: 0.3,
+    });
+    assertAllClose(atS(stairs), [1, 1, 1, 1, 1, 0.5, 0.3]);
+    // optax.piecewise_constant_schedule(1.0, {2: 0.5, 7: 0.5})
+    assertAllClose(atS(schedules.piecewiseConstant(1, { 2: 0.5, 7: 0.5 })), [
+      1,
+      1,
+      1,
+      1,
+      0.5,
+      0.25,
+      0.25,
+    ]);
+    // optax.piecewise_interpolate_schedule('linear' / 'cosine', 1.0, {4: 0.1, 8: 0.5}): 0 before 0
+    assertAllClose(
+      atS(schedules.piecewiseInterpolate("linear", 1, { 4: 0.1, 8: 0.5 })),
+      [0, 0, 1, 0.8875, 0.4375, 0.0625, 0.05],
+      { atol: 1e-6 },
+    );
+    assertAllClose(
+      atS(schedules.piecewiseInterpolate("cosine", 1, { 4: 0.1, 8: 0.5 })),
+      [0, 0, 1, 0.965746, 0.377792, 0.057322, 0.05],
+      { atol: 1e-6 },
+    );
+    // optax.cosine_onecycle_schedule(10, 1.0) and optax.linear_onecycle_schedule(10, 1.0)
+    assertAllClose(
+      atS(schedules.cosineOnecycle({ transitionSteps: 10, peakValue: 1 })),
+      [0, 0, 0.04, 0.104308, 0.935692, 0.388742, 4e-6],
+      { atol: 1e-6 },
+    );
+    assertAllClose(
+      atS(schedules.linearOnecycle({ transitionSteps: 10, peakValue: 1 })),
+      [0, 0, 0.04, 0.2, 0.84, 0.232, 4e-6],
+      { atol: 1e-6 },
+    );
+  });
+
   it("schedules reject invalid arguments with RangeError or TypeError", () => {
     assert.throws(
-      () => schedules.exponentialDecay({ initValue: 1, transitionSteps: 0, decayRate: 0.5 }),
+      () => schedules.exponentialDecay({ initValue: 1, transitionSteps: -1, decayRate: 0.5 }),
       RangeError,
     );
     assert.throws(

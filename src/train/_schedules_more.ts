@@ -72,7 +72,10 @@ export function polynomial(options: PolynomialOptions): Schedule {
   finite("polynomial", "initValue", initValue);
   finite("polynomial", "endValue", endValue);
   finite("polynomial", "power", power);
-  if (transitionSteps <= 0) return () => np.array(initValue, { dtype: "float32" });
+  finite("polynomial", "transitionSteps", transitionSteps);
+  if (transitionSteps <= 0) {
+    return (step) => np.full(asStep("polynomial", step).shape, initValue);
+  }
   const begin = Math.max(options.transitionBegin ?? 0, 0);
   return (step) => {
     const c = np.clip(asStep("polynomial", step).sub(begin), 0, transitionSteps);
@@ -254,7 +257,8 @@ export function sgdr(cycles: readonly WarmupCosineDecayOptions[]): Schedule {
 }
 
 /**
- * Linear warmup from `initValue` to `peakValue`, then constant.
+ * Linear warmup from `initValue` to `peakValue`, then constant. As in optax, `warmupSteps: 0`
+ * gives the constant `initValue` (it is {@link linear} with a zero-length ramp).
  *
  * @param options `initValue`, `peakValue`, `warmupSteps`.
  * @returns The schedule.

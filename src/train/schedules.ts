@@ -52,6 +52,19 @@ function checkPositive(op: string, name: string, value: number): void {
   }
 }
 
+/** A count of steps may be 0 (as in optax), so only negative or non-finite counts are refused. */
+function checkNonNegative(op: string, name: string, value: number): void {
+  checkFinite(op, name, value);
+  if (value < 0) {
+    throw new RangeError(`schedules.${op}: ${name} must be >= 0, got ${value}.`);
+  }
+}
+
+/** optax's "constant schedule" fallback (e.g. a zero-length transition): `value` for every step. */
+function constantOf(value: number): Schedule {
+  return (step) => np.full(asStep(step).shape, value);
+}
+
 /**
  * A schedule that always returns `value`.
  *
@@ -77,13 +90,13 @@ export function constant(value: number): Schedule {
 export interface ExponentialDecayOptions {
   /** The rate before decay starts. */
   initValue: number;
-  /** Steps per factor of `decayRate` (must be positive). */
+  /** Steps per factor of `decayRate` (>= 0; 0 gives the constant `initValue`, as optax). */
   transitionSteps: number;
-  /** The factor applied every `transitionSteps` steps. */
+  /** The factor applied every `transitionSteps` steps (>= 0; 0 gives the constant `initValue`, as optax). */
   decayRate: number;
   /** Decay in whole steps of `transitionSteps` (a staircase) instead of continuously; false by default. */
   staircase?: boolean;
-  /** The step at which decay starts (the rate is `initValue` before it); 0 by default. */
+  /** The step at which decay starts (the rate is `initValue` before it; a negative one counts as 0, as optax); 0 by default. */
   transitionBegin?: number;
   /** A floor (when `decayRate` < 1) or ceiling (when > 1) on the rate; none by default. */
   endValue?: number;
@@ -124,18 +137,16 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
     "endValue",
   ]);
   const { initValue, transitionSteps, decayRate } = options;
-  const begin = options.transitionBegin ?? 0;
+  // optax: a negative transitionBegin falls back to 0
+  const begin = Math.max(options.transitionBegin ?? 0, 0);
   checkFinite("exponentialDecay", "initValue", initValue);
-  checkPositive("exponentialDecay", "transitionSteps", transitionSteps);
-  checkPositive("exponentialDecay", "decayRate", decayRate);
-  checkFinite("exponentialDecay", "transitionBegin", begin);
-  if (begin < 0) {
-    throw new RangeError(
-      `schedules.exponentialDecay: transitionBegin must be >= 0, got ${begin}.`,
-    );
-  }
+  checkNonNegative("exponentialDecay", "transitionSteps", transitionSteps);
+  checkNonNegative("exponentialDecay", "decayRate", decayRate);
+  checkFinite("exponentialDecay", "transitionBegin", options.transitionBegin ?? 0);
   const end = options.endValue;
   if (end !== undefined) checkFinite("exponentialDecay", "endValue", end);
+  // optax: a zero-length transition or a zero rate disables the decay (and the endValue clip)
+  if (transitionSteps === 0 || decayRate === 0) return constantOf(initValue);
   return (step) => {
     // count = max(step − begin, 0): the rate holds at initValue before the decay begins
     const count = np.maximum(asStep(step).sub(begin), 0);
@@ -200,9 +211,9 @@ export interface LinearOptions {
   initValue: number;
   /** The rate from `transitionBegin + transitionSteps` on. */
   endValue: number;
-  /** How many steps the ramp takes (must be positive). */
+  /** How many steps the ramp takes (>= 0; 0 gives the constant `initValue`, as optax). */
   transitionSteps: number;
-  /** The step at which the ramp starts; 0 by default. */
+  /** The step at which the ramp starts (a negative one counts as 0, as optax); 0 by default. */
   transitionBegin?: number;
 }
 
@@ -230,11 +241,14 @@ export function linear(options: LinearOptions): Schedule {
     "transitionBegin",
   ]);
   const { initValue, endValue, transitionSteps } = options;
-  const begin = options.transitionBegin ?? 0;
+  // optax: a negative transitionBegin falls back to 0
+  const begin = Math.max(options.transitionBegin ?? 0, 0);
   checkFinite("linear", "initValue", initValue);
   checkFinite("linear", "endValue", endValue);
-  checkPositive("linear", "transitionSteps", transitionSteps);
-  checkFinite("linear", "transitionBegin", begin);
+  checkNonNegative("linear", "transitionSteps", transitionSteps);
+  checkFinite("linear", "transitionBegin", options.transitionBegin ?? 0);
+  // optax: a zero-length ramp is the constant initValue (never endValue)
+  if (transitionSteps === 0) return constantOf(initValue);
   return (step) => {
     // frac = clip(step − begin, 0, T) / T; rate = init + (end − init) · frac
     const frac = np.clip(asStep(step).sub(begin), 0, transitionSteps).div(transitionSteps);
@@ -256,7 +270,9 @@ export interface CosineDecayOptions {
 
 /**
  * Cosine decay (SGDR without restarts): `initValue · ((1 − alpha) · c^exponent + alpha)` with
- * `c = ½ (1 + cos(π · min(step, decaySteps) / decaySteps))`.
+ * `c = ½ (1 + cos(π · min(step, decaySteps) / decaySteps))`. As in optax, only steps past
+ * `decaySteps` are clamped: a negative step follows the cosine back (−3 of 10 gives
+ * ½ (1 + cos(−0.3π)) ≈ 0.79).
  *
  * @param options `initValue`, `decaySteps`, and optionally `alpha` and `exponent`.
  * @returns The schedule.
@@ -282,7 +298,8 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   checkFinite("cosineDecay", "alpha", alpha);
   checkFinite("cosineDecay", "exponent", exponent);
   return (step) => {
-    const t = np.clip(asStep(step), 0, decaySteps).div(decaySteps);
+    // optax clamps only from above: min(step, decaySteps), not clip(step, 0, decaySteps)
+    const t = np.minimum(asStep(step), decaySteps).div(decaySteps);
     // c = ½ (1 + cos(π t)), t = min(step, decaySteps) / decaySteps
     const c = np.cos(t.mul(Math.PI)).add(1).mul(0.5);
     const shaped = exponent === 1 ? c : np.pow(c, exponent);
@@ -296,7 +313,7 @@ export interface WarmupCosineDecayOptions {
   initValue: number;
   /** The rate at the end of the warmup, where the cosine decay starts. */
   peakValue: number;
-  /** Length of the linear warmup (must be positive). */
+  /** Length of the linear warmup (>= 0; with 0 the schedule starts at `peakValue`, as optax). */
   warmupSteps: number;
   /** Total length of warmup plus decay, as in optax (must exceed `warmupSteps`). */
   decaySteps: number;
@@ -343,7 +360,7 @@ export function warmupCosineDecay(options: WarmupCosineDecayOptions): Schedule {
   const { initValue, peakValue, warmupSteps, decaySteps } = options;
   const endValue = options.endValue ?? 0;
   checkFinite("warmupCosineDecay", "peakValue", peakValue);
-  checkPositive("warmupCosineDecay", "warmupSteps", warmupSteps);
+  checkNonNegative("warmupCosineDecay", "warmupSteps", warmupSteps);
   checkFinite("warmupCosineDecay", "endValue", endValue);
   if (!(decaySteps > warmupSteps)) {
     throw new RangeError(
