@@ -11,7 +11,8 @@
  */
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
-import { leaves, map } from "../core/tree.ts";
+import { flatten, leaves, map, unflatten } from "../core/tree.ts";
+import { checkMask, maskedLeaves } from "./_labels.ts";
 import { checkSameTree, checkState, checkUpdateLeaves } from "./_checks.ts";
 import { show } from "../core/_validate.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
@@ -243,10 +244,30 @@ export function scaleByLearningRate(
 }
 
 /**
+ * A tree of booleans with the params' structure, or a prefix of it (a boolean on a subtree
+ * covers all of its leaves); `null` where the params have `null`.
+ */
+export type MaskTree =
+  | boolean
+  | null
+  | undefined
+  | readonly MaskTree[]
+  | { readonly [key: string]: MaskTree };
+
+/**
+ * Where a transformation applies, as optax's `mask`: a {@link MaskTree} like the params, or a
+ * function params → such a tree (true where it applies).
+ */
+export type Mask = MaskTree | ((params: never) => MaskTree);
+
+/**
  * Adds `weightDecay · params` to the updates (decoupled weight decay, as in
  * AdamW); needs the params in `update`. Stateless (`null` state).
  *
  * @param weightDecay The decay factor.
+ * @param mask Where to decay, as optax's `mask`: a tree of booleans like the params (or a
+ *   prefix of it), or a function params → such a tree; leaves marked false keep their
+ *   updates. All leaves by default.
  * @returns The transform.
  * @throws {TypeError} From `update` when no params are given.
  *
@@ -258,10 +279,17 @@ export function scaleByLearningRate(
  * const t = optim.addDecayedWeights(0.5);
  * const params = np.array([2]);
  * assert.deepEqual(t.update(np.array([1]), t.init(params), params)[0].toArray(), [2]);
+ *
+ * // no decay on the bias
+ * const m = optim.addDecayedWeights(0.5, { w: true, b: false });
+ * const p = { w: np.array([2]), b: np.array([2]) };
+ * const [u] = m.update({ w: np.array([1]), b: np.array([1]) }, m.init(p), p);
+ * assert.deepEqual([u.w.toArray(), u.b.toArray()], [[2], [1]]);
  * ```
  */
-export function addDecayedWeights(weightDecay: number): GradientTransformation<null> {
+export function addDecayedWeights(weightDecay: number, mask?: Mask): GradientTransformation<null> {
   checkRate("addDecayedWeights", "weightDecay", weightDecay);
+  if (mask !== undefined) checkMask("addDecayedWeights", "mask", mask);
   return {
     init: () => null,
     update(updates, state, params) {
@@ -273,8 +301,16 @@ export function addDecayedWeights(weightDecay: number): GradientTransformation<n
       }
       checkSameTree("optim.addDecayedWeights", "the params", params, "the updates", updates);
       if (weightDecay === 0) return [updates, state];
-      // u ← u + λ p
-      return [map((u, p) => u.add(p.mul(weightDecay)), updates, params as typeof updates), state];
+      const on = mask === undefined
+        ? undefined
+        : maskedLeaves("addDecayedWeights", "mask", mask, params);
+      const [us, def] = flatten(updates);
+      const ps = leaves(params);
+      // u ← u + λ p (where the mask is true)
+      return [
+        unflatten(def, us.map((u, i) => on && !on[i] ? u : u.add(ps[i].mul(weightDecay)))),
+        state,
+      ];
     },
   };
 }

@@ -10,6 +10,7 @@ import { checkOptions } from "../core/_validate.ts";
 import {
   chain,
   type GradientTransformation,
+  type Mask,
   type ScalarOrSchedule,
   scaleByLearningRate,
 } from "./_gradient_transformations.ts";
@@ -57,7 +58,8 @@ export function adabelief(learningRate: ScalarOrSchedule, options: AdamLikeOptio
  * AdamaxW: Adamax with decoupled weight decay.
  *
  * @param learningRate A number or a schedule.
- * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-8), `weightDecay` (1e-4).
+ * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-8), `weightDecay` (1e-4),
+ *   `mask` (all leaves; optax's `mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer; `update` needs the params.
  *
  * @example
@@ -72,14 +74,14 @@ export function adabelief(learningRate: ScalarOrSchedule, options: AdamLikeOptio
  */
 export function adamaxw(
   learningRate: ScalarOrSchedule,
-  options: { b1?: number; b2?: number; eps?: number; weightDecay?: number } = {},
+  options: { b1?: number; b2?: number; eps?: number; weightDecay?: number; mask?: Mask } = {},
 ): Opt {
-  checkOptions("optim.adamaxw", options, ["b1", "b2", "eps", "weightDecay"]);
+  checkOptions("optim.adamaxw", options, ["b1", "b2", "eps", "weightDecay", "mask"]);
   checkLearningRate("adamaxw", learningRate);
-  const { weightDecay = 1e-4, ...rest } = options;
+  const { weightDecay = 1e-4, mask, ...rest } = options;
   return chain(
     scaleByAdamax(rest),
-    decayed("adamaxw", weightDecay),
+    decayed("adamaxw", weightDecay, mask),
     scaleByLearningRate(learningRate),
   );
 }
@@ -88,7 +90,8 @@ export function adamaxw(
  * Adan (Xie et al. 2022), with decoupled weight decay.
  *
  * @param learningRate A number or a schedule.
- * @param options As {@link scaleByAdan}, plus `weightDecay` (0).
+ * @param options As {@link scaleByAdan}, plus `weightDecay` (0) and
+ *   `mask` (all leaves; optax's `mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer.
  *
  * @example
@@ -109,12 +112,17 @@ export function adan(
     eps?: number;
     epsRoot?: number;
     weightDecay?: number;
+    mask?: Mask;
   } = {},
 ): Opt {
-  checkOptions("optim.adan", options, ["b1", "b2", "b3", "eps", "epsRoot", "weightDecay"]);
+  checkOptions("optim.adan", options, ["b1", "b2", "b3", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("adan", learningRate);
-  const { weightDecay = 0, ...rest } = options;
-  return chain(scaleByAdan(rest), decayed("adan", weightDecay), scaleByLearningRate(learningRate));
+  const { weightDecay = 0, mask, ...rest } = options;
+  return chain(
+    scaleByAdan(rest),
+    decayed("adan", weightDecay, mask),
+    scaleByLearningRate(learningRate),
+  );
 }
 
 /**
@@ -144,7 +152,8 @@ export function amsgrad(learningRate: ScalarOrSchedule, options: AdamLikeOptions
  * LAMB (You et al. 2020): Adam, decoupled weight decay, then the layer-wise trust ratio.
  *
  * @param learningRate A number or a schedule.
- * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-6), `epsRoot` (0), `weightDecay` (0).
+ * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-6), `epsRoot` (0), `weightDecay` (0),
+ *   `mask` (all leaves; optax's `mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer; `update` needs the params.
  *
  * @example
@@ -159,14 +168,21 @@ export function amsgrad(learningRate: ScalarOrSchedule, options: AdamLikeOptions
  */
 export function lamb(
   learningRate: ScalarOrSchedule,
-  options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
+  options: {
+    b1?: number;
+    b2?: number;
+    eps?: number;
+    epsRoot?: number;
+    weightDecay?: number;
+    mask?: Mask;
+  } = {},
 ): Opt {
-  checkOptions("optim.lamb", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
+  checkOptions("optim.lamb", options, ["b1", "b2", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("lamb", learningRate);
-  const { weightDecay = 0, eps = 1e-6, ...rest } = options;
+  const { weightDecay = 0, eps = 1e-6, mask, ...rest } = options;
   return chain(
     scaleByNadam({ ...rest, eps, nesterov: false }),
-    decayed("lamb", weightDecay),
+    decayed("lamb", weightDecay, mask),
     scaleByTrustRatio(),
     scaleByLearningRate(learningRate),
   );
@@ -198,7 +214,8 @@ export function nadam(learningRate: ScalarOrSchedule, options: AdamLikeOptions =
  * NAdamW: NAdam with decoupled weight decay.
  *
  * @param learningRate A number or a schedule.
- * @param options As {@link nadam}, plus `weightDecay` (1e-4).
+ * @param options As {@link nadam}, plus `weightDecay` (1e-4) and
+ *   `mask` (all leaves; optax's `mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer; `update` needs the params.
  *
  * @example
@@ -213,14 +230,22 @@ export function nadam(learningRate: ScalarOrSchedule, options: AdamLikeOptions =
  */
 export function nadamw(
   learningRate: ScalarOrSchedule,
-  options: AdamLikeOptions & { weightDecay?: number } = {},
+  options: AdamLikeOptions & { weightDecay?: number; mask?: Mask } = {},
 ): Opt {
-  checkOptions("optim.nadamw", options, ["b1", "b2", "eps", "epsRoot", "nesterov", "weightDecay"]);
+  checkOptions("optim.nadamw", options, [
+    "b1",
+    "b2",
+    "eps",
+    "epsRoot",
+    "nesterov",
+    "weightDecay",
+    "mask",
+  ]);
   checkLearningRate("nadamw", learningRate);
-  const { weightDecay = 1e-4, ...rest } = options;
+  const { weightDecay = 1e-4, mask, ...rest } = options;
   return chain(
     scaleByNadam({ ...rest, nesterov: true }),
-    decayed("nadamw", weightDecay),
+    decayed("nadamw", weightDecay, mask),
     scaleByLearningRate(learningRate),
   );
 }

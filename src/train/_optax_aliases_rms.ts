@@ -10,6 +10,7 @@ import { checkOptions } from "../core/_validate.ts";
 import {
   chain,
   type GradientTransformation,
+  type Mask,
   type ScalarOrSchedule,
   scale,
   scaleByLearningRate,
@@ -25,7 +26,8 @@ type Opt = GradientTransformation<unknown[]>;
  * AdaDelta (Zeiler 2012), with optional weight decay added to the gradient first.
  *
  * @param learningRate A number or a schedule (1 is AdaDelta's own).
- * @param options `rho` (0.9), `eps` (1e-6), `weightDecay` (0).
+ * @param options `rho` (0.9), `eps` (1e-6), `weightDecay` (0),
+ *   `weightDecayMask` (all leaves; optax's `weight_decay_mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer.
  *
  * @example
@@ -40,13 +42,13 @@ type Opt = GradientTransformation<unknown[]>;
  */
 export function adadelta(
   learningRate: ScalarOrSchedule,
-  options: { rho?: number; eps?: number; weightDecay?: number } = {},
+  options: { rho?: number; eps?: number; weightDecay?: number; weightDecayMask?: Mask } = {},
 ): Opt {
-  checkOptions("optim.adadelta", options, ["rho", "eps", "weightDecay"]);
+  checkOptions("optim.adadelta", options, ["rho", "eps", "weightDecay", "weightDecayMask"]);
   checkLearningRate("adadelta", learningRate);
   return chain(
-    decayed("adadelta", options.weightDecay ?? 0),
-    scaleByAdadelta(options),
+    decayed("adadelta", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
+    scaleByAdadelta({ rho: options.rho, eps: options.eps }),
     scaleByLearningRate(learningRate),
   );
 }
@@ -59,7 +61,8 @@ export function adadelta(
  * @param learningRate A number or a schedule (null: none, as optax).
  * @param options `minDimSizeToFactor` (128), `decayRate` (0.8), `decayOffset` (0),
  * `multiplyByParameterScale` (true), `clippingThreshold` (1; null for none),
- * `momentum` (none), `weightDecayRate` (none), `eps` (1e-30), `factored` (true).
+ * `momentum` (none), `weightDecayRate` (none), `weightDecayMask` (all leaves; optax's `weight_decay_mask`: a tree of booleans like the params or a function params → one, true where `weightDecayRate` applies),
+ * `eps` (1e-30), `factored` (true).
  * @returns The optimizer.
  *
  * @example
@@ -82,6 +85,7 @@ export function adafactor(
     clippingThreshold?: number | null;
     momentum?: number;
     weightDecayRate?: number;
+    weightDecayMask?: Mask;
     eps?: number;
     factored?: boolean;
   } = {},
@@ -94,6 +98,7 @@ export function adafactor(
     "clippingThreshold",
     "momentum",
     "weightDecayRate",
+    "weightDecayMask",
     "eps",
     "factored",
   ]);
@@ -120,7 +125,9 @@ export function adafactor(
   if (options.multiplyByParameterScale ?? true) txs.push(scaleByParamBlockRms());
   if (options.momentum !== undefined) txs.push(ema(options.momentum, { debias: false }));
   if (options.weightDecayRate !== undefined) {
-    txs.push(decayed("adafactor", options.weightDecayRate));
+    txs.push(
+      decayed("adafactor", options.weightDecayRate, options.weightDecayMask, "weightDecayMask"),
+    );
   }
   txs.push(scale(-1));
   return chain(...txs);

@@ -11,6 +11,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import {
   chain,
   type GradientTransformation,
+  type Mask,
   type ScalarOrSchedule,
   scale,
   scaleByLearningRate,
@@ -26,6 +27,8 @@ import {
   scaleByTrustRatio,
 } from "./_optax_scaling.ts";
 import { decayed } from "./_optax_util.ts";
+import { checkMask } from "./_labels.ts";
+import { masked } from "./_optax_wrappers.ts";
 
 type Opt = GradientTransformation<unknown[]>;
 
@@ -63,7 +66,8 @@ export function fromage(learningRate: number, options: { minNorm?: number } = {}
  * `trustCoefficient`, the learning rate, then momentum.
  *
  * @param learningRate A number or a schedule.
- * @param options `weightDecay` (0), `trustCoefficient` (0.001), `eps` (0), `momentum` (0.9), `nesterov` (false).
+ * @param options `weightDecay` (0), `trustCoefficient` (0.001), `eps` (0), `momentum` (0.9), `nesterov` (false),
+ *   `weightDecayMask` (all leaves; optax's `weight_decay_mask`: a tree of booleans like the params or a function params → one, true where weight decay applies), `trustRatioMask` (all leaves; likewise, where the trust ratio applies).
  * @returns The optimizer; `update` needs the params.
  *
  * @example
@@ -84,6 +88,8 @@ export function lars(
     eps?: number;
     momentum?: number;
     nesterov?: boolean;
+    weightDecayMask?: Mask;
+    trustRatioMask?: Mask;
   } = {},
 ): Opt {
   checkOptions("optim.lars", options, [
@@ -92,11 +98,19 @@ export function lars(
     "eps",
     "momentum",
     "nesterov",
+    "weightDecayMask",
+    "trustRatioMask",
   ]);
   checkLearningRate("lars", learningRate);
+  const trustRatio = scaleByTrustRatio({
+    trustCoefficient: options.trustCoefficient ?? 0.001,
+    eps: options.eps,
+  });
+  const trustMask = options.trustRatioMask;
+  if (trustMask !== undefined) checkMask("lars", "trustRatioMask", trustMask);
   return chain(
-    decayed("lars", options.weightDecay ?? 0),
-    scaleByTrustRatio({ trustCoefficient: options.trustCoefficient ?? 0.001, eps: options.eps }),
+    decayed("lars", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
+    trustMask === undefined ? trustRatio : masked(trustRatio, trustMask),
     scaleByLearningRate(learningRate),
     trace({ decay: options.momentum ?? 0.9, nesterov: options.nesterov }),
   );

@@ -4,8 +4,9 @@
  * @module
  */
 import { NDArray } from "../core/_ndarray.ts";
-import { leaves, map } from "../core/tree.ts";
-import type { ExtraArgs, GradientTransformation } from "./_gradient_transformations.ts";
+import { flatten, leaves, map, unflatten } from "../core/tree.ts";
+import { checkMask, maskedLeaves } from "./_labels.ts";
+import type { ExtraArgs, GradientTransformation, Mask } from "./_gradient_transformations.ts";
 import { checkSameTree } from "./_checks.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -28,14 +29,31 @@ export function needParams(op: string, params: unknown): void {
   }
 }
 
-/** u ← u + w·p (optax's add_decayed_weights; w may be negative, as Fromage needs). */
-export function decayed(op: string, w: number): GradientTransformation<null> {
+/**
+ * u ← u + w·p (optax's add_decayed_weights; w may be negative, as Fromage needs), only on the
+ * leaves that `mask` selects when one is given (optax's `mask`, named `name` in errors).
+ */
+export function decayed(
+  op: string,
+  w: number,
+  mask?: Mask,
+  name = "mask",
+): GradientTransformation<null> {
+  if (mask !== undefined) checkMask(op, name, mask);
   return {
     init: () => null,
     update(updates, state, params) {
       if (w === 0) return [updates, state];
       needParams(op, params);
-      return [map((u, p) => u.add(p.mul(w)), updates, params as typeof updates), state];
+      if (mask === undefined) {
+        return [map((u, p) => u.add(p.mul(w)), updates, params as typeof updates), state];
+      }
+      checkSameTree(`optim.${op}`, "the params", params, "the updates", updates);
+      const on = maskedLeaves(op, name, mask, params);
+      const [us, def] = flatten(updates);
+      const ps = leaves(params);
+      // u ← u + w·p where the mask is true, u elsewhere
+      return [unflatten(def, us.map((u, i) => on[i] ? u.add(ps[i].mul(w)) : u)), state];
     },
   };
 }

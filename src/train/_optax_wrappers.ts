@@ -8,15 +8,16 @@
  * @module
  */
 import type { NDArray } from "../core/_ndarray.ts";
-import { flatten as flattenTree, leaves, TreeDef, unflatten } from "../core/tree.ts";
+import { flatten as flattenTree, leaves, unflatten } from "../core/tree.ts";
 import * as np from "../numpy/numpy.ts";
-import { requireFunction, requireRecord, show } from "../core/_validate.ts";
+import { requireFunction, requireRecord } from "../core/_validate.ts";
 import type {
   ExtraArgs,
   GradientTransformation,
   ScalarOrSchedule,
 } from "./_gradient_transformations.ts";
 import { newCount } from "./_optax_util.ts";
+import { leafLabels } from "./_labels.ts";
 
 /** The state of {@link injectHyperparams}. */
 export type InjectHyperparamsState = {
@@ -117,70 +118,6 @@ export function injectHyperparams<H extends string>(
  * function of the params that returns one.
  */
 export type LabelSpec = unknown | ((params: unknown) => unknown);
-
-/**
- * The labels of the leaves of `params`, in flattening order. The label tree is matched to
- * the params node by node, as optax's `jax.tree.map(f, labels, params)`: keys and lengths
- * must agree (a positional match would give a leaf another leaf's label), and a label at
- * a subtree covers all of its leaves.
- */
-function leafLabels(op: string, spec: LabelSpec, params: unknown): string[] {
-  const tree = typeof spec === "function" ? (spec as (p: unknown) => unknown)(params) : spec;
-  const [, def] = flattenTree(params);
-  const out: string[] = [];
-  const mismatch = (path: string, why: string): TypeError =>
-    new TypeError(
-      `optim.${op}: the labels do not match the params at ${path || "the root"}: ${why}. ` +
-        `Give a tree of labels with the params' structure ${def} (or a prefix of it).`,
-    );
-  const walk = (t: unknown, d: TreeDef, path: string): void => {
-    if (typeof t === "string" || typeof t === "boolean") {
-      for (let i = 0; i < d.numLeaves; i++) out.push(String(t));
-      return;
-    }
-    if (d.kind === "leaf" || (t !== null && typeof t !== "object")) {
-      throw new TypeError(
-        `optim.${op}: labels must be strings (or booleans for a mask), got ${t} at ${
-          path || "the root"
-        }.`,
-      );
-    }
-    if (d.kind === "none") {
-      if (t === null || t === undefined) return;
-      throw mismatch(path, `the params have ${d.empty} there but the labels have ${show(t)}`);
-    }
-    if (d.kind === "custom") {
-      const [ls, td] = flattenTree(t);
-      if (!td.equals(d)) throw mismatch(path, `the labels have structure ${td}, the params ${d}`);
-      ls.forEach((l, i) => walk(l, new TreeDef("leaf"), `${path}[${i}]`));
-      return;
-    }
-    if (d.kind === "array") {
-      if (!Array.isArray(t) || t.length !== d.children.length) {
-        throw mismatch(
-          path,
-          `the params have a list of ${d.children.length}, the labels ${show(t)}`,
-        );
-      }
-      d.children.forEach((c, i) => walk(t[i], c, `${path}[${i}]`));
-      return;
-    }
-    const keys = t === null || Array.isArray(t) ? undefined : Object.keys(t).sort();
-    if (keys === undefined || keys.join("\u0000") !== d.keys.join("\u0000")) {
-      throw mismatch(
-        path,
-        `the params have keys [${d.keys.join(", ")}], the labels ${
-          keys === undefined ? show(t) : `[${keys.join(", ")}]`
-        }`,
-      );
-    }
-    d.children.forEach((c, i) =>
-      walk((t as Record<string, unknown>)[d.keys[i]], c, `${path}.${d.keys[i]}`)
-    );
-  };
-  walk(tree, def, "");
-  return out;
-}
 
 /** Runs `inner` on the sub-list of leaves with `label`; the others pass through. */
 function partitioned(

@@ -19,11 +19,13 @@ import { checkSameTree } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { map } from "../core/tree.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
+import { decayed } from "./_optax_util.ts";
 import {
   addDecayedWeights,
   chain,
   type GradientTransformation,
   identity,
+  type Mask,
   type ScalarOrSchedule,
   scaleByLearningRate,
 } from "./_gradient_transformations.ts";
@@ -231,7 +233,10 @@ export function adam(
  * Chain: `scaleByAdam`, `addDecayedWeights(weightDecay)`, `scaleByLearningRate`.
  *
  * @param learningRate A number or a schedule of the step count.
- * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-8), `epsRoot` (0), `weightDecay` (1e-4).
+ * @param options `b1` (0.9), `b2` (0.999), `eps` (1e-8), `epsRoot` (0), `weightDecay` (1e-4),
+ *   `mask` (all leaves): where to decay, as optax's `mask` — a tree of booleans like the params
+ *   (a boolean on a subtree covers its leaves) or a function params → such a tree; leaves
+ *   marked false get plain Adam steps.
  * @returns The optimizer.
  *
  * @example
@@ -244,17 +249,37 @@ export function adam(
  * // a zero gradient leaves only the decay: −0.1 · 0.5 · 2
  * const [u] = opt.update(np.array([0]), opt.init(params), params);
  * assert.ok(Math.abs((u.item() as number) + 0.1) < 1e-7);
+ *
+ * // decay the weights but not the biases (here chosen by a function of the params)
+ * const masked = optim.adamw(0.1, {
+ *   weightDecay: 0.5,
+ *   mask: (p: { w: np.NDArray; b: np.NDArray }) => ({ w: p.w.ndim > 1, b: p.b.ndim > 1 }),
+ * });
+ * const p = { w: np.ones([1, 1]), b: np.ones([1]) };
+ * const [v] = masked.update({ w: np.zeros([1, 1]), b: np.zeros([1]) }, masked.init(p), p);
+ * assert.ok(Math.abs((v.w.item() as number) + 0.05) < 1e-7);
+ * assert.ok(v.b.item() === 0); // the bias only gets Adam's step, 0 for a zero gradient
  * ```
  */
 export function adamw(
   learningRate: ScalarOrSchedule,
-  options: { b1?: number; b2?: number; eps?: number; epsRoot?: number; weightDecay?: number } = {},
+  options: {
+    b1?: number;
+    b2?: number;
+    eps?: number;
+    epsRoot?: number;
+    weightDecay?: number;
+    mask?: Mask;
+  } = {},
 ): GradientTransformation<unknown[]> {
-  checkOptions("optim.adamw", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
+  checkOptions("optim.adamw", options, ["b1", "b2", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("adamw", learningRate);
   return chain(
     scaleByAdam({ b1: options.b1, b2: options.b2, eps: options.eps, epsRoot: options.epsRoot }),
-    addDecayedWeights(options.weightDecay ?? 1e-4),
+    // with a mask, errors about it name adamw (decayed is addDecayedWeights under another name)
+    options.mask === undefined
+      ? addDecayedWeights(options.weightDecay ?? 1e-4)
+      : decayed("adamw", options.weightDecay ?? 1e-4, options.mask),
     scaleByLearningRate(learningRate),
   );
 }
@@ -292,7 +317,8 @@ export function adamax(
  * Chain: `scaleByLion`, `addDecayedWeights(weightDecay)`, `scaleByLearningRate`.
  *
  * @param learningRate A number or a schedule of the step count.
- * @param options `b1` (0.9), `b2` (0.99), `weightDecay` (1e-3).
+ * @param options `b1` (0.9), `b2` (0.99), `weightDecay` (1e-3),
+ *   `mask` (all leaves; optax's `mask`: a tree of booleans like the params or a function params → one, true where weight decay applies).
  * @returns The optimizer.
  *
  * @example
@@ -308,14 +334,18 @@ export function adamax(
  */
 export function lion(
   learningRate: ScalarOrSchedule,
-  options: { b1?: number; b2?: number; weightDecay?: number } = {},
+  options: { b1?: number; b2?: number; weightDecay?: number; mask?: Mask } = {},
 ): GradientTransformation<unknown[]> {
-  checkOptions("optim.lion", options, ["b1", "b2", "weightDecay"]);
+  checkOptions("optim.lion", options, ["b1", "b2", "weightDecay", "mask"]);
   checkLearningRate("lion", learningRate);
   const weightDecay = options.weightDecay ?? 1e-3;
   return chain(
     scaleByLion({ b1: options.b1, b2: options.b2 }),
-    weightDecay === 0 ? identity() : addDecayedWeights(weightDecay),
+    options.mask !== undefined
+      ? decayed("lion", weightDecay, options.mask)
+      : weightDecay === 0
+      ? identity()
+      : addDecayedWeights(weightDecay),
     scaleByLearningRate(learningRate),
   );
 }
