@@ -70,12 +70,12 @@ export function checkSameTree(
 }
 
 /** Checks that every leaf of the updates is an array (a JS number or list is named, not crashed on). */
-export function checkUpdateLeaves(op: string, updates: unknown): void {
+export function checkUpdateLeaves(op: string, updates: unknown, what = "the updates"): void {
   const [ls, def] = flatten(updates);
   const i = ls.findIndex((l) => !((l as unknown) instanceof NDArray));
   if (i >= 0) {
     throw new TypeError(
-      `${op}: every leaf of the updates must be an array, but there is ${show(ls[i])} at ` +
+      `${op}: every leaf of ${what} must be an array, but there is ${show(ls[i])} at ` +
         `${leafPath(def, i)}; wrap it with np.array(...).`,
     );
   }

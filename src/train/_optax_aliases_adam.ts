@@ -27,7 +27,7 @@ import {
   scaleByYogi,
 } from "./_optax_transforms.ts";
 import { scaleByOptimisticGradient, scaleByTrustRatio } from "./_optax_scaling.ts";
-import { decayed } from "./_optax_util.ts";
+import { checkedLeaves, decayed } from "./_optax_util.ts";
 
 type Opt = GradientTransformation<unknown[]>;
 
@@ -51,7 +51,10 @@ type Opt = GradientTransformation<unknown[]>;
 export function adabelief(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
   checkOptions("optim.adabelief", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("adabelief", learningRate);
-  return chain(scaleByBelief(options), scaleByLearningRate(learningRate));
+  return checkedLeaves(
+    "adabelief",
+    chain(scaleByBelief(options), scaleByLearningRate(learningRate)),
+  );
 }
 
 /**
@@ -79,10 +82,13 @@ export function adamaxw(
   checkOptions("optim.adamaxw", options, ["b1", "b2", "eps", "weightDecay", "mask"]);
   checkLearningRate("adamaxw", learningRate);
   const { weightDecay = 1e-4, mask, ...rest } = options;
-  return chain(
-    scaleByAdamax(rest),
-    decayed("adamaxw", weightDecay, mask),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "adamaxw",
+    chain(
+      scaleByAdamax(rest),
+      decayed("adamaxw", weightDecay, mask),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -118,10 +124,13 @@ export function adan(
   checkOptions("optim.adan", options, ["b1", "b2", "b3", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("adan", learningRate);
   const { weightDecay = 0, mask, ...rest } = options;
-  return chain(
-    scaleByAdan(rest),
-    decayed("adan", weightDecay, mask),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "adan",
+    chain(
+      scaleByAdan(rest),
+      decayed("adan", weightDecay, mask),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -145,7 +154,10 @@ export function adan(
 export function amsgrad(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
   checkOptions("optim.amsgrad", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("amsgrad", learningRate);
-  return chain(scaleByAmsgrad(options), scaleByLearningRate(learningRate));
+  return checkedLeaves(
+    "amsgrad",
+    chain(scaleByAmsgrad(options), scaleByLearningRate(learningRate)),
+  );
 }
 
 /**
@@ -180,11 +192,14 @@ export function lamb(
   checkOptions("optim.lamb", options, ["b1", "b2", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("lamb", learningRate);
   const { weightDecay = 0, eps = 1e-6, mask, ...rest } = options;
-  return chain(
-    scaleByNadam({ ...rest, eps, nesterov: false }),
-    decayed("lamb", weightDecay, mask),
-    scaleByTrustRatio(),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "lamb",
+    chain(
+      scaleByNadam({ ...rest, eps, nesterov: false }),
+      decayed("lamb", weightDecay, mask),
+      scaleByTrustRatio(),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -207,7 +222,10 @@ export function lamb(
 export function nadam(learningRate: ScalarOrSchedule, options: AdamLikeOptions = {}): Opt {
   checkOptions("optim.nadam", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   checkLearningRate("nadam", learningRate);
-  return chain(scaleByNadam({ ...options, nesterov: true }), scaleByLearningRate(learningRate));
+  return checkedLeaves(
+    "nadam",
+    chain(scaleByNadam({ ...options, nesterov: true }), scaleByLearningRate(learningRate)),
+  );
 }
 
 /**
@@ -243,10 +261,13 @@ export function nadamw(
   ]);
   checkLearningRate("nadamw", learningRate);
   const { weightDecay = 1e-4, mask, ...rest } = options;
-  return chain(
-    scaleByNadam({ ...rest, nesterov: true }),
-    decayed("nadamw", weightDecay, mask),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "nadamw",
+    chain(
+      scaleByNadam({ ...rest, nesterov: true }),
+      decayed("nadamw", weightDecay, mask),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -273,7 +294,10 @@ export function novograd(
 ): Opt {
   checkOptions("optim.novograd", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   checkLearningRate("novograd", learningRate);
-  return chain(scaleByNovograd({ eps: 1e-6, ...options }), scaleByLearningRate(learningRate));
+  return checkedLeaves(
+    "novograd",
+    chain(scaleByNovograd({ eps: 1e-6, ...options }), scaleByLearningRate(learningRate)),
+  );
 }
 
 /**
@@ -307,10 +331,13 @@ export function optimisticAdam(
   ]);
   checkLearningRate("optimisticAdam", learningRate);
   const { alpha, beta, nesterov = true, ...rest } = options;
-  return chain(
-    scaleByNadam({ ...rest, nesterov }),
-    scaleByOptimisticGradient({ alpha, beta }),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "optimisticAdam",
+    chain(
+      scaleByNadam({ ...rest, nesterov }),
+      scaleByOptimisticGradient({ alpha, beta }),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -337,7 +364,7 @@ export function radam(
 ): Opt {
   checkOptions("optim.radam", options, ["b1", "b2", "eps", "epsRoot", "nesterov", "threshold"]);
   checkLearningRate("radam", learningRate);
-  return chain(scaleByRadam(options), scaleByLearningRate(learningRate));
+  return checkedLeaves("radam", chain(scaleByRadam(options), scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -362,5 +389,5 @@ export function yogi(
 ): Opt {
   checkOptions("optim.yogi", options, ["b1", "b2", "eps"]);
   checkLearningRate("yogi", learningRate);
-  return chain(scaleByYogi(options), scaleByLearningRate(learningRate));
+  return checkedLeaves("yogi", chain(scaleByYogi(options), scaleByLearningRate(learningRate)));
 }

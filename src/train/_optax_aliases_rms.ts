@@ -18,7 +18,7 @@ import {
 import { checkLearningRate } from "./_learning_rate.ts";
 import { scaleByAdadelta } from "./_optax_transforms.ts";
 import { clipByBlockRms, ema, scaleByFactoredRms, scaleByParamBlockRms } from "./_optax_scaling.ts";
-import { decayed } from "./_optax_util.ts";
+import { checkedLeaves, decayed } from "./_optax_util.ts";
 
 type Opt = GradientTransformation<unknown[]>;
 
@@ -46,10 +46,13 @@ export function adadelta(
 ): Opt {
   checkOptions("optim.adadelta", options, ["rho", "eps", "weightDecay", "weightDecayMask"]);
   checkLearningRate("adadelta", learningRate);
-  return chain(
-    decayed("adadelta", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
-    scaleByAdadelta({ rho: options.rho, eps: options.eps }),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "adadelta",
+    chain(
+      decayed("adadelta", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
+      scaleByAdadelta({ rho: options.rho, eps: options.eps }),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -130,5 +133,5 @@ export function adafactor(
     );
   }
   txs.push(scale(-1));
-  return chain(...txs);
+  return checkedLeaves("adafactor", chain(...txs));
 }

@@ -26,7 +26,7 @@ import {
   scaleBySign,
   scaleByTrustRatio,
 } from "./_optax_scaling.ts";
-import { decayed } from "./_optax_util.ts";
+import { checkedLeaves, decayed } from "./_optax_util.ts";
 import { checkMask } from "./_labels.ts";
 import { masked } from "./_optax_wrappers.ts";
 
@@ -54,10 +54,13 @@ export function fromage(learningRate: number, options: { minNorm?: number } = {}
   checkOptions("optim.fromage", options, ["minNorm"]);
   checkLearningRate("fromage", learningRate);
   const mult = 1 / Math.sqrt(1 + learningRate * learningRate);
-  return chain(
-    scaleByTrustRatio({ minNorm: options.minNorm ?? 1e-6 }),
-    scaleByLearningRate(learningRate * mult),
-    decayed("fromage", mult - 1),
+  return checkedLeaves(
+    "fromage",
+    chain(
+      scaleByTrustRatio({ minNorm: options.minNorm ?? 1e-6 }),
+      scaleByLearningRate(learningRate * mult),
+      decayed("fromage", mult - 1),
+    ),
   );
 }
 
@@ -108,11 +111,14 @@ export function lars(
   });
   const trustMask = options.trustRatioMask;
   if (trustMask !== undefined) checkMask("lars", "trustRatioMask", trustMask);
-  return chain(
-    decayed("lars", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
-    trustMask === undefined ? trustRatio : masked(trustRatio, trustMask),
-    scaleByLearningRate(learningRate),
-    trace({ decay: options.momentum ?? 0.9, nesterov: options.nesterov }),
+  return checkedLeaves(
+    "lars",
+    chain(
+      decayed("lars", options.weightDecay ?? 0, options.weightDecayMask, "weightDecayMask"),
+      trustMask === undefined ? trustRatio : masked(trustRatio, trustMask),
+      scaleByLearningRate(learningRate),
+      trace({ decay: options.momentum ?? 0.9, nesterov: options.nesterov }),
+    ),
   );
 }
 
@@ -141,9 +147,12 @@ export function noisySgd(
 ): Opt {
   checkOptions("optim.noisySgd", options, ["eta", "gamma"]);
   checkLearningRate("noisySgd", learningRate);
-  return chain(
-    addNoise(options.eta ?? 0.01, options.gamma ?? 0.55, key),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "noisySgd",
+    chain(
+      addNoise(options.eta ?? 0.01, options.gamma ?? 0.55, key),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -170,7 +179,10 @@ export function optimisticGradientDescent(
 ): Opt {
   checkOptions("optim.optimisticGradientDescent", options, ["alpha", "beta"]);
   checkLearningRate("optimisticGradientDescent", learningRate);
-  return chain(scaleByOptimisticGradient(options), scaleByLearningRate(learningRate));
+  return checkedLeaves(
+    "optimisticGradientDescent",
+    chain(scaleByOptimisticGradient(options), scaleByLearningRate(learningRate)),
+  );
 }
 
 /**
@@ -194,7 +206,7 @@ export function rprop(
   options: { etaMinus?: number; etaPlus?: number; minStepSize?: number; maxStepSize?: number } = {},
 ): Opt {
   checkOptions("optim.rprop", options, ["etaMinus", "etaPlus", "minStepSize", "maxStepSize"]);
-  return chain(scaleByRprop(learningRate, options), scale(-1));
+  return checkedLeaves("rprop", chain(scaleByRprop(learningRate, options), scale(-1)));
 }
 
 /**
@@ -214,7 +226,7 @@ export function rprop(
  */
 export function signSgd(learningRate: ScalarOrSchedule): Opt {
   checkLearningRate("signSgd", learningRate);
-  return chain(scaleBySign(), scaleByLearningRate(learningRate));
+  return checkedLeaves("signSgd", chain(scaleBySign(), scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -236,9 +248,12 @@ export function signSgd(learningRate: ScalarOrSchedule): Opt {
 export function signum(learningRate: ScalarOrSchedule, options: { beta?: number } = {}): Opt {
   checkOptions("optim.signum", options, ["beta"]);
   checkLearningRate("signum", learningRate);
-  return chain(
-    ema(options.beta ?? 0.9, { debias: false }),
-    scaleBySign(),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "signum",
+    chain(
+      ema(options.beta ?? 0.9, { debias: false }),
+      scaleBySign(),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }

@@ -29,6 +29,7 @@ import {
 import { checkLearningRate } from "./_learning_rate.ts";
 import {
   addScaled,
+  checkedLeaves,
   checkNumber,
   lineSearchArgs,
   needParams,
@@ -387,10 +388,13 @@ export function lbfgs(
     : options.linesearch === null
     ? identity()
     : options.linesearch;
-  return chain(
-    scaleByLbfgs({ memorySize: options.memorySize, scaleInitPrecond: options.scaleInitPrecond }),
-    base,
-    linesearch,
+  return checkedLeaves(
+    "lbfgs",
+    chain(
+      scaleByLbfgs({ memorySize: options.memorySize, scaleInitPrecond: options.scaleInitPrecond }),
+      base,
+      linesearch,
+    ),
   );
 }
 

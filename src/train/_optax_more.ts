@@ -23,7 +23,14 @@ import {
   scaleByLearningRate,
 } from "./_gradient_transformations.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
-import { checkNumber, extraValue, needParams, treeSquaredNorm, zerosLike } from "./_optax_util.ts";
+import {
+  checkedLeaves,
+  checkNumber,
+  extraValue,
+  needParams,
+  treeSquaredNorm,
+  zerosLike,
+} from "./_optax_util.ts";
 import { checkSameTree } from "./_checks.ts";
 
 // ---- Polyak step size -------------------------------------------------------------------
@@ -124,15 +131,18 @@ export function polyakSgd(
   ]);
   const scaling = options.scaling ?? 1;
   checkLearningRate("polyakSgd", scaling);
-  return chain(
-    // sgd(scaling): −scaling·g (a schedule keeps a count)
-    scaleByLearningRate(scaling),
-    scaleByPolyak({
-      maxLearningRate: options.maxLearningRate,
-      fMin: options.fMin,
-      eps: options.eps,
-      variant: options.variant,
-    }),
+  return checkedLeaves(
+    "polyakSgd",
+    chain(
+      // sgd(scaling): −scaling·g (a schedule keeps a count)
+      scaleByLearningRate(scaling),
+      scaleByPolyak({
+        maxLearningRate: options.maxLearningRate,
+        fMin: options.fMin,
+        eps: options.eps,
+        variant: options.variant,
+      }),
+    ),
   );
 }
 
@@ -251,7 +261,10 @@ export function sm3(
   if (typeof learningRate !== "number" || !Number.isFinite(learningRate)) {
     throw new TypeError(`optim.sm3: learningRate must be a finite number, got ${learningRate}.`);
   }
-  return chain(scaleBySm3({ b1: options.momentum ?? 0.9 }), scale(-learningRate));
+  return checkedLeaves(
+    "sm3",
+    chain(scaleBySm3({ b1: options.momentum ?? 0.9 }), scale(-learningRate)),
+  );
 }
 
 // ---- distance over gradients ------------------------------------------------------------

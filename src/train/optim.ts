@@ -19,7 +19,7 @@ import { checkSameTree } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { map } from "../core/tree.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
-import { decayed } from "./_optax_util.ts";
+import { checkedLeaves, decayed } from "./_optax_util.ts";
 import {
   addDecayedWeights,
   chain,
@@ -112,7 +112,7 @@ export function sgd(
   const momentum = options.momentum === undefined
     ? identity()
     : trace({ decay: options.momentum, nesterov: options.nesterov });
-  return chain(momentum, scaleByLearningRate(learningRate));
+  return checkedLeaves("sgd", chain(momentum, scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -139,7 +139,7 @@ export function adagrad(
 ): GradientTransformation<unknown[]> {
   checkOptions("optim.adagrad", options, ["initialAccumulatorValue", "eps"]);
   checkLearningRate("adagrad", learningRate);
-  return chain(scaleByRss(options), scaleByLearningRate(learningRate));
+  return checkedLeaves("adagrad", chain(scaleByRss(options), scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -188,7 +188,7 @@ export function rmsprop(
   const momentum = options.momentum === undefined
     ? identity()
     : trace({ decay: options.momentum, nesterov: options.nesterov });
-  return chain(scaling, scaleByLearningRate(learningRate), momentum);
+  return checkedLeaves("rmsprop", chain(scaling, scaleByLearningRate(learningRate), momentum));
 }
 
 /**
@@ -224,7 +224,7 @@ export function adam(
 ): GradientTransformation<unknown[]> {
   checkOptions("optim.adam", options, ["b1", "b2", "eps", "epsRoot"]);
   checkLearningRate("adam", learningRate);
-  return chain(scaleByAdam(options), scaleByLearningRate(learningRate));
+  return checkedLeaves("adam", chain(scaleByAdam(options), scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -274,13 +274,16 @@ export function adamw(
 ): GradientTransformation<unknown[]> {
   checkOptions("optim.adamw", options, ["b1", "b2", "eps", "epsRoot", "weightDecay", "mask"]);
   checkLearningRate("adamw", learningRate);
-  return chain(
-    scaleByAdam({ b1: options.b1, b2: options.b2, eps: options.eps, epsRoot: options.epsRoot }),
-    // with a mask, errors about it name adamw (decayed is addDecayedWeights under another name)
-    options.mask === undefined
-      ? addDecayedWeights(options.weightDecay ?? 1e-4)
-      : decayed("adamw", options.weightDecay ?? 1e-4, options.mask),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "adamw",
+    chain(
+      scaleByAdam({ b1: options.b1, b2: options.b2, eps: options.eps, epsRoot: options.epsRoot }),
+      // with a mask, errors about it name adamw (decayed is addDecayedWeights under another name)
+      options.mask === undefined
+        ? addDecayedWeights(options.weightDecay ?? 1e-4)
+        : decayed("adamw", options.weightDecay ?? 1e-4, options.mask),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
 
@@ -308,7 +311,7 @@ export function adamax(
 ): GradientTransformation<unknown[]> {
   checkOptions("optim.adamax", options, ["b1", "b2", "eps"]);
   checkLearningRate("adamax", learningRate);
-  return chain(scaleByAdamax(options), scaleByLearningRate(learningRate));
+  return checkedLeaves("adamax", chain(scaleByAdamax(options), scaleByLearningRate(learningRate)));
 }
 
 /**
@@ -339,13 +342,16 @@ export function lion(
   checkOptions("optim.lion", options, ["b1", "b2", "weightDecay", "mask"]);
   checkLearningRate("lion", learningRate);
   const weightDecay = options.weightDecay ?? 1e-3;
-  return chain(
-    scaleByLion({ b1: options.b1, b2: options.b2 }),
-    options.mask !== undefined
-      ? decayed("lion", weightDecay, options.mask)
-      : weightDecay === 0
-      ? identity()
-      : addDecayedWeights(weightDecay),
-    scaleByLearningRate(learningRate),
+  return checkedLeaves(
+    "lion",
+    chain(
+      scaleByLion({ b1: options.b1, b2: options.b2 }),
+      options.mask !== undefined
+        ? decayed("lion", weightDecay, options.mask)
+        : weightDecay === 0
+        ? identity()
+        : addDecayedWeights(weightDecay),
+      scaleByLearningRate(learningRate),
+    ),
   );
 }
