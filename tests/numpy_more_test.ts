@@ -292,4 +292,28 @@ describe("np compositions reject bad input with a clear error", () => {
     assert.throws(() => np.fillDiagonal(np.ones([2, 3, 3]), 1), /all axes equal/);
     assert.throws(() => np.histogramBinEdges(np.ones([3]), 4, [2, 1]), RangeError);
   });
+
+  // Expected dtypes and values from JAX 0.10.2: x = jnp.array([0.5, -1., 2.], jnp.float16),
+  // i = jnp.array([1, 2, 3], jnp.int32); jnp.select([x > 0], [x], 0) → float16 [0.5, 0, 2],
+  // jnp.select([i > 1], [i], 0) → int32, jnp.select([i > 1], [i], 0.5) → float32 [0.5, 2, 3],
+  // jnp.append(x, 5) → float16, jnp.append(i, 5) → int32, jnp.append(i, 2.5) → float32,
+  // jnp.polyval(jnp.array([1., 0., -2.], jnp.float16), 3.) → float16 7.
+  it("np.select(), np.append() and np.polyval() take a JS number as a weak scalar, as JAX", () => {
+    const x = np.array([0.5, -1, 2], { dtype: "float16" });
+    const i = np.array([1, 2, 3], { dtype: "int32" });
+    const s = np.select([x.greater(0)], [x], 0);
+    assert.equal(s.dtype, "float16");
+    assert.deepEqual(s.toArray(), [0.5, 0, 2]);
+    assert.equal(np.select([i.greater(1)], [i], 0).dtype, "int32");
+    const half = np.select([i.greater(1)], [i], 0.5);
+    assert.equal(half.dtype, "float32");
+    assert.deepEqual(half.toArray(), [0.5, 2, 3]);
+    assert.equal(np.append(x, 5).dtype, "float16");
+    assert.deepEqual(np.append(x, 5).toArray(), [0.5, -1, 2, 5]);
+    assert.equal(np.append(i, 5).dtype, "int32");
+    assert.equal(np.append(i, 2.5).dtype, "float32");
+    const p = np.polyval(np.array([1, 0, -2], { dtype: "float16" }), 3);
+    assert.equal(p.dtype, "float16");
+    assert.equal(p.item(), 7);
+  });
 });

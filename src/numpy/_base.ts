@@ -59,6 +59,15 @@ export function checkWeakInt32(op: string, v: unknown, where: string, instead: s
   }
 }
 
+/**
+ * An operand for {@link promote}: a JS number or boolean stays as it is (a weak scalar, which
+ * adopts the arrays' dtype there), anything else becomes an array. Converting a number with
+ * `asArrayValue` first would make it a float32 array, which promotes float16 to float32.
+ */
+export function asOperand(op: string, v: unknown): NDArray | number | boolean {
+  return typeof v === "number" || typeof v === "boolean" ? v : asArrayValue(op, v);
+}
+
 /** Converts operands to arrays of one dtype (weak JS scalars adopt the arrays' dtype). */
 export function promote(op: string, xs: readonly unknown[]): NDArray[] {
   let dtype: DType | undefined;

@@ -11,7 +11,7 @@
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
-import { asArrayValue, checkDType, promote } from "./_base.ts";
+import { asArrayValue, asOperand, checkDType, promote } from "./_base.ts";
 import type { DType } from "../core/_dtype.ts";
 import { broadcastShapes as commonShape, fmtShape, normalizeAxis } from "../core/_shape.ts";
 import { checkBool, checkChoice, checkInt, checkShapeArg, show } from "../core/_validate.ts";
@@ -377,13 +377,19 @@ export function select(
     );
   }
   if (condlist.length === 0) throw new TypeError("np.select: needs at least one condition.");
-  let out = asArrayValue("np.select", fallback);
+  // the choices and the fallback promote together, JS numbers weakly (as JAX's select):
+  // select([c], [float16 x], 0) stays float16
+  const operands = promote(
+    "np.select",
+    [...choicelist, fallback].map((v) => asOperand("np.select", v)),
+  );
+  let out = operands[operands.length - 1];
   for (let i = condlist.length - 1; i >= 0; i--) {
     const c = asArrayValue("np.select", condlist[i]);
     if (c.dtype !== "bool") {
       throw new TypeError(`np.select: condition ${i} must be bool, got ${c.dtype}.`);
     }
-    out = where(c, choicelist[i], out);
+    out = where(c, operands[i], out);
   }
   return out;
 }
@@ -402,7 +408,11 @@ export function select(
  * ```
  */
 export function append(x: ArrayLike, values: ArrayLike, axis: number | null = null): NDArray {
-  const a = asArrayValue("np.append", x), v = asArrayValue("np.append", values);
+  // a JS number is weak, as in JAX: append(float16 x, 5) stays float16
+  const [a, v] = promote("np.append", [
+    asArrayValue("np.append", x),
+    asOperand("np.append", values),
+  ]);
   if (axis === null) return concatenate([lax.reshape(a, [a.size]), lax.reshape(v, [v.size])]);
   return concatenate([a, v], axis);
 }

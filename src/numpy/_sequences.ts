@@ -12,7 +12,7 @@ import * as lax from "../core/_lax.ts";
 import { bind1 } from "../core/_trace.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
-import { asArrayValue, checkDType, promote } from "./_base.ts";
+import { asArrayValue, asOperand, checkDType, promote } from "./_base.ts";
 import { type DType, isFloat } from "../core/_dtype.ts";
 import { fmtShape, normalizeAxis } from "../core/_shape.ts";
 import { checkBool, checkChoice, checkInt, checkNumber, checkOptions } from "../core/_validate.ts";
@@ -240,7 +240,7 @@ export function trapezoid(y: ArrayLike, x: ArrayLike | null = null, dx = 1, axis
 export function polyval(p: ArrayLike, x: ArrayLike): NDArray {
   const [c, xs] = promote("np.polyval", [
     vector("np.polyval", "p", p),
-    asArrayValue("np.polyval", x),
+    asOperand("np.polyval", x), // a JS number x is weak: polyval(float16 p, 3) stays float16
   ]);
   const coef = (i: number) =>
     lax.broadcast(lax.reshape(cut(c, i, i + 1), xs.shape.map(() => 1)), xs.shape);
