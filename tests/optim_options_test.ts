@@ -71,6 +71,16 @@ const OPTIMIZERS: [string, unknown[]][] = [
   ["sm3", [0.1]],
   ["polyakSgd", []],
   ["lbfgs", []],
+  // building blocks used on their own
+  ["scaleByAdam", []],
+  ["scaleByFactoredRms", []],
+  ["scaleBySm3", []],
+  ["scaleByTrustRatio", []],
+  ["scaleByRprop", [0.1]],
+  ["trace", [{ decay: 0.9 }]],
+  ["ema", [0.9]],
+  ["centralize", []],
+  ["zeroNans", []],
 ];
 
 describe("optimizer params", () => {

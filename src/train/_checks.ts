@@ -81,6 +81,37 @@ export function checkUpdateLeaves(op: string, updates: unknown, what = "the upda
   }
 }
 
+/** The part of a `GradientTransformation` that {@link checkedLeaves} wraps (typed here
+ * structurally: this file sits below `_gradient_transformations.ts`). */
+interface Transform {
+  init(params: unknown): unknown;
+  update(updates: never, state: never, params?: unknown, extra?: never): unknown;
+}
+
+/**
+ * `tx`, with `init` and `update` checking at the boundary that the params and the updates are
+ * trees of arrays. A JS number leaf (`{ a: 3 }`) is refused with a TypeError naming `optim.op`
+ * and saying to wrap it with `np.array`, instead of failing deep inside (`u.square is not a
+ * function`). optax takes Python scalars in some optimizers and fails on them in others
+ * (adafactor, sm3), and a number has no dtype for `applyUpdates` to keep, so difftrace
+ * refuses them everywhere, with one message.
+ */
+export function checkedLeaves<T extends Transform>(op: string, tx: T): T {
+  const name = `optim.${op}`;
+  const update = tx.update.bind(tx) as (...args: unknown[]) => unknown;
+  return {
+    init(params: unknown) {
+      checkUpdateLeaves(name, params, "the params");
+      return tx.init(params);
+    },
+    update(updates: unknown, state: unknown, params?: unknown, extra?: unknown) {
+      checkUpdateLeaves(name, updates, "the updates");
+      if (params !== undefined) checkUpdateLeaves(name, params, "the params");
+      return update(updates, state, params, extra);
+    },
+  } as unknown as T;
+}
+
 /**
  * Checks an optimizer state: a plain object with exactly `countKeys` (int32
  * scalars) and `treeKeys` (trees shaped like the updates). A state from another

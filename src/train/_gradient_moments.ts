@@ -15,7 +15,7 @@ import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { map } from "../core/tree.ts";
-import { checkState } from "./_checks.ts";
+import { checkedLeaves, checkState } from "./_checks.ts";
 import type { GradientTransformation } from "./_gradient_transformations.ts";
 import { checkNumber as checkRate, debias, fullLike, newCount, zerosLike } from "./_optax_util.ts";
 
@@ -54,7 +54,7 @@ export function trace(
   checkOptions("optim.trace", options, ["decay", "nesterov"]);
   const decay = options.decay ?? 0.9;
   checkRate("trace", "decay", decay);
-  return {
+  return checkedLeaves("trace", {
     init: (params) => ({ trace: zerosLike(params) }),
     update(updates, state) {
       checkState("trace", state, updates, [], ["trace"]);
@@ -64,7 +64,7 @@ export function trace(
       const out = options.nesterov ? map((g, tr) => g.add(tr.mul(decay)), updates, t) : t;
       return [out, { trace: t }];
     },
-  };
+  });
 }
 
 /**
@@ -94,7 +94,7 @@ export function scaleByAdam(
   checkRate("scaleByAdam", "b2", b2, 0, 1);
   checkRate("scaleByAdam", "eps", eps);
   checkRate("scaleByAdam", "epsRoot", epsRoot);
-  return {
+  return checkedLeaves("scaleByAdam", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
       checkState("scaleByAdam", state, updates, ["count"], ["mu", "nu"]);
@@ -114,7 +114,7 @@ export function scaleByAdam(
       );
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -142,7 +142,7 @@ export function scaleByAdamax(
   checkRate("scaleByAdamax", "b1", b1, 0, 1);
   checkRate("scaleByAdamax", "b2", b2, 0, 1);
   checkRate("scaleByAdamax", "eps", eps);
-  return {
+  return checkedLeaves("scaleByAdamax", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
       checkState("scaleByAdamax", state, updates, ["count"], ["mu", "nu"]);
@@ -159,7 +159,7 @@ export function scaleByAdamax(
       );
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -184,7 +184,7 @@ export function scaleByRms(
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByRms", "decay", decay, 0, 1);
   checkRate("scaleByRms", "eps", eps);
-  return {
+  return checkedLeaves("scaleByRms", {
     init: (params) => ({ nu: fullLike(params, initialScale) }),
     update(updates, state) {
       checkState("scaleByRms", state, updates, [], ["nu"]);
@@ -197,7 +197,7 @@ export function scaleByRms(
       // u = g / √(v + eps)
       return [map((g, v) => g.div(np.sqrt(v.add(eps))), updates, nu), { nu }];
     },
-  };
+  });
 }
 
 /**
@@ -224,7 +224,7 @@ export function scaleByStddev(
   const { decay = 0.9, eps = 1e-8, initialScale = 0 } = options;
   checkRate("scaleByStddev", "decay", decay, 0, 1);
   checkRate("scaleByStddev", "eps", eps);
-  return {
+  return checkedLeaves("scaleByStddev", {
     init: (params) => ({ mu: zerosLike(params), nu: fullLike(params, initialScale) }),
     update(updates, state) {
       checkState("scaleByStddev", state, updates, [], ["mu", "nu"]);
@@ -241,7 +241,7 @@ export function scaleByStddev(
       );
       return [out, { mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -266,7 +266,7 @@ export function scaleByRss(
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
   checkRate("scaleByRss", "initialAccumulatorValue", initialAccumulatorValue);
   checkRate("scaleByRss", "eps", eps);
-  return {
+  return checkedLeaves("scaleByRss", {
     init: (params) => ({ sumOfSquares: fullLike(params, initialAccumulatorValue) }),
     update(updates, state) {
       checkState("scaleByRss", state, updates, [], ["sumOfSquares"]);
@@ -284,7 +284,7 @@ export function scaleByRss(
       );
       return [out, { sumOfSquares }];
     },
-  };
+  });
 }
 
 /**
@@ -310,7 +310,7 @@ export function scaleByLion(
   const { b1 = 0.9, b2 = 0.99 } = options;
   checkRate("scaleByLion", "b1", b1, 0, 1);
   checkRate("scaleByLion", "b2", b2, 0, 1);
-  return {
+  return checkedLeaves("scaleByLion", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params) }),
     update(updates, state) {
       checkState("scaleByLion", state, updates, ["count"], ["mu"]);
@@ -321,5 +321,5 @@ export function scaleByLion(
       const mu = map((g, m) => m.mul(b2).add(g.mul(1 - b2)), updates, state.mu as U);
       return [out, { count: state.count.add(1), mu }];
     },
-  };
+  });
 }

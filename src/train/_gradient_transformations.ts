@@ -13,7 +13,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import { flatten, leaves, map, unflatten } from "../core/tree.ts";
 import { checkMask, maskedLeaves } from "./_labels.ts";
-import { checkSameTree, checkState, checkUpdateLeaves } from "./_checks.ts";
+import { checkedLeaves, checkSameTree, checkState, checkUpdateLeaves } from "./_checks.ts";
 import { show } from "../core/_validate.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
 
@@ -338,7 +338,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
       `optim.clipByGlobalNorm: maxNorm must be a positive number, got ${maxNorm}.`,
     );
   }
-  return {
+  return checkedLeaves("clipByGlobalNorm", {
     init: () => null,
     update(updates, state) {
       // ‖u‖ = √(Σ_leaves Σ u²)
@@ -349,7 +349,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
       const factor = np.div(maxNorm, np.maximum(norm, maxNorm));
       return [map((u) => u.mul(factor.astype(u.dtype)), updates), state];
     },
-  };
+  });
 }
 
 /**

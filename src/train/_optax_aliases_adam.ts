@@ -27,7 +27,8 @@ import {
   scaleByYogi,
 } from "./_optax_transforms.ts";
 import { scaleByOptimisticGradient, scaleByTrustRatio } from "./_optax_scaling.ts";
-import { checkedLeaves, decayed } from "./_optax_util.ts";
+import { decayed } from "./_optax_util.ts";
+import { checkedLeaves } from "./_checks.ts";
 
 type Opt = GradientTransformation<unknown[]>;
 

@@ -18,7 +18,8 @@ import {
 import { checkLearningRate } from "./_learning_rate.ts";
 import { scaleByAdadelta } from "./_optax_transforms.ts";
 import { clipByBlockRms, ema, scaleByFactoredRms, scaleByParamBlockRms } from "./_optax_scaling.ts";
-import { checkedLeaves, decayed } from "./_optax_util.ts";
+import { decayed } from "./_optax_util.ts";
+import { checkedLeaves } from "./_checks.ts";
 
 type Opt = GradientTransformation<unknown[]>;
 

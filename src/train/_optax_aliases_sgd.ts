@@ -26,7 +26,8 @@ import {
   scaleBySign,
   scaleByTrustRatio,
 } from "./_optax_scaling.ts";
-import { checkedLeaves, decayed } from "./_optax_util.ts";
+import { decayed } from "./_optax_util.ts";
+import { checkedLeaves } from "./_checks.ts";
 import { checkMask } from "./_labels.ts";
 import { masked } from "./_optax_wrappers.ts";
 

@@ -29,7 +29,6 @@ import {
 import { checkLearningRate } from "./_learning_rate.ts";
 import {
   addScaled,
-  checkedLeaves,
   checkNumber,
   lineSearchArgs,
   needParams,
@@ -37,7 +36,7 @@ import {
   treeVdot,
   valueDtype,
 } from "./_optax_util.ts";
-import { checkSameTree, checkState } from "./_checks.ts";
+import { checkedLeaves, checkSameTree, checkState } from "./_checks.ts";
 import { scaleByZoomLinesearch } from "./_optax_zoom.ts";
 
 // ---- backtracking line search -----------------------------------------------------------
@@ -125,7 +124,7 @@ export function scaleByBacktrackingLinesearch(
   checkNumber(op, "maxLearningRate", maxLearningRate);
   checkNumber(op, "atol", atol);
   checkNumber(op, "rtol", rtol);
-  return {
+  return checkedLeaves("scaleByBacktrackingLinesearch", {
     init(params) {
       const dtype = valueDtype(params);
       return {
@@ -197,7 +196,7 @@ export function scaleByBacktrackingLinesearch(
         info: { numLinesearchSteps: out.iter, decreaseError: out.error },
       }];
     },
-  };
+  });
 }
 
 // ---- L-BFGS -----------------------------------------------------------------------------
@@ -250,7 +249,7 @@ export function scaleByLbfgs(
   if (!Number.isInteger(m) || m < 1) {
     throw new RangeError(`optim.${op}: memorySize must be an integer ≥ 1, got ${m}.`);
   }
-  return {
+  return checkedLeaves("scaleByLbfgs", {
     init(params) {
       const stacked = map((p) => np.zeros([m, ...p.shape], { dtype: p.dtype }), params);
       return {
@@ -333,7 +332,7 @@ export function scaleByLbfgs(
         weightsMemory: rhos,
       }];
     },
-  };
+  });
 }
 
 /**

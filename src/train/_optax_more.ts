@@ -23,15 +23,8 @@ import {
   scaleByLearningRate,
 } from "./_gradient_transformations.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
-import {
-  checkedLeaves,
-  checkNumber,
-  extraValue,
-  needParams,
-  treeSquaredNorm,
-  zerosLike,
-} from "./_optax_util.ts";
-import { checkSameTree } from "./_checks.ts";
+import { checkNumber, extraValue, needParams, treeSquaredNorm, zerosLike } from "./_optax_util.ts";
+import { checkedLeaves, checkSameTree } from "./_checks.ts";
 
 // ---- Polyak step size -------------------------------------------------------------------
 
@@ -68,7 +61,7 @@ export function scaleByPolyak(
       `optim.scaleByPolyak: variant must be "sps" or "sps+", got ${JSON.stringify(variant)}.`,
     );
   }
-  return {
+  return checkedLeaves("scaleByPolyak", {
     init: () => null,
     update(updates, state, _params, extra) {
       const value = extraValue("scaleByPolyak", extra);
@@ -85,7 +78,7 @@ export function scaleByPolyak(
       );
       return [map((u) => u.mul(step.astype(u.dtype)), updates), state];
     },
-  };
+  });
 }
 
 /**
@@ -189,7 +182,7 @@ export function scaleBySm3(
   };
   const otherAxes = (i: number, r: number) =>
     Array.from({ length: r }, (_, j) => j).filter((j) => j !== i);
-  return {
+  return checkedLeaves("scaleBySm3", {
     // μ: per leaf (in flattening order), one accumulator per axis
     init(params) {
       const mu: NDArray[][] = leaves(params).map((p) => {
@@ -232,7 +225,7 @@ export function scaleBySm3(
       );
       return [nu, { mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -315,7 +308,7 @@ export function scaleByDistanceOverGradients(
     );
   }
   const l2 = (x: NDArray, y?: NDArray) => np.sqrt(np.sum((y ? x.sub(y) : x).square()));
-  return {
+  return checkedLeaves("scaleByDistanceOverGradients", {
     init: (params) => ({
       maxDist: map((x) => l2(x).add(1).mul(repsRel), params),
       gradSumOfSquares: map(() => np.zeros([1]), params),
@@ -348,7 +341,7 @@ export function scaleByDistanceOverGradients(
       );
       return [out, { maxDist, gradSumOfSquares: gSos, initParams: state.initParams }];
     },
-  };
+  });
 }
 
 // ---- small stateless transforms ---------------------------------------------------------
@@ -375,14 +368,14 @@ export function normalizeByUpdateNorm(
   const { scaleFactor = 1, eps = 1e-6 } = options;
   checkNumber("normalizeByUpdateNorm", "scaleFactor", scaleFactor, -Infinity);
   checkNumber("normalizeByUpdateNorm", "eps", eps);
-  return {
+  return checkedLeaves("normalizeByUpdateNorm", {
     init: () => null,
     update(updates, state) {
       // n = (‖u‖ + eps) / s;  u ← u / n
       const n = np.sqrt(treeSquaredNorm(updates)).add(eps).div(scaleFactor);
       return [map((u) => u.div(n.astype(u.dtype)), updates), state];
     },
-  };
+  });
 }
 
 /**
@@ -433,10 +426,10 @@ export function keepParamsNonnegative(): GradientTransformation<null> {
  * ```
  */
 export function setToZero(): GradientTransformation<null> {
-  return {
+  return checkedLeaves("setToZero", {
     init: () => null,
     update: (updates, state) => [map((u) => np.zerosLike(u), updates), state],
-  };
+  });
 }
 
 /**

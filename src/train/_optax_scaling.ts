@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkedLeaves } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { leaves, map } from "../core/tree.ts";
@@ -53,7 +54,7 @@ export function scaleByTrustRatio(
 ): GradientTransformation<null> {
   checkOptions("optim.scaleByTrustRatio", options, ["minNorm", "trustCoefficient", "eps"]);
   const { minNorm = 0, trustCoefficient = 1, eps = 0 } = options;
-  return {
+  return checkedLeaves("scaleByTrustRatio", {
     init: () => null,
     update(updates, state, params) {
       needParams("scaleByTrustRatio", params);
@@ -69,7 +70,7 @@ export function scaleByTrustRatio(
       );
       return [out, state];
     },
-  };
+  });
 }
 
 /**
@@ -93,7 +94,7 @@ export function scaleByParamBlockNorm(
 ): GradientTransformation<null> {
   checkOptions("optim.scaleByParamBlockNorm", options, ["minScale"]);
   const minScale = options.minScale ?? 1e-3;
-  return {
+  return checkedLeaves("scaleByParamBlockNorm", {
     init: () => null,
     update(updates, state, params) {
       needParams("scaleByParamBlockNorm", params);
@@ -102,7 +103,7 @@ export function scaleByParamBlockNorm(
         state,
       ];
     },
-  };
+  });
 }
 
 /**
@@ -126,7 +127,7 @@ export function scaleByParamBlockRms(
 ): GradientTransformation<null> {
   checkOptions("optim.scaleByParamBlockRms", options, ["minScale"]);
   const minScale = options.minScale ?? 1e-3;
-  return {
+  return checkedLeaves("scaleByParamBlockRms", {
     init: () => null,
     update(updates, state, params) {
       needParams("scaleByParamBlockRms", params);
@@ -140,7 +141,7 @@ export function scaleByParamBlockRms(
       );
       return [out, state];
     },
-  };
+  });
 }
 
 /**
@@ -158,7 +159,10 @@ export function scaleByParamBlockRms(
  * ```
  */
 export function scaleBySign(): GradientTransformation<null> {
-  return { init: () => null, update: (updates, state) => [map((u) => np.sign(u), updates), state] };
+  return checkedLeaves("scaleBySign", {
+    init: () => null,
+    update: (updates, state) => [map((u) => np.sign(u), updates), state],
+  });
 }
 
 /**
@@ -192,7 +196,7 @@ export function scaleByRprop(
   ]);
   const { etaMinus = 0.5, etaPlus = 1.2, minStepSize = 1e-6, maxStepSize = 50 } = options;
   checkNumber("scaleByRprop", "learningRate", learningRate);
-  return {
+  return checkedLeaves("scaleByRprop", {
     init: (params) => ({
       stepSizes: fullLike(params, learningRate),
       prevUpdates: zerosLike(params),
@@ -231,7 +235,7 @@ export function scaleByRprop(
       );
       return [out, { stepSizes, prevUpdates }];
     },
-  };
+  });
 }
 
 /**
@@ -256,7 +260,7 @@ export function scaleByOptimisticGradient(
 ): GradientTransformation<{ readonly isInitialStep: NDArray; readonly previousGradient: unknown }> {
   checkOptions("optim.scaleByOptimisticGradient", options, ["alpha", "beta"]);
   const { alpha = 1, beta = 1 } = options;
-  return {
+  return checkedLeaves("scaleByOptimisticGradient", {
     init: (params) => ({ isInitialStep: np.array(true), previousGradient: zerosLike(params) }),
     update(updates, state) {
       const out = map(
@@ -266,7 +270,7 @@ export function scaleByOptimisticGradient(
       );
       return [out, { isInitialStep: np.array(false), previousGradient: updates }];
     },
-  };
+  });
 }
 
 /**
@@ -322,7 +326,7 @@ export function scaleByFactoredRms(
     return [sorted[sorted.length - 2][1], sorted[sorted.length - 1][1]];
   };
   const small = (p: NDArray) => np.zeros([1], { dtype: p.dtype });
-  return {
+  return checkedLeaves("scaleByFactoredRms", {
     init: (params) => ({
       count: newCount(),
       vRow: map((p) => {
@@ -382,7 +386,7 @@ export function scaleByFactoredRms(
         v: map(() => v[c++], updates),
       }];
     },
-  };
+  });
 }
 
 /**
@@ -402,13 +406,13 @@ export function scaleByFactoredRms(
  */
 export function clipByBlockRms(threshold: number): GradientTransformation<null> {
   checkNumber("clipByBlockRms", "threshold", threshold);
-  return {
+  return checkedLeaves("clipByBlockRms", {
     init: () => null,
     update: (updates, state) => [
       map((u) => u.div(np.maximum(1, np.sqrt(np.mean(u.square())).div(threshold))), updates),
       state,
     ],
-  };
+  });
 }
 
 /**
@@ -427,7 +431,7 @@ export function clipByBlockRms(threshold: number): GradientTransformation<null> 
  * ```
  */
 export function centralize(): GradientTransformation<null> {
-  return {
+  return checkedLeaves("centralize", {
     init: () => null,
     update: (updates, state) => [
       map((u) => {
@@ -437,7 +441,7 @@ export function centralize(): GradientTransformation<null> {
       }, updates),
       state,
     ],
-  };
+  });
 }
 
 /**
@@ -464,7 +468,7 @@ export function ema(
   checkOptions("optim.ema", options, ["debias"]);
   checkNumber("ema", "decay", decay, 0, 1);
   const useDebias = options.debias ?? true;
-  return {
+  return checkedLeaves("ema", {
     init: (params) => ({ count: newCount(), ema: zerosLike(params) }),
     update(updates, state) {
       const e = map((u, m) => moment1(u, m, decay), updates, state.ema as typeof updates);
@@ -472,7 +476,7 @@ export function ema(
       const out = useDebias ? map((m) => debias(m, decay, count), e) : e;
       return [out, { count, ema: e }];
     },
-  };
+  });
 }
 
 /**
@@ -500,7 +504,7 @@ export function addNoise(
   key: NDArray,
 ): GradientTransformation<{ readonly count: NDArray; readonly rngKey: NDArray }> {
   checkNumber("addNoise", "eta", eta);
-  return {
+  return checkedLeaves("addNoise", {
     init: () => ({ count: newCount(), rngKey: key }),
     update(updates, state) {
       const count = state.count.add(1);
@@ -517,5 +521,5 @@ export function addNoise(
       }, updates);
       return [out, { count, rngKey }];
     },
-  };
+  });
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { checkedLeaves } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { leaves, map } from "../core/tree.ts";
@@ -227,13 +228,13 @@ export function applyIfFinite(
  * ```
  */
 export function zeroNans(): GradientTransformation<{ readonly foundNan: unknown }> {
-  return {
+  return checkedLeaves("zeroNans", {
     init: (params) => ({ foundNan: map(() => np.array(false), params) }),
     update: (updates, _state) => [
       map((u) => np.where(np.isnan(u), np.zerosLike(u), u), updates),
       { foundNan: map((u) => np.greater(np.sum(np.isnan(u).astype("int32")), 0), updates) },
     ],
-  };
+  });
 }
 
 /** Fast and slow parameters for {@link lookahead}. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { checkedLeaves } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { map } from "../core/tree.ts";
@@ -82,7 +83,7 @@ export function scaleByNadam(options: AdamLikeOptions = {}): GradientTransformat
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = true } = options;
   checkNumber("scaleByNadam", "b1", b1, 0, 1);
   checkNumber("scaleByNadam", "b2", b2, 0, 1);
-  return {
+  return checkedLeaves("scaleByNadam", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
       type U = typeof updates;
@@ -97,7 +98,7 @@ export function scaleByNadam(options: AdamLikeOptions = {}): GradientTransformat
       );
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -122,7 +123,7 @@ export function scaleByBelief(options: AdamLikeOptions = {}): GradientTransforma
   const { b1 = 0.9, b2 = 0.999, eps = 1e-16, epsRoot = 1e-16, nesterov = false } = options;
   checkNumber("scaleByBelief", "b1", b1, 0, 1);
   checkNumber("scaleByBelief", "b2", b2, 0, 1);
-  return {
+  return checkedLeaves("scaleByBelief", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
       type U = typeof updates;
@@ -138,7 +139,7 @@ export function scaleByBelief(options: AdamLikeOptions = {}): GradientTransforma
       const out = map((m, s) => m.div(np.sqrt(debias(s, b2, count)).add(eps)), mh, nu);
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -170,7 +171,7 @@ export function scaleByYogi(
     "initialAccumulatorValue",
   ]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-3, epsRoot = 0, initialAccumulatorValue = 1e-6 } = options;
-  return {
+  return checkedLeaves("scaleByYogi", {
     init: (params) => ({
       count: newCount(),
       mu: fullLike(params, initialAccumulatorValue),
@@ -192,7 +193,7 @@ export function scaleByYogi(
       );
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -227,7 +228,7 @@ export function scaleByRadam(
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, threshold = 5, nesterov = false } =
     options;
   const roInf = 2 / (1 - b2) - 1;
-  return {
+  return checkedLeaves("scaleByRadam", {
     init: (params) => ({ count: newCount(), mu: zerosLike(params), nu: zerosLike(params) }),
     update(updates, state) {
       type U = typeof updates;
@@ -257,7 +258,7 @@ export function scaleByRadam(
       );
       return [out, { count, mu, nu }];
     },
-  };
+  });
 }
 
 /**
@@ -282,7 +283,7 @@ export function scaleByAmsgrad(
 ): GradientTransformation<MomentsState & { readonly nuMax: unknown }> {
   checkOptions("optim.scaleByAmsgrad", options, ["b1", "b2", "eps", "epsRoot", "nesterov"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
-  return {
+  return checkedLeaves("scaleByAmsgrad", {
     init: (params) => ({
       count: newCount(),
       mu: zerosLike(params),
@@ -302,7 +303,7 @@ export function scaleByAmsgrad(
       );
       return [out, { count, mu, nu, nuMax }];
     },
-  };
+  });
 }
 
 /**
@@ -327,7 +328,7 @@ export function scaleByAdadelta(
   checkOptions("optim.scaleByAdadelta", options, ["rho", "eps"]);
   const { rho = 0.9, eps = 1e-6 } = options;
   checkNumber("scaleByAdadelta", "rho", rho, 0, 1);
-  return {
+  return checkedLeaves("scaleByAdadelta", {
     init: (params) => ({ eG: zerosLike(params), eX: zerosLike(params) }),
     update(updates, state) {
       type U = typeof updates;
@@ -341,7 +342,7 @@ export function scaleByAdadelta(
       const eX = map((u, e) => moment2(u, e, rho), out, state.eX as U);
       return [out, { eG, eX }];
     },
-  };
+  });
 }
 
 /**
@@ -374,7 +375,7 @@ export function scaleByAdan(
 > {
   checkOptions("optim.scaleByAdan", options, ["b1", "b2", "b3", "eps", "epsRoot"]);
   const { b1 = 0.98, b2 = 0.92, b3 = 0.99, eps = 1e-8, epsRoot = 1e-8 } = options;
-  return {
+  return checkedLeaves("scaleByAdan", {
     init: (params) => ({
       m: zerosLike(params),
       v: zerosLike(params),
@@ -410,7 +411,7 @@ export function scaleByAdan(
       );
       return [out, { m, v, n, g: updates, t }];
     },
-  };
+  });
 }
 
 /**
@@ -437,7 +438,7 @@ export function scaleByNovograd(
 ): GradientTransformation<MomentsState> {
   checkOptions("optim.scaleByNovograd", options, ["b1", "b2", "eps", "epsRoot", "weightDecay"]);
   const { b1 = 0.9, b2 = 0.25, eps = 1e-8, epsRoot = 0, weightDecay = 0 } = options;
-  return {
+  return checkedLeaves("scaleByNovograd", {
     init: (params) => ({
       count: newCount(),
       mu: zerosLike(params),
@@ -468,5 +469,5 @@ export function scaleByNovograd(
       );
       return [mu, { count, mu, nu }];
     },
-  };
+  });
 }

@@ -7,7 +7,7 @@ import { NDArray } from "../core/_ndarray.ts";
 import { flatten, leaves, map, unflatten } from "../core/tree.ts";
 import { checkMask, maskedLeaves } from "./_labels.ts";
 import type { ExtraArgs, GradientTransformation, Mask } from "./_gradient_transformations.ts";
-import { checkSameTree, checkUpdateLeaves } from "./_checks.ts";
+import { checkSameTree } from "./_checks.ts";
 import * as np from "../numpy/numpy.ts";
 
 export const zerosLike = (params: unknown): unknown => map((p) => np.zerosLike(p), params);
@@ -20,31 +20,6 @@ export function checkNumber(op: string, name: string, value: number, lo = 0, hi 
   if (typeof value !== "number" || !(value >= lo && value <= hi)) {
     throw new RangeError(`optim.${op}: ${name} must be a number in [${lo}, ${hi}], got ${value}.`);
   }
-}
-
-/**
- * `tx`, with `init` and `update` checking at the boundary that the params and the updates are
- * trees of arrays. A JS number leaf (`{ a: 3 }`) is refused with a TypeError naming the
- * optimizer `op` and saying to wrap it with `np.array`, instead of failing deep inside a
- * building block. (optax takes Python scalars in some optimizers and fails on them in others,
- * e.g. adafactor and sm3; a number also has no dtype to keep when the update is applied.)
- */
-export function checkedLeaves<S>(
-  op: string,
-  tx: GradientTransformation<S>,
-): GradientTransformation<S> {
-  const name = `optim.${op}`;
-  return {
-    init(params) {
-      checkUpdateLeaves(name, params, "the params");
-      return tx.init(params);
-    },
-    update(updates, state, params, extra) {
-      checkUpdateLeaves(name, updates, "the updates");
-      if (params !== undefined) checkUpdateLeaves(name, params, "the params");
-      return tx.update(updates, state, params, extra);
-    },
-  };
 }
 
 /** Throws a TypeError naming `op` when `params` is missing. */

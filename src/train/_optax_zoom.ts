@@ -20,7 +20,7 @@ import { cond, whileLoop } from "../transforms/control_flow.ts";
 import { valueAndGrad } from "../transforms/autodiff.ts";
 import type { GradientTransformation } from "./_gradient_transformations.ts";
 import { addScaled, checkNumber, lineSearchArgs, treeVdot, valueDtype } from "./_optax_util.ts";
-import { checkState } from "./_checks.ts";
+import { checkedLeaves, checkState } from "./_checks.ts";
 
 /** The state of {@link scaleByZoomLinesearch}. */
 export type ZoomLinesearchState = {
@@ -174,7 +174,7 @@ export function scaleByZoomLinesearch(
       }.`,
     );
   }
-  return {
+  return checkedLeaves("scaleByZoomLinesearch", {
     init(params) {
       const dtype = valueDtype(params);
       return {
@@ -404,5 +404,5 @@ export function scaleByZoomLinesearch(
         },
       }];
     },
-  };
+  });
 }

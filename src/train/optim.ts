@@ -15,11 +15,11 @@
  *
  * @module
  */
-import { checkSameTree } from "./_checks.ts";
 import { checkOptions } from "../core/_validate.ts";
 import { map } from "../core/tree.ts";
 import { checkLearningRate } from "./_learning_rate.ts";
-import { checkedLeaves, decayed } from "./_optax_util.ts";
+import { decayed } from "./_optax_util.ts";
+import { checkedLeaves, checkSameTree } from "./_checks.ts";
 import {
   addDecayedWeights,
   chain,
