@@ -201,18 +201,24 @@ export function repeat(
   }
   const ax = normalizeAxis("np.repeat", axis, a.ndim);
   const n = a.shape[ax];
-  const counts = typeof repeats === "number"
-    ? Array(n).fill(repeats)
-    : requireList("np.repeat", "repeats", repeats) as number[];
+  if (typeof repeats === "number") {
+    const r = checkInt("np.repeat", "the repeat count", repeats, 0);
+    const idx = new Int32Array(n * r);
+    for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < r; j++) idx[at++] = i;
+    return bind1("take", [a, new ArrayValue(idx, [n * r], "int32")], { axis: ax });
+  }
+  const counts = requireList("np.repeat", "repeats", repeats) as number[];
   if (counts.length !== n) {
     throw new TypeError(
       `np.repeat: ${counts.length} repeat counts for an axis of length ${n} (give one number ` +
         `or one count per element).`,
     );
   }
-  counts.forEach((c) => checkInt("np.repeat", "each repeat count", c, 0));
-  const idx = counts.flatMap((c, i) => Array(c).fill(i));
-  return bind1("take", [a, int32(idx)], { axis: ax });
+  let total = 0;
+  for (const c of counts) total += checkInt("np.repeat", "each repeat count", c, 0);
+  const idx = new Int32Array(total);
+  for (let i = 0, at = 0; i < n; i++) for (let j = counts[i]; j > 0; j--) idx[at++] = i;
+  return bind1("take", [a, new ArrayValue(idx, [total], "int32")], { axis: ax });
 }
 
 /**
