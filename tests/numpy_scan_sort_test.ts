@@ -254,6 +254,23 @@ describe("np selections need a static size inside transforms", () => {
   });
 });
 
+describe("np.nonzero on concrete arrays", () => {
+  it("np.nonzero() gives the positions the traced program computes, for every size", () => {
+    const x = np.array(
+      Float32Array.from({ length: 60 }, (_, i) => (i % 7 === 0 || i % 11 === 3 ? i : 0)),
+    )
+      .reshape([6, 10]);
+    for (const size of [undefined, 0, 3, 14, 20]) {
+      const options = size === undefined ? {} : { size, fillValue: -5 };
+      const eager = np.nonzero(x, options).map((a) => a.toArray() as number[]);
+      const n = eager[0].length;
+      const traced = jit((v: NDArray) => np.nonzero(v, { size: size ?? n, fillValue: -5 }))(x)
+        .map((a) => a.toArray());
+      assert.deepEqual(eager, traced, `size ${size}`);
+    }
+  });
+});
+
 describe("large inputs", () => {
   it("np.bincount(), np.histogram(), random.dirichlet() and random.ball() take 300,000 values (no argument spread)", () => {
     const n = 300000;

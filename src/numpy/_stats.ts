@@ -481,9 +481,16 @@ function truePositions(op: string, t: NDArray, options: SizeOptions): [NDArray, 
           `(extra slots get fillValue), as JAX requires.`,
       );
     }
-    size = Array.from(flat[DATA]).filter((v) => v !== 0).length;
+    size = 0;
+    for (const v of flat[DATA]) if (v !== 0) size++;
   }
   checkInt(op, "size", size, 0);
+  if (flat instanceof ArrayValue) {
+    // concrete: the same positions by one pass (what the primitives below compute)
+    const d = flat[DATA], pos = new Int32Array(size).fill(-1);
+    for (let i = 0, k = 0; i < d.length && k < size; i++) if (d[i] !== 0) pos[k++] = i;
+    return [new ArrayValue(pos, [size], "int32"), size];
+  }
   // the k-th true element goes to slot k (an extra slot `size` swallows the rest)
   const rank = lax.sub(cumsum(flat), lax.full({ shape: [t.size], dtype: "int32" }, 1));
   const keep = lax.binary("and", flat, lax.binary("lt", rank, lax.full(rank, size)));
