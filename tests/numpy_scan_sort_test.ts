@@ -271,6 +271,35 @@ describe("np.nonzero on concrete arrays", () => {
   });
 });
 
+describe("np.searchsorted", () => {
+  it("np.searchsorted() places NaN, ±inf and ties as JAX, on both sides", () => {
+    // JAX 0.10.2: jnp.searchsorted([1, 2, 2, 3, nan], v) and side="right"
+    const a = np.array([1, 2, 2, 3, NaN]);
+    const v = np.array([0, 1, 2, 2.5, 3, 9, NaN, Infinity, -Infinity]);
+    assert.deepEqual(np.searchsorted(a, v).toArray(), [0, 0, 1, 3, 3, 4, 4, 4, 0]);
+    assert.deepEqual(np.searchsorted(a, v, { side: "right" }).toArray(), [
+      0,
+      1,
+      3,
+      3,
+      4,
+      4,
+      5,
+      4,
+      0,
+    ]);
+    assert.deepEqual(np.searchsorted(np.array([5]), np.array([1, 5, 9])).toArray(), [0, 0, 1]);
+    assert.deepEqual(np.searchsorted(np.zeros([0]), np.array([1, 2])).toArray(), [0, 0]);
+  });
+  it("np.searchsorted() of 60,000 queries in 60,000 values is a binary search (no [v, a] grid)", () => {
+    const n = 60000;
+    const a = np.arange(n).astype("float32");
+    const q = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % n) + 0.5);
+    const got = np.searchsorted(a, np.array(q), { side: "right" }).toTypedArray();
+    for (let i = 0; i < n; i += 997) assert.equal(got[i], Math.floor(q[i]) + 1, `query ${i}`);
+  });
+});
+
 describe("large inputs", () => {
   it("np.bincount(), np.histogram(), random.dirichlet() and random.ball() take 300,000 values (no argument spread)", () => {
     const n = 300000;

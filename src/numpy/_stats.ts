@@ -429,17 +429,33 @@ export function searchsorted(
     throw new TypeError(`np.searchsorted: a must be 1-D, got ${fmtShape(sa.shape)}.`);
   }
   const n = sa.shape[0];
-  const shape = [...sv.shape, n];
-  const av = broadcastToShape(sa, shape);
-  const vv = lax.broadcast(lax.reshape(sv, [...sv.shape, 1]), shape);
-  let hit = lax.binary(side === "left" ? "lt" : "le", av, vv);
-  if (isFloat(av.dtype)) {
-    // JAX's total order: NaN sorts after +inf (a NaN v goes after every number in a)
-    const vNan = lax.binary("ne", vv, vv);
-    const extra = side === "left" ? lax.binary("and", vNan, lax.binary("eq", av, av)) : vNan;
-    hit = lax.binary("or", hit, extra);
+  // a binary search per query (JAX's default method, "scan"): the first i in [0, n] where
+  // a[i] is not before v, with `before` a < v (left) or a <= v (right) in JAX's total order
+  // (NaN after +inf). ⌈log2(n + 1)⌉ rounds of a gather and a compare, O(|v| log n).
+  const before = (x: NDArray): NDArray => {
+    let b = lax.binary(side === "left" ? "lt" : "le", x, sv);
+    if (isFloat(sv.dtype)) {
+      const vNan = lax.binary("ne", sv, sv);
+      const extra = side === "left" ? lax.binary("and", vNan, lax.binary("eq", x, x)) : vNan;
+      b = lax.binary("or", b, extra);
+    }
+    return b;
+  };
+  const int = (c: number) => lax.full({ shape: sv.shape, dtype: "int32" }, c);
+  let lo: NDArray = int(0), hi: NDArray = int(n);
+  for (let span = n; span > 0; span >>= 1) {
+    const mid = lax.div(lax.add(lo, hi), int(2)); // (int32 division: lo + hi ≥ 0, so the floor)
+    const at = lax.select(lax.binary("lt", mid, int(n)), mid, int(Math.max(n - 1, 0)));
+    const open = lax.binary("lt", lo, hi);
+    const right = lax.binary(
+      "and",
+      open,
+      n > 0 ? before(bind1("take", [sa, at], { axis: 0 })) : open,
+    );
+    lo = lax.select(right, lax.add(mid, int(1)), lo);
+    hi = lax.select(lax.binary("and", open, lax.binary("xor", right, lax.full(right, 1))), mid, hi);
   }
-  return sum(lax.convert(hit, "int32"), { axis: shape.length - 1 });
+  return lo;
 }
 
 /**
