@@ -247,6 +247,24 @@ describe("np set operations match JAX (static size, jit, vmap)", () => {
   });
 });
 
+describe("np.convolve on long signals", () => {
+  it("np.convolve() of 65,536 samples with a 5-tap kernel needs no [n + m − 1, n] matrix", () => {
+    // (the Toeplitz product it replaced allocated 65540 × 65536 elements and failed)
+    const n = 65536;
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const y = np.convolve(np.array(x), np.array([1, 2, 3, 2, 1]), "same").toTypedArray();
+    assert.equal(y.length, n);
+    for (const k of [0, 1, 777, n - 1]) {
+      let want = 0;
+      [1, 2, 3, 2, 1].forEach((w, j) => {
+        const i = k + 2 - j; // "same": output k is full output k + 2
+        if (i >= 0 && i < n) want += w * x[i];
+      });
+      assert.ok(Math.abs(y[k] - want) < 1e-4, `y[${k}] = ${y[k]}, want ${want}`);
+    }
+  });
+});
+
 describe("np compositions reject bad input with a clear error", () => {
   it("names the function and what was wrong", () => {
     assert.throws(

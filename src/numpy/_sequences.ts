@@ -40,23 +40,34 @@ function cut(x: NDArray, start: number, stop: number): NDArray {
   return bind1("slice", [x], { starts: [start], stops: [stop], steps: [1] });
 }
 
-/** The full linear convolution (a ∗ v)_k = Σ_j a_j v_(k−j), k < n + m − 1. */
+/** Elements of the window matrix gathered at once (a block of v's taps at a time). */
+const WINDOW_ELEMENTS = 2 ** 22;
+
+/**
+ * The full linear convolution (a ∗ v)_k = Σ_j v_j a_(k−j), k < n + m − 1 (n ≥ m): each
+ * output is a window of a, zero-padded by m − 1 at both ends, times v. The windows of a
+ * block of taps j ∈ [j0, j0 + b) are gathered as one [n + m − 1, b] matrix W[k, i] =
+ * a_(k−j0−i), and W · v[j0 : j0 + b] adds their part: O(n·m) work in blocks of
+ * WINDOW_ELEMENTS, never an [n + m − 1, n] matrix (16 GB for n = 2¹⁶).
+ */
 function fullConvolution(a: NDArray, v: NDArray): NDArray {
   const n = a.shape[0], m = v.shape[0], len = n + m - 1;
-  // Toeplitz T[k, j] = v[k − j] where 0 ≤ k − j < m, else 0; (a ∗ v) = T a
-  const idx = new Int32Array(len * n), mask = new Float64Array(len * n);
-  for (let k = 0; k < len; k++) {
-    for (let j = 0; j < n; j++) {
-      const d = k - j;
-      idx[k * n + j] = d >= 0 && d < m ? d : 0;
-      mask[k * n + j] = d >= 0 && d < m ? 1 : 0;
+  const zeros = lax.full({ shape: [m - 1], dtype: a.dtype }, 0);
+  const padded = m > 1 ? bind1("concatenate", [zeros, a, zeros], { axis: 0 }) : a;
+  const taps = Math.max(1, Math.min(m, Math.floor(WINDOW_ELEMENTS / len)));
+  let out: NDArray | undefined;
+  for (let j0 = 0; j0 < m; j0 += taps) {
+    const b = Math.min(taps, m - j0);
+    // a_(k−j) sits at padded[k − j + m − 1]
+    const idx = new Int32Array(len * b);
+    for (let k = 0; k < len; k++) {
+      for (let i = 0; i < b; i++) idx[k * b + i] = k - (j0 + i) + m - 1;
     }
+    const windows = bind1("take", [padded, new ArrayValue(idx, [len, b], "int32")], { axis: 0 });
+    const part = lax.matmul(windows, lax.reshape(cut(v, j0, j0 + b), [b, 1]));
+    out = out === undefined ? part : lax.add(out, part);
   }
-  const t = lax.mul(
-    bind1("take", [v, new ArrayValue(idx, [len, n], "int32")], { axis: 0 }),
-    lax.convert(new ArrayValue(mask, [len, n], "float64"), v.dtype),
-  );
-  return lax.reshape(lax.matmul(t, lax.reshape(a, [n, 1])), [len]);
+  return lax.reshape(out!, [len]);
 }
 
 /** The convolution modes of NumPy. */
