@@ -17,7 +17,9 @@ import { broadcastShapes as commonShape, fmtShape, normalizeAxis } from "../core
 import { checkBool, checkChoice, checkInt, checkShapeArg, show } from "../core/_validate.ts";
 import { broadcastTo, concatenate, split } from "./_structure.ts";
 import { where } from "./_elementwise.ts";
-import { any, searchsorted } from "./_stats.ts";
+import { searchsorted } from "./_stats.ts";
+import { sort } from "./_scan_sort.ts";
+import { bind1 } from "../core/_trace.ts";
 import { flip } from "./_arrange.ts";
 
 const int32 = (v: readonly number[], shape: number[]) =>
@@ -305,13 +307,17 @@ export function indices(shape: readonly number[]): NDArray {
 export function isin(element: ArrayLike, testElements: ArrayLike, invert = false): NDArray {
   const [e, t] = promote("np.isin", [element, testElements]);
   checkBool("np.isin", "invert", invert);
-  const flat = lax.reshape(t, [t.size]);
-  const eq = lax.binary(
-    "eq",
-    lax.broadcast(lax.reshape(e, [...e.shape, 1]), [...e.shape, t.size]),
-    lax.broadcast(lax.reshape(flat, [...e.shape.map(() => 1), t.size]), [...e.shape, t.size]),
-  );
-  const found = t.size === 0 ? lax.full({ shape: e.shape, dtype: "bool" }, 0) : any(eq, e.ndim);
+  let found: NDArray;
+  if (t.size === 0) found = lax.full({ shape: e.shape, dtype: "bool" }, 0);
+  else {
+    // sort the test values, then look each element up (JAX's sort method): O((|e| + |t|)
+    // log |t|) rather than an [|e|, |t|] grid of comparisons; NaN equals nothing either way
+    const sorted = sort(lax.reshape(t, [t.size]), 0);
+    const at = searchsorted(sorted, e);
+    const last = lax.full(at, t.size - 1);
+    const clipped = lax.select(lax.binary("lt", at, last), at, last);
+    found = lax.binary("eq", bind1("take", [sorted, clipped], { axis: 0 }), e);
+  }
   return invert ? lax.binary("xor", found, lax.full(found, 1)) : found;
 }
 
