@@ -7,6 +7,14 @@ const i32 = { dtype: "int32" } as const;
 const f64 = { dtype: "float64" } as const;
 
 describe("constructors", () => {
+  it("np.array() of mixed booleans and numbers is float32, whichever comes first", () => {
+    // from JAX 0.10.2: jnp.array([True, 1, 2.5]) is float32 [1., 1., 2.5]
+    const x = np.array([true, 1, 2.5]);
+    assert.equal(x.dtype, "float32");
+    assert.deepEqual(x.toArray(), [1, 1, 2.5]);
+    assert.equal(np.array([[false], [3]]).dtype, "float32");
+    assert.equal(np.array([[true], [false]]).dtype, "bool");
+  });
   it("np.array() builds float32 arrays from nested JS arrays", () => {
     const x = np.array([[1, 2, 3], [4, 5, 6]]);
     assert.ok(x instanceof NDArray);

@@ -83,7 +83,8 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
     probe = (probe as NestedArray[])[0];
   }
   checkAllocation("np.array", shape, dtype ?? "float64");
-  const inferred: DType = dtype ?? (typeof probe === "boolean" ? "bool" : "float32");
+  // bool only when every element is a boolean: a number anywhere makes it float32, as jnp
+  let allBool = true;
   // collect exactly in float64, then convert: bool becomes 0/1, int32 truncates and saturates
   const out = new Float64Array(sizeOf(shape));
   let k = 0;
@@ -103,6 +104,7 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
         );
       }
       if (dtype !== undefined && typeof x === "number") checkScalarFits("np.array", dtype, x);
+      if (typeof x === "number") allBool = false;
       out[k++] = Number(x);
       return;
     }
@@ -142,6 +144,7 @@ function fromNested(data: NestedArray, dtype: DType | undefined): ArrayValue {
   };
   const onPath = new Set<unknown>();
   walk(data, 0, []);
+  const inferred: DType = dtype ?? (allBool && out.length > 0 ? "bool" : "float32");
   return fromFloat64(new ArrayValue(out, shape, "float64"), inferred) as ArrayValue;
 }
 
