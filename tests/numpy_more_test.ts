@@ -194,6 +194,17 @@ describe("np nan-quantiles, gradient, unwrap, products and array edits match JAX
     it(`np.${name.replace(/1$|Period|Neg|Flat|Wrap/, "")}() matches JAX (${name})`, () =>
       checkFixture(`more.${name}`, f, { ...o, rtol: 1e-12, atol: 1e-12 }));
   }
+  it("np.insert() converts the values to the array's dtype, as JAX", () => {
+    // from JAX 0.10.2: jnp.insert(jnp.arange(4), 1, jnp.array([9.7, -8.2])) → int32
+    // [0, 9, -8, 1, 2, 3]; jnp.insert(jnp.array([True, False]), 0, jnp.array([2., 0.])) →
+    // bool [True, False, True, False]
+    const out = np.insert(np.arange(4), 1, np.array([9.7, -8.2]));
+    assert.equal(out.dtype, "int32");
+    assert.deepEqual(out.toArray(), [0, 9, -8, 1, 2, 3]);
+    const b = np.insert(np.array([true, false]), 0, np.array([2, 0]));
+    assert.equal(b.dtype, "bool");
+    assert.deepEqual(b.toArray(), [true, false, true, false]);
+  });
   it("np.fillDiagonal() with wrap restarts below a tall matrix, as NumPy", () => {
     const c = fixture("more.fillDiagonalWrap");
     const a = np.array(c.args[0] as number[][], { dtype: "float64" });

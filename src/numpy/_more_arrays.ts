@@ -252,7 +252,8 @@ export { deleteEntries as delete };
 /**
  * `values` inserted before position `index` along `axis` (flattened when axis is null). As
  * NumPy for a scalar index: values get at least x's rank, their first axis moves to `axis`,
- * and its length is how many slices are inserted.
+ * and its length is how many slices are inserted. The values are converted to the array's
+ * dtype (floats inserted into an int32 array are truncated).
  * @param arr The array.
  * @param index The position (0 ≤ index ≤ length; negative counts from the end).
  * @param values What to insert (broadcast to the slices).
@@ -272,7 +273,9 @@ export function insert(
   values: ArrayLike,
   axis: number | null = null,
 ): NDArray {
-  let [a, v] = promote("np.insert", [arr, values]);
+  // the values take the array's dtype (as NumPy and jnp.insert), never the other way round
+  let a = asArrayValue("np.insert", arr);
+  let v = lax.convert(promote("np.insert", [a, values])[1], a.dtype);
   if (axis === null) a = lax.reshape(a, [a.size]);
   const ax = axis === null ? 0 : normalizeAxis("np.insert", axis, a.ndim);
   const n = a.shape[ax];
