@@ -46,6 +46,16 @@ describe("x.at() against JAX", () => {
   it("x.at().set() lets the last repeated index win, as NumPy", () => {
     assert.deepEqual(np.zeros([3]).at(int([1, 1])).set(np.array([5, 6])).toArray(), [0, 6, 0]);
   });
+  it("x.at().divide() of an integer array true-divides into float32, as JAX", () => {
+    // from JAX 0.10.2: jnp.arange(5).at[jnp.array([2, 2])].divide(2) → float32
+    // [0, 1, 0.5, 3, 4]; jnp.arange(6).reshape(2, 3).at[:, 1].divide(jnp.array([2, 4])) →
+    // float32 [[0, 0.5, 2], [3, 1, 5]]
+    const out = np.arange(5).at(int([2, 2])).divide(2);
+    assert.equal(out.dtype, "float32");
+    assert.deepEqual(out.toArray(), [0, 1, 0.5, 3, 4]);
+    const cols = np.arange(6).reshape([2, 3]).at(np.s(), 1).divide(int([2, 4]));
+    assert.deepEqual(cols.toArray(), [[0, 0.5, 2], [3, 1, 5]]);
+  });
   it("x.at().set() and .max() take 300,000 indices (no argument spread)", () => {
     const n = 300000;
     const idx = np.array(Int32Array.from({ length: n }, (_, i) => (i * 7) % n));

@@ -6,7 +6,7 @@
  * positions add up).
  */
 import { bind1 } from "../core/_trace.ts";
-import { isInteger, scalarAs } from "../core/_dtype.ts";
+import { isFloat, isInteger, scalarAs } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import { type ArrayLike, type AtIndexer, DATA, type IndexItem, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
@@ -347,7 +347,8 @@ type Combine = (a: NDArray, b: NDArray) => NDArray;
 /**
  * Functional index updates, as JAX's `x.at[...]` (also the method `x.at(...)`): the result
  * of `.set(v)`, `.add(v)`, `.mul(v)`, `.divide(v)`, `.power(v)`, `.min(v)`, `.max(v)` is a
- * new array. Repeated indices accumulate (for `set` the last wins). With traced index arrays
+ * new array. Repeated indices accumulate (for `set` the last wins). As JAX, `divide` on an
+ * integer array is a true division whose result is float32. With traced index arrays
  * (vmap over the indices), `get`, `add` and `set` work; `set` then gives repeated targets
  * the mean of their values.
  * @param x The array.
@@ -418,7 +419,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
       };
     });
   };
-  const combine = (op: string, f: Combine) => (v: ArrayLike) => {
+  const combine = (op: string, f: Combine, base: NDArray = xf) => (v: ArrayLike) => {
     const u = values(op, v);
     const rs = rounds();
     if (!rs) {
@@ -427,7 +428,7 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
           `index array, only get, set and add are supported).`,
       );
     }
-    let out = xf;
+    let out = base;
     for (const { keep, target } of rs) {
       const picked = scatter(lax.select(keep, u, lax.full(u, 0)));
       out = lax.select(target, f(out, picked), out);
@@ -458,7 +459,12 @@ export function at(x: ArrayLike, ...items: IndexItem[]): AtIndexer {
       return done(lax.select(hit, mean, xf));
     },
     mul: combine("mul", lax.mul),
-    divide: combine("divide", lax.div),
+    divide: (v) => {
+      if (isFloat(a.dtype)) return combine("divide", lax.div)(v);
+      // as JAX, x / ones.at[...].mul(v): integers (and bools) true-divide into float32
+      const by = combine("divide", lax.mul, lax.full(xf, 1))(v);
+      return lax.div(lax.convert(a, "float32"), lax.convert(by, "float32"));
+    },
     power: combine("power", (p, q) => lax.binary("pow", p, q)),
     min: combine("min", (p, q) => lax.binary("min", p, q)),
     max: combine("max", (p, q) => lax.binary("max", p, q)),
