@@ -57,6 +57,19 @@ describe("nn activations match jax.nn", () => {
       checkGrads((a: NDArray) => f(a).sum(), [v]);
     }
   });
+
+  it("nn.selu() and nn.celu() keep a finite gradient where e^x overflows", () => {
+    // from JAX 0.10.2: jax.grad of jax.nn.selu / jax.nn.celu(x, 0.1) at 10, 89, 100, 1000
+    const v = np.array([10, 89, 100, 1000]);
+    const selu = 1.0507010221481323;
+    assert.deepEqual(vmap(grad((a: NDArray) => nn.selu(a)))(v).toArray(), [selu, selu, selu, selu]);
+    assert.deepEqual(vmap(grad((a: NDArray) => nn.celu(a, { alpha: 0.1 })))(v).toArray(), [
+      1,
+      1,
+      1,
+      1,
+    ]);
+  });
 });
 
 describe("nn.dotProductAttention matches jax.nn.dot_product_attention", () => {

@@ -113,7 +113,10 @@ const SELU_ALPHA = 1.6732632423543772, SELU_SCALE = 1.0507009873554805;
  */
 export function selu(x: NDArray): NDArray {
   requireArray("nn.selu", "x", x);
-  return np.where(np.greater(x, 0), x, np.expm1(x).mul(SELU_ALPHA)).mul(SELU_SCALE);
+  // expm1 of (x > 0 ? 0 : x), as JAX's elu: the unused branch never overflows, so its zero
+  // cotangent stays finite (0 · ∞ would make the gradient NaN for x ≳ 89)
+  const pos = np.greater(x, 0);
+  return np.where(pos, x, np.expm1(np.where(pos, 0, x)).mul(SELU_ALPHA)).mul(SELU_SCALE);
 }
 
 /**
@@ -131,7 +134,10 @@ export function selu(x: NDArray): NDArray {
 export function celu(x: NDArray, options: { alpha?: number } = {}): NDArray {
   requireArray("nn.celu", "x", x);
   const a = options.alpha ?? 1;
-  return np.where(np.greater(x, 0), x, np.expm1(x.div(a)).mul(a));
+  // expm1 of min(x, 0)/α, as JAX: the unused branch never overflows, so the gradient for
+  // large x is 1, not 0 · ∞ = NaN
+  const pos = np.greater(x, 0);
+  return np.where(pos, x, np.expm1(np.where(pos, 0, x).div(a)).mul(a));
 }
 
 /**
