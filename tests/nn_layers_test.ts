@@ -109,6 +109,23 @@ describe("nn.dotProductAttention matches jax.nn.dot_product_attention", () => {
     const out = nn.dotProductAttention(q(), k(), v(), { dropoutRate: 0.5, key: random.key(0) });
     assert.deepEqual(out.shape, [2, 3, 2, 4]);
   });
+
+  it("nn.dotProductAttention() takes float16 softmax in float32, so a fully masked row averages", () => {
+    const h = (xs: number[]) =>
+      np.reshape(np.array(xs, { dtype: "float16" }), [1, xs.length, 1, 1]);
+    const mask = np.reshape(np.array([true, false, true, false, false, false]), [1, 1, 2, 3]);
+    const y = nn.dotProductAttention(h([1, 2]), h([1, 2, 3]), h([1, 5, 9]), { mask });
+    // from JAX 0.10.2: jax.nn.dot_product_attention(q, k, v, mask=mask) in float16
+    assert.equal(y.dtype, "float16");
+    assert.deepEqual(np.ravel(y).toArray(), [8.046875, 5]);
+  });
+
+  it("nn.dotProductAttention() refuses an unknown option instead of ignoring it", () => {
+    assert.throws(
+      () => nn.dotProductAttention(q(), k(), v(), { causal: true } as never),
+      /nn\.dotProductAttention.*causal/,
+    );
+  });
 });
 
 describe("nn initializers draw JAX's numbers for the same key", () => {

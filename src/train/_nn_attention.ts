@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { requireArray } from "../core/_validate.ts";
+import { checkOptions, requireArray } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
@@ -52,6 +52,14 @@ export function dotProductAttention(
   value: NDArray,
   options: AttentionOptions = {},
 ): NDArray {
+  checkOptions("nn.dotProductAttention", options, [
+    "bias",
+    "mask",
+    "isCausal",
+    "scale",
+    "dropoutRate",
+    "key",
+  ]);
   requireArray("nn.dotProductAttention", "query", query);
   requireArray("nn.dotProductAttention", "key", key);
   requireArray("nn.dotProductAttention", "value", value);
@@ -70,7 +78,11 @@ export function dotProductAttention(
   }
   const scale = options.scale ?? 1 / Math.sqrt(q.shape[3]);
   // logits[b, n, t, s] = Σ_h q[b, t, n, h] k[b, s, n, h] · scale
-  const qt = np.transpose(q, [0, 2, 1, 3]), kt = np.transpose(k, [0, 2, 3, 1]);
+  // as JAX: float16/bfloat16 logits, masks and softmax are float32 (so the masked logit
+  // −0.7·float32max stays finite and a fully masked row averages), weights cast to key's dtype
+  const half = (t: string) => t === "float16" || t === "bfloat16";
+  const wide = (a: NDArray) => half(a.dtype) ? a.astype("float32") : a;
+  const qt = np.transpose(wide(q), [0, 2, 1, 3]), kt = np.transpose(wide(k), [0, 2, 3, 1]);
   let logits = np.matmul(qt, kt).mul(scale);
   if (options.bias !== undefined) logits = logits.add(options.bias);
   let mask = options.mask;
@@ -92,6 +104,7 @@ export function dotProductAttention(
     const keep = random.bernoulli(options.key, 1 - rate, weights.shape);
     weights = np.where(keep, weights.div(1 - rate), 0);
   }
+  if (half(k.dtype)) weights = weights.astype(k.dtype);
   // out[b, t, n, h] = Σ_s w[b, n, t, s] v[b, s, n, h]
   const out = np.transpose(np.matmul(weights, np.transpose(v, [0, 2, 1, 3])), [0, 2, 1, 3]);
   return unbatched ? np.squeeze(out, 0) : out;
