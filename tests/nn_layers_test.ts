@@ -58,6 +58,27 @@ describe("nn activations match jax.nn", () => {
     }
   });
 
+  it("nn.standardize() clips a variance that rounds below 0 and takes a given mean and variance", () => {
+    // from JAX 0.10.2: jax.nn.standardize([100, 100.001, 100]) (mean(x²) − mean² rounds to −0.00098)
+    assertAllClose(nn.standardize(np.array([100, 100.001, 100])), [
+      -0.10615555942058563,
+      0.20989848673343658,
+      -0.10615555942058563,
+    ], { atol: 1e-6, rtol: 1e-6 });
+    // from JAX 0.10.2: jax.nn.standardize(x, axis=0, mean=[1, 1], variance=[4, 0.25], epsilon=0)
+    const s = nn.standardize(np.array([[1, 2], [3, 5]]), {
+      axis: 0,
+      mean: np.array([1, 1]),
+      variance: np.array([4, 0.25]),
+      epsilon: 0,
+    });
+    assert.deepEqual(s.toArray(), [[0, 2], [1, 8]]);
+    assert.throws(
+      () => nn.standardize(np.array([1, 2]), { where: np.array([true, false]) } as never),
+      /nn\.standardize.*where/,
+    );
+  });
+
   it("nn.selu() and nn.celu() keep a finite gradient where e^x overflows", () => {
     // from JAX 0.10.2: jax.grad of jax.nn.selu / jax.nn.celu(x, 0.1) at 10, 89, 100, 1000
     const v = np.array([10, 89, 100, 1000]);

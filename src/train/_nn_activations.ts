@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { requireArray } from "../core/_validate.ts";
+import { checkOptions, requireArray } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -215,9 +215,11 @@ export function squarePlus(x: NDArray, options: { b?: number } = {}): NDArray {
 }
 
 /**
- * Standardizes along `axis`: (x − mean) / √(var + epsilon), var = mean(x²) − mean² (as JAX).
+ * Standardizes along `axis`: (x − mean) / √(var + epsilon), var = max(mean(x²) − mean², 0)
+ * (as JAX's default "fast" algorithm).
  * @param x The input.
- * @param options `axis` (−1), `epsilon` (1e-5).
+ * @param options `axis` (−1), `epsilon` (1e-5), and `mean` / `variance` to use instead of the
+ * statistics of x (broadcast against x with `axis` kept).
  * @returns The standardized array.
  * @example
  * ```ts
@@ -229,13 +231,21 @@ export function squarePlus(x: NDArray, options: { b?: number } = {}): NDArray {
  */
 export function standardize(
   x: NDArray,
-  options: { axis?: number | number[]; epsilon?: number } = {},
+  options: {
+    axis?: number | number[];
+    epsilon?: number;
+    mean?: NDArray | number;
+    variance?: NDArray | number;
+  } = {},
 ): NDArray {
+  checkOptions("nn.standardize", options, ["axis", "epsilon", "mean", "variance"]);
   requireArray("nn.standardize", "x", x);
   const axis = options.axis ?? -1;
-  const mean = np.mean(x, { axis, keepdims: true });
-  const variance = np.mean(x.square(), { axis, keepdims: true }).sub(mean.square());
-  return x.sub(mean).div(np.sqrt(variance.add(options.epsilon ?? 1e-5)));
+  const mean = options.mean ?? np.mean(x, { axis, keepdims: true });
+  // mean(x²) − mean² can round below 0 (x nearly constant); clip it, as JAX, or rsqrt gives NaN
+  const variance = options.variance ??
+    np.maximum(np.mean(x.square(), { axis, keepdims: true }).sub(np.square(mean)), 0);
+  return x.sub(mean).mul(np.rsqrt(np.add(variance, options.epsilon ?? 1e-5)));
 }
 
 /**
