@@ -79,6 +79,25 @@ describe("nn activations match jax.nn", () => {
     );
   });
 
+  it("nn.gelu() with approximate false is the exact erf form, as jax.nn.gelu", () => {
+    const v = np.array([-3, -1, 0.5, 2]);
+    const exact = (a: NDArray) => nn.gelu(a, { approximate: false });
+    // from JAX 0.10.2: jax.nn.gelu(x, approximate=False) and its jax.grad
+    assertAllClose(exact(v), [
+      -0.0040496960282325745,
+      -0.15865527093410492,
+      0.3457312285900116,
+      1.9544997215270996,
+    ], { atol: 1e-6, rtol: 1e-6 });
+    assertAllClose(vmap(grad(exact))(v), [
+      -0.011945651844143867,
+      -0.08331547677516937,
+      0.8674951195716858,
+      1.0852317810058594,
+    ], { atol: 1e-6, rtol: 1e-6 });
+    assert.throws(() => nn.gelu(v, { approximated: false } as never), /nn\.gelu.*approximated/);
+  });
+
   it("nn.selu() and nn.celu() keep a finite gradient where e^x overflows", () => {
     // from JAX 0.10.2: jax.grad of jax.nn.selu / jax.nn.celu(x, 0.1) at 10, 89, 100, 1000
     const v = np.array([10, 89, 100, 1000]);

@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { checkChoice, checkInt, checkNumber, checkOptions, show } from "../core/_validate.ts";
+import {
+  checkBool,
+  checkChoice,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  show,
+} from "../core/_validate.ts";
 import { type DType, isFloat } from "../core/_dtype.ts";
 import { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
@@ -47,9 +54,10 @@ export function relu(x: NDArray): NDArray {
 }
 
 /**
- * Gaussian error linear unit, tanh approximation:
- * ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ * Gaussian error linear unit, by default the tanh approximation
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))); with `approximate: false` the exact ½x(1 + erf(x/√2)) (as JAX).
  * @param x The input.
+ * @param options `approximate` (default true).
  * @returns The activation.
  * @example
  * ```ts
@@ -58,9 +66,20 @@ export function relu(x: NDArray): NDArray {
  * assert.ok(Math.abs((nn.gelu(np.array(1)).item() as number) - 0.8412) < 1e-3);
  * ```
  */
-export function gelu(x: NDArray): NDArray {
+export function gelu(x: NDArray, options: { approximate?: boolean } = {}): NDArray {
+  checkOptions("nn.gelu", options, ["approximate"]);
   checkActivationInput("nn.gelu", x);
-  return composite("nn.gelu", x, geluOf);
+  if (
+    options.approximate === undefined || checkBool("nn.gelu", "approximate", options.approximate)
+  ) {
+    return composite("nn.gelu", x, geluOf);
+  }
+  // exact: ½x(1 + erf(x/√2))
+  return composite(
+    "nn.gelu.exact",
+    x,
+    (v) => np.mul(np.mul(v, 0.5), np.add(np.erf(np.mul(v, Math.SQRT1_2)), 1)),
+  );
 }
 
 function geluOf(x: NDArray): NDArray {
