@@ -60,6 +60,20 @@ export const DTYPES: readonly DType[] = [
   "bool",
 ];
 
+/** Bytes per element as JAX counts them (float16 and bfloat16 are 2, though stored in float32). */
+export const ITEMSIZE: Readonly<Record<DType, number>> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  uint32: 4,
+  bool: 1,
+};
+
 /** Bytes per element of each dtype's typed array as stored (float16/bfloat16 live in a Float32Array). */
 export const STORAGE_BYTES: Readonly<Record<DType, number>> = {
   float32: 4,

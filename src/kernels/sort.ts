@@ -27,6 +27,16 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const f32 = new Float32Array(1), f32Bits = new Uint32Array(f32.buffer);
 const f64 = new Float64Array(1), f64Bits = new Uint32Array(f64.buffer);
 
+/** Sorts one lane (see {@link argsortLane}). */
+type LaneSort = (
+  data: TypedArray,
+  base: number,
+  n: number,
+  stride: number,
+  descending: boolean,
+  out: Int32Array,
+) => void;
+
 /** How a lane's elements become keys: from float32 bits, float64 bits, or signed/unsigned ints. */
 export type SortKind = "float32" | "float64" | "signed" | "unsigned";
 
@@ -77,14 +87,7 @@ export function argsortLane(
 }
 
 /** float64: LSD radix sort of the indices by the 64-bit keys' bytes. */
-function radixFloat64(
-  data: TypedArray,
-  base: number,
-  n: number,
-  stride: number,
-  descending: boolean,
-  out: Int32Array,
-): void {
+const radixFloat64: LaneSort = (data, base, n, stride, descending, out) => {
   const hi = new Uint32Array(n), lo = new Uint32Array(n);
   const flip = descending ? 0xffffffff : 0;
   for (let i = 0; i < n; i++) {
@@ -121,20 +124,13 @@ function radixFloat64(
     [order, next] = [next, order];
   }
   for (let j = 0; j < n; j++) out[base + j * stride] = order[j];
-}
+};
 
 /** The plain stable sort, for a big-endian engine (none known): keys compared as numbers. */
-function comparatorSort(
-  data: TypedArray,
-  base: number,
-  n: number,
-  stride: number,
-  descending: boolean,
-  out: Int32Array,
-): void {
+const comparatorSort: LaneSort = (data, base, n, stride, descending, out) => {
   const kind = sortKindOf(data);
   const keys = Array.from({ length: n }, (_, i) => key32(data[base + i * stride], kind));
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((i, j) => (descending ? keys[j] - keys[i] : keys[i] - keys[j]) || i - j);
   for (let j = 0; j < n; j++) out[base + j * stride] = order[j];
-}
+};

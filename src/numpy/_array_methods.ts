@@ -3,7 +3,7 @@
  * the `np` function of the same name with the array first. Also `x.at[...]`, JAX's
  * spelling of the index-update method: a clear error that shows difftrace's `x.at(...)`.
  */
-import type { DType } from "../core/_dtype.ts";
+import { ITEMSIZE } from "../core/_dtype.ts";
 import { NDArray, type NestedArray, type ReduceArg } from "../core/_ndarray.ts";
 import * as lax from "../core/_lax.ts";
 import { all, any, nonzero } from "./_stats.ts";
@@ -12,20 +12,6 @@ import { ptp } from "./_aliases.ts";
 import { argsort, cumprod, cumsum, sort } from "./_scan_sort.ts";
 import { diagonal, repeat, swapaxes, trace } from "./_arrange.ts";
 import { ravel } from "./_structure.ts";
-
-/** Bytes per element as JAX counts them (float16 and bfloat16 are 2, though stored in float32). */
-const ITEMSIZE: Readonly<Record<DType, number>> = {
-  float32: 4,
-  float64: 8,
-  float16: 2,
-  bfloat16: 2,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  uint32: 4,
-  bool: 1,
-};
 
 type Options = ReduceArg | undefined;
 const methods: { [K in keyof NDArray]?: (this: NDArray, ...args: never[]) => unknown } = {

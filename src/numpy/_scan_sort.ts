@@ -50,6 +50,18 @@ function lanes(op: string, x: ArrayLike, axis: number | null): [NDArray, number]
   return [a, normalizeAxis(`np.${op}`, axis, a.ndim)];
 }
 
+/** sort/argsort's operand, axis and direction; the options may stand in the axis position. */
+function sortArgs(
+  op: string,
+  x: ArrayLike,
+  axis: number | null | SortOptions,
+  options: SortOptions,
+): [NDArray, number, boolean] {
+  if (isOptionsObject(axis)) [axis, options] = [-1, axis as SortOptions];
+  const descending = checkSortOptions(op, options);
+  return [...lanes(op, x, axis as number | null), descending];
+}
+
 /**
  * The indices that sort x along `axis` (stable: equal elements keep their order; NaN last,
  * or first when descending, and −0 equal to +0, as JAX).
@@ -69,9 +81,7 @@ export function argsort(
   axis: number | null | SortOptions = -1,
   options: SortOptions = {},
 ): NDArray {
-  if (isOptionsObject(axis)) [axis, options] = [-1, axis as SortOptions];
-  const descending = checkSortOptions("argsort", options);
-  const [a, ax] = lanes("argsort", x, axis as number | null);
+  const [a, ax, descending] = sortArgs("argsort", x, axis, options);
   return bind1("argsort", [a], { axis: ax, descending });
 }
 
@@ -94,9 +104,7 @@ export function sort(
   axis: number | null | SortOptions = -1,
   options: SortOptions = {},
 ): NDArray {
-  if (isOptionsObject(axis)) [axis, options] = [-1, axis as SortOptions];
-  const descending = checkSortOptions("sort", options);
-  const [a, ax] = lanes("sort", x, axis as number | null);
+  const [a, ax, descending] = sortArgs("sort", x, axis, options);
   const sorted = takeAlongAxis(a, bind1("argsort", [a], { axis: ax, descending: false }), ax);
   const n = a.shape[ax];
   // JAX's descending sort is the ascending one reversed (NaN first; equal elements reversed)
