@@ -382,11 +382,19 @@ export function keyToInt32(
 //  - split(k, num): key i = (y0, y1) of threefry(k, (0, i)).
 
 /** `n` uint32 words of the partitionable stream: word i = y0 ^ y1 of the block (hi(i), lo(i)). */
-export function randomBitsPartitionable(k0: number, k1: number, n: number): Uint32Array {
+export function randomBitsPartitionable(
+  k0: number,
+  k1: number,
+  n: number,
+  out?: Uint32Array,
+): Uint32Array {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`randomBitsPartitionable: n must be a non-negative integer, got ${n}`);
   }
-  const res = new Uint32Array(n);
+  const res = out ?? new Uint32Array(n);
+  if (res.length < n) {
+    throw new RangeError(`randomBitsPartitionable: out has ${res.length} < ${n} words`);
+  }
   hashIndexCounters(k0, k1, n, "xor", res);
   return res;
 }
@@ -408,11 +416,19 @@ export function randomBits64(k0: number, k1: number, n: number, legacy: boolean)
 }
 
 /** `num` keys of the partitionable split as `num * 2` words: key i is (y0, y1) of the block (0, i). */
-export function splitKeyPartitionable(k0: number, k1: number, num: number): Uint32Array {
+export function splitKeyPartitionable(
+  k0: number,
+  k1: number,
+  num: number,
+  out?: Uint32Array,
+): Uint32Array {
   if (!Number.isSafeInteger(num) || num < 0) {
     throw new RangeError(`splitKeyPartitionable: num must be a non-negative integer, got ${num}`);
   }
-  const res = new Uint32Array(2 * num);
+  const res = out ?? new Uint32Array(2 * num);
+  if (res.length < 2 * num) {
+    throw new RangeError(`splitKeyPartitionable: out has ${res.length} < ${2 * num} words`);
+  }
   hashIndexCounters(k0, k1, num, "pairs", res);
   return res;
 }

@@ -252,6 +252,18 @@ export const concrete = {
       ? randomBits(k0, k1, n)
       : randomBitsPartitionable(k0, k1, n);
   },
+  /** `split(key, num)` as 2·num words (key i is words 2i, 2i + 1), written into `out`. */
+  splitInto(k0: number, k1: number, num: number, out: Uint32Array): Uint32Array {
+    return current === "threefry2x32-legacy"
+      ? randomBits(k0, k1, 2 * num, out)
+      : splitKeyPartitionable(k0, k1, num, out);
+  },
+  /** `n` 32-bit words of the current stream, written into `out`. */
+  bitsInto(k0: number, k1: number, n: number, out: Uint32Array): Uint32Array {
+    return current === "threefry2x32-legacy"
+      ? randomBits(k0, k1, n, out)
+      : randomBitsPartitionable(k0, k1, n, out);
+  },
   /** `n` 64-bit words as (high, low) pairs. */
   bits64(k0: number, k1: number, n: number): Uint32Array {
     return randomBits64(k0, k1, n, current === "threefry2x32-legacy");

@@ -38,20 +38,21 @@ function keyOf(k: Key): NDArray {
 
 type Key = [number, number];
 
-/** One uniform in [0, 1) from a key, as `uniform(key, ())`. */
-function uniformOne(k: Key, dtype: DType): number {
-  if (dtype === "float32") return (concrete.bits(k[0], k[1], 1)[0] >>> 9) * 2 ** -23;
-  const w = concrete.bits64(k[0], k[1], 1);
+/** Words the scalar draws below write into: keys and bits without an allocation per call. */
+const W = new Uint32Array(6), NORMAL = new Float32Array(1);
+
+/** One uniform in [0, 1) from the key (k0, k1), as `uniform(key, ())`. */
+function uniformOne(k0: number, k1: number, dtype: DType): number {
+  if (dtype === "float32") return (concrete.bitsInto(k0, k1, 1, W)[0] >>> 9) * 2 ** -23;
+  const w = concrete.bits64(k0, k1, 1);
   return (w[0] * 2 ** 20 + (w[1] >>> 12)) * 2 ** -52;
 }
 
-/** One standard normal from a key, as `normal(key, ())`. */
-function normalOne(k: Key, dtype: DType): number {
-  if (dtype === "float32") {
-    return bitsToNormalF32(concrete.bits(k[0], k[1], 1), new Float32Array(1))[0];
-  }
+/** One standard normal from the key (k0, k1), as `normal(key, ())`. */
+function normalOne(k0: number, k1: number, dtype: DType): number {
+  if (dtype === "float32") return bitsToNormalF32(concrete.bitsInto(k0, k1, 1, W), NORMAL)[0];
   const lo = -1 + 2 ** -53;
-  const v = Math.max(lo, uniformOne(k, dtype) * 2 + lo);
+  const v = Math.max(lo, uniformOne(k0, k1, dtype) * 2 + lo);
   return ndtri((v + 1) / 2);
 }
 
@@ -60,39 +61,49 @@ function normalOne(k: Key, dtype: DType): number {
  * d = α − ⅓ and c = 1/(3√d), propose V = (1 + c x)³ for x normal (redrawn while
  * 1 + c x ≤ 0) and accept when U < 1 − 0.0331 x⁴ or log U < x²/2 + d(1 − V + log V);
  * the draw is d·V. For α < 1 it draws Gamma(α + 1) and multiplies by u^(1/α).
+ * Keys are split as JAX's loop splits them; each split's words are read out of W at once.
  */
-function gammaOne(key: Key, alpha: number, logSpace: boolean, dtype: DType): number {
+function gammaOne(
+  key0: number,
+  key1: number,
+  alpha: number,
+  logSpace: boolean,
+  dtype: DType,
+): number {
   const r = rounder(dtype);
   const boost = alpha >= 1;
   const a = boost ? alpha : r(alpha + 1);
   const d = r(a - r(1 / 3));
   const c = r(r(1 / 3) / r(Math.sqrt(d)));
-  const [k0, sub] = concrete.split(key[0], key[1], 2);
-  let k = k0;
+  concrete.splitInto(key0, key1, 2, W);
+  let k0 = W[0], k1 = W[1];
+  const sub0 = W[2], sub1 = W[3];
   let X = 0, V = 1, U = 2;
   const rejected = () =>
     U >= r(1 - r(0.0331 * r(X * X))) &&
     r(Math.log(U)) >= r(r(X * 0.5) + r(d * r(r(1 - V) + r(Math.log(V)))));
   while (rejected()) {
-    const [next, xKey, uKey] = concrete.split(k[0], k[1], 3);
-    k = next;
-    let xk: Key = xKey, x = 0, v = -1;
+    concrete.splitInto(k0, k1, 3, W);
+    k0 = W[0], k1 = W[1];
+    let x0 = W[2], x1 = W[3];
+    const u0 = W[4], u1 = W[5];
+    let x = 0, v = -1;
     while (v <= 0) {
-      const [nx, s] = concrete.split(xk[0], xk[1], 2);
-      xk = nx;
-      x = normalOne(s, dtype);
+      concrete.splitInto(x0, x1, 2, W);
+      x0 = W[0], x1 = W[1];
+      x = normalOne(W[2], W[3], dtype);
       v = r(1 + r(x * c));
     }
     X = r(x * x);
     V = r(r(v * v) * v);
-    U = uniformOne(uKey, dtype);
+    U = uniformOne(u0, u1, dtype);
   }
   if (logSpace) {
-    const logU = r(Math.log1p(-uniformOne(sub, dtype))); // −exponential
+    const logU = r(Math.log1p(-uniformOne(sub0, sub1, dtype))); // −exponential
     const logBoost = boost || logU === 0 ? 0 : r(logU * r(1 / alpha));
     return r(r(r(Math.log(d)) + r(Math.log(V))) + logBoost);
   }
-  const u = r(1 - uniformOne(sub, dtype));
+  const u = r(1 - uniformOne(sub0, sub1, dtype));
   const b = boost ? 1 : r(Math.pow(u, r(1 / alpha)));
   return r(r(d * V) * b);
 }
@@ -131,8 +142,8 @@ function gammaValues(
 ): number[] {
   const [k0, k1] = concreteKey(op, key);
   const alphas = paramValues(op, a, shape).map(rounder(dtype));
-  const keys = concrete.split(k0, k1, alphas.length);
-  return alphas.map((al, i) => gammaOne(keys[i], al, logSpace, dtype));
+  const keys = concrete.splitInto(k0, k1, alphas.length, new Uint32Array(2 * alphas.length));
+  return alphas.map((al, i) => gammaOne(keys[2 * i], keys[2 * i + 1], al, logSpace, dtype));
 }
 
 function resolve(
