@@ -41,6 +41,32 @@ describe("np.linalg against JAX (values, jit, vmap, grad, finite differences)", 
   }
 });
 
+describe("np.linalg.eigh at larger sizes", () => {
+  it("np.linalg.eigh() of 150×150 matrices (random, repeated eigenvalues, a path graph) gives A V = V Λ and VᵀV = I", () => {
+    const n = 150;
+    let seed = 5;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const random = Float64Array.from({ length: n * n }, rnd);
+    const repeated = new Float64Array(n * n), path = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) repeated[i * n + i] = i % 3;
+    for (let i = 0; i + 1 < n; i++) path[i * n + i + 1] = path[(i + 1) * n + i] = 1;
+    for (
+      const [name, data] of [["random", random], ["repeated", repeated], ["path", path]] as const
+    ) {
+      const a0 = np.array(data, { shape: [n, n], dtype: "float64" });
+      const a = a0.add(a0.T).mul(0.5);
+      const [w, v] = np.linalg.eigh(a);
+      const ws = w.toTypedArray();
+      for (let j = 1; j < n; j++) assert.ok(ws[j] >= ws[j - 1], `${name}: eigenvalues ascending`);
+      const residual = np.abs(a.matmul(v).sub(v.mul(w))).max().item() as number;
+      const orthogonality = np.abs(v.T.matmul(v).sub(np.eye(n).astype("float64"))).max()
+        .item() as number;
+      assert.ok(residual < 1e-11, `${name}: |A V − V Λ| = ${residual}`);
+      assert.ok(orthogonality < 1e-11, `${name}: |VᵀV − I| = ${orthogonality}`);
+    }
+  });
+});
+
 describe("np.linalg identities and errors", () => {
   it("cholesky, eigh and lu-based solve reproduce their defining identities in float32", () => {
     const [a] = fixtureArgs("linalg.cholesky");
