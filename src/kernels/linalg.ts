@@ -156,11 +156,11 @@ function eighTridiagonalQr(a0: Float64Array, n: number): [Float64Array, Float64A
     t.fill(0);
     for (let j = 0; j < m; j++) {
       const row = (o + j) * n, vj = v[j];
-      if (vj !== 0) for (let c = 0; c < n; c++) t[c] += vj * qt[row + c];
+      if (vj !== 0) { for (let c = 0; c < n; c++) t[c] += vj * qt[row + c]; }
     }
     for (let i = 0; i < m; i++) {
       const row = (o + i) * n, f = beta * v[i];
-      if (f !== 0) for (let c = 0; c < n; c++) qt[row + c] -= f * t[c];
+      if (f !== 0) { for (let c = 0; c < n; c++) qt[row + c] -= f * t[c]; }
     }
   }
   const d = new Float64Array(n), e = new Float64Array(n);
