@@ -217,6 +217,30 @@ describe("nn pooling and upsample", () => {
     assert.deepEqual(none.reshape([4]).toArray(), [false, false, false, false]);
   });
 
+  it("avgPool1d and avgPool2d without countIncludePad give NaN for a window lying wholly in the padding", () => {
+    const x = np.array([1, 2, 3]).reshape([1, 3, 1]);
+    const opts = { stride: 1, padding: [1, 2], countIncludePad: false } as const;
+    // JAX 0.10.2: lax.reduce_window sums / reduce_window counts of ones, padding (1, 2)
+    assert.deepEqual(nn.avgPool1d(x, 1, opts).reshape([6]).toArray(), [NaN, 1, 2, 3, NaN, NaN]);
+    const wide = { stride: 1, padding: [2, 3], countIncludePad: false } as const;
+    // JAX 0.10.2: the same with window 2, padding (2, 3)
+    assert.deepEqual(
+      nn.avgPool1d(x, 2, wide).reshape([7]).toArray(),
+      [NaN, 1, 1.5, 2.5, 3, NaN, NaN],
+    );
+    // two padded axes: the counts multiply, so two negative counts must not make a positive one
+    const x2 = np.array([[1, 2], [3, 4]]).reshape([1, 2, 2, 1]);
+    const pads = { stride: 1, padding: [[1, 2], [0, 1]], countIncludePad: false } as const;
+    // JAX 0.10.2: window 1, padding ((1, 2), (0, 1))
+    assert.deepEqual(nn.avgPool2d(x2, 1, pads).reshape([5, 3]).toArray(), [
+      [NaN, NaN, NaN],
+      [1, 2, NaN],
+      [3, 4, NaN],
+      [NaN, NaN, NaN],
+      [NaN, NaN, NaN],
+    ]);
+  });
+
   it("avgPool2d and bilinear upsample keep float16 and bfloat16; integer input upsamples to float32", () => {
     for (const dtype of ["float16", "bfloat16"] as const) {
       const x = np.arange(8).astype(dtype).reshape([1, 2, 2, 2]);

@@ -108,8 +108,10 @@ function pool(
   const countType = isFloat(x.dtype) ? x.dtype : "float32";
   const cells = geo.map((g) =>
     Array.from({ length: g.out }, (_, y) => {
+      // a window lying wholly in the padding covers no cells (count 0, so 0/0 = NaN as in JAX);
+      // unclamped, the difference goes negative on the high side and gives −0
       const from = y * g.stride - g.lo;
-      return Math.min(from + g.kernel, g.size) - Math.max(from, 0);
+      return Math.max(0, Math.min(from + g.kernel, g.size) - Math.max(from, 0));
     })
   );
   const counts = cells.reduce<NDArray>(
