@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, jvp, linearize, type NDArray, np, valueAndGrad, vjp } from "../mod.ts";
+import { grad, jit, jvp, linearize, type NDArray, np, valueAndGrad, vjp, vmap } from "../mod.ts";
 import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 
 const A = (x: number | number[] | number[][]) => np.array(x, { dtype: "float64" });
@@ -243,6 +243,84 @@ describe("jvp, linearize and vjp", () => {
     const v = A([1, -1, 2]);
     const hv = grad((x: NDArray) => jvp(f, [x], [v])[1])(A([1, 2, 3]));
     assertAllClose(hv, [2, 4, -4]);
+  });
+
+  it("jvp() holds an int32 argument fixed: its tangent is zeros of its dtype (JAX's float0)", () => {
+    const f = (x: NDArray, i: NDArray) => x.mul(i).add(x.sin());
+    const x = np.array([1, 2]), i = np.array([3, 4], { dtype: "int32" });
+    const [y, dy] = jvp(f, [x, i], [np.ones([2]), np.zerosLike(i)]);
+    // JAX 0.10.2: jax.jvp(f, (x, i), (ones, float0 zeros))
+    assert.deepEqual(y.toArray(), [3.841470956802368, 8.909296989440918]);
+    assert.deepEqual(dy.toArray(), [3.540302276611328, 3.583853244781494]);
+    // the int32 tangent is not read: JAX's float0 has no values
+    assert.deepEqual(jvp(f, [x, i], [np.ones([2]), i])[1].toArray(), dy.toArray());
+    // JAX 0.10.2: an int32 output's tangent is float0 zeros; here int32 zeros
+    const [, touts] = jvp((x: NDArray, i: NDArray) => [x, i.mul(2)], [x, i], [
+      np.ones([2]),
+      np.zerosLike(i),
+    ]);
+    assert.deepEqual([touts[1].toArray(), touts[1].dtype], [[0, 0], "int32"]);
+    // JAX 0.10.2: an int32-only input gives a zero float tangent, [0., 0.]
+    const only = jvp((i: NDArray) => i.astype("float32").mul(2), [i], [np.zerosLike(i)]);
+    assert.deepEqual(only[1].toArray(), [0, 0]);
+  });
+
+  it("linearize() takes int32 and bool arguments and gives them no derivative", () => {
+    const f = (x: NDArray, i: NDArray, b: NDArray) => np.where(b, x.mul(i).add(x.sin()), 0);
+    const x = np.array([1, 2]), i = np.array([3, 4], { dtype: "int32" });
+    const b = np.array([true, false], { dtype: "bool" });
+    const [y, fJvp] = linearize(f, x, i, b);
+    // JAX 0.10.2: jax.linearize(f, x, i, b), then f_jvp(ones, float0 zeros, float0 zeros)
+    assert.deepEqual(y.toArray(), [3.841470956802368, 0]);
+    assert.deepEqual(
+      fJvp(np.ones([2]), np.zerosLike(i), np.zerosLike(b)).toArray(),
+      [3.540302276611328, 0],
+    );
+  });
+
+  it("vjp() returns zeros of the argument's own dtype for int32 and bool arguments", () => {
+    const f = (x: NDArray, i: NDArray, b: NDArray) => np.where(b, x.mul(i).add(x.sin()), 0);
+    const x = np.array([1, 2]), i = np.array([3, 4], { dtype: "int32" });
+    const b = np.array([true, true], { dtype: "bool" });
+    const [, pull] = vjp(f, x, i, b);
+    const [dx, di, db] = pull(np.ones([2]));
+    // JAX 0.10.2: jax.vjp(f, x, i, b)[1](ones) is ([3.5403023, 3.5838532], float0, float0)
+    assertAllClose(dx, [3.5403023, 3.5838532], { rtol: 1e-7 });
+    assert.deepEqual([di.toArray(), di.dtype], [[0, 0], "int32"]);
+    assert.deepEqual([db.toArray(), db.dtype], [[false, false], "bool"]);
+    // JAX 0.10.2: an int32 output takes a float0 cotangent; here int32 zeros, not read
+    const [, pull2] = vjp((x: NDArray) => [x.mul(3).astype("int32"), x.mul(2)], x);
+    assert.deepEqual(pull2([np.ones([2], { dtype: "int32" }), np.ones([2])])[0].toArray(), [2, 2]);
+  });
+
+  it("vjp() and jvp() with an int32 argument match finite differences in the float one", () => {
+    const i = np.array([3, -2], { dtype: "int32" });
+    const f = (x: NDArray) => x.mul(i.astype("float64")).tanh().sum();
+    const x = A([0.3, -0.1]);
+    const [, pull] = vjp((x: NDArray, i: NDArray) => x.mul(i.astype("float64")).tanh().sum(), x, i);
+    const dx = pull(A(1))[0];
+    for (let k = 0; k < 2; k++) {
+      const e = A(k === 0 ? [1, 0] : [0, 1]).mul(1e-6);
+      const fd = (num(f(x.add(e))) - num(f(x.sub(e)))) / 2e-6;
+      assert.ok(Math.abs(num(dx.index(k)) - fd) < 1e-8);
+      const [, dy] = jvp((x: NDArray, i: NDArray) => x.mul(i.astype("float64")).tanh().sum(), [
+        x,
+        i,
+      ], [A(k === 0 ? [1, 0] : [0, 1]), np.zerosLike(i)]);
+      assert.ok(Math.abs(num(dy) - fd) < 1e-8);
+    }
+  });
+
+  it("vjp() with an int32 argument works under jit, vmap and a second jvp", () => {
+    const f = (x: NDArray, i: NDArray) => x.mul(i).add(x.sin());
+    const x = np.array([1, 2]), i = np.array([3, 4], { dtype: "int32" });
+    const pulled = (x: NDArray, i: NDArray) => vjp(f, x, i)[1](np.onesLike(x))[0];
+    // JAX 0.10.2: i + cos(x) = [3.5403023, 3.5838532]
+    assertAllClose(jit(pulled)(x, i), [3.5403023, 3.5838532], { rtol: 1e-7 });
+    assertAllClose(vmap(pulled)(x, i), [3.5403023, 3.5838532], { rtol: 1e-7 });
+    // JAX 0.10.2: d/dx (i + cos x) = -sin x = [-0.84147096, -0.9092974]
+    const [, h] = jvp((x: NDArray) => pulled(x, i), [x], [np.ones([2])]);
+    assertAllClose(h, [-0.84147096, -0.9092974], { rtol: 1e-7 });
   });
 
   it("checkGrads() confirms a small network's derivatives to second order", () => {

@@ -146,8 +146,21 @@ describe("differentiation errors", () => {
     throwsWith(() => grad(f)(np.array([true])), TypeError, /bool/);
     const g = (p: { a: NDArray; b: NDArray }) => p.a.sum();
     throwsWith(() => valueAndGrad(g)({ a: A(1), b: np.arange(2) }), TypeError, /leaf 1/, /int32/);
-    throwsWith(() => jvp(f, [np.arange(2)], [np.arange(2)]), TypeError, /int32/);
-    throwsWith(() => vjp(f, np.arange(2)), TypeError, /int32/);
+    // JAX 0.10.2: jax.grad(f, argnums=1)(x, i) with int32 i raises TypeError ("... use vjp")
+    throwsWith(() => grad(f)(np.arange(3)), TypeError, /use vjp/);
+  });
+
+  it("jvp() and vjp() refuse a tangent or cotangent of another dtype for an int32 value", () => {
+    const f = (x: NDArray) => x.astype("float32").sum();
+    throwsWith(
+      () => jvp(f, [np.arange(2)], [np.ones([2])]),
+      TypeError,
+      /jvp: tangent 0 must match the primal int32\[2\], got float32\[2\]/,
+      /zeros of its own dtype/,
+      /float0/,
+    );
+    const [, pull] = vjp((x: NDArray) => x.mul(2).astype("int32"), A([1]));
+    throwsWith(() => pull(A([1])), TypeError, /cotangent 0 must match the output int32\[1\]/);
   });
 
   it("grad() takes a JS number as a float32 array (as JAX) but refuses a string", () => {

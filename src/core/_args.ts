@@ -8,11 +8,16 @@ import { checkOptions, show } from "./_validate.ts";
 /** Which positional arguments to differentiate: one index or a list. */
 export type Argnums = number | readonly number[];
 
-/** Checks that every leaf is a float array (what can be differentiated) and returns them. */
+/**
+ * Checks that every leaf is a float array (what can be differentiated) and returns them. With
+ * `allowInt` (jvp, vjp, linearize, as in JAX) integer and bool arrays pass too: they are held
+ * fixed, with zero tangents.
+ */
 export function checkDifferentiable(
   name: string,
   leaves: readonly unknown[],
   def: TreeDef,
+  allowInt = false,
 ): NDArray[] {
   return leaves.map((leaf, i) => {
     if (!(leaf instanceof NDArray)) {
@@ -24,11 +29,12 @@ export function checkDifferentiable(
           `Wrap numbers with np.array(...), or leave the argument out of argnums.`,
       );
     }
-    if (!isFloat(leaf.dtype)) {
+    if (!allowInt && !isFloat(leaf.dtype)) {
       throw new TypeError(
         `${name}: can only differentiate with respect to float arrays, but leaf ${i} of the ` +
           `argument (structure ${def}) has dtype ${leaf.dtype} (shape ${fmtShape(leaf.shape)}). ` +
-          `Convert it with .astype("float32"), or leave it out of argnums.`,
+          `Convert it with .astype("float32"), leave it out of argnums, or use vjp (it takes ` +
+          `integer and bool arrays and gives them zero cotangents, as JAX's float0).`,
       );
     }
     return leaf;

@@ -61,6 +61,11 @@ interface Linearized {
  * trace; the input tangents are staging tracers, so every tangent operation is
  * recorded while every primal operation (which never touches a tangent) runs
  * at the levels below. The recording is the linear map x ↦ J x.
+ *
+ * Integer and bool inputs have no derivative (JAX gives them float0 tangents):
+ * they keep a staged argument, so the linear map takes one tangent per input,
+ * but enter the JVP with a symbolic zero tangent, so nothing reads it; integer
+ * and bool outputs get zero tangents likewise.
  */
 function linearizeFlat(
   name: string,
@@ -70,7 +75,9 @@ function linearizeFlat(
   return withMain(name, (main) => new StagingTrace(main), (staging) => {
     const tangentsIn = primals.map((p) => staging.newArg(avalOf(p)));
     const { outs, tangentsOut, aux } = withJvp(name, (jvp) => {
-      const r = f(primals.map((p, i) => new JVPTracer(jvp, p, tangentsIn[i])));
+      const r = f(
+        primals.map((p, i) => new JVPTracer(jvp, p, isFloat(p.dtype) ? tangentsIn[i] : null)),
+      );
       const tracers = r.outs.map((o) => lowerTo(jvp, o));
       // aux is not differentiated: keep the primal of anything this JVP traced
       const aux = r.aux === undefined
@@ -79,7 +86,9 @@ function linearizeFlat(
           leaf instanceof JVPTracer && leaf._trace === jvp ? leaf.primal : leaf);
       return {
         outs: tracers.map((t) => t.primal),
-        tangentsOut: tracers.map((t) => t.tangent ?? lax.zerosLike(t.aval)),
+        tangentsOut: tracers.map((t) =>
+          (isFloat(t.aval.dtype) ? t.tangent : null) ?? lax.zerosLike(t.aval)
+        ),
         aux,
       };
     });
@@ -114,7 +123,11 @@ function checkCotangents(
     if (!(c instanceof NDArray) || !shapesEqual(c.shape, o.shape) || c.dtype !== o.dtype) {
       throw new TypeError(
         `${name}: ${what} ${i} must match the ${against} ${fmtAval(avalOf(o))}, got ` +
-          `${c instanceof NDArray ? fmtAval(avalOf(c)) : String(c)}.`,
+          `${c instanceof NDArray ? fmtAval(avalOf(c)) : String(c)}` +
+          `${
+            isFloat(o.dtype) ? "" : ` (an integer or bool ${against} takes zeros of its own ` +
+              `dtype, where JAX takes float0)`
+          }.`,
       );
     }
   });
@@ -131,6 +144,9 @@ function checkCotangents(
  * @param f The function to differentiate.
  * @param primals The point, one entry per argument of `f`.
  * @param tangents The direction, with the same structure, shapes and dtypes as `primals`.
+ *   Integer and bool primals have no derivative: JAX gives them float0 tangents, which
+ *   difftrace lacks, so they take zeros of their own dtype (`np.zerosLike(i)`), whose values
+ *   are not read; integer and bool outputs get zero tangents of their dtype likewise.
  * @returns `[f(...primals), J·tangents]`.
  *
  * @example
@@ -141,6 +157,14 @@ function checkCotangents(
  * const [y, dy] = jvp((x: np.NDArray) => x.tanh(), [np.array(0.5)], [np.array(1)]);
  * assert.ok(Math.abs((dy.item() as number) - (1 - Math.tanh(0.5) ** 2)) < 1e-6);
  * assert.ok(Math.abs((y.item() as number) - Math.tanh(0.5)) < 1e-6);
+ *
+ * // an int32 argument is held fixed: its tangent is int32 zeros (JAX's float0)
+ * const n = np.array([3], { dtype: "int32" });
+ * const [, dz] = jvp((x: np.NDArray, n: np.NDArray) => x.mul(n), [np.array([2]), n], [
+ *   np.array([1]),
+ *   np.zerosLike(n),
+ * ]);
+ * assert.deepEqual(dz.toArray(), [3]);
  * ```
  */
 export function jvp<A extends readonly unknown[], R>(
@@ -162,8 +186,10 @@ export function jvp<A extends readonly unknown[], R>(
   if (!pDef.equals(tDef)) {
     throw new TypeError(`jvp: tangents have structure ${tDef} but primals have ${pDef}.`);
   }
-  checkDifferentiable("jvp", pLeaves, pDef);
+  checkDifferentiable("jvp", pLeaves, pDef, true);
   checkCotangents("jvp", pLeaves, tLeaves, "tangent", "primal");
+  // an integer or bool primal's tangent (zeros of its dtype, JAX's float0) is not read
+  const tangentsIn = tLeaves.map((t, i) => isFloat(pLeaves[i].dtype) ? t : null);
   let outDef: TreeDef | undefined;
   const [outs, touts] = jvpFlat(
     (xs) => {
@@ -174,11 +200,14 @@ export function jvp<A extends readonly unknown[], R>(
       return outputArrays("jvp", o);
     },
     pLeaves,
-    tLeaves,
+    tangentsIn,
   );
   return [
     unflatten<R>(outDef!, outs),
-    unflatten<R>(outDef!, touts.map((t, i) => t ?? lax.zerosLike(avalOf(outs[i])))),
+    unflatten<R>(
+      outDef!,
+      touts.map((t, i) => (isFloat(outs[i].dtype) ? t : null) ?? lax.zerosLike(avalOf(outs[i]))),
+    ),
   ];
 }
 
@@ -189,7 +218,8 @@ export function jvp<A extends readonly unknown[], R>(
  * @typeParam A The argument types (pytrees of arrays).
  * @typeParam R The output type.
  * @param f The function.
- * @param primals The point to linearize at.
+ * @param primals The point to linearize at; integer and bool arrays are held fixed, and `fJvp`
+ *   takes zeros of their dtype as their tangents (JAX's float0), as `jvp` does.
  * @returns `[f(...primals), fJvp]`.
  *
  * @example
@@ -208,7 +238,7 @@ export function linearize<A extends readonly unknown[], R>(
 ): [R, (...tangents: A) => R] {
   checkFunction("linearize", f);
   const [leaves, def] = flatten(liftArgs(primals));
-  checkDifferentiable("linearize", leaves, def);
+  checkDifferentiable("linearize", leaves, def, true);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat("linearize", (xs) => {
     const [o, d] = flatten(
@@ -235,7 +265,9 @@ export function linearize<A extends readonly unknown[], R>(
  * @typeParam A The argument types (pytrees of arrays).
  * @typeParam R The output type (a pytree of arrays).
  * @param f The function.
- * @param primals The point.
+ * @param primals The point. Integer and bool arrays have no derivative: JAX returns float0
+ *   cotangents for them, which difftrace lacks, so `vjpFn` returns zeros of their own dtype.
+ *   An integer or bool output likewise takes zeros of its dtype as its cotangent (not read).
  * @returns `[f(...primals), vjpFn]`; `vjpFn(ct)` returns a tuple with one cotangent per argument.
  *
  * @example
@@ -250,6 +282,13 @@ export function linearize<A extends readonly unknown[], R>(
  * assert.deepEqual(da.toArray(), [[1, 1], [1, 1]]); // ct · bᵀ
  * assert.deepEqual(db.toArray(), [[4, 4], [6, 6]]); // aᵀ · ct
  * assert.deepEqual(c.toArray(), [[1, 2], [3, 4]]);
+ *
+ * // an int32 index argument gets int32 zeros as its cotangent (JAX's float0)
+ * const i = np.array([1, 0], { dtype: "int32" });
+ * const [, pull] = vjp((x: np.NDArray, i: np.NDArray) => np.take(x, i), np.array([5, 7]), i);
+ * const [dx, di] = pull(np.array([1, 10]));
+ * assert.deepEqual(dx.toArray(), [10, 1]);
+ * assert.deepEqual([di.toArray(), di.dtype], [[0, 0], "int32"]);
  * ```
  */
 export function vjp<A extends readonly unknown[], R>(
@@ -258,7 +297,7 @@ export function vjp<A extends readonly unknown[], R>(
 ): [R, (cotangent: R) => A] {
   checkFunction("vjp", f);
   const [leaves, def] = flatten(liftArgs(primals));
-  checkDifferentiable("vjp", leaves, def);
+  checkDifferentiable("vjp", leaves, def, true);
   let outDef: TreeDef | undefined;
   const lin = linearizeFlat("vjp", (xs) => {
     const [o, d] = flatten(
@@ -274,7 +313,11 @@ export function vjp<A extends readonly unknown[], R>(
     }
     checkCotangents("vjp", lin.outs, cLeaves);
     const cts = backwardPass(lin.jaxpr, cLeaves);
-    return unflatten<A>(def, cts.map((c, i) => c ?? lax.zerosLike(avalOf(leaves[i]))));
+    // an integer or bool argument's cotangent is zeros of its own dtype (JAX's float0)
+    return unflatten<A>(
+      def,
+      cts.map((c, i) => (isFloat(leaves[i].dtype) ? c : null) ?? lax.zerosLike(avalOf(leaves[i]))),
+    );
   };
   return [unflatten<R>(outDef!, lin.outs), vjpFn];
 }
