@@ -165,6 +165,9 @@ describe("io.exportOnnx checked by ONNX Runtime", () => {
         x.mean(),
         np.cumsum(x, 1),
         np.cumsum(x, 0, { reverse: true }),
+        np.cummax(x, 1),
+        np.cummin(x, 0, { reverse: true }),
+        np.cumprod(x, 1, { reverse: true }),
       ],
       structure: [
         x.reshape([4, 2]),

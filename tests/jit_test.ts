@@ -103,6 +103,11 @@ const CASES: [string, Fn, NDArray[]][] = [
   }, [f32([3, 3], 44)]],
   ["argsort and sort", (x) => np.sort(x, 1).add(np.argsort(x, 0).astype("float32").sum()), [a234]],
   ["cumsum", (x) => np.cumsum(x, 1).add(np.cumsum(x, 2, { reverse: true })), [a234]],
+  [
+    "cummax, cummin and cumprod",
+    (x) => np.cummax(x, 1).add(np.cummin(x, 2, { reverse: true })).add(np.cumprod(x, 0)),
+    [a234],
+  ],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
   ["mul", (x, y) => np.mul(x, y), [x23, y23]],

@@ -162,6 +162,96 @@ describe("np.cumsum (a primitive with an O(n) kernel)", () => {
   });
 });
 
+describe("np.cummax, np.cummin and np.cumprod (primitives with O(n) kernels)", () => {
+  const F = (x: number[]) => np.array(x, { dtype: "float64" });
+  const w = (n: number) => np.arange(1, n + 1).astype("float64");
+  const weighted = (f: (v: NDArray) => NDArray, n: number) => (v: NDArray) => f(v).mul(w(n)).sum();
+
+  it("np.cummax() and np.cummin() split the gradient on ties as JAX does", () => {
+    const a = F([2, 1, 2, 2, 0, 2]), b = F([1, 3, 3, 2, 3, 3, 3]);
+    // JAX 0.10.2: grad of sum(lax.cummax(a) * [1..6])
+    assert.deepEqual(grad(weighted((v) => np.cummax(v), 6))(a).toArray(), [
+      10.5,
+      0,
+      4.5,
+      3,
+      0,
+      3,
+    ]);
+    // JAX 0.10.2: grad of sum(lax.cummax(b, reverse=True) * [1..7])
+    const rev = grad(weighted((v) => np.cummax(v, 0, { reverse: true }), 7))(b);
+    assert.deepEqual(rev.toArray(), [0, 0.75, 2.25, 0, 6, 6, 13]);
+    // JAX 0.10.2: grad of sum(lax.cummin(-b) * [1..7])
+    assert.deepEqual(grad(weighted((v) => np.cummin(v), 7))(b.neg()).toArray(), [
+      1,
+      9.125,
+      7.125,
+      0,
+      4.875,
+      2.375,
+      3.5,
+    ]);
+    // JAX 0.10.2: grad of sum(lax.cummin(-a, reverse=True) * [1..6])
+    const minRev = grad(weighted((v) => np.cummin(v, 0, { reverse: true }), 6))(a.neg());
+    assert.deepEqual(minRev.toArray(), [0.5, 0, 1.375, 3.375, 0, 15.75]);
+    // the same under jit and vmap
+    const g = grad(weighted((v) => np.cummax(v), 6));
+    assert.deepEqual(jit(g)(a).toArray(), [10.5, 0, 4.5, 3, 0, 3]);
+    assert.deepEqual(vmap(g)(np.stack([a, a.neg()])).index(0).toArray(), [10.5, 0, 4.5, 3, 0, 3]);
+  });
+
+  it("np.cumprod() differentiates through zeros exactly, to second order, as JAX does", () => {
+    const z = F([2, 0, 3, 0, 5]), z2 = F([0, 2, 3, 4]);
+    // JAX 0.10.2: jnp.cumprod and grad of sum(jnp.cumprod(x) * [1..n])
+    assert.deepEqual(np.cumprod(z).toArray(), [2, 0, 0, 0, 0]);
+    assert.deepEqual(grad(weighted((v) => np.cumprod(v), 5))(z).toArray(), [1, 22, 0, 0, 0]);
+    assert.deepEqual(grad(weighted((v) => np.cumprod(v), 4))(z2).toArray(), [119, 0, 0, 0]);
+    // JAX 0.10.2: grad of sum(lax.cumprod(x, reverse=True) * [1..4])
+    const rev = grad(weighted((v) => np.cumprod(v, 0, { reverse: true }), 4))(z2);
+    assert.deepEqual(rev.toArray(), [24, 24, 28, 25]);
+    // JAX 0.10.2: the first row of jax.hessian of sum(jnp.cumprod(x) * [1..4]) at [0, 2, 3, 4]
+    const row0 = grad((v: NDArray) => grad(weighted((u) => np.cumprod(u), 4))(v).index(0))(z2);
+    assert.deepEqual(row0.toArray(), [0, 59, 38, 24]);
+  });
+
+  it("np.cummax(), np.cummin() and np.cumprod() pass finite differences on every axis", () => {
+    const x = randomArray([3, 4, 5], { seed: 22, dtype: "float64" });
+    for (const axis of [0, 1, 2]) {
+      for (const reverse of [false, true]) {
+        for (const f of [np.cummax, np.cummin, np.cumprod]) {
+          checkGrads((v: NDArray) => f(v, axis, { reverse }).mul(v.sin()), [x], { order: 2 });
+        }
+      }
+    }
+  });
+
+  it("np.cummax() and np.cummin() propagate NaN; integer np.cumprod() wraps as JAX's", () => {
+    // JAX 0.10.2: lax.cummax([1, nan, 2]) and lax.cummin([1, nan, 0]) are [1, nan, nan]
+    assert.deepEqual(np.cummax(np.array([1, NaN, 2])).toArray(), [1, NaN, NaN]);
+    assert.deepEqual(np.cummin(np.array([1, NaN, 0])).toArray(), [1, NaN, NaN]);
+    // JAX 0.10.2: lax.cumprod of int32 [65536, 65536, 3], uint32 [2³²−1, 2, 3], int8 [100, 3, 2]
+    const i32 = np.array([65536, 65536, 3], { dtype: "int32" });
+    assert.deepEqual(np.cumprod(i32).toArray(), [65536, 0, 0]);
+    const u32 = np.array([4294967295, 2, 3], { dtype: "uint32" });
+    assert.deepEqual(np.cumprod(u32).toArray(), [4294967295, 4294967294, 4294967290]);
+    const i8 = np.array([100, 3, 2], { dtype: "int8" });
+    assert.deepEqual([np.cumprod(i8).toArray(), np.cumprod(i8).dtype], [[100, 44, 88], "int8"]);
+    // JAX 0.10.2: lax.cummax of int8 [-5, 3, 2] is [-5, 3, 3]
+    assert.deepEqual(np.cummax(np.array([-5, 3, 2], { dtype: "int8" })).toArray(), [-5, 3, 3]);
+  });
+
+  it("np.cummax() of a long float32 array is one pass (the running maximum of a plain loop)", () => {
+    const n = 65536;
+    const xs = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * i);
+    const got = np.cummax(np.array(xs), 0, { reverse: true }).toTypedArray();
+    let acc = -Infinity;
+    for (let i = n - 1; i >= 0; i--) {
+      acc = Math.max(acc, xs[i]);
+      assert.equal(got[i], acc, `element ${i}`);
+    }
+  });
+});
+
 describe("np scans, sorts and statistics against JAX (values, jit, vmap, grad)", () => {
   const differentiable: [string, F][] = [
     ["scan.cumsum", (a) => np.cumsum(a, 1)],

@@ -139,6 +139,12 @@ export interface PrimitiveParams {
   reduce_prod: { axes: number[] };
   /** Running sums along an axis (from its end when `reverse`); shape and dtype kept. */
   cumsum: { axis: number; reverse: boolean };
+  /** Running maxima along an axis (from its end when `reverse`); NaN propagates. */
+  cummax: { axis: number; reverse: boolean };
+  /** Running minima along an axis (from its end when `reverse`); NaN propagates. */
+  cummin: { axis: number; reverse: boolean };
+  /** Running products along an axis (from its end when `reverse`); shape and dtype kept. */
+  cumprod: { axis: number; reverse: boolean };
   /** index of the maximum along an axis (int32) */
   argmax: { axis: number };
   /** index of the minimum along an axis (int32) */

@@ -35,6 +35,13 @@ export const matmul = (a: NDArray, b: NDArray): NDArray => bind1("matmul", [a, b
 /** Running sums along `axis`, from its end when `reverse`. */
 export const cumsum = (x: NDArray, axis: number, reverse: boolean): NDArray =>
   bind1("cumsum", [x], { axis, reverse });
+/** Running maxima, minima or products along `axis`, from its end when `reverse`. */
+export const cumulative = (
+  prim: "cummax" | "cummin" | "cumprod",
+  x: NDArray,
+  axis: number,
+  reverse: boolean,
+): NDArray => bind1(prim, [x], { axis, reverse });
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

@@ -265,6 +265,12 @@ const jitCall: VmapRule<"jit_call"> = (vals, dims, { jaxpr, name, precision }) =
 
 // ---- the table -----------------------------------------------------------------------
 
+const cumulative =
+  <P extends "cumsum" | "cummax" | "cummin" | "cumprod">(prim: P): VmapRule<P> =>
+  ([x], [d], { axis, reverse }) => [[bind1(prim, [x], { axis: shiftAxis(axis, d!), reverse })], [
+    d,
+  ]];
+
 const structural = {
   select: elementwise("select"),
   convert: elementwise("convert"),
@@ -275,10 +281,11 @@ const structural = {
   reduce_prod: reduction("reduce_prod"),
   argmax: argReduction("argmax"),
   argmin: argReduction("argmin"),
-  cumsum: ([x], [d], { axis, reverse }) => [
-    [bind1("cumsum", [x], { axis: shiftAxis(axis, d!), reverse })],
-    [d],
-  ],
+  // running reductions act on each example's lane: the scanned axis shifts past the batch axis
+  cumsum: cumulative("cumsum"),
+  cummax: cumulative("cummax"),
+  cummin: cumulative("cummin"),
+  cumprod: cumulative("cumprod"),
   // sorting each example's lane: the batch axis stays where it is, the sorted axis shifts
   argsort: ([x], [d], { axis, descending }) => [
     [bind1("argsort", [x], { axis: shiftAxis(axis, d!), descending })],

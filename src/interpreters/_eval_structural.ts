@@ -253,6 +253,35 @@ function broadcastData(x: ArrayValue, shape: readonly number[]): TypedArray {
 
 // ---- the table -------------------------------------------------------------------
 
+/**
+ * y[i] = step(y[i − 1], x[i]) along `axis` (from its end when `reverse`), with y[0] = x[0]:
+ * one pass per lane, O(n). The running value stays a JS number (float64) between steps;
+ * each store rounds or wraps it to the dtype.
+ */
+function running(
+  x: ArrayValue,
+  axis: number,
+  reverse: boolean,
+  step: (acc: number, v: number) => number,
+): ArrayValue {
+  const n = x.shape[axis];
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const d = x[DATA], out = allocate(x.dtype, x.size);
+  const first = reverse ? n - 1 : 0, stride = reverse ? -inner : inner;
+  for (let o = 0; o < outer && n > 0; o++) {
+    for (let k = 0; k < inner; k++) {
+      let at = o * n * inner + k + first * inner, acc = d[at];
+      out[at] = acc;
+      for (let i = 1; i < n; i++) {
+        at += stride;
+        out[at] = acc = step(acc, d[at]);
+      }
+    }
+  }
+  return new ArrayValue(out, x.shape, x.dtype);
+}
+
 export const structuralEvalRules = {
   reduce_sum: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_sum)],
   reduce_prod: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_prod)],
@@ -373,6 +402,19 @@ export const structuralEvalRules = {
       }
     }
     return [new ArrayValue(out, x.shape, x.dtype)];
+  },
+  // running max/min (Math.max/min: NaN propagates, as lax.max) and running products: floats
+  // multiply in float64 and round once per output (as cumsum), integers wrap (Math.imul)
+  cummax: ([x], { axis, reverse }) => [running(x, axis, reverse, Math.max)],
+  cummin: ([x], { axis, reverse }) => [running(x, axis, reverse, Math.min)],
+  cumprod: ([x], { axis, reverse }) => {
+    const d = x[DATA];
+    const mul = d instanceof Float32Array || d instanceof Float64Array
+      ? (a: number, v: number) => a * v
+      : d instanceof Uint32Array
+      ? (a: number, v: number) => Math.imul(a, v) >>> 0
+      : Math.imul;
+    return [running(x, axis, reverse, mul)];
   },
   argsort: ([x], { axis, descending }) => {
     const n = x.shape[axis];

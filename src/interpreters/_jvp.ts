@@ -18,6 +18,7 @@ import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } 
 import { linalgJvpRules } from "./_linalg_rules.ts";
 import { fftJvpRules } from "./_fft_rules.ts";
 import { concreteValue } from "../core/_array_value.ts";
+import { associativeScan } from "./_associative_scan.ts";
 
 type T = NDArray | null;
 
@@ -170,6 +171,18 @@ function trigamma(x: NDArray): NDArray {
   return lax.select(small, reflected, positive(safe));
 }
 
+function cumulative<P extends "cummax" | "cummin" | "cumprod">(
+  prim: P,
+  combine: (a: NDArray, b: NDArray) => NDArray,
+): JvpRule<P> {
+  return ([x], [t], params) => {
+    const out = bind(prim, [x], params);
+    const scan = (xs: NDArray[]) => [associativeScan(combine, xs[0], params.axis, params.reverse)];
+    const [, [tout]] = jvpFlat(scan, [x], [instantiate(t, x)], prim);
+    return [out, [tout]];
+  };
+}
+
 export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // d(-x) = -dx
   neg: linear("neg"),
@@ -301,6 +314,12 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // d Σx = Σ dx
   reduce_sum: linear("reduce_sum"),
   cumsum: linear("cumsum"),
+  // d cummax, d cummin, d cumprod: the JVP of the same running op written as JAX's
+  // associative scan of max, min or mul (so ties split the tangent as in JAX, and a
+  // product's derivative needs no division); the primal comes from the O(n) kernel
+  cummax: cumulative("cummax", (a, b) => lax.binary("max", a, b)),
+  cummin: cumulative("cummin", (a, b) => lax.binary("min", a, b)),
+  cumprod: cumulative("cumprod", lax.mul),
   reduce_max: reduceExtremum("reduce_max"),
   reduce_min: reduceExtremum("reduce_min"),
   // d Πx = Σ_i (Π_{j≠i} x_j) dx_i, with Π_{j≠i} x_j = (Π_{j<i} x_j)(Π_{j>i} x_j) built from

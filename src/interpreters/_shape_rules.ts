@@ -77,12 +77,10 @@ const structural = {
   reduce_prod: reduce,
   argmax: argReduce,
   argmin: argReduce,
-  cumsum: ([x], { axis }) => {
-    if (!(axis >= 0 && axis < x.shape.length)) {
-      throw new RangeError(`cumsum: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);
-    }
-    return [{ shape: x.shape, dtype: x.dtype }];
-  },
+  cumsum: cumulative("cumsum"),
+  cummax: cumulative("cummax"),
+  cummin: cumulative("cummin"),
+  cumprod: cumulative("cumprod"),
   argsort: ([x], { axis }) => {
     if (!(axis >= 0 && axis < x.shape.length)) {
       throw new RangeError(`argsort: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);
@@ -209,6 +207,18 @@ const structural = {
     >
   ]: ShapeRule<P>;
 };
+
+/** A running reduction along one axis keeps the shape and dtype. */
+function cumulative<P extends "cumsum" | "cummax" | "cummin" | "cumprod">(
+  prim: P,
+): ShapeRule<P> {
+  return ([x], { axis }) => {
+    if (!(axis >= 0 && axis < x.shape.length)) {
+      throw new RangeError(`${prim}: axis ${axis} out of range for shape ${fmtShape(x.shape)}.`);
+    }
+    return [{ shape: x.shape, dtype: x.dtype }];
+  };
+}
 
 export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
   ...Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, unary])) as unknown as {

@@ -174,6 +174,28 @@ const bitShift =
   };
 
 /** The ONNX lowering of every primitive. */
+/**
+ * A running max, min or product (ONNX has only CumSum): log2(n) rounds of Slice, the op and
+ * Concat along the axis (Hillis–Steele: after the round with shift s, y[i] combines
+ * x[i − 2s + 1 .. i]), on the input reversed along the axis when `reverse`.
+ */
+const running =
+  (name: "Max" | "Min" | "Mul") =>
+  ({ e, x, params, inAvals }: LowerArgs<"cummax" | "cummin" | "cumprod">): string[] => {
+    const { axis, reverse } = params;
+    const n = inAvals[0].shape[axis];
+    const part = (v: string, lo: number, hi: number, step = 1) =>
+      e.node("Slice", [v, e.ints([lo]), e.ints([hi]), e.ints([axis]), e.ints([step])])[0];
+    // a step of −1 from the last entry; an end of −(n + 1) clamps to before the first
+    const flip = (v: string) => (n > 1 ? part(v, -1, -(n + 1), -1) : v);
+    let y = reverse ? flip(x[0]) : x[0];
+    for (let s = 1; s < n; s *= 2) {
+      const [combined] = e.node(name, [part(y, s, n), part(y, 0, n - s)]);
+      [y] = e.node("Concat", [part(y, 0, s), combined], { axis: { i: axis } });
+    }
+    return [reverse ? flip(y) : y];
+  };
+
 export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   neg: op("Neg"),
   exp: op("Exp"),
@@ -249,6 +271,9 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
     e.node("CumSum", [x[0], e.scalar(params.axis, "int32")], {
       reverse: { i: params.reverse ? 1 : 0 },
     }),
+  cummax: running("Max"),
+  cummin: running("Min"),
+  cumprod: running("Mul"),
   argsort: { unsupported: "ONNX TopK does not promise a stable order for ties" },
   cholesky: { unsupported: "ONNX has no Cholesky factorisation" },
   triangular_solve: { unsupported: "ONNX has no triangular solve" },

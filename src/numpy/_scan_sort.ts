@@ -156,7 +156,7 @@ function scanOperand(
  * An inclusive scan by doubling (Hillis–Steele): after the step with shift s, y[i] combines
  * x[i − 2s + 1 .. i]; log2(n) steps of slice, op and concatenate, so the scan's derivative,
  * batching and compilation come from those primitives' rules. `op` must be associative.
- * (cumsum has a primitive of its own, linear, with an O(n) kernel.)
+ * (cumsum, cumprod, cummax and cummin are primitives with O(n) kernels; logcumsumexp uses this.)
  */
 function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOptions, f: Op): NDArray {
   const [a, ax] = scanOperand(op, x, axis, options);
@@ -207,7 +207,8 @@ export function cumsum(
 }
 
 /**
- * Cumulative product along `axis` (the flattened array by default).
+ * Cumulative product along `axis` (the flattened array by default). Its gradient is exact
+ * at zeros (no division), as JAX's.
  * @param x The input.
  * @param axis The axis (null: flattened).
  * @param options `reverse`, `dtype`.
@@ -224,11 +225,13 @@ export function cumprod(
   axis: number | null = null,
   options: ScanOptions = {},
 ): NDArray {
-  return scan("cumprod", x, axis, options, lax.mul);
+  const [a, ax] = scanOperand("cumprod", x, axis, options);
+  return lax.cumulative("cumprod", a, ax, options.reverse ?? false);
 }
 
 /**
- * Running maximum along `axis` (the flattened array by default).
+ * Running maximum along `axis` (the flattened array by default); NaN propagates. A tie
+ * shares the gradient as in JAX's `lax.cummax` (each `max` of two equal values gives each half).
  * @param x The input.
  * @param axis The axis (null: flattened).
  * @param options `reverse`.
@@ -245,11 +248,13 @@ export function cummax(
   axis: number | null = null,
   options: ScanOptions = {},
 ): NDArray {
-  return scan("cummax", x, axis, options, (p, q) => lax.binary("max", p, q));
+  const [a, ax] = scanOperand("cummax", x, axis, options);
+  return lax.cumulative("cummax", a, ax, options.reverse ?? false);
 }
 
 /**
- * Running minimum along `axis` (the flattened array by default).
+ * Running minimum along `axis` (the flattened array by default); NaN propagates. A tie
+ * shares the gradient as in JAX's `lax.cummin` (each `min` of two equal values gives each half).
  * @param x The input.
  * @param axis The axis (null: flattened).
  * @param options `reverse`.
@@ -266,7 +271,8 @@ export function cummin(
   axis: number | null = null,
   options: ScanOptions = {},
 ): NDArray {
-  return scan("cummin", x, axis, options, (p, q) => lax.binary("min", p, q));
+  const [a, ax] = scanOperand("cummin", x, axis, options);
+  return lax.cumulative("cummin", a, ax, options.reverse ?? false);
 }
 
 /**
