@@ -77,6 +77,19 @@ const CASES: Record<string, Case> = {
     const x = np.array(Int32Array.from({ length: N }, (_, i) => (i * 7919) % 1000));
     return () => np.bincount(x);
   },
+  cummax: ({ np }) => {
+    const x = np.array(Float32Array.from({ length: N }, (_, i) => Math.sin(i)));
+    return () => np.cummax(x);
+  },
+  "eigh 256": ({ np, random }) => {
+    const a = random.normal(random.key(3), [256, 256], { dtype: "float64" });
+    const s = a.add(a.T);
+    return () => np.linalg.eigh(s);
+  },
+  "random.gamma 2^16": ({ random }) => {
+    let k = 0;
+    return () => random.gamma(random.key(k++), 0.5, [65536]);
+  },
   "permutation 60000": ({ random }) => {
     let k = 0;
     return () => random.permutation(random.key(k++), 60000);
