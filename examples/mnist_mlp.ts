@@ -64,6 +64,11 @@ function lossFn(params: Params, x: np.NDArray, y: np.NDArray, key: np.NDArray): 
   return losses.softmaxCrossEntropyWithIntegerLabels(logits, y).mean();
 }
 
+/** The predicted digits of a batch (forward propagation without dropout), compiled once per batch size. */
+const predict = jit((params: Params, x: np.NDArray) =>
+  np.argmax(model.apply(params, x), { axis: -1 })
+);
+
 /** Fraction of `images` whose predicted digit (argmax of the logits) equals the label. */
 export function accuracy(params: Params, images: Float32Array, labels: Int32Array): number {
   const n = labels.length;
@@ -71,7 +76,7 @@ export function accuracy(params: Params, images: Float32Array, labels: Int32Arra
   for (let start = 0; start < n; start += 500) {
     const end = Math.min(n, start + 500);
     const x = np.array(images.subarray(start * 784, end * 784), { shape: [end - start, 784] });
-    const predicted = np.argmax(model.apply(params, x), { axis: -1 }).toTypedArray();
+    const predicted = predict(params, x).toTypedArray();
     for (let i = 0; i < end - start; i++) if (predicted[i] === labels[start + i]) correct++;
   }
   return correct / n;
