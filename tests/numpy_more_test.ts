@@ -112,6 +112,27 @@ describe("np index helpers match JAX", () => {
       fixture("more.trilIndices").out,
     );
   });
+  it("np.triuIndices() and trilIndices() list each row's columns in order for any offset", () => {
+    // a plain double loop over every (i, j) as the reference
+    const reference = (n: number, k: number, m: number, upper: boolean) => {
+      const rows: number[] = [], cols: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          if (upper ? j - i >= k : j - i <= k) rows.push(i), cols.push(j);
+        }
+      }
+      return [rows, cols];
+    };
+    for (const [n, m] of [[0, 0], [1, 5], [7, 3], [40, 300]]) {
+      for (const k of [-400, -8, -1, 0, 2, 9, 400]) {
+        assert.deepEqual(np.triuIndices(n, k, m).map((a) => a.toArray()), reference(n, k, m, true));
+        assert.deepEqual(
+          np.trilIndices(n, k, m).map((a) => a.toArray()),
+          reference(n, k, m, false),
+        );
+      }
+    }
+  });
   it("np windows, geomspace() and logspace() match JAX", () => {
     const windows = {
       hanning: np.hanning,

@@ -138,16 +138,24 @@ function triangle(
   checkInt(op, "n", n, 0);
   checkInt(op, "k", k);
   const cols = m === undefined ? n : checkInt(op, "m", m, 0);
-  const rows: number[] = [], cs: number[] = [];
+  // row i holds columns [lo, hi): count them first, then fill typed arrays (a JS Array
+  // stops at ~2^27 elements, which n = 16384 already passes)
+  const span = (i: number): [number, number] =>
+    upper
+      ? [Math.min(cols, Math.max(0, i + k)), cols]
+      : [0, Math.min(cols, Math.max(0, i + k + 1))];
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < cols; j++) {
-      if (upper ? j - i >= k : j - i <= k) {
-        rows.push(i);
-        cs.push(j);
-      }
-    }
+    const [lo, hi] = span(i);
+    total += hi - lo;
   }
-  return [int32(rows, [rows.length]), int32(cs, [cs.length])];
+  const rows = new Int32Array(total), cs = new Int32Array(total);
+  for (let i = 0, t = 0; i < n; i++) {
+    const [lo, hi] = span(i);
+    rows.fill(i, t, t + hi - lo);
+    for (let j = lo; j < hi; j++) cs[t++] = j;
+  }
+  return [new ArrayValue(rows, [total], "int32"), new ArrayValue(cs, [total], "int32")];
 }
 
 /**
