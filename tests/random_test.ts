@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
 import { assertAllClose } from "./_helpers.ts";
+import { concrete } from "../src/train/_random_core.ts";
 
 const N = 100_000;
 
@@ -48,6 +49,27 @@ describe("random.key, split, foldIn", () => {
   it("random.key() rejects a seed that is not a safe integer with a RangeError", () => {
     assert.throws(() => random.key(1.5), /RangeError: random\.key: seed must be a safe integer/);
     assert.throws(() => random.key(2 ** 60), RangeError);
+  });
+
+  it("the samplers' concrete split and single words equal the bulk streams on both impls", () => {
+    // split into ≤ 4 keys and one-word draws hash block by block (the rejection loops'
+    // fast path); they must give the words of the typed-array path
+    for (const impl of ["threefry2x32", "threefry2x32-legacy"] as const) {
+      const prev = random.setImpl(impl);
+      try {
+        for (const [k0, k1] of [[0, 0], [0, 42], [4294967295, 123456789]]) {
+          const bulk = (n: number) =>
+            random.split(np.array(Int32Array.of(k0 | 0, k1 | 0)), n).flatMap(words);
+          for (let num = 1; num <= 4; num++) {
+            assert.deepEqual(concrete.split(k0, k1, num).flat(), bulk(num));
+          }
+          assert.equal(concrete.word(k0, k1), concrete.bits(k0, k1, 1)[0]);
+          assert.deepEqual(concrete.word64(k0, k1), Array.from(concrete.bits64(k0, k1, 1)));
+        }
+      } finally {
+        random.setImpl(prev);
+      }
+    }
   });
 
   it("random.split() of key(0) gives JAX's keys with the legacy stream", () => {

@@ -31,6 +31,7 @@ import {
   randomBitsPartitionable,
   splitKey,
   splitKeyPartitionable,
+  threefryBlock,
 } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
 import { shiftRightLogical } from "../numpy/_lax_shifts.ts";
@@ -241,10 +242,25 @@ export function concreteKey(op: string, key: NDArray): [number, number] {
 export const concrete = {
   /** `split(key, num)` of the current stream, as `num` pairs. */
   split(k0: number, k1: number, num: number): [number, number][] {
+    // the rejection loops split a key in 2 or 3 at every step: hash those few blocks one
+    // by one, as allocating the typed arrays of the bulk path costs ~10× the hashes
+    if (num <= 4) return splitFew(k0, k1, num, current === "threefry2x32-legacy");
     const w = current === "threefry2x32-legacy"
       ? splitKey(k0, k1, num)
       : splitKeyPartitionable(k0, k1, num);
     return Array.from({ length: num }, (_, i) => [w[2 * i], w[2 * i + 1]]);
+  },
+  /** One 32-bit word of the current stream: `bits(k0, k1, 1)[0]`, without the arrays. */
+  word(k0: number, k1: number): number {
+    // n = 1: legacy hashes the padded block (0, 0) and keeps lane 0; partitionable
+    // hashes the block (0, 0) and keeps y0 ^ y1
+    const [y0, y1] = threefryBlock(k0, k1, 0, 0);
+    return current === "threefry2x32-legacy" ? y0 : (y0 ^ y1) >>> 0;
+  },
+  /** One 64-bit word as (high, low): `bits64(k0, k1, 1)`, without the arrays. */
+  word64(k0: number, k1: number): [number, number] {
+    // legacy: the block (0, n) = (0, 1); partitionable: the block (hi(0), lo(0)) = (0, 0)
+    return threefryBlock(k0, k1, 0, current === "threefry2x32-legacy" ? 1 : 0);
   },
   /** `n` 32-bit words of the current stream. */
   bits(k0: number, k1: number, n: number): Uint32Array {
@@ -269,6 +285,25 @@ export const concrete = {
     return randomBits64(k0, k1, n, current === "threefry2x32-legacy");
   },
 };
+
+/**
+ * `split(key, num)` hashed block by block: partitionable key i is the block (0, i);
+ * legacy keys are the words of `randomBits(key, 2·num)`, whose block j = (j, num + j)
+ * gives word j (lane 0) and word num + j (lane 1).
+ */
+function splitFew(k0: number, k1: number, num: number, legacy: boolean): [number, number][] {
+  const keys: [number, number][] = [];
+  if (!legacy) {
+    for (let i = 0; i < num; i++) keys.push(threefryBlock(k0, k1, 0, i));
+    return keys;
+  }
+  const words: number[] = [];
+  for (let j = 0; j < num; j++) {
+    [words[j], words[num + j]] = threefryBlock(k0, k1, j, num + j);
+  }
+  for (let i = 0; i < num; i++) keys.push([words[2 * i], words[2 * i + 1]]);
+  return keys;
+}
 
 /** Whether a uint64's low 32 bits come first in memory (every platform difftrace runs on). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

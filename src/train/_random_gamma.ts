@@ -39,18 +39,21 @@ function keyOf(k: Key): NDArray {
 type Key = [number, number];
 
 /** Words the scalar draws below write into: keys and bits without an allocation per call. */
-const W = new Uint32Array(6), NORMAL = new Float32Array(1);
+const W = new Uint32Array(6), NORMAL_BITS = new Uint32Array(1), NORMAL = new Float32Array(1);
 
 /** One uniform in [0, 1) from the key (k0, k1), as `uniform(key, ())`. */
 function uniformOne(k0: number, k1: number, dtype: DType): number {
-  if (dtype === "float32") return (concrete.bitsInto(k0, k1, 1, W)[0] >>> 9) * 2 ** -23;
-  const w = concrete.bits64(k0, k1, 1);
-  return (w[0] * 2 ** 20 + (w[1] >>> 12)) * 2 ** -52;
+  if (dtype === "float32") return (concrete.word(k0, k1) >>> 9) * 2 ** -23;
+  const [hi, lo] = concrete.word64(k0, k1);
+  return (hi * 2 ** 20 + (lo >>> 12)) * 2 ** -52;
 }
 
 /** One standard normal from the key (k0, k1), as `normal(key, ())`. */
 function normalOne(k0: number, k1: number, dtype: DType): number {
-  if (dtype === "float32") return bitsToNormalF32(concrete.bitsInto(k0, k1, 1, W), NORMAL)[0];
+  if (dtype === "float32") {
+    NORMAL_BITS[0] = concrete.word(k0, k1);
+    return bitsToNormalF32(NORMAL_BITS, NORMAL)[0];
+  }
   const lo = -1 + 2 ** -53;
   const v = Math.max(lo, uniformOne(k0, k1, dtype) * 2 + lo);
   return ndtri((v + 1) / 2);
