@@ -170,6 +170,33 @@ describe("structured losses under transformations", () => {
     assertAllClose(g, want, { rtol: 1e-12, atol: 1e-12 });
   });
 
+  it("losses.multiclassSparsemaxLoss() handles 50,000 classes and matches a sorting reference", () => {
+    // comparing every pair of classes needed [2, 50000, 50000] elements (20 GB)
+    const c = 50000;
+    const data = Float64Array.from(
+      { length: 2 * c },
+      (_, i) => Math.round(Math.sin(i * 1.3) * 30) / 10,
+    );
+    const labels = [0, 7];
+    const got = losses.multiclassSparsemaxLoss(
+      np.array(data, { shape: [2, c], dtype: "float64" }),
+      np.array(labels, { dtype: "int32" }),
+    );
+    const want = labels.map((y, r) => {
+      const z = Array.from(data.subarray(r * c, (r + 1) * c));
+      const u = [...z].sort((a, b) => b - a);
+      let sum = 0, kept = 0, keptSum = 0;
+      u.forEach((v, k) => {
+        sum += v;
+        if (v - (sum - 1) / (k + 1) > 0) [kept, keptSum] = [k + 1, sum];
+      });
+      const tau = (keptSum - 1) / kept;
+      const p = z.map((v) => Math.max(v - tau, 0));
+      return p.reduce((a, pc, j) => a + pc * (z[j] - z[y]) - 0.5 * pc * pc, 0.5);
+    });
+    assertAllClose(got, want, { rtol: 1e-12, atol: 1e-12 });
+  });
+
   it("losses.sparsemaxLoss() has the gradient sparseSigmoid(z) − label", () => {
     const z = input("bsm_logits"), lab = input("bsm_labels");
     const g = grad((x: NDArray) => losses.sparsemaxLoss(x, lab).sum())(z);

@@ -6,11 +6,10 @@
  *
  * sparsemax(z) = max(z − τ, 0) with τ chosen so the result sums to 1. Sorting finds τ: with
  * z sorted descending, the support is the first k entries with 1 + k·z_(k) > Σ_{j≤k} z_(j), and
- * τ = (Σ_{j≤k} z_(j) − 1) / k. Here the sort is replaced by pairwise comparisons over the last
- * axis (entry i is in the support when 1/r_i + z_i − S_i/r_i > 0, with r_i the number of
- * entries ≥ z_i and S_i their sum; equal entries share the test), which is K² work but needs no
- * sort and differentiates as the projection does: on the support dp = dz − mean_support(dz),
- * elsewhere 0.
+ * τ = (Σ_{j≤k} z_(j) − 1) / k, as optax's `projection_simplex` (a sort and a cumulative sum:
+ * K log K work, where comparing every pair of entries took K² memory per row). The support
+ * {z > τ} carries no gradient; τ is recomputed from it, so p differentiates as the projection
+ * does: on the support dp = dz − mean_support(dz), elsewhere 0.
  *
  * @module
  */
@@ -47,11 +46,15 @@ export type FenchelYoungLoss = (
 function sparsemax(z: NDArray): NDArray {
   // the support is a set (no gradient through it); τ and p differentiate through z
   const zs = np.stopGradient(z);
-  const zi = zs.expandDims(-1), zj = zs.expandDims(-2);
-  const atLeast = zj.greaterEqual(zi).astype(z.dtype); // [..., i, j]: z_j ≥ z_i
-  const rank = np.sum(atLeast, { axis: -1 });
-  const topSum = np.sum(atLeast.mul(zj), { axis: -1 });
-  const inSupport = np.reciprocal(rank).add(zs).sub(topSum.div(rank)).greater(0);
+  const k = z.shape[z.ndim - 1];
+  // u = z sorted descending; the support is the prefix with u_k − (Σ_{j≤k} u_j − 1)/k > 0
+  const u = np.sort(zs, -1, { descending: true });
+  const excess = np.cumsum(u, -1).sub(1);
+  const ranks = np.arange(1, k + 1, { dtype: z.dtype });
+  const kept = np.sum(u.sub(excess.div(ranks)).greater(0), { axis: -1, keepdims: true });
+  const last = np.maximum(kept.sub(1), 0).astype("int32");
+  const threshold = np.takeAlongAxis(excess, last, -1).div(np.maximum(kept, 1));
+  const inSupport = zs.greater(threshold);
   const support = inSupport.astype(z.dtype);
   // τ = (Σ_support z − 1) / |support|; p = z − τ on the support, 0 elsewhere
   const size = np.sum(support, { axis: -1, keepdims: true });
