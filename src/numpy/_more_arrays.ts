@@ -112,7 +112,9 @@ export function matvec(a: ArrayLike, v: ArrayLike): NDArray {
         `${fmtShape(x.shape)}.`,
     );
   }
-  return m.mul(x.expandDims(-2)).sum(-1);
+  // A v as a batched product [..., m, n] · [..., n, 1] (as JAX's dot_general), not an
+  // [..., m, n] elementwise product then a sum
+  return m.matmul(x.expandDims(-1)).squeeze(-1);
 }
 
 /**
@@ -135,7 +137,7 @@ export function vecmat(v: ArrayLike, a: ArrayLike): NDArray {
         `${fmtShape(m.shape)}.`,
     );
   }
-  return x.expandDims(-1).mul(m).sum(-2);
+  return x.expandDims(-2).matmul(m).squeeze(-2);
 }
 
 /**
