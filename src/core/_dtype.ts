@@ -76,16 +76,9 @@ export const ITEMSIZE: Readonly<Record<DType, number>> = {
 
 /** Bytes per element of each dtype's typed array as stored (float16/bfloat16 live in a Float32Array). */
 export const STORAGE_BYTES: Readonly<Record<DType, number>> = {
-  float32: 4,
-  float64: 8,
+  ...ITEMSIZE,
   float16: 4,
   bfloat16: 4,
-  int32: 4,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  uint32: 4,
-  bool: 1,
 };
 
 export function isDType(x: unknown): x is DType {
