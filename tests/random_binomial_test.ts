@@ -101,6 +101,62 @@ describe("random.binomial and random.multinomial", () => {
   });
 });
 
+describe("random.binomial and random.poisson on 2^16 lanes", () => {
+  // [sum, x[0], x[1], x[2], x[3], x[1000], x[30000], x[65535]], recorded from the
+  // round-over-every-lane samplers before they were made to skip finished lanes
+  const recorded: Record<string, number[]> = {
+    "threefry2x32 0 binomial(40, 0.4)": [1046833, 15, 12, 18, 13, 19, 7, 16],
+    "threefry2x32 0 binomial(20, 0.3)": [392325, 6, 4, 6, 5, 11, 9, 2],
+    "threefry2x32 0 poisson(2.5)": [163570, 0, 0, 1, 4, 2, 2, 2],
+    "threefry2x32 0 poisson(60)": [3928291, 58, 76, 49, 51, 58, 65, 58],
+    "threefry2x32 42 binomial(40, 0.4)": [1050033, 12, 8, 16, 12, 17, 19, 13],
+    "threefry2x32 42 binomial(20, 0.3)": [393064, 5, 7, 4, 5, 5, 6, 5],
+    "threefry2x32 42 poisson(2.5)": [163831, 3, 1, 2, 1, 2, 2, 2],
+    "threefry2x32 42 poisson(60)": [3929965, 67, 51, 59, 49, 73, 64, 72],
+    "threefry2x32-legacy 0 binomial(40, 0.4)": [1047725, 21, 11, 15, 13, 8, 10, 18],
+    "threefry2x32-legacy 0 binomial(20, 0.3)": [393009, 8, 5, 6, 6, 6, 6, 5],
+    "threefry2x32-legacy 0 poisson(2.5)": [164175, 5, 1, 2, 4, 3, 4, 4],
+    "threefry2x32-legacy 0 poisson(60)": [3932401, 60, 50, 63, 69, 57, 70, 54],
+    "threefry2x32-legacy 42 binomial(40, 0.4)": [1047524, 17, 13, 16, 11, 19, 13, 15],
+    "threefry2x32-legacy 42 binomial(20, 0.3)": [393343, 8, 5, 6, 4, 4, 10, 3],
+    "threefry2x32-legacy 42 poisson(2.5)": [163491, 4, 1, 2, 3, 0, 4, 4],
+    "threefry2x32-legacy 42 poisson(60)": [3934501, 71, 57, 69, 59, 53, 48, 60],
+  };
+  const N = 1 << 16;
+  const draws: [string, (k: ReturnType<typeof random.key>) => ArrayLike<number>, number, number][] =
+    [
+      ["binomial(40, 0.4)", (k) => random.binomial(k, 40, 0.4, [N]).toTypedArray(), 16, 9.6],
+      ["binomial(20, 0.3)", (k) => random.binomial(k, 20, 0.3, [N]).toTypedArray(), 6, 4.2],
+      ["poisson(2.5)", (k) => random.poisson(k, 2.5, [N]).toTypedArray(), 2.5, 2.5],
+      ["poisson(60)", (k) => random.poisson(k, 60, [N]).toTypedArray(), 60, 60],
+    ];
+  for (const impl of ["threefry2x32", "threefry2x32-legacy"] as const) {
+    it(`keeps its draws and moments on the ${impl} stream`, () => {
+      const prev = random.setImpl(impl);
+      try {
+        for (const seed of [0, 42]) {
+          for (const [name, draw, mean, variance] of draws) {
+            const x = draw(random.key(seed));
+            let s = 0, s2 = 0;
+            for (let i = 0; i < x.length; i++) {
+              s += x[i];
+              s2 += x[i] * x[i];
+            }
+            const m = s / N, v = s2 / N - m * m;
+            const got = [s, ...[0, 1, 2, 3, 1000, 30000, 65535].map((i) => x[i])];
+            assert.deepEqual(got, recorded[`${impl} ${seed} ${name}`], `${name}, key ${seed}`);
+            // the mean within 5 standard errors, the variance within 5%
+            assert.ok(Math.abs(m - mean) < 5 * Math.sqrt(variance / N), `${name} mean ${m}`);
+            assert.ok(Math.abs(v - variance) < 0.05 * variance, `${name} variance ${v}`);
+          }
+        }
+      } finally {
+        random.setImpl(prev);
+      }
+    });
+  }
+});
+
 describe("nn initializers: normal, uniform, constant, zeros, ones, deltaOrthogonal", () => {
   const k = random.key(11);
   const cases: [string, () => np.NDArray][] = [

@@ -27,7 +27,7 @@ import {
   concrete,
   concreteKey,
   rounder,
-  uniforms,
+  uniformsInto,
 } from "./_random_core.ts";
 
 type Key = [number, number];
@@ -68,97 +68,141 @@ function stuck(op: string): never {
   );
 }
 
+const STIRLING_TABLE = [
+  0.0810614667953272,
+  0.0413406959554092,
+  0.0276779256849983,
+  0.02079067210376509,
+  0.0166446911898211,
+  0.0138761288230707,
+  0.0118967099458917,
+  0.0104112652619720,
+  0.00925546218271273,
+  0.00833056343336287,
+];
+
 /** Stirling's tail log k! − (k + ½) log(k + 1) + (k + 1) − ½ log 2π, as JAX evaluates it (k clamped to [0, 9] first). */
 function stirlingTail(k: number, r: (x: number) => number): number {
-  const table = [
-    0.0810614667953272,
-    0.0413406959554092,
-    0.0276779256849983,
-    0.02079067210376509,
-    0.0166446911898211,
-    0.0138761288230707,
-    0.0118967099458917,
-    0.0104112652619720,
-    0.00925546218271273,
-    0.00833056343336287,
-  ];
-  const useTable = k <= 9;
   const kc = Math.min(Math.max(k, 0), 9);
+  if (k <= 9) return r(STIRLING_TABLE[Math.floor(kc)]);
   const kp1sq = r(r(kc + 1) * r(kc + 1));
   // (1/12 − (1/360 − 1/1260/(k+1)²)/(k+1)²)/(k+1)
-  const approx = r(
-    r(r(1 / 12) - r(r(r(1 / 360) - r(r(1 / 1260) / kp1sq)) / kp1sq)) / r(kc + 1),
-  );
-  return useTable ? r(table[Math.floor(kc)]) : approx;
+  return r(r(r(1 / 12) - r(r(r(1 / 360) - r(r(1 / 1260) / kp1sq)) / kp1sq)) / r(kc + 1));
 }
 
-/** Inversion: per lane, the number of geometric(q) waiting times that fit in `count`, minus one. */
-function inversion(key: Key, count: number[], q: number[], dtype: DType): number[] {
+/**
+ * Inversion: per lane, the number of geometric(q) waiting times that fit in `count`, minus
+ * one. A lane's sum only grows (each waiting time is ≥ 1 or ∞), so once it passes `count`
+ * the lane is done for good: each round visits only the lanes still running (a compacted
+ * index list), and lane i still reads the i-th uniform of the round's n-wide draw.
+ */
+function inversion(key: Key, count: Float64Array, q: Float64Array, dtype: DType): Float64Array {
   const r = rounder(dtype);
   const n = count.length;
-  const log1mq = q.map((x) => r(Math.log1p(-x)));
-  const numGeom = new Array(n).fill(0), geomSum = new Array(n).fill(0);
+  const log1mq = new Float64Array(n);
+  const numGeom = new Float64Array(n), geomSum = new Float64Array(n);
+  const active = new Int32Array(n);
+  let live = 0;
+  for (let i = 0; i < n; i++) {
+    log1mq[i] = r(Math.log1p(-q[i]));
+    if (0 <= count[i]) active[live++] = i;
+  }
+  const u = new Float64Array(n), words = new Uint32Array(n);
   let k = key, rounds = 0;
-  while (geomSum.some((s, i) => s <= count[i])) {
+  while (live > 0) {
     if (++rounds > MAX_ROUNDS) stuck("binomial");
     const [sub, next] = concrete.split(k[0], k[1], 2);
     k = next;
-    const u = uniforms(sub, n, dtype);
-    for (let i = 0; i < n; i++) {
-      if (geomSum[i] <= count[i]) numGeom[i] += 1;
+    uniformsInto(sub, n, dtype, u, words);
+    let kept = 0;
+    for (let j = 0; j < live; j++) {
+      const i = active[j];
+      numGeom[i] += 1;
       // geom = ⌈log u / log(1 − q)⌉
       geomSum[i] = r(geomSum[i] + Math.ceil(r(r(Math.log(u[i])) / log1mq[i])));
+      if (geomSum[i] <= count[i]) active[kept++] = i;
     }
+    live = kept;
   }
-  return numGeom.map((g) => g - 1);
+  for (let i = 0; i < n; i++) numGeom[i] -= 1;
+  return numGeom;
 }
 
-/** BTRS (Hörmann 1993) on every lane; returns the accepted k per lane. */
-function btrs(key: Key, count: number[], p: number[], dtype: DType): number[] {
+/**
+ * BTRS (Hörmann 1993) on every lane; returns the last accepted k per lane. As in JAX, a
+ * lane accepted in an earlier round is overwritten by a later acceptance until every lane
+ * has accepted once, so the lanes whose draw is used run every round; the others
+ * (`used[i]` = 0, placeholders for inversion lanes) only until their first acceptance,
+ * which is all the stopping rule needs of them.
+ */
+function btrs(
+  key: Key,
+  count: Float64Array,
+  p: Float64Array,
+  used: Uint8Array,
+  dtype: DType,
+): Float64Array {
   const r = rounder(dtype);
   const n = count.length;
-  const c = (x: number) => r(x);
-  const lanes = count.map((cnt, i) => {
-    const q = p[i];
+  const c07 = r(0.07);
+  // the per-lane constants of the hat, rounded as JAX evaluates them
+  const B = new Float64Array(n), A = new Float64Array(n), C = new Float64Array(n);
+  const VR = new Float64Array(n), RATIO = new Float64Array(n), ALPHA = new Float64Array(n);
+  const M = new Float64Array(n), T1 = new Float64Array(n);
+  const STM = new Float64Array(n), STNM = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const cnt = count[i], q = p[i];
     const stddev = r(Math.sqrt(r(r(cnt * q) * r(1 - q))));
-    const b = r(c(1.15) + r(c(2.53) * stddev));
-    const a = r(r(c(-0.0873) + r(c(0.0248) * b)) + r(c(0.01) * q));
-    const cc = r(r(cnt * q) + 0.5);
-    const vR = r(c(0.92) - r(c(4.2) / b));
+    const b = r(r(1.15) + r(r(2.53) * stddev));
+    B[i] = b;
+    A[i] = r(r(r(-0.0873) + r(r(0.0248) * b)) + r(r(0.01) * q));
+    C[i] = r(r(cnt * q) + 0.5);
+    VR[i] = r(r(0.92) - r(r(4.2) / b));
     const ratio = r(q / r(1 - q));
-    const alpha = r(r(c(2.83) + r(c(5.1) / b)) * stddev);
+    RATIO[i] = ratio;
+    ALPHA[i] = r(r(r(2.83) + r(r(5.1) / b)) * stddev);
     const m = Math.floor(r(r(cnt + 1) * q));
-    return { cnt, b, a, cc, vR, ratio, alpha, m };
-  });
-  const kOut = new Array(n).fill(-1), accepted = new Array(n).fill(false);
-  let k: Key = key, rounds = 0;
-  while (accepted.some((x) => !x)) {
+    M[i] = m;
+    T1[i] = r(r(m + 0.5) * r(Math.log(r(r(m + 1) / r(ratio * r(r(cnt - m) + 1))))));
+    STM[i] = stirlingTail(m, r);
+    STNM[i] = stirlingTail(r(cnt - m), r);
+  }
+  const kOut = new Float64Array(n).fill(-1), accepted = new Uint8Array(n);
+  const us = new Float64Array(n), vs = new Float64Array(n), words = new Uint32Array(n);
+  let k: Key = key, rounds = 0, waiting = n;
+  while (waiting > 0) {
     if (++rounds > MAX_ROUNDS) stuck("binomial");
     const [next, s0, s1] = concrete.split(k[0], k[1], 3);
     k = next;
-    const us = uniforms(s0, n, dtype), vs = uniforms(s1, n, dtype);
+    uniformsInto(s0, n, dtype, us, words);
+    uniformsInto(s1, n, dtype, vs, words);
     for (let i = 0; i < n; i++) {
-      const { cnt, b, a, cc, vR, ratio, alpha, m } = lanes[i];
+      if (accepted[i] && !used[i]) continue;
+      const cnt = count[i], b = B[i], a = A[i];
       const u = r(us[i] - 0.5);
       const uS = r(0.5 - Math.abs(u));
-      const accept1 = uS >= c(0.07) && vs[i] <= vR;
       // k = ⌊(2a/us + b)·u + c⌋
-      const kk = Math.floor(r(r(r(r(r(2 * a) / uS) + b) * u) + cc));
-      const reject = kk < 0 || kk > cnt;
-      const v = r(Math.log(r(r(vs[i] * alpha) / r(r(a / r(uS * uS)) + b))));
-      // the log-ratio bound of the squeeze, with Stirling tails
-      const t1 = r(r(m + 0.5) * r(Math.log(r(r(m + 1) / r(ratio * r(r(cnt - m) + 1))))));
-      const t2 = r(r(cnt + 1) * r(Math.log(r(r(r(cnt - m) + 1) / r(r(cnt - kk) + 1)))));
-      const t3 = r(r(kk + 0.5) * r(Math.log(r(r(ratio * r(r(cnt - kk) + 1)) / r(kk + 1)))));
-      let ub = r(r(t1 + t2) + t3);
-      ub = r(ub + stirlingTail(m, r));
-      ub = r(ub + stirlingTail(r(cnt - m), r));
-      ub = r(ub - stirlingTail(kk, r));
-      ub = r(ub - stirlingTail(r(cnt - kk), r));
-      const accept = accept1 || (!reject && v <= ub);
+      const kk = Math.floor(r(r(r(r(r(2 * a) / uS) + b) * u) + C[i]));
+      let accept = uS >= c07 && vs[i] <= VR[i];
+      if (!accept && !(kk < 0 || kk > cnt)) {
+        const v = r(Math.log(r(r(vs[i] * ALPHA[i]) / r(r(a / r(uS * uS)) + b))));
+        // the log-ratio bound of the squeeze, with Stirling tails
+        const m = M[i], ratio = RATIO[i];
+        const t2 = r(r(cnt + 1) * r(Math.log(r(r(r(cnt - m) + 1) / r(r(cnt - kk) + 1)))));
+        const t3 = r(r(kk + 0.5) * r(Math.log(r(r(ratio * r(r(cnt - kk) + 1)) / r(kk + 1)))));
+        let ub = r(r(T1[i] + t2) + t3);
+        ub = r(ub + STM[i]);
+        ub = r(ub + STNM[i]);
+        ub = r(ub - stirlingTail(kk, r));
+        ub = r(ub - stirlingTail(r(cnt - kk), r));
+        accept = v <= ub;
+      }
       if (accept) {
         kOut[i] = kk;
-        accepted[i] = true;
+        if (!accepted[i]) {
+          accepted[i] = 1;
+          waiting--;
+        }
       }
     }
   }
@@ -166,31 +210,47 @@ function btrs(key: Key, count: number[], p: number[], dtype: DType): number[] {
 }
 
 /** JAX's `_binomial` on plain numbers: counts and probabilities per lane. */
-function binomialValues(key: Key, counts: number[], probs: number[], dtype: DType): number[] {
+function binomialValues(
+  key: Key,
+  counts: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  dtype: DType,
+): Float64Array {
   const r = rounder(dtype);
-  const pLtHalf = probs.map((p) => p < 0.5);
-  let q = probs.map((p, i) => (pLtHalf[i] ? p : r(1 - p)));
-  const countBad = counts.map((n) => Number.isNaN(n) || n < 0);
-  const countInf = counts.map((n) => n === Infinity || n === -Infinity);
-  const qNan = q.map((x) => Number.isNaN(x)), qNeg = q.map((x) => x < 0);
-  q = q.map((x, i) => (qNan[i] || qNeg[i] ? r(0.01) : x));
-  const useInv = counts.map((n, i) => countBad[i] || r(n * q[i]) <= 10);
-  const fl = counts.map((n) => Math.floor(n));
-  const inv = inversion(key, fl.map((n, i) => (useInv[i] ? n : 0)), q, dtype);
-  const rej = btrs(
-    key,
-    fl.map((n, i) => (useInv[i] ? 1e4 : n)),
-    q.map((x, i) => (useInv[i] ? 0.5 : x)),
-    dtype,
-  );
-  return fl.map((n, i) => {
-    const invalid = qNeg[i] || qNan[i] || countBad[i];
+  const n = counts.length;
+  const invCount = new Float64Array(n), invQ = new Float64Array(n);
+  const rejCount = new Float64Array(n), rejQ = new Float64Array(n);
+  const useInv = new Uint8Array(n), rejUsed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const cnt = counts[i], p = probs[i];
+    let q = p < 0.5 ? p : r(1 - p);
+    if (Number.isNaN(q) || q < 0) q = r(0.01);
+    const fl = Math.floor(cnt);
+    useInv[i] = Number.isNaN(cnt) || cnt < 0 || r(cnt * q) <= 10 ? 1 : 0;
+    // inversion runs with count 0 on the BTRS lanes, BTRS with (10⁴, ½) on the others
+    invCount[i] = useInv[i] ? fl : 0;
+    invQ[i] = q;
+    rejCount[i] = useInv[i] ? 1e4 : fl;
+    rejQ[i] = useInv[i] ? 0.5 : q;
+    rejUsed[i] = 1 - useInv[i];
+  }
+  const inv = inversion(key, invCount, invQ, dtype);
+  const rej = btrs(key, rejCount, rejQ, rejUsed, dtype);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const cnt = counts[i], p = probs[i];
+    const pLtHalf = p < 0.5;
+    const q = pLtHalf ? p : r(1 - p);
+    const qNan = Number.isNaN(q), qNeg = q < 0;
+    const countBad = Number.isNaN(cnt) || cnt < 0;
+    const countInf = cnt === Infinity || cnt === -Infinity;
     let s = useInv[i] ? inv[i] : rej[i];
-    if (invalid) s = NaN;
-    else if (countInf[i]) s = Infinity;
-    const keep = pLtHalf[i] || countBad[i] || qNan[i] || countInf[i];
-    return keep ? s : r(n - s);
-  });
+    if (qNeg || qNan || countBad) s = NaN;
+    else if (countInf) s = Infinity;
+    const keep = pLtHalf || countBad || qNan || countInf;
+    out[i] = keep ? s : r(Math.floor(cnt) - s);
+  }
+  return out;
 }
 
 /**
@@ -297,7 +357,7 @@ export function multinomial(
   const K = s[s.length - 1], batch = s.slice(0, -1);
   const lanes = batch.reduce((a, b) => a * b, 1);
   const ps = values(op, p, s).map(r);
-  let remainder = values(op, n, batch).map(r);
+  const remainder = values(op, n, batch).map(r);
   const keys = concrete.split(...concreteKey(op, key), K);
   const out = new Float64Array(lanes * K);
   for (let k = 0; k < K; k++) {
@@ -309,8 +369,10 @@ export function multinomial(
       return Number.isNaN(x) ? x : Math.min(Math.max(x, 0), 1);
     });
     const draw = binomialValues(keys[k], remainder, ratio, work);
-    draw.forEach((d, i) => (out[i * K + k] = d));
-    remainder = remainder.map((m, i) => r(m - draw[i]));
+    for (let i = 0; i < lanes; i++) {
+      out[i * K + k] = draw[i];
+      remainder[i] = r(remainder[i] - draw[i]);
+    }
   }
   return np.array(new ArrayValue(out, [...s], "float64"), { dtype });
 }

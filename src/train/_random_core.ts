@@ -219,6 +219,27 @@ export function uniforms(k: readonly [number, number], n: number, dtype: DType):
   );
 }
 
+/**
+ * {@link uniforms} written into `out` (length ≥ n), with `words` (≥ n words) as scratch
+ * for float32: the rejection loops draw n uniforms per round and reuse both buffers.
+ */
+export function uniformsInto(
+  k: readonly [number, number],
+  n: number,
+  dtype: DType,
+  out: Float64Array,
+  words: Uint32Array,
+): Float64Array {
+  if (dtype === "float32") {
+    concrete.bitsInto(k[0], k[1], n, words);
+    for (let i = 0; i < n; i++) out[i] = (words[i] >>> 9) * 2 ** -23;
+    return out;
+  }
+  const w = concrete.bits64(k[0], k[1], n);
+  for (let i = 0; i < n; i++) out[i] = (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52;
+  return out;
+}
+
 /** Rounding to a sampler's working dtype: `Math.fround` for float32, none for float64. */
 export function rounder(dtype: DType): (x: number) => number {
   return dtype === "float32" ? Math.fround : (x: number) => x;

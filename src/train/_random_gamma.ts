@@ -28,6 +28,7 @@ import {
   concreteKey,
   rounder,
   uniforms,
+  uniformsInto,
 } from "./_random_core.ts";
 import { standardNormal } from "./_random_normal.ts";
 
@@ -542,49 +543,80 @@ export function poisson(key: NDArray, lam: number | NDArray, shape?: readonly nu
   }
   const n = lams.length;
   const [k0, k1] = concreteKey("poisson", key);
-  const knuth = lams.map((l) => l < 10);
-  // Knuth, on the lanes with λ < 10 (the others run with λ = 0 and stop at once)
-  const kOut = new Array(n).fill(0);
-  const logProd = new Array(n).fill(0);
+  const us = new Float64Array(n), vs = new Float64Array(n), words = new Uint32Array(n);
+  // Knuth, on the lanes with λ < 10 (the others run with λ = 0 and stop at once). log u ≤ 0,
+  // so a lane's log-product only falls: once it is ≤ −λ the lane is done for good, and
+  // each round visits only the lanes still running (lane i reads the round's i-th uniform)
+  const kOut = new Int32Array(n);
+  const logProd = new Float64Array(n);
+  const active = new Int32Array(n);
+  let live = 0;
+  for (let i = 0; i < n; i++) if (lams[i] < 10 && 0 > -lams[i]) active[live++] = i;
   let rng: Key = [k0, k1];
-  while (logProd.some((lp, i) => lp > -(knuth[i] ? lams[i] : 0))) {
+  while (live > 0) {
     const [next, sub] = concrete.split(rng[0], rng[1], 2);
     rng = next;
-    const u = uniforms(sub, n, "float32");
-    for (let i = 0; i < n; i++) {
-      const l = knuth[i] ? lams[i] : 0;
-      if (logProd[i] > -l) kOut[i] += 1;
-      logProd[i] = r(logProd[i] + r(Math.log(u[i])));
+    uniformsInto(sub, n, "float32", us, words);
+    let kept = 0;
+    for (let j = 0; j < live; j++) {
+      const i = active[j];
+      kOut[i] += 1;
+      logProd[i] = r(logProd[i] + r(Math.log(us[i])));
+      if (logProd[i] > -lams[i]) active[kept++] = i;
     }
+    live = kept;
   }
-  // rejection, on the lanes with λ ≥ 10 (the others run with λ = 1e5)
-  const lr = lams.map((l, i) => knuth[i] ? 1e5 : l);
-  const rej = new Array(n).fill(-1);
-  const accepted = new Array(n).fill(false);
+  // rejection, on the lanes with λ ≥ 10 (the others run with λ = 1e5). As in JAX a later
+  // acceptance overwrites an earlier one until every lane has accepted, so the λ ≥ 10 lanes
+  // run every round, the placeholders only until their first acceptance
+  const logLam = new Float64Array(n), B = new Float64Array(n), A = new Float64Array(n);
+  const invAlpha = new Float64Array(n), vR = new Float64Array(n), lr = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = lams[i] < 10 ? 1e5 : lams[i];
+    lr[i] = l;
+    logLam[i] = r(Math.log(l));
+    const b = r(0.931 + r(2.53 * r(Math.sqrt(l))));
+    B[i] = b;
+    A[i] = r(-0.059 + r(0.02483 * b));
+    invAlpha[i] = r(1.1239 + r(1.1328 / r(b - 3.4)));
+    vR[i] = r(0.9277 - r(3.6224 / r(b - 2)));
+  }
+  const rej = new Int32Array(n).fill(-1);
+  const accepted = new Uint8Array(n);
+  let waiting = n;
   rng = [k0, k1];
-  while (accepted.some((a) => !a)) {
+  while (waiting > 0) {
     const [next, s0, s1] = concrete.split(rng[0], rng[1], 3);
     rng = next;
-    const us = uniforms(s0, n, "float32"), vs = uniforms(s1, n, "float32");
+    uniformsInto(s0, n, "float32", us, words);
+    uniformsInto(s1, n, "float32", vs, words);
     for (let i = 0; i < n; i++) {
-      const l = lr[i];
-      const logLam = r(Math.log(l));
-      const b = r(0.931 + r(2.53 * r(Math.sqrt(l))));
-      const a = r(-0.059 + r(0.02483 * b));
-      const invAlpha = r(1.1239 + r(1.1328 / r(b - 3.4)));
-      const vR = r(0.9277 - r(3.6224 / r(b - 2)));
+      const knuth = lams[i] < 10;
+      if (knuth && accepted[i]) continue;
+      const l = lr[i], a = A[i], b = B[i];
       const u = r(us[i] - 0.5), v = vs[i];
       const uShift = r(0.5 - Math.abs(u));
+      // k = ⌊(2a/u_s + b)·u + λ + 0.43⌋
       const k = Math.floor(r(r(r(r(r(2 * a) / uShift) + b) * u) + l) + 0.43);
-      const sLog = r(Math.log(r(r(v * invAlpha) / r(r(a / r(uShift * uShift)) + b))));
-      const tLog = r(r(-l + r(k * logLam)) - r(lgamma(k + 1)));
-      const accept1 = uShift >= 0.07 && v <= vR;
-      const reject = k < 0 || (uShift < 0.013 && v > uShift);
-      const accept = accept1 || (!reject && sLog <= tLog);
-      if (accept) rej[i] = k; // a later acceptance overwrites, as in JAX
-      if (accept) accepted[i] = true;
+      let accept = uShift >= 0.07 && v <= vR[i];
+      if (!accept && !(k < 0 || (uShift < 0.013 && v > uShift))) {
+        // log of the hat's ratio against log p(k) = −λ + k log λ − log k!
+        const sLog = r(Math.log(r(r(v * invAlpha[i]) / r(r(a / r(uShift * uShift)) + b))));
+        const tLog = r(r(-l + r(k * logLam[i])) - r(lgamma(k + 1)));
+        accept = sLog <= tLog;
+      }
+      if (accept) {
+        rej[i] = k;
+        if (!accepted[i]) {
+          accepted[i] = 1;
+          waiting--;
+        }
+      }
     }
   }
-  const res = lams.map((l, i) => l === 0 ? 0 : knuth[i] ? kOut[i] - 1 : rej[i]);
-  return np.array(new ArrayValue(Int32Array.from(res), [...s], "int32"));
+  const res = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    res[i] = lams[i] === 0 ? 0 : lams[i] < 10 ? kOut[i] - 1 : rej[i];
+  }
+  return np.array(new ArrayValue(res, [...s], "int32"));
 }
