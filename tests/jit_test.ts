@@ -108,6 +108,11 @@ const CASES: [string, Fn, NDArray[]][] = [
     (x) => np.cummax(x, 1).add(np.cummin(x, 2, { reverse: true })).add(np.cumprod(x, 0)),
     [a234],
   ],
+  [
+    "logcumsumexp",
+    (x) => np.logcumsumexp(x, 1).add(np.logcumsumexp(x, 2, { reverse: true })),
+    [a234],
+  ],
   ["add", (x, y) => np.add(x, y), [x23, y23]],
   ["sub", (x, y) => np.sub(x, y), [x23, y23]],
   ["mul", (x, y) => np.mul(x, y), [x23, y23]],

@@ -344,6 +344,26 @@ describe("np selections need a static size inside transforms", () => {
   });
 });
 
+describe("np.logcumsumexp (a primitive with an O(n) kernel)", () => {
+  it("np.logcumsumexp() keeps −∞, +∞ and NaN as JAX does, and its gradient is the running softmax", () => {
+    // JAX 0.10.2: lax.cumlogsumexp([-inf, -inf, 0, inf, 1]) = [-inf, -inf, 0, inf, inf]
+    const y = np.logcumsumexp(np.array([-Infinity, -Infinity, 0, Infinity, 1])).toArray();
+    assert.deepEqual(y, [-Infinity, -Infinity, 0, Infinity, Infinity]);
+    assert.ok(Number.isNaN((np.logcumsumexp(np.array([0, NaN, 1])).toArray() as number[])[2]));
+    // spanning ±100 in float32 without underflow or overflow
+    const wide = np.logcumsumexp(np.array([-100, 100, -100, 100])).toArray() as number[];
+    assert.deepEqual(wide.map((v) => Math.round(v * 1e4) / 1e4), [-100, 100, 100, 100.6931]);
+    // d y_last / d x_j = softmax(x)_j
+    const x = np.array([0.5, -1, 2, 0], { dtype: "float64" });
+    const g = grad((v: NDArray) => np.logcumsumexp(v).slice([3, 4]).sum())(x).toArray() as number[];
+    const e = [0.5, -1, 2, 0].map(Math.exp), z = e.reduce((a, b) => a + b, 0);
+    g.forEach((gi, j) => assert.ok(Math.abs(gi - e[j] / z) < 1e-12, `grad ${j}`));
+    checkGrads((v: NDArray) => np.logcumsumexp(v, 1, { reverse: true }).mul(v.cos()), [
+      randomArray([3, 5], { seed: 31, dtype: "float64" }),
+    ], { order: 2 });
+  });
+});
+
 describe("np.nonzero on concrete arrays", () => {
   it("np.nonzero() gives the positions the traced program computes, for every size", () => {
     const x = np.array(

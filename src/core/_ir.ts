@@ -143,6 +143,8 @@ export interface PrimitiveParams {
   cummax: { axis: number; reverse: boolean };
   /** Running minima along an axis (from its end when `reverse`); NaN propagates. */
   cummin: { axis: number; reverse: boolean };
+  /** Running log Σ exp along an axis (from its end when `reverse`). */
+  cumlogsumexp: { axis: number; reverse: boolean };
   /** Running products along an axis (from its end when `reverse`); shape and dtype kept. */
   cumprod: { axis: number; reverse: boolean };
   /** index of the maximum along an axis (int32) */

@@ -35,9 +35,9 @@ export const matmul = (a: NDArray, b: NDArray): NDArray => bind1("matmul", [a, b
 /** Running sums along `axis`, from its end when `reverse`. */
 export const cumsum = (x: NDArray, axis: number, reverse: boolean): NDArray =>
   bind1("cumsum", [x], { axis, reverse });
-/** Running maxima, minima or products along `axis`, from its end when `reverse`. */
+/** Running maxima, minima, products or log-sum-exps along `axis`, from its end when `reverse`. */
 export const cumulative = (
-  prim: "cummax" | "cummin" | "cumprod",
+  prim: "cummax" | "cummin" | "cumprod" | "cumlogsumexp",
   x: NDArray,
   axis: number,
   reverse: boolean,

@@ -266,7 +266,7 @@ const jitCall: VmapRule<"jit_call"> = (vals, dims, { jaxpr, name, precision }) =
 // ---- the table -----------------------------------------------------------------------
 
 const cumulative =
-  <P extends "cumsum" | "cummax" | "cummin" | "cumprod">(prim: P): VmapRule<P> =>
+  <P extends "cumsum" | "cummax" | "cummin" | "cumprod" | "cumlogsumexp">(prim: P): VmapRule<P> =>
   ([x], [d], { axis, reverse }) => [[bind1(prim, [x], { axis: shiftAxis(axis, d!), reverse })], [
     d,
   ]];
@@ -285,6 +285,7 @@ const structural = {
   cumsum: cumulative("cumsum"),
   cummax: cumulative("cummax"),
   cummin: cumulative("cummin"),
+  cumlogsumexp: cumulative("cumlogsumexp"),
   cumprod: cumulative("cumprod"),
   // sorting each example's lane: the batch axis stays where it is, the sorted axis shifts
   argsort: ([x], [d], { axis, descending }) => [

@@ -282,6 +282,11 @@ function running(
   return new ArrayValue(out, x.shape, x.dtype);
 }
 
+function logAddExp(acc: number, v: number): number {
+  const d = acc - v;
+  return d !== d ? acc + v : Math.max(acc, v) + Math.log1p(Math.exp(-Math.abs(d)));
+}
+
 export const structuralEvalRules = {
   reduce_sum: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_sum)],
   reduce_prod: ([x], { axes }) => [reduceBlocks(x, axes, REDUCERS.reduce_prod)],
@@ -407,6 +412,9 @@ export const structuralEvalRules = {
   // multiply in float64 and round once per output (as cumsum), integers wrap (Math.imul)
   cummax: ([x], { axis, reverse }) => [running(x, axis, reverse, Math.max)],
   cummin: ([x], { axis, reverse }) => [running(x, axis, reverse, Math.min)],
+  // log(e^acc + e^v) = max + log1p(e^−|acc − v|), in float64; acc − v is NaN for two equal
+  // infinities (then acc + v, the same infinity) or a NaN operand (then NaN), as JAX's logaddexp
+  cumlogsumexp: ([x], { axis, reverse }) => [running(x, axis, reverse, logAddExp)],
   cumprod: ([x], { axis, reverse }) => {
     const d = x[DATA];
     const mul = d instanceof Float32Array || d instanceof Float64Array

@@ -171,7 +171,18 @@ function trigamma(x: NDArray): NDArray {
   return lax.select(small, reflected, positive(safe));
 }
 
-function cumulative<P extends "cummax" | "cummin" | "cumprod">(
+/**
+ * JAX's logaddexp from primitives: max(a, b) + log1p(exp(−|a − b|)), or a + b where a − b is
+ * NaN (two equal infinities, or a NaN operand).
+ */
+function logAddExp(a: NDArray, b: NDArray): NDArray {
+  const d = lax.sub(a, b);
+  const tail = lax.unary("log1p", lax.unary("exp", lax.neg(lax.unary("abs", d))));
+  const sum = lax.add(lax.binary("max", a, b), tail);
+  return lax.select(lax.binary("ne", d, d), lax.add(a, b), sum);
+}
+
+function cumulative<P extends "cummax" | "cummin" | "cumprod" | "cumlogsumexp">(
   prim: P,
   combine: (a: NDArray, b: NDArray) => NDArray,
 ): JvpRule<P> {
@@ -319,6 +330,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   // product's derivative needs no division); the primal comes from the O(n) kernel
   cummax: cumulative("cummax", (a, b) => lax.binary("max", a, b)),
   cummin: cumulative("cummin", (a, b) => lax.binary("min", a, b)),
+  cumlogsumexp: cumulative("cumlogsumexp", logAddExp),
   cumprod: cumulative("cumprod", lax.mul),
   reduce_max: reduceExtremum("reduce_max"),
   reduce_min: reduceExtremum("reduce_min"),

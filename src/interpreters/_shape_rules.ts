@@ -80,6 +80,7 @@ const structural = {
   cumsum: cumulative("cumsum"),
   cummax: cumulative("cummax"),
   cummin: cumulative("cummin"),
+  cumlogsumexp: cumulative("cumlogsumexp"),
   cumprod: cumulative("cumprod"),
   argsort: ([x], { axis }) => {
     if (!(axis >= 0 && axis < x.shape.length)) {
@@ -209,7 +210,7 @@ const structural = {
 };
 
 /** A running reduction along one axis keeps the shape and dtype. */
-function cumulative<P extends "cumsum" | "cummax" | "cummin" | "cumprod">(
+function cumulative<P extends "cumsum" | "cummax" | "cummin" | "cumprod" | "cumlogsumexp">(
   prim: P,
 ): ShapeRule<P> {
   return ([x], { axis }) => {

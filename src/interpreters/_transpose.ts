@@ -160,6 +160,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   argsort: notLinear("argsort"),
   cummax: notLinear("cummax"),
   cummin: notLinear("cummin"),
+  cumlogsumexp: notLinear("cumlogsumexp"),
   cumprod: notLinear("cumprod"),
   pow: notLinear("pow"),
   max: notLinear("max"),

@@ -273,6 +273,7 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
     }),
   cummax: running("Max"),
   cummin: running("Min"),
+  cumlogsumexp: { unsupported: "ONNX has no running log-sum-exp" },
   cumprod: running("Mul"),
   argsort: { unsupported: "ONNX TopK does not promise a stable order for ties" },
   cholesky: { unsupported: "ONNX has no Cholesky factorisation" },

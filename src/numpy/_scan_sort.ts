@@ -13,7 +13,6 @@ import { normalizeAxes, normalizeAxis } from "../core/_shape.ts";
 import { checkInt, checkOptions, isOptionsObject, requireList, show } from "../core/_validate.ts";
 import { dtypeArg } from "./_args.ts";
 import { takeAlongAxis } from "./_indexing.ts";
-import { logaddexp } from "./_math.ts";
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {
@@ -127,8 +126,6 @@ export interface ScanOptions {
   dtype?: DType;
 }
 
-type Op = (a: NDArray, b: NDArray) => NDArray;
-
 /** A scan's operand: flattened for a null axis, at least 1-D, in the accumulation dtype. */
 function scanOperand(
   op: string,
@@ -150,37 +147,6 @@ function scanOperand(
   if (options.dtype !== undefined) a = lax.convert(a, dtypeArg(`np.${op}`, options.dtype));
   else if (a.dtype === "bool") a = lax.convert(a, "int32");
   return [a, ax];
-}
-
-/**
- * An inclusive scan by doubling (Hillis–Steele): after the step with shift s, y[i] combines
- * x[i − 2s + 1 .. i]; log2(n) steps of slice, op and concatenate, so the scan's derivative,
- * batching and compilation come from those primitives' rules. `op` must be associative.
- * (cumsum, cumprod, cummax and cummin are primitives with O(n) kernels; logcumsumexp uses this.)
- */
-function scan(op: string, x: ArrayLike, axis: number | null, options: ScanOptions, f: Op): NDArray {
-  const [a, ax] = scanOperand(op, x, axis, options);
-  const n = a.shape[ax];
-  const part = (v: NDArray, lo: number, hi: number) =>
-    bind1("slice", [v], {
-      starts: v.shape.map((_, i) => (i === ax ? lo : 0)),
-      stops: v.shape.map((d, i) => (i === ax ? hi : d)),
-      steps: v.shape.map(() => 1),
-    });
-  const rev = (v: NDArray) =>
-    n > 1
-      ? bind1("take", [
-        v,
-        new ArrayValue(Int32Array.from({ length: n }, (_, i) => n - 1 - i), [n], "int32"),
-      ], {
-        axis: ax,
-      })
-      : v;
-  let y = options.reverse ? rev(a) : a;
-  for (let s = 1; s < n; s *= 2) {
-    y = bind1("concatenate", [part(y, 0, s), f(part(y, s, n), part(y, 0, n - s))], { axis: ax });
-  }
-  return options.reverse ? rev(y) : y;
 }
 
 /**
@@ -296,7 +262,8 @@ export function logcumsumexp(
 ): NDArray {
   const a = asArrayValue("np.logcumsumexp", x);
   const f = isFloat(a.dtype) ? a : lax.convert(a, "float32");
-  return scan("logcumsumexp", f, axis, options, (p, q) => logaddexp(p, q));
+  const [b, ax] = scanOperand("logcumsumexp", f, axis, options);
+  return lax.cumulative("cumlogsumexp", b, ax, options.reverse ?? false);
 }
 
 // ---- top-k, quantiles, unique ---------------------------------------------------------------
