@@ -10,7 +10,8 @@ import { all, any, nonzero } from "./_stats.ts";
 import { std, variance } from "./_reduce.ts";
 import { ptp } from "./_aliases.ts";
 import { argsort, cumprod, cumsum, sort } from "./_scan_sort.ts";
-import { diagonal, repeat, swapaxes, trace } from "./_arrange.ts";
+import { repeat, swapaxes } from "./_arrange.ts";
+import { diagonal, trace } from "./_diagonals.ts";
 import { ravel } from "./_structure.ts";
 
 type Options = ReduceArg | undefined;

@@ -10,7 +10,8 @@ import { ArrayValue } from "../core/_array_value.ts";
 import { asArrayValue, promote } from "./_base.ts";
 import { fmtShape, normalizeAxis } from "../core/_shape.ts";
 import { checkChoice, checkInt, show } from "../core/_validate.ts";
-import { diag, moveaxis } from "./_arrange.ts";
+import { moveaxis } from "./_arrange.ts";
+import { diag } from "./_diagonals.ts";
 import { broadcastTo, concatenate } from "./_structure.ts";
 import { all } from "./_stats.ts";
 

@@ -460,6 +460,7 @@ export * from "./_bits.ts";
 export * from "./_dtypes.ts";
 export * from "./_indexing.ts";
 export * from "./_arrange.ts";
+export * from "./_diagonals.ts";
 export * from "./_stats.ts";
 export * from "./_products.ts";
 export * from "./_aliases.ts";
