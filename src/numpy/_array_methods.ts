@@ -6,7 +6,8 @@
 import { ITEMSIZE } from "../core/_dtype.ts";
 import { NDArray, type NestedArray, type ReduceArg } from "../core/_ndarray.ts";
 import * as lax from "../core/_lax.ts";
-import { all, any, nonzero } from "./_stats.ts";
+import { all, any } from "./_stats.ts";
+import { nonzero } from "./_selections.ts";
 import { std, variance } from "./_reduce.ts";
 import { ptp } from "./_aliases.ts";
 import { argsort, cumprod, cumsum, sort } from "./_scan_sort.ts";

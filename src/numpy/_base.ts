@@ -240,3 +240,9 @@ function binaryOf(name: string, x: NDArray, y: NDArray): NDArray {
   }
   return lax.binary(prim, a, b);
 }
+
+/** x as a bool array (x ≠ 0 unless it is bool already), checked and named by `op`. */
+export function truthy(op: string, x: ArrayLike): NDArray {
+  const a = asArrayValue(op, x);
+  return a.dtype === "bool" ? a : lax.binary("ne", a, lax.full(a, 0));
+}

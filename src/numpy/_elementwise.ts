@@ -7,7 +7,7 @@ import type { DType } from "../core/_dtype.ts";
 import { roundAs } from "./_round.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
-import { nonzero, type SizeOptions } from "./_stats.ts";
+import { nonzero, type SizeOptions } from "./_selections.ts";
 import { isOptionsObject } from "../core/_validate.ts";
 import { broadcastShapes, sizeOf } from "../core/_shape.ts";
 import { eagerProgram } from "./_eager.ts";

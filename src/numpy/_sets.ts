@@ -10,7 +10,7 @@ import type { ArrayLike, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
 import { promote } from "./_base.ts";
 import { checkOptions } from "../core/_validate.ts";
-import { nonzero, type SizeOptions } from "./_stats.ts";
+import { nonzero, type SizeOptions } from "./_selections.ts";
 import { argsort } from "./_scan_sort.ts";
 import { isin } from "./_index_helpers.ts";
 

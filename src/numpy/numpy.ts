@@ -462,6 +462,7 @@ export * from "./_indexing.ts";
 export * from "./_arrange.ts";
 export * from "./_diagonals.ts";
 export * from "./_stats.ts";
+export * from "./_selections.ts";
 export * from "./_products.ts";
 export * from "./_aliases.ts";
 export * as linalg from "./linalg.ts";
