@@ -157,6 +157,23 @@ describe("random.binomial and random.poisson on 2^16 lanes", () => {
   }
 });
 
+describe("random.multinomial with 20000 outcomes", () => {
+  it("counts 1000 trials over 20000 outcomes as JAX does", () => {
+    const K = 20000;
+    const w = np.array(Float32Array.from({ length: K }, (_, i) => (i % 7) + 0.5));
+    const c = Array.from(
+      random.multinomial(random.key(0), 1000, w.div(w.sum())).toTypedArray(),
+      Number,
+    );
+    const hit = [...c.keys()].filter((i) => c[i] !== 0);
+    // recorded from jax.random.multinomial(key(0), 1000, p)
+    assert.deepEqual(hit.slice(0, 12), [3, 20, 81, 90, 145, 153, 156, 193, 211, 230, 313, 326]);
+    assert.deepEqual(hit.slice(0, 12).map((i) => c[i]), Array(12).fill(1));
+    assert.equal(hit.length, 962);
+    assert.equal(c.reduce((a, b) => a + b, 0), 1000);
+  });
+});
+
 describe("nn initializers: normal, uniform, constant, zeros, ones, deltaOrthogonal", () => {
   const k = random.key(11);
   const cases: [string, () => np.NDArray][] = [

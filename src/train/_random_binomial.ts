@@ -360,11 +360,16 @@ export function multinomial(
   const remainder = values(op, n, batch).map(r);
   const keys = concrete.split(...concreteKey(op, key), K);
   const out = new Float64Array(lanes * K);
+  // tails[i·K + k] = Σ_{j ≥ k} p_j, summed from the last outcome down, rounded each add
+  const tails = new Float64Array(lanes * K);
+  for (let i = 0; i < lanes; i++) {
+    let tail = tails[i * K + K - 1] = ps[i * K + K - 1];
+    for (let j = K - 2; j >= 0; j--) tail = tails[i * K + j] = r(tail + ps[i * K + j]);
+  }
   for (let k = 0; k < K; k++) {
     // ratio = p_k / Σ_{j ≥ k} p_j (1 where the tail is 0), clipped to [0, 1]
     const ratio = Array.from({ length: lanes }, (_, i) => {
-      let tail = ps[i * K + K - 1];
-      for (let j = K - 2; j >= k; j--) tail = r(tail + ps[i * K + j]);
+      const tail = tails[i * K + k];
       const x = r(ps[i * K + k] / (tail === 0 ? 1 : tail));
       return Number.isNaN(x) ? x : Math.min(Math.max(x, 0), 1);
     });
