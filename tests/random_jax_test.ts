@@ -178,3 +178,18 @@ describe("random samplers under transforms", () => {
     );
   });
 });
+
+describe("random.choice with p on 2^16 outcomes", () => {
+  it("draws 2^16 samples from 2^16 weighted outcomes as JAX does, never a zero-weight one", () => {
+    const N = 1 << 16;
+    const p = np.array(
+      Float32Array.from({ length: N }, (_, i) => (i % 5 === 0 ? 0 : (i % 13) + 1)),
+    );
+    const c = Array.from(random.choice(random.key(0), N, [N], { p }).toTypedArray(), Number);
+    // recorded from jax.random.choice(key(0), N, (N,), p=p)
+    assert.deepEqual([...c.slice(0, 6)], [3431, 1404, 43757, 34823, 28189, 54688]);
+    assert.deepEqual([...c.slice(-3)], [123, 41193, 17751]);
+    assert.equal(c.reduce((a, b) => a + b, 0), 2151571455);
+    assert.ok(c.every((i) => i % 5 !== 0));
+  });
+});

@@ -107,7 +107,25 @@ export function choice(
       const u = uniform01(key, s, p.dtype === "float64" ? "float64" : "float32");
       const total = np.slice(cum, [n - 1]);
       const r = np.mul(total, np.sub(1, u));
-      ind = np.sum(np.less(cum, np.expandDims(r, -1)).astype("int32"), { axis: -1 });
+      const cs = cum.toTypedArray();
+      let sorted = true;
+      for (let i = 1; i < n && sorted; i++) sorted = cs[i - 1] <= cs[i];
+      if (r instanceof ArrayValue && sorted && !Number.isNaN(cs[0])) {
+        // nondecreasing cum: the count is a lower bound, found by bisection per draw
+        const rs = r.toTypedArray(), idx = new Int32Array(rs.length);
+        for (let d = 0; d < rs.length; d++) {
+          let lo = 0, hi = n;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (cs[mid] < rs[d]) lo = mid + 1;
+            else hi = mid;
+          }
+          idx[d] = lo;
+        }
+        ind = np.array(idx, { shape: s, dtype: "int32" });
+      } else {
+        ind = np.sum(np.less(cum, np.expandDims(r, -1)).astype("int32"), { axis: -1 });
+      }
     } else {
       // Gumbel top-k: the k largest of g + log p
       const g = np.add(
