@@ -484,6 +484,7 @@ export * from "./_scan_sort.ts";
 export * from "./_more_math.ts";
 export * from "./_sequences.ts";
 export * from "./_index_helpers.ts";
+export * from "./_triangle_indices.ts";
 export * from "./_more_stats.ts";
 export * from "./_more_arrays.ts";
 export * from "./_sets.ts";
