@@ -48,6 +48,7 @@ export type { PRNGImpl };
 export * from "./_random_samplers.ts";
 export * from "./_random_structured.ts";
 export * from "./_random_gamma.ts";
+export * from "./_random_poisson.ts";
 export * from "./_random_binomial.ts";
 
 /**

@@ -1,0 +1,52 @@
+/**
+ * What the JS-loop samplers (`_random_gamma.ts`, `_random_poisson.ts`) share: their
+ * parameters as plain numbers, their checks, and their output arrays.
+ */
+import type { DType } from "../core/_dtype.ts";
+import type { NDArray } from "../core/_ndarray.ts";
+import { ArrayValue } from "../core/_array_value.ts";
+import * as np from "../numpy/numpy.ts";
+import { checkFloat, checkKey, checkShape } from "./_random_core.ts";
+
+/** A parameter broadcast to `shape`, as plain numbers. */
+export function paramValues(op: string, p: number | NDArray, shape: readonly number[]): number[] {
+  if (typeof p === "number") return new Array(shape.reduce((a, b) => a * b, 1)).fill(p);
+  let v: NDArray;
+  try {
+    v = np.broadcastTo(p._value(), shape);
+  } catch (e) {
+    if (e instanceof TypeError && /broadcast/.test(e.message)) {
+      throw new TypeError(
+        `random.${op}: parameter of shape ${JSON.stringify(p.shape)} does not broadcast to ` +
+          `${JSON.stringify(shape)}.`,
+      );
+    }
+    throw new TypeError(
+      `random.${op}: needs concrete parameters (its rejection loop runs in JS); call it outside jit.`,
+    );
+  }
+  return Array.from(v.toTypedArray(), Number);
+}
+
+/** Plain numbers as an array of `shape` and `dtype`. */
+export function out(values: number[], shape: readonly number[], dtype: DType): NDArray {
+  return np.array(new ArrayValue(Float64Array.from(values), [...shape], "float64"), { dtype });
+}
+
+/** Checks a sampler's key and dtype; the sample shape is `shape`, or the parameters' broadcast. */
+export function resolve(
+  op: string,
+  key: NDArray,
+  shape: readonly number[] | undefined,
+  params: (number | NDArray)[],
+  dtype: DType | undefined,
+): { s: number[]; dtype: DType } {
+  checkKey(op, key);
+  const s = shape === undefined
+    ? params.reduce<number[]>(
+      (acc, p) => typeof p === "number" ? acc : (acc.length >= p.ndim ? acc : [...p.shape]),
+      [],
+    )
+    : checkShape(op, shape);
+  return { s, dtype: checkFloat(op, dtype ?? "float32") };
+}
