@@ -21,6 +21,7 @@ import { evalHooks } from "../interpreters/_eval.ts";
 import * as lax from "../core/_lax.ts";
 import { DATA, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue, concreteValue } from "../core/_array_value.ts";
+import { argsortLane } from "../kernels/sort.ts";
 import { fmtShape, sizeOf } from "../core/_shape.ts";
 import {
   asInt32,
@@ -326,9 +327,6 @@ function splitFew(k0: number, k1: number, num: number, legacy: boolean): [number
   return keys;
 }
 
-/** Whether a uint64's low 32 bits come first in memory (every platform difftrace runs on). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /**
  * Row-major permutation state: `perm[f][i]` is the source index along the axis of
  * position i of fiber f. One sort round: each fiber is stably sorted by fresh
@@ -348,30 +346,20 @@ export function sortRounds(
   const perms = Array.from({ length: fibers }, () => Int32Array.from({ length: n }, (_, i) => i));
   // ceil(3 ln(size) / ln(2^32 − 1)) rounds of 32-bit keys (JAX's heuristic)
   const rounds = Math.ceil(3 * Math.log(Math.max(1, size)) / Math.log(4294967295));
+  const order = new Int32Array(size);
   for (let r = 0; r < rounds; r++) {
     const [[a0, a1], [s0, s1]] = concrete.split(k0, k1, 2);
     [k0, k1] = [a0, a1];
     const words = concrete.bits(s0, s1, size);
     for (let f = 0; f < fibers; f++) {
-      const outer = Math.floor(f / inner), within = f % inner;
-      const at = (i: number) => (outer * n + i) * inner + within;
+      const base = Math.floor(f / inner) * n * inner + (f % inner);
       const p = perms[f];
       // position i currently holds element p[i]; its sort key is the word at position i,
-      // ties kept in position order (a stable sort, as JAX's)
-      if (LITTLE_ENDIAN) {
-        // (word, i) as one uint64, word in the high half: a native numeric sort orders by
-        // word, then position
-        const packed = new BigUint64Array(n), halves = new Uint32Array(packed.buffer);
-        for (let i = 0; i < n; i++) halves[2 * i] = i, halves[2 * i + 1] = words[at(i)];
-        packed.sort();
-        const next = new Int32Array(n);
-        for (let j = 0; j < n; j++) next[j] = p[halves[2 * j]];
-        perms[f] = next;
-        continue;
-      }
-      const order = Array.from({ length: n }, (_, i) => i);
-      order.sort((x, y) => words[at(x)] - words[at(y)] || x - y);
-      perms[f] = Int32Array.from(order, (i) => p[i]);
+      // ties kept in position order: the stable order of the lane (kernels/sort.ts)
+      argsortLane(words, "unsigned", base, n, inner, false, order);
+      const next = new Int32Array(n);
+      for (let j = 0; j < n; j++) next[j] = p[order[base + j * inner]];
+      perms[f] = next;
     }
   }
   return perms;
