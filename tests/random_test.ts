@@ -52,8 +52,8 @@ describe("random.key, split, foldIn", () => {
   });
 
   it("the samplers' concrete split and single words equal the bulk streams on both impls", () => {
-    // split into ≤ 4 keys and one-word draws hash block by block (the rejection loops'
-    // fast path); they must give the words of the typed-array path
+    // splits into ≤ 4 keys (into a reused buffer) and one-word draws (block by block) are the
+    // rejection loops' fast paths; they must give the words of the typed-array path
     for (const impl of ["threefry2x32", "threefry2x32-legacy"] as const) {
       const prev = random.setImpl(impl);
       try {

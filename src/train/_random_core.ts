@@ -260,16 +260,16 @@ export function concreteKey(op: string, key: NDArray): [number, number] {
   return keyFromInt32(v[DATA] as Int32Array);
 }
 
+/** The words of a split into at most 4 keys (see `concrete.split`). */
+const FEW_KEYS = new Uint32Array(8);
+
 /** Concrete helpers on plain numbers, for samplers with data-dependent loops. */
 export const concrete = {
   /** `split(key, num)` of the current stream, as `num` pairs. */
   split(k0: number, k1: number, num: number): [number, number][] {
-    // the rejection loops split a key in 2 or 3 at every step: hash those few blocks one
-    // by one, as allocating the typed arrays of the bulk path costs ~10× the hashes
-    if (num <= 4) return splitFew(k0, k1, num, current === "threefry2x32-legacy");
-    const w = current === "threefry2x32-legacy"
-      ? splitKey(k0, k1, num)
-      : splitKeyPartitionable(k0, k1, num);
+    // the rejection loops split a key in 2 or 3 at every step: those few words go into one
+    // reused buffer, as allocating a typed array per split costs ~10× the hashes
+    const w = concrete.splitInto(k0, k1, num, num <= 4 ? FEW_KEYS : new Uint32Array(2 * num));
     return Array.from({ length: num }, (_, i) => [w[2 * i], w[2 * i + 1]]);
   },
   /** One 32-bit word of the current stream: `bits(k0, k1, 1)[0]`, without the arrays. */
@@ -307,25 +307,6 @@ export const concrete = {
     return randomBits64(k0, k1, n, current === "threefry2x32-legacy");
   },
 };
-
-/**
- * `split(key, num)` hashed block by block: partitionable key i is the block (0, i);
- * legacy keys are the words of `randomBits(key, 2·num)`, whose block j = (j, num + j)
- * gives word j (lane 0) and word num + j (lane 1).
- */
-function splitFew(k0: number, k1: number, num: number, legacy: boolean): [number, number][] {
-  const keys: [number, number][] = [];
-  if (!legacy) {
-    for (let i = 0; i < num; i++) keys.push(threefryBlock(k0, k1, 0, i));
-    return keys;
-  }
-  const words: number[] = [];
-  for (let j = 0; j < num; j++) {
-    [words[j], words[num + j]] = threefryBlock(k0, k1, j, num + j);
-  }
-  for (let i = 0; i < num; i++) keys.push([words[2 * i], words[2 * i + 1]]);
-  return keys;
-}
 
 /**
  * Row-major permutation state: `perm[f][i]` is the source index along the axis of
