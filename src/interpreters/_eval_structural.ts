@@ -254,8 +254,8 @@ function broadcastData(x: ArrayValue, shape: readonly number[]): TypedArray {
 // ---- the table -------------------------------------------------------------------
 
 /**
- * y[i] = step(y[i − 1], x[i]) along `axis` (from its end when `reverse`), with y[0] = x[0]:
- * one pass per lane, O(n). The running value stays a JS number (float64) between steps;
+ * y[i] = step(y[i − 1], x[i]) along `axis` (from its end when `reverse`), with y[0] = x[0],
+ * or step(init, x[0]) when `init` is given: one pass per lane, O(n). The running value stays a JS number (float64) between steps;
  * each store rounds or wraps it to the dtype.
  */
 function running(
@@ -263,6 +263,7 @@ function running(
   axis: number,
   reverse: boolean,
   step: (acc: number, v: number) => number,
+  init?: number,
 ): ArrayValue {
   const n = x.shape[axis];
   const inner = sizeOf(x.shape.slice(axis + 1));
@@ -271,8 +272,9 @@ function running(
   const first = reverse ? n - 1 : 0, stride = reverse ? -inner : inner;
   for (let o = 0; o < outer && n > 0; o++) {
     for (let k = 0; k < inner; k++) {
-      let at = o * n * inner + k + first * inner, acc = d[at];
-      out[at] = acc;
+      let at = o * n * inner + k + first * inner, acc = init ?? d[at];
+      if (init === undefined) out[at] = acc;
+      else out[at] = acc = step(acc, d[at]);
       for (let i = 1; i < n; i++) {
         at += stride;
         out[at] = acc = step(acc, d[at]);
@@ -390,23 +392,14 @@ export const structuralEvalRules = {
   // round once per output (as the rest of difftrace's float32 sums); integers wrap as
   // their dtype does (int32 arithmetic, then the store's own wrap for 8 and 16 bits)
   cumsum: ([x], { axis, reverse }) => {
-    const n = x.shape[axis];
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const d = x[DATA], out = allocate(x.dtype, x.size);
-    const wrap = d instanceof Float32Array || d instanceof Float64Array
-      ? (v: number) => v
+    const d = x[DATA];
+    const add = d instanceof Float32Array || d instanceof Float64Array
+      ? (acc: number, v: number) => acc + v
       : d instanceof Uint32Array
-      ? (v: number) => v >>> 0
-      : (v: number) => v | 0;
-    const first = reverse ? n - 1 : 0, step = reverse ? -inner : inner;
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < inner; k++) {
-        let at = o * n * inner + k + first * inner, acc = 0;
-        for (let i = 0; i < n; i++, at += step) out[at] = acc = wrap(acc + d[at]);
-      }
-    }
-    return [new ArrayValue(out, x.shape, x.dtype)];
+      ? (acc: number, v: number) => (acc + v) >>> 0
+      : (acc: number, v: number) => (acc + v) | 0;
+    // from 0, so a leading −0 sums to +0 as 0 + (−0) does
+    return [running(x, axis, reverse, add, 0)];
   },
   // running max/min (Math.max/min: NaN propagates, as lax.max) and running products: floats
   // multiply in float64 and round once per output (as cumsum), integers wrap (Math.imul)
