@@ -106,16 +106,40 @@ export function eighKernel(a0: Float64Array, n: number): [Float64Array, Float64A
   return eighTridiagonalQr(a0, n) ?? eighJacobi(a0, n);
 }
 
+/** (A + Aᵀ)/2 of an n × n row-major matrix. */
+function symmetrized(a0: Float64Array, n: number): Float64Array {
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (a0[i * n + j] + a0[j * n + i]);
+  }
+  return a;
+}
+
+/**
+ * Eigenvalues `d` sorted ascending, with their eigenvectors as the columns of an n × n
+ * row-major matrix; `vector(i, k)` is component k of the eigenvector of `d[i]`.
+ */
+function ascending(
+  d: Float64Array,
+  n: number,
+  vector: (i: number, k: number) => number,
+): [Float64Array, Float64Array] {
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i] - d[j]);
+  const w = Float64Array.from(order, (i) => d[i]);
+  const vs = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    for (let k = 0; k < n; k++) vs[k * n + dst] = vector(src, k);
+  });
+  return [w, vs];
+}
+
 /**
  * Householder tridiagonalisation and implicit QR; null if some eigenvalue takes more than
  * 60 QR steps. Q is kept transposed (QT's row k is eigenvector k) so that every update
  * walks rows.
  */
 function eighTridiagonalQr(a0: Float64Array, n: number): [Float64Array, Float64Array] | null {
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (a0[i * n + j] + a0[j * n + i]);
-  }
+  const a = symmetrized(a0, n);
   const qt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) qt[i * n + i] = 1;
   const v = new Float64Array(n), p = new Float64Array(n), t = new Float64Array(n);
@@ -206,13 +230,7 @@ function eighTridiagonalQr(a0: Float64Array, n: number): [Float64Array, Float64A
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i] - d[j]);
-  const w = Float64Array.from(order, (i) => d[i]);
-  const vs = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vs[k * n + dst] = qt[src * n + k];
-  });
-  return [w, vs];
+  return ascending(d, n, (src, k) => qt[src * n + k]);
 }
 
 /**
@@ -220,10 +238,7 @@ function eighTridiagonalQr(a0: Float64Array, n: number): [Float64Array, Float64A
  * in turn until the off-diagonal norm is below 1e-15 of the matrix norm.
  */
 function eighJacobi(a0: Float64Array, n: number): [Float64Array, Float64Array] {
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (a0[i * n + j] + a0[j * n + i]);
-  }
+  const a = symmetrized(a0, n);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   let norm = 0;
@@ -259,11 +274,6 @@ function eighJacobi(a0: Float64Array, n: number): [Float64Array, Float64Array] {
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
-  const w = Float64Array.from(order, (i) => a[i * n + i]);
-  const vs = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vs[k * n + dst] = v[k * n + src];
-  });
-  return [w, vs];
+  const d = Float64Array.from({ length: n }, (_, i) => a[i * n + i]);
+  return ascending(d, n, (src, k) => v[k * n + src]);
 }
