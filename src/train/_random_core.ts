@@ -210,15 +210,13 @@ export function uniformIn(
  * (float32) or 52 (float64) bits of the key's random words as the mantissa.
  */
 export function uniforms(k: readonly [number, number], n: number, dtype: DType): number[] {
-  if (dtype === "float32") {
-    return Array.from(concrete.bits(k[0], k[1], n), (w) => (w >>> 9) * 2 ** -23);
-  }
-  const w = concrete.bits64(k[0], k[1], n);
-  return Array.from(
-    { length: n },
-    (_, i) => (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52,
-  );
+  return Array.from(uniformsInto(k, n, dtype, new Float64Array(n), new Uint32Array(n)));
 }
+
+/** The float32 uniform in [0, 1) of a 32-bit word: its top 23 bits as the mantissa. */
+export const unitF32 = (w: number): number => (w >>> 9) * 2 ** -23;
+/** The float64 uniform in [0, 1) of a 64-bit word (hi, lo): its top 52 bits. */
+export const unitF64 = (hi: number, lo: number): number => (hi * 2 ** 20 + (lo >>> 12)) * 2 ** -52;
 
 /**
  * {@link uniforms} written into `out` (length ≥ n), with `words` (≥ n words) as scratch
@@ -233,11 +231,11 @@ export function uniformsInto(
 ): Float64Array {
   if (dtype === "float32") {
     concrete.bitsInto(k[0], k[1], n, words);
-    for (let i = 0; i < n; i++) out[i] = (words[i] >>> 9) * 2 ** -23;
+    for (let i = 0; i < n; i++) out[i] = unitF32(words[i]);
     return out;
   }
   const w = concrete.bits64(k[0], k[1], n);
-  for (let i = 0; i < n; i++) out[i] = (w[2 * i] * 2 ** 20 + (w[2 * i + 1] >>> 12)) * 2 ** -52;
+  for (let i = 0; i < n; i++) out[i] = unitF64(w[2 * i], w[2 * i + 1]);
   return out;
 }
 

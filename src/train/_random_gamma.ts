@@ -27,6 +27,8 @@ import {
   concreteKey,
   rounder,
   uniforms,
+  unitF32,
+  unitF64,
 } from "./_random_core.ts";
 import { standardNormal } from "./_random_normal.ts";
 import { out, paramValues, resolve } from "./_random_params.ts";
@@ -43,9 +45,7 @@ const W = new Uint32Array(6), NORMAL_BITS = new Uint32Array(1), NORMAL = new Flo
 
 /** One uniform in [0, 1) from the key (k0, k1), as `uniform(key, ())`. */
 function uniformOne(k0: number, k1: number, dtype: DType): number {
-  if (dtype === "float32") return (concrete.word(k0, k1) >>> 9) * 2 ** -23;
-  const [hi, lo] = concrete.word64(k0, k1);
-  return (hi * 2 ** 20 + (lo >>> 12)) * 2 ** -52;
+  return dtype === "float32" ? unitF32(concrete.word(k0, k1)) : unitF64(...concrete.word64(k0, k1));
 }
 
 /** One standard normal from the key (k0, k1), as `normal(key, ())`. */
