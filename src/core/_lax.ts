@@ -32,12 +32,9 @@ export const transpose = (x: NDArray, perm: readonly number[]): NDArray =>
 export const broadcast = (x: NDArray, shape: readonly number[]): NDArray =>
   sameShape(x.shape, shape) ? x : bind1("broadcast", [x], { shape: [...shape] });
 export const matmul = (a: NDArray, b: NDArray): NDArray => bind1("matmul", [a, b], {});
-/** Running sums along `axis`, from its end when `reverse`. */
-export const cumsum = (x: NDArray, axis: number, reverse: boolean): NDArray =>
-  bind1("cumsum", [x], { axis, reverse });
-/** Running maxima, minima, products or log-sum-exps along `axis`, from its end when `reverse`. */
+/** Running sums, maxima, minima, products or log-sum-exps along `axis`, from its end when `reverse`. */
 export const cumulative = (
-  prim: "cummax" | "cummin" | "cumprod" | "cumlogsumexp",
+  prim: "cumsum" | "cummax" | "cummin" | "cumprod" | "cumlogsumexp",
   x: NDArray,
   axis: number,
   reverse: boolean,

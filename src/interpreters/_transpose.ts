@@ -77,7 +77,9 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   // Σᵀ broadcasts back over the reduced axes
   reduce_sum: unaryLinear((ct, aval, { axes }) => lax.unreduce(ct, aval.shape, axes)),
   // y_i = Σ_{j ≤ i} x_j, so x̄_j = Σ_{i ≥ j} ȳ_i: the running sum from the other end
-  cumsum: unaryLinear((ct, _aval, { axis, reverse }) => lax.cumsum(ct, axis, !reverse)),
+  cumsum: unaryLinear((ct, _aval, { axis, reverse }) =>
+    lax.cumulative("cumsum", ct, axis, !reverse)
+  ),
   // (AB)ᵀ: Ā = C̄ Bᵀ, B̄ = Aᵀ C̄ (transposing the two minor axes)
   matmul: (ct, [a, b]) => {
     const swap = (x: NDArray) => {

@@ -169,7 +169,7 @@ export function cumsum(
   options: ScanOptions = {},
 ): NDArray {
   const [a, ax] = scanOperand("cumsum", x, axis, options);
-  return lax.cumsum(a, ax, options.reverse ?? false);
+  return lax.cumulative("cumsum", a, ax, options.reverse ?? false);
 }
 
 /**
