@@ -64,7 +64,11 @@ function randomProgram(seed: number): Fn {
           : step.rhs < 0.2
           ? s
           : pool[Math.floor(step.rhs * pool.length)];
-        pool.push(step.rhs < 0.5 ? BINARY[step.op](x, y) : BINARY[step.op](y, x));
+        // a division by the scalar or a literal is a product with its reciprocal (its own
+        // test below): here they divide, not are divided
+        const uniform = y === s || step.literal !== undefined;
+        const swap = step.rhs >= 0.5 || (uniform && BINARY[step.op] === np.div);
+        pool.push(swap ? BINARY[step.op](y, x) : BINARY[step.op](x, y));
       }
     }
     return [pool[pool.length - 1], pool[pool.length - 3]];
@@ -111,6 +115,46 @@ describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSi
       assertAllWasm(mm, [x, y], "max/min");
       const eager = mm(x, y), jitted = jit(mm)(x, y);
       eager.forEach((e, i) => assertSameF32(jitted[i], e, `max/min out ${i}`));
+    });
+  });
+
+  it("compileGroupWasm() divides by a scalar as a product with its reciprocal, within 2 ulp, as XLA does", () => {
+    withMin(1, () => {
+      const x = f32(4097, 7, true);
+      const f: Fn = (x, s) => [x.div(s).mul(2), np.div(3, x)];
+      // ordered integer of a float32, so that adjacent floats differ by 1
+      const ordered = (v: number) => {
+        const i = new Int32Array(new Float32Array([v]).buffer)[0];
+        return i < 0 ? -(i & 0x7fffffff) : i;
+      };
+      const safe = [0.8, 3, -7.5, 1e-3, 1e30, 0, -0, Infinity, -Infinity, NaN];
+      // 1/s overflows (subnormal s) or is subnormal (huge s): these rerun as the JS loop
+      const unsafe = [1e-39, -3e-45, 3e38, -(2 ** 127)];
+      for (const v of [...safe, ...unsafe]) {
+        const s = np.array(v, { dtype: "float32" });
+        assertAllWasm(f, [x, s], `s = ${v}`);
+        const eager = f(x, s), jitted = jit(f)(x, s);
+        const exact = jit(f, { precision: "exact" })(x, s);
+        eager.forEach((e, i) => assertSameF32(exact[i], e, `exact, s = ${v}, out ${i}`));
+        // the divisions of an array keep their rounding
+        assertSameF32(jitted[1], eager[1], `3 / x, s = ${v}`);
+        if (unsafe.includes(v)) {
+          const was = setJitWasm(false);
+          try {
+            assertSameF32(jitted[0], jit(f)(x, s)[0], `x / s, s = ${v}: the JS loop's result`);
+          } finally {
+            setJitWasm(was);
+          }
+          continue;
+        }
+        const got = jitted[0].toTypedArray(), want = eager[0].toTypedArray();
+        for (let i = 0; i < want.length; i++) {
+          const ok = Number.isNaN(want[i])
+            ? Number.isNaN(got[i])
+            : Object.is(got[i], want[i]) || Math.abs(ordered(got[i]) - ordered(want[i])) <= 2;
+          assert.ok(ok, `x / s at ${i}, s = ${v}: ${got[i]} vs ${want[i]}`);
+        }
+      }
     });
   });
 

@@ -44,7 +44,9 @@
  * Every exact f32x4 op rounds to float32, as the eager kernels do after each op
  * (float32 of the exact result: double rounding through float64 is exact for
  * + − × ÷ √), so groups of exact ops equal the eager results bit for bit up to
- * NaN payloads.
+ * NaN payloads — with one exception outside `precision: "exact"`: a division by a
+ * loop-invariant scalar is a product with its reciprocal (within 2 ulp; XLA's CPU
+ * code does the same).
  * max/min follow the eager rule exactly (NaN from either side, ties → y):
  *   max(x, y) = (x > y ∨ x ≠ x) ? x : y,  min(x, y) = (x < y ∨ x ≠ x) ? x : y.
  */
@@ -347,6 +349,36 @@ export function compileGroupWasm(
     for (const [v, x] of literals) c.f32Const(x).f32x4Splat().set(fix(v));
     for (const [v, x] of flags) c.i32(x ? -1 : 0).i32x4Splat().set(fix(v));
     for (const [v, x] of ints) c.i32(x | 0).i32x4Splat().set(fix(v));
+    // a division by a loop-invariant value (a scalar or a constant, through broadcasts:
+    // Adam's bias corrections, dropout's keep rate) becomes a product with its reciprocal,
+    // taken once here, as XLA's CPU fusion does: x·(1/s) is within 1.5 ulp of x/s, and a
+    // division costs several products' time. 1/s is exact in its consequences for s = ±0,
+    // ±∞ and NaN (x·∞, x·0, NaN as x/s gives); for 0 < |s| < 2⁻¹²⁶ (1/s overflows) and
+    // 2¹²⁶ < |s| < ∞ (1/s is subnormal: bits lost) the call reruns as the JS loop. Exact
+    // programs keep the division (eager's rounding).
+    const recip = new Map<Var, number>();
+    if (!exact) {
+      const rootOf = (v: Var): Var => {
+        for (const m of unit.members) {
+          const e = eqns[m];
+          if (e.outputs[0] === v && e.prim === "broadcast") return rootOf(e.inputs[0]);
+        }
+        return v;
+      };
+      for (const m of unit.members) {
+        const e = eqns[m];
+        if (e.prim !== "div" || recip.has(e.inputs[1])) continue;
+        const root = rootOf(e.inputs[1]);
+        if (!scalars.includes(root) && !literals.has(root)) continue;
+        const r = c.local(V), a = c.local(V);
+        c.get(local.get(root)!).f32x4Abs().set(a);
+        c.get(a).f32x4Constant(2 ** -126).f32x4Lt().get(a).f32x4Constant(0).f32x4Gt().v128And();
+        c.get(a).f32x4Constant(2 ** 126).f32x4Gt().get(a).f32x4Constant(Infinity).f32x4Lt();
+        c.v128And().v128Or().get(ctx.bad).v128Or().set(ctx.bad);
+        c.f32x4Constant(1).get(local.get(root)!).f32x4Div().set(r);
+        recip.set(e.inputs[1], r);
+      }
+    }
     // the emitters' constants (exp's coefficients, …) are set here, before the loop
     c.hoistConstantsHere();
     if (shared) c.get(0).set(i);
@@ -380,6 +412,8 @@ export function compileGroupWasm(
       else if (SHIFT_OPS.has(e.prim)) emitShift(c, e.prim, args[0], ints.get(e.inputs[1])!);
       else if (e.prim === "convert") {
         emitConvert(c, args[0], kindOf(e.inputs[0])!, kindOf(out)!);
+      } else if (e.prim === "div" && recip.has(e.inputs[1])) {
+        c.get(args[0]).get(recip.get(e.inputs[1])!).f32x4Mul();
       } else opOf(e.prim)!(c, args, ctx);
       c.set(t);
       local.set(out, t);
