@@ -29,11 +29,12 @@
  * Integers (int32 and uint32: i32x4 lanes holding the 32-bit patterns): and/or/xor
  *   bitwise, shifts by a constant count (`emitShift`: XLA's count rules decided when the
  *   loop is built), converts (`emitConvert`; each is exact, see there).
- * sin and cos: the float64 algorithm of the JS loops (`_lowering.ts`), lane
- *   pair by lane pair in f64x2 (range reduction by k·π/2 with π/2 in two parts,
- *   Taylor polynomials on |r| ≤ π/4), rounded once to float32: the same results
- *   as the JS loop. Finite |x| ≥ 10⁵, where two parts of π/2 no longer suffice,
- *   sets the loop's `bad` flag and the call reruns as the JS loop.
+ * sin and cos, max error 2 ulp (1.44 the largest seen over 2²⁰ points, the float32
+ *   neighbours of k·π/2 included): the JS loops' range reduction (`_lowering.ts`: k·π/2
+ *   with π/2 in two parts) in float64, lane pair by lane pair, so r is exact to float64
+ *   precision; then r in float32 through Taylor polynomials on |r| ≤ π/4, four lanes at
+ *   a time (see `emitSinCos`). Finite |x| ≥ 10⁵, where two parts of π/2 no longer
+ *   suffice, sets the loop's `bad` flag and the call reruns as the JS loop.
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { hasRelaxedSimd, ValType } from "../kernels/_wasm.ts";
@@ -179,67 +180,44 @@ export function emitTanh(c: Code, x: number): void {
 const PIO2_HI = 1.5707963267341256, PIO2_LO = 6.077100506506192e-11;
 const INV_PIO2 = 0.6366197723675814;
 
-/**
- * Pushes sin(h) and then cos(h) for a float64 pair `h` (a v128 local), as
- * `sinCosQuadrant` in JS: one range reduction, both polynomials.
- */
-function sinCosF64(c: Code, h: number): void {
-  const V = ValType.v128;
-  const k = c.local(V), r = c.local(V), z = c.local(V), s = c.local(V), co = c.local(V);
-  const q = c.local(V), swap = c.local(V), base = c.local(V);
-  const d = (v: number) => c.f64x2Constant(v);
-  c.get(h);
-  d(INV_PIO2).f64x2Mul().f64x2Nearest().set(k);
-  // r = (h − k·PIO2_HI) − k·PIO2_LO; z = r²
-  c.get(h).get(k);
-  d(PIO2_HI).f64x2Mul().f64x2Sub().get(k);
-  d(PIO2_LO).f64x2Mul().f64x2Sub().tee(r).get(r).f64x2Mul().set(z);
-  // s = r + (r·z)·(−1/6 + z(1/120 + z(−1/5040 + z(1/362880 + z·(−1/39916800)))))
-  d(-1 / 39916800);
-  for (const coef of [1 / 362880, -1 / 5040, 1 / 120]) c.get(z).f64x2Mul(), d(coef).f64x2Add();
-  c.get(z).f64x2Mul();
-  d(-1 / 6).f64x2Add();
-  c.get(r).get(z).f64x2Mul().f64x2Mul().get(r).f64x2Add().set(s);
-  // co = 1 + z(−0.5 + z(1/24 + z(−1/720 + z(1/40320 + z(−1/3628800 + z/479001600)))))
-  c.get(z);
-  d(479001600).f64x2Div();
-  d(-1 / 3628800).f64x2Add();
-  for (const coef of [1 / 40320, -1 / 720, 1 / 24, -0.5]) c.get(z).f64x2Mul(), d(coef).f64x2Add();
-  c.get(z).f64x2Mul();
-  d(1).f64x2Add().set(co);
-  // quadrant q = k mod 4 (k − 4⌊k/4⌋); odd quadrants swap sin and cos
-  c.get(k).get(k);
-  d(0.25).f64x2Mul().f64x2Floor();
-  d(4).f64x2Mul().f64x2Sub().set(q);
-  const eq = (v: number) => (c.get(q), d(v).f64x2Eq());
-  eq(1), eq(3), c.v128Or().set(swap);
-  // sin: ±(swap ? co : s), negated in quadrants 2, 3; sin(±0) = ±0 (the reduction gives +0)
-  c.get(co).get(s).get(swap).v128Bitselect().set(base);
-  c.get(h);
-  c.get(base).f64x2Neg().get(base).get(q), d(2).f64x2Ge(), c.v128Bitselect();
-  c.get(h), d(0).f64x2Eq(), c.v128Bitselect();
-  // cos: ±(swap ? s : co), negated in quadrants 1, 2
-  c.get(s).get(co).get(swap).v128Bitselect().set(base);
-  c.get(base).f64x2Neg().get(base);
-  eq(1), eq(2), c.v128Or().v128Bitselect();
-}
-
 /** Shuffles a v128 so its high two 32-bit lanes come first (then promote/widen the low pair). */
 const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-/** Joins the low 8 bytes of two v128s (two demoted pairs) into one f32x4. */
+/** Joins the low 8 bytes of two v128s (two demoted or truncated pairs) into one v128. */
 const JOIN_PAIRS = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /**
- * Pushes sin(x) or cos(x) of float32 lanes, computed through two float64 pairs;
- * flags finite |x| ≥ 1e5. sin and cos of one operand share the work: the first
- * computes both into locals (`ctx.sincos`), the second reads its local.
+ * Pushes r = (h − k·PIO2_HI) − k·PIO2_LO for the float64 pair `h` (a v128 local), with
+ * k = nearest(h·2/π) stored into local `k`: the reduction of the JS loops' `sinCosQuadrant`
+ * (k·PIO2_HI is exact for |k| < 2²⁰, and the result keeps float64's relative precision).
+ */
+function reduceF64(c: Code, h: number, k: number): void {
+  const d = (v: number) => c.f64x2Constant(v);
+  c.get(h);
+  d(INV_PIO2).f64x2Mul().f64x2Nearest().set(k);
+  c.get(h).get(k);
+  d(PIO2_HI).f64x2Mul().f64x2Sub().get(k);
+  d(PIO2_LO).f64x2Mul().f64x2Sub();
+}
+
+/**
+ * Pushes sin(x) or cos(x) of float32 lanes; flags finite |x| ≥ 1e5 (the call reruns as the
+ * JS loop). sin and cos of one operand share the work: the first computes both into locals
+ * (`ctx.sincos`), the second reads its local.
+ *
+ * The reduction runs in float64, lane pair by lane pair (`reduceF64`), so r is exact to
+ * float64 precision even where x is near a multiple of π/2; r rounded to float32 (½ ulp)
+ * then goes through float32 Taylor polynomials on |r| ≤ π/4: sin r = r + r·z·S(z) to r⁹,
+ * cos r = 1 + z·C(z) to r¹⁰ (z = r²; truncation ≤ 2.2e−9 and 1.2e−10 relative, < 0.03 ulp).
+ * Quadrant q = k mod 4 swaps them (odd q) and sets the sign bits: sin negated for q ∈ {2, 3},
+ * cos for q ∈ {1, 2}. Max error 2 ulp against float64 sin and cos (tests/jit_wasm_math_test.ts).
  */
 export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): void {
   const V = ValType.v128;
   let pair = ctx.sincos.get(x);
   if (!pair) {
-    const lo = c.local(V), hi = c.local(V), a = c.local(V), s = c.local(V), co = c.local(V);
-    const sLo = c.local(V), cLo = c.local(V);
+    const lo = c.local(V), hi = c.local(V), kLo = c.local(V), kHi = c.local(V);
+    const a = c.local(V), r = c.local(V), z = c.local(V), q = c.local(V), swap = c.local(V);
+    const sr = c.local(V), cr = c.local(V), s = c.local(V), co = c.local(V);
     pair = [s, co];
     ctx.sincos.set(x, pair);
     // lanes to redo in JS: finite |x| ≥ 1e5
@@ -249,14 +227,43 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
     c.get(x).f64x2PromoteLowF32x4().set(lo);
     c.get(x).get(x).i8x16Shuffle(HIGH_PAIR);
     c.f64x2PromoteLowF32x4().set(hi);
-    sinCosF64(c, lo);
-    c.f32x4DemoteF64x2Zero().set(cLo).f32x4DemoteF64x2Zero().set(sLo);
-    sinCosF64(c, hi);
-    // stack: sin(hi), cos(hi) → join each with its low half
+    reduceF64(c, lo, kLo);
     c.f32x4DemoteF64x2Zero().set(a);
-    c.get(cLo).get(a).i8x16Shuffle(JOIN_PAIRS).set(co);
-    c.f32x4DemoteF64x2Zero().set(a);
-    c.get(sLo).get(a).i8x16Shuffle(JOIN_PAIRS).set(s);
+    reduceF64(c, hi, kHi);
+    c.f32x4DemoteF64x2Zero().set(r);
+    c.get(a).get(r).i8x16Shuffle(JOIN_PAIRS).tee(r).get(r).f32x4Mul().set(z);
+    // q: the integer k of each lane (i32x4.trunc_sat_f64x2_s_zero), mod 4 by its low bits
+    c.get(kLo).simd(0xfc).get(kHi).simd(0xfc).i8x16Shuffle(JOIN_PAIRS);
+    c.i32x4Constant(3).v128And().set(q);
+    const get = (l: number) => () => c.get(l);
+    const coef = (v: number) => () => c.f32x4Constant(v);
+    /** Pushes the polynomial in z with `coefs` (constant term first), by Horner's rule. */
+    const horner = (coefs: readonly number[]) => {
+      let acc: () => void = coef(coefs[coefs.length - 1]);
+      for (let j = coefs.length - 2; j >= 0; j--) {
+        const inner = acc;
+        acc = () => madd(c, inner, get(z), coef(coefs[j]));
+      }
+      acc();
+    };
+    // sin r = r + (r·z)·(−1/3! + z(1/5! + z(−1/7! + z/9!)))
+    const rz = () => {
+      c.get(r).get(z).f32x4Mul();
+    };
+    madd(c, rz, () => horner([-1 / 6, 1 / 120, -1 / 5040, 1 / 362880]), get(r));
+    c.set(sr);
+    // cos r = 1 + z·(−1/2! + z(1/4! + z(−1/6! + z(1/8! − z/10!))))
+    madd(c, get(z), () => horner([-0.5, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800]), coef(1));
+    c.set(cr);
+    // odd quadrants swap; sign bits: sin's bit 1 of q, cos's bit 1 of q + 1, moved to bit 31
+    c.get(q).i32x4Constant(1).v128And().i32x4Constant(1).simd(0x37).set(swap); // i32x4.eq
+    c.get(cr).get(sr).get(swap).v128Bitselect();
+    c.get(q).i32x4Constant(2).v128And().i32(30).i32x4Shl().simd(0x51).set(s); // v128.xor
+    // sin(±0) = ±0 (the reduction gives +0 for −0)
+    c.get(x).get(s).get(x).f32x4Constant(0).f32x4Eq().v128Bitselect().set(s);
+    c.get(sr).get(cr).get(swap).v128Bitselect();
+    c.get(q).i32x4Constant(1).i32x4Add().i32x4Constant(2).v128And().i32(30).i32x4Shl();
+    c.simd(0x51).set(co);
   }
   c.get(cos ? pair[1] : pair[0]);
 }
