@@ -109,11 +109,17 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
     assert.ok(err <= 2.5, `max error ${err} ulp`);
   });
 
-  it("tanh is within 2 ulp of float64 tanh over the float32 range, and keeps -0", () => {
+  it("tanh is within 2.5 ulp of float64 tanh over the float32 range, and keeps -0", () => {
+    // (XLA's own float32 tanh on the CPU: 4.6 ulp over 2²² points of [−9, 9], JAX 0.10.2)
     const f = (x: NDArray) => x.tanh();
     assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1);
-    const err = maxUlpError(f, Math.tanh, xs);
-    assert.ok(err <= 2, `max error ${err} ulp`);
+    // the float32 values where m/(m + 2)'s three roundings meet, dense in [2⁻⁸, 2⁻⁶]
+    const dense = Float32Array.from({ length: 1 << 16 }, (_, i) => 2 ** -8 + i * 2 ** -22);
+    for (const input of [xs, dense]) {
+      const err = maxUlpError(f, Math.tanh, input);
+      assert.ok(err <= 2.5, `max error ${err} ulp`);
+      assert.ok(err > 0.5, `max error ${err} ulp: the approximation was not exercised`);
+    }
     assert.ok(Object.is(jit(f)(np.array(new Float32Array(4096).fill(-0))).toTypedArray()[0], -0));
   });
 
