@@ -8,7 +8,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { jit, type NDArray, np } from "../mod.ts";
+import { jit, type NDArray, nn, np } from "../mod.ts";
 import { compile } from "../src/jit/_compile.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import { setJitWasm } from "../src/jit/_codegen_wasm.ts";
@@ -121,6 +121,59 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
       assert.ok(err > 0.5, `max error ${err} ulp: the approximation was not exercised`);
     }
     assert.ok(Object.is(jit(f)(np.array(new Float32Array(4096).fill(-0))).toTypedArray()[0], -0));
+  });
+
+  it("expm1 and log1p are within 2 ulp of float64 over the float32 range, ±0 and edges exact", () => {
+    for (
+      const [name, f, ref] of [
+        ["expm1", np.expm1, Math.expm1],
+        ["log1p", np.log1p, Math.log1p],
+      ] as const
+    ) {
+      assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1, name);
+      // and densely where their cancellation-free forms matter: |x| around 2⁻²⁴ … 1
+      const near = Float32Array.from(
+        { length: 1 << 16 },
+        (_, i) => (i % 2 ? -1 : 1) * 2 ** (-24 + (i >> 1) / 1365),
+      );
+      for (const input of [xs, near]) {
+        const err = maxUlpError(f, ref, input);
+        assert.ok(err <= 2, `${name}: max error ${err} ulp`);
+        assert.ok(err > 0.5, `${name}: max error ${err} ulp: the approximation was not exercised`);
+      }
+    }
+    const edges = np.array([0, -0, -1, -1.5, Infinity, -Infinity, NaN, 88.7, 89, -200, 1e-45]);
+    // the edges are exact: every float32 result rounded from the float64 one
+    const want = Array.from(edges.toTypedArray(), (v) => Math.fround(Math.expm1(v)));
+    assert.deepEqual([...jit(np.expm1)(edges).toTypedArray()], want);
+    const l = jit(np.log1p)(edges).toTypedArray();
+    assert.ok(Object.is(l[0], 0) && Object.is(l[1], -0), `log1p(±0): ${l[0]}, ${l[1]}`);
+    assert.deepEqual([l[2], l[4], l[10]], [-Infinity, Infinity, Math.fround(1e-45)]);
+    assert.ok([l[3], l[5], l[6]].every(Number.isNaN), `log1p(-1.5, -inf, NaN): ${l}`);
+  });
+
+  it("nn.elu, selu, celu, softplus and logSigmoid each run as one wasm loop, close to eager", () => {
+    // every 16th of the spread (all exponents), the edges first
+    const some = xs.filter((_, i) => i < 32 || i % 16 === 0);
+    const x = np.array(
+      some.map((v) => (Number.isFinite(v) ? Math.max(-1e4, Math.min(1e4, v)) : v)),
+    );
+    for (const f of [nn.elu, nn.selu, nn.celu, nn.softplus, nn.logSigmoid]) {
+      const g = (x: NDArray) => f(x);
+      assert.equal(compile(makeJaxpr(g)(x)).stats.wasmLoops, 1, f.name);
+      const a = jit(g)(x).toTypedArray(), e = g(x).toTypedArray();
+      for (let i = 0; i < e.length; i++) {
+        if (Number.isNaN(e[i])) assert.ok(Number.isNaN(a[i]), `${f.name}(${x.toTypedArray()[i]})`);
+        else if (!Object.is(a[i], e[i])) {
+          // a few ulp, or an absolute 2⁻²³ where α·(eˣ − 1) or softplus cancels toward 0
+          const tol = 4 * ulpOf(e[i]) + 2 ** -23 * Math.max(1, Math.abs(e[i]) < 1e-30 ? 0 : 1);
+          assert.ok(
+            Math.abs(a[i] - e[i]) <= tol,
+            `${f.name}(${x.toTypedArray()[i]}): ${a[i]} vs ${e[i]}`,
+          );
+        }
+      }
+    }
   });
 
   it("sin and cos are within 2 ulp of float64 sin and cos for |x| < 1e5, near every zero too", () => {

@@ -37,7 +37,9 @@
  *   suffice, sets the loop's `bad` flag and the call reruns as the JS loop.
  */
 import type { Code } from "../kernels/_wasm.ts";
-import { hasRelaxedSimd, ValType } from "../kernels/_wasm.ts";
+import { ValType } from "../kernels/_wasm.ts";
+import { LN2_HI, LN2_LO, LOG2E, madd, ROUNDER } from "./_wasm_f32.ts";
+import { emitExpm1, emitLog1p } from "./_wasm_expm1_log1p.ts";
 import type { Primitive } from "../core/_ir.ts";
 import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
 import { LOG_L } from "../kernels/_log.ts";
@@ -64,23 +66,6 @@ export interface EmitContext {
   sincos: Map<number, [number, number]>;
 }
 type Emit = (c: Code, args: number[], ctx: EmitContext) => void;
-
-const LOG2E = 1.4426950408889634;
-const LN2_HI = 0.693145751953125; // 0x3f317200: 16 significant bits
-const LN2_LO = 1.4286067653302870e-6; // ln 2 − LN2_HI
-
-const ROUNDER = 12582912; // 1.5·2²³: adding it rounds |t| < 2²² to an integer, ties to even
-
-/**
- * Pushes a·b + c, each operand pushed by its callback: one f32x4.relaxed_madd where the
- * engine has relaxed SIMD (fused where the CPU has FMA, so one rounding instead of two:
- * never less accurate), else f32x4.mul then f32x4.add.
- */
-function madd(c: Code, a: () => void, b: () => void, addend: () => void): void {
-  a(), b();
-  if (hasRelaxedSimd) addend(), c.f32x4RelaxedMadd();
-  else c.f32x4Mul(), addend(), c.f32x4Add();
-}
 
 /** Pushes e^x (x a v128 local of float32 lanes). */
 export function emitExp(c: Code, x: number): void {
@@ -443,6 +428,8 @@ export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   log: (c, [x]) => pairwise(c, x, logF64),
   logistic: (c, [x]) => emitLogistic(c, x),
   tanh: (c, [x]) => emitTanh(c, x),
+  expm1: (c, [x]) => emitExpm1(c, x),
+  log1p: (c, [x]) => emitLog1p(c, x),
   sin: (c, [x], ctx) => emitSinCos(c, x, false, ctx),
   cos: (c, [x], ctx) => emitSinCos(c, x, true, ctx),
   eq: (c, [x, y]) => c.get(x).get(y).f32x4Eq(),
@@ -557,6 +544,8 @@ export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
   "exp",
   "logistic",
   "tanh",
+  "expm1",
+  "log1p",
   "sin",
   "cos",
 ]);

@@ -1,0 +1,109 @@
+/**
+ * f32x4 (WebAssembly SIMD) expm1 and log1p for jit's fused loops, so that the activations
+ * JAX writes with them (`nn.elu`, `nn.selu`, `nn.celu` through expm1; `nn.softplus`,
+ * `nn.logSigmoid` through log1p) run as wasm loops. Tested against float64 references over
+ * the whole float32 range (tests/jit_wasm_math_test.ts).
+ *
+ * expm1(x), max error 2 ulp: x clamped to [−30, 89] (below, e^x < 2⁻⁴³ and the result
+ *   rounds to −1; above, it overflows anyway; NaN passes through), x = k·ln 2 + r with
+ *   |r| ≤ ½ln 2 as in exp, e^r − 1 = r + r²·Q(r) by its Taylor polynomial to r⁷ (truncation
+ *   relative to r ≤ 1.6e−8), then e^x − 1 = 2·(h·(e^r − 1) + (h − ½)) with h = 2^(k−1): the
+ *   products by powers of two are exact, so one rounding remains, and small |x| (k = 0)
+ *   keeps the relative accuracy of e^r − 1. |x| < 2⁻²⁴ returns x (±0 and subnormals too).
+ * log1p(x), max error 2 ulp: u = 1 + x and its rounding error e exactly (Knuth's two-sum),
+ *   log1p(x) = log u + e/u. log u: u = 2^k·m with m ∈ [√½, √2) from the bits, f = m − 1
+ *   (exact), s = f/(2 + f), log m = f − (f²/2 − s·(f²/2 + R)) with
+ *   R = z(2/3 + z(2/5 + z(2/7 + z·2/9))), z = s² (the series of log((1 + s)/(1 − s)) less
+ *   its first term; truncation ≤ 2e−9 relative), and k·ln 2 added in two parts. u = 0 gives
+ *   −∞, u = +∞ gives +∞, u < 0 or NaN gives NaN; |x| < 2⁻²⁴ returns x.
+ *
+ * @module
+ */
+import { type Code, ValType } from "../kernels/_wasm.ts";
+import { LN2_HI, LN2_LO, LOG2E, madd, ROUNDER } from "./_wasm_f32.ts";
+
+const V = ValType.v128;
+
+/** Pushes x, where |x| < 2⁻²⁴, else what is on the stack (the result for the other lanes). */
+function smallIsIdentity(c: Code, x: number, result: number): void {
+  c.get(x).get(result);
+  c.get(x).f32x4Abs().f32x4Constant(2 ** -24).f32x4Lt().v128Bitselect();
+}
+
+/** Pushes e^x − 1 (x a v128 local of float32 lanes). */
+export function emitExpm1(c: Code, x: number): void {
+  const y = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), p = c.local(V);
+  const h = c.local(V);
+  const get = (l: number) => () => c.get(l);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  // pmin/pmax with x first: a NaN passes through
+  c.get(x).f32x4Constant(89).f32x4Pmin().f32x4Constant(-30).f32x4Pmax().set(y);
+  madd(c, get(y), splat(LOG2E), splat(ROUNDER));
+  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
+  madd(c, get(k), splat(-LN2_HI), get(y));
+  c.set(r);
+  madd(c, get(k), splat(-LN2_LO), get(r));
+  c.set(r);
+  // e^r − 1 = r + r²·(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040)))))
+  let q: () => void = splat(1 / 5040);
+  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]) {
+    const inner = q;
+    q = () => madd(c, inner, get(r), splat(coef));
+  }
+  madd(c, () => c.get(r).get(r).f32x4Mul(), q, get(r));
+  c.set(p);
+  // h = 2^(k−1): exponent bits k + 126 (k ≥ −44 after the clamp, k − 1 ≤ 127)
+  c.get(t).i32x4Constant(0x4b400000).i32x4Sub();
+  c.i32x4Constant(126).i32x4Add().i32(23).i32x4Shl().set(h);
+  madd(c, get(h), get(p), () => c.get(h).f32x4Constant(0.5).f32x4Sub());
+  c.tee(p).get(p).f32x4Add().set(p);
+  smallIsIdentity(c, x, p);
+}
+
+/** Pushes log(1 + x) (x a v128 local of float32 lanes). */
+export function emitLog1p(c: Code, x: number): void {
+  const u = c.local(V), b = c.local(V), err = c.local(V), e = c.local(V), m = c.local(V);
+  const big = c.local(V), f = c.local(V), s = c.local(V), z = c.local(V), hf = c.local(V);
+  const l = c.local(V), res = c.local(V);
+  const get = (v: number) => () => c.get(v);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  // u = x + 1 and its rounding error: b = u − x, err = (x − (u − b)) + (1 − b)
+  c.get(x).f32x4Constant(1).f32x4Add().tee(u).get(x).f32x4Sub().set(b);
+  c.get(x).get(u).get(b).f32x4Sub().f32x4Sub();
+  c.f32x4Constant(1).get(b).f32x4Sub().f32x4Add().set(err);
+  // u = 2^e·m, m ∈ [√½, √2): the exponent and mantissa bits, m halved (e + 1) above √2
+  c.get(u).i32(23).simd(0xad).i32x4Constant(127).i32x4Sub().set(e); // i32x4.shr_u
+  c.get(u).i32x4Constant(0x7fffff).v128And().i32x4Constant(0x3f800000).v128Or().set(m);
+  c.get(m).i32x4Constant(0x3fb504f3).simd(0x3b).set(big); // i32x4.gt_s: m > √2
+  c.get(m).get(big).i32x4Constant(0x800000).v128And().i32x4Sub().set(m);
+  c.get(e).get(big).i32x4Constant(1).v128And().i32x4Add();
+  c.simd(0xfa).set(e); // f32x4.convert_i32x4_s
+  c.get(m).f32x4Constant(1).f32x4Sub().set(f);
+  c.get(f).get(f).f32x4Constant(2).f32x4Add().f32x4Div().tee(s).get(s).f32x4Mul().set(z);
+  c.get(f).get(f).f32x4Mul().f32x4Constant(0.5).f32x4Mul().set(hf);
+  // R = z·(2/3 + z(2/5 + z(2/7 + z·2/9))); log m = f − (hf − s·(hf + R))
+  let q: () => void = splat(2 / 9);
+  for (const coef of [2 / 7, 2 / 5, 2 / 3]) {
+    const inner = q;
+    q = () => madd(c, inner, get(z), splat(coef));
+  }
+  madd(c, q, get(z), get(hf)); // hf + R
+  c.get(s).f32x4Mul();
+  c.get(hf).f32x4Sub().f32x4Neg(); // hf − s·(hf + R)
+  c.set(l);
+  c.get(f).get(l).f32x4Sub().set(l);
+  // log u = e·LN2_HI + (log m + e·LN2_LO); then + err/u
+  madd(c, get(e), splat(LN2_LO), get(l));
+  c.set(l);
+  madd(c, get(e), splat(LN2_HI), get(l));
+  c.get(err).get(u).f32x4Div().f32x4Add().set(res);
+  // u = 0: −∞; u = +∞: +∞; u < 0 or NaN: NaN
+  c.f32x4Constant(-Infinity).f32x4Constant(NaN).get(u).f32x4Constant(0).f32x4Eq();
+  c.v128Bitselect().set(b);
+  c.f32x4Constant(Infinity).get(b).get(u).f32x4Constant(Infinity).f32x4Eq().v128Bitselect();
+  c.set(b); // the special value of each lane
+  c.get(res).get(b);
+  c.get(u).f32x4Constant(0).f32x4Gt().get(u).f32x4Constant(Infinity).f32x4Lt().v128And();
+  c.v128Bitselect().set(res);
+  smallIsIdentity(c, x, res);
+}
