@@ -1,14 +1,19 @@
 /**
  * Normalization layers as plain functions (flax's semantics, channels last):
  * layer, RMS, group and batch normalization. Statistics use
- * var = mean(x²) − mean(x)², as flax does. Parameters (`scale`, `bias`) are
- * optional arrays; batch norm's running statistics are explicit state.
+ * var = mean(x²) − mean(x)², as flax does. float16 and bfloat16 inputs are
+ * normalized in float32 and rounded back once at the end, as flax computes
+ * its statistics in at least float32: in float16, x² overflows for |x| > 255
+ * and mean(x²) − mean(x)² cancels to noise for small variances. Parameters
+ * (`scale`, `bias`) are optional arrays; batch norm's running statistics are
+ * explicit state.
  * Re-exported by `nn.ts`.
  *
  * @module
  */
 import { requireArray, show } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
+import { promoteTypes } from "../core/_dtype.ts";
 import * as np from "../numpy/numpy.ts";
 
 /** Optional affine parameters of a normalization. */
@@ -21,11 +26,28 @@ export interface NormOptions {
   epsilon?: number;
 }
 
-function affine(y: NDArray, o: NormOptions): NDArray {
+const isHalf = (x: NDArray): boolean => x.dtype === "float16" || x.dtype === "bfloat16";
+
+/** The dtype statistics are computed in: float32 for float16/bfloat16, else x's own. */
+function widen(x: NDArray): NDArray {
+  return isHalf(x) ? x.astype("float32") : x;
+}
+
+/**
+ * y · scale + bias, computed in y's (widened) dtype; a half-precision x is then rounded
+ * once to the dtype x, scale and bias promote to (float16 with float32 parameters gives
+ * float32, as flax's output dtype with float32 parameters).
+ */
+function affine(y: NDArray, o: NormOptions, x: NDArray): NDArray {
   let out = y;
   if (o.scale !== undefined) out = out.mul(o.scale);
   if (o.bias !== undefined) out = out.add(o.bias);
-  return out;
+  if (!isHalf(x)) return out;
+  const dtype = [o.scale, o.bias].reduce(
+    (d, p) => p === undefined ? d : promoteTypes(d, p.dtype),
+    x.dtype,
+  );
+  return out.dtype === dtype ? out : out.astype(dtype);
 }
 
 /**
@@ -44,12 +66,13 @@ function affine(y: NDArray, o: NormOptions): NDArray {
  */
 export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
   requireArray("nn.layerNorm", "x", x);
-  const mean = np.mean(x, { axis: -1, keepdims: true });
+  const xw = widen(x);
+  const mean = np.mean(xw, { axis: -1, keepdims: true });
   const variance = np.maximum(
-    np.mean(x.square(), { axis: -1, keepdims: true }).sub(mean.square()),
+    np.mean(xw.square(), { axis: -1, keepdims: true }).sub(mean.square()),
     0,
   );
-  return affine(x.sub(mean).mul(np.rsqrt(variance.add(options.epsilon ?? 1e-6))), options);
+  return affine(xw.sub(mean).mul(np.rsqrt(variance.add(options.epsilon ?? 1e-6))), options, x);
 }
 
 /**
@@ -67,8 +90,9 @@ export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
  */
 export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number } = {}): NDArray {
   requireArray("nn.rmsNorm", "x", x);
-  const ms = np.mean(x.square(), { axis: -1, keepdims: true });
-  return affine(x.mul(np.rsqrt(ms.add(options.epsilon ?? 1e-6))), options);
+  const xw = widen(x);
+  const ms = np.mean(xw.square(), { axis: -1, keepdims: true });
+  return affine(xw.mul(np.rsqrt(ms.add(options.epsilon ?? 1e-6))), options, x);
 }
 
 /**
@@ -96,7 +120,7 @@ export function groupNorm(x: NDArray, numGroups: number, options: NormOptions = 
         `got shape [${x.shape.join(", ")}] and numGroups ${numGroups}.`,
     );
   }
-  const grouped = np.reshape(x, [...x.shape.slice(0, -1), numGroups, c / numGroups]);
+  const grouped = np.reshape(widen(x), [...x.shape.slice(0, -1), numGroups, c / numGroups]);
   // statistics over every axis but the batch and the group axes
   const axes = [...Array.from({ length: x.ndim - 2 }, (_, i) => i + 1), x.ndim];
   const mean = np.mean(grouped, { axis: axes, keepdims: true });
@@ -105,7 +129,7 @@ export function groupNorm(x: NDArray, numGroups: number, options: NormOptions = 
     0,
   );
   const y = grouped.sub(mean).mul(np.rsqrt(variance.add(options.epsilon ?? 1e-6)));
-  return affine(np.reshape(y, x.shape), options);
+  return affine(np.reshape(y, x.shape), options, x);
 }
 
 /** Running statistics of {@link batchNorm}. */
@@ -151,16 +175,21 @@ export function batchNorm(
   requireArray("nn.batchNorm", "state.mean", state.mean);
   requireArray("nn.batchNorm", "state.var", state.var);
   const eps = options.epsilon ?? 1e-5;
+  const xw = widen(x);
   if (options.training === false) {
-    return [affine(x.sub(state.mean).mul(np.rsqrt(state.var.add(eps))), options), state];
+    return [affine(xw.sub(state.mean).mul(np.rsqrt(state.var.add(eps))), options, x), state];
   }
   const axes = Array.from({ length: x.ndim - 1 }, (_, i) => i);
-  const mean = np.mean(x, { axis: axes });
-  const variance = np.maximum(np.mean(x.square(), { axis: axes }).sub(mean.square()), 0);
+  const mean = np.mean(xw, { axis: axes });
+  const variance = np.maximum(np.mean(xw.square(), { axis: axes }).sub(mean.square()), 0);
   const m = options.momentum ?? 0.99;
-  const next = {
-    mean: state.mean.mul(m).add(mean.mul(1 - m)),
-    var: state.var.mul(m).add(variance.mul(1 - m)),
+  // r ← m·r + (1 − m)·batch, kept in the dtype it had before statistics were widened
+  // (the state's promoted with x's), so a scan carrying the state keeps its type
+  const keep = (r: NDArray, batch: NDArray): NDArray => {
+    const next = r.mul(m).add(batch.mul(1 - m));
+    const dtype = isHalf(x) ? promoteTypes(r.dtype, x.dtype) : next.dtype;
+    return next.dtype === dtype ? next : next.astype(dtype);
   };
-  return [affine(x.sub(mean).mul(np.rsqrt(variance.add(eps))), options), next];
+  const next = { mean: keep(state.mean, mean), var: keep(state.var, variance) };
+  return [affine(xw.sub(mean).mul(np.rsqrt(variance.add(eps))), options, x), next];
 }

@@ -1,0 +1,120 @@
+/**
+ * nn at large sizes and in half precision: functions that used to overflow,
+ * allocate quadratic memory or take seconds, each checked against flax/JAX
+ * values (pasted literals, with the command that made them) or an
+ * independent plain-JS reference, at sizes that run in well under 2 s.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { grad, type NDArray, nn, np } from "../mod.ts";
+import { assertAllClose } from "./_helpers.ts";
+
+/** A deterministic test signal, sin(0.731·i + 1.3·seed)·2, shaped. */
+function wave(shape: number[], seed = 1, dtype: "float32" | "float64" = "float32"): NDArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.731 + seed * 1.3) * 2);
+  return np.array(data, { shape, dtype });
+}
+
+describe("nn normalizations in float16 and bfloat16", () => {
+  // x = (arange(8)·100 + 300) as float16: x² reaches 1e6, past float16's 65504
+  const big = () => np.arange(8).mul(100).add(300).reshape([1, 8]).astype("float16");
+  // flax 0.12.8: nn.LayerNorm(use_scale=False, use_bias=False).apply(params, big) (float16 out)
+  const flaxLayer = [
+    -1.52734375,
+    -1.0908203125,
+    -0.65478515625,
+    -0.21826171875,
+    0.21826171875,
+    0.65478515625,
+    1.0908203125,
+    1.52734375,
+  ];
+
+  it("nn.layerNorm() of float16 input with |x| > 255 matches flax, which computes statistics in float32", () => {
+    const y = nn.layerNorm(big());
+    assert.equal(y.dtype, "float16");
+    assertAllClose(y, [flaxLayer], { atol: 0, rtol: 0 });
+  });
+
+  it("nn.rmsNorm() and nn.groupNorm() of large float16 input match flax", () => {
+    // flax 0.12.8: nn.RMSNorm(use_scale=False) and nn.GroupNorm(num_groups=2, use_scale=False,
+    // use_bias=False) applied to the same float16 input
+    const rms = [
+      0.435302734375,
+      0.58056640625,
+      0.7255859375,
+      0.87060546875,
+      1.015625,
+      1.1611328125,
+      1.3056640625,
+      1.451171875,
+    ];
+    const group = [
+      -1.341796875,
+      -0.447265625,
+      0.447265625,
+      1.341796875,
+      -1.341796875,
+      -0.447265625,
+      0.447265625,
+      1.341796875,
+    ];
+    assertAllClose(nn.rmsNorm(big()), [rms], { atol: 0, rtol: 0 });
+    assertAllClose(nn.groupNorm(big(), 2), [group], { atol: 0, rtol: 0 });
+  });
+
+  it("nn.batchNorm() of large float16 input matches flax and keeps float32 running statistics", () => {
+    // flax 0.12.8: nn.BatchNorm(use_running_average=False, use_scale=False, use_bias=False,
+    // epsilon=1e-5) on big.reshape(8, 1): the flaxLayer values; batch_stats mean 6.5, var 525.99
+    const state = { mean: np.zeros([1]), var: np.ones([1]) };
+    const [y, next] = nn.batchNorm(big().reshape([8, 1]), state);
+    assert.equal(y.dtype, "float16");
+    assertAllClose(y.reshape([8]), flaxLayer, { atol: 0, rtol: 0 });
+    assert.equal(next.mean.dtype, "float32");
+    assertAllClose(next.mean, [6.5], { rtol: 1e-6 });
+    assertAllClose(next.var, [525.99], { rtol: 1e-6 });
+  });
+
+  it("nn.layerNorm() of float16 input with a small variance does not cancel to noise", () => {
+    // flax 0.12.8: nn.LayerNorm(use_scale=False, use_bias=False) of (arange(8)·0.001 + 1) in
+    // float16 (the float16 mean(x²) − mean(x)² gave values up to −3.88)
+    const x = np.arange(8).mul(0.001).add(1).reshape([1, 8]).astype("float16");
+    const flax = [
+      -1.39453125,
+      -0.99609375,
+      -0.59765625,
+      -0.19921875,
+      0.19921875,
+      0.59765625,
+      0.99609375,
+      1.39453125,
+    ];
+    assertAllClose(nn.layerNorm(x), [flax], { atol: 0, rtol: 0 });
+  });
+
+  it("nn.layerNorm() of bfloat16 input rounds once, to the float32 result", () => {
+    const x = wave([3, 16]).mul(40).add(500).astype("bfloat16");
+    const ref = nn.layerNorm(x.astype("float32")).astype("bfloat16");
+    const y = nn.layerNorm(x);
+    assert.equal(y.dtype, "bfloat16");
+    assertAllClose(y, ref, { atol: 0, rtol: 0 });
+  });
+
+  it("nn.layerNorm() with float32 scale and bias on float16 input returns float32, as flax's promotion", () => {
+    const scale = wave([8], 2), bias = wave([8], 3);
+    const y = nn.layerNorm(big(), { scale, bias });
+    assert.equal(y.dtype, "float32");
+    const ref = nn.layerNorm(big().astype("float32"), { scale, bias });
+    assertAllClose(y, ref, { atol: 1e-6, rtol: 1e-6 });
+  });
+
+  it("grad(nn.layerNorm()) of large float16 input is finite and the float32 gradient rounded", () => {
+    const c = wave([1, 8], 4);
+    const loss = (x: NDArray) => np.sum(nn.layerNorm(x).astype("float32").mul(c));
+    const g = grad(loss)(big());
+    assert.equal(g.dtype, "float16");
+    const ref = grad(loss)(big().astype("float32"));
+    assertAllClose(g, ref.astype("float16"), { atol: 1e-6, rtol: 1e-3 });
+  });
+});
