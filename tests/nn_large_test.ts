@@ -118,3 +118,65 @@ describe("nn normalizations in float16 and bfloat16", () => {
     assertAllClose(g, ref.astype("float16"), { atol: 1e-6, rtol: 1e-3 });
   });
 });
+
+/** The dense [m, n] triangle-kernel weights of jax.image.resize, written out plainly. */
+function denseLinear(m: number, n: number, antialias: boolean): number[][] {
+  const s = antialias ? Math.max(m / n, 1) : 1;
+  const w = Array.from({ length: m }, () => new Array<number>(n).fill(0));
+  for (let j = 0; j < n; j++) {
+    const f = (j + 0.5) * (m / n) - 0.5;
+    if (f < -0.5 || f > m - 0.5) continue;
+    let total = 0;
+    for (let i = 0; i < m; i++) total += w[i][j] = Math.max(0, 1 - Math.abs(f - i) / s);
+    for (let i = 0; i < m; i++) w[i][j] /= total;
+  }
+  return w;
+}
+
+describe("nn.upsample() bilinear at large sizes", () => {
+  it("nn.upsample() resizes 65536 → 131072 cells (a dense weight matrix would be 8.6e9 entries) as a linear interpolation", () => {
+    const m = 65536, n = 131072;
+    const x = wave([1, m, 1], 1, "float64");
+    const y = nn.upsample(x, { size: [n], method: "bilinear" }).reshape([n]).toArray() as number[];
+    const xs = x.reshape([m]).toArray() as number[];
+    // half-pixel centres: output j samples f = (j + ½)·m/n − ½, clamped to the input
+    let worst = 0;
+    for (let j = 0; j < n; j++) {
+      const f = Math.min(Math.max((j + 0.5) * (m / n) - 0.5, 0), m - 1);
+      const i = Math.min(Math.floor(f), m - 2), t = f - i;
+      worst = Math.max(worst, Math.abs(y[j] - ((1 - t) * xs[i] + t * xs[i + 1])));
+    }
+    assert.ok(worst < 1e-12, `largest difference ${worst}`);
+  });
+
+  it("nn.upsample() antialiased downsampling and its gradient match the dense triangle-kernel weights", () => {
+    for (const [m, n, antialias] of [[37, 5, true], [37, 5, false], [13, 4, true], [5, 13, true]]) {
+      const x = wave([2, m as number, 3], 2, "float64");
+      const c = wave([2, n as number, 3], 3, "float64");
+      const w = denseLinear(m as number, n as number, antialias as boolean);
+      const resize = (v: NDArray) =>
+        nn.upsample(v, {
+          size: [n as number],
+          method: "bilinear",
+          antialias: antialias as boolean,
+        });
+      // y[b, j, ch] = Σ_i w[i][j] x[b, i, ch]; d Σ c·y / dx[b, i, ch] = Σ_j w[i][j] c[b, j, ch]
+      const wt = np.array(w.flat(), { shape: [m as number, n as number], dtype: "float64" });
+      const ref = np.einsum("im,bic->bmc", wt, x);
+      const gref = np.einsum("im,bmc->bic", wt, c);
+      assertAllClose(resize(x), ref, { atol: 1e-12, rtol: 1e-12 });
+      assertAllClose(grad((v: NDArray) => np.sum(resize(v).mul(c)))(x), gref, {
+        atol: 1e-12,
+        rtol: 1e-12,
+      });
+    }
+  });
+
+  it("nn.upsample() of [2, 256, 256, 3] to 512 × 512 matches the separable linear interpolation", () => {
+    const x = wave([2, 256, 256, 3], 5);
+    const y = nn.upsample(x, { size: [512, 512], method: "bilinear" });
+    const w = np.array(denseLinear(256, 512, true).flat(), { shape: [256, 512] });
+    const ref = np.einsum("hy,wx,bhwc->byxc", w, w, x);
+    assertAllClose(y, ref, { atol: 1e-5, rtol: 1e-5 });
+  });
+});

@@ -5,11 +5,13 @@
  * n samples input coordinate (j + ½)·m/n − ½ of an axis of size m).
  *
  * Nearest reads input cell ⌊(j + ½)·m/n⌋ (in float32, as JAX) with one `take`
- * per axis. Linear multiplies each axis by a constant [m, n] weight matrix of
- * triangle-kernel weights max(0, 1 − |x − i| / s), normalised to sum to 1 over
- * the input cells, where s = max(m/n, 1) when antialiasing a downsample (a wider
- * low-pass kernel) and 1 otherwise. Both are primitives' compositions (take,
- * matmul), so gradients flow to the input.
+ * per axis. Linear mixes, along each axis, the few input cells under the
+ * triangle kernel max(0, 1 − |x − i| / s) of every output cell, with weights
+ * normalised to sum to 1 over the input cells, where s = max(m/n, 1) when
+ * antialiasing a downsample (a wider low-pass kernel) and 1 otherwise: one
+ * `take` of those taps, a multiply and a sum (the weights are a sparse table,
+ * O(m + n) per axis, not a dense [m, n] matrix). Both are primitives'
+ * compositions, so gradients flow to the input.
  */
 import { checkBool, checkChoice, checkInt, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
@@ -29,18 +31,45 @@ export interface UpsampleOptions {
   antialias?: boolean;
 }
 
-/** The [m, n] linear-interpolation weights of one axis (columns sum to 1, as jax.image.resize). */
-function linearWeights(m: number, n: number, antialias: boolean): Float64Array {
+/**
+ * The linear-interpolation weights of one axis as a sparse [n, T] table: output cell j
+ * reads input cells idx[j·T + t] with weights w[j·T + t] (summing to 1 over t, as
+ * jax.image.resize normalises them; 0 for a cell sampling outside the input). The
+ * triangle kernel max(0, 1 − |f − i| / s) is nonzero for |f − i| < s, so T ≤ ⌈2s⌉ + 1 taps:
+ * 2 for an upsample, about 2m/n + 1 for an antialiased downsample — O(m + n) entries in
+ * all, where a dense [m, n] matrix would take O(m·n) (537 MB for 8192 → 16384).
+ */
+function linearTaps(
+  m: number,
+  n: number,
+  antialias: boolean,
+): { taps: number; idx: Int32Array; w: Float64Array } {
   const inv = m / n, s = antialias ? Math.max(inv, 1) : 1;
-  const w = new Float64Array(m * n);
+  // the cells with |f − i| < s: from ⌊f − s⌋ + 1 to ⌈f + s⌉ − 1, clipped to [0, m)
+  const range = (f: number): [number, number] => [
+    Math.max(0, Math.floor(f - s) + 1),
+    Math.min(m - 1, Math.ceil(f + s) - 1),
+  ];
+  let taps = 1;
+  for (let j = 0; j < n; j++) {
+    const [lo, hi] = range((j + 0.5) * inv - 0.5);
+    taps = Math.max(taps, hi - lo + 1);
+  }
+  const idx = new Int32Array(n * taps), w = new Float64Array(n * taps);
   for (let j = 0; j < n; j++) {
     const f = (j + 0.5) * inv - 0.5;
     if (f < -0.5 || f > m - 0.5) continue; // outside the input: weight 0
+    const [lo, hi] = range(f);
     let total = 0;
-    for (let i = 0; i < m; i++) total += w[i * n + j] = Math.max(0, 1 - Math.abs(f - i) / s);
-    for (let i = 0; i < m; i++) w[i * n + j] = total > 1000 * 2 ** -23 ? w[i * n + j] / total : 0;
+    for (let i = lo; i <= hi; i++) {
+      idx[j * taps + i - lo] = i;
+      total += w[j * taps + i - lo] = Math.max(0, 1 - Math.abs(f - i) / s);
+    }
+    for (let t = 0; t < taps; t++) {
+      w[j * taps + t] = total > 1000 * 2 ** -23 ? w[j * taps + t] / total : 0;
+    }
   }
-  return w;
+  return { taps, idx, w };
 }
 
 /**
@@ -116,8 +145,18 @@ export function upsample(x: NDArray, options: UpsampleOptions): NDArray {
       );
       y = np.take(y, np.array(idx, { dtype: "int32" }), a + 1);
     } else {
-      const w = np.array(linearWeights(m, n, antialias), { shape: [m, n], dtype });
-      y = np.moveaxis(np.matmul(np.moveaxis(y, a + 1, -1), w), -1, a + 1);
+      // y'[…, j, …] = Σ_t w[j, t] · y[…, idx[j, t], …]: one gather of the T taps of every
+      // output cell along the axis, a multiply and a sum over the taps
+      const { taps, idx, w } = linearTaps(m, n, antialias);
+      const lead = y.shape.slice(0, a + 1), rest = y.shape.slice(a + 2);
+      const gathered = np.reshape(np.take(y, np.array(idx, { shape: [n * taps] }), a + 1), [
+        ...lead,
+        n,
+        taps,
+        ...rest,
+      ]);
+      const weights = np.array(w, { shape: [n, taps, ...rest.map(() => 1)], dtype });
+      y = np.sum(np.mul(gathered, weights), { axis: a + 2 });
     }
   }
   return method === "bilinear" && isFloat(x.dtype) && y.dtype !== x.dtype ? y.astype(x.dtype) : y;
