@@ -180,3 +180,108 @@ describe("nn.upsample() bilinear at large sizes", () => {
     assertAllClose(y, ref, { atol: 1e-5, rtol: 1e-5 });
   });
 });
+
+/** Average pooling of x [N, H, W, C] written as plain loops (float64), with each window's divisor. */
+function avgPoolReference(
+  x: NDArray,
+  window: [number, number],
+  stride: [number, number],
+  pads: [[number, number], [number, number]],
+  countIncludePad: boolean,
+): { shape: number[]; data: number[]; divisor: number[]; origin: [number, number][] } {
+  const [n, h, w, c] = x.shape, v = x.astype("float64").reshape([-1]).toArray() as number[];
+  const oh = Math.floor((h + pads[0][0] + pads[0][1] - window[0]) / stride[0]) + 1;
+  const ow = Math.floor((w + pads[1][0] + pads[1][1] - window[1]) / stride[1]) + 1;
+  const data: number[] = [], divisor: number[] = [], origin: [number, number][] = [];
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        for (let ch = 0; ch < c; ch++) {
+          const top = i * stride[0] - pads[0][0], left = j * stride[1] - pads[1][0];
+          let sum = 0, inside = 0;
+          for (let di = 0; di < window[0]; di++) {
+            for (let dj = 0; dj < window[1]; dj++) {
+              const y = top + di, z = left + dj;
+              if (y < 0 || y >= h || z < 0 || z >= w) continue;
+              sum += v[((b * h + y) * w + z) * c + ch];
+              inside++;
+            }
+          }
+          const div = countIncludePad ? window[0] * window[1] : inside;
+          data.push(sum / div);
+          divisor.push(div);
+          origin.push([top, left]);
+        }
+      }
+    }
+  }
+  return { shape: [n, oh, ow, c], data, divisor, origin };
+}
+
+describe("nn.avgPool2d() summed one axis at a time", () => {
+  const cases: [[number, number], [number, number], [[number, number], [number, number]]][] = [
+    [[3, 3], [1, 1], [[1, 1], [1, 1]]],
+    [[3, 2], [2, 1], [[1, 2], [0, 1]]],
+    [[2, 3], [3, 2], [[0, 0], [0, 0]]],
+    [[4, 4], [3, 3], [[3, 0], [2, 2]]],
+  ];
+  for (const [window, stride, padding] of cases) {
+    for (const countIncludePad of [true, false]) {
+      it(`nn.avgPool2d() and its gradient match plain loops (window ${window}, stride ${stride}, padding ${JSON.stringify(padding)}, countIncludePad ${countIncludePad})`, () => {
+        const x = wave([2, 9, 11, 3], 1, "float64");
+        const ref = avgPoolReference(x, window, stride, padding, countIncludePad);
+        const pool = (v: NDArray) => nn.avgPool2d(v, window, { stride, padding, countIncludePad });
+        assertAllClose(pool(x), np.array(ref.data, { shape: ref.shape, dtype: "float64" }), {
+          atol: 1e-13,
+          rtol: 1e-13,
+        });
+        // d Σ c·y / dx[b, y, z, ch] = Σ over the windows covering (y, z) of c / divisor
+        const c = wave(ref.shape, 2, "float64");
+        const cs = c.reshape([-1]).toArray() as number[];
+        const [, h, w, ch] = x.shape, [, oh, ow] = ref.shape;
+        const g = new Array<number>(x.size).fill(0);
+        for (let o = 0; o < cs.length; o++) {
+          const b = Math.floor(o / (oh * ow * ch)), k = o % ch, [top, left] = ref.origin[o];
+          for (let di = 0; di < window[0]; di++) {
+            for (let dj = 0; dj < window[1]; dj++) {
+              const y = top + di, z = left + dj;
+              if (y >= 0 && y < h && z >= 0 && z < w) {
+                g[((b * h + y) * w + z) * ch + k] += cs[o] / ref.divisor[o];
+              }
+            }
+          }
+        }
+        assertAllClose(
+          grad((v: NDArray) => np.sum(pool(v).mul(c)))(x),
+          np.array(g, { shape: x.shape, dtype: "float64" }),
+          { atol: 1e-13, rtol: 1e-13 },
+        );
+      });
+    }
+  }
+
+  it("nn.avgPool2d() of float16 sums in float32, so a window of 30000s averages to 30000", () => {
+    const x = np.full([1, 6, 6, 2], 30000, { dtype: "float16" });
+    for (const options of [{}, { stride: 1, padding: "SAME" as const, countIncludePad: false }]) {
+      const y = nn.avgPool2d(x, 3, options);
+      assert.equal(y.dtype, "float16");
+      assert.ok(
+        (y.reshape([-1]).toArray() as number[]).every((v) => v === 30000),
+        `got ${y.reshape([-1]).toArray()}`,
+      );
+    }
+  });
+
+  it("grad(nn.avgPool2d()) of a [8, 64, 64, 32] batch, 3×3 stride 1 SAME, is the count of windows covering each cell / 9", () => {
+    const g = grad((v: NDArray) => np.sum(nn.avgPool2d(v, 3, { stride: 1, padding: "SAME" })))(
+      np.ones([8, 64, 64, 32]),
+    );
+    // a cell at row y is covered by windows centred at rows max(y−1, 0) … min(y+1, 63)
+    const cover = (y: number) => Math.min(y + 1, 63) - Math.max(y - 1, 0) + 1;
+    const row = (y: number, z: number) => cover(y) * cover(z) / 9;
+    const got = np.slice(g, [[3, 4], [0, 64, 21], [0, 64, 9], [5, 6]]).reshape([-1])
+      .toArray() as number[];
+    const ys = [0, 21, 42, 63], zs = [0, 9, 18, 27, 36, 45, 54, 63];
+    assertAllClose(got, ys.flatMap((y) => zs.map((z) => row(y, z))), { atol: 1e-6, rtol: 1e-6 });
+  });
+});

@@ -4,16 +4,23 @@
  * spatial axis. Written as compositions of primitives (pad, strided slices,
  * reductions), so gradients, jit, vmap and the worker pool need no new rules.
  *
- * Windowed pooling cuts the padded input into one strided slice per window
- * tap and reduces over the taps; when the windows tile the input exactly it is
- * one reshape and one reduction instead.
+ * Windowed max pooling cuts the padded input into one strided slice per window
+ * tap and reduces over the taps; average pooling sums the box window one axis
+ * at a time (Σ kᵢ slices rather than ∏ kᵢ). When the windows tile the input
+ * exactly either is one reshape and one reduction instead.
  */
 import { checkBool, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
-import { intRange, isFloat } from "../core/_dtype.ts";
+import { type DType, intRange, isFloat } from "../core/_dtype.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
-import { checkPadding, convGeometry, type ConvPadding, perAxis } from "./_nn_conv_general.ts";
+import {
+  type AxisGeometry,
+  checkPadding,
+  convGeometry,
+  type ConvPadding,
+  perAxis,
+} from "./_nn_conv_general.ts";
 
 /** "SAME" keeps the spatial size (for stride 1), "VALID" uses only full windows, or explicit [[top, bottom], [left, right]]. */
 export type Padding =
@@ -75,19 +82,52 @@ function pool(
   const geo = convGeometry(op, x.shape.slice(1, -1), ks, strides, padding, ones, ones);
   const n = x.shape[0], c = x.shape[d + 1];
   const noPad = geo.every((g) => g.lo === 0 && g.hi === 0);
+  // average pooling sums integers in float32 (as np.mean) and float16/bfloat16 in float32
+  // too, rounding the mean once at the end (flax sums in the input dtype, so a float16
+  // window summing past 65504 is inf there)
+  const half = x.dtype === "float16" || x.dtype === "bfloat16";
+  const wide = kind === "max" || (isFloat(x.dtype) && !half) ? x : x.astype("float32");
+  const narrow = (y: NDArray) => half ? y.astype(x.dtype) : y;
   if (noPad && geo.every((g) => g.stride === g.kernel && g.size % g.kernel === 0)) {
     // non-overlapping windows tile the input: one reshape and one reduction
-    const blocks = np.reshape(x, [n, ...geo.flatMap((g) => [g.size / g.kernel, g.kernel]), c]);
+    const blocks = np.reshape(wide, [
+      n,
+      ...geo.flatMap((g) => [g.size / g.kernel, g.kernel]),
+      c,
+    ]);
     const axes = geo.map((_, a) => 2 + 2 * a);
-    return kind === "max" ? np.max(blocks, { axis: axes }) : np.mean(blocks, { axis: axes });
+    return kind === "max"
+      ? np.max(blocks, { axis: axes })
+      : narrow(np.div(np.sum(blocks, { axis: axes }), ks.reduce((p, v) => p * v, 1)));
   }
-  const padValue = kind === "max" ? -Infinity : 0;
-  const padded = noPad
-    ? x
-    : np.pad(x, [[0, 0], ...geo.map((g): [number, number] => [g.lo, g.hi]), [0, 0]], {
-      // an integer or bool max pool pads with the dtype's smallest value (−∞ does not convert)
-      value: kind === "max" && !isFloat(x.dtype) ? intRange(x.dtype)[0] : padValue,
+  const pads = geo.map((g): [number, number] => [g.lo, g.hi]);
+  if (kind === "mean") {
+    // the window is a box, so its sum is a sum along each spatial axis in turn: k_a strided
+    // slices per axis (Σ k_a in all, not ∏ k_a), added as they are cut, so no [taps, …]
+    // stack is held
+    let summed = noPad ? wide : np.pad(wide, [[0, 0], ...pads, [0, 0]]);
+    geo.forEach((g, a) => {
+      let acc: NDArray | undefined;
+      for (let t = 0; t < g.kernel; t++) {
+        const tap = np.slice(summed, [
+          null,
+          ...geo.map((_, b): [number, number, number] | null =>
+            b === a ? [t, t + (g.out - 1) * g.stride + 1, g.stride] : null
+          ),
+        ]);
+        acc = acc === undefined ? tap : np.add(acc, tap);
+      }
+      summed = acc as NDArray;
     });
+    const mean = include || noPad
+      ? np.div(summed, ks.reduce((p, v) => p * v, 1))
+      : np.div(summed, insideCounts(geo, d, summed.dtype));
+    return narrow(mean);
+  }
+  const padded = noPad ? x : np.pad(x, [[0, 0], ...pads, [0, 0]], {
+    // an integer or bool max pool pads with the dtype's smallest value (−∞ does not convert)
+    value: !isFloat(x.dtype) ? intRange(x.dtype)[0] : -Infinity,
+  });
   const taps: NDArray[] = [];
   const k = new Array(d).fill(0);
   const count = ks.reduce((p, v) => p * v, 1);
@@ -101,11 +141,12 @@ function pool(
     ]));
     for (let a = d - 1; a >= 0 && ++k[a] === ks[a]; a--) k[a] = 0;
   }
-  const stacked = np.stack(taps, 0);
-  if (kind === "max") return np.max(stacked, { axis: 0 });
-  if (include || noPad) return np.mean(stacked, { axis: 0 });
-  // mean over the cells inside the input only: divide the sum by each window's count of them
-  const countType = isFloat(x.dtype) ? x.dtype : "float32";
+  // ties share the gradient equally: reduce_max over the stacked taps splits it among them
+  return np.max(np.stack(taps, 0), { axis: 0 });
+}
+
+/** Each window's count of cells inside the input, [1, …OS, 1] (for countIncludePad: false). */
+function insideCounts(geo: readonly AxisGeometry[], d: number, dtype: DType): NDArray {
   const cells = geo.map((g) =>
     Array.from({ length: g.out }, (_, y) => {
       // a window lying wholly in the padding covers no cells (count 0, so 0/0 = NaN as in JAX);
@@ -114,19 +155,19 @@ function pool(
       return Math.max(0, Math.min(from + g.kernel, g.size) - Math.max(from, 0));
     })
   );
-  const counts = cells.reduce<NDArray>(
+  const ones = new Array(d).fill(1);
+  return cells.reduce<NDArray>(
     (acc, cs, a) =>
       np.mul(
         acc,
-        np.reshape(np.array(cs, { dtype: countType }), [
+        np.reshape(np.array(cs, { dtype }), [
           1,
           ...geo.map((_, b) => b === a ? cs.length : 1),
           1,
         ]),
       ),
-    np.ones([1, ...ones, 1], { dtype: countType }),
+    np.ones([1, ...ones, 1], { dtype }),
   );
-  return np.div(np.sum(stacked, { axis: 0 }), counts);
 }
 
 /**
@@ -153,7 +194,9 @@ export function maxPool2d(
 
 /**
  * Average pooling over kh×kw windows (stride defaults to the window); padded
- * cells count as zeros unless `countIncludePad: false`.
+ * cells count as zeros unless `countIncludePad: false`. float16/bfloat16 windows
+ * are summed in float32 and the mean rounded once (flax sums in the input dtype,
+ * so there a float16 window summing past 65504 gives inf).
  * @param x Input, shape [N, H, W, C].
  * @param window Window size: a number or [kh, kw].
  * @param options `stride`, `padding` and `countIncludePad`.
@@ -194,7 +237,8 @@ export function maxPool1d(x: NDArray, window: number, options: Window1dOptions =
 }
 
 /**
- * 1-D average pooling over windows of `window` cells along W (stride defaults to the window).
+ * 1-D average pooling over windows of `window` cells along W (stride defaults to the window);
+ * float16/bfloat16 windows are summed in float32, as `avgPool2d`.
  * @param x Input, shape [N, W, C].
  * @param window Window size.
  * @param options `stride`, `padding` and `countIncludePad` (default true: padded cells count as zeros).
