@@ -10,7 +10,11 @@ import { grad, type NDArray, nn, np } from "../mod.ts";
 import { assertAllClose } from "./_helpers.ts";
 
 /** A deterministic test signal, sin(0.731·i + 1.3·seed)·2, shaped. */
-function wave(shape: number[], seed = 1, dtype: "float32" | "float64" = "float32"): NDArray {
+function wave(
+  shape: readonly number[],
+  seed = 1,
+  dtype: "float32" | "float64" = "float32",
+): NDArray {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.731 + seed * 1.3) * 2);
   return np.array(data, { shape, dtype });
@@ -283,5 +287,101 @@ describe("nn.avgPool2d() summed one axis at a time", () => {
       .toArray() as number[];
     const ys = [0, 21, 42, 63], zs = [0, 9, 18, 27, 36, 45, 54, 63];
     assertAllClose(got, ys.flatMap((y) => zs.map((z) => row(y, z))), { atol: 1e-6, rtol: 1e-6 });
+  });
+});
+
+/** x with ld − 1 zeros inserted between neighbours along each spatial axis, built from differentiable ops. */
+function dilateInput(x: NDArray, ld: readonly number[]): NDArray {
+  let y = x;
+  ld.forEach((f, i) => {
+    if (f === 1) return;
+    const a = i + 1, shape = y.shape;
+    // [.., S, ..] → [.., S, f, ..] with the original in slot 0 → [.., S·f, ..] → keep (S − 1)·f + 1
+    const zeros = np.zeros([...shape.slice(0, a + 1), f - 1, ...shape.slice(a + 1)], {
+      dtype: y.dtype,
+    });
+    const spread = np.concatenate([np.expandDims(y, a + 1), zeros], a + 1);
+    const merged = np.reshape(spread, [...shape.slice(0, a), shape[a] * f, ...shape.slice(a + 1)]);
+    y = np.slice(merged, shape.map((_, b) => b === a ? [0, (shape[a] - 1) * f + 1, 1] : null));
+  });
+  return y;
+}
+
+describe("nn convolutions with input (lhs) dilation, gathered phase by phase", () => {
+  const cases: {
+    ld: [number, number];
+    stride: [number, number];
+    rd: [number, number];
+    padding: [[number, number], [number, number]];
+    groups: number;
+    kernel: [number, number];
+  }[] = [
+    {
+      ld: [2, 2],
+      stride: [1, 1],
+      rd: [1, 1],
+      padding: [[2, 2], [1, 2]],
+      groups: 1,
+      kernel: [3, 4],
+    },
+    {
+      ld: [3, 2],
+      stride: [2, 1],
+      rd: [2, 3],
+      padding: [[1, 3], [4, 0]],
+      groups: 2,
+      kernel: [3, 2],
+    },
+    {
+      ld: [2, 3],
+      stride: [1, 2],
+      rd: [1, 1],
+      padding: [[-1, 2], [0, 0]],
+      groups: 1,
+      kernel: [2, 3],
+    },
+    {
+      ld: [2, 2],
+      stride: [1, 1],
+      rd: [1, 1],
+      padding: [[0, 0], [0, 1]],
+      groups: 1,
+      kernel: [1, 1],
+    },
+    {
+      ld: [4, 1],
+      stride: [3, 1],
+      rd: [1, 1],
+      padding: [[2, 1], [1, 1]],
+      groups: 4,
+      kernel: [5, 3],
+    },
+  ];
+  for (const { ld, stride, rd, padding, groups, kernel } of cases) {
+    it(`nn.conv2d() with lhsDilation ${ld}, stride ${stride}, dilation ${rd}, padding ${JSON.stringify(padding)}, ${groups} groups equals conv2d of the zero-dilated input, with gradients`, () => {
+      const x = wave([2, 5, 6, 4], 1, "float64");
+      const w = wave([...kernel, 4 / groups, 8], 2, "float64");
+      const options = { stride, dilation: rd, padding, groups };
+      const phased = (x: NDArray, w: NDArray) => nn.conv2d(x, w, { ...options, lhsDilation: ld });
+      const plain = (x: NDArray, w: NDArray) => nn.conv2d(dilateInput(x, ld), w, options);
+      const y = phased(x, w);
+      assertAllClose(y, plain(x, w), { atol: 1e-12, rtol: 1e-12 });
+      const c = wave(y.shape, 3, "float64");
+      const loss = (f: typeof plain) => (x: NDArray, w: NDArray) => np.sum(f(x, w).mul(c));
+      assertAllClose(grad(loss(phased), [0, 1])(x, w), grad(loss(plain), [0, 1])(x, w), {
+        atol: 1e-12,
+        rtol: 1e-12,
+      });
+    });
+  }
+
+  it("nn.conv3dTranspose() of [1, 10, 12, 14, 8] by a 3×3×3 kernel at stride 2 equals conv3d of the zero-dilated input", () => {
+    const x = wave([1, 10, 12, 14, 8], 4);
+    const w = wave([3, 3, 3, 8, 16], 5).mul(0.1);
+    const y = nn.conv3dTranspose(x, w, { stride: 2, padding: "SAME" });
+    assert.deepEqual(y.shape, [1, 20, 24, 28, 16]);
+    // JAX's "SAME" transposed padding for kernel 3, stride 2: [2, 1] on the dilated input
+    const ref = nn.conv3d(dilateInput(x, [2, 2, 2]), w, { padding: [[2, 1], [2, 1], [2, 1]] });
+    assertAllClose(y, ref, { atol: 1e-4, rtol: 1e-5 });
   });
 });

@@ -18,8 +18,11 @@
  * dilated pixels — giving patches [N·∏OS, T·C]. One matmul with the kernel
  * reshaped to [T·C, O] finishes the job. With G groups the input is first made
  * group-major, [G, N, ∏S, Cg], so the same gather gives patches
- * [G, N·∏OS, T·Cg], and one batched matmul with [G, T·Cg, Og] does every group. The backward pass is the transpose of that: matmuls,
- * then one `scatter_add` (col2im) of the patch gradient.
+ * [G, N·∏OS, T·Cg], and one batched matmul with [G, T·Cg, Og] does every group.
+ * With lhs dilation most taps read inserted zeros; the outputs are split into
+ * phases that each gather and multiply only their live taps (see `gatherPlan`).
+ * The backward pass is the transpose of that: matmuls, then one `scatter_add`
+ * (col2im) of the patch gradient.
  */
 import { show } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
@@ -144,41 +147,64 @@ export function convGeometry(
   });
 }
 
-const tableCache = new Map<string, NDArray>();
+/**
+ * One im2col gather: for the output positions ∏ ys[a] and kernel taps ∏ ks[a] it
+ * covers (row-major, positions major), the flat input pixel under each tap, or ∏S
+ * (the appended zero pixel) in the padding or between dilated pixels; `positions` and
+ * `taps` are the flat output and kernel indices of its rows and columns.
+ */
+interface GatherPart {
+  table: NDArray;
+  positions: number[];
+  taps: number[];
+}
+
+/** The gathers of one geometry, and the permutation from their concatenated rows to row-major output. */
+interface GatherPlan {
+  parts: GatherPart[];
+  order: NDArray | null;
+}
+
+const planCache = new Map<string, GatherPlan>();
+
+/** Row-major flat indices of the Cartesian product of per-axis index lists in axes of sizes `dims`. */
+function product(lists: readonly number[][], dims: readonly number[]): number[] {
+  let flat = [0];
+  lists.forEach((list, a) => {
+    flat = flat.flatMap((f) => list.map((i) => f * dims[a] + i));
+  });
+  return flat;
+}
 
 /**
- * The gather table: for each output position and kernel tap (row-major, in that
- * order) the flat index of the input pixel under the tap, or ∏S (the appended
- * zero pixel) where the tap falls in the padding or between dilated pixels.
- * Along one axis, output y and tap k read dilated position p = y·s + k·rd − lo,
- * which is input pixel p / ld when ld divides p and 0 ≤ p / ld < S. Cached per geometry.
+ * The gather table of output positions ys and kernel taps ks per axis. Along one axis,
+ * output y and tap k read dilated position p = y·s + k·rd − lo, which is input pixel
+ * p / ld when ld divides p and 0 ≤ p / ld < S.
  */
-function gatherTable(geo: readonly AxisGeometry[]): NDArray {
-  const key = geo.map((g) => Object.values(g).join(",")).join(";");
-  const hit = tableCache.get(key);
-  if (hit) return hit;
-  const d = geo.length;
-  // per axis: src[a][y·K + k] = the input index along axis a, or -1 for a zero
-  const src = geo.map((g) => {
-    const t = new Int32Array(g.out * g.kernel);
-    for (let y = 0; y < g.out; y++) {
-      for (let k = 0; k < g.kernel; k++) {
+function gatherPart(
+  geo: readonly AxisGeometry[],
+  ys: readonly number[][],
+  ks: readonly number[][],
+): GatherPart {
+  const pixels = geo.reduce((n, g) => n * g.size, 1);
+  // per axis: src[a][iy·|ks| + ik] = the input index along axis a, or -1 for a zero
+  const src = geo.map((g, a) =>
+    Int32Array.from(ys[a].flatMap((y) =>
+      ks[a].map((k) => {
         const p = y * g.stride + k * g.rhsDilation - g.lo;
         const i = p / g.lhsDilation;
-        t[y * g.kernel + k] = p >= 0 && Number.isInteger(i) && i < g.size ? i : -1;
-      }
-    }
-    return t;
-  });
-  const pixels = geo.reduce((n, g) => n * g.size, 1);
-  const outs = geo.map((g) => g.out), taps = geo.map((g) => g.kernel);
-  const count = outs.reduce((n, o) => n * o, 1) * taps.reduce((n, k) => n * k, 1);
+        return p >= 0 && Number.isInteger(i) && i < g.size ? i : -1;
+      })
+    ))
+  );
+  const sizes = [...ys, ...ks].map((l) => l.length), d = geo.length;
+  const count = sizes.reduce((n, m) => n * m, 1);
   const table = new Int32Array(count);
-  const y = new Array(d).fill(0), k = new Array(d).fill(0);
+  const digit = new Array(2 * d).fill(0); // (iy_0 … iy_{d−1}, ik_0 … ik_{d−1})
   for (let t = 0; t < count; t++) {
     let flat = 0;
     for (let a = 0; a < d; a++) {
-      const i = src[a][y[a] * geo[a].kernel + k[a]];
+      const i = src[a][digit[a] * ks[a].length + digit[d + a]];
       if (i < 0) {
         flat = pixels;
         break;
@@ -186,17 +212,61 @@ function gatherTable(geo: readonly AxisGeometry[]): NDArray {
       flat = flat * geo[a].size + i;
     }
     table[t] = flat;
-    // odometer over (y_0 … y_{d−1}, k_0 … k_{d−1}), last digit fastest
-    for (let a = 2 * d - 1; a >= 0; a--) {
-      const [digits, j, n] = a >= d ? [k, a - d, taps[a - d]] : [y, a, outs[a]];
-      if (++digits[j] < n) break;
-      digits[j] = 0;
-    }
+    // odometer, last digit fastest
+    for (let a = 2 * d - 1; a >= 0 && ++digit[a] === sizes[a]; a--) digit[a] = 0;
   }
-  const idx = np.array(table, { shape: [count] });
-  if (tableCache.size > 64) tableCache.clear();
-  tableCache.set(key, idx);
-  return idx;
+  return {
+    table: np.array(table, { shape: [count] }),
+    positions: product(ys, geo.map((g) => g.out)),
+    taps: product(ks, geo.map((g) => g.kernel)),
+  };
+}
+
+/**
+ * The gathers of a geometry, cached. Without lhs dilation one gather covers every
+ * output and tap. With it (a transposed convolution), tap k of output y reads a real
+ * pixel only when ld divides y·s + k·rd − lo, so the outputs fall into ld phases per
+ * axis by (y·s − lo) mod ld, each reading its own subset of the taps: one gather per
+ * combination of phases skips the taps that read only inserted zeros (3/4 of them for
+ * stride 2 in 2-D), and `order` puts the phases' outputs back in row-major order.
+ */
+function gatherPlan(geo: readonly AxisGeometry[]): GatherPlan {
+  const key = geo.map((g) => Object.values(g).join(",")).join(";");
+  const hit = planCache.get(key);
+  if (hit) return hit;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  let plan: GatherPlan;
+  if (geo.every((g) => g.lhsDilation === 1)) {
+    const part = gatherPart(geo, geo.map((g) => range(g.out)), geo.map((g) => range(g.kernel)));
+    plan = { parts: [part], order: null };
+  } else {
+    const mod = (v: number, m: number) => ((v % m) + m) % m;
+    // per axis, its phases: [outputs of the phase, taps reading real pixels there]
+    const phases = geo.map((g) => {
+      const byResidue = new Map<number, number[]>();
+      for (let y = 0; y < g.out; y++) {
+        const r = mod(y * g.stride - g.lo, g.lhsDilation);
+        byResidue.set(r, [...(byResidue.get(r) ?? []), y]);
+      }
+      return [...byResidue].map(([r, ys]): [number[], number[]] => [
+        ys,
+        range(g.kernel).filter((k) => mod(r + k * g.rhsDilation, g.lhsDilation) === 0),
+      ]);
+    });
+    let combos: [number[][], number[][]][] = [[[], []]];
+    for (const axis of phases) {
+      combos = combos.flatMap(([ys, ks]) =>
+        axis.map(([y, k]): [number[][], number[][]] => [[...ys, y], [...ks, k]])
+      );
+    }
+    const parts = combos.map(([ys, ks]) => gatherPart(geo, ys, ks));
+    const rows = parts.flatMap((p) => p.positions), inverse = new Int32Array(rows.length);
+    rows.forEach((position, row) => inverse[position] = row);
+    plan = { parts, order: np.array(inverse, { shape: [rows.length] }) };
+  }
+  if (planCache.size > 64) planCache.clear();
+  planCache.set(key, plan);
+  return plan;
 }
 
 /**
@@ -211,45 +281,67 @@ export function convChannelsLast(
 ): NDArray {
   const n = x.shape[0], c = x.shape[x.ndim - 1], o = w.shape[w.ndim - 1];
   const pixels = geo.reduce((p, g) => p * g.size, 1);
-  const positions = geo.reduce((p, g) => p * g.out, 1);
   const taps = geo.reduce((p, g) => p * g.kernel, 1);
   const outShape = [n, ...geo.map((g) => g.out), o];
   const identity = geo.every((g) =>
     g.kernel === 1 && g.stride === 1 && g.lhsDilation === 1 && g.lo === 0 && g.hi === 0
   );
-  const cg = c / groups, og = o / groups;
+  const cg = c / groups;
   // the input group-major, [G, N, ∏S, Cg] (a transpose of the input, T times smaller than
   // one of the patches), so the gather below yields each group's patches contiguously
   const grouped = groups === 1
     ? np.reshape(x, [1, n, pixels, c])
     : np.transpose(np.reshape(x, [n, pixels, groups, cg]), [2, 0, 1, 3]);
-  let patches: NDArray; // [G, N·∏OS, T·Cg]
-  if (identity) patches = np.reshape(grouped, [groups, n * pixels, cg]);
-  else {
-    // gather along axis 1 of [G·N, ∏S + 1, Cg] (a 3-D scatter_add backward is the fast one)
-    const flat = np.concatenate(
-      [
-        np.reshape(grouped, [groups * n, pixels, cg]),
-        np.zeros([groups * n, 1, cg], { dtype: x.dtype }),
-      ],
-      1,
-    );
-    patches = np.reshape(np.take(flat, gatherTable(geo), 1), [groups, n * positions, taps * cg]);
-  }
+  if (identity) return np.reshape(groupedMatmul(grouped, w, n, pixels, 1, groups), outShape);
+  // gather along axis 1 of [G·N, ∏S + 1, Cg] (a 3-D scatter_add backward is the fast one)
+  const flat = np.concatenate(
+    [
+      np.reshape(grouped, [groups * n, pixels, cg]),
+      np.zeros([groups * n, 1, cg], { dtype: x.dtype }),
+    ],
+    1,
+  );
+  const plan = gatherPlan(geo);
+  const kernel = np.reshape(w, [taps, cg, o]);
+  const outs = plan.parts.map((part) => {
+    const p = part.positions.length, t = part.taps.length;
+    if (t === 0) return np.zeros([n, p, o], { dtype: x.dtype }); // every tap reads a zero
+    const patches = np.reshape(np.take(flat, part.table, 1), [groups, n * p, t * cg]);
+    const k = t === taps ? kernel : np.take(kernel, np.array(part.taps, { dtype: "int32" }), 0);
+    return groupedMatmul(patches, k, n, p, t, groups);
+  });
+  const out = plan.order === null ? outs[0] : np.take(np.concatenate(outs, 1), plan.order, 1);
+  return np.reshape(out, outShape);
+}
+
+/**
+ * patches [G, N·P, T·Cg] times the kernel's taps [T, Cg, O] (or any reshape of it), one
+ * matmul per group batched, giving [N, P, O] with the groups' outputs side by side.
+ */
+function groupedMatmul(
+  patches: NDArray,
+  kernel: NDArray,
+  n: number,
+  positions: number,
+  taps: number,
+  groups: number,
+): NDArray {
+  const o = kernel.shape[kernel.ndim - 1], cg = patches.size / (groups * n * positions * taps);
   if (groups === 1) {
     const out = np.matmul(
-      np.reshape(patches, [n * positions, taps * c]),
-      np.reshape(w, [taps * c, o]),
+      np.reshape(patches, [n * positions, taps * cg]),
+      np.reshape(kernel, [taps * cg, o]),
     );
-    return np.reshape(out, outShape);
+    return np.reshape(out, [n, positions, o]);
   }
   // kernel [T, Cg, G, Og] → [G, T·Cg, Og]; one batched matmul does every group
+  const og = o / groups;
   const wg = np.reshape(
-    np.transpose(np.reshape(w, [taps, cg, groups, og]), [2, 0, 1, 3]),
+    np.transpose(np.reshape(kernel, [taps, cg, groups, og]), [2, 0, 1, 3]),
     [groups, taps * cg, og],
   );
-  const out = np.matmul(patches, wg); // [G, N·∏OS, Og]
-  return np.reshape(np.transpose(out, [1, 0, 2]), outShape);
+  const out = np.matmul(np.reshape(patches, [groups, n * positions, taps * cg]), wg);
+  return np.reshape(np.transpose(out, [1, 0, 2]), [n, positions, o]);
 }
 
 /** Checks an input/kernel pair of a d-D channels-last conv with `groups` (layout names the spatial axes, "H, W"). */
