@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { grad, type NDArray, nn, np } from "../mod.ts";
+import { grad, type NDArray, nn, np, random } from "../mod.ts";
 import { assertAllClose } from "./_helpers.ts";
 
 /** A deterministic test signal, sin(0.731·i + 1.3·seed)·2, shaped. */
@@ -383,5 +383,119 @@ describe("nn convolutions with input (lhs) dilation, gathered phase by phase", (
     // JAX's "SAME" transposed padding for kernel 3, stride 2: [2, 1] on the dilated input
     const ref = nn.conv3d(dilateInput(x, [2, 2, 2]), w, { padding: [[2, 1], [2, 1], [2, 1]] });
     assertAllClose(y, ref, { atol: 1e-4, rtol: 1e-5 });
+  });
+});
+
+describe("nn.dotProductAttention() shapes and options", () => {
+  it("nn.dotProductAttention() with 2 key/value heads for 4 query heads matches JAX's grouped-query attention", () => {
+    // JAX 0.10.2: jax.nn.dot_product_attention(q, k, v, is_causal=True) with float32
+    // q = wave([1, 2, 4, 2], 1), k = wave([1, 3, 2, 2], 2), v = wave([1, 3, 2, 2], 3)
+    const jax = [
+      -1.375532,
+      -1.993379,
+      -1.375532,
+      -1.993379,
+      -1.592638,
+      -0.378082,
+      -1.592638,
+      -0.378082,
+      -1.121977,
+      -1.581753,
+      -1.182604,
+      -1.680177,
+      -1.591468,
+      -0.37768,
+      -1.573381,
+      -0.371465,
+    ];
+    const y = nn.dotProductAttention(
+      wave([1, 2, 4, 2], 1),
+      wave([1, 3, 2, 2], 2),
+      wave([1, 3, 2, 2], 3),
+      {
+        isCausal: true,
+      },
+    );
+    assert.deepEqual(y.shape, [1, 2, 4, 2]);
+    assertAllClose(y.reshape([16]), jax, { atol: 2e-6, rtol: 2e-6 });
+  });
+
+  it("nn.dotProductAttention() rejects float masks, bad bias shapes, rates outside [0, 1) and unequal key/value shapes", () => {
+    const q = np.ones([1, 4, 2, 3]);
+    const attend = (options: Parameters<typeof nn.dotProductAttention>[3], v = q) => () =>
+      nn.dotProductAttention(q, q, v, options);
+    assert.throws(
+      attend({ mask: np.zeros([4, 4]) }),
+      /dotProductAttention: mask must be a bool array.*bias/,
+    );
+    assert.throws(
+      attend({ bias: np.ones([3, 5]) }),
+      /dotProductAttention: bias must broadcast to .*\[1, 2, 4, 4\]/,
+    );
+    assert.throws(
+      attend({ mask: np.ones([2, 4, 4, 1], { dtype: "bool" }) }),
+      /mask must broadcast/,
+    );
+    assert.throws(attend({ dropoutRate: 1, key: random.key(0) }), RangeError);
+    assert.throws(attend({ dropoutRate: 0.5 }), /dropoutRate 0.5 needs a key/);
+    assert.throws(attend({ scale: NaN }), /scale must be a finite number/);
+    assert.throws(
+      attend({ isCausal: "yes" as unknown as boolean }),
+      /isCausal must be true or false/,
+    );
+    assert.throws(attend({}, np.ones([1, 4, 2, 5])), /key and value of one shape/);
+    assert.throws(
+      () =>
+        nn.dotProductAttention(np.ones([1, 4, 3, 3]), np.ones([1, 4, 2, 3]), np.ones([1, 4, 2, 3])),
+      /K dividing N/,
+    );
+  });
+});
+
+describe("nn normalization and recurrent-cell input checks", () => {
+  it("nn.layerNorm(), nn.rmsNorm() and nn.groupNorm() reject unknown options and scales of the wrong size", () => {
+    const x = np.ones([2, 3, 4]);
+    assert.throws(() => nn.layerNorm(x, { eps: 1 } as never), /layerNorm: unknown option "eps"/);
+    assert.throws(
+      () => nn.rmsNorm(x, { bias: np.ones([4]) } as never),
+      /rmsNorm: unknown option "bias"/,
+    );
+    assert.throws(
+      () => nn.layerNorm(x, { scale: np.ones([5]) }),
+      /layerNorm: scale must broadcast .*\[4\]/,
+    );
+    assert.throws(
+      () => nn.groupNorm(x, 2, { bias: np.ones([2, 2, 3, 4]) }),
+      /groupNorm: bias must broadcast/,
+    );
+    assert.throws(() => nn.layerNorm(x, { epsilon: "1e-6" as never }), /epsilon must be a number/);
+  });
+
+  it("nn.batchNorm() rejects running statistics of the wrong size and a momentum outside [0, 1]", () => {
+    const x = np.ones([8, 3]);
+    const state = { mean: np.zeros([3]), var: np.ones([3]) };
+    assert.throws(
+      () => nn.batchNorm(x, { mean: np.zeros([4]), var: np.ones([4]) }),
+      /batchNorm: state.mean must have shape \[3\]/,
+    );
+    assert.throws(() => nn.batchNorm(x, state, { momentum: 1.5 }), RangeError);
+    assert.throws(
+      () => nn.batchNorm(x, state, { training: 1 as never }),
+      /training must be true or false/,
+    );
+  });
+
+  it("nn.lstmCell() and nn.gruCell() steps reject inputs and carries of the wrong width", () => {
+    const lstm = nn.lstmCell(3, 4), gru = nn.gruCell(3, 4);
+    const lp = lstm.init(random.key(0));
+    const gp = gru.init(random.key(0));
+    assert.throws(
+      () => lstm.apply(lp, lstm.initialCarry([2]), np.ones([2, 5])),
+      /lstmCell.apply: x must have 3 features/,
+    );
+    assert.throws(
+      () => gru.apply(gp, np.zeros([2, 5]), np.ones([2, 3])),
+      /gruCell.apply: carry must have 4 features/,
+    );
   });
 });

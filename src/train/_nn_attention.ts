@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { checkOptions, requireArray } from "../core/_validate.ts";
-import type { NDArray } from "../core/_ndarray.ts";
+import { checkBool, checkFinite, checkOptions, requireArray, show } from "../core/_validate.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
 
@@ -30,10 +31,15 @@ export interface AttentionOptions {
 /**
  * Scaled dot-product attention (Vaswani et al. 2017), as `jax.nn.dot_product_attention`:
  * softmax(q·kᵀ·scale + bias, masked) · v per head, with −0.7·float32max as the
- * masked logit (JAX's choice, so fully masked rows stay finite).
+ * masked logit (JAX's choice, so fully masked rows stay finite). With fewer key
+ * heads K than query heads N (grouped-query attention, K dividing N), query head
+ * n attends with key/value head ⌊n·K/N⌋, as JAX. float16/bfloat16 logits and
+ * softmax are computed in float32, as JAX; float64 stays float64 throughout
+ * (JAX's XLA path computes float64 logits in float32, so its float64 results
+ * differ from these by ~1e-7).
  * @param query Shape [batch, q, heads, headDim] (or without batch).
- * @param key Shape [batch, k, heads, headDim].
- * @param value Shape [batch, k, heads, headDim].
+ * @param key Shape [batch, k, kvHeads, headDim] (kvHeads divides heads).
+ * @param value The shape of `key`.
  * @param options `bias`, `mask`, `isCausal`, `scale`, `dropoutRate` with `key`.
  * @returns Shape [batch, q, heads, headDim].
  * @example
@@ -63,18 +69,61 @@ export function dotProductAttention(
   requireArray("nn.dotProductAttention", "query", query);
   requireArray("nn.dotProductAttention", "key", key);
   requireArray("nn.dotProductAttention", "value", value);
+  const op = "nn.dotProductAttention";
   const unbatched = query.ndim === 3;
   const q = unbatched ? np.expandDims(query, 0) : query;
-  const k = unbatched ? np.expandDims(key, 0) : key;
-  const v = unbatched ? np.expandDims(value, 0) : value;
+  let k = unbatched ? np.expandDims(key, 0) : key;
+  let v = unbatched ? np.expandDims(value, 0) : value;
   if (
     q.ndim !== 4 || k.ndim !== 4 || v.ndim !== 4 || q.shape[3] !== k.shape[3] ||
-    k.shape[1] !== v.shape[1] || q.shape[2] !== k.shape[2]
+    q.shape[0] !== k.shape[0] || q.shape[2] % k.shape[2] !== 0 ||
+    v.shape.some((n, i) => n !== k.shape[i])
   ) {
     throw new TypeError(
-      `nn.dotProductAttention: need query [B, T, N, H], key and value [B, S, N, H]; got ` +
-        `[${query.shape.join(", ")}], [${key.shape.join(", ")}], [${value.shape.join(", ")}].`,
+      `${op}: need query [B, T, N, H], key and value of one shape [B, S, K, H] with K dividing ` +
+        `N (both rank 4, or all rank 3 without the batch axis); got ${fmtShape(query.shape)}, ` +
+        `${fmtShape(key.shape)} and ${fmtShape(value.shape)}.`,
     );
+  }
+  const [b, t, heads] = q.shape, s = k.shape[1];
+  // the logits' shape [B, N, T, S], which bias and mask must broadcast to
+  const target = [b, heads, t, s];
+  const broadcastable = (what: string, a: unknown): NDArray => {
+    requireArray(op, what, a);
+    if (a.ndim > 4 || a.shape.some((n, i) => n !== 1 && n !== target[4 - a.ndim + i])) {
+      throw new TypeError(
+        `${op}: ${what} must broadcast to the logits' shape [batch, heads, q, k] = ` +
+          `${fmtShape(target)}, got ${fmtShape(a.shape)}.`,
+      );
+    }
+    return a;
+  };
+  if (options.bias !== undefined) broadcastable("bias", options.bias);
+  if (options.mask !== undefined && broadcastable("mask", options.mask).dtype !== "bool") {
+    throw new TypeError(
+      `${op}: mask must be a bool array (true = attend), got ${options.mask.dtype}; for an ` +
+        `additive mask (0 / −inf) pass it as bias, else convert with np.notEqual(mask, 0).`,
+    );
+  }
+  if (options.scale !== undefined) checkFinite(op, "scale", options.scale);
+  const isCausal = options.isCausal !== undefined && checkBool(op, "isCausal", options.isCausal);
+  const rate = options.dropoutRate === undefined
+    ? 0
+    : checkFinite(op, "dropoutRate", options.dropoutRate);
+  if (rate < 0 || rate >= 1) {
+    throw new RangeError(`${op}: dropoutRate must be in [0, 1), got ${rate}.`);
+  }
+  if (rate > 0 && !(options.key instanceof NDArray)) {
+    throw new TypeError(
+      `${op}: dropoutRate ${rate} needs a key (a PRNG key from random.key(…)), got ${
+        show(options.key)
+      }.`,
+    );
+  }
+  if (k.shape[2] !== heads) {
+    // grouped-query attention: query head n uses key/value head ⌊n / (N/K)⌋
+    k = np.repeat(k, heads / k.shape[2], 2);
+    v = np.repeat(v, heads / v.shape[2], 2);
   }
   const scale = options.scale ?? 1 / Math.sqrt(q.shape[3]);
   // logits[b, n, t, s] = Σ_h q[b, t, n, h] k[b, s, n, h] · scale
@@ -86,8 +135,7 @@ export function dotProductAttention(
   let logits = np.matmul(qt, kt).mul(scale);
   if (options.bias !== undefined) logits = logits.add(options.bias);
   let mask = options.mask;
-  if (options.isCausal) {
-    const t = q.shape[1], s = k.shape[1];
+  if (isCausal) {
     const causal = np.greaterEqual(np.expandDims(np.arange(t), 1), np.expandDims(np.arange(s), 0));
     mask = mask === undefined ? causal : np.logicalAnd(mask, causal);
   }
@@ -96,12 +144,8 @@ export function dotProductAttention(
   const shifted = logits.sub(np.stopGradient(np.max(logits, { axis: -1, keepdims: true })));
   const e = np.exp(shifted);
   let weights = e.div(np.sum(e, { axis: -1, keepdims: true }));
-  const rate = options.dropoutRate ?? 0;
   if (rate > 0) {
-    if (options.key === undefined) {
-      throw new TypeError(`nn.dotProductAttention: dropoutRate ${rate} needs a key.`);
-    }
-    const keep = random.bernoulli(options.key, 1 - rate, weights.shape);
+    const keep = random.bernoulli(options.key as NDArray, 1 - rate, weights.shape);
     weights = np.where(keep, weights.div(1 - rate), 0);
   }
   if (half(k.dtype)) weights = weights.astype(k.dtype);

@@ -11,8 +11,9 @@
  *
  * @module
  */
-import { requireArray, show } from "../core/_validate.ts";
+import { checkBool, checkFinite, checkOptions, requireArray, show } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
 import { promoteTypes } from "../core/_dtype.ts";
 import * as np from "../numpy/numpy.ts";
 
@@ -24,6 +25,28 @@ export interface NormOptions {
   bias?: NDArray;
   /** Added to the variance; 1e-6 by default (flax). */
   epsilon?: number;
+}
+
+/**
+ * Checks x and the options of a normalization: known keys, a finite epsilon, and scale
+ * and bias arrays that broadcast to x without enlarging it (e.g. [features]).
+ */
+function checkNorm(op: string, x: unknown, options: unknown, keys: readonly string[]): void {
+  requireArray(op, "x", x);
+  checkOptions(op, options, keys);
+  const o = (options ?? {}) as Record<string, unknown>;
+  if (o.epsilon !== undefined) checkFinite(op, "epsilon", o.epsilon);
+  for (const what of ["scale", "bias"]) {
+    const p = o[what];
+    if (p === undefined) continue;
+    requireArray(op, what, p);
+    if (p.ndim > x.ndim || p.shape.some((n, i) => n !== 1 && n !== x.shape[x.ndim - p.ndim + i])) {
+      throw new TypeError(
+        `${op}: ${what} must broadcast to x's shape ${fmtShape(x.shape)} (e.g. ` +
+          `[${x.shape[x.ndim - 1]}], one per feature), got ${fmtShape(p.shape)}.`,
+      );
+    }
+  }
 }
 
 const isHalf = (x: NDArray): boolean => x.dtype === "float16" || x.dtype === "bfloat16";
@@ -65,7 +88,7 @@ function affine(y: NDArray, o: NormOptions, x: NDArray): NDArray {
  * ```
  */
 export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
-  requireArray("nn.layerNorm", "x", x);
+  checkNorm("nn.layerNorm", x, options, ["scale", "bias", "epsilon"]);
   const xw = widen(x);
   const mean = np.mean(xw, { axis: -1, keepdims: true });
   const variance = np.maximum(
@@ -89,7 +112,7 @@ export function layerNorm(x: NDArray, options: NormOptions = {}): NDArray {
  * ```
  */
 export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number } = {}): NDArray {
-  requireArray("nn.rmsNorm", "x", x);
+  checkNorm("nn.rmsNorm", x, options, ["scale", "epsilon"]);
   const xw = widen(x);
   const ms = np.mean(xw.square(), { axis: -1, keepdims: true });
   return affine(xw.mul(np.rsqrt(ms.add(options.epsilon ?? 1e-6))), options, x);
@@ -112,7 +135,7 @@ export function rmsNorm(x: NDArray, options: { scale?: NDArray; epsilon?: number
  * ```
  */
 export function groupNorm(x: NDArray, numGroups: number, options: NormOptions = {}): NDArray {
-  requireArray("nn.groupNorm", "x", x);
+  checkNorm("nn.groupNorm", x, options, ["scale", "bias", "epsilon"]);
   const c = x.shape[x.ndim - 1];
   if (x.ndim < 2 || !Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
     throw new TypeError(
@@ -164,7 +187,8 @@ export function batchNorm(
   state: BatchNormState,
   options: NormOptions & { training?: boolean; momentum?: number } = {},
 ): [NDArray, BatchNormState] {
-  requireArray("nn.batchNorm", "x", x);
+  const op = "nn.batchNorm";
+  checkNorm(op, x, options, ["scale", "bias", "epsilon", "training", "momentum"]);
   if (state === null || typeof state !== "object" || Array.isArray(state) || "shape" in state) {
     throw new TypeError(
       `nn.batchNorm: state must be the running statistics {mean, var}, got ${show(state)}` +
@@ -172,8 +196,22 @@ export function batchNorm(
         `{mean: np.zeros([features]), var: np.ones([features])}.`,
     );
   }
-  requireArray("nn.batchNorm", "state.mean", state.mean);
-  requireArray("nn.batchNorm", "state.var", state.var);
+  const features = x.shape[x.ndim - 1];
+  for (const what of ["mean", "var"] as const) {
+    const r = state[what];
+    requireArray(op, `state.${what}`, r);
+    if (r.ndim !== 1 || r.shape[0] !== features) {
+      throw new TypeError(
+        `${op}: state.${what} must have shape [${features}] (one per feature of x ` +
+          `${fmtShape(x.shape)}), got ${fmtShape(r.shape)}.`,
+      );
+    }
+  }
+  if (options.training !== undefined) checkBool(op, "training", options.training);
+  if (options.momentum !== undefined) {
+    const m = checkFinite(op, "momentum", options.momentum);
+    if (m < 0 || m > 1) throw new RangeError(`${op}: momentum must be in [0, 1], got ${m}.`);
+  }
   const eps = options.epsilon ?? 1e-5;
   const xw = widen(x);
   if (options.training === false) {

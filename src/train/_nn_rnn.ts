@@ -6,6 +6,8 @@
  * @module
  */
 import type { NDArray } from "../core/_ndarray.ts";
+import { fmtShape } from "../core/_shape.ts";
+import { requireArray } from "../core/_validate.ts";
 import * as np from "../numpy/numpy.ts";
 import * as random from "./random.ts";
 
@@ -40,6 +42,32 @@ function gateInit(key: NDArray, inFeatures: number, hidden: number): GateParams 
     wh: random.orthogonal(kh, hidden),
     b: np.zeros([hidden]),
   };
+}
+
+/** Checks one step's input [..., inFeatures] and hidden state(s) [..., hidden]. */
+function checkStep(
+  op: string,
+  x: unknown,
+  states: [string, unknown][],
+  inFeatures: number,
+  hidden: number,
+): void {
+  requireArray(`nn.${op}.apply`, "x", x);
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new TypeError(
+      `nn.${op}.apply: x must have ${inFeatures} features on its last axis, got shape ` +
+        `${fmtShape(x.shape)}.`,
+    );
+  }
+  for (const [what, h] of states) {
+    requireArray(`nn.${op}.apply`, what, h);
+    if (h.ndim < 1 || h.shape[h.ndim - 1] !== hidden) {
+      throw new TypeError(
+        `nn.${op}.apply: ${what} must have ${hidden} features on its last axis (start from ` +
+          `initialCarry(batchShape)), got shape ${fmtShape(h.shape)}.`,
+      );
+    }
+  }
 }
 
 function checkSizes(op: string, inFeatures: number, hidden: number): void {
@@ -103,6 +131,7 @@ export function lstmCell(inFeatures: number, hidden: number): RnnCell<LstmParams
       h: np.zeros([...batch, hidden]),
     }),
     apply(p, carry, x) {
+      checkStep("lstmCell", x, [["carry.c", carry?.c], ["carry.h", carry?.h]], inFeatures, hidden);
       const i = np.sigmoid(gate(p.i, x, carry.h));
       const f = np.sigmoid(gate(p.f, x, carry.h));
       const g = np.tanh(gate(p.g, x, carry.h));
@@ -153,6 +182,7 @@ export function gruCell(inFeatures: number, hidden: number): RnnCell<GruParams, 
     },
     initialCarry: (batch = []) => np.zeros([...batch, hidden]),
     apply(p, h, x) {
+      checkStep("gruCell", x, [["carry", h]], inFeatures, hidden);
       const r = np.sigmoid(gate(p.r, x, h));
       const z = np.sigmoid(gate(p.z, x, h));
       const n = np.tanh(
