@@ -67,6 +67,11 @@ export function nanvar(
   const opt = reduceArgs("np.nanvar", options, ["axis", "keepdims", "ddof"]);
   const ddof = opt.ddof === undefined ? 0 : checkInt("np.nanvar", "ddof", opt.ddof, 0);
   const [clean, nan] = fillNan("np.nanvar", x, 0);
+  // half precision: computed in float32 and rounded once, as JAX (its nanmean is not)
+  if (clean.dtype === "float16" || clean.dtype === "bfloat16") {
+    const wide = lax.select(nan, lax.full(clean, NaN), clean);
+    return lax.convert(nanvar(lax.convert(wide, "float32"), opt), clean.dtype);
+  }
   const keep = { axis: opt.axis, keepdims: true };
   const valid = lax.convert(lax.binary("xor", nan, lax.full(nan, 1)), clean.dtype);
   const count = sum(valid, keep);

@@ -70,6 +70,10 @@ export function mean(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDAr
   const opt = reduceArgs("np.mean", options);
   let a = asArrayValue("np.mean", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  // half precision: the sum in float32 (nine 30000s do not overflow), rounded once, as JAX
+  if (a.dtype === "float16" || a.dtype === "bfloat16") {
+    return lax.convert(mean(lax.convert(a, "float32"), opt), a.dtype);
+  }
   const axes = normalizeAxes("np.mean", opt.axis, a.ndim);
   const n = sizeOf(axes.map((i) => a.shape[i]));
   const s = sum(a, opt);
@@ -245,6 +249,10 @@ export function variance(
   const opt = reduceArgs(`np.variance`, options, ["axis", "keepdims", "ddof"]);
   let a = asArrayValue("np.variance", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
+  // half precision: computed in float32 and rounded once, as JAX
+  if (a.dtype === "float16" || a.dtype === "bfloat16") {
+    return lax.convert(variance(lax.convert(a, "float32"), opt), a.dtype);
+  }
   const axes = normalizeAxes("np.variance", opt.axis, a.ndim);
   const ddof = opt.ddof === undefined ? 0 : checkInt("np.variance", "ddof", opt.ddof, 0);
   const n = sizeOf(axes.map((i) => a.shape[i])) - ddof;

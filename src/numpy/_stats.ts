@@ -13,7 +13,7 @@ import { asArrayValue, broadcastAll, broadcastToShape, promote, truthy } from ".
 import { fmtShape, normalizeAxes, normalizeAxis } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
-import { max, min, sum } from "./_reduce.ts";
+import { max, mean, min, sum } from "./_reduce.ts";
 import { isnan } from "./_discrete.ts";
 import type { ReduceOptions } from "../core/_ndarray.ts";
 
@@ -160,9 +160,10 @@ export function average(x: ArrayLike, axis: number | null = null, weights?: Arra
   let a = asArrayValue("np.average", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
   const opt = { axis };
+  // unweighted: the mean, as JAX (a division; half precision summed in float32)
   if (weights === undefined) {
-    const n = normalizeAxes("np.average", axis, a.ndim).reduce((p, i) => p * a.shape[i], 1);
-    return lax.scale(sum(a, opt), 1 / n);
+    normalizeAxes("np.average", axis, a.ndim); // an axis error names np.average
+    return mean(a, opt);
   }
   let w = asArrayValue("np.average", weights);
   if (w.ndim === 1 && a.ndim > 1 && axis !== null) {
