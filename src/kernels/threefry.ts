@@ -88,12 +88,42 @@ function threefryLanes(
   y1: Uint32Array,
   n: number,
 ): void {
-  const ks0 = k0 | 0;
-  const ks1 = k1 | 0;
-  const ks2 = (ks0 ^ ks1 ^ KS_PARITY) | 0;
+  ONE_KEY0[0] = k0;
+  ONE_KEY1[0] = k1;
+  threefryEach(ONE_KEY0, ONE_KEY1, 0, x0, x1, -1, y0, y1, n);
+}
+
+/** One-entry arrays that {@link threefryEach} repeats with a mask of 0. */
+const ONE_KEY0 = new Uint32Array(1), ONE_KEY1 = new Uint32Array(1);
+const ONE_X0 = new Uint32Array(1), ONE_X1 = new Uint32Array(1);
+
+/**
+ * The one JS Threefry loop. Block i is `(x0[i & xMask], x1[i & xMask])` hashed
+ * under the key `(k0[i & kMask], k1[i & kMask])`: a mask of 0 repeats entry 0
+ * for every block, a mask of −1 reads entry i. So runs of counters hash under
+ * one key (`kMask` 0), and the rejection samplers, which split and draw from one
+ * key per element, hash one block under many keys (`xMask` 0). The two words go
+ * to `y0[i]`, `y1[i]`; outputs may alias the inputs read with mask −1 (entry i
+ * is read before it is written).
+ */
+function threefryEach(
+  k0: ArrayLike<number>,
+  k1: ArrayLike<number>,
+  kMask: number,
+  x0: ArrayLike<number>,
+  x1: ArrayLike<number>,
+  xMask: number,
+  y0: Uint32Array,
+  y1: Uint32Array,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
-    let a = (x0[i] + ks0) | 0;
-    let b = (x1[i] + ks1) | 0;
+    const ki = i & kMask, xi = i & xMask;
+    const ks0 = k0[ki] | 0;
+    const ks1 = k1[ki] | 0;
+    const ks2 = (ks0 ^ ks1 ^ KS_PARITY) | 0;
+    let a = (x0[xi] + ks0) | 0;
+    let b = (x1[xi] + ks1) | 0;
     // rounds 0-3
     a = (a + b) | 0;
     b = ((b << 13) | (b >>> 19)) ^ a;
@@ -170,6 +200,50 @@ export function threefryBlock(
   c1[0] = x1;
   threefryLanes(k0, k1, c0, c1, y0, y1, 1);
   return [y0[0], y1[0]];
+}
+
+/**
+ * One block hashed under many keys: `(y0[i], y1[i]) = threefry((k0[i], k1[i]), (x0, x1))`
+ * for i < n. A rejection sampler keeps one key per element and splits or draws from
+ * all of them at once through this (the same block of every key), instead of one
+ * call per element. The outputs may be the key arrays themselves.
+ */
+export function threefryKeyed(
+  k0: Uint32Array,
+  k1: Uint32Array,
+  x0: number,
+  x1: number,
+  y0: Uint32Array,
+  y1: Uint32Array,
+  n: number,
+): void {
+  if (k0.length < n || k1.length < n || y0.length < n || y1.length < n) {
+    throw new RangeError(`threefryKeyed: every array needs at least ${n} entries`);
+  }
+  ONE_X0[0] = x0;
+  ONE_X1[0] = x1;
+  threefryEach(k0, k1, -1, ONE_X0, ONE_X1, 0, y0, y1, n);
+}
+
+/**
+ * Many blocks hashed under one key, into given arrays: `(y0[i], y1[i]) =
+ * threefry((k0, k1), (x0[i], x1[i]))` for i < n (the outputs may alias the
+ * inputs). For blocks that are not a run of counters, such as the words of only
+ * the lanes a rejection loop still runs.
+ */
+export function threefryBlocksInto(
+  k0: number,
+  k1: number,
+  x0: Uint32Array,
+  x1: Uint32Array,
+  y0: Uint32Array,
+  y1: Uint32Array,
+  n: number,
+): void {
+  if (x0.length < n || x1.length < n || y0.length < n || y1.length < n) {
+    throw new RangeError(`threefryBlocksInto: every array needs at least ${n} entries`);
+  }
+  threefryLanes(k0, k1, x0, x1, y0, y1, n);
 }
 
 // ---------------------------------------------------------------------------

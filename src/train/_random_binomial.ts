@@ -27,6 +27,7 @@ import {
   concrete,
   concreteKey,
   rounder,
+  uniformsAt,
   uniformsInto,
 } from "./_random_core.ts";
 
@@ -113,13 +114,18 @@ function inversion(key: Key, count: Float64Array, q: Float64Array, dtype: DType)
     if (++rounds > MAX_ROUNDS) stuck("binomial");
     const [sub, next] = concrete.split(k[0], k[1], 2);
     k = next;
-    uniformsInto(sub, n, dtype, u, words);
+    // the round's n-wide uniform: all of it (the wasm kernel), or only the live lanes' words
+    // once few are left (the JS kernel costs ~5× more a word)
+    const few = 8 * live < n;
+    if (few) uniformsAt(sub, n, dtype, active, live, u);
+    else uniformsInto(sub, n, dtype, u, words);
     let kept = 0;
     for (let j = 0; j < live; j++) {
       const i = active[j];
       numGeom[i] += 1;
       // geom = ⌈log u / log(1 − q)⌉
-      geomSum[i] = r(geomSum[i] + Math.ceil(r(r(Math.log(u[i])) / log1mq[i])));
+      const uj = few ? u[j] : u[i];
+      geomSum[i] = r(geomSum[i] + Math.ceil(r(r(Math.log(uj)) / log1mq[i])));
       if (geomSum[i] <= count[i]) active[kept++] = i;
     }
     live = kept;
@@ -129,11 +135,14 @@ function inversion(key: Key, count: Float64Array, q: Float64Array, dtype: DType)
 }
 
 /**
- * BTRS (Hörmann 1993) on every lane; returns the last accepted k per lane. As in JAX, a
- * lane accepted in an earlier round is overwritten by a later acceptance until every lane
- * has accepted once, so the lanes whose draw is used run every round; the others
- * (`used[i]` = 0, placeholders for inversion lanes) only until their first acceptance,
- * which is all the stopping rule needs of them.
+ * BTRS (Hörmann 1993) on every lane; returns the last accepted k per lane. As in JAX, every
+ * lane draws in every round until each lane has accepted once (round R), and a lane's draw
+ * is its last acceptance in rounds 1..R; lanes with `used[i]` = 0 (placeholders for the
+ * inversion lanes) only decide R. A round's test on a lane depends on nothing but that
+ * lane's two uniforms of the round, so the rounds are visited in two passes that test each
+ * lane ~2.5 times on average instead of R times: forward, each lane until its first
+ * acceptance (which gives R), then backward from R, each used lane until an acceptance (or
+ * back to its first). Each pass hashes only the words of the lanes it tests (`uniformsAt`).
  */
 function btrs(
   key: Key,
@@ -167,44 +176,65 @@ function btrs(
     STM[i] = stirlingTail(m, r);
     STNM[i] = stirlingTail(r(cnt - m), r);
   }
-  const kOut = new Float64Array(n).fill(-1), accepted = new Uint8Array(n);
-  const us = new Float64Array(n), vs = new Float64Array(n), words = new Uint32Array(n);
-  let k: Key = key, rounds = 0, waiting = n;
-  while (waiting > 0) {
-    if (++rounds > MAX_ROUNDS) stuck("binomial");
+  /** Lane i's k for the uniforms (u, v) if the round accepts it, else NaN. */
+  const tryDraw = (i: number, uu: number, vv: number): number => {
+    const cnt = count[i], b = B[i], a = A[i];
+    const u = r(uu - 0.5);
+    const uS = r(0.5 - Math.abs(u));
+    // k = ⌊(2a/us + b)·u + c⌋
+    const kk = Math.floor(r(r(r(r(r(2 * a) / uS) + b) * u) + C[i]));
+    if (uS >= c07 && vv <= VR[i]) return kk;
+    if (kk < 0 || kk > cnt) return NaN;
+    const v = r(Math.log(r(r(vv * ALPHA[i]) / r(r(a / r(uS * uS)) + b))));
+    // the log-ratio bound of the squeeze, with Stirling tails
+    const m = M[i], ratio = RATIO[i];
+    const t2 = r(r(cnt + 1) * r(Math.log(r(r(r(cnt - m) + 1) / r(r(cnt - kk) + 1)))));
+    const t3 = r(r(kk + 0.5) * r(Math.log(r(r(ratio * r(r(cnt - kk) + 1)) / r(kk + 1)))));
+    let ub = r(r(T1[i] + t2) + t3);
+    ub = r(ub + STM[i]);
+    ub = r(ub + STNM[i]);
+    ub = r(ub - stirlingTail(kk, r));
+    ub = r(ub - stirlingTail(r(cnt - kk), r));
+    return v <= ub ? kk : NaN;
+  };
+  const kOut = new Float64Array(n), first = new Int32Array(n);
+  const lanes = Int32Array.from({ length: n }, (_, i) => i);
+  const us = new Float64Array(n), vs = new Float64Array(n);
+  const roundKeys: [Key, Key][] = [];
+  // forward: round t tests the lanes that have not accepted yet
+  let k: Key = key, live = n;
+  while (live > 0) {
+    if (roundKeys.length >= MAX_ROUNDS) stuck("binomial");
     const [next, s0, s1] = concrete.split(k[0], k[1], 3);
     k = next;
-    uniformsInto(s0, n, dtype, us, words);
-    uniformsInto(s1, n, dtype, vs, words);
-    for (let i = 0; i < n; i++) {
-      if (accepted[i] && !used[i]) continue;
-      const cnt = count[i], b = B[i], a = A[i];
-      const u = r(us[i] - 0.5);
-      const uS = r(0.5 - Math.abs(u));
-      // k = ⌊(2a/us + b)·u + c⌋
-      const kk = Math.floor(r(r(r(r(r(2 * a) / uS) + b) * u) + C[i]));
-      let accept = uS >= c07 && vs[i] <= VR[i];
-      if (!accept && !(kk < 0 || kk > cnt)) {
-        const v = r(Math.log(r(r(vs[i] * ALPHA[i]) / r(r(a / r(uS * uS)) + b))));
-        // the log-ratio bound of the squeeze, with Stirling tails
-        const m = M[i], ratio = RATIO[i];
-        const t2 = r(r(cnt + 1) * r(Math.log(r(r(r(cnt - m) + 1) / r(r(cnt - kk) + 1)))));
-        const t3 = r(r(kk + 0.5) * r(Math.log(r(r(ratio * r(r(cnt - kk) + 1)) / r(kk + 1)))));
-        let ub = r(r(T1[i] + t2) + t3);
-        ub = r(ub + STM[i]);
-        ub = r(ub + STNM[i]);
-        ub = r(ub - stirlingTail(kk, r));
-        ub = r(ub - stirlingTail(r(cnt - kk), r));
-        accept = v <= ub;
-      }
-      if (accept) {
-        kOut[i] = kk;
-        if (!accepted[i]) {
-          accepted[i] = 1;
-          waiting--;
-        }
-      }
+    roundKeys.push([s0, s1]);
+    uniformsAt(s0, n, dtype, lanes, live, us);
+    uniformsAt(s1, n, dtype, lanes, live, vs);
+    let kept = 0;
+    for (let j = 0; j < live; j++) {
+      const i = lanes[j], kk = tryDraw(i, us[j], vs[j]);
+      if (Number.isNaN(kk)) lanes[kept++] = i;
+      else kOut[i] = kk, first[i] = roundKeys.length;
     }
+    live = kept;
+  }
+  // backward: from round R down, the used lanes whose first acceptance came earlier, each
+  // until it accepts (that round is its last acceptance) or reaches its first
+  for (let i = 0; i < n; i++) if (used[i] && first[i] < roundKeys.length) lanes[live++] = i;
+  for (let t = roundKeys.length; t > 1 && live > 0; t--) {
+    const [s0, s1] = roundKeys[t - 1];
+    let kept = 0;
+    for (let j = 0; j < live; j++) if (first[lanes[j]] < t) lanes[kept++] = lanes[j];
+    live = kept;
+    uniformsAt(s0, n, dtype, lanes, live, us);
+    uniformsAt(s1, n, dtype, lanes, live, vs);
+    kept = 0;
+    for (let j = 0; j < live; j++) {
+      const i = lanes[j], kk = tryDraw(i, us[j], vs[j]);
+      if (Number.isNaN(kk)) lanes[kept++] = i;
+      else kOut[i] = kk;
+    }
+    live = kept;
   }
   return kOut;
 }
@@ -227,15 +257,17 @@ function binomialValues(
     if (Number.isNaN(q) || q < 0) q = r(0.01);
     const fl = Math.floor(cnt);
     useInv[i] = Number.isNaN(cnt) || cnt < 0 || r(cnt * q) <= 10 ? 1 : 0;
-    // inversion runs with count 0 on the BTRS lanes, BTRS with (10⁴, ½) on the others
-    invCount[i] = useInv[i] ? fl : 0;
+    // JAX runs inversion with count 0 on the BTRS lanes and BTRS with (10⁴, ½) on the
+    // others. Lanes do not meet in inversion, so it skips the BTRS lanes (count −1: never
+    // active); in BTRS the placeholders still decide the round count (see btrs)
+    invCount[i] = useInv[i] ? fl : -1;
     invQ[i] = q;
     rejCount[i] = useInv[i] ? 1e4 : fl;
     rejQ[i] = useInv[i] ? 0.5 : q;
     rejUsed[i] = 1 - useInv[i];
   }
   const inv = inversion(key, invCount, invQ, dtype);
-  const rej = btrs(key, rejCount, rejQ, rejUsed, dtype);
+  const rej = rejUsed.includes(1) ? btrs(key, rejCount, rejQ, rejUsed, dtype) : rejCount;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const cnt = counts[i], p = probs[i];

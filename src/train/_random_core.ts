@@ -33,6 +33,8 @@ import {
   splitKey,
   splitKeyPartitionable,
   threefryBlock,
+  threefryBlocksInto,
+  threefryKeyed,
 } from "../kernels/threefry.ts";
 import * as np from "../numpy/numpy.ts";
 import { shiftRightLogical } from "../numpy/_lax_shifts.ts";
@@ -239,6 +241,42 @@ export function uniformsInto(
   return out;
 }
 
+/**
+ * Entries `lanes[0..count)` of `uniform(k, (n,), dtype)`, into `out[0..count)`: only the
+ * blocks those entries come from are hashed, so a loop that draws an n-wide uniform per round
+ * but reads it on few lanes pays for those lanes. Entry i comes from: partitionable, the
+ * block (hi(i), lo(i)) (y0 ^ y1; float64: (y0, y1)); legacy float32, with h = ⌈n/2⌉, lane 0
+ * of the block (i, h + i) for i < h (the block (h − 1, 0) for i = h − 1 when n is odd) and
+ * lane 1 of the block (i − h, i) otherwise; legacy float64, the block (i, n + i).
+ */
+export function uniformsAt(
+  k: readonly [number, number],
+  n: number,
+  dtype: DType,
+  lanes: Int32Array,
+  count: number,
+  out: Float64Array,
+): Float64Array {
+  const x0 = new Uint32Array(count), x1 = new Uint32Array(count);
+  const legacy = current === "threefry2x32-legacy";
+  const h = (n + 1) >>> 1;
+  for (let t = 0; t < count; t++) {
+    const i = lanes[t];
+    if (!legacy) x0[t] = Math.floor(i / 4294967296), x1[t] = i >>> 0;
+    else if (dtype === "float64") x0[t] = i, x1[t] = n + i;
+    else if (i < h) x0[t] = i, x1[t] = n % 2 === 1 && i === h - 1 ? 0 : h + i;
+    else x0[t] = i - h, x1[t] = i;
+  }
+  const y0 = new Uint32Array(count), y1 = new Uint32Array(count);
+  threefryBlocksInto(k[0], k[1], x0, x1, y0, y1, count);
+  for (let t = 0; t < count; t++) {
+    if (dtype === "float64") out[t] = unitF64(y0[t], y1[t]);
+    else if (!legacy) out[t] = unitF32(y0[t] ^ y1[t]);
+    else out[t] = unitF32(lanes[t] < h ? y0[t] : y1[t]);
+  }
+  return out;
+}
+
 /** Rounding to a sampler's working dtype: `Math.fround` for float32, none for float64. */
 export function rounder(dtype: DType): (x: number) => number {
   return dtype === "float32" ? Math.fround : (x: number) => x;
@@ -303,6 +341,67 @@ export const concrete = {
   /** `n` 64-bit words as (high, low) pairs. */
   bits64(k0: number, k1: number, n: number): Uint32Array {
     return randomBits64(k0, k1, n, current === "threefry2x32-legacy");
+  },
+};
+
+/**
+ * The same operations on many keys at once, for the samplers that keep one key per element
+ * (gamma's loop): lane i's key is `(k0[i], k1[i])`, i < n, and each operation is a few
+ * passes of the keyed Threefry kernel over all lanes instead of a call per element.
+ */
+export const keyedLanes = {
+  /**
+   * `split(key, num)` of every lane's key: key j of lane i is `(out[j][0][i], out[j][1][i])`.
+   * Partitionable: key j is the block (0, j) hashed. Legacy: the 2·num words of
+   * `bits(key, 2·num)`, block b = (b, num + b) giving word b (y0) and word num + b (y1),
+   * key j being words 2j and 2j + 1.
+   */
+  split(k0: Uint32Array, k1: Uint32Array, n: number, num: number): [Uint32Array, Uint32Array][] {
+    const out = Array.from(
+      { length: num },
+      () => [new Uint32Array(n), new Uint32Array(n)] as [Uint32Array, Uint32Array],
+    );
+    if (current !== "threefry2x32-legacy") {
+      for (let j = 0; j < num; j++) threefryKeyed(k0, k1, 0, j, out[j][0], out[j][1], n);
+      return out;
+    }
+    const y = Array.from({ length: num }, () => [new Uint32Array(n), new Uint32Array(n)]);
+    for (let b = 0; b < num; b++) threefryKeyed(k0, k1, b, num + b, y[b][0], y[b][1], n);
+    for (let m = 0; m < 2 * num; m++) {
+      // word m is lane (m < num ? 0 : 1) of block m mod num; it is half m mod 2 of key ⌊m/2⌋
+      out[m >> 1][m & 1].set(y[m % num][m < num ? 0 : 1].subarray(0, n));
+    }
+    return out;
+  },
+  /** `bits(key, [1])[0]` of every lane's key, into `out`: the block (0, 0); y0 ^ y1 (legacy: y0). */
+  word(k0: Uint32Array, k1: Uint32Array, n: number, out: Uint32Array): Uint32Array {
+    const y1 = new Uint32Array(n);
+    threefryKeyed(k0, k1, 0, 0, out, y1, n);
+    if (current !== "threefry2x32-legacy") { for (let i = 0; i < n; i++) out[i] ^= y1[i]; }
+    return out;
+  },
+  /** The 64-bit word of `bits64(key, 1)` of every lane's key as (hi, lo): the block (0, 0) (legacy: (0, 1)). */
+  word64(k0: Uint32Array, k1: Uint32Array, n: number, hi: Uint32Array, lo: Uint32Array): void {
+    threefryKeyed(k0, k1, 0, current === "threefry2x32-legacy" ? 1 : 0, hi, lo, n);
+  },
+  /** `uniform(key, (), dtype)` of every lane's key, into `out`. */
+  uniform(
+    k0: Uint32Array,
+    k1: Uint32Array,
+    n: number,
+    dtype: DType,
+    out: Float64Array,
+  ): Float64Array {
+    const w = new Uint32Array(n);
+    if (dtype === "float32") {
+      keyedLanes.word(k0, k1, n, w);
+      for (let i = 0; i < n; i++) out[i] = unitF32(w[i]);
+    } else {
+      const lo = new Uint32Array(n);
+      keyedLanes.word64(k0, k1, n, w, lo);
+      for (let i = 0; i < n; i++) out[i] = unitF64(w[i], lo[i]);
+    }
+    return out;
   },
 };
 

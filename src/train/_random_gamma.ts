@@ -25,10 +25,9 @@ import {
   checkShape,
   concrete,
   concreteKey,
+  keyedLanes,
   rounder,
   uniforms,
-  unitF32,
-  unitF64,
 } from "./_random_core.ts";
 import { standardNormal } from "./_random_normal.ts";
 import { out, paramValues, resolve } from "./_random_params.ts";
@@ -40,75 +39,121 @@ function keyOf(k: Key): NDArray {
 
 type Key = [number, number];
 
-/** Words the scalar draws below write into: keys and bits without an allocation per call. */
-const W = new Uint32Array(6), NORMAL_BITS = new Uint32Array(1), NORMAL = new Float32Array(1);
-
-/** One uniform in [0, 1) from the key (k0, k1), as `uniform(key, ())`. */
-function uniformOne(k0: number, k1: number, dtype: DType): number {
-  return dtype === "float32" ? unitF32(concrete.word(k0, k1)) : unitF64(...concrete.word64(k0, k1));
-}
-
-/** One standard normal from the key (k0, k1), as `normal(key, ())`. */
-function normalOne(k0: number, k1: number, dtype: DType): number {
-  if (dtype === "float32") {
-    NORMAL_BITS[0] = concrete.word(k0, k1);
-    return bitsToNormalF32(NORMAL_BITS, NORMAL)[0];
-  }
-  const lo = -1 + 2 ** -53;
-  const v = Math.max(lo, uniformOne(k0, k1, dtype) * 2 + lo);
-  return ndtri((v + 1) / 2);
-}
-
 /**
- * One Gamma(α, 1) draw (or its log) by Marsaglia and Tsang (2000): with
+ * Gamma(α, 1) draws (or their logs), one per α, by Marsaglia and Tsang (2000): with
  * d = α − ⅓ and c = 1/(3√d), propose V = (1 + c x)³ for x normal (redrawn while
  * 1 + c x ≤ 0) and accept when U < 1 − 0.0331 x⁴ or log U < x²/2 + d(1 − V + log V);
  * the draw is d·V. For α < 1 it draws Gamma(α + 1) and multiplies by u^(1/α).
- * Keys are split as JAX's loop splits them; each split's words are read out of W at once.
+ *
+ * Each element has its own key (split from `key`) and its own loop, split as JAX's
+ * vmapped loop splits it, so the draws are JAX's. The elements run together: each
+ * round splits and draws for every element still rejected at once (`keyedLanes`, one
+ * Threefry pass per key split or word), rather than one element's loop after another.
  */
-function gammaOne(
-  key0: number,
-  key1: number,
-  alpha: number,
+function gammaLanes(
+  key: Key,
+  alphas: Float64Array,
   logSpace: boolean,
   dtype: DType,
-): number {
+): Float64Array {
   const r = rounder(dtype);
-  const boost = alpha >= 1;
-  const a = boost ? alpha : r(alpha + 1);
-  const d = r(a - r(1 / 3));
-  const c = r(r(1 / 3) / r(Math.sqrt(d)));
-  concrete.splitInto(key0, key1, 2, W);
-  let k0 = W[0], k1 = W[1];
-  const sub0 = W[2], sub1 = W[3];
-  let X = 0, V = 1, U = 2;
-  const rejected = () =>
-    U >= r(1 - r(0.0331 * r(X * X))) &&
-    r(Math.log(U)) >= r(r(X * 0.5) + r(d * r(r(1 - V) + r(Math.log(V)))));
-  while (rejected()) {
-    concrete.splitInto(k0, k1, 3, W);
-    k0 = W[0], k1 = W[1];
-    let x0 = W[2], x1 = W[3];
-    const u0 = W[4], u1 = W[5];
-    let x = 0, v = -1;
-    while (v <= 0) {
-      concrete.splitInto(x0, x1, 2, W);
-      x0 = W[0], x1 = W[1];
-      x = normalOne(W[2], W[3], dtype);
-      v = r(1 + r(x * c));
+  const n = alphas.length;
+  const D = new Float64Array(n), C = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const alpha = alphas[i];
+    const a = alpha >= 1 ? alpha : r(alpha + 1);
+    D[i] = r(a - r(1 / 3));
+    C[i] = r(r(1 / 3) / r(Math.sqrt(D[i])));
+  }
+  const keys = concrete.splitInto(key[0], key[1], n, new Uint32Array(2 * n));
+  const K0 = new Uint32Array(n), K1 = new Uint32Array(n);
+  for (let i = 0; i < n; i++) K0[i] = keys[2 * i], K1[i] = keys[2 * i + 1];
+  // each element's key splits into the loop's key and the boost's key
+  const [[L0, L1], [sub0, sub1]] = keyedLanes.split(K0, K1, n, 2);
+  const X = new Float64Array(n), V = new Float64Array(n).fill(1), U = new Float64Array(n).fill(2);
+  const rejected = (i: number) =>
+    U[i] >= r(1 - r(0.0331 * r(X[i] * X[i]))) &&
+    r(Math.log(U[i])) >= r(r(X[i] * 0.5) + r(D[i] * r(r(1 - V[i]) + r(Math.log(V[i])))));
+  const active = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (rejected(i)) active[m++] = i;
+  const redraw = new Int32Array(n);
+  let rounds = 0;
+  while (m > 0) {
+    if (++rounds > MAX_ROUNDS) stuck();
+    // key → (key, x key, u key) on the lanes still rejected
+    const ak0 = new Uint32Array(m), ak1 = new Uint32Array(m);
+    for (let j = 0; j < m; j++) ak0[j] = L0[active[j]], ak1[j] = L1[active[j]];
+    const [[n0, n1], [xk0, xk1], [uk0, uk1]] = keyedLanes.split(ak0, ak1, m, 3);
+    for (let j = 0; j < m; j++) L0[active[j]] = n0[j], L1[active[j]] = n1[j];
+    // x normal, redrawn (x key → (x key, normal key)) while v = 1 + c x ≤ 0
+    const x = new Float64Array(m), v = new Float64Array(m).fill(-1);
+    let q = m;
+    for (let j = 0; j < m; j++) redraw[j] = j;
+    while (q > 0) {
+      if (++rounds > MAX_ROUNDS) stuck();
+      const rk0 = new Uint32Array(q), rk1 = new Uint32Array(q);
+      for (let t = 0; t < q; t++) rk0[t] = xk0[redraw[t]], rk1[t] = xk1[redraw[t]];
+      const [[nx0, nx1], [z0, z1]] = keyedLanes.split(rk0, rk1, q, 2);
+      const z = normals(z0, z1, q, dtype);
+      let kept = 0;
+      for (let t = 0; t < q; t++) {
+        const j = redraw[t];
+        xk0[j] = nx0[t], xk1[j] = nx1[t];
+        x[j] = z[t];
+        v[j] = r(1 + r(z[t] * C[active[j]]));
+        if (v[j] <= 0) redraw[kept++] = j;
+      }
+      q = kept;
     }
-    X = r(x * x);
-    V = r(r(v * v) * v);
-    U = uniformOne(u0, u1, dtype);
+    const u = keyedLanes.uniform(uk0, uk1, m, dtype, new Float64Array(m));
+    for (let j = 0; j < m; j++) {
+      const i = active[j];
+      X[i] = r(x[j] * x[j]);
+      V[i] = r(r(v[j] * v[j]) * v[j]);
+      U[i] = u[j];
+    }
+    let kept = 0;
+    for (let j = 0; j < m; j++) if (rejected(active[j])) active[kept++] = active[j];
+    m = kept;
   }
-  if (logSpace) {
-    const logU = r(Math.log1p(-uniformOne(sub0, sub1, dtype))); // −exponential
-    const logBoost = boost || logU === 0 ? 0 : r(logU * r(1 / alpha));
-    return r(r(r(Math.log(d)) + r(Math.log(V))) + logBoost);
+  const us = keyedLanes.uniform(sub0, sub1, n, dtype, new Float64Array(n));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const alpha = alphas[i], d = D[i];
+    const boost = alpha >= 1;
+    if (logSpace) {
+      const logU = r(Math.log1p(-us[i])); // −exponential
+      const logBoost = boost || logU === 0 ? 0 : r(logU * r(1 / alpha));
+      out[i] = r(r(r(Math.log(d)) + r(Math.log(V[i]))) + logBoost);
+    } else {
+      const b = boost ? 1 : r(Math.pow(r(1 - us[i]), r(1 / alpha)));
+      out[i] = r(r(d * V[i]) * b);
+    }
   }
-  const u = r(1 - uniformOne(sub0, sub1, dtype));
-  const b = boost ? 1 : r(Math.pow(u, r(1 / alpha)));
-  return r(r(d * V) * b);
+  return out;
+}
+
+/** The rounds gamma's loops may take before they are called stuck (JAX's has no bound). */
+const MAX_ROUNDS = 1_000_000;
+
+function stuck(): never {
+  throw new RangeError(
+    `random.gamma: the rejection loop ran ${MAX_ROUNDS} rounds without accepting; check that ` +
+      `the shape parameter is a finite positive number.`,
+  );
+}
+
+/** `normal(key, ())` of every lane's key (JAX's recipe: one word or, for float64, one 64-bit word). */
+function normals(k0: Uint32Array, k1: Uint32Array, n: number, dtype: DType): Float64Array {
+  if (dtype === "float32") {
+    const z = bitsToNormalF32(keyedLanes.word(k0, k1, n, new Uint32Array(n)), new Float32Array(n));
+    return Float64Array.from(z);
+  }
+  const z = keyedLanes.uniform(k0, k1, n, dtype, new Float64Array(n));
+  const lo = -1 + 2 ** -53;
+  for (let i = 0; i < n; i++) z[i] = ndtri((Math.max(lo, z[i] * 2 + lo) + 1) / 2);
+  return z;
 }
 
 function gammaValues(
@@ -118,11 +163,12 @@ function gammaValues(
   shape: readonly number[],
   dtype: DType,
   logSpace: boolean,
-): number[] {
-  const [k0, k1] = concreteKey(op, key);
-  const alphas = paramValues(op, a, shape).map(rounder(dtype));
-  const keys = concrete.splitInto(k0, k1, alphas.length, new Uint32Array(2 * alphas.length));
-  return alphas.map((al, i) => gammaOne(keys[2 * i], keys[2 * i + 1], al, logSpace, dtype));
+): Float64Array {
+  const r = rounder(dtype);
+  const alphas = typeof a === "number"
+    ? new Float64Array(shape.reduce((x, y) => x * y, 1)).fill(r(a))
+    : Float64Array.from(paramValues(op, a, shape), r);
+  return gammaLanes(concreteKey(op, key), alphas, logSpace, dtype);
 }
 
 /** Options of the gamma-family samplers. */
@@ -414,7 +460,7 @@ function generalizedNormalValues(
   p: number,
   s: readonly number[],
   dtype: DType,
-): number[] {
+): Float64Array {
   if (!(p > 0)) throw new RangeError(`random.generalizedNormal: p must be positive, got ${p}.`);
   const r = rounder(dtype);
   const [kg, kr] = concrete.split(...concreteKey("generalizedNormal", key), 2);

@@ -29,7 +29,7 @@ export function paramValues(op: string, p: number | NDArray, shape: readonly num
 }
 
 /** Plain numbers as an array of `shape` and `dtype`. */
-export function out(values: number[], shape: readonly number[], dtype: DType): NDArray {
+export function out(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
   return np.array(new ArrayValue(Float64Array.from(values), [...shape], "float64"), { dtype });
 }
 
