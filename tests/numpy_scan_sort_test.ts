@@ -408,6 +408,27 @@ describe("np.searchsorted", () => {
     const got = np.searchsorted(a, np.array(q), { side: "right" }).toTypedArray();
     for (let i = 0; i < n; i += 997) assert.equal(got[i], Math.floor(q[i]) + 1, `query ${i}`);
   });
+  it("np.searchsorted()'s eager kernel equals its traced search under jit, sorted or not, NaN included", () => {
+    // values from a small set so ties, NaN and ±inf meet often; `a` sorted, then shuffled
+    const pick = [-Infinity, -1, 0, 0.5, 2, Infinity, NaN];
+    const draw = (n: number, seed: number) =>
+      Float32Array.from({ length: n }, (_, i) => pick[(i * 7 + seed * 13 + (i >> 2)) % 7]);
+    for (const n of [0, 1, 2, 7, 64, 1000]) {
+      const sorted = np.sort(np.array(draw(n, n)));
+      const shuffled = np.array(draw(n, n + 1));
+      const v = np.array(draw(257, n + 2));
+      for (const a of [sorted, shuffled]) {
+        for (const side of ["left", "right"] as const) {
+          const traced = jit((x: NDArray, y: NDArray) => np.searchsorted(x, y, { side }))(a, v);
+          assert.deepEqual(
+            np.searchsorted(a, v, { side }).toArray(),
+            traced.toArray(),
+            `n ${n}, ${side}`,
+          );
+        }
+      }
+    }
+  });
 });
 
 describe("large inputs", () => {

@@ -134,3 +134,36 @@ const comparatorSort: LaneSort = (data, base, n, stride, descending, out) => {
   order.sort((i, j) => (descending ? keys[j] - keys[i] : keys[i] - keys[j]) || i - j);
   for (let j = 0; j < n; j++) out[base + j * stride] = order[j];
 };
+
+/**
+ * Binary search of each `v[j]` in `a` (`searchsorted`'s concrete path): `out[j]` is the first
+ * i in [0, n] at which `a[i]` is not "before" `v[j]`, where before is a < v ("left") or
+ * a ≤ v ("right") in the total order that puts NaN after +∞. The search halves [lo, hi)
+ * from [0, n) until it is empty, so it makes the same ⌊log2 n⌋ + 1 decisions as the traced
+ * version in numpy/_stats.ts (its reference, which it is tested against), also where `a`
+ * is not sorted.
+ */
+export function searchSorted(
+  a: ArrayLike<number>,
+  v: ArrayLike<number>,
+  right: boolean,
+  out: Int32Array,
+): Int32Array {
+  const n = a.length;
+  for (let j = 0; j < v.length; j++) {
+    const x = v[j];
+    const xNaN = x !== x;
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const y = a[mid];
+      // y before x: y < x (left) or y ≤ x (right); a NaN x comes after every number
+      // (and, for "right", after NaN too)
+      const before = right ? y <= x || xNaN : y < x || (xNaN && y === y);
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    out[j] = lo;
+  }
+  return out;
+}

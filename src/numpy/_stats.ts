@@ -14,6 +14,7 @@ import { fmtShape, normalizeAxes, normalizeAxis } from "../core/_shape.ts";
 import { checkInt, checkOptions, show } from "../core/_validate.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
 import { max, mean, min, sum } from "./_reduce.ts";
+import { searchSorted } from "../kernels/sort.ts";
 import { isnan } from "./_discrete.ts";
 import type { ReduceOptions } from "../core/_ndarray.ts";
 
@@ -424,6 +425,11 @@ export function searchsorted(
     throw new TypeError(`np.searchsorted: a must be 1-D, got ${fmtShape(sa.shape)}.`);
   }
   const n = sa.shape[0];
+  if (sa instanceof ArrayValue && sv instanceof ArrayValue) {
+    // concrete: the same search per query in a JS loop (kernels/sort.ts)
+    const idx = searchSorted(sa[DATA], sv[DATA], side === "right", new Int32Array(sv.size));
+    return new ArrayValue(idx, sv.shape, "int32");
+  }
   // a binary search per query (JAX's default method, "scan"): the first i in [0, n] where
   // a[i] is not before v, with `before` a < v (left) or a <= v (right) in JAX's total order
   // (NaN after +inf). ⌈log2(n + 1)⌉ rounds of a gather and a compare, O(|v| log n).

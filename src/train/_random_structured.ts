@@ -100,32 +100,15 @@ export function choice(
       );
     }
     if (replace) {
-      // cumulative p, r = total · (1 − u), index = #{i : cum[i] < r} (searchsorted, left)
+      // cumulative p, r = total · (1 − u), index = the first i with cum[i] ≥ r (searchsorted)
       const cum = np.array(cumsumF32(Array.from(p.toTypedArray(), Number), p.dtype), {
         dtype: p.dtype,
       });
       const u = uniform01(key, s, p.dtype === "float64" ? "float64" : "float32");
       const total = np.slice(cum, [n - 1]);
-      const r = np.mul(total, np.sub(1, u));
-      const cs = cum.toTypedArray();
-      let sorted = true;
-      for (let i = 1; i < n && sorted; i++) sorted = cs[i - 1] <= cs[i];
-      if (r instanceof ArrayValue && sorted && !Number.isNaN(cs[0])) {
-        // nondecreasing cum: the count is a lower bound, found by bisection per draw
-        const rs = r.toTypedArray(), idx = new Int32Array(rs.length);
-        for (let d = 0; d < rs.length; d++) {
-          let lo = 0, hi = n;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (cs[mid] < rs[d]) lo = mid + 1;
-            else hi = mid;
-          }
-          idx[d] = lo;
-        }
-        ind = np.array(idx, { shape: s, dtype: "int32" });
-      } else {
-        ind = np.sum(np.less(cum, np.expandDims(r, -1)).astype("int32"), { axis: -1 });
-      }
+      // JAX's binary search (sorted or not), a JS loop on concrete values, O(draws · log n)
+      // traced
+      ind = np.searchsorted(cum, np.mul(total, np.sub(1, u)));
     } else {
       // Gumbel top-k: the k largest of g + log p
       const g = np.add(
