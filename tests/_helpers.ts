@@ -231,3 +231,30 @@ export function assertSameF32(
     if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
   }
 }
+
+/** Mean and (population) variance of a list of numbers, in float64. */
+export function moments(xs: ArrayLike<number>): { mean: number; variance: number } {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  const mean = s / xs.length;
+  let q = 0;
+  for (let i = 0; i < xs.length; i++) q += (xs[i] - mean) * (xs[i] - mean);
+  return { mean, variance: q / xs.length };
+}
+
+/**
+ * The Kolmogorov–Smirnov statistic of a sample against a continuous CDF: the largest gap
+ * sup_x |F_n(x) − F(x)| between the sample's empirical CDF and `cdf`. Under the null, √n·D
+ * exceeds 1.95 with probability 0.001 (the Kolmogorov distribution), so `D < 1.95 / √n` is a
+ * 0.1% test.
+ */
+export function ksStatistic(xs: ArrayLike<number>, cdf: (x: number) => number): number {
+  const sorted = Float64Array.from(xs).sort();
+  const n = sorted.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = cdf(sorted[i]);
+    d = Math.max(d, f - i / n, (i + 1) / n - f);
+  }
+  return d;
+}

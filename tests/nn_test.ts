@@ -1,23 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { grad, jit, type NDArray, nn, np, random, tree, vjp } from "../mod.ts";
-import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
+import { assertAllClose, checkGrads, moments, randomArray } from "./_helpers.ts";
 
 type Padding = "SAME" | "VALID" | [[number, number], [number, number]];
 
 /** The values of an array as JS numbers. */
 function values(x: NDArray): number[] {
   return Array.from(x.toTypedArray(), Number);
-}
-
-/** Mean and (population) variance of a list of numbers, in float64. */
-function moments(xs: readonly number[]): { mean: number; variance: number } {
-  let s = 0;
-  for (const x of xs) s += x;
-  const mean = s / xs.length;
-  let q = 0;
-  for (const x of xs) q += (x - mean) * (x - mean);
-  return { mean, variance: q / xs.length };
 }
 
 /** Float64 values with |x| in [0.2, 2) and random signs: away from the kink at 0. */

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { jit, type NDArray, nn, np, random, vmap } from "../mod.ts";
-import { assertAllClose } from "./_helpers.ts";
+import { assertAllClose, moments } from "./_helpers.ts";
 import { concrete } from "../src/train/_random_core.ts";
 
 const N = 100_000;
@@ -9,16 +9,6 @@ const N = 100_000;
 /** The values of an array as JS numbers. */
 function values(x: NDArray): number[] {
   return Array.from(x.toTypedArray(), Number);
-}
-
-/** Mean and (population) variance of a list of numbers, in float64. */
-function moments(xs: readonly number[]): { mean: number; variance: number } {
-  let s = 0;
-  for (const x of xs) s += x;
-  const mean = s / xs.length;
-  let q = 0;
-  for (const x of xs) q += (x - mean) * (x - mean);
-  return { mean, variance: q / xs.length };
 }
 
 /** The key's two words read as unsigned 32-bit integers. */

@@ -357,11 +357,11 @@ export function chisquare(
 }
 
 /**
- * Student's t samples: z·√((df/2)/g), z normal, g Gamma(df/2).
+ * Student's t samples: z·√((df/2)/g), z normal, g Gamma(df/2). Needs a concrete key and df.
  *
  * @param key A key.
- * @param df Degrees of freedom.
- * @param shape The sample shape.
+ * @param df Degrees of freedom (> 0; others give NaN, as in JAX), a number or an array.
+ * @param shape The sample shape (default: the shape of df).
  * @param options `dtype`.
  * @returns The samples.
  *
@@ -375,27 +375,27 @@ export function chisquare(
  */
 export function t(
   key: NDArray,
-  df: number,
-  shape: readonly number[] = [],
+  df: number | NDArray,
+  shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
   checkArity("t", arguments.length, 4);
   const { s, dtype } = resolve("t", key, shape, [df], options.dtype);
   const r = rounder(dtype);
   const [kn, kg] = concrete.split(...concreteKey("t", key), 2);
-  const n = Array.from(standardNormal(keyOf(kn), s, dtype).toTypedArray(), Number);
-  const half = r(r(df) / 2);
-  const g = gammaValues("t", keyOf(kg), half, s, dtype, false);
-  return out(n.map((z, i) => r(z * r(Math.sqrt(r(half / g[i]))))), s, dtype);
+  const z = standardNormal(keyOf(kn), s, dtype).toTypedArray();
+  const half = Float64Array.from(paramValues("t", df, s), (x) => r(r(x) / 2));
+  const g = gammaLanes(kg, half, false, dtype);
+  return out(Float64Array.from(z, (x, i) => r(x * r(Math.sqrt(r(half[i] / g[i]))))), s, dtype);
 }
 
 /**
  * F(dfnum, dfden) samples: (χ²(dfnum)/dfnum) / (χ²(dfden)/dfden).
  *
  * @param key A key.
- * @param dfnum Numerator degrees of freedom.
- * @param dfden Denominator degrees of freedom.
- * @param shape The sample shape.
+ * @param dfnum Numerator degrees of freedom, a number or an array.
+ * @param dfden Denominator degrees of freedom, a number or an array.
+ * @param shape The sample shape (default: dfnum's and dfden's shapes broadcast together).
  * @param options `dtype`.
  * @returns The samples.
  *
@@ -410,19 +410,23 @@ export function t(
  */
 export function f(
   key: NDArray,
-  dfnum: number,
-  dfden: number,
-  shape: readonly number[] = [],
+  dfnum: number | NDArray,
+  dfden: number | NDArray,
+  shape?: readonly number[],
   options: GammaOptions = {},
 ): NDArray {
   checkArity("f", arguments.length, 5);
-  const { s, dtype } = resolve("f", key, shape, [], options.dtype);
+  const { s, dtype } = resolve("f", key, shape, [dfnum, dfden], options.dtype);
   const r = rounder(dtype);
   const [kd, kn] = concrete.split(...concreteKey("f", key), 2);
   const num = chisquare(keyOf(kn), dfnum, s, { dtype }).toTypedArray();
   const den = chisquare(keyOf(kd), dfden, s, { dtype }).toTypedArray();
-  const fn = r(dfnum), fd = r(dfden);
-  return out(Array.from(num, (x, i) => r(r(Number(x) / fn) / r(Number(den[i]) / fd))), s, dtype);
+  const fn = paramValues("f", dfnum, s), fd = paramValues("f", dfden, s);
+  return out(
+    Float64Array.from(num, (x, i) => r(r(Number(x) / r(fn[i])) / r(Number(den[i]) / r(fd[i])))),
+    s,
+    dtype,
+  );
 }
 
 /**

@@ -3,7 +3,8 @@
  * parameters as plain numbers, their checks, and their output arrays.
  */
 import type { DType } from "../core/_dtype.ts";
-import type { NDArray } from "../core/_ndarray.ts";
+import { NDArray } from "../core/_ndarray.ts";
+import { broadcastShapes } from "../core/_shape.ts";
 import { ArrayValue } from "../core/_array_value.ts";
 import * as np from "../numpy/numpy.ts";
 import { checkFloat, checkKey, checkShape } from "./_random_core.ts";
@@ -33,7 +34,10 @@ export function out(values: ArrayLike<number>, shape: readonly number[], dtype: 
   return np.array(new ArrayValue(Float64Array.from(values), [...shape], "float64"), { dtype });
 }
 
-/** Checks a sampler's key and dtype; the sample shape is `shape`, or the parameters' broadcast. */
+/**
+ * Checks a sampler's key, parameters (numbers or arrays) and dtype; the sample shape is
+ * `shape`, or the parameters' shapes broadcast together (JAX's default).
+ */
 export function resolve(
   op: string,
   key: NDArray,
@@ -42,10 +46,17 @@ export function resolve(
   dtype: DType | undefined,
 ): { s: number[]; dtype: DType } {
   checkKey(op, key);
+  params.forEach((p, i) => {
+    if (typeof p !== "number" && !(p instanceof NDArray)) {
+      throw new TypeError(
+        `random.${op}: parameter ${i + 1} must be a number or an array, got ${typeof p}.`,
+      );
+    }
+  });
   const s = shape === undefined
-    ? params.reduce<number[]>(
-      (acc, p) => typeof p === "number" ? acc : (acc.length >= p.ndim ? acc : [...p.shape]),
-      [],
+    ? broadcastShapes(
+      `random.${op}`,
+      ...params.map((p) => typeof p === "number" ? [] : [...p.shape]),
     )
     : checkShape(op, shape);
   return { s, dtype: checkFloat(op, dtype ?? "float32") };
