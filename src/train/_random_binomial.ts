@@ -26,6 +26,7 @@ import {
   checkShape,
   concrete,
   concreteKey,
+  roundAll,
   rounder,
   uniformsAt,
   uniformsInto,
@@ -34,9 +35,9 @@ import {
 type Key = [number, number];
 
 /** A parameter's values broadcast to `shape` (row-major), as plain numbers. */
-function values(op: string, x: number | NDArray, shape: readonly number[]): number[] {
+function values(op: string, x: number | NDArray, shape: readonly number[]): Float64Array {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (typeof x === "number") return new Array(size).fill(x);
+  if (typeof x === "number") return new Float64Array(size).fill(x);
   let v: NDArray;
   try {
     v = np.broadcastTo(x._value(), shape);
@@ -51,7 +52,7 @@ function values(op: string, x: number | NDArray, shape: readonly number[]): numb
       `random.${op}: needs concrete parameters (its rejection loops run in JS); call it outside jit.`,
     );
   }
-  return Array.from(v.toTypedArray(), Number);
+  return new Float64Array(v.toTypedArray());
 }
 
 function checkParam(op: string, name: string, x: unknown): void {
@@ -360,8 +361,7 @@ export function binomial(
   const work: DType = p instanceof NDArray
     ? (p.dtype === "float64" ? "float64" : "float32")
     : dtype;
-  const r = rounder(work);
-  const counts = values(op, n, s).map(r), probs = values(op, p, s).map(r);
+  const counts = roundAll(values(op, n, s), work), probs = roundAll(values(op, p, s), work);
   const out = binomialValues(concreteKey(op, key), counts, probs, work);
   return np.array(new ArrayValue(Float64Array.from(out), [...s], "float64"), { dtype });
 }
@@ -419,8 +419,8 @@ export function multinomial(
   const r = rounder(work);
   const K = s[s.length - 1], batch = s.slice(0, -1);
   const lanes = batch.reduce((a, b) => a * b, 1);
-  const ps = values(op, p, s).map(r);
-  const remainder = values(op, n, batch).map(r);
+  const ps = roundAll(values(op, p, s), work);
+  const remainder = roundAll(values(op, n, batch), work);
   const keys = concrete.split(...concreteKey(op, key), K);
   const out = new Float64Array(lanes * K);
   // tails[i·K + k] = Σ_{j ≥ k} p_j, summed from the last outcome down, rounded each add

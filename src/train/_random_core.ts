@@ -282,6 +282,12 @@ export function rounder(dtype: DType): (x: number) => number {
   return dtype === "float32" ? Math.fround : (x: number) => x;
 }
 
+/** `xs` rounded in place to `dtype` (a loop: a typed array's `map` costs ~35 ns an element). */
+export function roundAll(xs: Float64Array, dtype: DType): Float64Array {
+  if (dtype === "float32") { for (let i = 0; i < xs.length; i++) xs[i] = Math.fround(xs[i]); }
+  return xs;
+}
+
 /** A concrete key's two words, or a TypeError naming `op` when the key is traced. */
 export function concreteKey(op: string, key: NDArray): [number, number] {
   let v: ArrayValue;

@@ -165,9 +165,8 @@ function gammaValues(
   logSpace: boolean,
 ): Float64Array {
   const r = rounder(dtype);
-  const alphas = typeof a === "number"
-    ? new Float64Array(shape.reduce((x, y) => x * y, 1)).fill(r(a))
-    : Float64Array.from(paramValues(op, a, shape), r);
+  const alphas = paramValues(op, a, shape);
+  for (let i = 0; i < alphas.length; i++) alphas[i] = r(alphas[i]);
   return gammaLanes(concreteKey(op, key), alphas, logSpace, dtype);
 }
 
@@ -384,9 +383,12 @@ export function t(
   const r = rounder(dtype);
   const [kn, kg] = concrete.split(...concreteKey("t", key), 2);
   const z = standardNormal(keyOf(kn), s, dtype).toTypedArray();
-  const half = Float64Array.from(paramValues("t", df, s), (x) => r(r(x) / 2));
+  const dfs = paramValues("t", df, s), half = new Float64Array(dfs.length);
+  for (let i = 0; i < half.length; i++) half[i] = r(r(dfs[i]) / 2);
   const g = gammaLanes(kg, half, false, dtype);
-  return out(Float64Array.from(z, (x, i) => r(x * r(Math.sqrt(r(half[i] / g[i]))))), s, dtype);
+  // (loops rather than typed-array `from` with a map function, which V8 runs ~10× slower)
+  for (let i = 0; i < g.length; i++) g[i] = r(Number(z[i]) * r(Math.sqrt(r(half[i] / g[i]))));
+  return out(g, s, dtype);
 }
 
 /**
@@ -422,11 +424,11 @@ export function f(
   const num = chisquare(keyOf(kn), dfnum, s, { dtype }).toTypedArray();
   const den = chisquare(keyOf(kd), dfden, s, { dtype }).toTypedArray();
   const fn = paramValues("f", dfnum, s), fd = paramValues("f", dfden, s);
-  return out(
-    Float64Array.from(num, (x, i) => r(r(Number(x) / r(fn[i])) / r(Number(den[i]) / r(fd[i])))),
-    s,
-    dtype,
-  );
+  const ratio = new Float64Array(num.length);
+  for (let i = 0; i < ratio.length; i++) {
+    ratio[i] = r(r(Number(num[i]) / r(fn[i])) / r(Number(den[i]) / r(fd[i])));
+  }
+  return out(ratio, s, dtype);
 }
 
 /**
