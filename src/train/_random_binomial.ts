@@ -29,7 +29,6 @@ import {
   roundAll,
   rounder,
   uniformsAt,
-  uniformsInto,
 } from "./_random_core.ts";
 
 type Key = [number, number];
@@ -131,24 +130,20 @@ function inversion(key: Key, count: Float64Array, q: Float64Array, dtype: DType)
     log1mq[i] = r(Math.log1p(-q[i]));
     if (0 <= count[i]) active[live++] = i;
   }
-  const u = buf("u", n, Float64Array), words = buf("words", n, Uint32Array);
+  const u = buf("u", n, Float64Array);
   let k = key, rounds = 0;
   while (live > 0) {
     if (++rounds > MAX_ROUNDS) stuck("binomial");
     const [sub, next] = concrete.split(k[0], k[1], 2);
     k = next;
-    // the round's n-wide uniform: all of it (the wasm kernel), or only the live lanes' words
-    // once few are left (the JS kernel costs ~5× more a word)
-    const few = 8 * live < n;
-    if (few) uniformsAt(sub, n, dtype, active, live, u);
-    else uniformsInto(sub, n, dtype, u, words);
+    // the live lanes' entries of the round's n-wide uniform
+    uniformsAt(sub, n, dtype, active, live, u);
     let kept = 0;
     for (let j = 0; j < live; j++) {
       const i = active[j];
       numGeom[i] += 1;
       // geom = ⌈log u / log(1 − q)⌉
-      const uj = few ? u[j] : u[i];
-      geomSum[i] = r(geomSum[i] + Math.ceil(r(r(Math.log(uj)) / log1mq[i])));
+      geomSum[i] = r(geomSum[i] + Math.ceil(r(r(Math.log(u[j])) / log1mq[i])));
       if (geomSum[i] <= count[i]) active[kept++] = i;
     }
     live = kept;

@@ -247,7 +247,9 @@ export function uniformsInto(
  * but reads it on few lanes pays for those lanes. Entry i comes from: partitionable, the
  * block (hi(i), lo(i)) (y0 ^ y1; float64: (y0, y1)); legacy float32, with h = ⌈n/2⌉, lane 0
  * of the block (i, h + i) for i < h (the block (h − 1, 0) for i = h − 1 when n is odd) and
- * lane 1 of the block (i − h, i) otherwise; legacy float64, the block (i, n + i).
+ * lane 1 of the block (i − h, i) otherwise; legacy float64, the block (i, n + i). When the
+ * lanes are more than an eighth of n, the whole draw (the wasm kernel, ~5× cheaper a word
+ * than the JS one) and a gather cost less.
  */
 export function uniformsAt(
   k: readonly [number, number],
@@ -257,6 +259,11 @@ export function uniformsAt(
   count: number,
   out: Float64Array,
 ): Float64Array {
+  if (8 * count >= n) {
+    const all = uniformsInto(k, n, dtype, new Float64Array(n), new Uint32Array(n));
+    for (let t = 0; t < count; t++) out[t] = all[lanes[t]];
+    return out;
+  }
   const x0 = new Uint32Array(count), x1 = new Uint32Array(count);
   const legacy = current === "threefry2x32-legacy";
   const h = (n + 1) >>> 1;

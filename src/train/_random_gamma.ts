@@ -266,15 +266,13 @@ export function beta(
   const [ka, kb] = concrete.split(...concreteKey("beta", key), 2);
   const la = gammaValues("beta", keyOf(ka), a, s, dtype, true);
   const lb = gammaValues("beta", keyOf(kb), b, s, dtype, true);
-  return out(
-    la.map((x, i) => {
-      const m = Math.max(x, lb[i]);
-      const ga = r(Math.exp(r(x - m))), gb = r(Math.exp(r(lb[i] - m)));
-      return r(ga / r(ga + gb));
-    }),
-    s,
-    dtype,
-  );
+  // Ga / (Ga + Gb) from the logs, shifted by their max so neither exp overflows
+  for (let i = 0; i < la.length; i++) {
+    const m = Math.max(la[i], lb[i]);
+    const ga = r(Math.exp(r(la[i] - m))), gb = r(Math.exp(r(lb[i] - m)));
+    la[i] = r(ga / r(ga + gb));
+  }
+  return out(la, s, dtype);
 }
 
 /**
@@ -352,7 +350,8 @@ export function chisquare(
   const r = rounder(dtype);
   const half = typeof df === "number" ? r(r(df) / 2) : np.div(df.astype(dtype), 2);
   const lg = gammaValues("chisquare", key, half, s, dtype, true);
-  return out(lg.map((x) => r(r(Math.exp(x)) * 2)), s, dtype);
+  for (let i = 0; i < lg.length; i++) lg[i] = r(r(Math.exp(lg[i])) * 2);
+  return out(lg, s, dtype);
 }
 
 /**
@@ -474,7 +473,8 @@ function generalizedNormalValues(
   // rademacher: 2·[u < ½] − 1 with float32 uniforms
   const u = uniforms(kr, g.length, "float32");
   const inv = r(1 / p);
-  return g.map((x, i) => r((u[i] < 0.5 ? 1 : -1) * r(Math.pow(x, inv))));
+  for (let i = 0; i < g.length; i++) g[i] = r((u[i] < 0.5 ? 1 : -1) * r(Math.pow(g[i], inv)));
+  return g;
 }
 
 /**
