@@ -28,8 +28,8 @@ import {
   keyedLanes,
   rounder,
   uniforms,
+  uniformsInto,
 } from "./_random_core.ts";
-import { standardNormal } from "./_random_normal.ts";
 import { out, paramValues, resolve } from "./_random_params.ts";
 
 /** A key array from two words. */
@@ -146,14 +146,28 @@ function stuck(): never {
 
 /** `normal(key, ())` of every lane's key (JAX's recipe: one word or, for float64, one 64-bit word). */
 function normals(k0: Uint32Array, k1: Uint32Array, n: number, dtype: DType): Float64Array {
-  if (dtype === "float32") {
-    const z = bitsToNormalF32(keyedLanes.word(k0, k1, n, new Uint32Array(n)), new Float32Array(n));
-    return Float64Array.from(z);
-  }
-  const z = keyedLanes.uniform(k0, k1, n, dtype, new Float64Array(n));
+  return dtype === "float32"
+    ? normalsF32(keyedLanes.word(k0, k1, n, new Uint32Array(n)))
+    : normalsF64(keyedLanes.uniform(k0, k1, n, dtype, new Float64Array(n)));
+}
+
+/** `normal(key, (n,), dtype)` of one concrete key, by the kernels rather than array ops. */
+function normalsOf(key: Key, n: number, dtype: DType): Float64Array {
+  return dtype === "float32"
+    ? normalsF32(concrete.bits(key[0], key[1], n))
+    : normalsF64(uniformsInto(key, n, dtype, new Float64Array(n), new Uint32Array(n)));
+}
+
+/** JAX's float32 normals of 32-bit words: √2 erf⁻¹(v), v = max(lo, 2u + lo) (Giles' erf⁻¹). */
+function normalsF32(words: Uint32Array): Float64Array {
+  return new Float64Array(bitsToNormalF32(words, new Float32Array(words.length)));
+}
+
+/** JAX's float64 normals of uniforms u, in place: Φ⁻¹((v + 1)/2), v = max(lo, 2u + lo). */
+function normalsF64(u: Float64Array): Float64Array {
   const lo = -1 + 2 ** -53;
-  for (let i = 0; i < n; i++) z[i] = ndtri((Math.max(lo, z[i] * 2 + lo) + 1) / 2);
-  return z;
+  for (let i = 0; i < u.length; i++) u[i] = ndtri((Math.max(lo, u[i] * 2 + lo) + 1) / 2);
+  return u;
 }
 
 function gammaValues(
@@ -381,12 +395,14 @@ export function t(
   const { s, dtype } = resolve("t", key, shape, [df], options.dtype);
   const r = rounder(dtype);
   const [kn, kg] = concrete.split(...concreteKey("t", key), 2);
-  const z = standardNormal(keyOf(kn), s, dtype).toTypedArray();
+  const size = s.reduce((x, y) => x * y, 1);
+  // normal(kn, s) by the kernels: the array ops of `normal` cost more than the gamma draws
+  const z = normalsOf(kn, size, dtype);
   const dfs = paramValues("t", df, s), half = new Float64Array(dfs.length);
   for (let i = 0; i < half.length; i++) half[i] = r(r(dfs[i]) / 2);
   const g = gammaLanes(kg, half, false, dtype);
   // (loops rather than typed-array `from` with a map function, which V8 runs ~10× slower)
-  for (let i = 0; i < g.length; i++) g[i] = r(Number(z[i]) * r(Math.sqrt(r(half[i] / g[i]))));
+  for (let i = 0; i < g.length; i++) g[i] = r(z[i] * r(Math.sqrt(r(half[i] / g[i]))));
   return out(g, s, dtype);
 }
 
