@@ -242,6 +242,24 @@ export function uniformsInto(
 }
 
 /**
+ * Buffers of at least n entries that `uniformsAt` reuses from call to call (a typed array
+ * costs V8 ~0.2 µs to allocate, more than the hash of a few lanes: multinomial calls it per
+ * outcome on one lane); above {@link SCRATCH_MAX} entries each call allocates, so nothing
+ * large is kept.
+ */
+const SCRATCH_MAX = 4096;
+const U32_SCRATCH = [0, 1, 2, 3].map(() => new Uint32Array(SCRATCH_MAX));
+const F64_SCRATCH = new Float64Array(SCRATCH_MAX);
+
+function scratchU32(slot: number, n: number): Uint32Array {
+  return n <= SCRATCH_MAX ? U32_SCRATCH[slot] : new Uint32Array(n);
+}
+
+function scratchF64(n: number): Float64Array {
+  return n <= SCRATCH_MAX ? F64_SCRATCH : new Float64Array(n);
+}
+
+/**
  * Entries `lanes[0..count)` of `uniform(k, (n,), dtype)`, into `out[0..count)`: only the
  * blocks those entries come from are hashed, so a loop that draws an n-wide uniform per round
  * but reads it on few lanes pays for those lanes. Entry i comes from: partitionable, the
@@ -260,11 +278,11 @@ export function uniformsAt(
   out: Float64Array,
 ): Float64Array {
   if (8 * count >= n) {
-    const all = uniformsInto(k, n, dtype, new Float64Array(n), new Uint32Array(n));
+    const all = uniformsInto(k, n, dtype, scratchF64(n), scratchU32(0, n));
     for (let t = 0; t < count; t++) out[t] = all[lanes[t]];
     return out;
   }
-  const x0 = new Uint32Array(count), x1 = new Uint32Array(count);
+  const x0 = scratchU32(0, count), x1 = scratchU32(1, count);
   const legacy = current === "threefry2x32-legacy";
   const h = (n + 1) >>> 1;
   for (let t = 0; t < count; t++) {
@@ -274,7 +292,7 @@ export function uniformsAt(
     else if (i < h) x0[t] = i, x1[t] = n % 2 === 1 && i === h - 1 ? 0 : h + i;
     else x0[t] = i - h, x1[t] = i;
   }
-  const y0 = new Uint32Array(count), y1 = new Uint32Array(count);
+  const y0 = scratchU32(2, count), y1 = scratchU32(3, count);
   threefryBlocksInto(k[0], k[1], x0, x1, y0, y1, count);
   for (let t = 0; t < count; t++) {
     if (dtype === "float64") out[t] = unitF64(y0[t], y1[t]);
@@ -319,7 +337,10 @@ export const concrete = {
     // the rejection loops split a key in 2 or 3 at every step: those few words go into one
     // reused buffer, as allocating a typed array per split costs ~10× the hashes
     const w = concrete.splitInto(k0, k1, num, num <= 4 ? FEW_KEYS : new Uint32Array(2 * num));
-    return Array.from({ length: num }, (_, i) => [w[2 * i], w[2 * i + 1]]);
+    // (a loop: `Array.from({ length })` with a map function costs V8 ~0.3 µs a call)
+    const keys: [number, number][] = [];
+    for (let i = 0; i < num; i++) keys.push([w[2 * i], w[2 * i + 1]]);
+    return keys;
   },
   /** One 32-bit word of the current stream: `bits(k0, k1, 1)[0]`, without the arrays. */
   word(k0: number, k1: number): number {
