@@ -11,9 +11,12 @@ import {
   threefryBlock,
   threefryCountersJs,
   threefryCountersWasm,
+  threefryKeyed,
+  threefryKeyedJs,
+  threefryKeyedWasm,
   WASM_MIN_BLOCKS,
 } from "../src/kernels/threefry.ts";
-import { CHUNK } from "../src/kernels/_threefry_wasm.ts";
+import { CHUNK, KEYED_CHUNK } from "../src/kernels/_threefry_wasm.ts";
 
 const wasm = threefryCountersWasm;
 const noSimd = wasm === null ? "the engine has no wasm SIMD" : false;
@@ -112,6 +115,44 @@ describe("threefryCountersWasm equals the JS kernel bit for bit", { skip: noSimd
     wasm!(0xcafef00d, 0x0badc0de, 0, 0, 0, 1, n, "xor", got, 0, 0);
     threefryCountersJs(0xcafef00d, 0x0badc0de, 0, 0, 0, 1, n, "xor", want, 0, 0);
     assertSameWords(got, want, "2^20 + 3 words");
+  });
+});
+
+describe("threefryKeyedWasm equals the JS keyed kernel bit for bit", { skip: noSimd }, () => {
+  it("threefryKeyedWasm() matches threefryKeyedJs() and threefryBlock() for many sizes and blocks", () => {
+    for (
+      const n of [0, 1, 3, 7, 8, 9, 31, 33, 100, KEYED_CHUNK - 1, KEYED_CHUNK, KEYED_CHUNK + 5]
+    ) {
+      const ks = keys(n, n + 1);
+      const k0 = Uint32Array.from(ks.slice(0, n), ([a]) => a);
+      const k1 = Uint32Array.from(ks.slice(0, n), ([, b]) => b);
+      for (const [x0, x1] of [[0, 0], [0, 2], [1, 4], [0xffffffff, 7]]) {
+        const got = [new Uint32Array(n + 1).fill(0xdeadbeef), new Uint32Array(n + 1)];
+        const want = [new Uint32Array(n + 1).fill(0xdeadbeef), new Uint32Array(n + 1)];
+        threefryKeyedWasm!(k0, k1, x0, x1, got[0], got[1], n);
+        threefryKeyedJs(k0, k1, x0, x1, want[0], want[1], n);
+        assertSameWords(got[0], want[0], `y0, n ${n}, block ${[x0, x1]}`);
+        assertSameWords(got[1], want[1], `y1, n ${n}, block ${[x0, x1]}`);
+        assert.equal(got[0][n], 0xdeadbeef, `n ${n}: wrote past the keys`);
+        if (n > 0) {
+          assert.deepEqual(threefryBlock(k0[n - 1], k1[n - 1], x0, x1), [
+            got[0][n - 1],
+            got[1][n - 1],
+          ]);
+        }
+      }
+    }
+  });
+
+  it("threefryKeyed() may write the hashed words over its keys", () => {
+    const n = 1000;
+    const k0 = Uint32Array.from({ length: n }, (_, i) => i * 2654435761),
+      k1 = k0.map((x) => x ^ 99);
+    const want = [new Uint32Array(n), new Uint32Array(n)];
+    threefryKeyedJs(k0, k1, 0, 1, want[0], want[1], n);
+    threefryKeyed(k0, k1, 0, 1, k0, k1, n);
+    assertSameWords(k0, want[0], "y0 over k0");
+    assertSameWords(k1, want[1], "y1 over k1");
   });
 });
 

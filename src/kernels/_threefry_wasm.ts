@@ -176,14 +176,101 @@ function emitHash(mb: ModuleBuilder, name: string, store: BlockStore): void {
   c.end().end();
 }
 
-/** The kernel module's bytes: `lanes`, `xor` and `pairs` over one page of its own memory. */
+/** Vectors per loop iteration of `keyed`: each carries three key vectors besides its two lanes. */
+const UK = 2;
+/** Lanes per `keyed` call: the first key words fill the page's first half, the second words its second. */
+export const KEYED_CHUNK = 8192;
+
+/**
+ * Emits `keyed(x0, x1, at0, at1, groups)`: one block (x0, x1) hashed under `groups · 4UK`
+ * keys, key i's words read at byte addresses at0 + 4i and at1 + 4i, and its hashed words
+ * (y0, y1) written over them. As `emitHash`, but the key schedule is per vector:
+ * ks = (k0, k1, k0 ^ k1 ^ parity) loaded, and the injections' `+ s` from splatted constants.
+ */
+function emitKeyed(mb: ModuleBuilder): void {
+  const c = mb.func([I, I, I, I, I], [], "keyed");
+  const X0 = 0, X1 = 1, AT0 = 2, AT1 = 3, GROUPS = 4;
+  const x0v = c.local(V), x1v = c.local(V), parity = c.local(V);
+  const sv: number[] = [-1];
+  for (let s = 1; s <= 5; s++) sv.push(c.local(V));
+  const ks: number[][] = [], a: number[] = [], b: number[] = [];
+  for (let u = 0; u < UK; u++) {
+    ks.push([c.local(V), c.local(V), c.local(V)]);
+    a.push(c.local(V)), b.push(c.local(V));
+  }
+  c.get(X0).i32x4Splat().set(x0v);
+  c.get(X1).i32x4Splat().set(x1v);
+  c.i32(KS_PARITY).i32x4Splat().set(parity);
+  for (let s = 1; s <= 5; s++) c.i32(s).i32x4Splat().set(sv[s]);
+
+  c.block().loop();
+  {
+    c.get(GROUPS).i32Eqz().brIf(1);
+    for (let u = 0; u < UK; u++) {
+      const [k0, k1, k2] = ks[u];
+      c.get(AT0).v128Load(16 * u).set(k0);
+      c.get(AT1).v128Load(16 * u).set(k1);
+      c.get(k0).get(k1);
+      v128Xor(c);
+      c.get(parity);
+      v128Xor(c);
+      c.set(k2);
+      c.get(x0v).get(k0).i32x4Add().set(a[u]);
+      c.get(x1v).get(k1).i32x4Add().set(b[u]);
+    }
+    for (let s = 1; s <= 5; s++) {
+      for (let r = 0; r < 4; r++) {
+        const rot = ROTATIONS[((s - 1) % 2) * 4 + r];
+        for (let u = 0; u < UK; u++) {
+          // x0 += x1; x1 = rotl(x1, R) ^ x0
+          c.get(a[u]).get(b[u]).i32x4Add().set(a[u]);
+          rotl(c, b[u], rot);
+          c.get(a[u]);
+          v128Xor(c);
+          c.set(b[u]);
+        }
+      }
+      // injection s: x0 += ks[s % 3]; x1 += ks[(s + 1) % 3] + s
+      for (let u = 0; u < UK; u++) {
+        c.get(a[u]).get(ks[u][s % 3]).i32x4Add().set(a[u]);
+        c.get(b[u]).get(ks[u][(s + 1) % 3]).i32x4Add().get(sv[s]).i32x4Add().set(b[u]);
+      }
+    }
+    for (let u = 0; u < UK; u++) {
+      c.get(AT0).get(a[u]).v128Store(16 * u);
+      c.get(AT1).get(b[u]).v128Store(16 * u);
+    }
+    c.get(AT0).i32(16 * UK).i32Add().set(AT0);
+    c.get(AT1).i32(16 * UK).i32Add().set(AT1);
+    c.get(GROUPS).i32(1).i32Sub().set(GROUPS);
+    c.br(0);
+  }
+  c.end().end();
+}
+
+/** The kernel module's bytes: `lanes`, `xor`, `pairs` and `keyed` over one page of its own memory. */
 export function threefryModuleBytes(): Uint8Array {
   const mb = new ModuleBuilder().memory(1);
   emitHash(mb, "lanes", "lanes");
   emitHash(mb, "xor", "xor");
   emitHash(mb, "pairs", "pairs");
+  emitKeyed(mb);
   return mb.build();
 }
+
+/**
+ * One block hashed under n keys (see `threefryKeyed` in threefry.ts, the JS kernel it must
+ * equal): `(y0[i], y1[i]) = threefry((k0[i], k1[i]), (x0, x1))`.
+ */
+export type KeyedHash = (
+  k0: Uint32Array,
+  k1: Uint32Array,
+  x0: number,
+  x1: number,
+  y0: Uint32Array,
+  y1: Uint32Array,
+  n: number,
+) => void;
 
 type HashFn = (
   k0: number,
@@ -202,10 +289,11 @@ interface ThreefryExports {
   lanes: HashFn;
   xor: HashFn;
   pairs: HashFn;
+  keyed: (x0: number, x1: number, at0: number, at1: number, groups: number) => void;
 }
 
-/** Builds the SIMD counter hash; null where the engine lacks wasm SIMD. */
-export function createThreefryWasm(): CounterHash | null {
+/** Builds the SIMD counter hash and keyed hash; null where the engine lacks wasm SIMD. */
+export function createThreefryWasm(): { counters: CounterHash; keyed: KeyedHash } | null {
   if (!hasSimd) return null;
   const mod = new WebAssembly.Module(threefryModuleBytes() as BufferSource);
   const ex = new WebAssembly.Instance(mod).exports as unknown as ThreefryExports;
@@ -213,7 +301,31 @@ export function createThreefryWasm(): CounterHash | null {
   const half = CHUNK * 4; // byte address of the "lanes" second region
   const perGroup = 4 * U;
 
-  return function threefryCountersWasm(k0, k1, x0, s0, x1, s1, m, store, dst, off0, off1) {
+  const keyed: KeyedHash = (k0, k1, x0, x1, y0, y1, n) => {
+    for (let done = 0; done < n; done += KEYED_CHUNK) {
+      const m = Math.min(KEYED_CHUNK, n - done);
+      // the last group may read past m: stale words, hashed and never read back
+      view.set(k0.subarray(done, done + m), 0);
+      view.set(k1.subarray(done, done + m), KEYED_CHUNK);
+      ex.keyed(x0 | 0, x1 | 0, 0, KEYED_CHUNK * 4, Math.ceil(m / (4 * UK)));
+      y0.set(view.subarray(0, m), done);
+      y1.set(view.subarray(KEYED_CHUNK, KEYED_CHUNK + m), done);
+    }
+  };
+
+  const counters: CounterHash = function threefryCountersWasm(
+    k0,
+    k1,
+    x0,
+    s0,
+    x1,
+    s1,
+    m,
+    store,
+    dst,
+    off0,
+    off1,
+  ) {
     for (let done = 0; done < m; done += CHUNK) {
       const n = Math.min(CHUNK, m - done);
       const groups = Math.ceil(n / perGroup);
@@ -232,4 +344,5 @@ export function createThreefryWasm(): CounterHash | null {
       }
     }
   };
+  return { counters, keyed };
 }
