@@ -30,6 +30,11 @@
  * - Memory: the module's own single 64 KiB page; a call hashes at most
  *   {@link CHUNK} blocks (a multiple of 4·U, so the rounded-up tail stays in
  *   the page) and the wrapper copies the m wanted words out.
+ * - `keyed` is the other way round: one block under a key per lane (the
+ *   rejection samplers keep a key per element). It does read input: the
+ *   wrapper copies the keys' two words into the page's two halves, the kernel
+ *   loads four keys per vector, builds their schedule in registers and writes
+ *   the hashed words over them.
  *
  * @module
  */
