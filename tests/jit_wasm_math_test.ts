@@ -123,11 +123,12 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
     assert.ok(Object.is(jit(f)(np.array(new Float32Array(4096).fill(-0))).toTypedArray()[0], -0));
   });
 
-  it("expm1 and log1p are within 2 ulp of float64 over the float32 range, ±0 and edges exact", () => {
+  it("expm1, log1p and log are within 2 ulp of float64 over the float32 range, edges exact", () => {
     for (
       const [name, f, ref] of [
         ["expm1", np.expm1, Math.expm1],
         ["log1p", np.log1p, Math.log1p],
+        ["log", np.log, Math.log],
       ] as const
     ) {
       assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1, name);
@@ -150,6 +151,12 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
     assert.ok(Object.is(l[0], 0) && Object.is(l[1], -0), `log1p(±0): ${l[0]}, ${l[1]}`);
     assert.deepEqual([l[2], l[4], l[10]], [-Infinity, Infinity, Math.fround(1e-45)]);
     assert.ok([l[3], l[5], l[6]].every(Number.isNaN), `log1p(-1.5, -inf, NaN): ${l}`);
+    // log: ±0 → −∞, negatives and NaN → NaN, +∞ → +∞, subnormals scaled exactly, log 1 = +0
+    const edgesLog = np.array([0, -0, -1, Infinity, NaN, 1, 1e-45, 3e-39, 3.4e38]);
+    const logs = jit(np.log)(edgesLog).toTypedArray();
+    const wantLog = Array.from(edgesLog.toTypedArray(), (v) => Math.fround(Math.log(v)));
+    assert.deepEqual([...logs], wantLog);
+    assert.ok(Object.is(logs[5], 0));
   });
 
   it("nn.elu, selu, celu, softplus and logSigmoid each run as one wasm loop, close to eager", () => {

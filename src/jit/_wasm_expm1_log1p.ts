@@ -1,5 +1,5 @@
 /**
- * f32x4 (WebAssembly SIMD) expm1 and log1p for jit's fused loops, so that the activations
+ * f32x4 (WebAssembly SIMD) expm1, log1p and log for jit's fused loops, so that the activations
  * JAX writes with them (`nn.elu`, `nn.selu`, `nn.celu` through expm1; `nn.softplus`,
  * `nn.logSigmoid` through log1p) run as wasm loops. Tested against float64 references over
  * the whole float32 range (tests/jit_wasm_math_test.ts).
@@ -16,6 +16,9 @@
  *   R = z(2/3 + z(2/5 + z(2/7 + z·2/9))), z = s² (the series of log((1 + s)/(1 − s)) less
  *   its first term; truncation ≤ 2e−9 relative), and k·ln 2 added in two parts. u = 0 gives
  *   −∞, u = +∞ gives +∞, u < 0 or NaN gives NaN; |x| < 2⁻²⁴ returns x.
+ * log(x), max error 1 ulp (0.83 the largest seen over 2²² positive floats, subnormals
+ *   included): the same log u, with subnormal x scaled by 2²³ (exactly) first. Under
+ *   `precision: "exact"` log keeps the float64 sequence of the eager kernel (`_wasm_math.ts`).
  *
  * @module
  */
@@ -60,24 +63,25 @@ export function emitExpm1(c: Code, x: number): void {
   smallIsIdentity(c, x, p);
 }
 
-/** Pushes log(1 + x) (x a v128 local of float32 lanes). */
-export function emitLog1p(c: Code, x: number): void {
-  const u = c.local(V), b = c.local(V), err = c.local(V), e = c.local(V), m = c.local(V);
-  const big = c.local(V), f = c.local(V), s = c.local(V), z = c.local(V), hf = c.local(V);
-  const l = c.local(V), res = c.local(V);
+/**
+ * Pushes log u for the float32 lanes of local `u` that are positive and normal (other lanes
+ * give junk, replaced by the caller), plus `extra` (an f32x4 local, or −1: none) added to
+ * the exponent.
+ */
+function logOfNormal(c: Code, u: number, extra: number): void {
+  const e = c.local(V), m = c.local(V), big = c.local(V), f = c.local(V), s = c.local(V);
+  const z = c.local(V), hf = c.local(V), l = c.local(V);
   const get = (v: number) => () => c.get(v);
   const splat = (v: number) => () => c.f32x4Constant(v);
-  // u = x + 1 and its rounding error: b = u − x, err = (x − (u − b)) + (1 − b)
-  c.get(x).f32x4Constant(1).f32x4Add().tee(u).get(x).f32x4Sub().set(b);
-  c.get(x).get(u).get(b).f32x4Sub().f32x4Sub();
-  c.f32x4Constant(1).get(b).f32x4Sub().f32x4Add().set(err);
   // u = 2^e·m, m ∈ [√½, √2): the exponent and mantissa bits, m halved (e + 1) above √2
   c.get(u).i32(23).simd(0xad).i32x4Constant(127).i32x4Sub().set(e); // i32x4.shr_u
   c.get(u).i32x4Constant(0x7fffff).v128And().i32x4Constant(0x3f800000).v128Or().set(m);
   c.get(m).i32x4Constant(0x3fb504f3).simd(0x3b).set(big); // i32x4.gt_s: m > √2
   c.get(m).get(big).i32x4Constant(0x800000).v128And().i32x4Sub().set(m);
   c.get(e).get(big).i32x4Constant(1).v128And().i32x4Add();
-  c.simd(0xfa).set(e); // f32x4.convert_i32x4_s
+  c.simd(0xfa); // f32x4.convert_i32x4_s
+  if (extra >= 0) c.get(extra).f32x4Add();
+  c.set(e);
   c.get(m).f32x4Constant(1).f32x4Sub().set(f);
   c.get(f).get(f).f32x4Constant(2).f32x4Add().f32x4Div().tee(s).get(s).f32x4Mul().set(z);
   c.get(f).get(f).f32x4Mul().f32x4Constant(0.5).f32x4Mul().set(hf);
@@ -92,12 +96,18 @@ export function emitLog1p(c: Code, x: number): void {
   c.get(hf).f32x4Sub().f32x4Neg(); // hf − s·(hf + R)
   c.set(l);
   c.get(f).get(l).f32x4Sub().set(l);
-  // log u = e·LN2_HI + (log m + e·LN2_LO); then + err/u
+  // log u = e·LN2_HI + (log m + e·LN2_LO)
   madd(c, get(e), splat(LN2_LO), get(l));
   c.set(l);
   madd(c, get(e), splat(LN2_HI), get(l));
-  c.get(err).get(u).f32x4Div().f32x4Add().set(res);
-  // u = 0: −∞; u = +∞: +∞; u < 0 or NaN: NaN
+}
+
+/**
+ * Replaces the lanes of `res` where u is not positive and finite: u = 0 gives −∞, u = +∞
+ * gives +∞, u < 0 or NaN gives NaN (log's and log1p's special values).
+ */
+function logSpecials(c: Code, u: number, res: number): void {
+  const b = c.local(V);
   c.f32x4Constant(-Infinity).f32x4Constant(NaN).get(u).f32x4Constant(0).f32x4Eq();
   c.v128Bitselect().set(b);
   c.f32x4Constant(Infinity).get(b).get(u).f32x4Constant(Infinity).f32x4Eq().v128Bitselect();
@@ -105,5 +115,30 @@ export function emitLog1p(c: Code, x: number): void {
   c.get(res).get(b);
   c.get(u).f32x4Constant(0).f32x4Gt().get(u).f32x4Constant(Infinity).f32x4Lt().v128And();
   c.v128Bitselect().set(res);
+}
+
+/** Pushes log x (x a v128 local of float32 lanes); subnormal x is scaled by 2²³ first. */
+export function emitLog(c: Code, x: number): void {
+  const u = c.local(V), extra = c.local(V), sub = c.local(V), res = c.local(V);
+  c.get(x).f32x4Abs().f32x4Constant(2 ** -126).f32x4Lt().set(sub);
+  c.get(x).f32x4Constant(2 ** 23).f32x4Mul().get(x).get(sub).v128Bitselect().set(u);
+  c.f32x4Constant(-23).f32x4Constant(0).get(sub).v128Bitselect().set(extra);
+  logOfNormal(c, u, extra);
+  c.set(res);
+  logSpecials(c, x, res);
+  c.get(res);
+}
+
+/** Pushes log(1 + x) (x a v128 local of float32 lanes). */
+export function emitLog1p(c: Code, x: number): void {
+  const u = c.local(V), b = c.local(V), err = c.local(V), res = c.local(V);
+  // u = x + 1 and its rounding error: b = u − x, err = (x − (u − b)) + (1 − b)
+  c.get(x).f32x4Constant(1).f32x4Add().tee(u).get(x).f32x4Sub().set(b);
+  c.get(x).get(u).get(b).f32x4Sub().f32x4Sub();
+  c.f32x4Constant(1).get(b).f32x4Sub().f32x4Add().set(err);
+  // u ≥ 2⁻²⁴ wherever it is positive: normal
+  logOfNormal(c, u, -1);
+  c.get(err).get(u).f32x4Div().f32x4Add().set(res);
+  logSpecials(c, u, res);
   smallIsIdentity(c, x, res);
 }

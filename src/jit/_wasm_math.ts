@@ -39,7 +39,7 @@
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
 import { LN2_HI, LN2_LO, LOG2E, madd, ROUNDER } from "./_wasm_f32.ts";
-import { emitExpm1, emitLog1p } from "./_wasm_expm1_log1p.ts";
+import { emitExpm1, emitLog, emitLog1p } from "./_wasm_expm1_log1p.ts";
 import type { Primitive } from "../core/_ir.ts";
 import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
 import { LOG_L } from "../kernels/_log.ts";
@@ -424,8 +424,7 @@ export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
  */
 export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExp(c, x),
-  // log has no faster approximation here: the exact float64 sequence in both modes
-  log: (c, [x]) => pairwise(c, x, logF64),
+  log: (c, [x]) => emitLog(c, x),
   logistic: (c, [x]) => emitLogistic(c, x),
   tanh: (c, [x]) => emitTanh(c, x),
   expm1: (c, [x]) => emitExpm1(c, x),
@@ -546,6 +545,7 @@ export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
   "tanh",
   "expm1",
   "log1p",
+  "log",
   "sin",
   "cos",
 ]);
