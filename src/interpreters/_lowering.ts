@@ -293,6 +293,13 @@ export const WASM_LOWERINGS: Partial<Record<Primitive, Emit>> = {
   abs: (c, [x]) => c.get(x).f32x4Abs(),
   sqrt: (c, [x]) => c.get(x).f32x4Sqrt(),
   stop_gradient: (c, [x]) => c.get(x),
+  floor: (c, [x]) => c.get(x).simd(0x68), // f32x4.floor
+  ceil: (c, [x]) => c.get(x).simd(0x67), // f32x4.ceil
+  round: (c, [x]) => c.get(x).f32x4Nearest(), // half to even, as roundHalfEven
+  // sign(x) = x > 0 ? 1 : x < 0 ? −1 : x (±0 and NaN pass through)
+  sign: (c, [x]) =>
+    c.f32x4Constant(1).f32x4Constant(-1).get(x).get(x).f32x4Constant(0).f32x4Lt()
+      .v128Bitselect().get(x).f32x4Constant(0).f32x4Gt().v128Bitselect(),
   // max(x, y) = (x > y ∨ x ≠ x) ? x : y
   max: (c, [x, y]) =>
     c.get(x).get(y).get(x).get(y).f32x4Gt().get(x).get(x).f32x4Ne().v128Or().v128Bitselect(),

@@ -425,6 +425,8 @@ export const WASM_EXACT: Partial<Record<Primitive, Emit>> = {
 export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   exp: (c, [x]) => emitExp(c, x),
   log: (c, [x]) => emitLog(c, x),
+  // 1/√x rounded twice (within 1.5 ulp; eager rounds the float64 quotient once)
+  rsqrt: (c, [x]) => c.f32x4Constant(1).get(x).f32x4Sqrt().f32x4Div(),
   logistic: (c, [x]) => emitLogistic(c, x),
   tanh: (c, [x]) => emitTanh(c, x),
   expm1: (c, [x]) => emitExpm1(c, x),
@@ -546,6 +548,7 @@ export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
   "expm1",
   "log1p",
   "log",
+  "rsqrt",
   "sin",
   "cos",
 ]);
