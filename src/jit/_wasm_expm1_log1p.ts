@@ -23,7 +23,7 @@
  * @module
  */
 import { type Code, ValType } from "../kernels/_wasm.ts";
-import { LN2_HI, LN2_LO, LOG2E, madd, ROUNDER } from "./_wasm_f32.ts";
+import { expm1Reduced, LN2_HI, LN2_LO, madd, pushPow2 } from "./_wasm_f32.ts";
 
 const V = ValType.v128;
 
@@ -35,32 +35,16 @@ function smallIsIdentity(c: Code, x: number, result: number): void {
 
 /** Pushes e^x − 1 (x a v128 local of float32 lanes). */
 export function emitExpm1(c: Code, x: number): void {
-  const y = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), p = c.local(V);
-  const h = c.local(V);
-  const get = (l: number) => () => c.get(l);
-  const splat = (v: number) => () => c.f32x4Constant(v);
+  const y = c.local(V), h = c.local(V), em = c.local(V);
   // pmin/pmax with x first: a NaN passes through
   c.get(x).f32x4Constant(89).f32x4Pmin().f32x4Constant(-30).f32x4Pmax().set(y);
-  madd(c, get(y), splat(LOG2E), splat(ROUNDER));
-  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
-  madd(c, get(k), splat(-LN2_HI), get(y));
-  c.set(r);
-  madd(c, get(k), splat(-LN2_LO), get(r));
-  c.set(r);
-  // e^r − 1 = r + r²·(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040)))))
-  let q: () => void = splat(1 / 5040);
-  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]) {
-    const inner = q;
-    q = () => madd(c, inner, get(r), splat(coef));
-  }
-  madd(c, () => c.get(r).get(r).f32x4Mul(), q, get(r));
-  c.set(p);
+  const { t, p } = expm1Reduced(c, y);
   // h = 2^(k−1): exponent bits k + 126 (k ≥ −44 after the clamp, k − 1 ≤ 127)
-  c.get(t).i32x4Constant(0x4b400000).i32x4Sub();
-  c.i32x4Constant(126).i32x4Add().i32(23).i32x4Shl().set(h);
-  madd(c, get(h), get(p), () => c.get(h).f32x4Constant(0.5).f32x4Sub());
-  c.tee(p).get(p).f32x4Add().set(p);
-  smallIsIdentity(c, x, p);
+  pushPow2(c, t, 126);
+  c.set(h);
+  madd(c, () => c.get(h), () => c.get(p), () => c.get(h).f32x4Constant(0.5).f32x4Sub());
+  c.tee(em).get(em).f32x4Add().set(em);
+  smallIsIdentity(c, x, em);
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Code, hasRelaxedSimd } from "../kernels/_wasm.ts";
+import { type Code, hasRelaxedSimd, ValType } from "../kernels/_wasm.ts";
 
 /** log₂ e. */
 export const LOG2E = 1.4426950408889634;
@@ -24,4 +24,52 @@ export function madd(c: Code, a: () => void, b: () => void, addend: () => void):
   a(), b();
   if (hasRelaxedSimd) addend(), c.f32x4RelaxedMadd();
   else c.f32x4Mul(), addend(), c.f32x4Add();
+}
+
+/**
+ * y = k·ln 2 + r for the float32 lanes of local `y` (|y| ≤ 104): t = y·log₂e + 1.5·2²³ rounds
+ * k = nearest(y·log₂e) into t's low mantissa bits (k = t − 1.5·2²³ exactly, and its integer is
+ * bits(t) − bits(1.5·2²³)); r = (y − k·LN2_HI) − k·LN2_LO (k·LN2_HI is exact, so a fused
+ * multiply-add changes only the last step), |r| ≤ ½ln 2. Returns the locals t and r.
+ */
+export function reduceLn2(c: Code, y: number): { t: number; r: number } {
+  const V = ValType.v128;
+  const t = c.local(V), k = c.local(V), r = c.local(V);
+  const get = (l: number) => () => c.get(l);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  madd(c, get(y), splat(LOG2E), splat(ROUNDER));
+  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
+  madd(c, get(k), splat(-LN2_HI), get(y));
+  c.set(r);
+  madd(c, get(k), splat(-LN2_LO), get(r));
+  c.set(r);
+  return { t, r };
+}
+
+/**
+ * The exp-family reduction of the float32 lanes of local `y` (|y| ≤ 89): y = k·ln 2 + r with
+ * |r| ≤ ½ln 2, k = nearest(y·log₂e) read off t = y·log₂e + 1.5·2²³ (t's low mantissa bits hold
+ * k), r = (y − k·LN2_HI) − k·LN2_LO, and e^r − 1 = r + r²·Q(r) by its Taylor polynomial to r⁷
+ * (truncation r⁸/8! relative to r ≤ 1.6e−8, 0.13 ulp). Returns the locals t and p = e^r − 1.
+ */
+export function expm1Reduced(c: Code, y: number): { t: number; p: number } {
+  const { t, r } = reduceLn2(c, y);
+  const p = c.local(ValType.v128);
+  const get = (l: number) => () => c.get(l);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  // e^r − 1 = r + r²·(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040)))))
+  let q: () => void = splat(1 / 5040);
+  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]) {
+    const inner = q;
+    q = () => madd(c, inner, get(r), splat(coef));
+  }
+  madd(c, () => c.get(r).get(r).f32x4Mul(), q, get(r));
+  c.set(p);
+  return { t, p };
+}
+
+/** Pushes 2^(k + bias − 127) for the k held in t (see expm1Reduced): its exponent bits k + bias. */
+export function pushPow2(c: Code, t: number, bias: number): void {
+  c.get(t).i32x4Constant(0x4b400000).i32x4Sub();
+  c.i32x4Constant(bias).i32x4Add().i32(23).i32x4Shl();
 }

@@ -38,7 +38,7 @@
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
-import { LN2_HI, LN2_LO, LOG2E, madd, ROUNDER } from "./_wasm_f32.ts";
+import { expm1Reduced, madd, pushPow2, reduceLn2 } from "./_wasm_f32.ts";
 import { emitExpm1, emitLog, emitLog1p } from "./_wasm_expm1_log1p.ts";
 import type { Primitive } from "../core/_ir.ts";
 import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
@@ -70,23 +70,14 @@ type Emit = (c: Code, args: number[], ctx: EmitContext) => void;
 /** Pushes e^x (x a v128 local of float32 lanes). */
 export function emitExp(c: Code, x: number): void {
   const V = ValType.v128;
-  const xc = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), ki = c.local(V);
-  const k1 = c.local(V);
+  const xc = c.local(V), ki = c.local(V), k1 = c.local(V);
   const splat = (v: number) => () => c.f32x4Constant(v);
   const get = (l: number) => () => c.get(l);
   // clamp with pmin/pmax (one instruction each; x first, so a NaN x passes through)
   c.get(x);
   c.f32x4Constant(89).f32x4Pmin();
   c.f32x4Constant(-104).f32x4Pmax().set(xc);
-  // t = x·log₂e + 1.5·2²³ rounds k = nearest(x·log₂e) into t's low mantissa bits:
-  // k = t − 1.5·2²³ (exact), and its integer is bits(t) − bits(1.5·2²³)
-  madd(c, get(xc), splat(LOG2E), splat(ROUNDER));
-  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
-  // r = (xc − k·LN2_HI) − k·LN2_LO (k·LN2_HI is exact, so fusing changes only the last step)
-  madd(c, get(k), splat(-LN2_HI), get(xc));
-  c.set(r);
-  madd(c, get(k), splat(-LN2_LO), get(r));
-  c.set(r);
+  const { t, r } = reduceLn2(c, xc);
   // p = 1 + (r + (r²(1/2 + r/6) + r⁴((1/24 + r/120) + r²(1/720 + r/5040)))), Estrin's
   // scheme: the dependent chain is half Horner's (the loop is latency-bound), and the
   // small terms are summed before r and 1, so each rounding is relative to its term
@@ -126,31 +117,14 @@ export function emitLogistic(c: Code, x: number): void {
  */
 export function emitTanh(c: Code, x: number): void {
   const V = ValType.v128;
-  const y = c.local(V), t = c.local(V), k = c.local(V), r = c.local(V), s = c.local(V);
-  const m = c.local(V);
-  const get = (l: number) => () => c.get(l);
-  const splat = (v: number) => () => c.f32x4Constant(v);
+  const y = c.local(V), s = c.local(V), m = c.local(V);
   // y = 2·min(|x|, 9) (f32x4.min keeps a NaN)
   c.get(x).f32x4Abs().f32x4Constant(9).f32x4Min().tee(y).get(y).f32x4Add().set(y);
-  // k = nearest(y·log₂e) read off t = y·log₂e + 1.5·2²³; r = (y − k·LN2_HI) − k·LN2_LO
-  madd(c, get(y), splat(LOG2E), splat(ROUNDER));
-  c.tee(t).f32x4Constant(ROUNDER).f32x4Sub().set(k);
-  madd(c, get(k), splat(-LN2_HI), get(y));
-  c.set(r);
-  madd(c, get(k), splat(-LN2_LO), get(r));
-  c.set(r);
-  // e^r − 1 = r + r²·(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040)))))
-  let q: () => void = splat(1 / 5040);
-  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]) {
-    const inner = q;
-    q = () => madd(c, inner, get(r), splat(coef));
-  }
-  madd(c, () => c.get(r).get(r).f32x4Mul(), q, get(r));
-  c.set(m);
+  const { t, p } = expm1Reduced(c, y);
   // s = 2^k (k ≤ 26), m = s·(e^r − 1) + (s − 1)
-  c.get(t).i32x4Constant(0x4b400000).i32x4Sub();
-  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().set(s);
-  madd(c, get(s), get(m), () => c.get(s).f32x4Constant(1).f32x4Sub());
+  pushPow2(c, t, 127);
+  c.set(s);
+  madd(c, () => c.get(s), () => c.get(p), () => c.get(s).f32x4Constant(1).f32x4Sub());
   c.tee(m).get(m).f32x4Constant(2).f32x4Add().f32x4Div();
   // x's sign bit (tanh(−0) = −0)
   c.get(x).f32x4Constant(-0).v128And().v128Or();
