@@ -25,7 +25,8 @@ import { DATA, type NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
 import * as lax from "../core/_lax.ts";
 import { fmtShape, shapesEqual, sizeOf } from "../core/_shape.ts";
-import { qrKernel, svdKernel } from "../kernels/_qr_svd.ts";
+import { qrKernel } from "../kernels/_qr_svd.ts";
+import { svdKernel } from "../kernels/_svd.ts";
 import {
   type EvalRule,
   type JvpRule,
@@ -109,7 +110,7 @@ export const qrSvdEvalRules: { [P in QrSvdPrimitive]: EvalRule<P> } = {
     perMatrix(a, qrSvdShapeRules.qr([a], params), (x, m, n) => qrKernel(x, m, n, params.full)),
   svd: ([a], params) =>
     perMatrix(a, qrSvdShapeRules.svd([a], params), (x, m, n) => {
-      const [s, u, vt] = svdKernel(x, m, n, params.fullMatrices);
+      const [s, u, vt] = svdKernel(x, m, n, params.fullMatrices, params.computeUv);
       return params.computeUv ? [s, u, vt] : [s];
     }),
   pinv: ([a, rtol], params) =>

@@ -1,0 +1,481 @@
+/**
+ * The singular value decomposition of one row-major m×n matrix (Float64Array in and out), the
+ * eager kernel behind the `svd` and `pinv` primitives (which loop it over batch axes and round
+ * to float32 where needed). The LAPACK-style O(mn²) method, unblocked:
+ * 1. Golub–Kahan bidiagonalisation of the tall orientation (a wide A is transposed):
+ *    Householder reflectors alternately from the left (zeroing column k below the diagonal)
+ *    and from the right (zeroing row k right of the superdiagonal) give A = U₀ B V₀ᵀ with B
+ *    upper bidiagonal (diagonal d, superdiagonal e). Every reflector is a rank-1 update over
+ *    contiguous rows.
+ * 2. Implicit-shift QR on B (Golub & Kahan; Demmel & Kahan's zero-shift sweep when the shift
+ *    is negligible against the leading diagonal entry, which keeps tiny singular values
+ *    relatively accurate): each sweep chases a bulge down the unreduced block with plane
+ *    rotations, B ← Pᵀ B G, until the superdiagonal entries are negligible; a zero on the
+ *    diagonal is rotated out of its row or column first.
+ * 3. Signs and order: negative diagonal entries flip the matching row of Vᵀ, and the values
+ *    are sorted descending, as JAX returns them.
+ * U and V are kept transposed (row j of Uᵀ is the j-th left singular vector), so that every
+ * rotation combines two contiguous rows; a sweep's rotations are applied to them in column
+ * chunks that stay in cache. They are accumulated only when asked for. Should the QR
+ * iteration ever fail to converge, the one-sided Jacobi reference in `_svd_jacobi.ts` takes
+ * over.
+ *
+ * @module
+ */
+import { svdJacobi } from "./_svd_jacobi.ts";
+
+const EPS = 2 ** -52;
+
+/**
+ * Thin or full SVD of an m×n A = U diag(s) Vᵀ with s descending (k = min(m, n) values):
+ * returns s, U (m×k, or m×m when `full`) and Vᵀ (k×n, or n×n when `full`), row-major; with
+ * `vectors` false, U and Vᵀ are empty. A non-finite entry makes every output NaN.
+ */
+export function svdKernel(
+  a: Float64Array,
+  m: number,
+  n: number,
+  full: boolean,
+  vectors = true,
+): [Float64Array, Float64Array, Float64Array] {
+  const wide = m < n;
+  const [rows, cols] = wide ? [n, m] : [m, n];
+  const k = cols;
+  const uCols = full ? m : k, vRows = full ? n : k;
+  if (!a.every(Number.isFinite)) {
+    const nan = (len: number) => new Float64Array(len).fill(NaN);
+    return [nan(k), vectors ? nan(m * uCols) : nan(0), vectors ? nan(vRows * n) : nan(0)];
+  }
+  const tall = wide ? transposed(a, m, n) : a;
+  // Aᵀ = U' S V'ᵀ ⇒ A = V' S U'ᵀ: a wide A's U is the transposed problem's V and vice versa
+  // (its full U, the wide A's full Vᵀ)
+  const [s, ut, vt] = tallSvd(tall.slice(), rows, cols, vectors, full) ??
+    svdJacobi(tall, rows, cols, vectors, full);
+  if (!vectors) return [s, new Float64Array(0), new Float64Array(0)];
+  return wide ? [s, transposed(vt, m, m), ut] : [s, transposed(ut, uCols, m), vt];
+}
+
+/** The cols×rows transpose of a rows×cols row-major matrix. */
+export function transposed(x: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+  return t;
+}
+
+/**
+ * The SVD of a finite m×n A with m ≥ n, overwritten: [s (n, descending), Uᵀ (n×m, or m×m when
+ * `fullU`), Vᵀ (n×n)]; empty Uᵀ and Vᵀ without `vectors`. Null if the QR iteration does not
+ * converge.
+ */
+function tallSvd(
+  a: Float64Array,
+  m: number,
+  n: number,
+  vectors: boolean,
+  fullU: boolean,
+): [Float64Array, Float64Array, Float64Array] | null {
+  // scale by a power of two (exactly) when sums of squares could overflow or underflow
+  let amax = 0;
+  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]));
+  const scale = amax > 2 ** 400 || (amax > 0 && amax < 2 ** -400)
+    ? 2 ** -Math.round(Math.log2(amax))
+    : 1;
+  if (scale !== 1) { for (let i = 0; i < a.length; i++) a[i] *= scale; }
+  const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
+  const left: Reflector[] = [], right: Reflector[] = [];
+  bidiagonalise(a, m, n, d, e, left, right);
+  const uRows = fullU ? m : n;
+  const ut = vectors ? accumulate(left, uRows, m) : new Float64Array(0);
+  const vt = vectors ? accumulate(right, n, n) : new Float64Array(0);
+  if (!bidiagonalQr(d, e, vectors ? ut : null, m, vectors ? vt : null, n)) return null;
+  // A = U B Vᵀ with B = diag(d): |d_i| with row i of Vᵀ negated where d_i < 0, descending
+  for (let i = 0; i < n; i++) {
+    if (d[i] < 0) {
+      d[i] = -d[i];
+      if (vectors) { for (let c = 0; c < n; c++) vt[i * n + c] = -vt[i * n + c]; }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i] || i - j);
+  const s = Float64Array.from(order, (i) => d[i] / scale);
+  if (!vectors) return [s, ut, vt];
+  return [s, permuteRows(ut, order, m), permuteRows(vt, order, n)];
+}
+
+/** Rows `order[0], order[1], …` of x (row length len) as its first rows; the rest stay. */
+function permuteRows(x: Float64Array, order: number[], len: number): Float64Array {
+  const out = x.slice();
+  order.forEach((src, dst) => out.set(x.subarray(src * len, (src + 1) * len), dst * len));
+  return out;
+}
+
+/** H = I − τ v vᵀ acting on coordinates `at`, `at` + 1, …; v[0] = 1. */
+interface Reflector {
+  at: number;
+  v: Float64Array;
+  tau: number;
+}
+
+/**
+ * The reflector that maps x to β e₁ with β = −sign(x₀)‖x‖ (LAPACK's convention): v = (x −
+ * β e₁)/(x₀ − β), τ = (β − x₀)/β; τ = 0 (H = I, β = x₀) when x is already β e₁.
+ */
+function householder(x: Float64Array, at: number): [Reflector, number] {
+  const alpha = x[0];
+  let tail = 0;
+  for (let i = 1; i < x.length; i++) tail += x[i] * x[i];
+  const v = new Float64Array(x.length);
+  v[0] = 1;
+  if (tail === 0) return [{ at, v, tau: 0 }, alpha];
+  const beta = (alpha >= 0 ? -1 : 1) * Math.hypot(alpha, Math.sqrt(tail));
+  const inv = 1 / (alpha - beta);
+  for (let i = 1; i < x.length; i++) v[i] = x[i] * inv;
+  return [{ at, v, tau: (beta - alpha) / beta }, beta];
+}
+
+/**
+ * A (m×n, m ≥ n, row-major) = H₀ ⋯ H_{n−1} B G_{n−3} ⋯ G₀ with B upper bidiagonal: for each
+ * k, H_k zeroes A[k+1:, k] (A ← H_k A = A − τ v tᵀ with t = Aᵀv) and G_k zeroes A[k, k+2:]
+ * (A ← A G_k: each row r ← r − τ (r·u) uᵀ). Fills d, e and the reflectors.
+ *
+ * One pass over the trailing rows per k: with x = A[k:, k] and v = (1, x₁/(x₀ − β), …),
+ * t = A[k, k+1:] + Σ_{i≥1} x_i A[k+i, k+1:] / (x₀ − β), and that sum (`tail`) is gathered
+ * while the previous pass finishes each row, so a row is read once to apply H_k and G_k and
+ * to add its share to the next step's sum.
+ */
+function bidiagonalise(
+  a: Float64Array,
+  m: number,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  left: Reflector[],
+  right: Reflector[],
+): void {
+  let col = new Float64Array(m), nextCol = new Float64Array(m); // col[i] = A[k+i, k]
+  let tail = new Float64Array(n), nextTail = new Float64Array(n);
+  const t = new Float64Array(n);
+  for (let i = 0; i < m; i++) col[i] = a[i * n];
+  for (let i = 1; i < m; i++) {
+    const xi = col[i], row = i * n + 1;
+    if (xi !== 0) { for (let j = 0; j < n - 1; j++) tail[j] += xi * a[row + j]; }
+  }
+  for (let k = 0; k < n; k++) {
+    const len = m - k, o = k + 1, w = n - k - 1; // trailing columns o … n−1
+    const [h, beta] = householder(col.subarray(0, len), k);
+    left.push(h);
+    d[k] = beta;
+    if (w === 0) break;
+    const rowK = k * n + o, tau = h.tau, v = h.v;
+    if (tau !== 0) {
+      const inv = 1 / (col[0] - beta);
+      for (let j = 0; j < w; j++) t[j] = a[rowK + j] + tail[j] * inv;
+      for (let j = 0; j < w; j++) a[rowK + j] -= tau * t[j];
+    }
+    const [g, gamma] = householder(a.slice(rowK, rowK + w), o);
+    e[k] = gamma;
+    if (w > 1) right.push(g);
+    const u = g.v, tauG = g.tau;
+    nextTail.fill(0, 0, w);
+    for (let r = k + 1; r < m; r++) {
+      const row = r * n + o, f = tau * v[r - k];
+      let s = 0;
+      if (f !== 0 && tauG !== 0) {
+        for (let j = 0; j < w; j++) {
+          const x = a[row + j] - f * t[j];
+          a[row + j] = x;
+          s += x * u[j];
+        }
+      } else if (f !== 0) {
+        for (let j = 0; j < w; j++) a[row + j] -= f * t[j];
+      } else if (tauG !== 0) {
+        for (let j = 0; j < w; j++) s += a[row + j] * u[j];
+      }
+      s *= tauG;
+      const xn = a[row] - s; // u[0] = 1: the row's entry in column k + 1, after G_k
+      a[row] = xn;
+      nextCol[r - o] = xn;
+      if (r === o || xn === 0) {
+        if (s !== 0) { for (let j = 1; j < w; j++) a[row + j] -= s * u[j]; }
+      } else if (s !== 0) {
+        for (let j = 1; j < w; j++) {
+          const x = a[row + j] - s * u[j];
+          a[row + j] = x;
+          nextTail[j - 1] += xn * x;
+        }
+      } else {
+        for (let j = 1; j < w; j++) nextTail[j - 1] += xn * a[row + j];
+      }
+    }
+    [col, nextCol] = [nextCol, col];
+    [tail, nextTail] = [nextTail, tail];
+  }
+}
+
+/**
+ * The first `rows` rows of (H_first ⋯ H_last)ᵀ = H_last ⋯ H_first (each H symmetric) as a
+ * rows×len row-major matrix, built from the identity as X ← X H from the last reflector back.
+ * Going back, every reflector acts on coordinates at or after the current one's offset, so a
+ * row r < `at` is still the unit vector e_r, zero where H acts: only rows ≥ `at` change.
+ */
+function accumulate(hs: Reflector[], rows: number, len: number): Float64Array {
+  const x = new Float64Array(rows * len);
+  for (let i = 0; i < Math.min(rows, len); i++) x[i * len + i] = 1;
+  for (let k = hs.length - 1; k >= 0; k--) {
+    const { at, v, tau } = hs[k];
+    if (tau === 0) continue;
+    for (let r = at; r < rows; r++) {
+      const row = r * len + at;
+      let s = 0;
+      for (let j = 0; j < v.length; j++) s += x[row + j] * v[j];
+      if (s === 0) continue;
+      s *= tau;
+      for (let j = 0; j < v.length; j++) x[row + j] -= s * v[j];
+    }
+  }
+  return x;
+}
+
+/** (c, s, r) with c f + s g = r and −s f + c g = 0, r = ±hypot(f, g); (1, 0, f) when g = 0. */
+function givens(f: number, g: number): [number, number, number] {
+  if (g === 0) return [1, 0, f];
+  const r = Math.hypot(f, g);
+  return [f / r, g / r, r];
+}
+
+/** Rows p and q of x (row length len) ← (c x_p + s x_q, −s x_p + c x_q). */
+function rotateRows(
+  x: Float64Array | null,
+  len: number,
+  p: number,
+  q: number,
+  c: number,
+  s: number,
+): void {
+  if (x === null) return;
+  const rp = p * len, rq = q * len;
+  for (let j = 0; j < len; j++) {
+    const xp = x[rp + j], xq = x[rq + j];
+    x[rp + j] = c * xp + s * xq;
+    x[rq + j] = c * xq - s * xp;
+  }
+}
+
+/**
+ * The rotations of one sweep on rows lo…hi of x (row length len): for k = lo … hi − 1 in
+ * order, (x_k, x_{k+1}) ← (c_k x_k + s_k x_{k+1}, −s_k x_k + c_k x_{k+1}). Column chunk by
+ * column chunk, the running row x_k stays in `carry`, so each entry is read and written once.
+ */
+function applySweep(
+  x: Float64Array | null,
+  len: number,
+  lo: number,
+  hi: number,
+  cs: Float64Array,
+  sn: Float64Array,
+  carry: Float64Array,
+): void {
+  if (x === null) return;
+  const chunk = carry.length;
+  for (let c0 = 0; c0 < len; c0 += chunk) {
+    const w = Math.min(chunk, len - c0);
+    for (let j = 0; j < w; j++) carry[j] = x[lo * len + c0 + j];
+    for (let k = lo; k < hi; k++) {
+      const c = cs[k], s = sn[k], cur = k * len + c0, next = cur + len;
+      if (s === 0 && c === 1) {
+        for (let j = 0; j < w; j++) {
+          x[cur + j] = carry[j];
+          carry[j] = x[next + j];
+        }
+        continue;
+      }
+      for (let j = 0; j < w; j++) {
+        const p = carry[j], q = x[next + j];
+        x[cur + j] = c * p + s * q;
+        carry[j] = c * q - s * p;
+      }
+    }
+    for (let j = 0; j < w; j++) x[hi * len + c0 + j] = carry[j];
+  }
+}
+
+/**
+ * Diagonalises the upper bidiagonal B = (d, e) (n×n) by implicit-shift QR, applying the left
+ * rotations to the rows of ut (row length m) and the right ones to the rows of vt (row length
+ * n) when given. False if a singular value takes more than 30 sweeps on average.
+ */
+function bidiagonalQr(
+  d: Float64Array,
+  e: Float64Array,
+  ut: Float64Array | null,
+  m: number,
+  vt: Float64Array | null,
+  n: number,
+): boolean {
+  // entries below tol relative to their neighbours, or below thresh overall, count as zero
+  const tol = 4 * EPS;
+  let bnorm = 0;
+  for (let i = 0; i < n; i++) bnorm = Math.max(bnorm, Math.abs(d[i]), Math.abs(e[i] ?? 0));
+  const thresh = EPS * bnorm;
+  const negligible = (i: number) =>
+    Math.abs(e[i]) <= tol * (Math.abs(d[i]) + Math.abs(d[i + 1])) || Math.abs(e[i]) <= thresh;
+  const uc = new Float64Array(n), us = new Float64Array(n);
+  const vc = new Float64Array(n), vs = new Float64Array(n);
+  const carry = new Float64Array(64);
+  let hi = n - 1, sweeps = 0;
+  while (hi > 0) {
+    if (negligible(hi - 1)) {
+      e[hi - 1] = 0;
+      hi--;
+      continue;
+    }
+    if (++sweeps > 30 * n) return false;
+    let lo = hi - 1;
+    while (lo > 0 && !negligible(lo - 1)) lo--;
+    if (lo > 0) e[lo - 1] = 0;
+    // a (near) zero on the diagonal: rotate its row's (or, at the bottom, its column's)
+    // superdiagonal entry out, which splits the block
+    let zero = -1;
+    for (let i = lo; i <= hi; i++) if (Math.abs(d[i]) <= thresh) zero = i;
+    if (zero >= 0) {
+      d[zero] = 0;
+      if (zero < hi) chaseRow(d, e, zero, hi, ut, m);
+      else chaseColumn(d, e, lo, hi, vt, n);
+      continue;
+    }
+    // the Wilkinson shift: the eigenvalue of BᵀB's trailing 2×2 nearer its last entry
+    const dm = d[hi - 1], dn = d[hi], em = e[hi - 1], el = hi - 1 > lo ? e[hi - 2] : 0;
+    const p = dm * dm + el * el, q = dm * em, r = dn * dn + em * em;
+    const delta = (p - r) / 2;
+    let mu = q === 0 ? r : r - q * q / (delta + (delta >= 0 ? 1 : -1) * Math.hypot(delta, q));
+    if (!(mu > 0) || mu < EPS * d[lo] * d[lo]) mu = 0;
+    if (mu === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs);
+    else shiftedSweep(d, e, lo, hi, mu, uc, us, vc, vs);
+    applySweep(vt, n, lo, hi, vc, vs, carry);
+    applySweep(ut, m, lo, hi, uc, us, carry);
+  }
+  return true;
+}
+
+/**
+ * One Golub–Kahan step with shift μ on the block lo…hi: a right rotation on columns (k, k+1)
+ * chosen from (d_lo² − μ, d_lo e_lo) at k = lo, then from (e_{k−1}, bulge) to zero the bulge
+ * above the superdiagonal, and a left rotation on rows (k, k+1) zeroing the bulge below the
+ * diagonal. The rotations are recorded in (vc, vs) and (uc, us).
+ */
+function shiftedSweep(
+  d: Float64Array,
+  e: Float64Array,
+  lo: number,
+  hi: number,
+  mu: number,
+  uc: Float64Array,
+  us: Float64Array,
+  vc: Float64Array,
+  vs: Float64Array,
+): void {
+  let y = (d[lo] - Math.sqrt(mu)) * (d[lo] + Math.sqrt(mu)), z = d[lo] * e[lo];
+  for (let k = lo; k < hi; k++) {
+    // B ← B G on columns k, k+1
+    let [c, s, r] = givens(y, z);
+    vc[k] = c, vs[k] = s;
+    if (k > lo) e[k - 1] = r;
+    const dk = d[k], ek = e[k];
+    d[k] = c * dk + s * ek;
+    e[k] = c * ek - s * dk;
+    z = s * d[k + 1]; // the bulge at (k+1, k)
+    d[k + 1] *= c;
+    // B ← Pᵀ B on rows k, k+1
+    [c, s, r] = givens(d[k], z);
+    uc[k] = c, us[k] = s;
+    d[k] = r;
+    const ek2 = e[k], dk1 = d[k + 1];
+    e[k] = c * ek2 + s * dk1;
+    d[k + 1] = c * dk1 - s * ek2;
+    if (k < hi - 1) {
+      z = s * e[k + 1]; // the bulge at (k, k+2)
+      e[k + 1] *= c;
+      y = e[k];
+    }
+  }
+}
+
+/**
+ * Demmel and Kahan's zero-shift QR sweep on the block lo…hi: the μ = 0 step rearranged so that
+ * no entry is formed by a subtraction, which keeps every singular value to high relative
+ * accuracy. The right rotation at k is built from (d_k c_{k−1}, e_k), the left one from
+ * (r c'_{k−1}, d_{k+1} s_k), r the previous right rotation's length.
+ */
+function zeroShiftSweep(
+  d: Float64Array,
+  e: Float64Array,
+  lo: number,
+  hi: number,
+  uc: Float64Array,
+  us: Float64Array,
+  vc: Float64Array,
+  vs: Float64Array,
+): void {
+  let c = 1, oldC = 1, oldS = 0;
+  for (let k = lo; k < hi; k++) {
+    const [c1, s1, r] = givens(d[k] * c, e[k]);
+    c = c1;
+    vc[k] = c1, vs[k] = s1;
+    if (k > lo) e[k - 1] = oldS * r;
+    const [c2, s2, r2] = givens(oldC * r, d[k + 1] * s1);
+    oldC = c2, oldS = s2, d[k] = r2;
+    uc[k] = c2, us[k] = s2;
+  }
+  const h = d[hi] * c;
+  d[hi] = h * oldC;
+  e[hi - 1] = h * oldS;
+}
+
+/**
+ * d_i = 0 with i < hi: left rotations of rows (j, i), j = i+1 … hi, move row i's entry e_i
+ * along it and out (each zeroes B[i, j] against d_j), leaving row i zero.
+ */
+function chaseRow(
+  d: Float64Array,
+  e: Float64Array,
+  i: number,
+  hi: number,
+  ut: Float64Array | null,
+  m: number,
+): void {
+  let z = e[i];
+  e[i] = 0;
+  for (let j = i + 1; j <= hi; j++) {
+    const [c, s, r] = givens(d[j], z);
+    d[j] = r;
+    rotateRows(ut, m, j, i, c, s);
+    if (j < hi) {
+      z = -s * e[j];
+      e[j] *= c;
+    }
+  }
+}
+
+/**
+ * d_hi = 0: right rotations of columns (j, hi), j = hi−1 … lo, move column hi's entry e_{hi−1}
+ * up and out (each zeroes B[j, hi] against d_j), leaving column hi zero.
+ */
+function chaseColumn(
+  d: Float64Array,
+  e: Float64Array,
+  lo: number,
+  hi: number,
+  vt: Float64Array | null,
+  n: number,
+): void {
+  let z = e[hi - 1];
+  e[hi - 1] = 0;
+  for (let j = hi - 1; j >= lo; j--) {
+    const [c, s, r] = givens(d[j], z);
+    d[j] = r;
+    rotateRows(vt, n, j, hi, c, s);
+    if (j > lo) {
+      z = -s * e[j - 1];
+      e[j - 1] *= c;
+    }
+  }
+}
