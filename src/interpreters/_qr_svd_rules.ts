@@ -27,6 +27,7 @@ import * as lax from "../core/_lax.ts";
 import { fmtShape, shapesEqual, sizeOf } from "../core/_shape.ts";
 import { qrKernel } from "../kernels/_qr_svd.ts";
 import { svdKernel } from "../kernels/_svd.ts";
+import { matmulF64 } from "../kernels/matmul.ts";
 import {
   type EvalRule,
   type JvpRule,
@@ -115,17 +116,21 @@ export const qrSvdEvalRules: { [P in QrSvdPrimitive]: EvalRule<P> } = {
     }),
   pinv: ([a, rtol], params) =>
     perMatrix(a, qrSvdShapeRules.pinv([a, rtol], params), (x, m, n, i) => {
-      // A⁺ = V diag(1/s) Uᵀ over s > rtol · s₀
+      // A⁺ = V diag(1/s) Uᵀ over the r leading s > rtol · s₀ (s descending): Wᵀ Uᵣᵀ with
+      // W = diag(1/sᵣ) Vᵣᵀ (r×n) and Uᵣᵀ (r×m), both row-major for the product
       const [s, u, vt] = svdKernel(x, m, n, false);
       const k = s.length, cut = Number(rtol[DATA][i]) * (s[0] ?? 0);
-      const p = new Float64Array(n * m);
-      for (let l = 0; l < k; l++) {
-        if (!(s[l] > cut)) continue;
-        for (let i = 0; i < n; i++) {
-          const vi = vt[l * n + i] / s[l];
-          for (let j = 0; j < m; j++) p[i * m + j] += vi * u[j * k + l];
-        }
+      let r = 0;
+      while (r < k && s[r] > cut) r++;
+      const w = new Float64Array(r * n), ut = new Float64Array(r * m);
+      for (let l = 0; l < r; l++) {
+        for (let c = 0; c < n; c++) w[l * n + c] = vt[l * n + c] / s[l];
+        for (let j = 0; j < m; j++) ut[l * m + j] = u[j * k + l];
       }
+      const p = new Float64Array(n * m);
+      // a non-finite A has NaN singular values and vectors: A⁺ is NaN too (as JAX's)
+      if (k > 0 && Number.isNaN(s[0])) return [p.fill(NaN)];
+      matmulF64(w, 0, ut, 0, p, 0, n, r, m, true, false);
       return [p];
     }),
 };

@@ -9,9 +9,9 @@
  *    contiguous rows.
  * 2. Implicit-shift QR on B (Golub & Kahan; Demmel & Kahan's zero-shift sweep when the shift
  *    is negligible against the leading diagonal entry, which keeps tiny singular values
- *    relatively accurate): each sweep chases a bulge down the unreduced block with plane
- *    rotations, B ← Pᵀ B G, until the superdiagonal entries are negligible; a zero on the
- *    diagonal is rotated out of its row or column first.
+ *    relatively accurate, and which also deflates a zero on the diagonal): each sweep chases
+ *    a bulge down the unreduced block with plane rotations, B ← Pᵀ B G, until the
+ *    superdiagonal entries are negligible by LAPACK's relative tests.
  * 3. Signs and order: negative diagonal entries flip the matching row of Vᵀ, and the values
  *    are sorted descending, as JAX returns them.
  * U and V are kept transposed (row j of Uᵀ is the j-th left singular vector), so that every
@@ -90,10 +90,8 @@ function tallSvd(
   if (!bidiagonalQr(d, e, vectors ? ut : null, m, vectors ? vt : null, n)) return null;
   // A = U B Vᵀ with B = diag(d): |d_i| with row i of Vᵀ negated where d_i < 0, descending
   for (let i = 0; i < n; i++) {
-    if (d[i] < 0) {
-      d[i] = -d[i];
-      if (vectors) { for (let c = 0; c < n; c++) vt[i * n + c] = -vt[i * n + c]; }
-    }
+    if (d[i] < 0 && vectors) { for (let c = 0; c < n; c++) vt[i * n + c] = -vt[i * n + c]; }
+    d[i] = Math.abs(d[i]); // −0 too
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i] || i - j);
   const s = Float64Array.from(order, (i) => d[i] / scale);
@@ -216,11 +214,54 @@ function bidiagonalise(
  * rows×len row-major matrix, built from the identity as X ← X H from the last reflector back.
  * Going back, every reflector acts on coordinates at or after the current one's offset, so a
  * row r < `at` is still the unit vector e_r, zero where H acts: only rows ≥ `at` change.
+ * Four reflectors at a time, as one product H_k H_{k−1} H_{k−2} H_{k−3} = I − Y T Yᵀ (compact
+ * WY: Y's columns the four vectors on a common offset, T upper triangular), so each row is
+ * read twice per four reflectors: w = x Y, then x ← x − (w T) Yᵀ.
  */
 function accumulate(hs: Reflector[], rows: number, len: number): Float64Array {
   const x = new Float64Array(rows * len);
   for (let i = 0; i < Math.min(rows, len); i++) x[i * len + i] = 1;
-  for (let k = hs.length - 1; k >= 0; k--) {
+  let k = hs.length - 1;
+  for (; k >= 3; k -= 4) {
+    const base = hs[k - 3].at, width = len - base;
+    // Y's columns: v_k, v_{k−1}, v_{k−2}, v_{k−3} at offsets 3, 2, 1, 0 from `base`
+    const y = [0, 1, 2, 3].map((b) => {
+      const col = new Float64Array(width);
+      col.set(hs[k - b].v, 3 - b);
+      return col;
+    });
+    const taus = [0, 1, 2, 3].map((b) => hs[k - b].tau);
+    // T for H₁ ⋯ H_j = (H₁ ⋯ H_{j−1}) H_j: T ← [[T, −τ_j T Y_{<j}ᵀ y_j], [0, τ_j]]
+    const t = new Float64Array(16);
+    for (let c = 0; c < 4; c++) {
+      t[c * 4 + c] = taus[c];
+      const yy = [0, 1, 2, 3].map((r) => (r < c ? dotOf(y[r], y[c]) : 0));
+      for (let r = 0; r < c; r++) {
+        let z = 0;
+        for (let q = r; q < c; q++) z += t[r * 4 + q] * yy[q];
+        t[r * 4 + c] = -taus[c] * z;
+      }
+    }
+    const [y0, y1, y2, y3] = y;
+    for (let r = base; r < rows; r++) {
+      const row = r * len + base;
+      let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+      for (let j = 0; j < width; j++) {
+        const xj = x[row + j];
+        w0 += xj * y0[j], w1 += xj * y1[j], w2 += xj * y2[j], w3 += xj * y3[j];
+      }
+      // (w T)_c = Σ_{r ≤ c} w_r T_rc
+      const f0 = w0 * t[0];
+      const f1 = w0 * t[1] + w1 * t[5];
+      const f2 = w0 * t[2] + w1 * t[6] + w2 * t[10];
+      const f3 = w0 * t[3] + w1 * t[7] + w2 * t[11] + w3 * t[15];
+      if (f0 === 0 && f1 === 0 && f2 === 0 && f3 === 0) continue;
+      for (let j = 0; j < width; j++) {
+        x[row + j] -= f0 * y0[j] + f1 * y1[j] + f2 * y2[j] + f3 * y3[j];
+      }
+    }
+  }
+  for (; k >= 0; k--) {
     const { at, v, tau } = hs[k];
     if (tau === 0) continue;
     for (let r = at; r < rows; r++) {
@@ -235,29 +276,18 @@ function accumulate(hs: Reflector[], rows: number, len: number): Float64Array {
   return x;
 }
 
+/** The dot product of two equally long vectors. */
+function dotOf(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
 /** (c, s, r) with c f + s g = r and −s f + c g = 0, r = ±hypot(f, g); (1, 0, f) when g = 0. */
 function givens(f: number, g: number): [number, number, number] {
   if (g === 0) return [1, 0, f];
   const r = Math.hypot(f, g);
   return [f / r, g / r, r];
-}
-
-/** Rows p and q of x (row length len) ← (c x_p + s x_q, −s x_p + c x_q). */
-function rotateRows(
-  x: Float64Array | null,
-  len: number,
-  p: number,
-  q: number,
-  c: number,
-  s: number,
-): void {
-  if (x === null) return;
-  const rp = p * len, rq = q * len;
-  for (let j = 0; j < len; j++) {
-    const xp = x[rp + j], xq = x[rq + j];
-    x[rp + j] = c * xp + s * xq;
-    x[rq + j] = c * xq - s * xp;
-  }
 }
 
 /**
@@ -302,6 +332,13 @@ function applySweep(
  * Diagonalises the upper bidiagonal B = (d, e) (n×n) by implicit-shift QR, applying the left
  * rotations to the rows of ut (row length m) and the right ones to the rows of vt (row length
  * n) when given. False if a singular value takes more than 30 sweeps on average.
+ *
+ * The tests for a negligible e_i are relative, so that small singular values keep their
+ * relative accuracy (as LAPACK's dbdsqr): along a block, μ_{i+1} = |d_{i+1}| μ_i / (μ_i +
+ * |e_i|) (μ_lo = |d_lo|) estimates the smallest singular value of its leading part, and
+ * |e_i| ≤ tol · μ_i splits it; blocks split anywhere at |e_i| ≤ thresh, tol times an estimate
+ * of the smallest singular value of B. A block whose estimate is tiny next to its largest
+ * entry (a zero on the diagonal included) gets zero-shift sweeps.
  */
 function bidiagonalQr(
   d: Float64Array,
@@ -311,45 +348,50 @@ function bidiagonalQr(
   vt: Float64Array | null,
   n: number,
 ): boolean {
-  // entries below tol relative to their neighbours, or below thresh overall, count as zero
-  const tol = 4 * EPS;
-  let bnorm = 0;
-  for (let i = 0; i < n; i++) bnorm = Math.max(bnorm, Math.abs(d[i]), Math.abs(e[i] ?? 0));
-  const thresh = EPS * bnorm;
-  const negligible = (i: number) =>
-    Math.abs(e[i]) <= tol * (Math.abs(d[i]) + Math.abs(d[i + 1])) || Math.abs(e[i]) <= thresh;
+  const tol = 90 * EPS; // LAPACK's eps^(7/8), within 10…100 eps
+  let mu = Math.abs(d[0]), smin = mu;
+  for (let i = 1; i < n && mu !== 0; i++) {
+    mu = Math.abs(d[i]) * (mu / (mu + Math.abs(e[i - 1])));
+    smin = Math.min(smin, mu);
+  }
+  const thresh = Math.max(tol * smin / Math.sqrt(n), 1e-300);
   const uc = new Float64Array(n), us = new Float64Array(n);
   const vc = new Float64Array(n), vs = new Float64Array(n);
   const carry = new Float64Array(64);
   let hi = n - 1, sweeps = 0;
-  while (hi > 0) {
-    if (negligible(hi - 1)) {
+  sweep: while (hi > 0) {
+    if (Math.abs(e[hi - 1]) <= thresh || Math.abs(e[hi - 1]) <= tol * Math.abs(d[hi])) {
       e[hi - 1] = 0;
       hi--;
       continue;
     }
     if (++sweeps > 30 * n) return false;
     let lo = hi - 1;
-    while (lo > 0 && !negligible(lo - 1)) lo--;
+    while (lo > 0 && Math.abs(e[lo - 1]) > thresh) lo--;
     if (lo > 0) e[lo - 1] = 0;
-    // a (near) zero on the diagonal: rotate its row's (or, at the bottom, its column's)
-    // superdiagonal entry out, which splits the block
-    let zero = -1;
-    for (let i = lo; i <= hi; i++) if (Math.abs(d[i]) <= thresh) zero = i;
-    if (zero >= 0) {
-      d[zero] = 0;
-      if (zero < hi) chaseRow(d, e, zero, hi, ut, m);
-      else chaseColumn(d, e, lo, hi, vt, n);
-      continue;
+    let muI = Math.abs(d[lo]), sminBlock = muI, smax = 0;
+    for (let i = lo; i < hi; i++) {
+      if (Math.abs(e[i]) <= tol * muI) {
+        e[i] = 0;
+        continue sweep;
+      }
+      muI = Math.abs(d[i + 1]) * (muI / (muI + Math.abs(e[i])));
+      sminBlock = Math.min(sminBlock, muI);
+      smax = Math.max(smax, Math.abs(d[i]), Math.abs(e[i]));
     }
-    // the Wilkinson shift: the eigenvalue of BᵀB's trailing 2×2 nearer its last entry
-    const dm = d[hi - 1], dn = d[hi], em = e[hi - 1], el = hi - 1 > lo ? e[hi - 2] : 0;
-    const p = dm * dm + el * el, q = dm * em, r = dn * dn + em * em;
-    const delta = (p - r) / 2;
-    let mu = q === 0 ? r : r - q * q / (delta + (delta >= 0 ? 1 : -1) * Math.hypot(delta, q));
-    if (!(mu > 0) || mu < EPS * d[lo] * d[lo]) mu = 0;
-    if (mu === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs);
-    else shiftedSweep(d, e, lo, hi, mu, uc, us, vc, vs);
+    smax = Math.max(smax, Math.abs(d[hi]));
+    // the Wilkinson shift: the eigenvalue of BᵀB's trailing 2×2 nearer its last entry; none
+    // when it is negligible next to d_lo², or the block nearly singular
+    let shift = 0;
+    if ((hi - lo + 1) * tol * (sminBlock / smax) > Math.max(EPS, 0.01 * tol)) {
+      const dm = d[hi - 1], dn = d[hi], em = e[hi - 1], el = hi - 1 > lo ? e[hi - 2] : 0;
+      const p = dm * dm + el * el, q = dm * em, r = dn * dn + em * em;
+      const delta = (p - r) / 2;
+      shift = q === 0 ? r : r - q * q / (delta + (delta >= 0 ? 1 : -1) * Math.hypot(delta, q));
+      if (!(shift >= EPS * d[lo] * d[lo])) shift = 0;
+    }
+    if (shift === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs);
+    else shiftedSweep(d, e, lo, hi, shift, uc, us, vc, vs);
     applySweep(vt, n, lo, hi, vc, vs, carry);
     applySweep(ut, m, lo, hi, uc, us, carry);
   }
@@ -428,54 +470,4 @@ function zeroShiftSweep(
   const h = d[hi] * c;
   d[hi] = h * oldC;
   e[hi - 1] = h * oldS;
-}
-
-/**
- * d_i = 0 with i < hi: left rotations of rows (j, i), j = i+1 … hi, move row i's entry e_i
- * along it and out (each zeroes B[i, j] against d_j), leaving row i zero.
- */
-function chaseRow(
-  d: Float64Array,
-  e: Float64Array,
-  i: number,
-  hi: number,
-  ut: Float64Array | null,
-  m: number,
-): void {
-  let z = e[i];
-  e[i] = 0;
-  for (let j = i + 1; j <= hi; j++) {
-    const [c, s, r] = givens(d[j], z);
-    d[j] = r;
-    rotateRows(ut, m, j, i, c, s);
-    if (j < hi) {
-      z = -s * e[j];
-      e[j] *= c;
-    }
-  }
-}
-
-/**
- * d_hi = 0: right rotations of columns (j, hi), j = hi−1 … lo, move column hi's entry e_{hi−1}
- * up and out (each zeroes B[j, hi] against d_j), leaving column hi zero.
- */
-function chaseColumn(
-  d: Float64Array,
-  e: Float64Array,
-  lo: number,
-  hi: number,
-  vt: Float64Array | null,
-  n: number,
-): void {
-  let z = e[hi - 1];
-  e[hi - 1] = 0;
-  for (let j = hi - 1; j >= lo; j--) {
-    const [c, s, r] = givens(d[j], z);
-    d[j] = r;
-    rotateRows(vt, n, j, hi, c, s);
-    if (j > lo) {
-      z = -s * e[j - 1];
-      e[j - 1] *= c;
-    }
-  }
 }
