@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createWorkerPool, grad, jit, type NDArray, np, vmap } from "../mod.ts";
 import { checkFixture, fixture, fixtureArgs } from "./_numpy_fixtures.ts";
-import { assertAllClose, checkGrads } from "./_helpers.ts";
+import { assertAllClose, checkGrads, randomArray } from "./_helpers.ts";
 
 type F = (...xs: NDArray[]) => NDArray;
 const mT = (a: NDArray) => np.swapaxes(a, -1, -2);
@@ -78,6 +78,116 @@ describe("np.linalg.svd against JAX (sign-invariant values and gradients)", () =
     const [u, s, vh] = np.linalg.svd(a, { hermitian: true });
     assertAllClose(u.mul(s.expandDims(-2)).matmul(vh), fixture("svd.hermitianUsv").out, tight);
   });
+});
+
+describe("np.linalg.svd against JAX's singular values (literals) and its identities", () => {
+  const f64 = { dtype: "float64" } as const;
+  const m = [[3, -1, 2], [0.5, 4, -2], [1, 1, 1], [-2, 0.25, 3]];
+  const scaled = (c: number) => m.map((r) => r.map((x) => x * c));
+  // python3 -c "import jax; jax.config.update('jax_enable_x64', True); import numpy as np;
+  //   m = np.array([[3., -1, 2], [0.5, 4, -2], [1, 1, 1], [-2, 0.25, 3]]);
+  //   s = lambda a: jax.numpy.linalg.svd(np.asarray(a, float), compute_uv=False).tolist();
+  //   print(s(np.arange(1., 13.).reshape(4, 3)), s([[1, 1, 1, 1], [1, -1, 1, -1],
+  //   [1, 1, -1, -1], [1, -1, -1, 1]]), s(m), s(m * 1e-200), s(m * 1e200), s([[3, -4, 12]]),
+  //   s([[3], [-4], [12]]), s([[[1, 2, 3], [4, 5, 6]], [[0, 1, 0], [2, 0, 0]]]))"
+  const cases: [string, number[][] | number[][][], number[] | number[][]][] = [
+    ["rank-deficient 4×3", [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], [
+      25.462407436036393,
+      1.290661675761233,
+      1.809728232792543e-15,
+    ]],
+    ["repeated (4×4 Hadamard)", [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], [
+      2,
+      2,
+      2,
+      1.9999999999999998,
+    ]],
+    ["general 4×3", m, [5.127546742774718, 3.777209845106816, 3.123051422357392]],
+    ["tiny (1e-200 ×)", scaled(1e-200), [
+      5.1275467427747177e-200,
+      3.7772098451068163e-200,
+      3.123051422357392e-200,
+    ]],
+    ["huge (1e200 ×)", scaled(1e200), [
+      5.127546742774718e200,
+      3.777209845106816e200,
+      3.123051422357392e200,
+    ]],
+    ["1×n", [[3, -4, 12]], [13]],
+    ["n×1", [[3], [-4], [12]], [13]],
+    ["batched [2, 2, 3]", [[[1, 2, 3], [4, 5, 6]], [[0, 1, 0], [2, 0, 0]]], [
+      [9.508032000695724, 0.7728696356734843],
+      [2, 1],
+    ]],
+  ];
+  for (const [name, value, jaxS] of cases) {
+    it(`np.linalg.svd() matches JAX's singular values and reproduces A: ${name}`, () => {
+      const a = np.array(value, f64);
+      const top = Math.max(...jaxS.flat());
+      const n = Math.max(...a.shape.slice(-2));
+      const tol = { rtol: 1e-14, atol: 10 * n * 2 ** -52 * top };
+      assertAllClose(np.linalg.svdvals(a), jaxS, tol);
+      for (const fullMatrices of [true, false]) {
+        const [u, s, vh] = np.linalg.svd(a, { fullMatrices });
+        assertAllClose(s, jaxS, tol);
+        const k = s.shape[s.ndim - 1];
+        const uk = np.slice(u, [...a.shape.slice(0, -2).map(() => null), null, [0, k]]);
+        const vk = np.slice(vh, [...a.shape.slice(0, -2).map(() => null), [0, k], null]);
+        assertAllClose(uk.mul(s.expandDims(-2)).matmul(vk), a, tol);
+        // UᵀU = I and Vh Vhᵀ = I, per matrix
+        const eye = (x: NDArray) => {
+          const k = x.shape[x.ndim - 1];
+          return np.broadcastTo(np.eye(k, k, f64), x.shape);
+        };
+        const utu = mT(u).matmul(u), vvt = vh.matmul(mT(vh));
+        assertAllClose(utu, eye(utu), { atol: 10 * n * 2 ** -52 });
+        assertAllClose(vvt, eye(vvt), { atol: 10 * n * 2 ** -52 });
+      }
+    });
+  }
+  it("np.linalg.svd() of float32 input is float32, computed in float64 and rounded", () => {
+    const a = np.array(m, { dtype: "float32" });
+    const [u, s, vh] = np.linalg.svd(a, { fullMatrices: false });
+    assert.deepEqual([u.dtype, s.dtype, vh.dtype], ["float32", "float32", "float32"]);
+    // JAX's float64 values (above), to float32's rounding
+    assertAllClose(s, [5.127546742774718, 3.777209845106816, 3.123051422357392], {
+      rtol: 2 ** -23,
+    });
+    assertAllClose(u.mul(s.expandDims(-2)).matmul(vh), a, { rtol: 1e-6, atol: 1e-6 });
+  });
+  it("np.linalg.svd() of a zero matrix is 0 with identity U and Vh, as JAX's", () => {
+    const [u, s, vh] = np.linalg.svd(np.zeros([3, 2], f64));
+    assert.deepEqual([u.toArray(), s.toArray(), vh.toArray()], [
+      np.eye(3).toArray(),
+      [0, 0],
+      np.eye(2).toArray(),
+    ]);
+  });
+  it("NaN input gives NaN from svd, pinv, lstsq, the 2-norm and cond, rank 0 (as JAX)", () => {
+    // JAX 0.10.2 on [[1, 2], [nan, 4], [5, 6]]: U, S, Vh, pinv, lstsq's x, residuals and s
+    // all NaN, lstsq's rank 0, matrix_rank 0, norm(ord=2) NaN
+    const a = np.array([[1, 2], [NaN, 4], [5, 6]], f64);
+    const allNaN = (x: NDArray) => Array.from(x.toTypedArray()).every(Number.isNaN);
+    for (const x of np.linalg.svd(a)) assert.ok(allNaN(x), `svd: ${x.toArray()}`);
+    assert.ok(allNaN(np.linalg.pinv(a)));
+    const [x, resid, rank, sv] = np.linalg.lstsq(a, np.ones([3], f64));
+    assert.ok(allNaN(x) && allNaN(resid) && allNaN(sv));
+    assert.equal(rank.item(), 0);
+    assert.equal(np.linalg.matrixRank(a).item(), 0);
+    assert.ok(Number.isNaN(np.linalg.norm(a, { ord: 2 }).item()));
+    assert.ok(Number.isNaN(np.linalg.cond(np.array([[1, NaN], [0, 1]], f64)).item()));
+  });
+  for (const dtype of ["float64", "float32"] as const) {
+    it(`np.linalg.svd() of a random 70×50 ${dtype} A: ‖A − U S Vh‖ / ‖A‖ ≤ 10 · 70 · eps`, () => {
+      const a = randomArray([70, 50], { dtype, seed: 3 });
+      const eps = dtype === "float64" ? 2 ** -52 : 2 ** -23;
+      for (const x of [a, mT(a)]) {
+        const [u, s, vh] = np.linalg.svd(x, { fullMatrices: false });
+        const r = np.linalg.norm(x.sub(u.mul(s.expandDims(-2)).matmul(vh))).item();
+        assert.ok(r <= 10 * 70 * eps * np.linalg.norm(x).item(), `relative residual ${r}`);
+      }
+    });
+  }
 });
 
 describe("np.linalg.eigh near and at repeated eigenvalues against JAX", () => {
