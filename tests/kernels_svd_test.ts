@@ -107,6 +107,21 @@ describe("kernels/_svd (Golub–Kahan) identities and reference", () => {
     });
   }
 
+  it("svdKernel() gives the same bits with the wasm SIMD rotations as with the JS loop", () => {
+    // odd and even row lengths (the wasm rows are padded to even), full U past the rotated rows,
+    // and more sweeps than one queue holds
+    const cases: [number, number, boolean][] = [[37, 23, true], [23, 37, true], [9, 1, true]];
+    cases.push([64, 64, false]);
+    for (const [m, n, full] of cases) {
+      const a = uniforms(m, n, 17);
+      const js = svdKernel(a, m, n, full, true, false);
+      const simd = svdKernel(a, m, n, full, true, true);
+      js.forEach((x, i) => {
+        assert.ok(x.every((v, j) => Object.is(v, simd[i][j])), `${m}×${n}: output ${i} differs`);
+      });
+    }
+  });
+
   it("svdKernel() without vectors gives the same singular values and empty U and Vᵀ", () => {
     const a = uniforms(37, 23, 3);
     const [s] = svdKernel(a, 37, 23, false);

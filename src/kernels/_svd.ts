@@ -1,12 +1,13 @@
 /**
  * The singular value decomposition of one row-major m×n matrix (Float64Array in and out), the
  * eager kernel behind the `svd` and `pinv` primitives (which loop it over batch axes and round
- * to float32 where needed). The LAPACK-style O(mn²) method, unblocked:
+ * to float32 where needed). The LAPACK-style O(mn²) method (dgesvd's path):
  * 1. Golub–Kahan bidiagonalisation of the tall orientation (a wide A is transposed):
  *    Householder reflectors alternately from the left (zeroing column k below the diagonal)
  *    and from the right (zeroing row k right of the superdiagonal) give A = U₀ B V₀ᵀ with B
- *    upper bidiagonal (diagonal d, superdiagonal e). Every reflector is a rank-1 update over
- *    contiguous rows.
+ *    upper bidiagonal (diagonal d, superdiagonal e); one pass over the trailing rows per
+ *    step, each reflector a rank-1 update over contiguous rows. U₀ and V₀ are accumulated
+ *    (only when asked for) four reflectors at a time in compact WY form.
  * 2. Implicit-shift QR on B (Golub & Kahan; Demmel & Kahan's zero-shift sweep when the shift
  *    is negligible against the leading diagonal entry, which keeps tiny singular values
  *    relatively accurate, and which also deflates a zero on the diagonal): each sweep chases
@@ -15,21 +16,23 @@
  * 3. Signs and order: negative diagonal entries flip the matching row of Vᵀ, and the values
  *    are sorted descending, as JAX returns them.
  * U and V are kept transposed (row j of Uᵀ is the j-th left singular vector), so that every
- * rotation combines two contiguous rows; a sweep's rotations are applied to them in column
- * chunks that stay in cache. They are accumulated only when asked for. Should the QR
- * iteration ever fail to converge, the one-sided Jacobi reference in `_svd_jacobi.ts` takes
- * over.
+ * rotation combines two contiguous rows. The rotations, most of the work, are queued and
+ * applied sixteen sweeps at a time over column chunks that stay in cache, by a wasm SIMD
+ * loop (`_svd_sweep_wasm.ts`, the same bits as the JS loop here). Should the QR iteration
+ * ever fail to converge, the one-sided Jacobi reference in `_svd_jacobi.ts` takes over.
  *
  * @module
  */
 import { svdJacobi } from "./_svd_jacobi.ts";
+import { SWEEP_CHUNK, WasmSweeps } from "./_svd_sweep_wasm.ts";
 
 const EPS = 2 ** -52;
 
 /**
  * Thin or full SVD of an m×n A = U diag(s) Vᵀ with s descending (k = min(m, n) values):
  * returns s, U (m×k, or m×m when `full`) and Vᵀ (k×n, or n×n when `full`), row-major; with
- * `vectors` false, U and Vᵀ are empty. A non-finite entry makes every output NaN.
+ * `vectors` false, U and Vᵀ are empty. A non-finite entry makes every output NaN. `useWasm`
+ * false keeps the rotations in JS (the reference for the wasm SIMD loop; same bits).
  */
 export function svdKernel(
   a: Float64Array,
@@ -37,6 +40,7 @@ export function svdKernel(
   n: number,
   full: boolean,
   vectors = true,
+  useWasm = true,
 ): [Float64Array, Float64Array, Float64Array] {
   const wide = m < n;
   const [rows, cols] = wide ? [n, m] : [m, n];
@@ -49,7 +53,7 @@ export function svdKernel(
   const tall = wide ? transposed(a, m, n) : a;
   // Aᵀ = U' S V'ᵀ ⇒ A = V' S U'ᵀ: a wide A's U is the transposed problem's V and vice versa
   // (its full U, the wide A's full Vᵀ)
-  const [s, ut, vt] = tallSvd(tall.slice(), rows, cols, vectors, full) ??
+  const [s, ut, vt] = tallSvd(tall.slice(), rows, cols, vectors, full, useWasm) ??
     svdJacobi(tall, rows, cols, vectors, full);
   if (!vectors) return [s, new Float64Array(0), new Float64Array(0)];
   return wide ? [s, transposed(vt, m, m), ut] : [s, transposed(ut, uCols, m), vt];
@@ -73,6 +77,7 @@ function tallSvd(
   n: number,
   vectors: boolean,
   fullU: boolean,
+  useWasm: boolean,
 ): [Float64Array, Float64Array, Float64Array] | null {
   // scale by a power of two (exactly) when sums of squares could overflow or underflow
   let amax = 0;
@@ -87,7 +92,7 @@ function tallSvd(
   const uRows = fullU ? m : n;
   const ut = vectors ? accumulate(left, uRows, m) : new Float64Array(0);
   const vt = vectors ? accumulate(right, n, n) : new Float64Array(0);
-  if (!bidiagonalQr(d, e, vectors ? ut : null, m, vectors ? vt : null, n)) return null;
+  if (!bidiagonalQr(d, e, vectors ? ut : null, m, vectors ? vt : null, n, useWasm)) return null;
   // A = U B Vᵀ with B = diag(d): |d_i| with row i of Vᵀ negated where d_i < 0, descending
   for (let i = 0; i < n; i++) {
     if (d[i] < 0 && vectors) { for (let c = 0; c < n; c++) vt[i * n + c] = -vt[i * n + c]; }
@@ -290,42 +295,112 @@ function givens(f: number, g: number): [number, number, number] {
   return [f / r, g / r, r];
 }
 
+/** Sweeps whose rotations wait in the buffers, applied together by `PendingSweeps.flush`. */
+const QUEUE = 16;
+
 /**
- * The rotations of one sweep on rows lo…hi of x (row length len): for k = lo … hi − 1 in
- * order, (x_k, x_{k+1}) ← (c_k x_k + s_k x_{k+1}, −s_k x_k + c_k x_{k+1}). Column chunk by
- * column chunk, the running row x_k stays in `carry`, so each entry is read and written once.
+ * The rotations of the QR sweeps on Vᵀ (matrix 0, rows of length n) and Uᵀ (matrix 1, rows of
+ * length m), delayed: up to QUEUE sweeps are recorded, then applied column chunk by column
+ * chunk, every queued sweep on one chunk before the next chunk, so a chunk of rows stays in
+ * cache across the sweeps instead of the whole matrices streaming through memory once per
+ * sweep. Each column sees the same rotations in the same order as sweep-by-sweep. The wasm
+ * SIMD loop of `_svd_sweep_wasm.ts` does the arithmetic where there is one (same bits), else
+ * the JS loop `rotateChunk`. Without U and V the rotations are only recorded.
  */
-function applySweep(
-  x: Float64Array | null,
+class PendingSweeps {
+  readonly #mats: { x: Float64Array; len: number }[] = [];
+  readonly #wasm: WasmSweeps | null;
+  readonly #cs: Float64Array[];
+  readonly #sn: Float64Array[];
+  readonly #blocks: [lo: number, hi: number][] = [];
+  readonly #n: number;
+  readonly #carry = new Float64Array(SWEEP_CHUNK);
+
+  constructor(
+    vt: Float64Array | null,
+    ut: Float64Array | null,
+    m: number,
+    n: number,
+    wasm: boolean,
+  ) {
+    this.#n = n;
+    if (vt !== null && ut !== null) this.#mats.push({ x: vt, len: n }, { x: ut, len: m });
+    const shapes = this.#mats.map(({ x, len }) => [x.length / len, len]);
+    this.#wasm = wasm && this.#mats.length > 0
+      ? WasmSweeps.create(this.#mats.map((mat) => mat.x), shapes, QUEUE * n)
+      : null;
+    const fresh = () => [0, 1].map(() => new Float64Array(QUEUE * n));
+    this.#cs = this.#wasm?.cs ?? fresh();
+    this.#sn = this.#wasm?.sn ?? fresh();
+  }
+
+  /** Where the next sweep writes its rotations: [V's cos, V's sin, U's cos, U's sin]. */
+  buffers(): Float64Array[] {
+    const at = this.#blocks.length * this.#n,
+      view = (b: Float64Array) => b.subarray(at, at + this.#n);
+    return [view(this.#cs[0]), view(this.#sn[0]), view(this.#cs[1]), view(this.#sn[1])];
+  }
+
+  /** Records the sweep just written on rows lo…hi; applies the queue when it is full. */
+  push(lo: number, hi: number): void {
+    this.#blocks.push([lo, hi]);
+    if (this.#blocks.length === QUEUE) this.#flush();
+  }
+
+  /** Applies what is queued and, from wasm memory, copies U and V back. */
+  finish(): void {
+    this.#flush();
+    this.#mats.forEach((mat, i) => this.#wasm?.read(i, mat.x));
+  }
+
+  #flush(): void {
+    const blocks = this.#blocks, n = this.#n;
+    let rows = 0;
+    for (const [lo, hi] of blocks) rows = Math.max(rows, hi - lo + 1);
+    // a chunk of ~128 KiB over the rows the sweeps touch
+    const chunk = Math.max(8, Math.min(SWEEP_CHUNK, 2 * Math.floor(8192 / Math.max(rows, 1))));
+    this.#mats.forEach(({ x, len }, i) => {
+      const width = this.#wasm?.padded(i) ?? len;
+      for (let c0 = 0; c0 < width; c0 += chunk) {
+        const w = Math.min(chunk, width - c0);
+        blocks.forEach(([lo, hi], q) => {
+          if (this.#wasm !== null) this.#wasm.rotate(i, lo, hi, q * n, c0, w);
+          else rotateChunk(x, len, lo, hi, this.#cs[i], this.#sn[i], q * n, c0, w, this.#carry);
+        });
+      }
+    });
+    blocks.length = 0;
+  }
+}
+
+/**
+ * One sweep's rotations on columns c0 … c0 + w − 1 of rows lo…hi of x (row length len): for
+ * k = lo … hi − 1 in order, (x_k, x_{k+1}) ← (c x_k + s x_{k+1}, −s x_k + c x_{k+1}) with
+ * c = cs[rot + k], s = sn[rot + k]. The running row x_k stays in `carry`, so each entry is read
+ * and written once.
+ */
+function rotateChunk(
+  x: Float64Array,
   len: number,
   lo: number,
   hi: number,
   cs: Float64Array,
   sn: Float64Array,
+  rot: number,
+  c0: number,
+  w: number,
   carry: Float64Array,
 ): void {
-  if (x === null) return;
-  const chunk = carry.length;
-  for (let c0 = 0; c0 < len; c0 += chunk) {
-    const w = Math.min(chunk, len - c0);
-    for (let j = 0; j < w; j++) carry[j] = x[lo * len + c0 + j];
-    for (let k = lo; k < hi; k++) {
-      const c = cs[k], s = sn[k], cur = k * len + c0, next = cur + len;
-      if (s === 0 && c === 1) {
-        for (let j = 0; j < w; j++) {
-          x[cur + j] = carry[j];
-          carry[j] = x[next + j];
-        }
-        continue;
-      }
-      for (let j = 0; j < w; j++) {
-        const p = carry[j], q = x[next + j];
-        x[cur + j] = c * p + s * q;
-        carry[j] = c * q - s * p;
-      }
+  for (let j = 0; j < w; j++) carry[j] = x[lo * len + c0 + j];
+  for (let k = lo; k < hi; k++) {
+    const c = cs[rot + k], s = sn[rot + k], cur = k * len + c0, next = cur + len;
+    for (let j = 0; j < w; j++) {
+      const p = carry[j], q = x[next + j];
+      x[cur + j] = c * p + s * q;
+      carry[j] = c * q - s * p;
     }
-    for (let j = 0; j < w; j++) x[hi * len + c0 + j] = carry[j];
   }
+  for (let j = 0; j < w; j++) x[hi * len + c0 + j] = carry[j];
 }
 
 /**
@@ -347,6 +422,7 @@ function bidiagonalQr(
   m: number,
   vt: Float64Array | null,
   n: number,
+  useWasm: boolean,
 ): boolean {
   const tol = 90 * EPS; // LAPACK's eps^(7/8), within 10…100 eps
   let mu = Math.abs(d[0]), smin = mu;
@@ -355,9 +431,7 @@ function bidiagonalQr(
     smin = Math.min(smin, mu);
   }
   const thresh = Math.max(tol * smin / Math.sqrt(n), 1e-300);
-  const uc = new Float64Array(n), us = new Float64Array(n);
-  const vc = new Float64Array(n), vs = new Float64Array(n);
-  const carry = new Float64Array(64);
+  const pending = new PendingSweeps(vt, ut, m, n, useWasm);
   let hi = n - 1, sweeps = 0;
   sweep: while (hi > 0) {
     if (Math.abs(e[hi - 1]) <= thresh || Math.abs(e[hi - 1]) <= tol * Math.abs(d[hi])) {
@@ -390,11 +464,12 @@ function bidiagonalQr(
       shift = q === 0 ? r : r - q * q / (delta + (delta >= 0 ? 1 : -1) * Math.hypot(delta, q));
       if (!(shift >= EPS * d[lo] * d[lo])) shift = 0;
     }
+    const [vc, vs, uc, us] = pending.buffers();
     if (shift === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs);
     else shiftedSweep(d, e, lo, hi, shift, uc, us, vc, vs);
-    applySweep(vt, n, lo, hi, vc, vs, carry);
-    applySweep(ut, m, lo, hi, uc, us, carry);
+    pending.push(lo, hi);
   }
+  pending.finish();
   return true;
 }
 
