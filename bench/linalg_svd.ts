@@ -7,9 +7,12 @@
  *     bun run bench/linalg_svd.ts ...
  *     python3 bench/_jax_linalg_svd.py [--sizes ...] [--dtypes ...]   (JAX, jitted, the same cases)
  *
+ * On a shared machine, pin each to one core for stable figures (`taskset -c 1 …`; for JAX also
+ * `XLA_FLAGS=--xla_cpu_multi_thread_eigen=false`): difftrace's kernel is single-threaded.
+ *
  * `--root` as in bench/eager_ops.ts (a base tree, e.g. `git archive` of a base commit unpacked
  * in /tmp/base with `node_modules` linked). Each cell is the median of `--reps` calls (default
- * 5) after one warm-up call, every output read back (`toTypedArray`). The matrix is the same
+ * 5) after two warm-up calls, every output read back (`toTypedArray`). The matrix is the same
  * uniform [−1, 1) stream as the JAX script (a 32-bit LCG), so both time the same numbers.
  *
  * @module
@@ -63,6 +66,7 @@ for (const [m, n] of sizes) {
     for (const [name, f] of Object.entries(CASES)) {
       if (only && !only.includes(name)) continue;
       const run = () => f(a, b).forEach((x) => x.toTypedArray());
+      run(); // two warm-up calls: the first call at a new shape also pays for recompilation
       run();
       const times: number[] = [];
       for (let r = 0; r < reps; r++) {
