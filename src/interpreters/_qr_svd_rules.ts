@@ -1,7 +1,7 @@
 /**
  * The rules of the `qr` and `svd` primitives for every interpreter (spread into each table
  * through `_linalg_rules.ts`). Derivatives are the matrix-calculus results, not derivatives of
- * the Householder or Jacobi loops (Ȧ is the tangent of A, ∘ the elementwise product):
+ * the Householder or QR-iteration loops (Ȧ is the tangent of A, ∘ the elementwise product):
  * - qr, A = Q R with A [m, n], m ≥ n (thin):  with C = Qᵀ Ȧ R⁻¹ and Ω = tril₋₁(C) − tril₋₁(C)ᵀ
  *   (skew), Q̇ = Q (Ω − C) + Ȧ R⁻¹ and Ṙ = (C − Ω) R.
  *   Wide (m < n), A = [A₁ A₂], R = [R₁ R₂]: (Q̇, Ṙ₁) from A₁ = Q R₁ and Ṙ₂ = Q̇ᵀ A₂ + Qᵀ Ȧ₂.

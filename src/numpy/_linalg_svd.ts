@@ -92,7 +92,10 @@ export interface SvdOptions {
 const SVD_KEYS = ["fullMatrices", "computeUv", "hermitian"];
 
 /**
- * The singular value decomposition A = U diag(S) Vh, S descending (one-sided Jacobi).
+ * The singular value decomposition A = U diag(S) Vh, S descending: Householder
+ * bidiagonalisation, then implicit-shift Golub–Kahan QR (LAPACK's dgesvd method), in float64
+ * (float32 input is rounded at the end, float32 out). A NaN or infinite entry makes U, S and Vh
+ * all NaN (JAX: the same for NaN; for ±inf its S is NaN but U and Vh are finite).
  * Columns of U and rows of Vh are unique only up to a joint sign flip (and within repeated
  * singular values), so compare sign-invariant quantities such as U diag(S) Vh or |U|.
  * Derivatives: S is differentiable everywhere (where singular values repeat too); U and Vh
