@@ -87,7 +87,7 @@ function tallSvd(
     : 1;
   if (scale !== 1) { for (let i = 0; i < a.length; i++) a[i] *= scale; }
   const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
-  const left: Reflector[] = [], right: Reflector[] = [];
+  const left = new Reflectors(n * m), right = new Reflectors(n * n);
   bidiagonalise(a, m, n, d, e, left, right);
   const uRows = fullU ? m : n;
   const ut = vectors ? accumulate(left, uRows, m) : new Float64Array(0);
@@ -107,32 +107,54 @@ function tallSvd(
 /** Rows `order[0], order[1], …` of x (row length len) as its first rows; the rest stay. */
 function permuteRows(x: Float64Array, order: number[], len: number): Float64Array {
   const out = x.slice();
-  order.forEach((src, dst) => out.set(x.subarray(src * len, (src + 1) * len), dst * len));
+  for (let dst = 0; dst < order.length; dst++) {
+    const from = order[dst] * len, to = dst * len;
+    for (let j = 0; j < len; j++) out[to + j] = x[from + j];
+  }
   return out;
 }
 
-/** H = I − τ v vᵀ acting on coordinates `at`, `at` + 1, …; v[0] = 1. */
-interface Reflector {
-  at: number;
-  v: Float64Array;
-  tau: number;
-}
-
 /**
- * The reflector that maps x to β e₁ with β = −sign(x₀)‖x‖ (LAPACK's convention): v = (x −
- * β e₁)/(x₀ − β), τ = (β − x₀)/β; τ = 0 (H = I, β = x₀) when x is already β e₁.
+ * Householder reflectors H_k = I − τ_k v_k v_kᵀ acting on coordinates at_k, at_k + 1, …, with
+ * v_k[0] = 1; the vectors share one buffer (v_k = buf[off_k, off_k + len_k)), so that building
+ * them allocates nothing per step (typed-array allocations dominate tiny matrices).
  */
-function householder(x: Float64Array, at: number): [Reflector, number] {
-  const alpha = x[0];
-  let tail = 0;
-  for (let i = 1; i < x.length; i++) tail += x[i] * x[i];
-  const v = new Float64Array(x.length);
-  v[0] = 1;
-  if (tail === 0) return [{ at, v, tau: 0 }, alpha];
-  const beta = (alpha >= 0 ? -1 : 1) * Math.hypot(alpha, Math.sqrt(tail));
-  const inv = 1 / (alpha - beta);
-  for (let i = 1; i < x.length; i++) v[i] = x[i] * inv;
-  return [{ at, v, tau: (beta - alpha) / beta }, beta];
+class Reflectors {
+  readonly buf: Float64Array;
+  readonly at: number[] = [];
+  readonly off: number[] = [];
+  readonly len: number[] = [];
+  readonly tau: number[] = [];
+  #top = 0;
+
+  constructor(size: number) {
+    this.buf = new Float64Array(size);
+  }
+
+  /**
+   * Appends the reflector that maps x = src[from, from + len) to β e₁ with β = −sign(x₀)‖x‖
+   * (LAPACK's convention): v = (x − β e₁)/(x₀ − β), τ = (β − x₀)/β; τ = 0 (H = I, β = x₀)
+   * when x is already β e₁. Returns β.
+   */
+  add(src: Float64Array, from: number, len: number, at: number): number {
+    const v = this.buf, off = this.#top;
+    this.#top += len;
+    this.at.push(at), this.off.push(off), this.len.push(len);
+    const alpha = src[from];
+    let tail = 0;
+    for (let i = 1; i < len; i++) tail += src[from + i] * src[from + i];
+    v[off] = 1;
+    if (tail === 0) {
+      for (let i = 1; i < len; i++) v[off + i] = 0;
+      this.tau.push(0);
+      return alpha;
+    }
+    const beta = (alpha >= 0 ? -1 : 1) * Math.hypot(alpha, Math.sqrt(tail));
+    const inv = 1 / (alpha - beta);
+    for (let i = 1; i < len; i++) v[off + i] = src[from + i] * inv;
+    this.tau.push((beta - alpha) / beta);
+    return beta;
+  }
 }
 
 /**
@@ -151,8 +173,8 @@ function bidiagonalise(
   n: number,
   d: Float64Array,
   e: Float64Array,
-  left: Reflector[],
-  right: Reflector[],
+  left: Reflectors,
+  right: Reflectors,
 ): void {
   let col = new Float64Array(m), nextCol = new Float64Array(m); // col[i] = A[k+i, k]
   let tail = new Float64Array(n), nextTail = new Float64Array(n);
@@ -164,44 +186,42 @@ function bidiagonalise(
   }
   for (let k = 0; k < n; k++) {
     const len = m - k, o = k + 1, w = n - k - 1; // trailing columns o … n−1
-    const [h, beta] = householder(col.subarray(0, len), k);
-    left.push(h);
+    const beta = left.add(col, 0, len, k);
     d[k] = beta;
     if (w === 0) break;
-    const rowK = k * n + o, tau = h.tau, v = h.v;
+    const rowK = k * n + o, tau = left.tau[k], v = left.buf, vOff = left.off[k] - k;
     if (tau !== 0) {
       const inv = 1 / (col[0] - beta);
       for (let j = 0; j < w; j++) t[j] = a[rowK + j] + tail[j] * inv;
       for (let j = 0; j < w; j++) a[rowK + j] -= tau * t[j];
     }
-    const [g, gamma] = householder(a.slice(rowK, rowK + w), o);
-    e[k] = gamma;
-    if (w > 1) right.push(g);
-    const u = g.v, tauG = g.tau;
+    // G_k from A[k, k+1:] (a single entry needs none: e_k is that entry)
+    e[k] = w > 1 ? right.add(a, rowK, w, o) : a[rowK];
+    const tauG = w > 1 ? right.tau[k] : 0, u = right.buf, uOff = w > 1 ? right.off[k] : 0;
     nextTail.fill(0, 0, w);
     for (let r = k + 1; r < m; r++) {
-      const row = r * n + o, f = tau * v[r - k];
+      const row = r * n + o, f = tau * v[vOff + r];
       let s = 0;
       if (f !== 0 && tauG !== 0) {
         for (let j = 0; j < w; j++) {
           const x = a[row + j] - f * t[j];
           a[row + j] = x;
-          s += x * u[j];
+          s += x * u[uOff + j];
         }
       } else if (f !== 0) {
         for (let j = 0; j < w; j++) a[row + j] -= f * t[j];
       } else if (tauG !== 0) {
-        for (let j = 0; j < w; j++) s += a[row + j] * u[j];
+        for (let j = 0; j < w; j++) s += a[row + j] * u[uOff + j];
       }
       s *= tauG;
-      const xn = a[row] - s; // u[0] = 1: the row's entry in column k + 1, after G_k
+      const xn = a[row] - s; // v(G_k)[0] = 1: the row's entry in column k + 1, after G_k
       a[row] = xn;
       nextCol[r - o] = xn;
       if (r === o || xn === 0) {
-        if (s !== 0) { for (let j = 1; j < w; j++) a[row + j] -= s * u[j]; }
+        if (s !== 0) { for (let j = 1; j < w; j++) a[row + j] -= s * u[uOff + j]; }
       } else if (s !== 0) {
         for (let j = 1; j < w; j++) {
-          const x = a[row + j] - s * u[j];
+          const x = a[row + j] - s * u[uOff + j];
           a[row + j] = x;
           nextTail[j - 1] += xn * x;
         }
@@ -223,31 +243,34 @@ function bidiagonalise(
  * WY: Y's columns the four vectors on a common offset, T upper triangular), so each row is
  * read twice per four reflectors: w = x Y, then x ← x − (w T) Yᵀ.
  */
-function accumulate(hs: Reflector[], rows: number, len: number): Float64Array {
+function accumulate(hs: Reflectors, rows: number, len: number): Float64Array {
   const x = new Float64Array(rows * len);
   for (let i = 0; i < Math.min(rows, len); i++) x[i * len + i] = 1;
-  let k = hs.length - 1;
+  const { buf, at, off, tau } = hs;
+  let k = at.length - 1;
+  const blocked = k >= 3 ? len : 0; // Y and T only when there is a block of four
+  const y0 = new Float64Array(blocked), y1 = new Float64Array(blocked);
+  const y2 = new Float64Array(blocked), y3 = new Float64Array(blocked);
+  const y = [y0, y1, y2, y3], t = new Float64Array(blocked && 16);
   for (; k >= 3; k -= 4) {
-    const base = hs[k - 3].at, width = len - base;
+    const base = at[k - 3], width = len - base;
     // Y's columns: v_k, v_{k−1}, v_{k−2}, v_{k−3} at offsets 3, 2, 1, 0 from `base`
-    const y = [0, 1, 2, 3].map((b) => {
-      const col = new Float64Array(width);
-      col.set(hs[k - b].v, 3 - b);
-      return col;
-    });
-    const taus = [0, 1, 2, 3].map((b) => hs[k - b].tau);
+    for (let b = 0; b < 4; b++) {
+      const yb = y[b], from = off[k - b], l = hs.len[k - b];
+      for (let j = 0; j < 3 - b; j++) yb[j] = 0;
+      for (let j = 0; j < l; j++) yb[3 - b + j] = buf[from + j];
+    }
     // T for H₁ ⋯ H_j = (H₁ ⋯ H_{j−1}) H_j: T ← [[T, −τ_j T Y_{<j}ᵀ y_j], [0, τ_j]]
-    const t = new Float64Array(16);
+    t.fill(0);
     for (let c = 0; c < 4; c++) {
-      t[c * 4 + c] = taus[c];
-      const yy = [0, 1, 2, 3].map((r) => (r < c ? dotOf(y[r], y[c]) : 0));
+      const tc = tau[k - c];
+      t[c * 4 + c] = tc;
       for (let r = 0; r < c; r++) {
         let z = 0;
-        for (let q = r; q < c; q++) z += t[r * 4 + q] * yy[q];
-        t[r * 4 + c] = -taus[c] * z;
+        for (let q = r; q < c; q++) z += t[r * 4 + q] * dotOf(y[q], y[c], width);
+        t[r * 4 + c] = -tc * z;
       }
     }
-    const [y0, y1, y2, y3] = y;
     for (let r = base; r < rows; r++) {
       const row = r * len + base;
       let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
@@ -267,24 +290,24 @@ function accumulate(hs: Reflector[], rows: number, len: number): Float64Array {
     }
   }
   for (; k >= 0; k--) {
-    const { at, v, tau } = hs[k];
-    if (tau === 0) continue;
-    for (let r = at; r < rows; r++) {
-      const row = r * len + at;
+    if (tau[k] === 0) continue;
+    const a0 = at[k], v0 = off[k], l = hs.len[k];
+    for (let r = a0; r < rows; r++) {
+      const row = r * len + a0;
       let s = 0;
-      for (let j = 0; j < v.length; j++) s += x[row + j] * v[j];
+      for (let j = 0; j < l; j++) s += x[row + j] * buf[v0 + j];
       if (s === 0) continue;
-      s *= tau;
-      for (let j = 0; j < v.length; j++) x[row + j] -= s * v[j];
+      s *= tau[k];
+      for (let j = 0; j < l; j++) x[row + j] -= s * buf[v0 + j];
     }
   }
   return x;
 }
 
-/** The dot product of two equally long vectors. */
-function dotOf(a: Float64Array, b: Float64Array): number {
+/** The dot product of the first `len` entries of two vectors. */
+function dotOf(a: Float64Array, b: Float64Array, len: number): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  for (let i = 0; i < len; i++) s += a[i] * b[i];
   return s;
 }
 
@@ -326,23 +349,29 @@ class PendingSweeps {
     this.#n = n;
     if (vt !== null && ut !== null) this.#mats.push({ x: vt, len: n }, { x: ut, len: m });
     const shapes = this.#mats.map(({ x, len }) => [x.length / len, len]);
-    this.#wasm = wasm && this.#mats.length > 0
+    // below 32 columns the copies into wasm memory and the calls cost more than SIMD saves
+    this.#wasm = wasm && this.#mats.length > 0 && n >= 32
       ? WasmSweeps.create(this.#mats.map((mat) => mat.x), shapes, QUEUE * n)
       : null;
-    const fresh = () => [0, 1].map(() => new Float64Array(QUEUE * n));
+    const size = this.#mats.length > 0 ? QUEUE * n : n;
+    const fresh = () => [new Float64Array(size), new Float64Array(size)];
     this.#cs = this.#wasm?.cs ?? fresh();
     this.#sn = this.#wasm?.sn ?? fresh();
   }
 
-  /** Where the next sweep writes its rotations: [V's cos, V's sin, U's cos, U's sin]. */
+  /** The buffers the sweeps write their rotations to: [V's cos, V's sin, U's cos, U's sin]. */
   buffers(): Float64Array[] {
-    const at = this.#blocks.length * this.#n,
-      view = (b: Float64Array) => b.subarray(at, at + this.#n);
-    return [view(this.#cs[0]), view(this.#sn[0]), view(this.#cs[1]), view(this.#sn[1])];
+    return [this.#cs[0], this.#sn[0], this.#cs[1], this.#sn[1]];
+  }
+
+  /** Where in the buffers the next sweep writes rotation k: at offset() + k. */
+  offset(): number {
+    return this.#blocks.length * this.#n;
   }
 
   /** Records the sweep just written on rows lo…hi; applies the queue when it is full. */
   push(lo: number, hi: number): void {
+    if (this.#mats.length === 0) return; // nothing to rotate: the buffers are reused
     this.#blocks.push([lo, hi]);
     if (this.#blocks.length === QUEUE) this.#flush();
   }
@@ -432,6 +461,7 @@ function bidiagonalQr(
   }
   const thresh = Math.max(tol * smin / Math.sqrt(n), 1e-300);
   const pending = new PendingSweeps(vt, ut, m, n, useWasm);
+  const [vc, vs, uc, us] = pending.buffers();
   let hi = n - 1, sweeps = 0;
   sweep: while (hi > 0) {
     if (Math.abs(e[hi - 1]) <= thresh || Math.abs(e[hi - 1]) <= tol * Math.abs(d[hi])) {
@@ -464,9 +494,9 @@ function bidiagonalQr(
       shift = q === 0 ? r : r - q * q / (delta + (delta >= 0 ? 1 : -1) * Math.hypot(delta, q));
       if (!(shift >= EPS * d[lo] * d[lo])) shift = 0;
     }
-    const [vc, vs, uc, us] = pending.buffers();
-    if (shift === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs);
-    else shiftedSweep(d, e, lo, hi, shift, uc, us, vc, vs);
+    const at = pending.offset();
+    if (shift === 0) zeroShiftSweep(d, e, lo, hi, uc, us, vc, vs, at);
+    else shiftedSweep(d, e, lo, hi, shift, uc, us, vc, vs, at);
     pending.push(lo, hi);
   }
   pending.finish();
@@ -477,7 +507,7 @@ function bidiagonalQr(
  * One Golub–Kahan step with shift μ on the block lo…hi: a right rotation on columns (k, k+1)
  * chosen from (d_lo² − μ, d_lo e_lo) at k = lo, then from (e_{k−1}, bulge) to zero the bulge
  * above the superdiagonal, and a left rotation on rows (k, k+1) zeroing the bulge below the
- * diagonal. The rotations are recorded in (vc, vs) and (uc, us).
+ * diagonal. Rotation k is recorded at `at` + k of (vc, vs) and (uc, us).
  */
 function shiftedSweep(
   d: Float64Array,
@@ -489,12 +519,13 @@ function shiftedSweep(
   us: Float64Array,
   vc: Float64Array,
   vs: Float64Array,
+  at: number,
 ): void {
   let y = (d[lo] - Math.sqrt(mu)) * (d[lo] + Math.sqrt(mu)), z = d[lo] * e[lo];
   for (let k = lo; k < hi; k++) {
     // B ← B G on columns k, k+1
     let [c, s, r] = givens(y, z);
-    vc[k] = c, vs[k] = s;
+    vc[at + k] = c, vs[at + k] = s;
     if (k > lo) e[k - 1] = r;
     const dk = d[k], ek = e[k];
     d[k] = c * dk + s * ek;
@@ -503,7 +534,7 @@ function shiftedSweep(
     d[k + 1] *= c;
     // B ← Pᵀ B on rows k, k+1
     [c, s, r] = givens(d[k], z);
-    uc[k] = c, us[k] = s;
+    uc[at + k] = c, us[at + k] = s;
     d[k] = r;
     const ek2 = e[k], dk1 = d[k + 1];
     e[k] = c * ek2 + s * dk1;
@@ -531,16 +562,17 @@ function zeroShiftSweep(
   us: Float64Array,
   vc: Float64Array,
   vs: Float64Array,
+  at: number,
 ): void {
   let c = 1, oldC = 1, oldS = 0;
   for (let k = lo; k < hi; k++) {
     const [c1, s1, r] = givens(d[k] * c, e[k]);
     c = c1;
-    vc[k] = c1, vs[k] = s1;
+    vc[at + k] = c1, vs[at + k] = s1;
     if (k > lo) e[k - 1] = oldS * r;
     const [c2, s2, r2] = givens(oldC * r, d[k + 1] * s1);
     oldC = c2, oldS = s2, d[k] = r2;
-    uc[k] = c2, us[k] = s2;
+    uc[at + k] = c2, us[at + k] = s2;
   }
   const h = d[hi] * c;
   d[hi] = h * oldC;
