@@ -18,13 +18,13 @@
  * U and V are kept transposed (row j of Uᵀ is the j-th left singular vector), so that every
  * rotation combines two contiguous rows. The rotations, most of the work, are queued and
  * applied sixteen sweeps at a time over column chunks that stay in cache, by a wasm SIMD
- * loop (`_svd_sweep_wasm.ts`, the same bits as the JS loop here). Should the QR iteration
+ * loop (`_svd_sweeps.ts`, the same bits as its JS loop). Should the QR iteration
  * ever fail to converge, the one-sided Jacobi reference in `_svd_jacobi.ts` takes over.
  *
  * @module
  */
 import { svdJacobi } from "./_svd_jacobi.ts";
-import { SWEEP_CHUNK, WasmSweeps } from "./_svd_sweep_wasm.ts";
+import { PendingSweeps } from "./_svd_sweeps.ts";
 
 const EPS = 2 ** -52;
 
@@ -316,120 +316,6 @@ function givens(f: number, g: number): [number, number, number] {
   if (g === 0) return [1, 0, f];
   const r = Math.hypot(f, g);
   return [f / r, g / r, r];
-}
-
-/** Sweeps whose rotations wait in the buffers, applied together by `PendingSweeps.flush`. */
-const QUEUE = 16;
-
-/**
- * The rotations of the QR sweeps on Vᵀ (matrix 0, rows of length n) and Uᵀ (matrix 1, rows of
- * length m), delayed: up to QUEUE sweeps are recorded, then applied column chunk by column
- * chunk, every queued sweep on one chunk before the next chunk, so a chunk of rows stays in
- * cache across the sweeps instead of the whole matrices streaming through memory once per
- * sweep. Each column sees the same rotations in the same order as sweep-by-sweep. The wasm
- * SIMD loop of `_svd_sweep_wasm.ts` does the arithmetic where there is one (same bits), else
- * the JS loop `rotateChunk`. Without U and V the rotations are only recorded.
- */
-class PendingSweeps {
-  readonly #mats: { x: Float64Array; len: number }[] = [];
-  readonly #wasm: WasmSweeps | null;
-  readonly #cs: Float64Array[];
-  readonly #sn: Float64Array[];
-  readonly #blocks: [lo: number, hi: number][] = [];
-  readonly #n: number;
-  readonly #carry = new Float64Array(SWEEP_CHUNK);
-
-  constructor(
-    vt: Float64Array | null,
-    ut: Float64Array | null,
-    m: number,
-    n: number,
-    wasm: boolean,
-  ) {
-    this.#n = n;
-    if (vt !== null && ut !== null) this.#mats.push({ x: vt, len: n }, { x: ut, len: m });
-    const shapes = this.#mats.map(({ x, len }) => [x.length / len, len]);
-    // below 32 columns the copies into wasm memory and the calls cost more than SIMD saves
-    this.#wasm = wasm && this.#mats.length > 0 && n >= 32
-      ? WasmSweeps.create(this.#mats.map((mat) => mat.x), shapes, QUEUE * n)
-      : null;
-    const size = this.#mats.length > 0 ? QUEUE * n : n;
-    const fresh = () => [new Float64Array(size), new Float64Array(size)];
-    this.#cs = this.#wasm?.cs ?? fresh();
-    this.#sn = this.#wasm?.sn ?? fresh();
-  }
-
-  /** The buffers the sweeps write their rotations to: [V's cos, V's sin, U's cos, U's sin]. */
-  buffers(): Float64Array[] {
-    return [this.#cs[0], this.#sn[0], this.#cs[1], this.#sn[1]];
-  }
-
-  /** Where in the buffers the next sweep writes rotation k: at offset() + k. */
-  offset(): number {
-    return this.#blocks.length * this.#n;
-  }
-
-  /** Records the sweep just written on rows lo…hi; applies the queue when it is full. */
-  push(lo: number, hi: number): void {
-    if (this.#mats.length === 0) return; // nothing to rotate: the buffers are reused
-    this.#blocks.push([lo, hi]);
-    if (this.#blocks.length === QUEUE) this.#flush();
-  }
-
-  /** Applies what is queued and, from wasm memory, copies U and V back. */
-  finish(): void {
-    this.#flush();
-    this.#mats.forEach((mat, i) => this.#wasm?.read(i, mat.x));
-  }
-
-  #flush(): void {
-    const blocks = this.#blocks, n = this.#n;
-    let rows = 0;
-    for (const [lo, hi] of blocks) rows = Math.max(rows, hi - lo + 1);
-    // a chunk of ~128 KiB over the rows the sweeps touch
-    const chunk = Math.max(8, Math.min(SWEEP_CHUNK, 2 * Math.floor(8192 / Math.max(rows, 1))));
-    this.#mats.forEach(({ x, len }, i) => {
-      const width = this.#wasm?.padded(i) ?? len;
-      for (let c0 = 0; c0 < width; c0 += chunk) {
-        const w = Math.min(chunk, width - c0);
-        blocks.forEach(([lo, hi], q) => {
-          if (this.#wasm !== null) this.#wasm.rotate(i, lo, hi, q * n, c0, w);
-          else rotateChunk(x, len, lo, hi, this.#cs[i], this.#sn[i], q * n, c0, w, this.#carry);
-        });
-      }
-    });
-    blocks.length = 0;
-  }
-}
-
-/**
- * One sweep's rotations on columns c0 … c0 + w − 1 of rows lo…hi of x (row length len): for
- * k = lo … hi − 1 in order, (x_k, x_{k+1}) ← (c x_k + s x_{k+1}, −s x_k + c x_{k+1}) with
- * c = cs[rot + k], s = sn[rot + k]. The running row x_k stays in `carry`, so each entry is read
- * and written once.
- */
-function rotateChunk(
-  x: Float64Array,
-  len: number,
-  lo: number,
-  hi: number,
-  cs: Float64Array,
-  sn: Float64Array,
-  rot: number,
-  c0: number,
-  w: number,
-  carry: Float64Array,
-): void {
-  for (let j = 0; j < w; j++) carry[j] = x[lo * len + c0 + j];
-  for (let k = lo; k < hi; k++) {
-    const c = cs[rot + k], s = sn[rot + k], cur = k * len + c0, next = cur + len;
-    for (let j = 0; j < w; j++) {
-      const p = carry[j], q = x[next + j];
-      x[cur + j] = c * p + s * q;
-      carry[j] = c * q - s * p;
-    }
-  }
-  for (let j = 0; j < w; j++) x[hi * len + c0 + j] = carry[j];
 }
 
 /**
