@@ -14,6 +14,7 @@ import { hasSimd } from "../src/kernels/_wasm.ts";
 import { setJitWasm } from "../src/jit/_codegen_wasm.ts";
 import { makeJaxpr } from "../src/jit/jit.ts";
 import { makeRng } from "./_helpers.ts";
+import { erf as erfF64 } from "../src/kernels/special.ts";
 
 /** 2¹⁸ float32 values whose bit patterns cover every sign, exponent and mantissa region. */
 function allFloat32(): Float32Array {
@@ -157,6 +158,23 @@ describe("jit()'s f32x4 exp and logistic", { skip: !hasSimd }, () => {
     const wantLog = Array.from(edgesLog.toTypedArray(), (v) => Math.fround(Math.log(v)));
     assert.deepEqual([...logs], wantLog);
     assert.ok(Object.is(logs[5], 0));
+  });
+
+  it("erf is within 3 ulp of float64 erf over the float32 range (XLA's own: 4.9), and nn.gelu exact is one loop", () => {
+    const f = (v: NDArray) => np.erf(v);
+    assert.equal(compile(makeJaxpr(f)(np.array(xs))).stats.wasmLoops, 1);
+    const dense = Float32Array.from({ length: 1 << 16 }, (_, i) => -4.5 + i * 9 / (1 << 16));
+    for (const input of [xs, dense]) {
+      const err = maxUlpError(f, erfF64, input);
+      assert.ok(err <= 3, `max error ${err} ulp`);
+      assert.ok(err > 0.5, `max error ${err} ulp: the approximation was not exercised`);
+    }
+    const e = jit(f)(np.array([0, -0, Infinity, -Infinity, NaN, 1e-45, 4, -10])).toTypedArray();
+    assert.ok(Object.is(e[0], 0) && Object.is(e[1], -0), `erf(±0): ${e[0]}, ${e[1]}`);
+    assert.deepEqual([e[2], e[3], e[5], e[6], e[7]], [1, -1, Math.fround(1e-45), 1, -1]);
+    assert.ok(Number.isNaN(e[4]));
+    const gelu = (v: NDArray) => nn.gelu(v, { approximate: false });
+    assert.equal(compile(makeJaxpr(gelu)(np.array(dense))).stats.wasmLoops, 1);
   });
 
   it("floor, ceil, round and sign run as wasm and equal eager bit for bit; rsqrt within 1.5 ulp", () => {

@@ -73,3 +73,30 @@ export function pushPow2(c: Code, t: number, bias: number): void {
   c.get(t).i32x4Constant(0x4b400000).i32x4Sub();
   c.i32x4Constant(bias).i32x4Add().i32(23).i32x4Shl();
 }
+
+/** Pushes e^x (x a v128 local of float32 lanes). */
+export function emitExp(c: Code, x: number): void {
+  const V = ValType.v128;
+  const xc = c.local(V), ki = c.local(V), k1 = c.local(V);
+  const splat = (v: number) => () => c.f32x4Constant(v);
+  const get = (l: number) => () => c.get(l);
+  // clamp with pmin/pmax (one instruction each; x first, so a NaN x passes through)
+  c.get(x);
+  c.f32x4Constant(89).f32x4Pmin();
+  c.f32x4Constant(-104).f32x4Pmax().set(xc);
+  const { t, r } = reduceLn2(c, xc);
+  // p = 1 + (r + (r²(1/2 + r/6) + r⁴((1/24 + r/120) + r²(1/720 + r/5040)))), Estrin's
+  // scheme: the dependent chain is half Horner's (the loop is latency-bound), and the
+  // small terms are summed before r and 1, so each rounding is relative to its term
+  const r2 = c.local(V), r4 = c.local(V);
+  c.get(r).get(r).f32x4Mul().tee(r2).get(r2).f32x4Mul().set(r4);
+  const linear = (a: number, b: number) => () => madd(c, get(r), splat(b), splat(a));
+  const low = () => madd(c, linear(1 / 720, 1 / 5040), get(r2), linear(1 / 24, 1 / 120));
+  madd(c, low, get(r4), () => (linear(1 / 2, 1 / 6)(), c.get(r2).f32x4Mul()));
+  c.get(r).f32x4Add().f32x4Constant(1).f32x4Add();
+  // × 2^k₁ × 2^k₂, each built as ((kᵢ + 127) << 23)
+  c.get(t).i32x4Constant(0x4b400000).i32x4Sub().tee(ki).i32(1).i32x4ShrS().tee(k1);
+  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+  c.get(ki).get(k1).i32x4Sub();
+  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+}

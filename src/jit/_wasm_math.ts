@@ -38,8 +38,8 @@
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
-import { expm1Reduced, madd, pushPow2, reduceLn2 } from "./_wasm_f32.ts";
-import { emitExpm1, emitLog, emitLog1p } from "./_wasm_expm1_log1p.ts";
+import { emitExp, expm1Reduced, madd, pushPow2 } from "./_wasm_f32.ts";
+import { emitErf, emitExpm1, emitLog, emitLog1p } from "./_wasm_special.ts";
 import type { Primitive } from "../core/_ir.ts";
 import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
 import { LOG_L } from "../kernels/_log.ts";
@@ -66,33 +66,6 @@ export interface EmitContext {
   sincos: Map<number, [number, number]>;
 }
 type Emit = (c: Code, args: number[], ctx: EmitContext) => void;
-
-/** Pushes e^x (x a v128 local of float32 lanes). */
-export function emitExp(c: Code, x: number): void {
-  const V = ValType.v128;
-  const xc = c.local(V), ki = c.local(V), k1 = c.local(V);
-  const splat = (v: number) => () => c.f32x4Constant(v);
-  const get = (l: number) => () => c.get(l);
-  // clamp with pmin/pmax (one instruction each; x first, so a NaN x passes through)
-  c.get(x);
-  c.f32x4Constant(89).f32x4Pmin();
-  c.f32x4Constant(-104).f32x4Pmax().set(xc);
-  const { t, r } = reduceLn2(c, xc);
-  // p = 1 + (r + (r²(1/2 + r/6) + r⁴((1/24 + r/120) + r²(1/720 + r/5040)))), Estrin's
-  // scheme: the dependent chain is half Horner's (the loop is latency-bound), and the
-  // small terms are summed before r and 1, so each rounding is relative to its term
-  const r2 = c.local(V), r4 = c.local(V);
-  c.get(r).get(r).f32x4Mul().tee(r2).get(r2).f32x4Mul().set(r4);
-  const linear = (a: number, b: number) => () => madd(c, get(r), splat(b), splat(a));
-  const low = () => madd(c, linear(1 / 720, 1 / 5040), get(r2), linear(1 / 24, 1 / 120));
-  madd(c, low, get(r4), () => (linear(1 / 2, 1 / 6)(), c.get(r2).f32x4Mul()));
-  c.get(r).f32x4Add().f32x4Constant(1).f32x4Add();
-  // × 2^k₁ × 2^k₂, each built as ((kᵢ + 127) << 23)
-  c.get(t).i32x4Constant(0x4b400000).i32x4Sub().tee(ki).i32(1).i32x4ShrS().tee(k1);
-  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
-  c.get(ki).get(k1).i32x4Sub();
-  c.i32x4Constant(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
-}
 
 /** Pushes logistic(x) = 1 / (1 + e^−x), from e = exp(−|x|). */
 export function emitLogistic(c: Code, x: number): void {
@@ -405,6 +378,7 @@ export const WASM_EXTRA: Partial<Record<Primitive, Emit>> = {
   tanh: (c, [x]) => emitTanh(c, x),
   expm1: (c, [x]) => emitExpm1(c, x),
   log1p: (c, [x]) => emitLog1p(c, x),
+  erf: (c, [x]) => emitErf(c, x),
   sin: (c, [x], ctx) => emitSinCos(c, x, false, ctx),
   cos: (c, [x], ctx) => emitSinCos(c, x, true, ctx),
   eq: (c, [x, y]) => c.get(x).get(y).f32x4Eq(),
@@ -523,6 +497,7 @@ export const APPROXIMATE: ReadonlySet<Primitive> = new Set<Primitive>([
   "log1p",
   "log",
   "rsqrt",
+  "erf",
   "sin",
   "cos",
 ]);

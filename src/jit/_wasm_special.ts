@@ -1,8 +1,9 @@
 /**
- * f32x4 (WebAssembly SIMD) expm1, log1p and log for jit's fused loops, so that the activations
+ * f32x4 (WebAssembly SIMD) expm1, log1p, log and erf for jit's fused loops, so that the activations
  * JAX writes with them (`nn.elu`, `nn.selu`, `nn.celu` through expm1; `nn.softplus`,
  * `nn.logSigmoid` through log1p) run as wasm loops. Tested against float64 references over
- * the whole float32 range (tests/jit_wasm_math_test.ts).
+ * the whole float32 range (tests/jit_wasm_math_test.ts). erf makes `nn.gelu(x, { approximate:
+ * false })` one loop too.
  *
  * expm1(x), max error 2 ulp: x clamped to [−30, 89] (below, e^x < 2⁻⁴³ and the result
  *   rounds to −1; above, it overflows anyway; NaN passes through), x = k·ln 2 + r with
@@ -19,11 +20,13 @@
  * log(x), max error 1 ulp (0.83 the largest seen over 2²² positive floats, subnormals
  *   included): the same log u, with subnormal x scaled by 2²³ (exactly) first. Under
  *   `precision: "exact"` log keeps the float64 sequence of the eager kernel (`_wasm_math.ts`).
+ * erf(x), max error 3 ulp (2.6 the largest seen; XLA's own float32 erf: 4.9): x·P(x²) below
+ *   |x| = 1, 1 − e^{−x²}·Q(1/|x|) from there to 4 (see `emitErf`), ±1 beyond.
  *
  * @module
  */
 import { type Code, ValType } from "../kernels/_wasm.ts";
-import { expm1Reduced, LN2_HI, LN2_LO, madd, pushPow2 } from "./_wasm_f32.ts";
+import { emitExp, expm1Reduced, LN2_HI, LN2_LO, madd, pushPow2 } from "./_wasm_f32.ts";
 
 const V = ValType.v128;
 
@@ -125,4 +128,75 @@ export function emitLog1p(c: Code, x: number): void {
   c.get(err).get(u).f32x4Div().f32x4Add().set(res);
   logSpecials(c, u, res);
   smallIsIdentity(c, x, res);
+}
+
+// erf(x)/x = P(x²) on |x| < 1 (degree 6 in x², ≤ 1.3e−9 relative) and erfc(x)·e^{x²} = Q(1/x)
+// on 1 ≤ x ≤ 4 (degree 10 in 1/x, ≤ 2.3e−9): least-squares fits for relative error on Chebyshev
+// nodes against 40-digit values, printed by `python3 docs/fit_erf.py`; constant term first.
+const ERF_SMALL = [
+  1.1283791657333488,
+  -0.37612625869860816,
+  0.11283585664065543,
+  -0.026853833412945637,
+  0.0051883683596011835,
+  -0.0008010549986019601,
+  7.855035349980983e-05,
+];
+const ERFC_LARGE = [
+  2.97263400075642e-5,
+  0.5636426029408406,
+  0.003697881864460416,
+  -0.2886890245487904,
+  -0.05778890082624819,
+  0.8743668775772611,
+  -1.4868545318559998,
+  1.3871491407552983,
+  -0.7871966249900114,
+  0.2560464120508374,
+  -0.036819984099234655,
+];
+
+/** Pushes the polynomial with `coefs` (constant term first) at local `v`, by Horner's rule. */
+function horner(c: Code, v: number, coefs: readonly number[]): void {
+  let acc: () => void = () => c.f32x4Constant(coefs[coefs.length - 1]);
+  for (let j = coefs.length - 2; j >= 0; j--) {
+    const inner = acc, coef = coefs[j];
+    acc = () => madd(c, inner, () => c.get(v), () => c.f32x4Constant(coef));
+  }
+  acc();
+}
+
+/**
+ * Pushes erf(x): x·P(x²) for |x| < 1; sign(x)·(1 − e^{−x²}·Q(1/|x|)) for |x| ≥ 1, |x| clamped
+ * to 4 (erf(4) rounds to 1 in float32). e^{−x²} needs x² to far more than float32's precision
+ * (an error of ulp(x²) moves the result by up to 2.6 ulp near x = 1): x² = hi + lo exactly by
+ * Veltkamp's split (plain products, never fused), and e^{−x²} = e^{−hi}·(1 − lo).
+ */
+export function emitErf(c: Code, x: number): void {
+  const a = c.local(V), t = c.local(V), small = c.local(V), u = c.local(V);
+  const xh = c.local(V), xl = c.local(V), hi = c.local(V), lo = c.local(V), e = c.local(V);
+  c.get(x).f32x4Abs().tee(a).get(a).f32x4Mul().set(t);
+  horner(c, t, ERF_SMALL);
+  c.get(x).f32x4Mul().set(small);
+  // the large branch on |x| clamped to [1, 4] (NaN stays NaN: pmax/pmin with |x| first)
+  c.get(a).f32x4Constant(1).f32x4Pmax().f32x4Constant(4).f32x4Pmin().set(a);
+  c.f32x4Constant(1).get(a).f32x4Div().set(u);
+  // a = xh + xl with xh's 12 leading bits (4097 = 2¹² + 1); hi + lo = a² exactly
+  c.get(a).f32x4Constant(4097).f32x4Mul().tee(xh).get(xh).get(a).f32x4Sub().f32x4Sub().set(xh);
+  c.get(a).get(xh).f32x4Sub().set(xl);
+  c.get(a).get(a).f32x4Mul().set(hi);
+  c.get(xh).get(xh).f32x4Mul().get(hi).f32x4Sub();
+  c.get(xh).get(xl).f32x4Mul().f32x4Constant(2).f32x4Mul().f32x4Add();
+  c.get(xl).get(xl).f32x4Mul().f32x4Add().set(lo);
+  c.get(hi).f32x4Neg().set(e);
+  emitExp(c, e);
+  c.f32x4Constant(1).get(lo).f32x4Sub().f32x4Mul(); // e^{−hi}·(1 − lo)
+  horner(c, u, ERFC_LARGE);
+  c.f32x4Mul().set(e); // erfc(|x|)
+  // the small branch below |x| = 1, else 1 − erfc with x's sign bit (NaN: the large branch)
+  c.get(small);
+  c.f32x4Constant(1).get(e).f32x4Sub();
+  c.get(x).f32x4Constant(-0).v128And().v128Or();
+  c.get(x).f32x4Abs().f32x4Constant(1).f32x4Lt();
+  c.v128Bitselect();
 }
