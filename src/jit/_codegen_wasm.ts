@@ -354,8 +354,10 @@ export function compileGroupWasm(
     // taken once here, as XLA's CPU fusion does: x·(1/s) is within 1.5 ulp of x/s, and a
     // division costs several products' time. 1/s is exact in its consequences for s = ±0,
     // ±∞ and NaN (x·∞, x·0, NaN as x/s gives); for 0 < |s| < 2⁻¹²⁶ (1/s overflows) and
-    // 2¹²⁶ < |s| < ∞ (1/s is subnormal: bits lost) the call reruns as the JS loop. Exact
-    // programs keep the division (eager's rounding).
+    // 2¹²⁶ < |s| < ∞ (1/s is subnormal: bits lost) the call reruns as the JS loop — flagged
+    // by the first chunk already (s is the same in every chunk), before any output is
+    // written, so a donated buffer is never half-overwritten (unlike sin's flag, which can
+    // come late: _donate.ts). Exact programs keep the division (eager's rounding).
     const recip = new Map<Var, number>();
     if (!exact) {
       const rootOf = (v: Var): Var => {
