@@ -232,6 +232,23 @@ describe("io.exportOnnx checked by ONNX Runtime", () => {
     },
   );
 
+  it(
+    "exportOnnx() of nn.maxPool2d/maxPool1d with padding and overlapping windows is exact for float32, int32 and bool",
+    needsOrt,
+    async () => {
+      const f = (x: np.NDArray, i: np.NDArray, b: np.NDArray) => [
+        nn.maxPool2d(x, 3, { stride: 2, padding: "SAME" }),
+        nn.maxPool2d(i, [2, 3], { stride: 1, padding: [[1, 0], [2, 1]] }),
+        nn.maxPool1d(b, 2, { stride: 1, padding: "SAME" }),
+      ];
+      const x = random.normal(random.key(2), [2, 7, 6, 3]);
+      const i = np.array([-5, -7, -9, -3, 4, -2, 0, -8, -1, -6, -4, 2]).reshape([1, 3, 4, 1]);
+      const b = np.array([false, true, false, false, false]).reshape([1, 5, 1]);
+      const got = await runOrt(io.exportOnnx(f, x, i, b), [x, i, b]);
+      f(x, i, b).forEach((w, k) => assertClose(got[k], w, 0, 0, `output ${k}`));
+    },
+  );
+
   it("exportOnnx() inlines jit-compiled functions", needsOrt, async () => {
     const inner = jit((x: np.NDArray) => x.mul(2).exp());
     const f = (x: np.NDArray) => inner(x).add(inner(x.neg()));
@@ -273,6 +290,14 @@ describe("io.exportOnnx errors", () => {
           np.ones([2]),
         ),
       /the primitive scatter_add has no ONNX equivalent/,
+    );
+    assert.throws(
+      () =>
+        io.exportOnnx(
+          grad((x: np.NDArray) => nn.maxPool2d(x, 2).sum()),
+          np.ones([1, 2, 2, 1]),
+        ),
+      /the primitive max_pool_argmax has no ONNX equivalent: it appears in gradients/,
     );
     assert.throws(
       () => io.exportOnnx((x: np.NDArray) => np.lgamma(x), np.ones([2])),

@@ -165,6 +165,14 @@ const CASES: [string, Fn, NDArray[]][] = [
   ["scatter_add (grad of take)", (x) => grad((v: NDArray) => v.take([1, 1, 0]).square().sum())(x), [
     f32([3], 19),
   ]],
+  ["max_pool", (x) => nn.maxPool2d(x, 3, { stride: 2, padding: "SAME" }), [f32([2, 5, 6, 3], 42)]],
+  [
+    "max_pool_argmax (grad of maxPool1d)",
+    (x) => grad((v: NDArray) => nn.maxPool1d(v, 3, { stride: 1 }).square().sum())(x),
+    [
+      f32([2, 7, 3], 43),
+    ],
+  ],
   ["random bits (uniform)", (k) => random.uniform(k, [2, 3]), [random.key(3)]],
   ["softmax", (x) => nn.softmax(x), [a234]],
   ["logsumexp", (x) => np.logsumexp(x, { axis: 1 }), [a234]],

@@ -203,6 +203,14 @@ export interface PrimitiveParams {
   take: { axis: number };
   /** The transpose of take: scatter-adds updates into zeros whose `axis` has `size`. */
   scatter_add: { axis: number; size: number };
+  // -- windows over channels-last x [N, …S, C] (kernels/pool.ts) ------------
+  /** Each window's maximum ([N, …OS, C]; NaN propagates); padded cells hold the dtype's minimum. */
+  max_pool: { window: number[]; strides: number[]; lo: number[]; hi: number[] };
+  /**
+   * Each window's cell that JAX's max-pool gradient picks (XLA's select with `ge`, row-major:
+   * the first maximum without NaN), as int32 p·C + c, p its flat position in S (∏S if padded).
+   */
+  max_pool_argmax: { window: number[]; strides: number[]; lo: number[]; hi: number[] };
   // -- random ----------------------------------------------------------------
   /**
    * Threefry-2x32 bits from a key (int32[2]) as int32 words of `shape` (the output

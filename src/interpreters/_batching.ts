@@ -41,6 +41,7 @@ import { condVmap, scanVmap, whileVmap } from "./_control_flow.ts";
 import { checkpointVmap, customVjpLinVmap, customVmap, debugVmap } from "./_custom.ts";
 import { linalgVmapRules } from "./_linalg_rules.ts";
 import { fftVmapRules } from "./_fft_rules.ts";
+import { poolVmapRules } from "./_pool_rules.ts";
 
 /** The batch axis of a value, or `null` when the value is the same for every example. */
 export type Dim = number | null;
@@ -403,6 +404,7 @@ const structural = {
   debug_callback: debugVmap,
   ...linalgVmapRules,
   ...fftVmapRules,
+  ...poolVmapRules,
 } satisfies {
   [
     P in Exclude<

@@ -26,6 +26,7 @@ import { controlEvalRules } from "./_control_flow.ts";
 import { customEvalRules, debugEval } from "./_custom.ts";
 import { linalgEvalRules } from "./_linalg_rules.ts";
 import { fftEvalRules } from "./_fft_rules.ts";
+import { poolEvalRules } from "./_pool_rules.ts";
 import { shiftEvalRules } from "./_shift_rules.ts";
 import { elementwiseEvalRules } from "./_eval_elementwise.ts";
 import { structuralEvalRules } from "./_eval_structural.ts";
@@ -72,6 +73,7 @@ export const evalRules: { [P in Primitive]: EvalRule<P> } = {
   ...rules,
   ...linalgEvalRules,
   ...fftEvalRules,
+  ...poolEvalRules,
   ...shiftEvalRules,
 };
 

@@ -17,6 +17,7 @@ import { condJvp, scanJvp, whileJvp } from "./_control_flow.ts";
 import { checkpointJvp, customJvpJvp, customVjpJvp, customVjpLinJvp, debugJvp } from "./_custom.ts";
 import { linalgJvpRules } from "./_linalg_rules.ts";
 import { fftJvpRules } from "./_fft_rules.ts";
+import { poolJvpRules } from "./_pool_rules.ts";
 import { concreteValue } from "../core/_array_value.ts";
 import { associativeScan } from "./_associative_scan.ts";
 
@@ -386,6 +387,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   debug_callback: debugJvp,
   ...linalgJvpRules,
   ...fftJvpRules,
+  ...poolJvpRules,
 };
 
 /** Runs `f` under a fresh JVP transform: returns output primals and tangents (null = zero). */

@@ -15,6 +15,7 @@ import { fmtShape, isPermutation, shapesEqual, sizeOf } from "../core/_shape.ts"
 import { controlShapeRules } from "./_shape_rules_control.ts";
 import { linalgShapeRules } from "./_linalg_rules.ts";
 import { fftShapeRules } from "./_fft_rules.ts";
+import { poolShapeRules } from "./_pool_rules.ts";
 import { shiftShapeRules } from "./_shift_rules.ts";
 
 type ShapeFn<Q> = (avals: Aval[], params: Q) => Aval[];
@@ -197,6 +198,7 @@ const structural = {
   ...controlShapeRules,
   ...linalgShapeRules,
   ...fftShapeRules,
+  ...poolShapeRules,
   ...shiftShapeRules,
 } satisfies {
   [

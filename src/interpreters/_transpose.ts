@@ -21,6 +21,7 @@ import { condTranspose, scanTranspose, whileTranspose } from "./_control_flow.ts
 import { checkpointTranspose, customVjpLinTranspose } from "./_custom.ts";
 import { linalgTransposeRules } from "./_linalg_rules.ts";
 import { fftTransposeRules } from "./_fft_rules.ts";
+import { poolTransposeRules } from "./_pool_rules.ts";
 
 /** Marks an operand that is a linear input of the equation (its value is unknown). */
 export class LinearArg {
@@ -193,6 +194,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   debug_callback: notLinear("debug_callback"),
   ...linalgTransposeRules,
   ...fftTransposeRules,
+  ...poolTransposeRules,
 };
 
 /**

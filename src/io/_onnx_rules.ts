@@ -196,6 +196,45 @@ const running =
     return [reverse ? flip(y) : y];
   };
 
+/**
+ * A window max over x [N, …S, C] (channels-last, so not ONNX MaxPool, which is NCHW): the input
+ * padded with the dtype's smallest value, one strided Slice per window tap, and one variadic Max
+ * (bool through int32, which Max takes).
+ */
+const maxPool = ({ e, x, params, inAvals }: LowerArgs<"max_pool">): string[] => {
+  const { window, strides, lo, hi } = params;
+  const { shape, dtype } = inAvals[0];
+  const d = window.length;
+  const pad = dtype === "bool" ? 0 : dtype === "int32" ? -(2 ** 31) : -Infinity;
+  let v = x[0];
+  if (dtype === "bool") [v] = e.node("Cast", [v], { to: { i: 6 } });
+  const asInt = dtype === "bool" ? "int32" : dtype;
+  if ([...lo, ...hi].some((p) => p > 0)) {
+    [v] = e.node("Pad", [v, e.ints([0, ...lo, 0, 0, ...hi, 0]), e.scalar(pad, asInt)], {
+      mode: { s: "constant" },
+    });
+  }
+  const outs = window.map((k, a) =>
+    Math.floor((shape[a + 1] + lo[a] + hi[a] - k) / strides[a]) + 1
+  );
+  const taps: string[] = [];
+  const k = new Array<number>(d).fill(0);
+  for (let t = 0; t < window.reduce((p, w) => p * w, 1); t++) {
+    taps.push(
+      e.node("Slice", [
+        v,
+        e.ints(k),
+        e.ints(k.map((s, a) => s + (outs[a] - 1) * strides[a] + 1)),
+        e.ints(window.map((_, a) => a + 1)),
+        e.ints(strides),
+      ])[0],
+    );
+    for (let a = d - 1; a >= 0 && ++k[a] === window[a]; a--) k[a] = 0;
+  }
+  const [m] = e.node("Max", taps);
+  return dtype === "bool" ? e.node("Cast", [m], { to: { i: 9 } }) : [m];
+};
+
 export const onnxRules: { [P in Primitive]: Lowering<P> } = {
   neg: op("Neg"),
   exp: op("Exp"),
@@ -272,6 +311,11 @@ export const onnxRules: { [P in Primitive]: Lowering<P> } = {
       reverse: { i: params.reverse ? 1 : 0 },
     }),
   cummax: running("Max"),
+  max_pool: maxPool,
+  max_pool_argmax: {
+    unsupported: "it appears in gradients (the cell each max-pool window differentiates " +
+      "through); export the forward pass",
+  },
   cummin: running("Min"),
   cumlogsumexp: { unsupported: "ONNX has no running log-sum-exp" },
   cumprod: running("Mul"),

@@ -1,17 +1,21 @@
 /**
  * Pooling for `nn`, channels-last as flax.linen ([N, …spatial, C]): max and
  * average pooling over 1-D and 2-D windows, and global pooling over every
- * spatial axis. Written as compositions of primitives (pad, strided slices,
- * reductions), so gradients, jit, vmap and the worker pool need no new rules.
+ * spatial axis.
  *
- * Windowed max pooling cuts the padded input into one strided slice per window
- * tap and reduces over the taps; average pooling sums the box window one axis
- * at a time (Σ kᵢ slices rather than ∏ kᵢ). When the windows tile the input
- * exactly either is one reshape and one reduction instead.
+ * Windowed max pooling is the `max_pool` primitive (one pass of a window-max kernel,
+ * `kernels/pool.ts`), differentiated as JAX differentiates flax's max_pool
+ * (reduce_window max → select_and_scatter_add): each window's whole cotangent goes to
+ * one cell, the first maximum in row-major window order (the rule for NaN is in
+ * `_pool_rules.ts`), and overlapping windows add up. Average pooling is a composition
+ * of primitives: it sums the box window one axis at a time (Σ kᵢ strided slices
+ * rather than ∏ kᵢ), or, when the windows tile the input exactly, one reshape and one
+ * reduction.
  */
 import { checkBool, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
-import { type DType, intRange, isFloat } from "../core/_dtype.ts";
+import { type DType, isFloat } from "../core/_dtype.ts";
+import { bind1 } from "../core/_trace.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
 import {
@@ -80,13 +84,22 @@ function pool(
     checkBool(op, "countIncludePad", o.countIncludePad);
   const ones = new Array(d).fill(1);
   const geo = convGeometry(op, x.shape.slice(1, -1), ks, strides, padding, ones, ones);
+  if (kind === "max") {
+    // one pass of the window-max kernel; its derivative is JAX's (see _pool_rules.ts)
+    return bind1("max_pool", [x], {
+      window: ks,
+      strides: geo.map((g) => g.stride),
+      lo: geo.map((g) => g.lo),
+      hi: geo.map((g) => g.hi),
+    });
+  }
   const n = x.shape[0], c = x.shape[d + 1];
   const noPad = geo.every((g) => g.lo === 0 && g.hi === 0);
   // average pooling sums integers in float32 (as np.mean) and float16/bfloat16 in float32
   // too, rounding the mean once at the end (flax sums in the input dtype, so a float16
   // window summing past 65504 is inf there)
   const half = x.dtype === "float16" || x.dtype === "bfloat16";
-  const wide = kind === "max" || (isFloat(x.dtype) && !half) ? x : x.astype("float32");
+  const wide = isFloat(x.dtype) && !half ? x : x.astype("float32");
   const narrow = (y: NDArray) => half ? y.astype(x.dtype) : y;
   if (noPad && geo.every((g) => g.stride === g.kernel && g.size % g.kernel === 0)) {
     // non-overlapping windows tile the input: one reshape and one reduction
@@ -96,53 +109,30 @@ function pool(
       c,
     ]);
     const axes = geo.map((_, a) => 2 + 2 * a);
-    return kind === "max"
-      ? np.max(blocks, { axis: axes })
-      : narrow(np.div(np.sum(blocks, { axis: axes }), ks.reduce((p, v) => p * v, 1)));
+    return narrow(np.div(np.sum(blocks, { axis: axes }), ks.reduce((p, v) => p * v, 1)));
   }
   const pads = geo.map((g): [number, number] => [g.lo, g.hi]);
-  if (kind === "mean") {
-    // the window is a box, so its sum is a sum along each spatial axis in turn: k_a strided
-    // slices per axis (Σ k_a in all, not ∏ k_a), added as they are cut, so no [taps, …]
-    // stack is held
-    let summed = noPad ? wide : np.pad(wide, [[0, 0], ...pads, [0, 0]]);
-    geo.forEach((g, a) => {
-      let acc: NDArray | undefined;
-      for (let t = 0; t < g.kernel; t++) {
-        const tap = np.slice(summed, [
-          null,
-          ...geo.map((_, b): [number, number, number] | null =>
-            b === a ? [t, t + (g.out - 1) * g.stride + 1, g.stride] : null
-          ),
-        ]);
-        acc = acc === undefined ? tap : np.add(acc, tap);
-      }
-      summed = acc as NDArray;
-    });
-    const mean = include || noPad
-      ? np.div(summed, ks.reduce((p, v) => p * v, 1))
-      : np.div(summed, insideCounts(geo, d, summed.dtype));
-    return narrow(mean);
-  }
-  const padded = noPad ? x : np.pad(x, [[0, 0], ...pads, [0, 0]], {
-    // an integer or bool max pool pads with the dtype's smallest value (−∞ does not convert)
-    value: !isFloat(x.dtype) ? intRange(x.dtype)[0] : -Infinity,
+  // the window is a box, so its sum is a sum along each spatial axis in turn: k_a strided
+  // slices per axis (Σ k_a in all, not ∏ k_a), added as they are cut, so no [taps, …]
+  // stack is held
+  let summed = noPad ? wide : np.pad(wide, [[0, 0], ...pads, [0, 0]]);
+  geo.forEach((g, a) => {
+    let acc: NDArray | undefined;
+    for (let t = 0; t < g.kernel; t++) {
+      const tap = np.slice(summed, [
+        null,
+        ...geo.map((_, b): [number, number, number] | null =>
+          b === a ? [t, t + (g.out - 1) * g.stride + 1, g.stride] : null
+        ),
+      ]);
+      acc = acc === undefined ? tap : np.add(acc, tap);
+    }
+    summed = acc as NDArray;
   });
-  const taps: NDArray[] = [];
-  const k = new Array(d).fill(0);
-  const count = ks.reduce((p, v) => p * v, 1);
-  for (let t = 0; t < count; t++) {
-    taps.push(np.slice(padded, [
-      null,
-      ...geo.map((
-        g,
-        a,
-      ): [number, number, number] => [k[a], k[a] + (g.out - 1) * g.stride + 1, g.stride]),
-    ]));
-    for (let a = d - 1; a >= 0 && ++k[a] === ks[a]; a--) k[a] = 0;
-  }
-  // ties share the gradient equally: reduce_max over the stacked taps splits it among them
-  return np.max(np.stack(taps, 0), { axis: 0 });
+  const mean = include || noPad
+    ? np.div(summed, ks.reduce((p, v) => p * v, 1))
+    : np.div(summed, insideCounts(geo, d, summed.dtype));
+  return narrow(mean);
 }
 
 /** Each window's count of cells inside the input, [1, …OS, 1] (for countIncludePad: false). */
@@ -171,7 +161,10 @@ function insideCounts(geo: readonly AxisGeometry[], d: number, dtype: DType): ND
 }
 
 /**
- * Max pooling over kh×kw windows (stride defaults to the window). Ties share the gradient.
+ * Max pooling over kh×kw windows (stride defaults to the window). The gradient is JAX's
+ * (flax.linen.max_pool): each window passes its whole cotangent to one cell, the first
+ * maximum in row-major window order (a NaN cell is selected only when no later cell
+ * follows it in the window), and overlapping windows add up.
  * @param x Input, shape [N, H, W, C].
  * @param window Window size: a number or [kh, kw].
  * @param options `stride` and `padding` (padded cells never win).
@@ -218,7 +211,8 @@ export function avgPool2d(
 }
 
 /**
- * 1-D max pooling over windows of `window` cells along W (stride defaults to the window).
+ * 1-D max pooling over windows of `window` cells along W (stride defaults to the window); the
+ * gradient goes to each window's first maximum, as `maxPool2d` and JAX.
  * @param x Input, shape [N, W, C].
  * @param window Window size.
  * @param options `stride` and `padding` ("VALID" default, "SAME", [low, high]; padded cells never win).
@@ -302,7 +296,9 @@ export function globalAvgPool(x: NDArray, options: GlobalPoolOptions = {}): NDAr
 }
 
 /**
- * Global max pooling: the maximum over every spatial axis of [N, …spatial, C] (ties share the gradient).
+ * Global max pooling: the maximum over every spatial axis of [N, …spatial, C]; as `jnp.max`,
+ * tied maxima share the gradient equally (unlike `maxPool2d`, whose windows follow
+ * reduce_window's rule).
  * @param x Input, shape [N, …spatial, C].
  * @param options `keepdims` (default false).
  * @returns [N, C] (or [N, 1, …, 1, C] with `keepdims`).
