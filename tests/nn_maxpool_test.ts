@@ -77,6 +77,16 @@ describe(`nn.maxPool1d/2d against JAX ${FIXTURE.jax} (flax.linen.max_pool)`, () 
     });
   }
 
+  it("vmap of nn.maxPool2d() and its gradient over a middle axis equals the loop", () => {
+    const xs = randomArray([2, 5, 3, 6, 2], { seed: 7, dtype: "float32" }).round(); // ties
+    const f = (x: NDArray) => nn.maxPool2d(x, 3, { stride: 2, padding: "SAME" });
+    const g = grad((x: NDArray) => f(x).mul(f(x).add(2)).sum());
+    const each = (h: (x: NDArray) => NDArray) =>
+      np.stack([0, 1, 2].map((i) => h(xs.take([i], 2).squeeze(2))), 2);
+    assertAllClose(vmap(f, { inAxes: 2, outAxes: 2 })(xs), each(f), exact);
+    assertAllClose(vmap(g, { inAxes: 2, outAxes: 2 })(xs), each(g), exact);
+  });
+
   it("grad of grad of nn.maxPool2d() (a Hessian-vector product) matches JAX", () => {
     const h = FIXTURE.hvp;
     const x = arr(h.x.data, h.x.shape), v = arr(h.v, h.x.shape);

@@ -171,10 +171,13 @@ function insideCounts(geo: readonly AxisGeometry[], d: number, dtype: DType): ND
  * @returns The pooled array.
  * @example
  * ```ts
- * import { nn, np } from "@difftrace/difftrace";
+ * import { grad, nn, np } from "@difftrace/difftrace";
  * import assert from "node:assert/strict";
  * const x = np.arange(16).astype("float32").reshape([1, 4, 4, 1]);
  * assert.deepEqual(nn.maxPool2d(x, 2).reshape([4]).toArray(), [5, 7, 13, 15]);
+ * // tied maxima: the first in the window takes the whole gradient, as in JAX
+ * const g = grad((v: np.NDArray) => nn.maxPool2d(v, 2).sum())(np.ones([1, 2, 2, 1]));
+ * assert.deepEqual(g.reshape([4]).toArray(), [1, 0, 0, 0]);
  * ```
  */
 export function maxPool2d(
