@@ -14,9 +14,10 @@
  *   position of the cell in S, or p = ∏S for a padded cell (its gradient goes nowhere).
  *
  * Blocking: one output position at a time, its taps in window order, each tap a contiguous
- * run over the C channels (the innermost axis), so every read of x is sequential. Padded taps
- * are known per position before the channel loop; the values kernel skips them (the pad
- * value never wins), the argmax kernel replays them (a pad replaces a selected NaN).
+ * run over the C channels (the innermost axis), so every read of x is sequential. Each
+ * position's taps are tabulated once (flat positions in S, −1 for padding) and shared by every
+ * image; the values kernel skips padded taps (the pad value never wins), the argmax kernel
+ * replays them (a pad replaces a selected NaN).
  *
  * `maxPoolReference` is the plain definition, one output element at a time; the tests check
  * the kernels against it.
