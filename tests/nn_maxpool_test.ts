@@ -96,6 +96,15 @@ describe(`nn.maxPool1d/2d against JAX ${FIXTURE.jax} (flax.linen.max_pool)`, () 
     assertAllClose(hvp, arr(h.hvp, h.x.shape), { rtol: 1e-6, atol: 1e-6 });
   });
 
+  it("nn.maxPool1d() of −0 and +0 is +0 in either order, as lax.max", () => {
+    // JAX 0.10.2: fl.max_pool(jnp.array([-0., 0.]).reshape(1, 2, 1), (2,), strides=(2,)) → +0,
+    // and the same for [0., -0.]
+    for (const v of [[-0, 0], [0, -0]]) {
+      const y = nn.maxPool1d(np.array(v).reshape([1, 2, 1]), 2).item() as number;
+      assert.ok(Object.is(y, 0), `[${v.map((z) => Object.is(z, -0) ? "-0" : "0")}] → ${y}`);
+    }
+  });
+
   it("nn.maxPool2d() gives tied maxima's gradient to the first in row-major window order", () => {
     // JAX 0.10.2: jax.grad(lambda x: fl.max_pool(x, (2, 2), strides=(2, 2)).sum())(jnp.ones((1, 2, 2, 1)))
     // → [1, 0, 0, 0]; with the maxima at (0, 1) and (1, 0): [0, 1, 0, 0]

@@ -5,7 +5,8 @@
  * value, so padding never raises a maximum), giving [N, …OS, C] with
  * OS_a = ⌊(S_a + lo_a + hi_a − k_a) / s_a⌋ + 1.
  *
- * - `maxPoolValues`: y = the window's maximum; NaN if any cell is NaN (as lax.max).
+ * - `maxPoolValues`: y = the window's maximum; NaN if any cell is NaN, and +0 over −0 (as
+ *   lax.max).
  * - `maxPoolArgmax`: the cell XLA's select_and_scatter_add picks with `ge`, which is what
  *   JAX's max-pool gradient sends the whole cotangent to: scanning the window in row-major
  *   order, the first cell is selected and a later cell v replaces the selection s unless
@@ -112,11 +113,8 @@ export function maxPoolValues(
         const p = table[q * count + t];
         if (p < 0) continue; // a padded cell never raises the maximum
         const s = xb + p * c;
-        // m ← v when v > m or v is NaN; a NaN m then stays (v > NaN is false)
-        for (let k = 0; k < c; k++) {
-          const v = x[s + k], m = out[y + k];
-          if (v > m || v !== v) out[y + k] = v;
-        }
+        // Math.max is lax.max: NaN wins, and +0 beats −0 in either order
+        for (let k = 0; k < c; k++) out[y + k] = Math.max(out[y + k], x[s + k]);
       }
     }
   }
@@ -207,7 +205,7 @@ export function maxPoolReference(
       }
       const v = inside ? x[(b * p0 + p) * c + ch] : pad;
       const at = (inside ? p : p0) * c + ch;
-      if (!Number.isNaN(max) && (v > max || Number.isNaN(v))) max = v;
+      max = Math.max(max, v);
       if (t === 0 || !(sel >= v)) [sel, selAt] = [v, at];
       for (let a = d - 1; a >= 0 && ++k[a] === g.window[a]; a--) k[a] = 0;
     }
