@@ -9,9 +9,8 @@
  *   window order when there is no NaN).
  *
  * The derivative follows JAX: the whole tangent of a window comes from its one selected cell,
- *   d max_pool(x) = take(flat(pad(ẋ)), argmax + n·(∏S + 1)·C),
- * a gather of ẋ (reshaped to [N, ∏S, C] with one zero row per image standing for the padding,
- * then flattened; without padding, no row and n·∏S·C). It is linear in ẋ and built from primitives, so reverse mode transposes it
+ *   d max_pool(x) = take(flat(ẋ), argmax + n·∏S·C), or 0 where a padded cell is selected,
+ * a gather of ẋ. It is linear in ẋ and built from primitives, so reverse mode transposes it
  * into a `scatter_add` (overlapping windows add up), and higher orders differentiate that.
  * Both primitives keep the image axis N as a batch axis, and the selection is relative to its
  * image, so `vmap` folds its batch axis into N.
@@ -101,28 +100,31 @@ export const poolEvalRules = {
 // ---- derivatives ------------------------------------------------------------------------------
 
 /**
- * ẋ at each window's selected cell: ẋ [N, …S, C] as [N, ∏S + 1, C] with a zero row for the
- * padding (left out when the windows have no padding, so no cell is selected there),
- * flattened, gathered at argmax + n·(rows)·C.
+ * ẋ at each window's selected cell: ẋ [N, …S, C] flattened, gathered at argmax + n·∏S·C; a
+ * padded selection (argmax ≥ ∏S·C, only possible with padding) gathers cell 0 and is then
+ * replaced by 0. (Selecting after the gather, rather than gathering from ẋ padded with a zero
+ * row, keeps its transpose a scatter straight into ẋ's shape, with no slice of a padded copy.)
  */
 function gatherSelected(t: NDArray, argmax: NDArray, g: Q): NDArray {
   const [n, c] = [t.shape[0], t.shape[t.ndim - 1]];
   const cells = sizeOf(t.shape.slice(1, -1));
-  const padded = [...g.lo, ...g.hi].some((p) => p > 0);
-  const rows = padded ? cells + 1 : cells;
-  if (n * rows * c > 2 ** 31 - 1) {
+  if (n * cells * c > 2 ** 31 - 1) {
     throw new RangeError(
       `max_pool: the derivative gathers from ${fmtShape(t.shape)} with int32 positions, ` +
         `which this batch overflows; differentiate smaller batches (e.g. a loop over parts).`,
     );
   }
-  let flat = lax.reshape(t, [n, cells, c]);
-  if (padded) flat = bind1("pad", [flat], { lo: [0, 0, 0], hi: [0, 1, 0], interior: [0, 0, 0] });
-  flat = lax.reshape(flat, [n * rows * c]);
-  const image = Int32Array.from({ length: n }, (_, b) => b * rows * c);
+  const flat = lax.reshape(t, [n * cells * c]);
+  const image = Int32Array.from({ length: n }, (_, b) => b * cells * c);
   const ones = new Array<number>(argmax.ndim - 1).fill(1);
   const offset = lax.broadcast(new ArrayValue(image, [n, ...ones], "int32"), argmax.shape);
-  return bind1("take", [flat, lax.add(argmax, offset)], { axis: 0 });
+  const at = lax.add(argmax, offset);
+  if (![...g.lo, ...g.hi].some((p) => p > 0)) return bind1("take", [flat, at], { axis: 0 });
+  const padded = lax.binary("ge", argmax, lax.full(argmax, cells * c));
+  const picked = bind1("take", [flat, lax.select(padded, lax.zerosLike(argmax), at)], {
+    axis: 0,
+  });
+  return lax.select(padded, lax.zerosLike(picked), picked);
 }
 
 export const poolJvpRules = {
