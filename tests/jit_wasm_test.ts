@@ -210,16 +210,17 @@ describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSi
       const row = randomArray([5], { seed: 9, dtype: "float32" });
       const xi = randomArray([4, 5], { seed: 10, dtype: "int32" });
       const x64 = randomArray([4, 5], { seed: 11, dtype: "float64" });
+      const x3 = randomArray([4, 5, 6], { seed: 14, dtype: "float32" });
       const cases: [string, Fn, NDArray[]][] = [
         ["a row broadcast", (x, r) => [x.add(r)], [x, row]],
-        ["a reduction", (x) => [x.mul(x).sum()], [x]],
         ["int32", (x) => [x.add(x).mul(3)], [xi]],
         ["float64", (x) => [x.add(x).mul(3)], [x64]],
-        ["a sum over the trailing axis", (x) => [x.mul(x).sum(1)], [x]],
+        ["a sum over a middle axis", (x) => [x.mul(x).sum(1)], [x3]],
         ["an int32 comparison", (x) => [np.where(x.greater(0), x, x.mul(2))], [xi]],
       ];
       // (comparisons that leave the loop, bool inputs and sums over leading axes are wasm
-      // now: tests/jit_wasm_mask_test.ts; so is log: tests/kernels_exp_test.ts)
+      // now: tests/jit_wasm_mask_test.ts; so is log: tests/kernels_exp_test.ts; sums over
+      // trailing or all axes are wasm row loops: tests/jit_row_reduce_test.ts)
       for (const [name, f, args] of cases) {
         assert.equal(wasmLoops(f, args), 0, name);
         assertAllClose(jit(f)(...args), f(...args), { rtol: 1e-6, atol: 1e-6, message: name });

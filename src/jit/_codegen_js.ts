@@ -132,7 +132,8 @@ export function compileGroup(
   const reads: string[] = []; // loads at the top of the loop body, `name = buf[` + access
   const readAccess: number[] = [];
   const body: string[] = []; // per element
-  const stores: { text: string; buf: string; access: number }[] = [];
+  // per element: `buf[access] text`; `reads`: the text reads the element first as `m`
+  const stores: { text: string; buf: string; access: number; reads?: boolean }[] = [];
   const post: string[] = []; // after the loop
   const K: number[] = []; // uniform constants, hoisted as literals
   const accesses: number[][] = [];
@@ -222,10 +223,29 @@ export function compileGroup(
       }
       continue;
     }
+    if (e.prim === "reduce_max") {
+      // a row maximum (over trailing axes, see isRowReduction in _passes.ts): eager's fold
+      // in row-major order from -∞, so equal to it bit for bit (the first NaN, the first
+      // of equal zeros)
+      const { axes } = e.params as PrimitiveParams["reduce_max"];
+      const x = local.get(e.inputs[0]) ?? load(e.inputs[0], rowMajor);
+      const buf = outBuf(out);
+      const outStrides = stridesOf(out.aval.shape);
+      let j = 0;
+      const s = L.map((_, k) => (axes.includes(k) ? 0 : outStrides[j++]));
+      pre.push(`${buf}.fill(-Infinity);`);
+      stores.push({
+        text: `= (${x} > m || ${x} !== ${x}) && m === m ? ${x} : m`,
+        buf,
+        access: accessOf(s),
+        reads: true,
+      });
+      continue;
+    }
     if (e.prim === "reduce_sum") {
       // fused reduction: accumulate in doubles in row-major order, as the eager fold does
       const { axes } = e.params as PrimitiveParams["reduce_sum"];
-      const x = local.get(e.inputs[0])!;
+      const x = local.get(e.inputs[0]) ?? load(e.inputs[0], rowMajor);
       const buf = outBuf(out);
       const acc = `acc${nv++}`;
       if (axes.length === L.length) {
@@ -284,7 +304,11 @@ export function compileGroup(
   }
   reads.forEach((rd, j) => lines.push(`${ind}${rd}${idx(readAccess[j], r - 1)}];`));
   for (const b of body) lines.push(ind + b);
-  for (const s of stores) lines.push(`${ind}${s.buf}[${idx(s.access, r - 1)}] ${s.text};`);
+  for (const s of stores) {
+    const at = idx(s.access, r - 1);
+    if (s.reads) lines.push(`${ind}{ const m = ${s.buf}[${at}]; ${s.buf}[${at}] ${s.text}; }`);
+    else lines.push(`${ind}${s.buf}[${at}] ${s.text};`);
+  }
   for (let k = 0; k < r; k++) {
     ind = ind.slice(2);
     lines.push(`${ind}}`);

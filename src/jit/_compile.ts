@@ -40,6 +40,7 @@ import { ELEMENTWISE } from "../core/_primitive_families.ts";
 import { fmtShape } from "../core/_shape.ts";
 import { compileGroup, type Step } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";
+import { compileRowGroupWasm } from "./_codegen_wasm_rows.ts";
 import { profileSteps } from "./_profile.ts";
 import { donationSlots, lendBuffers } from "./_donate.ts";
 
@@ -139,7 +140,9 @@ function plan(p: Program, exact: boolean): Executable {
       const needed = (v: Var) => usedOutside.has(v), fresh = (v: Var) => escapes.has(v);
       const js = compileGroup(eqns, u, slot, needed, fresh, p.consts, exact);
       // float32 arithmetic-only groups of ≥ 16k elements run as wasm SIMD (JS as fallback)
-      const simd = compileGroupWasm(eqns, u, slot, needed, fresh, p.consts, js, exact);
+      // (groups that reduce over trailing axes: the row loops of _codegen_wasm_rows.ts)
+      const simd = compileGroupWasm(eqns, u, slot, needed, fresh, p.consts, js, exact) ??
+        compileRowGroupWasm(eqns, u, slot, needed, fresh, p.consts, js, exact);
       const code = simd ?? js;
       loops++;
       if (simd) wasmLoops++;

@@ -11,6 +11,7 @@ import type { ArrayValue } from "../core/_array_value.ts";
 import { EFFECTFUL, ELEMENTWISE } from "../core/_primitive_families.ts";
 import { shapesEqual } from "../core/_shape.ts";
 import type { Unit } from "./_codegen_js.ts";
+import { innerOf } from "./_wasm_sizing.ts";
 // ---- pass 1: inline nested calls, fold constants, eliminate common subexpressions ----
 
 /** A flat program: the compiler's working form of a jaxpr (no nested calls). */
@@ -131,7 +132,8 @@ const REACH_BUDGET = 256;
  * depend on it) and gives up, refusing the merge, after {@link REACH_BUDGET}
  * units; so fusing n equations costs O(n log n), not O(n²).
  *
- * `fuseReductions: false` leaves every reduction to its eager kernel.
+ * `fuseReductions: false` leaves every reduction to its eager kernel. A float32 sum or max
+ * over trailing axes that no loop takes in is a group of one (see {@link isRowReduction}).
  */
 /**
  * Fused loops wrap integers and round float16/bfloat16 after every op (`wrap` in
@@ -144,6 +146,21 @@ function fusibleDtypes(e: Eqn): boolean {
   return [...e.inputs, ...e.outputs].every((v) => WIDE_SUMS.has(v.aval.dtype));
 }
 const WIDE_SUMS: ReadonlySet<string> = new Set(["float32", "float64", "int32", "bool"]);
+
+/**
+ * Whether `e` reduces a float32 array over its trailing axes only (contiguous rows: a row
+ * sum or row max, what layerNorm, softmax and logsumexp take). Such a reduction is a group
+ * even when no loop produces its operand (the wasm row loops of `_codegen_wasm_rows.ts`), and
+ * only such a `reduce_max` is fused at all: it never joins its operand's loop (the wasm row
+ * loop fixes the sign of a zero maximum from the stored operand, see there).
+ */
+export function isRowReduction(e: Eqn): boolean {
+  if (e.prim !== "reduce_sum" && e.prim !== "reduce_max") return false;
+  const x = e.inputs[0].aval;
+  if (x.dtype !== "float32" || e.outputs[0].aval.dtype !== "float32") return false;
+  const { axes } = e.params as PrimitiveParams["reduce_sum"];
+  return innerOf(x.shape, (j) => axes.includes(j)) !== null;
+}
 
 export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const n = eqns.length;
@@ -159,7 +176,7 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
       ? "elementwise"
       : e.prim === "broadcast"
       ? "broadcast"
-      : e.prim === "reduce_sum" && fuseReductions
+      : fuseReductions && (e.prim === "reduce_sum" || isRowReduction(e))
       ? "reduce"
       : "kernel"
   );
@@ -186,8 +203,15 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const size = new Array<number>(n).fill(1);
   const first = Array.from({ length: n }, (_, i) => i);
   const last = Array.from({ length: n }, (_, i) => i);
-  const isGroup = eqns.map((_, i) => kind[i] === "elementwise" || kind[i] === "broadcast");
-  const shape = eqns.map((e) => e.outputs[0]?.aval.shape ?? []);
+  // a reduction over trailing axes is a group of its own until a loop takes it in (its loop
+  // shape is its operand's)
+  const isGroup = eqns.map((e, i) =>
+    kind[i] === "elementwise" || kind[i] === "broadcast" ||
+    (kind[i] === "reduce" && isRowReduction(e))
+  );
+  const shape = eqns.map((e, i) =>
+    (kind[i] === "reduce" ? e.inputs[0] : e.outputs[0])?.aval.shape ?? []
+  );
 
   /** The current roots of `x`'s predecessors, dropping entries that became internal. */
   const rootsOf = (x: number): number[] => {
@@ -259,7 +283,9 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
     } else if (kind[k] === "reduce") {
       // fuse the reduction as the epilogue of the loop computing its operand
       const p = producer.get(e.inputs[0]);
-      if (p !== undefined && (kind[p] === "elementwise" || kind[p] === "broadcast")) {
+      const joins = e.prim === "reduce_sum" && p !== undefined &&
+        (kind[p] === "elementwise" || kind[p] === "broadcast");
+      if (joins) {
         const b = find(p);
         if (canMerge(k, b)) union(k, b);
       }
