@@ -132,7 +132,7 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
     const cases: [string, Fn, number][] = [
       ["softmax", (a) => nn.softmax(a), 2],
       ["logsumexp", (a) => nn.logsumexp(a, { axis: -1 }), 2],
-      ["layerNorm", (a) => nn.layerNorm(a), 2],
+      ["layerNorm", (a) => nn.layerNorm(a), 1], // Σx and Σx² in one pass
       ["rmsNorm", (a) => nn.rmsNorm(a), 1],
     ];
     for (const [what, f, loops] of cases) {
@@ -140,6 +140,20 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
       assert.equal(rows, loops, `${what}\n${plan}`);
       assertAllClose(jit(f)(x), f(x), { rtol: 2e-6, atol: 1e-6, message: what });
     }
+  });
+
+  it("jit() fuses sums of one array into one pass, but never a loop with a sum it reads", () => {
+    withMin(1, () => {
+      const x = f32([48, 100], 21, true);
+      // Σx and Σx²: one row loop
+      const two = (a: NDArray) => np.stack([a.sum(-1), a.mul(a).sum(-1)]);
+      const ex = compile(makeJaxpr(two)(x));
+      assert.equal(ex.stats.loops, 1, ex.describe());
+      assertUlps(jit(two)(x), two(x), 1, "Σx and Σx²");
+      // x − Σx reads the sum: its loop runs after the sum's
+      const centred: Fn = (a) => a.sub(np.sum(a, { axis: -1, keepdims: true })).mul(a);
+      assertAllClose(jit(centred)(x), centred(x), { rtol: 1e-6, atol: 1e-5 });
+    });
   });
 
   it("jit() row loops give the JS loop's results when wasm is off", () => {

@@ -271,6 +271,9 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
     isGroup[keep] = true;
   };
 
+  // row reductions no loop took in, by the array they read: a later loop over the same
+  // array takes them in (layerNorm's Σx and Σx² in one pass over x)
+  const rowReductionsOf = new Map<Var, number[]>();
   for (let k = 0; k < n; k++) {
     const e = eqns[k];
     if (kind[k] === "elementwise") {
@@ -280,14 +283,21 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
         const a = find(k), b = find(p);
         if (a !== b && shapesEqual(shape[b], shape[k]) && canMerge(a, b)) union(a, b);
       }
+      for (const v of e.inputs) {
+        for (const r of rowReductionsOf.get(v) ?? []) {
+          const a = find(k), b = find(r);
+          if (a !== b && shapesEqual(shape[b], shape[k]) && canMerge(a, b)) union(a, b);
+        }
+      }
     } else if (kind[k] === "reduce") {
       // fuse the reduction as the epilogue of the loop computing its operand
       const p = producer.get(e.inputs[0]);
       const joins = e.prim === "reduce_sum" && p !== undefined &&
         (kind[p] === "elementwise" || kind[p] === "broadcast");
-      if (joins) {
-        const b = find(p);
-        if (canMerge(k, b)) union(k, b);
+      if (joins && canMerge(k, find(p))) union(k, find(p));
+      else if (isGroup[k]) {
+        const v = e.inputs[0];
+        rowReductionsOf.set(v, [...rowReductionsOf.get(v) ?? [], k]);
       }
     }
   }
