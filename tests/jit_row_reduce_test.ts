@@ -124,6 +124,11 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
         assert.equal(rowLoops(f, x).rows, 1, what);
         assertUlps(jit(f)(x), f(x), 1, what);
       }
+      // a row longer than 2^18 (each region holds a row) keeps the JS loop
+      const long = f32([600, 1000], 4);
+      const sum: Fn = (a) => a.sum();
+      assert.equal(rowLoops(sum, long).rows, 0);
+      assertSameF32(jit(sum)(long), sum(long), "sum of 600000 elements (the JS loop)");
     });
   });
 

@@ -20,7 +20,7 @@
  * row, which the next row's own stores then overwrite, or into padding). Rows need not be
  * 16-byte aligned: wasm's v128 loads and stores take any address. A call streams whole
  * rows through wasm memory in chunks of about `WASM_CHUNK_ELEMENTS` elements (one row
- * when a row is longer).
+ * when a row is longer; rows longer than `MAX_ROW` keep the JS loop).
  *
  * Sums: each lane's float32 values are widened to float64 and added into two f64x2
  * accumulators from +0, so lane j (j = 0…3) sums the row's elements k ≡ j (mod 4) in row
@@ -71,8 +71,12 @@ const instanceOf = cacheByBytes((bytes) =>
 const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /** Lane 1 over lane 0 (with HIGH_PAIR: folding a vector's four lanes). */
 const SECOND = [4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7];
-/** The most bytes a group's memory may take (far from wasm32's 4 GiB). */
-const MAX_MEMORY = 0x40000000;
+/**
+ * The longest row a row loop takes: each array's region holds a whole row, and a module's
+ * memory lives as long as its cached instance (up to 256 of them), so a sum over all of a
+ * large array's elements (one long row) keeps the JS loop. 2¹⁸ floats: 1 MiB a region.
+ */
+const MAX_ROW = 2 ** 18;
 
 /**
  * The wasm row loop of a fused group, or null when the group is not eligible (see the file
@@ -132,7 +136,7 @@ export function compileRowGroupWasm(
     if (K === null || K === 0 || (R !== 0 && R !== K)) return null;
     R = K;
   }
-  if (R === 0) return null;
+  if (R === 0 || R > MAX_ROW) return null;
   const broadcasts: Var[] = [];
   for (const m of unit.members) {
     const e = eqns[m];
@@ -200,7 +204,6 @@ export function compileRowGroupWasm(
     top += align(rowsPerChunk * (r.prim === "reduce_sum" ? 8 : 4));
     return at;
   });
-  if (top > MAX_MEMORY) return null;
 
   const nFull = Math.floor(R / 4), tail = R % 4;
   const build = (): Uint8Array => {
