@@ -1,6 +1,7 @@
 /**
  * Jitted row reductions (over the last axis, contiguous rows): layerNorm, rmsNorm, softmax,
- * logsumexp, `x.sum(-1)` and `x.max(-1)` on float32 [64, 512, 768] and [4096, 1024], per call:
+ * logsumexp, `x.sum(-1)` and `x.max(-1)`, and the gradients of layerNorm and softmax, on
+ * float32 [64, 512, 768] and [4096, 1024], per call:
  * a tree against another, alternating in one process.
  *
  *     deno run -A bench/row_reductions.ts [--root DIR[,DIR...]] [--only layerNorm,softmax]
@@ -41,6 +42,9 @@ const CASES: Record<string, Case> = {
   rmsNorm: ({ nn }) => (x) => nn.rmsNorm(x),
   softmax: ({ nn }) => (x) => nn.softmax(x, { axis: -1 }),
   logsumexp: ({ nn }) => (x) => nn.logsumexp(x, { axis: -1 }),
+  // gradients of Σ f(x)·x (the backward passes' row sums: Σ ȳ·y, Σ ȳ·x̂)
+  "layerNorm grad": ({ grad, nn }) => grad((x: NDArray) => nn.layerNorm(x).mul(x).sum()),
+  "softmax grad": ({ grad, nn }) => grad((x: NDArray) => nn.softmax(x, { axis: -1 }).mul(x).sum()),
   "sum(-1)": () => (x) => x.sum(-1),
   "max(-1)": () => (x) => x.max(-1),
 };
@@ -85,10 +89,10 @@ for (const shape of shapes) {
     return calls[0].prof;
   });
   console.log(`\n[${shape.join(", ")}]`);
-  console.log(["case".padEnd(12), ...trees.map((t) => t.name.slice(-30).padStart(32))].join(""));
+  console.log(["case".padEnd(16), ...trees.map((t) => t.name.slice(-30).padStart(32))].join(""));
   names.forEach((n, c) => {
     const cells = trees.map((_, t) => median(times[c][t]).toFixed(2));
-    console.log([n.padEnd(12), ...cells.map((x) => x.padStart(32))].join(""));
+    console.log([n.padEnd(16), ...cells.map((x) => x.padStart(32))].join(""));
     if (profile) {
       const rows = [...profs[c]].filter(([, s]) => s.calls > 0);
       const total = rows.reduce((s, [, v]) => s + v.ms, 0);
