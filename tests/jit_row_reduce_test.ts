@@ -161,6 +161,42 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
     });
   });
 
+  it("jit() row loops read row vectors, per-row values, scalars and constants across chunks", () => {
+    withMin(1, () => {
+      // R = 7 and 1000: 2340 and 16 rows a chunk, so 5000 and 40 rows cross chunk boundaries
+      for (const [rows, R] of [[5000, 7], [40, 1000]]) {
+        const x = f32([rows, R], R, true);
+        const w = f32([R], R + 1), m = f32([rows, 1], R + 2), s = f32([1, 1], R + 3);
+        const f: Fn = (a) => a.mul(w).sub(m).mul(s).add(2).sum(-1);
+        assert.equal(rowLoops(f, x).rows, 1, `[${rows}, ${R}]`);
+        const got = jit(f)(x), want = f(x);
+        // the loop keeps a·w − m in float32 as eager does; only the sum's order differs
+        assertUlps(got, want, 1, `Σ (x·w − m)·s + 2 over [${rows}, ${R}]`);
+      }
+    });
+  });
+
+  it("jit() reruns a row loop as the JS loop when a lane needs it (sin of a huge argument)", () => {
+    withMin(1, () => {
+      const x = f32([64, 30], 23);
+      const big = np.array(Float32Array.from({ length: 64 * 30 }, (_, i) => i * 1e30), {
+        shape: [64, 30],
+      });
+      const f = (a: NDArray) => np.sin(a).sum(-1);
+      assert.equal(rowLoops(f, x).rows, 1);
+      const g = jit(f);
+      assertAllClose(g(x), f(x), { rtol: 1e-6, atol: 1e-5, message: "sin, ordinary arguments" });
+      // huge arguments: the call is the JS loop's, bit for bit
+      const wasm = g(big);
+      const was = setJitWasm(false);
+      try {
+        assertSameF32(wasm, g(big), "sin, huge arguments");
+      } finally {
+        setJitWasm(was);
+      }
+    });
+  });
+
   it("jit() row loops give the JS loop's results when wasm is off", () => {
     const x = f32([40, 1000], 9, true);
     for (const f of [(a: NDArray) => a.max(-1), (a: NDArray) => a.sum(-1)]) {
