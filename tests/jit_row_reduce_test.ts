@@ -155,6 +155,15 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
       const ex = compile(makeJaxpr(two)(x));
       assert.equal(ex.stats.loops, 1, ex.describe());
       assertUlps(jit(two)(x), two(x), 1, "Σx and Σx²");
+      // Σx and Σ_rows 2x (a sum over the leading axis): two loops, each wasm (one loop
+      // with both has no wasm version)
+      const mixed = (a: NDArray) => [a.sum(-1), a.mul(2).sum(0)];
+      const ex2 = compile(makeJaxpr(mixed)(x));
+      assert.equal(ex2.stats.loops, 2, ex2.describe());
+      assert.equal(ex2.stats.wasmLoops, 2, ex2.describe());
+      const [s1, s0] = jit(mixed)(x), [e1, e0] = mixed(x);
+      assertUlps(s1, e1, 1, "Σx");
+      assertUlps(s0, e0, 1, "Σ 2x over rows");
       // x − Σx reads the sum: its loop runs after the sum's
       const centred: Fn = (a) => a.sub(np.sum(a, { axis: -1, keepdims: true })).mul(a);
       assertAllClose(jit(centred)(x), centred(x), { rtol: 1e-6, atol: 1e-5 });

@@ -162,6 +162,13 @@ export function isRowReduction(e: Eqn): boolean {
   return innerOf(x.shape, (j) => axes.includes(j)) !== null;
 }
 
+/** The row length of a row reduction (see {@link isRowReduction}), else -1. */
+function rowLength(e: Eqn): number {
+  if (!isRowReduction(e)) return -1;
+  const { axes } = e.params as PrimitiveParams["reduce_sum"];
+  return innerOf(e.inputs[0].aval.shape, (j) => axes.includes(j))!;
+}
+
 export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
   const n = eqns.length;
   const parent = Array.from({ length: n }, (_, i) => i);
@@ -201,6 +208,9 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
     return s;
   });
   const size = new Array<number>(n).fill(1);
+  // per root: the row length of its reductions, when all are row reductions of one length
+  // (0: no reduction), else -1
+  const rows = eqns.map((e, i) => kind[i] !== "reduce" ? 0 : rowLength(e));
   const first = Array.from({ length: n }, (_, i) => i);
   const last = Array.from({ length: n }, (_, i) => i);
   // a reduction over trailing axes is a group of its own until a loop takes it in (its loop
@@ -265,15 +275,18 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
     parent[drop] = keep;
     preds[keep] = mergeSets(preds[keep], preds[drop]);
     readsReduce[keep] = mergeSets(readsReduce[keep], readsReduce[drop]);
+    rows[keep] = rows[keep] === 0
+      ? rows[drop]
+      : rows[drop] === 0 || rows[drop] === rows[keep]
+      ? rows[keep]
+      : -1;
     size[keep] += size[drop];
     first[keep] = Math.min(first[keep], first[drop]);
     last[keep] = Math.max(last[keep], last[drop]);
     isGroup[keep] = true;
   };
 
-  // row reductions no loop took in, by the array they read: a later loop over the same
-  // array takes them in (layerNorm's Σx and Σx² in one pass over x)
-  const rowReductionsOf = new Map<Var, number[]>();
+  const lone: number[] = []; // row reductions no loop took in
   for (let k = 0; k < n; k++) {
     const e = eqns[k];
     if (kind[k] === "elementwise") {
@@ -283,22 +296,26 @@ export function fuse(eqns: readonly Eqn[], fuseReductions = true): Unit[] {
         const a = find(k), b = find(p);
         if (a !== b && shapesEqual(shape[b], shape[k]) && canMerge(a, b)) union(a, b);
       }
-      for (const v of e.inputs) {
-        for (const r of rowReductionsOf.get(v) ?? []) {
-          const a = find(k), b = find(r);
-          if (a !== b && shapesEqual(shape[b], shape[k]) && canMerge(a, b)) union(a, b);
-        }
-      }
     } else if (kind[k] === "reduce") {
       // fuse the reduction as the epilogue of the loop computing its operand
       const p = producer.get(e.inputs[0]);
       const joins = e.prim === "reduce_sum" && p !== undefined &&
         (kind[p] === "elementwise" || kind[p] === "broadcast");
       if (joins && canMerge(k, find(p))) union(k, find(p));
-      else if (isGroup[k]) {
-        const v = e.inputs[0];
-        rowReductionsOf.set(v, [...rowReductionsOf.get(v) ?? [], k]);
-      }
+      else if (isGroup[k]) lone.push(k);
+    }
+  }
+  // a row reduction no loop took in joins a later loop over the array it reads (layerNorm's
+  // Σx joins the loop of Σx²: one pass over x), once every loop has its members, and only
+  // a loop whose reductions are row reductions of the same length (one that also sums over
+  // leading axes has no wasm version, while each alone has)
+  for (const r of lone) {
+    const x = eqns[r].inputs[0];
+    for (let k = r + 1; k < n && find(r) === r && size[r] === 1; k++) {
+      if (kind[k] !== "elementwise" || !eqns[k].inputs.includes(x)) continue;
+      const a = find(k);
+      if (!shapesEqual(shape[a], shape[r]) || (rows[a] !== 0 && rows[a] !== rows[r])) continue;
+      if (canMerge(a, r)) union(a, r);
     }
   }
 
