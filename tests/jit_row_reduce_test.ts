@@ -185,6 +185,20 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
     });
   });
 
+  it("jit() row loops compute sin and cos of one value afresh in a row's partial vector", () => {
+    withMin(1, () => {
+      for (const R of [5, 7, 10]) {
+        const x = f32([300, R], 40 + R);
+        const f: Fn = (a) => {
+          const y = a.mul(0.75);
+          return np.sin(y).add(np.cos(y)).sum(-1);
+        };
+        assert.equal(rowLoops(f, x).rows, 1);
+        assertAllClose(jit(f)(x), f(x), { rtol: 1e-6, atol: 1e-5, message: `R = ${R}` });
+      }
+    });
+  });
+
   it("jit() reruns a row loop as the JS loop when a lane needs it (sin of a huge argument)", () => {
     withMin(1, () => {
       const x = f32([64, 30], 23);

@@ -137,7 +137,6 @@ export function compileRowGroupWasm(
     R = K;
   }
   if (R === 0 || R > MAX_ROW) return null;
-  const broadcasts: Var[] = [];
   for (const m of unit.members) {
     const e = eqns[m];
     if (e.outputs.length !== 1) return null;
@@ -170,7 +169,6 @@ export function compileRowGroupWasm(
         else if (periodOf(L, lifted) === R) rowVecs.push(x);
         else return null;
       }
-      broadcasts.push(out);
     } else if (e.prim === "select") {
       if (kind !== "float" || !operand(e.inputs[0], "mask")) return null;
       if (!operand(e.inputs[1], "float") || !operand(e.inputs[2], "float")) return null;
@@ -237,6 +235,9 @@ export function compileRowGroupWasm(
     };
     /** One vector of the row at byte `a` of the regions (`masked`: the row's last, partial). */
     const body = (masked: boolean) => {
+      // sin and cos share their work through locals of this emission only: the whole
+      // vectors' body and the partial vector's are emitted apart, over the same locals
+      ctx.sincos.clear();
       for (const v of arrays) c.get(a).v128Load(base.get(v)!).set(fix(v));
       for (const v of rowVecs) c.get(j).v128Load(base.get(v)!).set(fix(v));
       for (const m of unit.members) {
