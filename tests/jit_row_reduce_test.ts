@@ -220,6 +220,45 @@ describe("jit row reductions", { skip: !hasSimd }, () => {
     });
   });
 
+  it("jit() row loops agree with the JS loop on random programs ending in row sums and maxima", () => {
+    withMin(1, () => {
+      const UNARY = [np.tanh, np.abs, np.neg, nn.sigmoid, np.sin];
+      const BINARY = [np.add, np.sub, np.mul, np.maximum, np.minimum];
+      for (let seed = 0; seed < 24; seed++) {
+        const rng = makeRng(seed);
+        const R = [1, 3, 6, 9, 33][seed % 5], rows = 1 + Math.floor(rng() * 40);
+        const x = f32([rows, R], seed), w = f32([R], seed + 100), m = f32([rows, 1], seed + 200);
+        const steps = Array.from({ length: 6 }, () => [rng(), rng(), rng(), rng()]);
+        const f = (a: NDArray) => {
+          const pool = [a, a.mul(w), a.sub(m)];
+          for (const [op, i, j, u] of steps) {
+            const p = pool[Math.floor(i * pool.length)], q = pool[Math.floor(j * pool.length)];
+            pool.push(
+              u < 0.4
+                ? UNARY[Math.floor(op * UNARY.length)](p)
+                : u < 0.85
+                ? BINARY[Math.floor(op * BINARY.length)](p, q)
+                : np.where(np.greater(p, q), p, q.mul(0.5)),
+            );
+          }
+          const last = pool[pool.length - 1];
+          return np.stack([last.sum(-1), a.max(-1), pool[pool.length - 2].sum(-1)]);
+        };
+        const g = jit(f);
+        const wasm = g(x);
+        const was = setJitWasm(false);
+        let js: NDArray;
+        try {
+          js = g(x);
+        } finally {
+          setJitWasm(was);
+        }
+        assert.ok(rowLoops(f, x).rows >= 1, `seed ${seed}`);
+        assertAllClose(wasm, js, { rtol: 1e-5, atol: 1e-5 * R, message: `seed ${seed}, R = ${R}` });
+      }
+    });
+  });
+
   it("jit() row loops give the JS loop's results when wasm is off", () => {
     const x = f32([40, 1000], 9, true);
     for (const f of [(a: NDArray) => a.max(-1), (a: NDArray) => a.sum(-1)]) {
