@@ -19,9 +19,9 @@
  *   by row, from +0), so the sums equal the JS loop's bit for bit whenever
  *   the summed values are the same float32s (selects, masks, loaded values);
  *   after rounding ops they sum the float32-rounded values, as eager does.
- *   Other reductions (over all axes, over trailing or interleaved axes) would
- *   need a different summation order with whole vectors, so they keep the JS
- *   loop; so do groups whose rows and sums have different periods.
+ *   Sums over trailing axes (and over all axes) are the row loops of
+ *   `_codegen_wasm_rows.ts`; sums over interleaved axes keep the JS loop, and
+ *   so do groups whose rows and sums have different periods.
  * - int32 and uint32 lanes (i32x4, the 32-bit patterns) for integers the group
  *   converts: int32/uint32 array inputs and uniform constants, and/or/xor, shifts
  *   by a constant count (a random word's `>>> 9`), converts to and from float32,

@@ -15,7 +15,8 @@
  *     will contain (known primitives and dtypes, integer shapes).
  *  3. fusion (`fuse`): maximal groups of elementwise equations of one shape,
  *     plus the `broadcast`s feeding them and `reduce_sum`s consuming them,
- *     become one generated JS loop each. Values used only inside a group are
+ *     become one generated JS loop each (a float32 sum or max over trailing
+ *     axes is a group even alone, and joins a loop over the array it reads). Values used only inside a group are
  *     JS locals, never arrays. Groups hold at most `MAX_GROUP_EQNS` equations, and
  *     every pass is O(n log n) in the program's length.
  *  4. planning (`plan`): groups and the other equations (run by the eager
