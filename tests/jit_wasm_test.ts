@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { jit, type NDArray, np, optim } from "../mod.ts";
 import { assertAllClose, assertSameF32, makeRng, randomArray } from "./_helpers.ts";
 import { compile } from "../src/jit/_compile.ts";
+import { uniform } from "../src/jit/_codegen_js.ts";
+import { ArrayValue } from "../src/core/_array_value.ts";
 import { hasSimd } from "../src/kernels/_wasm.ts";
 import {
   setJitWasm,
@@ -173,6 +175,25 @@ describe("jit() runs eligible float32 groups as wasm SIMD loops", { skip: !hasSi
         setJitWasm(was);
       }
     });
+  });
+
+  it("uniform() sees a constant as one value only when every bit pattern is the same", () => {
+    const f32 = (xs: number[]) => new ArrayValue(Float32Array.from(xs), [xs.length], "float32");
+    const f64 = (xs: number[]) => new ArrayValue(Float64Array.from(xs), [xs.length], "float64");
+    assert.equal(uniform(f32([0.5, 0.5, 0.5])), true);
+    assert.equal(uniform(f32([NaN, NaN])), true);
+    assert.equal(uniform(f32([0, -0])), false);
+    assert.equal(uniform(f32([1, 1, 1 + 2 ** -23])), false);
+    assert.equal(uniform(f64([1, 1 + 2 ** -52])), false);
+    assert.equal(uniform(f64([2 ** 40, 2 ** 40])), true);
+    assert.equal(uniform(f64([-0, -0])), true);
+    const i32 = new ArrayValue(Int32Array.from([7, 7, 8]), [3], "int32");
+    assert.equal(uniform(i32), false);
+    assert.equal(uniform(new ArrayValue(new Float32Array(0), [0], "float32")), false);
+    // a NaN with another payload is not the same value: the constant stays an array
+    const odd = new Float32Array([NaN, NaN]);
+    new Uint32Array(odd.buffer)[1] = 0x7fc00001;
+    assert.equal(uniform(new ArrayValue(odd, [2], "float32")), false);
   });
 
   it("compileGroupWasm() returns fresh arrays on every call", () => {
