@@ -221,4 +221,22 @@ describe("eager elementwise ops as compiled programs", () => {
     assert.equal(eagerProgramStats().compiled, before.compiled);
     assert.equal(eagerProgramStats().runs, before.runs);
   });
+
+  it("compiles a composite's one-off call of 2^20 elements at once, bit for bit as op by op", () => {
+    const x = random.normal(random.key(5), [1024, 1024 + 3]);
+    const before = eagerProgramStats();
+    const y = nn.gelu(x);
+    assert.equal(eagerProgramStats().compiled, before.compiled + 1);
+    assert.equal(eagerProgramStats().runs, before.runs + 1);
+    const was = setEagerPrograms(false);
+    try {
+      assert.deepEqual(y.toTypedArray(), nn.gelu(x).toTypedArray());
+    } finally {
+      setEagerPrograms(was);
+    }
+    // a single op that large still waits for a second call
+    const mid = eagerProgramStats();
+    x.mul(3);
+    assert.equal(eagerProgramStats().compiled, mid.compiled);
+  });
 });

@@ -34,6 +34,12 @@ export const EAGER_PROGRAM_MIN_ELEMENTS = 4096;
  * every second call compiled.
  */
 export const EAGER_COMPILE_AFTER_ELEMENTS = 2 ** 17;
+/**
+ * A composite's first call of this many elements and more compiles at once: a one-off nn.gelu
+ * over 2²² float32 values ran a dozen ops one after another, each a pass and a fresh 16 MB
+ * array (~170 ms), where the compile costs a few ms.
+ */
+export const EAGER_COMPILE_AT_ONCE_ELEMENTS = 2 ** 20;
 /** Compiled programs kept (least recently used dropped first). */
 const CACHE_SIZE = 256;
 
@@ -63,13 +69,14 @@ export function setEagerPrograms(on: boolean): boolean {
  * the result has at least `EAGER_PROGRAM_MIN_ELEMENTS` elements and the signature has
  * earned its compile; otherwise `f` evaluated op by op. `op` names the operation (with `f`,
  * it is part of the cache key: one `op` must always come with the same `f`); `size` is the
- * result's size.
+ * result's size; `composite` says `f` is several ops (see `EAGER_COMPILE_AT_ONCE_ELEMENTS`).
  */
 export function eagerProgram(
   op: string,
   args: readonly NDArray[],
   size: number,
   f: (...xs: NDArray[]) => NDArray,
+  composite = false,
 ): NDArray {
   if (!enabled || size < EAGER_PROGRAM_MIN_ELEMENTS) return f(...args);
   let key = op;
@@ -86,7 +93,12 @@ export function eagerProgram(
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   }
   if (!entry.program) {
-    if (++entry.seen < 2 || entry.seen * size < EAGER_COMPILE_AFTER_ELEMENTS) return f(...args);
+    const seen = ++entry.seen;
+    const earned = seen >= 2 && seen * size >= EAGER_COMPILE_AFTER_ELEMENTS;
+    // a large one-off call of a composite (an activation, a sampler) compiles at once: a single
+    // op is one pass either way, and its compile would cost more than it saves
+    const atOnce = composite && size >= EAGER_COMPILE_AT_ONCE_ELEMENTS;
+    if (!earned && !atOnce) return f(...args);
     const jaxpr = traceToJaxpr(`np.${op}`, (xs) => [f(...xs)], args.map(avalOf));
     entry.program = compile(jaxpr, { exact: true });
     stats.compiled++;

@@ -13,5 +13,5 @@ import { eagerProgram } from "../numpy/_eager.ts";
  */
 export function composite(op: string, x: NDArray | number, f: (v: NDArray) => NDArray): NDArray {
   if (!(x instanceof NDArray)) return f(x as unknown as NDArray);
-  return eagerProgram(op, [x], x.size, f);
+  return eagerProgram(op, [x], x.size, f, true);
 }
