@@ -262,7 +262,7 @@ function sampled(
   shape: readonly number[],
   draw: (k: NDArray) => NDArray,
 ): NDArray {
-  return eagerProgram(`random.${what}[${shape.join(",")}]`, [key], sizeOf(shape), draw);
+  return eagerProgram(`random.${what}[${shape.join(",")}]`, [key], sizeOf(shape), draw, true);
 }
 
 /**
