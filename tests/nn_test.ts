@@ -193,6 +193,26 @@ describe("nn activations", () => {
 // ---- softmax -------------------------------------------------------------------------------
 
 describe("nn.softmax and nn.logSoftmax", () => {
+  it("nn.softmax() computes as JAX: a +inf input makes the whole result NaN, −inf entries give 0", () => {
+    const y = nn.softmax(
+      np.array([[Infinity, 1, 2], [-Infinity, 1, 1], [-Infinity, -Infinity, -Infinity]]),
+    );
+    const [a, b, c] = y.toArray() as number[][];
+    assert.ok(a.every(Number.isNaN), `[inf, 1, 2] -> ${a}`);
+    assert.deepEqual(b, [0, 0.5, 0.5]);
+    assert.ok(c.every(Number.isNaN), `all -inf -> ${c}`);
+    // float32 values within 1e-6 relative of jax.nn.softmax (JAX 0.10.2, these logits; the
+    // e^-27 entry is where the exps themselves differ by a few ulp)
+    const x = np.array([[3.0, -1.5, 0.25, 7.0], [-20.0, 0.0, 1e-3, -0.5]]);
+    const jax = [
+      [0.01796196773648262, 0.00019953942683059722, 0.0011482700938358903, 0.9806901812553406],
+      [7.904621956988933e-10, 0.3835045099258423, 0.38388821482658386, 0.23260724544525146],
+    ];
+    for (const f of [nn.softmax, jit(nn.softmax)]) {
+      assertAllClose(f(x), jax, { rtol: 1e-6, atol: 0 });
+    }
+  });
+
   it("nn.softmax() sums to 1 along the axis and matches exp(x)/Σexp(x)", () => {
     const x = randomArray([3, 5], { seed: 1, low: -3, high: 3 });
     const rows = x.toArray() as number[][];

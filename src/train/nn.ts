@@ -261,7 +261,8 @@ function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | numbe
 }
 
 /**
- * Softmax along `axis`: eˣ / Σ eˣ, computed as exp(logSoftmax(x)).
+ * Softmax along `axis`: eˣ / Σ eˣ, computed as JAX computes it, e^(x − m) / Σ e^(x − m) with m
+ * the maximum along `axis` (so a +∞ input makes the whole result NaN, as in JAX).
  * @param x Logits.
  * @param options `axis` (default −1).
  * @returns Probabilities summing to 1 along `axis`.
@@ -274,10 +275,18 @@ function logSoftmaxAs(op: string, x: NDArray, options: { axis?: number } | numbe
  */
 export function softmax(x: NDArray, options: { axis?: number } | number = {}): NDArray {
   const axis = axisOption("nn.softmax", options);
+  // not an array, or bool: logSoftmax's errors name the function
   if (!(x instanceof NDArray) || x.dtype === "bool") {
     return np.exp(logSoftmaxAs("nn.softmax", x, axis));
   }
-  return composite(`nn.softmax.${axis}`, x, (v) => np.exp(logSoftmaxAs("nn.softmax", v, axis)));
+  const xf = isFloat(x.dtype) ? x : x.astype("float32");
+  return composite(`nn.softmax.${axis}`, xf, (v) => {
+    // m shifts every exponent to ≤ 0 (no overflow); it cancels in the quotient, so its
+    // gradient is stopped, as in jax.nn.softmax
+    const m = np.stopGradient(np.max(v, { axis, keepdims: true }));
+    const e = np.exp(np.sub(v, m));
+    return np.div(e, np.sum(e, { axis, keepdims: true }));
+  });
 }
 
 /**
