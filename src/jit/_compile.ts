@@ -32,14 +32,14 @@
  */
 import { allocate, DTYPES, isDType, type TypedArray } from "../core/_dtype.ts";
 import { evalHooks, evalRules } from "../interpreters/_eval.ts";
-import type { Eqn, Jaxpr, Primitive, PrimitiveParams, Var } from "../core/_ir.ts";
+import { type Eqn, Jaxpr, type Primitive, type PrimitiveParams, Var } from "../core/_ir.ts";
 import { loopHooks } from "../interpreters/_higher_order.ts";
 import { DATA } from "../core/_ndarray.ts";
 import { ArrayValue, markExclusive } from "../core/_array_value.ts";
 import { matmulInto } from "../kernels/_dispatch.ts";
 import { ELEMENTWISE } from "../core/_primitive_families.ts";
 import { fmtShape } from "../core/_shape.ts";
-import { compileGroup, type Step } from "./_codegen_js.ts";
+import { compileGroup, type Step, uniform } from "./_codegen_js.ts";
 import { compileGroupWasm } from "./_codegen_wasm.ts";
 import { compileRowGroupWasm } from "./_codegen_wasm_rows.ts";
 import { profileSteps } from "./_profile.ts";
@@ -273,6 +273,36 @@ function detached(v: ArrayValue, scratch: readonly (TypedArray | undefined)[]): 
     if (scratch[i]?.buffer === buffer) return new ArrayValue(v[DATA].slice(), v.shape, v.dtype);
   }
   return v;
+}
+
+/** From this many elements up, a uniform constant is kept as one element (spreadUniformConsts). */
+const SPREAD_MIN_ELEMENTS = 4096;
+
+/**
+ * The jaxpr with each uniform constant of `SPREAD_MIN_ELEMENTS` and more (a JS scalar that an op
+ * spread to its operand's shape: the 2 of `x.mul(2)`, Adam's β₁) replaced by a one-element
+ * constant and a leading `broadcast` to the same variable, so the cached jaxpr and its program
+ * keep one number instead of a full-size copy per scalar (four jitted gelu programs over 2²²
+ * float32 values held 320 MB of them). The loops splat such a broadcast as a literal, as before.
+ */
+export function spreadUniformConsts(jaxpr: Jaxpr): Jaxpr {
+  const consts = [...jaxpr.consts], constvars = [...jaxpr.constvars];
+  const head: Eqn[] = [];
+  consts.forEach((c, i) => {
+    if (!(c instanceof ArrayValue) || c.size < SPREAD_MIN_ELEMENTS || !uniform(c)) return;
+    const one = new ArrayValue(c[DATA].slice(0, 1), c.shape.map(() => 1), c.dtype);
+    const v = new Var({ shape: one.shape, dtype: one.dtype });
+    head.push({
+      prim: "broadcast",
+      inputs: [v],
+      params: { shape: [...c.shape] },
+      outputs: [constvars[i]],
+    });
+    constvars[i] = v;
+    consts[i] = one;
+  });
+  if (head.length === 0) return jaxpr;
+  return new Jaxpr(jaxpr.invars, constvars, consts, [...head, ...jaxpr.eqns], jaxpr.outvars);
 }
 
 /** How a program rounds float32 intermediates (see `jit`'s `precision` option). */

@@ -17,7 +17,7 @@ import { checkOptions as checkKeys } from "../core/_validate.ts";
 import { bind, Tracer } from "../core/_trace.ts";
 import { Jaxpr, type Var } from "../core/_ir.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import { type Executable, executableOf } from "./_compile.ts";
+import { type Executable, executableOf, spreadUniformConsts } from "./_compile.ts";
 import { DATA, NDArray } from "../core/_ndarray.ts";
 import { ArrayValue, markDonated } from "../core/_array_value.ts";
 import { type LiftArgs, liftArgs } from "../core/_lift.ts";
@@ -420,7 +420,7 @@ export function jit<A extends readonly unknown[], R>(
       if (key !== lastKey) cache.delete(key), cache.set(key, entry), lastKey = key;
     } else {
       const staged = stage(name, g, args, isStatic, leaves);
-      const { jaxpr, closed } = closeOver(staged.jaxpr);
+      const { jaxpr, closed } = closeOver(spreadUniformConsts(staged.jaxpr));
       entry = { jaxpr, outDef: staged.outDef, closed };
       // a program closing over an enclosing trace's values is only valid for this call
       if (closed.length === 0) {

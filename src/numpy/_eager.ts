@@ -18,7 +18,7 @@ import type { NDArray } from "../core/_ndarray.ts";
 import { ArrayValue } from "../core/_array_value.ts";
 import { avalOf } from "../core/_aval.ts";
 import { traceToJaxpr } from "../interpreters/_staging.ts";
-import { compile, type Executable } from "../jit/_compile.ts";
+import { compile, type Executable, spreadUniformConsts } from "../jit/_compile.ts";
 
 /**
  * From this many output elements up, eager elementwise ops run as compiled programs (jit's
@@ -100,7 +100,7 @@ export function eagerProgram(
     const atOnce = composite && size >= EAGER_COMPILE_AT_ONCE_ELEMENTS;
     if (!earned && !atOnce) return f(...args);
     const jaxpr = traceToJaxpr(`np.${op}`, (xs) => [f(...xs)], args.map(avalOf));
-    entry.program = compile(jaxpr, { exact: true });
+    entry.program = compile(spreadUniformConsts(jaxpr), { exact: true });
     stats.compiled++;
   }
   stats.runs++;
