@@ -27,6 +27,19 @@ export function madd(c: Code, a: () => void, b: () => void, addend: () => void):
 }
 
 /**
+ * Pushes the polynomial with `coefs` (constant term first) at the f32x4 local `v`, by Horner's
+ * rule: ((c_n·v + c_{n−1})·v + …)·v + c_0, one {@link madd} per coefficient.
+ */
+export function horner(c: Code, v: number, coefs: readonly number[]): void {
+  let acc: () => void = () => c.f32x4Constant(coefs[coefs.length - 1]);
+  for (let j = coefs.length - 2; j >= 0; j--) {
+    const inner = acc, coef = coefs[j];
+    acc = () => madd(c, inner, () => c.get(v), () => c.f32x4Constant(coef));
+  }
+  acc();
+}
+
+/**
  * y = k·ln 2 + r for the float32 lanes of local `y` (|y| ≤ 104): t = y·log₂e + 1.5·2²³ rounds
  * k = nearest(y·log₂e) into t's low mantissa bits (k = t − 1.5·2²³ exactly, and its integer is
  * bits(t) − bits(1.5·2²³)); r = (y − k·LN2_HI) − k·LN2_LO (k·LN2_HI is exact, so a fused
@@ -55,15 +68,9 @@ export function reduceLn2(c: Code, y: number): { t: number; r: number } {
 export function expm1Reduced(c: Code, y: number): { t: number; p: number } {
   const { t, r } = reduceLn2(c, y);
   const p = c.local(ValType.v128);
-  const get = (l: number) => () => c.get(l);
-  const splat = (v: number) => () => c.f32x4Constant(v);
   // e^r − 1 = r + r²·(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040)))))
-  let q: () => void = splat(1 / 5040);
-  for (const coef of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]) {
-    const inner = q;
-    q = () => madd(c, inner, get(r), splat(coef));
-  }
-  madd(c, () => c.get(r).get(r).f32x4Mul(), q, get(r));
+  const q = () => horner(c, r, [1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]);
+  madd(c, () => c.get(r).get(r).f32x4Mul(), q, () => c.get(r));
   c.set(p);
   return { t, p };
 }

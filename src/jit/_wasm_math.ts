@@ -38,7 +38,7 @@
  */
 import type { Code } from "../kernels/_wasm.ts";
 import { ValType } from "../kernels/_wasm.ts";
-import { emitExp, expm1Reduced, madd, pushPow2 } from "./_wasm_f32.ts";
+import { emitExp, expm1Reduced, horner, madd, pushPow2 } from "./_wasm_f32.ts";
 import { emitErf, emitExpm1, emitLog, emitLog1p } from "./_wasm_special.ts";
 import type { Primitive } from "../core/_ir.ts";
 import { COMPARE_PRIMITIVES } from "../core/_primitive_families.ts";
@@ -163,23 +163,14 @@ export function emitSinCos(c: Code, x: number, cos: boolean, ctx: EmitContext): 
     c.i32x4Constant(3).v128And().set(q);
     const get = (l: number) => () => c.get(l);
     const coef = (v: number) => () => c.f32x4Constant(v);
-    /** Pushes the polynomial in z with `coefs` (constant term first), by Horner's rule. */
-    const horner = (coefs: readonly number[]) => {
-      let acc: () => void = coef(coefs[coefs.length - 1]);
-      for (let j = coefs.length - 2; j >= 0; j--) {
-        const inner = acc;
-        acc = () => madd(c, inner, get(z), coef(coefs[j]));
-      }
-      acc();
-    };
     // sin r = r + (r·z)·(−1/3! + z(1/5! + z(−1/7! + z/9!)))
     const rz = () => {
       c.get(r).get(z).f32x4Mul();
     };
-    madd(c, rz, () => horner([-1 / 6, 1 / 120, -1 / 5040, 1 / 362880]), get(r));
+    madd(c, rz, () => horner(c, z, [-1 / 6, 1 / 120, -1 / 5040, 1 / 362880]), get(r));
     c.set(sr);
     // cos r = 1 + z·(−1/2! + z(1/4! + z(−1/6! + z(1/8! − z/10!))))
-    madd(c, get(z), () => horner([-0.5, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800]), coef(1));
+    madd(c, get(z), () => horner(c, z, [-0.5, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800]), coef(1));
     c.set(cr);
     // odd quadrants swap; sign bits: sin's bit 1 of q, cos's bit 1 of q + 1, moved to bit 31
     c.get(q).i32x4Constant(1).v128And().i32x4Constant(1).simd(0x37).set(swap); // i32x4.eq

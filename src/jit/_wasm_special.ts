@@ -26,7 +26,7 @@
  * @module
  */
 import { type Code, ValType } from "../kernels/_wasm.ts";
-import { emitExp, expm1Reduced, LN2_HI, LN2_LO, madd, pushPow2 } from "./_wasm_f32.ts";
+import { emitExp, expm1Reduced, horner, LN2_HI, LN2_LO, madd, pushPow2 } from "./_wasm_f32.ts";
 
 const V = ValType.v128;
 
@@ -73,12 +73,7 @@ function logOfNormal(c: Code, u: number, extra: number): void {
   c.get(f).get(f).f32x4Constant(2).f32x4Add().f32x4Div().tee(s).get(s).f32x4Mul().set(z);
   c.get(f).get(f).f32x4Mul().f32x4Constant(0.5).f32x4Mul().set(hf);
   // R = z·(2/3 + z(2/5 + z(2/7 + z·2/9))); log m = f − (hf − s·(hf + R))
-  let q: () => void = splat(2 / 9);
-  for (const coef of [2 / 7, 2 / 5, 2 / 3]) {
-    const inner = q;
-    q = () => madd(c, inner, get(z), splat(coef));
-  }
-  madd(c, q, get(z), get(hf)); // hf + R
+  madd(c, () => horner(c, z, [2 / 3, 2 / 5, 2 / 7, 2 / 9]), get(z), get(hf)); // hf + R
   c.get(s).f32x4Mul();
   c.get(hf).f32x4Sub().f32x4Neg(); // hf − s·(hf + R)
   c.set(l);
@@ -155,16 +150,6 @@ const ERFC_LARGE = [
   0.2560464120508374,
   -0.036819984099234655,
 ];
-
-/** Pushes the polynomial with `coefs` (constant term first) at local `v`, by Horner's rule. */
-function horner(c: Code, v: number, coefs: readonly number[]): void {
-  let acc: () => void = () => c.f32x4Constant(coefs[coefs.length - 1]);
-  for (let j = coefs.length - 2; j >= 0; j--) {
-    const inner = acc, coef = coefs[j];
-    acc = () => madd(c, inner, () => c.get(v), () => c.f32x4Constant(coef));
-  }
-  acc();
-}
 
 /**
  * Pushes erf(x): x·P(x²) for |x| < 1; sign(x)·(1 − e^{−x²}·Q(1/|x|)) for |x| ≥ 1, |x| clamped
