@@ -91,6 +91,11 @@ export function isFloat(dtype: DType): boolean {
     dtype === "bfloat16";
 }
 
+/** float16 or bfloat16: held as float32 values, rounded to 16 bits after each op. */
+export function isHalfFloat(dtype: DType): boolean {
+  return dtype === "float16" || dtype === "bfloat16";
+}
+
 /** An integer dtype (bool is not one). */
 export function isInteger(dtype: DType): boolean {
   return dtype === "int32" || dtype === "int16" || dtype === "int8" || dtype === "uint8" ||

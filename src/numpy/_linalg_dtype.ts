@@ -7,11 +7,12 @@
  */
 import * as lax from "../core/_lax.ts";
 import type { NDArray } from "../core/_ndarray.ts";
+import { isHalfFloat } from "../core/_dtype.ts";
 
 /** `a` as float32/float64 for the decomposition `op` (a name such as "np.linalg.inv"). */
 export function linalgFloat(op: string, a: NDArray): NDArray {
   if (a.dtype === "float32" || a.dtype === "float64") return a;
-  if (a.dtype === "float16" || a.dtype === "bfloat16") {
+  if (isHalfFloat(a.dtype)) {
     throw new TypeError(
       `${op}: needs float32 or float64 matrices, got ${a.dtype} (the decompositions have no ` +
         `half-precision kernels; JAX's refuse it too, except det); convert with x.astype("float32").`,

@@ -9,7 +9,7 @@
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray, ReduceOptions } from "../core/_ndarray.ts";
 import { asArrayValue, promote } from "./_base.ts";
-import { isFloat } from "../core/_dtype.ts";
+import { isFloat, isHalfFloat } from "../core/_dtype.ts";
 import { fmtShape, normalizeAxes, normalizeAxis } from "../core/_shape.ts";
 import { checkBool, checkInt, checkOptions } from "../core/_validate.ts";
 import { type AxisOrOptions, reduceArgs } from "./_args.ts";
@@ -68,7 +68,7 @@ export function nanvar(
   const ddof = opt.ddof === undefined ? 0 : checkInt("np.nanvar", "ddof", opt.ddof, 0);
   const [clean, nan] = fillNan("np.nanvar", x, 0);
   // half precision: computed in float32 and rounded once, as JAX (its nanmean is not)
-  if (clean.dtype === "float16" || clean.dtype === "bfloat16") {
+  if (isHalfFloat(clean.dtype)) {
     const wide = lax.select(nan, lax.full(clean, NaN), clean);
     return lax.convert(nanvar(lax.convert(wide, "float32"), opt), clean.dtype);
   }

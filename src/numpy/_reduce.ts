@@ -1,6 +1,6 @@
 /** Reductions and linear algebra of the `np` namespace. */
 import { bind1 } from "../core/_trace.ts";
-import { isFloat, promoteTypes } from "../core/_dtype.ts";
+import { isFloat, isHalfFloat, promoteTypes } from "../core/_dtype.ts";
 import * as lax from "../core/_lax.ts";
 import type { ArrayLike, NDArray, ReduceOptions } from "../core/_ndarray.ts";
 import { checkAllocation, checkInt } from "../core/_validate.ts";
@@ -71,7 +71,7 @@ export function mean(x: ArrayLike, options?: AxisOrOptions<ReduceOptions>): NDAr
   let a = asArrayValue("np.mean", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
   // half precision: the sum in float32 (nine 30000s do not overflow), rounded once, as JAX
-  if (a.dtype === "float16" || a.dtype === "bfloat16") {
+  if (isHalfFloat(a.dtype)) {
     return lax.convert(mean(lax.convert(a, "float32"), opt), a.dtype);
   }
   const axes = normalizeAxes("np.mean", opt.axis, a.ndim);
@@ -250,7 +250,7 @@ export function variance(
   let a = asArrayValue("np.variance", x);
   if (!isFloat(a.dtype)) a = lax.convert(a, "float32");
   // half precision: computed in float32 and rounded once, as JAX
-  if (a.dtype === "float16" || a.dtype === "bfloat16") {
+  if (isHalfFloat(a.dtype)) {
     return lax.convert(variance(lax.convert(a, "float32"), opt), a.dtype);
   }
   const axes = normalizeAxes("np.variance", opt.axis, a.ndim);

@@ -14,7 +14,7 @@
 import { checkBool, checkFinite, checkOptions, requireArray, show } from "../core/_validate.ts";
 import type { NDArray } from "../core/_ndarray.ts";
 import { fmtShape } from "../core/_shape.ts";
-import { promoteTypes } from "../core/_dtype.ts";
+import { isHalfFloat, promoteTypes } from "../core/_dtype.ts";
 import * as np from "../numpy/numpy.ts";
 
 /** Optional affine parameters of a normalization. */
@@ -49,7 +49,7 @@ function checkNorm(op: string, x: unknown, options: unknown, keys: readonly stri
   }
 }
 
-const isHalf = (x: NDArray): boolean => x.dtype === "float16" || x.dtype === "bfloat16";
+const isHalf = (x: NDArray): boolean => isHalfFloat(x.dtype);
 
 /** The dtype statistics are computed in: float32 for float16/bfloat16, else x's own. */
 function widen(x: NDArray): NDArray {

@@ -14,7 +14,7 @@
  */
 import { checkBool, checkOptions, show } from "../core/_validate.ts";
 import { NDArray } from "../core/_ndarray.ts";
-import { type DType, isFloat } from "../core/_dtype.ts";
+import { type DType, isFloat, isHalfFloat } from "../core/_dtype.ts";
 import { bind1 } from "../core/_trace.ts";
 import { fmtShape } from "../core/_shape.ts";
 import * as np from "../numpy/numpy.ts";
@@ -98,7 +98,7 @@ function pool(
   // average pooling sums integers in float32 (as np.mean) and float16/bfloat16 in float32
   // too, rounding the mean once at the end (flax sums in the input dtype, so a float16
   // window summing past 65504 is inf there)
-  const half = x.dtype === "float16" || x.dtype === "bfloat16";
+  const half = isHalfFloat(x.dtype);
   const wide = isFloat(x.dtype) && !half ? x : x.astype("float32");
   const narrow = (y: NDArray) => half ? y.astype(x.dtype) : y;
   if (noPad && geo.every((g) => g.stride === g.kernel && g.size % g.kernel === 0)) {
