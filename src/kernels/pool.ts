@@ -91,6 +91,22 @@ function windowTable(shape: readonly number[], g: PoolWindow): Int32Array {
   return table;
 }
 
+/**
+ * What both max-pool kernels walk: N and C, the input's and the output's spatial sizes p0 and
+ * q0 (products over …S and …OS), the cells per window, and the window table.
+ */
+function poolLayout(shape: readonly number[], g: PoolWindow) {
+  const d = g.window.length;
+  return {
+    n: shape[0],
+    c: shape[d + 1],
+    p0: shape.slice(1, d + 1).reduce((p, v) => p * v, 1),
+    q0: poolOutShape(shape, g).slice(1, d + 1).reduce((p, v) => p * v, 1),
+    count: g.window.reduce((p, k) => p * k, 1),
+    table: windowTable(shape, g),
+  };
+}
+
 /** Writes each window's maximum of x [N, …S, C] into `out` [N, …OS, C] (NaN propagates). */
 export function maxPoolValues(
   x: TypedArray,
@@ -99,11 +115,7 @@ export function maxPoolValues(
   pad: number,
   out: TypedArray,
 ): void {
-  const d = g.window.length, n = shape[0], c = shape[d + 1];
-  const p0 = shape.slice(1, d + 1).reduce((p, v) => p * v, 1);
-  const q0 = poolOutShape(shape, g).slice(1, d + 1).reduce((p, v) => p * v, 1);
-  const count = g.window.reduce((p, k) => p * k, 1);
-  const table = windowTable(shape, g);
+  const { n, c, p0, q0, count, table } = poolLayout(shape, g);
   for (let b = 0; b < n; b++) {
     const xb = b * p0 * c;
     for (let q = 0; q < q0; q++) {
@@ -131,11 +143,7 @@ export function maxPoolArgmax(
   pad: number,
   out: Int32Array,
 ): void {
-  const d = g.window.length, n = shape[0], c = shape[d + 1];
-  const p0 = shape.slice(1, d + 1).reduce((p, v) => p * v, 1);
-  const q0 = poolOutShape(shape, g).slice(1, d + 1).reduce((p, v) => p * v, 1);
-  const count = g.window.reduce((p, k) => p * k, 1);
-  const table = windowTable(shape, g);
+  const { n, c, p0, q0, count, table } = poolLayout(shape, g);
   const best = new Float64Array(c);
   for (let b = 0; b < n; b++) {
     const xb = b * p0 * c;
